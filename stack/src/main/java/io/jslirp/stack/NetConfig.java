@@ -1,0 +1,204 @@
+package io.jslirp.stack;
+
+import java.util.Objects;
+
+/**
+ * The virtual network jslirp presents to the guest, derived from one CIDR the way slirp4netns derives it:
+ * the host/gateway is network+2, the DNS server network+3, the guest's recommended address network+100.
+ *
+ * <p>Addresses are IPv4 in host byte order in an {@code int}; MACs are the 48 bits of a {@code long}, so
+ * nothing on the packet path allocates to compare them.
+ */
+public final class NetConfig {
+    public static final String DEFAULT_CIDR = "10.0.2.0/24";
+    public static final int DEFAULT_MTU = 1500;
+    public static final int MIN_MTU = 68;
+    public static final int MAX_MTU = 65521;
+
+    /** slirp4netns's gateway MAC 52:55:0a:00:02:02 is 52:55 followed by the gateway's IPv4 address. */
+    private static final long SLIRP_MAC_PREFIX = 0x5255_0000_0000L;
+
+    private final int network;
+    private final int prefixLength;
+    private final int mtu;
+
+    private NetConfig(int network, int prefixLength, int mtu) {
+        this.network = network;
+        this.prefixLength = prefixLength;
+        this.mtu = mtu;
+    }
+
+    public static NetConfig of(String cidr, int mtu) {
+        int[] parsed = parseCidr(cidr);
+        if (mtu < MIN_MTU || mtu > MAX_MTU) {
+            throw new IllegalArgumentException("MTU must be a positive integer (< 65522)");
+        }
+        return new NetConfig(parsed[0], parsed[1], mtu);
+    }
+
+    public static NetConfig defaults() {
+        return of(DEFAULT_CIDR, DEFAULT_MTU);
+    }
+
+    /**
+     * Parses {@code A.B.C.D/P} with slirp4netns's rules and messages: P in 1..25 (so that .2, .3, .15..30
+     * and .100 all fit), and no host bits set.
+     *
+     * @return {network, prefixLength}
+     */
+    public static int[] parseCidr(String cidr) {
+        Objects.requireNonNull(cidr, "cidr");
+        int slash = cidr.indexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException("invalid CIDR: " + cidr);
+        }
+        int address;
+        try {
+            address = parseIpv4(cidr.substring(0, slash));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid network address: " + cidr);
+        }
+        String prefixText = cidr.substring(slash + 1);
+        int prefix;
+        try {
+            if (prefixText.isEmpty() || prefixText.length() > 2 || !prefixText.chars().allMatch(Character::isDigit)) {
+                throw new NumberFormatException();
+            }
+            prefix = Integer.parseInt(prefixText);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid prefix length: " + cidr);
+        }
+        if (prefix < 1 || prefix > 25) {
+            throw new IllegalArgumentException("invalid prefix length: " + cidr);
+        }
+        int mask = maskOf(prefix);
+        if ((address & ~mask) != 0) {
+            throw new IllegalArgumentException("CIDR needs to be a network address like 10.0.2.0/24, not like "
+                    + formatIpv4(address) + "/" + prefix);
+        }
+        return new int[] {address, prefix};
+    }
+
+    /** Strict dotted quad: four decimal parts 0..255, nothing else. */
+    public static int parseIpv4(String text) {
+        String[] parts = text.split("\\.", -1);
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("not an IPv4 address: " + text);
+        }
+        int value = 0;
+        for (String part : parts) {
+            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw new IllegalArgumentException("not an IPv4 address: " + text);
+            }
+            int octet = Integer.parseInt(part);
+            if (octet > 255) {
+                throw new IllegalArgumentException("not an IPv4 address: " + text);
+            }
+            value = (value << 8) | octet;
+        }
+        return value;
+    }
+
+    public static String formatIpv4(int address) {
+        return ((address >>> 24) & 0xff) + "." + ((address >>> 16) & 0xff) + "."
+                + ((address >>> 8) & 0xff) + "." + (address & 0xff);
+    }
+
+    /** Parses {@code aa:bb:cc:dd:ee:ff}; rejects multicast (a unicast interface cannot use it). */
+    public static long parseMac(String text) {
+        String[] parts = text.split(":", -1);
+        if (parts.length != 6) {
+            throw new IllegalArgumentException("\"" + text + "\" is an invalid MAC address.");
+        }
+        long mac = 0;
+        for (String part : parts) {
+            if (part.length() != 2 || Character.digit(part.charAt(0), 16) < 0 || Character.digit(part.charAt(1), 16) < 0) {
+                throw new IllegalArgumentException("\"" + text + "\" is an invalid MAC address.");
+            }
+            mac = (mac << 8) | Integer.parseInt(part, 16);
+        }
+        if ((mac & 0x0100_0000_0000L) != 0) {
+            throw new IllegalArgumentException("\"" + text + "\" is an invalid MAC address.");
+        }
+        return mac;
+    }
+
+    public static String formatMac(long mac) {
+        StringBuilder sb = new StringBuilder(17);
+        for (int shift = 40; shift >= 0; shift -= 8) {
+            if (sb.length() > 0) {
+                sb.append(':');
+            }
+            int b = (int) (mac >>> shift) & 0xff;
+            sb.append(Character.forDigit(b >> 4, 16)).append(Character.forDigit(b & 0xf, 16));
+        }
+        return sb.toString();
+    }
+
+    public static int maskOf(int prefixLength) {
+        return prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
+    }
+
+    public int network() {
+        return network;
+    }
+
+    public int prefixLength() {
+        return prefixLength;
+    }
+
+    public int netmask() {
+        return maskOf(prefixLength);
+    }
+
+    public int broadcast() {
+        return network | ~netmask();
+    }
+
+    public int mtu() {
+        return mtu;
+    }
+
+    /** network+2: the gateway, which is also the host. */
+    public int gateway() {
+        return network + 2;
+    }
+
+    /** network+3: the DNS forwarder. */
+    public int dns() {
+        return network + 3;
+    }
+
+    /** network+100: the address {@code --configure} gives the guest. */
+    public int guestAddress() {
+        return network + 100;
+    }
+
+    /** First address the DHCP server hands out (network+15). */
+    public int dhcpFirst() {
+        return network + 15;
+    }
+
+    /** 52:55 followed by the IPv4 address, so 10.0.2.2 has 52:55:0a:00:02:02, as in slirp4netns. */
+    public static long slirpMacFor(int address) {
+        return SLIRP_MAC_PREFIX | (address & 0xffff_ffffL);
+    }
+
+    public long gatewayMac() {
+        return slirpMacFor(gateway());
+    }
+
+    public long dnsMac() {
+        return slirpMacFor(dns());
+    }
+
+    /** True when {@code address} lies inside the virtual network. */
+    public boolean contains(int address) {
+        return (address & netmask()) == network;
+    }
+
+    @Override
+    public String toString() {
+        return formatIpv4(network) + "/" + prefixLength + " mtu " + mtu;
+    }
+}

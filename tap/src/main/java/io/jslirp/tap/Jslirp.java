@@ -1,0 +1,402 @@
+package io.jslirp.tap;
+
+import io.jslirp.stack.Clock;
+import io.jslirp.stack.FrameSink;
+import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.Stack;
+import io.jslirp.stack.pcap.PcapWriter;
+import io.jslirp.tap.dev.InterfaceConfigurator;
+import io.jslirp.tap.dev.TapDevice;
+import io.jslirp.tap.loop.EventLoop;
+import io.jslirp.tap.netns.NamespaceEntry;
+import io.jslirp.tap.netns.NamespaceHandles;
+import io.jslirp.tap.sys.Errno;
+import io.jslirp.tap.sys.Fds;
+import io.jslirp.tap.sys.NativeException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One running jslirp: a TAP device in the target namespace, the stack behind it, and the event loop that
+ * owns both.
+ *
+ * <p>Start-up order follows what runtimes observe from slirp4netns: enter the namespace and attach the TAP,
+ * configure the interface when asked, and only then write the ready byte, so a runtime that waits for it
+ * finds the network usable. Everything after start-up happens on the loop thread; other threads talk to it
+ * only through {@link EventLoop#execute}. Closing releases the TAP, the control socket and the capture in the
+ * same moment the loop ends, so nothing is left behind.
+ */
+public final class Jslirp implements AutoCloseable {
+    /** How often to look for the namespace having gone. */
+    private static final long WATCH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Pattern PROC_NETNS = Pattern.compile("^/proc/(\\d+)/ns/net$");
+
+    /** Exit status when the loop ended because the exit fd fired or the namespace went away. */
+    public static final int EXIT_NORMAL = 0;
+    /** Exit status of a fatal I/O error on the TAP after start-up. */
+    public static final int EXIT_FAILURE = 1;
+
+    private final Settings settings;
+    private final TapDevice tap;
+    private final Stack stack;
+    private final EventLoop loop;
+    private final PcapWriter pcap;
+    private final NamespaceWatch watch;
+    private final ByteBufAllocator alloc;
+    private final int readCapacity;
+    private final long wallMicrosAtStart;
+    private final long nanosAtStart;
+    private final CountDownLatch ended = new CountDownLatch(1);
+
+    private volatile int exitStatus = EXIT_NORMAL;
+    private volatile String exitReason = "stopped";
+    private boolean endRequested;
+    private long nextWatchNanos;
+    private long framesDroppedOnWrite;
+    private ByteBuf spare;
+    private boolean closed;
+
+    private Jslirp(Settings settings, TapDevice tap, NamespaceWatch watch, PcapWriter pcap) throws IOException {
+        this.settings = settings;
+        this.tap = tap;
+        this.watch = watch;
+        this.pcap = pcap;
+        this.alloc = PooledByteBufAllocator.DEFAULT;
+        // A TAP read truncates a frame that does not fit, with no way to get the rest; the guest may raise
+        // its MTU past ours, so every read has room for the largest frame the device can carry.
+        this.readCapacity = TapDevice.MAX_FRAME;
+        this.wallMicrosAtStart = System.currentTimeMillis() * 1000L;
+        this.nanosAtStart = System.nanoTime();
+        this.loop = new EventLoop();
+        this.stack = new Stack(settings.net(), Clock.SYSTEM, this::sendToGuest, alloc);
+    }
+
+    /**
+     * Enters the namespace, attaches (and optionally configures) the TAP, and signals the ready fd. The
+     * session is not yet serving: call {@link #run()} on the thread that will own it.
+     */
+    public static Jslirp start(Settings settings) throws IOException {
+        Target target = settings.target();
+        TapDevice tap = null;
+        NamespaceWatch watch = null;
+        PcapWriter pcap = null;
+        int controlFd = -1;
+        try {
+            if (target instanceof Target.TapFd tapFd) {
+                tap = TapDevice.fromFd(tapFd.fd(), settings.tapName());
+                if (settings.configure()) {
+                    controlFd = TapNamespace.openControlSocket(tap.fd());
+                }
+            } else {
+                Path netnsPath = netnsPathOf(target);
+                requireNamespaceFile(target, netnsPath);
+                NamespaceHandles handles = enter(settings, netnsPath);
+                controlFd = handles.controlSocketFd();
+                try {
+                    tap = TapDevice.attach(handles.tunFd(), settings.tapName());
+                } catch (IOException e) {
+                    Fds.close(handles.tunFd());
+                    throw e;
+                }
+                watch = NamespaceWatch.of(netnsPath, holderPidOf(target, netnsPath));
+            }
+            if (settings.configure()) {
+                configure(controlFd, tap.name(), settings);
+            }
+            if (controlFd >= 0) {
+                Fds.close(controlFd);
+                controlFd = -1;
+            }
+            if (settings.pcapPath() != null) {
+                pcap = new PcapWriter(FileChannel.open(settings.pcapPath(), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
+            }
+            Jslirp session = new Jslirp(settings, tap, watch, pcap);
+            session.wire();
+            signalReady(settings.readyFd());
+            return session;
+        } catch (IOException | RuntimeException e) {
+            if (controlFd >= 0) {
+                Fds.close(controlFd);
+            }
+            if (tap != null) {
+                tap.close();
+            }
+            if (pcap != null) {
+                try {
+                    pcap.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static NamespaceHandles enter(Settings settings, Path netnsPath) throws IOException {
+        if (settings.usernsPath() != null) {
+            Path userns = settings.usernsPath();
+            if (!Files.exists(userns)) {
+                throw new IOException("userns path doesn't exist: " + userns);
+            }
+            if (!Files.isReadable(userns)) {
+                throw new IOException("userns path is not readable: " + userns);
+            }
+            return NamespaceEntry.openViaHelper(userns, netnsPath);
+        }
+        try {
+            return NamespaceEntry.openViaSetns(netnsPath);
+        } catch (NativeException e) {
+            // An unprivileged user cannot setns into a namespace owned by its own user namespace from
+            // outside; when the target names a process, its user namespace is at hand, so do what
+            // --userns-path would have done rather than fail.
+            int pid = holderPidOf(settings.target(), netnsPath);
+            if (e.errno() == Errno.EPERM && pid > 0) {
+                Path userns = Path.of("/proc", Integer.toString(pid), "ns", "user");
+                if (Files.exists(userns) && !sameNamespace(userns, Path.of("/proc/self/ns/user"))) {
+                    return NamespaceEntry.openViaHelper(userns, netnsPath);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static boolean sameNamespace(Path a, Path b) {
+        try {
+            return NamespaceWatch.inodeOf(a) == NamespaceWatch.inodeOf(b);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static Path netnsPathOf(Target target) {
+        if (target instanceof Target.Pid pid) {
+            return pid.netnsPath();
+        }
+        return ((Target.NetnsPath) target).path();
+    }
+
+    private static int holderPidOf(Target target, Path netnsPath) {
+        if (target instanceof Target.Pid pid) {
+            return pid.pid();
+        }
+        Matcher m = PROC_NETNS.matcher(netnsPath.toString());
+        return m.matches() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    private static void requireNamespaceFile(Target target, Path netnsPath) throws IOException {
+        if (Files.exists(netnsPath)) {
+            return;
+        }
+        if (target instanceof Target.Pid pid) {
+            throw new IOException("no such process: " + pid.pid() + " (" + netnsPath + " does not exist)");
+        }
+        throw new IOException("existing path expected when --netns-type=path: " + netnsPath);
+    }
+
+    /** What slirp4netns --configure does, in the same order: lo up, TAP MTU and MAC, TAP up, address, route. */
+    private static void configure(int controlFd, String ifname, Settings settings) throws IOException {
+        NetConfig net = settings.net();
+        try (InterfaceConfigurator conf = new InterfaceConfigurator(controlFd)) {
+            conf.setUp("lo");
+            conf.setMtu(ifname, net.mtu());
+            if (settings.macAddress() != Settings.NO_MAC) {
+                conf.setMac(ifname, settings.macAddress());
+            }
+            conf.setUp(ifname);
+            conf.setAddress(ifname, net.guestAddress(), net.netmask(), net.broadcast());
+            conf.addDefaultRoute(ifname, net.gateway());
+        }
+    }
+
+    private static void signalReady(int readyFd) throws IOException {
+        if (readyFd < 0) {
+            return;
+        }
+        try {
+            TapNamespace.writeByte(readyFd, '1');
+        } finally {
+            Fds.close(readyFd);
+        }
+    }
+
+    private void wire() throws IOException {
+        loop.register(tap.fd(), EventLoop.EPOLLIN, (fd, events) -> onTapReady(events));
+        if (settings.exitFd() >= 0) {
+            try {
+                loop.register(settings.exitFd(), EventLoop.EPOLLIN | EventLoop.EPOLLRDHUP,
+                        (fd, events) -> end(EXIT_NORMAL, "exit fd " + fd + " fired"));
+            } catch (java.io.UncheckedIOException e) {
+                if (!(e.getCause() instanceof NativeException ne) || ne.errno() != Errno.EPERM) {
+                    // EPERM means a regular file, which poll(2) (slirp4netns) would call always readable.
+                    throw e.getCause();
+                }
+                loop.execute(() -> end(EXIT_NORMAL, "exit fd " + settings.exitFd() + " is a regular file"));
+            }
+        }
+        nextWatchNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
+        loop.setTimerSource(this::nextDeadline, this::runTimers);
+    }
+
+    private long nextDeadline() {
+        long next = stack.nextDeadlineNanos();
+        return watch == null ? next : Math.min(next, nextWatchNanos);
+    }
+
+    private void runTimers() {
+        stack.runTimers();
+        if (watch != null && System.nanoTime() - nextWatchNanos >= 0) {
+            nextWatchNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
+            if (watch.gone()) {
+                end(EXIT_NORMAL, "the network namespace has gone");
+            }
+        }
+    }
+
+    /** Reads until EAGAIN: one wakeup drains everything the guest queued. */
+    private void onTapReady(int events) {
+        for (;;) {
+            ByteBuf buf = spare != null ? spare : alloc.directBuffer(readCapacity, readCapacity);
+            spare = null;
+            int n;
+            try {
+                n = tap.readInto(buf);
+            } catch (IOException e) {
+                buf.release();
+                end(EXIT_FAILURE, "reading " + tap.name() + ": " + e.getMessage());
+                return;
+            }
+            if (n <= 0) {
+                buf.clear();
+                spare = buf;
+                if ((events & (EventLoop.EPOLLERR | EventLoop.EPOLLHUP)) != 0) {
+                    end(EXIT_FAILURE, tap.name() + " was detached from its device");
+                }
+                return;
+            }
+            if (pcap != null) {
+                capture(buf);
+            }
+            stack.receiveFrame(buf);
+        }
+    }
+
+    private void sendToGuest(ByteBuf frame) {
+        try {
+            if (pcap != null) {
+                capture(frame);
+            }
+            if (!tap.write(frame)) {
+                framesDroppedOnWrite++;
+            }
+        } catch (IOException e) {
+            framesDroppedOnWrite++;
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void capture(ByteBuf frame) {
+        long micros = wallMicrosAtStart + (System.nanoTime() - nanosAtStart) / 1000L;
+        try {
+            pcap.writeFrame(frame, micros);
+        } catch (IOException e) {
+            System.err.println("jslirp: --pcap: " + e.getMessage() + "; capture stopped");
+            closePcapQuietly();
+        }
+    }
+
+    private void closePcapQuietly() {
+        try {
+            pcap.close();
+        } catch (IOException ignored) {
+            // Already failing; the first error was reported.
+        }
+    }
+
+    /** Ends the session from any thread; the first reason wins. */
+    public void end(int status, String reason) {
+        if (ended.getCount() == 0) {
+            return;
+        }
+        loop.execute(() -> {
+            if (!endRequested) {
+                endRequested = true;
+                exitStatus = status;
+                exitReason = reason;
+            }
+            loop.stop();
+        });
+    }
+
+    /** Serves on the calling thread until {@link #end} or the exit fd; returns the exit status. */
+    public int run() {
+        try {
+            loop.run();
+        } finally {
+            close();
+            ended.countDown();
+        }
+        return exitStatus;
+    }
+
+    public boolean awaitEnd(long timeout, TimeUnit unit) throws InterruptedException {
+        return ended.await(timeout, unit);
+    }
+
+    public String exitReason() {
+        return exitReason;
+    }
+
+    public int exitStatus() {
+        return exitStatus;
+    }
+
+    public String tapName() {
+        return tap.name();
+    }
+
+    /** Counter snapshot, read on the loop thread so it is consistent. */
+    public Map<String, Long> counters() throws InterruptedException {
+        java.util.concurrent.atomic.AtomicReference<Map<String, Long>> result = new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(1);
+        loop.execute(() -> {
+            Map<String, Long> snapshot = new java.util.LinkedHashMap<>(stack.counters().snapshot());
+            snapshot.put("tapWriteDrops", framesDroppedOnWrite);
+            result.set(snapshot);
+            done.countDown();
+        });
+        if (!done.await(5, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("event loop did not answer");
+        }
+        return result.get();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (spare != null) {
+            spare.release();
+            spare = null;
+        }
+        if (pcap != null) {
+            closePcapQuietly();
+        }
+        tap.close();
+        loop.close();
+    }
+}

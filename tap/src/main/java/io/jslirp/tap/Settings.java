@@ -1,0 +1,143 @@
+package io.jslirp.tap;
+
+import io.jslirp.stack.NetConfig;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Everything one jslirp session needs, already validated. The CLI builds it from slirp4netns-style flags;
+ * programs that embed jslirp build it directly.
+ */
+public final class Settings {
+    /** No MAC given: the kernel's random MAC stays on the TAP, as with slirp4netns. */
+    public static final long NO_MAC = -1;
+
+    private final Target target;
+    private final Path usernsPath;
+    private final String tapName;
+    private final NetConfig net;
+    private final boolean configure;
+    private final long macAddress;
+    private final int readyFd;
+    private final int exitFd;
+    private final Path pcapPath;
+
+    private Settings(Builder b) {
+        this.target = Objects.requireNonNull(b.target, "target");
+        this.usernsPath = b.usernsPath;
+        this.tapName = b.tapName;
+        this.net = b.net;
+        this.configure = b.configure;
+        this.macAddress = b.macAddress;
+        this.readyFd = b.readyFd;
+        this.exitFd = b.exitFd;
+        this.pcapPath = b.pcapPath;
+    }
+
+    public static Builder builder(Target target) {
+        return new Builder(target);
+    }
+
+    public Target target() {
+        return target;
+    }
+
+    /** Non-null when the namespace must be entered through its user namespace from outside (rootless). */
+    public Path usernsPath() {
+        return usernsPath;
+    }
+
+    public String tapName() {
+        return tapName;
+    }
+
+    public NetConfig net() {
+        return net;
+    }
+
+    public boolean configure() {
+        return configure;
+    }
+
+    public long macAddress() {
+        return macAddress;
+    }
+
+    public int readyFd() {
+        return readyFd;
+    }
+
+    public int exitFd() {
+        return exitFd;
+    }
+
+    public Path pcapPath() {
+        return pcapPath;
+    }
+
+    public static final class Builder {
+        private final Target target;
+        private Path usernsPath;
+        private String tapName = "tap0";
+        private NetConfig net = NetConfig.defaults();
+        private boolean configure;
+        private long macAddress = NO_MAC;
+        private int readyFd = -1;
+        private int exitFd = -1;
+        private Path pcapPath;
+
+        private Builder(Target target) {
+            this.target = target;
+        }
+
+        public Builder usernsPath(Path path) {
+            this.usernsPath = path;
+            return this;
+        }
+
+        public Builder tapName(String name) {
+            if (name == null || name.isEmpty() || name.length() > 15 || name.contains("/") || name.contains(" ")) {
+                throw new IllegalArgumentException("invalid TAP name: \"" + name + "\" (1..15 characters, no '/' or space)");
+            }
+            this.tapName = name;
+            return this;
+        }
+
+        public Builder net(NetConfig net) {
+            this.net = Objects.requireNonNull(net);
+            return this;
+        }
+
+        public Builder configure(boolean configure) {
+            this.configure = configure;
+            return this;
+        }
+
+        public Builder macAddress(long mac) {
+            this.macAddress = mac;
+            return this;
+        }
+
+        public Builder readyFd(int fd) {
+            this.readyFd = fd;
+            return this;
+        }
+
+        public Builder exitFd(int fd) {
+            this.exitFd = fd;
+            return this;
+        }
+
+        public Builder pcapPath(Path path) {
+            this.pcapPath = path;
+            return this;
+        }
+
+        public Settings build() {
+            if (macAddress != NO_MAC && !configure) {
+                throw new IllegalArgumentException("--macaddr cannot be specified when --configure or -c is not specified");
+            }
+            return new Settings(this);
+        }
+    }
+}

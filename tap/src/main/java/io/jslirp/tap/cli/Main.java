@@ -1,0 +1,165 @@
+package io.jslirp.tap.cli;
+
+import io.jslirp.stack.NetConfig;
+import io.jslirp.tap.Jslirp;
+import io.jslirp.tap.Settings;
+import io.jslirp.tap.Target;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.function.BiConsumer;
+import picocli.CommandLine;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
+import sun.misc.Signal;
+
+/**
+ * The {@code jslirp} command. Exit statuses follow slirp4netns: 0 when the exit fd fires (or, new in jslirp,
+ * the namespace goes away), 1 for bad usage or a failure to attach, 143 on SIGTERM and 130 on SIGINT.
+ */
+public final class Main {
+    static final int EXIT_USAGE = 1;
+    static final int EXIT_SIGTERM = 143;
+    static final int EXIT_SIGINT = 130;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, System.out, System.err));
+    }
+
+    static int execute(String[] args, PrintStream out, PrintStream err) {
+        MainCommand main = new MainCommand();
+        CommandLine cl = newCommandLine(main);
+        ParseResult parsed;
+        try {
+            parsed = cl.parseArgs(args);
+        } catch (ParameterException e) {
+            return usageError(describe(e), isRunCommand(e) ? "jslirp run --help" : "jslirp --help", err);
+        }
+        if (parsed.subcommand() != null) {
+            return executeRun((RunCommand) parsed.subcommand().commandSpec().userObject(), out, err);
+        }
+        if (main.help) {
+            out.print(Usage.MAIN);
+            out.flush();
+            return 0;
+        }
+        if (main.version) {
+            out.print(versionText());
+            out.flush();
+            return 0;
+        }
+        Settings settings;
+        try {
+            settings = main.settings(err);
+        } catch (UsageException e) {
+            return usageError(e.getMessage(), "jslirp --help", err);
+        }
+        main.warnAboutMissingFeatures(err);
+        return serve(settings, out, err);
+    }
+
+    static CommandLine newCommandLine(MainCommand main) {
+        CommandLine cl = new CommandLine(main);
+        // getopt_long, which slirp4netns uses, lets a later flag win; picocli would refuse the repeat.
+        cl.setOverwrittenOptionsAllowed(true);
+        CommandLine run = cl.getSubcommands().get("run");
+        run.setOverwrittenOptionsAllowed(true);
+        // Everything from COMMAND on belongs to COMMAND, so `jslirp run ping -c 3 10.0.2.2` needs no `--`.
+        run.setStopAtPositional(true);
+        return cl;
+    }
+
+    private static boolean isRunCommand(ParameterException e) {
+        return e.getCommandLine() != null && "run".equals(e.getCommandLine().getCommandName());
+    }
+
+    /** getopt's wording, which is what people who know slirp4netns expect to read. */
+    static String describe(ParameterException e) {
+        if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            String first = u.getUnmatched().get(0);
+            return first.startsWith("-") ? "unrecognized option '" + first + "'" : "unexpected argument '" + first + "'";
+        }
+        if (e instanceof MissingParameterException m && !m.getMissing().isEmpty()) {
+            return "option '" + m.getMissing().get(0).toString() + "' requires an argument";
+        }
+        return e.getMessage();
+    }
+
+    private static int usageError(String message, String helpCommand, PrintStream err) {
+        err.println("jslirp: " + message);
+        err.println("Try '" + helpCommand + "' for more information.");
+        err.flush();
+        return EXIT_USAGE;
+    }
+
+    private static int executeRun(RunCommand run, PrintStream out, PrintStream err) {
+        if (run.help) {
+            out.print(Usage.RUN);
+            out.flush();
+            return 0;
+        }
+        if (run.command.isEmpty()) {
+            return usageError("run: missing COMMAND", "jslirp run --help", err);
+        }
+        Settings.Builder template;
+        try {
+            template = Settings.builder(new Target.Pid(1)).net(run.network.netConfig()).configure(true)
+                    .pcapPath(run.network.pcap);
+            if (run.network.macAddress != null) {
+                template.macAddress(NetConfig.parseMac(run.network.macAddress));
+            }
+        } catch (IllegalArgumentException e) {
+            return usageError(e.getMessage(), "jslirp run --help", err);
+        }
+        run.network.warnAboutMissingFeatures(err);
+        try {
+            return CommandRunner.run(template, run.command, err);
+        } catch (IOException e) {
+            err.println("jslirp: run: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return EXIT_SIGINT;
+        }
+    }
+
+    private static int serve(Settings settings, PrintStream out, PrintStream err) {
+        Jslirp session;
+        try {
+            session = Jslirp.start(settings);
+        } catch (IOException | RuntimeException e) {
+            err.println("jslirp: " + e.getMessage());
+            return 1;
+        }
+        installSignalHandlers(session::end);
+        NetConfig net = settings.net();
+        out.println("jslirp: serving " + session.tapName() + " in " + settings.target() + ": network "
+                + NetConfig.formatIpv4(net.network()) + "/" + net.prefixLength() + ", gateway "
+                + NetConfig.formatIpv4(net.gateway()) + ", dns " + NetConfig.formatIpv4(net.dns())
+                + ", guest " + NetConfig.formatIpv4(net.guestAddress()) + ", mtu " + net.mtu());
+        out.flush();
+        int status = session.run();
+        if (status != 0 || !session.exitReason().startsWith("exit fd")) {
+            err.println("jslirp: exiting: " + session.exitReason());
+        }
+        return status;
+    }
+
+    /** SIGTERM and SIGINT end the session cleanly with the statuses a shell would report for them. */
+    static void installSignalHandlers(BiConsumer<Integer, String> end) {
+        Signal.handle(new Signal("TERM"), s -> end.accept(EXIT_SIGTERM, "SIGTERM"));
+        Signal.handle(new Signal("INT"), s -> end.accept(EXIT_SIGINT, "SIGINT"));
+    }
+
+    static String versionText() {
+        String version = Main.class.getPackage().getImplementationVersion();
+        return "jslirp version " + (version == null ? "dev" : version) + "\n"
+                + "compatible with: slirp4netns 1.2.0 (command line and API)\n"
+                + "stack: jslirp (pure Java; libslirp not used)\n"
+                + "java: " + System.getProperty("java.version") + "\n";
+    }
+}

@@ -1,0 +1,61 @@
+package io.jslirp.tap.cli;
+
+/**
+ * The help text, laid out line for line like slirp4netns 1.2's because runtimes detect features by
+ * grepping it ({@code jslirp --help | grep -- --netns-type}). jslirp's additions follow the slirp4netns set.
+ */
+final class Usage {
+    private Usage() {
+    }
+
+    static final String MAIN = String.join("\n",
+            "Usage: jslirp [OPTION]... PID|PATH|FD [TAPNAME]",
+            "       jslirp run [OPTION]... [--] COMMAND [ARG]...",
+            "User-mode networking for unprivileged network namespaces (slirp4netns-compatible).",
+            "",
+            "-c, --configure          bring up the interface",
+            "-e, --exit-fd=FD         specify the FD for terminating jslirp",
+            "-r, --ready-fd=FD        specify the FD to write to when the network is configured",
+            "-m, --mtu=MTU            specify MTU (default=1500, max=65521)",
+            "-6, --enable-ipv6        enable IPv6 (experimental; not implemented yet: warns)",
+            "-a, --api-socket=PATH    specify API socket path (not implemented yet: warns)",
+            "--cidr=CIDR              specify network address CIDR (default=10.0.2.0/24)",
+            "--disable-host-loopback  prohibit connecting to 127.0.0.1:* on the host namespace",
+            "--netns-type=TYPE        specify network namespace type ([path|pid|tapfd], default=pid)",
+            "--netns=PATH             same as --netns-type=path PATH",
+            "--userns-path=PATH       specify user namespace path",
+            "--enable-sandbox         create a new mount namespace and drop capabilities (not implemented yet: warns)",
+            "--enable-seccomp         enable seccomp to limit syscalls (not implemented yet: warns)",
+            "--outbound-addr=IPv4     sets outbound ipv4 address to bound to (experimental)",
+            "--outbound-addr6=IPv6    sets outbound ipv6 address to bound to (experimental)",
+            "--disable-dns            disables 10.0.2.3 (or configured internal ip) to host dns redirect (experimental)",
+            "--macaddress=MAC         specify the MAC address of the TAP (only valid with -c)",
+            "--target-type=TYPE       specify the target type ([netns], default=netns)",
+            "--pcap=FILE              write every frame in both directions to FILE (pcap format)",
+            "-h, --help               show this help and exit",
+            "-v, --version            show version and exit",
+            "",
+            "jslirp run starts COMMAND in a new user and network namespace (the caller mapped to root inside,",
+            "as with unshare -r), attaches jslirp with --configure, and exits with COMMAND's exit status.",
+            "It takes -m, --cidr, --macaddress, --pcap, --disable-host-loopback, --disable-dns,",
+            "--outbound-addr, --outbound-addr6, -6 and -a.",
+            "");
+
+    static final String RUN = String.join("\n",
+            "Usage: jslirp run [OPTION]... [--] COMMAND [ARG]...",
+            "Run COMMAND in a new user and network namespace whose tap0 jslirp serves and configures",
+            "(10.0.2.100/24, gateway 10.0.2.2). Exits with COMMAND's exit status.",
+            "",
+            "-m, --mtu=MTU            specify MTU (default=1500, max=65521)",
+            "--cidr=CIDR              specify network address CIDR (default=10.0.2.0/24)",
+            "--macaddress=MAC         specify the MAC address of the TAP",
+            "--pcap=FILE              write every frame in both directions to FILE (pcap format)",
+            "--disable-host-loopback  prohibit connecting to 127.0.0.1:* on the host namespace",
+            "--disable-dns            disables 10.0.2.3 to host dns redirect",
+            "--outbound-addr=IPv4     sets outbound ipv4 address to bound to (experimental)",
+            "--outbound-addr6=IPv6    sets outbound ipv6 address to bound to (experimental)",
+            "-6, --enable-ipv6        enable IPv6 (not implemented yet: warns)",
+            "-a, --api-socket=PATH    specify API socket path (not implemented yet: warns)",
+            "-h, --help               show this help and exit",
+            "");
+}

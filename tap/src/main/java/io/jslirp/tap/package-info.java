@@ -1,0 +1,18 @@
+/**
+ * A running jslirp session: the glue between the Linux side and the stack.
+ *
+ * <h2>Theory of operation</h2>
+ * {@link io.jslirp.tap.Jslirp#start} does every step that can fail before anything is promised to the
+ * caller: it resolves the target (PID, namespace path or TAP fd), enters the namespace
+ * ({@link io.jslirp.tap.netns}), attaches the TAP ({@link io.jslirp.tap.dev}), configures the interface when
+ * asked, opens the capture, and only then writes the ready byte. A runtime waiting on the ready fd therefore
+ * never sees a network that is half there.
+ *
+ * <p>{@link io.jslirp.tap.Jslirp#run} hands the calling thread to the epoll loop
+ * ({@link io.jslirp.tap.loop}), which from then on owns the TAP and all stack state. Frames are read until
+ * EAGAIN into pooled direct buffers whose ownership passes to the stack; frames the stack emits are written
+ * and released in the sink. The exit fd, SIGTERM/SIGINT (through {@link io.jslirp.tap.Jslirp#end}) and the
+ * namespace watch ({@link io.jslirp.tap.NamespaceWatch}) all end the loop the same way, and closing happens
+ * on the loop thread as it leaves, so the TAP, the capture and every buffer are released together.
+ */
+package io.jslirp.tap;

@@ -1,0 +1,238 @@
+package io.jslirp.tap.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jslirp.stack.NetConfig;
+import io.jslirp.tap.Settings;
+import io.jslirp.tap.Target;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+class MainCommandTest {
+
+    private static Settings parse(String... args) {
+        MainCommand main = new MainCommand();
+        Main.newCommandLine(main).parseArgs(args);
+        return main.settings(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+
+    private record Outcome(int status, String out, String err) {
+    }
+
+    private static Outcome execute(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Main.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Outcome(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void defaultsMatchSlirp4netns() {
+        Settings s = parse("1234");
+        assertEquals(new Target.Pid(1234), s.target());
+        assertEquals("tap0", s.tapName());
+        assertEquals(1500, s.net().mtu());
+        assertEquals(NetConfig.parseIpv4("10.0.2.0"), s.net().network());
+        assertEquals(24, s.net().prefixLength());
+        assertFalse(s.configure());
+        assertEquals(-1, s.readyFd());
+        assertEquals(-1, s.exitFd());
+        assertNull(s.usernsPath());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--mtu=65520", "--mtu 65520", "-m 65520", "-m65520"})
+    void mtuInEveryGetoptForm(String flag) {
+        String[] parts = flag.split(" ");
+        String[] args = new String[parts.length + 1];
+        System.arraycopy(parts, 0, args, 0, parts.length);
+        args[parts.length] = "42";
+        assertEquals(65520, parse(args).net().mtu());
+    }
+
+    @Test
+    void podmanCommandLine() {
+        Settings s = parse("--disable-host-loopback", "--mtu=65520", "--enable-sandbox", "--enable-seccomp",
+                "--enable-ipv6", "-c", "-r", "3", "-e", "4", "--netns-type=path", "/run/user/1000/netns/x", "tap0");
+        assertEquals(new Target.NetnsPath(Path.of("/run/user/1000/netns/x")), s.target());
+        assertTrue(s.configure());
+        assertEquals(3, s.readyFd());
+        assertEquals(4, s.exitFd());
+        assertEquals(65520, s.net().mtu());
+    }
+
+    @Test
+    void rootlesskitCommandLines() {
+        Settings attached = parse("--mtu", "65520", "-r", "3", "--cidr", "10.0.3.0/24", "4321", "tap0");
+        assertEquals(new Target.Pid(4321), attached.target());
+        assertEquals(3, attached.readyFd());
+        assertEquals(NetConfig.parseIpv4("10.0.3.2"), attached.net().gateway());
+
+        Settings detached = parse("--mtu", "65520", "-r", "3", "--userns-path=/proc/77/ns/user",
+                "--netns-type=path", "/proc/77/ns/net", "tap0");
+        assertEquals(Path.of("/proc/77/ns/user"), detached.usernsPath());
+        assertEquals(new Target.NetnsPath(Path.of("/proc/77/ns/net")), detached.target());
+    }
+
+    @Test
+    void clusteredShortOptionsAsGetoptAllows() {
+        Settings s = parse("-cr3", "-e4", "99");
+        assertTrue(s.configure());
+        assertEquals(3, s.readyFd());
+        assertEquals(4, s.exitFd());
+    }
+
+    @Test
+    void netnsShortFormAndTapfd() {
+        assertEquals(new Target.NetnsPath(Path.of("/run/netns/a")), parse("--netns", "/run/netns/a").target());
+        assertEquals(new Target.NetnsPath(Path.of("/run/netns/a")), parse("--netns=/run/netns/a", "tap1").target());
+        assertEquals("tap1", parse("--netns=/run/netns/a", "tap1").tapName());
+        assertEquals(new Target.TapFd(5), parse("--netns-type=tapfd", "5").target());
+    }
+
+    @Test
+    void laterFlagWinsAsWithGetopt() {
+        assertEquals(9000, parse("--mtu=1500", "--mtu=9000", "1").net().mtu());
+    }
+
+    @Test
+    void macaddress() {
+        Settings s = parse("-c", "--macaddress", "02:00:00:aa:bb:cc", "1");
+        assertEquals(0x0200_00aa_bbccL, s.macAddress());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '#', quoteCharacter = '`', value = {
+        "--mtu=0 1#MTU must be a positive integer (< 65522)",
+        "--mtu=65522 1#MTU must be a positive integer (< 65522)",
+        "--mtu=abc 1#MTU must be a positive integer (< 65522)",
+        "--mtu=67 1#MTU must be a positive integer (< 65522)",
+        "--cidr=10.0.2.1/24 1#CIDR needs to be a network address like 10.0.2.0/24, not like 10.0.2.1/24",
+        "--cidr=10.0.2.0/26 1#invalid prefix length: 10.0.2.0/26",
+        "--cidr=10.0.0.0/0 1#invalid prefix length: 10.0.0.0/0",
+        "--cidr=foo 1#invalid CIDR: foo",
+        "--cidr=300.0.0.0/8 1#invalid network address: 300.0.0.0/8",
+        "-r abc 1#ready-fd must be a non-negative integer",
+        "-e -3 1#exit-fd must be a non-negative integer",
+        "abc#PID must be a positive integer",
+        "0#PID must be a positive integer",
+        "--netns-type=foo 1#--netns-type must be one of pid, path, tapfd, not \"foo\"",
+        "--netns-type=tapfd x#FD must be a non-negative integer",
+        "--macaddress 02:00:00:00:00:01 1#--macaddr cannot be specified when --configure or -c is not specified",
+        "-c --macaddress zz 1#\"zz\" is an invalid MAC address.",
+        "-c --macaddress 01:00:00:00:00:01 1#\"01:00:00:00:00:01\" is an invalid MAC address.",
+        "--target-type=bess 1#--target-type=bess is not supported by jslirp",
+        "1 tap0/x#invalid TAP name: \"tap0/x\" (1..15 characters, no '/' or space)",
+        "#missing PID|PATH|FD argument",
+    })
+    void badInputIsAClearErrorWithStatusOne(String args, String message) {
+        Outcome o = execute(args == null ? new String[0] : args.split(" "));
+        assertEquals(1, o.status(), o.err());
+        assertEquals("jslirp: " + message + "\nTry 'jslirp --help' for more information.\n", o.err());
+        assertEquals("", o.out());
+    }
+
+    @Test
+    void unknownFlagInGetoptWords() {
+        Outcome o = execute("--bogus", "1");
+        assertEquals(1, o.status());
+        assertTrue(o.err().startsWith("jslirp: unrecognized option '--bogus'\n"), o.err());
+        Outcome missing = execute("1", "-r");
+        assertEquals(1, missing.status());
+        assertTrue(missing.err().contains("requires an argument"), missing.err());
+    }
+
+    @Test
+    void tooManyArgumentsWarnsAsSlirp4netnsDoes() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        MainCommand main = new MainCommand();
+        Main.newCommandLine(main).parseArgs("1", "tap0", "extra");
+        main.settings(new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals("WARNING: too many arguments\n", err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void helpExitsZeroAndNamesEveryFlag() {
+        Outcome o = execute("--help");
+        assertEquals(0, o.status());
+        assertEquals("", o.err());
+        CommandLine cl = Main.newCommandLine(new MainCommand());
+        for (OptionSpec option : cl.getCommandSpec().options()) {
+            for (String name : option.names()) {
+                assertTrue(o.out().contains(name), "help lacks " + name);
+            }
+        }
+        // What runtimes grep for before they use a feature.
+        for (String flag : new String[] {"--netns-type", "--disable-host-loopback", "--mtu", "--enable-sandbox",
+                "--enable-seccomp", "--cidr", "--outbound-addr", "--enable-ipv6", "--userns-path", "--api-socket"}) {
+            assertTrue(o.out().contains(flag), flag);
+        }
+        assertEquals(0, execute("-h").status());
+    }
+
+    @Test
+    void runHelpNamesEveryRunFlag() {
+        Outcome o = execute("run", "--help");
+        assertEquals(0, o.status());
+        CommandLine run = Main.newCommandLine(new MainCommand()).getSubcommands().get("run");
+        for (OptionSpec option : run.getCommandSpec().options()) {
+            for (String name : option.names()) {
+                assertTrue(o.out().contains(name), "run help lacks " + name);
+            }
+        }
+    }
+
+    @Test
+    void runWithoutCommandIsAnError() {
+        Outcome o = execute("run");
+        assertEquals(1, o.status());
+        assertTrue(o.err().contains("missing COMMAND"), o.err());
+        Outcome bad = execute("run", "--mtu=0", "--", "true");
+        assertEquals(1, bad.status());
+        assertTrue(bad.err().contains("MTU must be a positive integer (< 65522)"), bad.err());
+    }
+
+    @Test
+    void runTakesEverythingAfterCommandAsItsArguments() {
+        MainCommand main = new MainCommand();
+        CommandLine.ParseResult r = Main.newCommandLine(main).parseArgs("run", "-m", "9000", "ping", "-c", "3", "10.0.2.2");
+        RunCommand run = (RunCommand) r.subcommand().commandSpec().userObject();
+        assertEquals(java.util.List.of("ping", "-c", "3", "10.0.2.2"), run.command);
+        assertEquals(9000, run.network.netConfig().mtu());
+    }
+
+    @Test
+    void versionFirstLine() {
+        Outcome o = execute("--version");
+        assertEquals(0, o.status());
+        assertTrue(o.out().startsWith("jslirp version "), o.out());
+    }
+
+    @Test
+    void unimplementedFlagsSaySoOnce() {
+        MainCommand main = new MainCommand();
+        Main.newCommandLine(main).parseArgs("--enable-sandbox", "--enable-seccomp", "-6", "-a", "/tmp/x.sock", "1");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        main.warnAboutMissingFeatures(new PrintStream(err, true, StandardCharsets.UTF_8));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(4, text.lines().count(), text);
+        assertTrue(text.contains("--enable-sandbox"));
+        assertTrue(text.contains("--enable-seccomp"));
+        assertTrue(text.contains("--enable-ipv6"));
+        assertTrue(text.contains("--api-socket"));
+        assertThrows(UsageException.class, () -> MainCommand.parseFd("x", "ready-fd"));
+    }
+}

@@ -33,8 +33,11 @@ public final class NamespaceEntry {
 
     /** How long the setns thread may take; it does four system calls, so this only catches a wedged kernel. */
     static final long SETNS_TIMEOUT_MS = 10_000;
-    /** How long the helper JVM may take to start and report; JVM start is ~0.3 s, a loaded CI host is slower. */
-    static final long HELPER_REPORT_TIMEOUT_MS = Long.getLong("jslirp.helper.timeoutMs", 30_000);
+    /**
+     * How long the helper JVM may take to start and report; JVM start is well under a second, a loaded CI
+     * host is slower. Settable (system property, or by tests) because a too-short value fails containers.
+     */
+    static volatile long helperReportTimeoutMs = Long.getLong("jslirp.helper.timeoutMs", 30_000);
     /** How long the helper may take to exit once its stdin is closed. */
     static final long HELPER_EXIT_TIMEOUT_MS = 5_000;
     private static final long TUNGETIFF = 0x800454d2L;
@@ -140,11 +143,11 @@ public final class NamespaceEntry {
         outPump.start();
         String report;
         try {
-            report = line.get(HELPER_REPORT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            report = line.get(helperReportTimeoutMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             p.destroyForcibly();
             throw new IOException("namespace helper (pid " + p.pid() + ") did not report within "
-                    + HELPER_REPORT_TIMEOUT_MS + " ms; killed it" + stderrSuffix(p, stderr, errPump));
+                    + helperReportTimeoutMs + " ms; killed it" + stderrSuffix(p, stderr, errPump));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the namespace helper");

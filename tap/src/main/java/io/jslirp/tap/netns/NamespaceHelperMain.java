@@ -9,8 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -38,7 +39,7 @@ public final class NamespaceHelperMain {
         int tunFd;
         int sockFd;
         try {
-            Set<Integer> before = fds();
+            Map<Integer, String> before = fds();
             try {
                 tun = FileChannel.open(Path.of("/dev/net/tun"), StandardOpenOption.READ, StandardOpenOption.WRITE);
             } catch (AccessDeniedException e) {
@@ -82,33 +83,40 @@ public final class NamespaceHelperMain {
         System.exit(0);
     }
 
-    private static Set<Integer> fds() throws IOException {
-        Set<Integer> s = new HashSet<>();
+    /** fd -> link target, for every fd whose link can be read (the listing's own fd is gone by then). */
+    private static Map<Integer, String> fds() throws IOException {
+        List<Path> entries;
         try (Stream<Path> st = Files.list(Path.of("/proc/self/fd"))) {
-            st.forEach(p -> s.add(Integer.parseInt(p.getFileName().toString())));
+            entries = st.toList();
         }
-        return s;
+        Map<Integer, String> m = new HashMap<>();
+        for (Path p : entries) {
+            try {
+                m.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+            } catch (IOException e) {
+                // the directory fd of the listing itself, closed by now
+            }
+        }
+        return m;
     }
 
-    /** The one fd that appeared since {@code before} and whose link target starts with {@code target}. */
-    private static int newFd(Set<Integer> before, String target) throws IOException {
+    /**
+     * The one fd whose link target starts with {@code target} and that is new since {@code before}. Compared by
+     * target, not by number: the listing's own directory fd may have had the number the open reused.
+     * Socket targets carry the inode ({@code socket:[123]}), so a new socket never matches an old one.
+     */
+    private static int newFd(Map<Integer, String> before, String target) throws IOException {
         int found = -1;
-        for (int fd : fds()) {
-            if (before.contains(fd)) {
+        for (Map.Entry<Integer, String> e : fds().entrySet()) {
+            String link = e.getValue();
+            int fd = e.getKey();
+            if (!link.startsWith(target) || link.equals(before.get(fd))) {
                 continue;
             }
-            String link;
-            try {
-                link = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
-            } catch (IOException e) {
-                continue; // the directory fd of the listing itself, already closed
+            if (found >= 0) {
+                throw new IOException("cannot tell which fd is " + target + ": both " + found + " and " + fd);
             }
-            if (link.startsWith(target)) {
-                if (found >= 0) {
-                    throw new IOException("cannot tell which fd is " + target + ": both " + found + " and " + fd);
-                }
-                found = fd;
-            }
+            found = fd;
         }
         if (found < 0) {
             throw new IOException("cannot find the fd of " + target + " in /proc/self/fd");

@@ -223,9 +223,12 @@ public final class EventLoop implements AutoCloseable {
                     int ev = events.getInt(off);
                     int fd = (int) events.getLong(off + DATA_OFFSET);
                     if (fd == wakeFd) {
-                        // Clear the flag before draining: a wake-up requested after this point writes again.
-                        wakePending.set(false);
+                        // Drain, then clear the flag. The other order loses wake-ups: a writer that saw the
+                        // flag clear could have its write drained here while the flag stays set, and every
+                        // later execute()/stop() would then skip writing. In this order a writer that found
+                        // the flag still set has queued work that runTasks below, or the stopped check, sees.
                         libc.eventfd_read(wakeFd, drainAddress);
+                        wakePending.set(false);
                         continue;
                     }
                     FdHandler h = fd < handlers.length ? handlers[fd] : null;

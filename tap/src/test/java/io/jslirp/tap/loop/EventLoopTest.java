@@ -205,4 +205,29 @@ class EventLoopTest {
         assertFalse(thread.isAlive());
         assertTrue(escaped.get() instanceof Fatal, String.valueOf(escaped.get()));
     }
+
+    /** Regression: a wake-up drained while its flag stayed set made every later execute()/stop() silent. */
+    @Test
+    void noWakeUpIsLostUnderConcurrentExecute() throws Exception {
+        start();
+        for (int round = 0; round < 200; round++) {
+            CountDownLatch ran = new CountDownLatch(2 * 50);
+            Runnable producer = () -> {
+                for (int i = 0; i < 50; i++) {
+                    loop.execute(ran::countDown);
+                }
+            };
+            Thread a = new Thread(producer);
+            Thread b = new Thread(producer);
+            a.start();
+            b.start();
+            a.join(5000);
+            b.join(5000);
+            assertTrue(ran.await(5, TimeUnit.SECONDS), "round " + round + ": tasks stranded in the queue");
+            // The loop is idle again now; a single later execute must still wake it.
+            CountDownLatch late = new CountDownLatch(1);
+            loop.execute(late::countDown);
+            assertTrue(late.await(5, TimeUnit.SECONDS), "round " + round + ": wake-up lost");
+        }
+    }
 }

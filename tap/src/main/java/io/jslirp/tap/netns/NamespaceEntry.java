@@ -123,11 +123,25 @@ public final class NamespaceEntry {
         }
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         Thread errPump = pump(p.getErrorStream(), stderr, "jslirp-helper-stderr");
+        NamespaceHandles h;
         try {
-            return takeHandles(p, stderr, errPump);
-        } finally {
-            finish(p, errPump);
+            h = takeHandles(p, stderr, errPump);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                finish(p, errPump);
+            } catch (IOException second) {
+                e.addSuppressed(second);
+            }
+            throw e;
         }
+        try {
+            finish(p, errPump);
+        } catch (IOException e) {
+            // A helper we could not reap must not leave us holding fds the caller never received.
+            closeQuietly(h);
+            throw e;
+        }
+        return h;
     }
 
     private static NamespaceHandles takeHandles(Process p, ByteArrayOutputStream stderr, Thread errPump) throws IOException {

@@ -1,0 +1,193 @@
+package io.jslirp.tap.dev;
+
+import io.jslirp.tap.sys.Errno;
+import io.jslirp.tap.sys.Fds;
+import io.jslirp.tap.sys.Flags;
+import io.jslirp.tap.sys.LibC;
+import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+
+/**
+ * An attached, non-blocking TAP fd: one read is one Ethernet frame from the guest, one write is one frame
+ * to it. Owned and used by the event-loop thread; it owns the fd and closes it in {@link #close()}.
+ */
+public final class TapDevice implements AutoCloseable {
+    /** Largest frame a read can return: a 64 KiB IP packet plus the Ethernet header. */
+    public static final int MAX_FRAME = 65536 + 14;
+
+    static final long TUNSETIFF = 0x400454caL; // _IOW('T', 202, int)
+    static final long TUNGETIFF = 0x800454d2L; // _IOR('T', 210, unsigned int)
+    static final short IFF_TUN = 0x0001;
+    static final short IFF_TAP = 0x0002;
+    static final short IFF_NO_PI = 0x1000;
+
+    private static final String TUN_PATH = "/dev/net/tun";
+
+    private final int fd;
+    private final String name;
+    private final LibC libc = Native.libc();
+    /** Staging area for frames not in contiguous native memory (heap or composite); created on first need. */
+    private ByteBuf writeScratch;
+    private boolean closed;
+
+    private TapDevice(int fd, String name) {
+        this.fd = fd;
+        this.name = name;
+    }
+
+    /**
+     * Opens {@code /dev/net/tun} in the calling thread's network namespace, which is where a device attached
+     * through the fd will live. Close-on-exec so the fd never leaks into a helper process.
+     */
+    public static int openTunInCurrentNamespace() throws NativeException {
+        int fd = Native.libc().open(TUN_PATH, Flags.O_RDWR | Flags.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw NativeException.last("open " + TUN_PATH);
+        }
+        return fd;
+    }
+
+    /**
+     * TUNSETIFF with IFF_TAP|IFF_NO_PI on a fresh tun fd: creates {@code name} in the namespace the fd was
+     * opened in, or attaches to an existing TAP of that name (e.g. one made by {@code ip tuntap add}). On
+     * success the returned device owns {@code tunFd}; on failure the caller still does.
+     */
+    public static TapDevice attach(int tunFd, String name) throws NativeException {
+        Pointer ifr = Ifreq.forName(name);
+        ifr.putShort(Ifreq.UNION, (short) (IFF_TAP | IFF_NO_PI));
+        if (Native.libc().ioctl(tunFd, TUNSETIFF, ifr) < 0) {
+            int e = Native.errno();
+            if (e == Errno.EINVAL) {
+                // The kernel says EINVAL both for "fd already attached" and for "name is a TUN, not a TAP";
+                // saying which is more useful than "Invalid argument".
+                throw NativeException.withMessage("TUNSETIFF " + name + ": " + Native.strerror(e)
+                        + " (fd already attached, or " + name + " exists and is not a TAP device)", e);
+            }
+            throw new NativeException("TUNSETIFF " + name, e);
+        }
+        Fds.setNonBlocking(tunFd);
+        return new TapDevice(tunFd, Ifreq.name(ifr));
+    }
+
+    /**
+     * Adopts an fd that is already attached to a TAP device ({@code --netns-type=tapfd}). TUNGETIFF proves
+     * it is a tun fd, attached, in TAP mode and without packet-info headers; anything else would make every
+     * frame misparse, so it is refused here with a message that says which check failed. {@code name}, if
+     * not null, must match the device's name. On success the device owns {@code fd}.
+     */
+    public static TapDevice fromFd(int fd, String name) throws NativeException {
+        Pointer ifr = Memory.allocateDirect(Native.runtime(), Ifreq.SIZE, true);
+        if (Native.libc().ioctl(fd, TUNGETIFF, ifr) < 0) {
+            int e = Native.errno();
+            switch (e) {
+                case Errno.EBADF:
+                    throw NativeException.withMessage("fd " + fd + " is not open", e);
+                case Errno.EBADFD:
+                    throw NativeException.withMessage("fd " + fd + " is a tun fd not attached to any device", e);
+                case Errno.ENOTTY:
+                case Errno.EINVAL:
+                    throw NativeException.withMessage("fd " + fd + " is not a TAP device fd", e);
+                default:
+                    throw new NativeException("TUNGETIFF fd " + fd, e);
+            }
+        }
+        short flags = ifr.getShort(Ifreq.UNION);
+        String actual = Ifreq.name(ifr);
+        if ((flags & IFF_TAP) == 0) {
+            throw NativeException.withMessage("fd " + fd + " is attached to " + actual + ", a TUN device, not TAP", Errno.EINVAL);
+        }
+        if ((flags & IFF_NO_PI) == 0) {
+            throw NativeException.withMessage("fd " + fd + " (" + actual + ") was attached without IFF_NO_PI", Errno.EINVAL);
+        }
+        if (name != null && !name.equals(actual)) {
+            throw NativeException.withMessage("fd " + fd + " is attached to " + actual + ", not " + name, Errno.EINVAL);
+        }
+        Fds.setNonBlocking(fd);
+        return new TapDevice(fd, actual);
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Reads one frame into {@code buf} at its writerIndex and advances it. {@code buf} must be a direct buffer
+     * with a memory address and at least {@link #MAX_FRAME} writable bytes, because a TAP read truncates a
+     * frame that does not fit and there is no way to get the rest.
+     *
+     * @return bytes read, or 0 if no frame is waiting (EAGAIN)
+     */
+    public int readInto(ByteBuf buf) throws NativeException {
+        int writable = buf.writableBytes();
+        if (!buf.hasMemoryAddress() || writable < MAX_FRAME) {
+            throw new IllegalArgumentException("readInto needs a direct buffer with >= " + MAX_FRAME
+                    + " writable bytes, got " + buf.getClass().getSimpleName() + " with " + writable);
+        }
+        int wi = buf.writerIndex();
+        long n = libc.read(fd, buf.memoryAddress() + wi, writable);
+        if (n < 0) {
+            int e = Native.errno();
+            // EINTR is a retry-later like EAGAIN: level-triggered epoll reports the fd again.
+            if (e == Errno.EAGAIN || e == Errno.EINTR) {
+                return 0;
+            }
+            throw new NativeException("read " + name, e);
+        }
+        buf.writerIndex(wi + (int) n);
+        return (int) n;
+    }
+
+    /**
+     * Writes the readable bytes of {@code frame} as one frame. Neither releases {@code frame} nor moves its
+     * readerIndex: the caller decides whether to retry (false) or release.
+     *
+     * @return true if written, false if the device would block (EAGAIN)
+     */
+    public boolean write(ByteBuf frame) throws NativeException {
+        int len = frame.readableBytes();
+        long addr;
+        if (frame.hasMemoryAddress()) {
+            addr = frame.memoryAddress() + frame.readerIndex();
+        } else {
+            if (writeScratch == null) {
+                writeScratch = Unpooled.directBuffer(MAX_FRAME, MAX_FRAME);
+            }
+            if (len > MAX_FRAME) {
+                throw NativeException.withMessage("write " + name + ": frame of " + len + " bytes exceeds " + MAX_FRAME, Errno.EINVAL);
+            }
+            writeScratch.clear();
+            frame.getBytes(frame.readerIndex(), writeScratch, 0, len);
+            addr = writeScratch.memoryAddress();
+        }
+        long n = libc.write(fd, addr, len);
+        if (n < 0) {
+            int e = Native.errno();
+            if (e == Errno.EAGAIN || e == Errno.EINTR) {
+                return false;
+            }
+            throw new NativeException("write " + name, e);
+        }
+        return true;
+    }
+
+    /** Closes the fd; a device jslirp created (not persistent) disappears from the namespace with it. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            Fds.close(fd);
+            if (writeScratch != null) {
+                writeScratch.release();
+                writeScratch = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,316 @@
+package io.jslirp.tap.loop;
+
+import io.jslirp.tap.sys.Errno;
+import io.jslirp.tap.sys.Fds;
+import io.jslirp.tap.sys.Flags;
+import io.jslirp.tap.sys.LibC;
+import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+
+/**
+ * A single-threaded, level-triggered epoll loop; see the package documentation.
+ *
+ * <p>Threading: {@link #register}, {@link #modify}, {@link #unregister} and {@link #setTimerSource} must be
+ * called before {@link #run()} starts or on the loop thread (from a handler, task or timer); from elsewhere
+ * use {@link #execute}. {@link #execute} and {@link #stop} are safe from any thread. {@link #close()} after
+ * {@code run()} has returned.
+ *
+ * <p>System-call failures here are rare (fd exhaustion, a closed fd passed in) and surface as
+ * {@link UncheckedIOException} wrapping a {@link NativeException}, so that setup code is not forced into
+ * checked-exception plumbing for them.
+ */
+public final class EventLoop implements AutoCloseable {
+    public static final int EPOLLIN = 0x001;
+    public static final int EPOLLPRI = 0x002;
+    public static final int EPOLLOUT = 0x004;
+    public static final int EPOLLERR = 0x008;
+    public static final int EPOLLHUP = 0x010;
+    public static final int EPOLLRDHUP = 0x2000;
+    /** Opt-in edge triggering for a handler that always reads to EAGAIN. */
+    public static final int EPOLLET = 1 << 31;
+
+    /** Called on the loop thread with the ready events (EPOLL* bits) of {@code fd}. */
+    @FunctionalInterface
+    public interface FdHandler {
+        void onReady(int fd, int events);
+    }
+
+    private static final int MAX_EVENTS = 256;
+    private static final int EVENT_SIZE = Native.isX86_64() ? 12 : 16;
+    private static final int DATA_OFFSET = Native.isX86_64() ? 4 : 8;
+    private static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    private final LibC libc = Native.libc();
+    private final int epfd;
+    private final int wakeFd;
+    private final Pointer events;
+    private final long eventsAddress;
+    /** One epoll_event for epoll_ctl, and 8 bytes for draining the eventfd; loop-thread (or pre-run) only. */
+    private final Pointer ctl;
+    private final long ctlAddress;
+    private final long drainAddress;
+
+    private FdHandler[] handlers = new FdHandler[64];
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** True while an eventfd write is outstanding; lets a burst of execute() calls wake the loop once. */
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private volatile boolean stopped;
+    private volatile Thread loopThread;
+    private volatile boolean closed;
+
+    private LongSupplier nextDeadlineNanos;
+    private Runnable runDueTimers;
+
+    /** Creates the epoll instance and its wake-up eventfd. */
+    public EventLoop() {
+        int ep = libc.epoll_create1(Flags.EPOLL_CLOEXEC);
+        if (ep < 0) {
+            throw new UncheckedIOException(NativeException.last("epoll_create1"));
+        }
+        int ev = libc.eventfd(0, Flags.EFD_NONBLOCK | Flags.EFD_CLOEXEC);
+        if (ev < 0) {
+            NativeException e = NativeException.last("eventfd");
+            Fds.close(ep);
+            throw new UncheckedIOException(e);
+        }
+        epfd = ep;
+        wakeFd = ev;
+        events = Memory.allocateDirect(Native.runtime(), MAX_EVENTS * EVENT_SIZE, true);
+        eventsAddress = events.address();
+        ctl = Memory.allocateDirect(Native.runtime(), 16 + 8, true);
+        ctlAddress = ctl.address();
+        drainAddress = ctlAddress + 16;
+        try {
+            ctl(Flags.EPOLL_CTL_ADD, wakeFd, EPOLLIN, "epoll_ctl(ADD) eventfd");
+        } catch (NativeException e) {
+            Fds.close(ep);
+            Fds.close(ev);
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void ctl(int op, int fd, int ev, String what) throws NativeException {
+        ctl.putInt(0, ev);
+        ctl.putLong(DATA_OFFSET, fd);
+        if (libc.epoll_ctl(epfd, op, fd, ctlAddress) < 0) {
+            throw NativeException.last(what);
+        }
+    }
+
+    private void checkThread() {
+        Thread t = loopThread;
+        if (t != null && t != Thread.currentThread()) {
+            throw new IllegalStateException("call from the event-loop thread, or hand the work over with execute()");
+        }
+    }
+
+    /** Starts watching {@code fd} for {@code events} (EPOLL* bits); one handler per fd. */
+    public void register(int fd, int events, FdHandler h) {
+        Objects.requireNonNull(h, "handler");
+        checkThread();
+        if (fd < 0 || fd == wakeFd) {
+            throw new IllegalArgumentException("cannot register fd " + fd);
+        }
+        if (fd < handlers.length && handlers[fd] != null) {
+            throw new IllegalStateException("fd " + fd + " is already registered");
+        }
+        try {
+            ctl(Flags.EPOLL_CTL_ADD, fd, events, "epoll_ctl(ADD) fd " + fd);
+        } catch (NativeException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (fd >= handlers.length) {
+            handlers = Arrays.copyOf(handlers, Math.max(fd + 1, handlers.length * 2));
+        }
+        handlers[fd] = h;
+    }
+
+    /** Changes the events watched on a registered fd, e.g. adding EPOLLOUT while output is queued. */
+    public void modify(int fd, int events) {
+        checkThread();
+        if (fd < 0 || fd >= handlers.length || handlers[fd] == null) {
+            throw new IllegalStateException("fd " + fd + " is not registered");
+        }
+        try {
+            ctl(Flags.EPOLL_CTL_MOD, fd, events, "epoll_ctl(MOD) fd " + fd);
+        } catch (NativeException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Stops watching {@code fd}. Call before closing it; if it was closed first the kernel already dropped
+     * it (ENOENT/EBADF are ignored). Events already collected this turn for it are not dispatched.
+     */
+    public void unregister(int fd) {
+        checkThread();
+        if (fd < 0 || fd >= handlers.length || handlers[fd] == null) {
+            return;
+        }
+        handlers[fd] = null;
+        if (libc.epoll_ctl(epfd, Flags.EPOLL_CTL_DEL, fd, ctlAddress) < 0) {
+            int e = Native.errno();
+            if (e != Errno.ENOENT && e != Errno.EBADF) {
+                throw new UncheckedIOException(new NativeException("epoll_ctl(DEL) fd " + fd, e));
+            }
+        }
+    }
+
+    /**
+     * Installs the timer wheel (or whatever keeps timers): {@code nextDeadlineNanos} returns the earliest
+     * deadline in {@link System#nanoTime()} units, or {@link Long#MAX_VALUE} for none; {@code runDueTimers}
+     * runs every timer that is due. Both are called on the loop thread only.
+     */
+    public void setTimerSource(LongSupplier nextDeadlineNanos, Runnable runDueTimers) {
+        checkThread();
+        this.nextDeadlineNanos = Objects.requireNonNull(nextDeadlineNanos);
+        this.runDueTimers = Objects.requireNonNull(runDueTimers);
+    }
+
+    /** Runs {@code task} on the loop thread, soon; safe from any thread, wakes the loop if it is waiting. */
+    public void execute(Runnable task) {
+        tasks.add(Objects.requireNonNull(task));
+        if (Thread.currentThread() != loopThread) {
+            wake();
+        }
+    }
+
+    /** Makes {@link #run()} return after the current turn; safe from any thread. */
+    public void stop() {
+        stopped = true;
+        if (Thread.currentThread() != loopThread) {
+            wake();
+        }
+    }
+
+    public boolean inEventLoop() {
+        return Thread.currentThread() == loopThread;
+    }
+
+    private void wake() {
+        if (wakePending.compareAndSet(false, true) && !closed) {
+            // eventfd_write only fails on counter overflow, impossible with one write per pending wake-up.
+            libc.eventfd_write(wakeFd, 1);
+        }
+    }
+
+    /** Runs the loop on the calling thread until {@link #stop()}. */
+    public void run() {
+        if (closed) {
+            throw new IllegalStateException("event loop is closed");
+        }
+        loopThread = Thread.currentThread();
+        try {
+            while (!stopped) {
+                int n = libc.epoll_wait(epfd, eventsAddress, MAX_EVENTS, timeoutMillis());
+                if (n < 0) {
+                    int e = Native.errno();
+                    if (e == Errno.EINTR) {
+                        continue;
+                    }
+                    throw new UncheckedIOException(new NativeException("epoll_wait", e));
+                }
+                for (int i = 0; i < n; i++) {
+                    int off = i * EVENT_SIZE;
+                    int ev = events.getInt(off);
+                    int fd = (int) events.getLong(off + DATA_OFFSET);
+                    if (fd == wakeFd) {
+                        // Drain, then clear the flag. The other order loses wake-ups: a writer that saw the
+                        // flag clear could have its write drained here while the flag stays set, and every
+                        // later execute()/stop() would then skip writing. In this order a writer that found
+                        // the flag still set has queued work that runTasks below, or the stopped check, sees.
+                        libc.eventfd_read(wakeFd, drainAddress);
+                        wakePending.set(false);
+                        continue;
+                    }
+                    FdHandler h = fd < handlers.length ? handlers[fd] : null;
+                    if (h == null) {
+                        continue; // unregistered by an earlier handler in this same turn
+                    }
+                    try {
+                        h.onReady(fd, ev);
+                    } catch (Exception e) {
+                        report("handler for fd " + fd, e);
+                    }
+                }
+                runTasks();
+                runTimersIfDue();
+            }
+        } finally {
+            loopThread = null;
+        }
+    }
+
+    private int timeoutMillis() {
+        if (!tasks.isEmpty() || stopped) {
+            return 0;
+        }
+        if (nextDeadlineNanos == null) {
+            return -1;
+        }
+        long deadline = nextDeadlineNanos.getAsLong();
+        if (deadline == NO_DEADLINE) {
+            return -1;
+        }
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+            return 0;
+        }
+        // Round up: waking before the deadline would find nothing due and cost another turn.
+        long ms = (remaining + 999_999) / 1_000_000;
+        return (int) Math.min(ms, Integer.MAX_VALUE);
+    }
+
+    private void runTasks() {
+        // Bounded by the queue's length at entry, so a task that re-queues itself cannot starve the fds.
+        for (int budget = tasks.size(); budget > 0; budget--) {
+            Runnable t = tasks.poll();
+            if (t == null) {
+                return;
+            }
+            try {
+                t.run();
+            } catch (Exception e) {
+                report("task", e);
+            }
+        }
+    }
+
+    private void runTimersIfDue() {
+        if (nextDeadlineNanos == null) {
+            return;
+        }
+        long deadline = nextDeadlineNanos.getAsLong();
+        if (deadline != NO_DEADLINE && deadline - System.nanoTime() <= 0) {
+            try {
+                runDueTimers.run();
+            } catch (Exception e) {
+                report("timer", e);
+            }
+        }
+    }
+
+    private static void report(String what, Exception e) {
+        System.err.println("jslirp: event loop: " + what + " failed: " + e);
+        e.printStackTrace();
+    }
+
+    /** Releases the epoll fd and the eventfd. Registered fds belong to their owners and stay open. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            stopped = true;
+            Fds.close(epfd);
+            Fds.close(wakeFd);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+/**
+ * The single-threaded epoll event loop that owns all of jslirp's I/O and stack state.
+ *
+ * <h2>Theory of operation</h2>
+ * <p>One thread calls {@link io.jslirp.tap.loop.EventLoop#run()} and from then on is the only thread that
+ * touches handlers, the stack and the sockets, so none of that needs locks. Each turn of the loop:
+ * <ol>
+ *   <li>asks the timer source for the earliest deadline and turns it into an {@code epoll_wait} timeout,
+ *       rounded <em>up</em> to whole milliseconds, so a timer never fires early and the loop never spins
+ *       on a sub-millisecond remainder; a queued task makes the timeout 0;</li>
+ *   <li>waits, then dispatches each ready fd to its handler. Readiness is level-triggered by default, so a
+ *       handler that stops reading before EAGAIN (to bound one turn's work) is called again next turn;</li>
+ *   <li>runs tasks handed over by other threads through {@link io.jslirp.tap.loop.EventLoop#execute}, then
+ *       the timers that are due.</li>
+ * </ol>
+ *
+ * <p>Other threads reach the loop only through {@code execute} and {@code stop}: they enqueue and, if no
+ * wake-up is already pending, write to an eventfd the loop polls. Coalescing keeps a burst of tasks to one
+ * system call.
+ *
+ * <p>The per-turn path allocates nothing: the {@code epoll_event} array is preallocated native memory
+ * passed by address, events are read from it in place, and the fd → handler table is an array indexed by
+ * fd (fds are small and dense), grown when a larger fd registers. The 12-byte packed {@code epoll_event} of
+ * x86-64 and the 16-byte one of aarch64 are both handled.
+ *
+ * <p>A handler, task or timer that throws an {@code Exception} is reported on stderr and the loop goes
+ * on: one bad frame or connection must not take down every container's network. An {@code Error} (out of
+ * memory, a failed assertion in a test) propagates out of {@code run()}, because continuing after one is
+ * not safe.
+ */
+package io.jslirp.tap.loop;

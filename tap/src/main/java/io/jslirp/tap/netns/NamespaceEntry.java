@@ -1,0 +1,351 @@
+package io.jslirp.tap.netns;
+
+import io.jslirp.tap.dev.TapDevice;
+import io.jslirp.tap.sys.Errno;
+import io.jslirp.tap.sys.Fds;
+import io.jslirp.tap.sys.Flags;
+import io.jslirp.tap.sys.LibC;
+import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeException;
+import io.jslirp.tap.sys.Syscalls;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+
+/** Opens {@link NamespaceHandles} inside a target network namespace; see the package documentation. */
+public final class NamespaceEntry {
+    private NamespaceEntry() {
+    }
+
+    /** How long the setns thread may take; it does four system calls, so this only catches a wedged kernel. */
+    static final long SETNS_TIMEOUT_MS = 10_000;
+    /**
+     * How long the helper JVM may take to start and report; JVM start is well under a second, a loaded CI
+     * host is slower. Settable (system property, or by tests) because a too-short value fails containers.
+     */
+    static volatile long helperReportTimeoutMs = Long.getLong("jslirp.helper.timeoutMs", 30_000);
+    /** How long the helper may take to exit once its stdin is closed. */
+    static final long HELPER_EXIT_TIMEOUT_MS = 5_000;
+    private static final long TUNGETIFF = 0x800454d2L;
+
+    /**
+     * Joins {@code netnsPath} on a dedicated thread and opens the handles there. Needs CAP_SYS_ADMIN in this
+     * process's user namespace and in the one owning the netns (root, or podman's case).
+     */
+    public static NamespaceHandles openViaSetns(Path netnsPath) throws IOException {
+        checkPath(netnsPath, "netns");
+        CompletableFuture<NamespaceHandles> result = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                result.complete(openInside(netnsPath));
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+            // The thread ends here, taking its namespace membership with it: it must never run other work.
+        }, "jslirp-setns");
+        t.setDaemon(true);
+        t.start();
+        try {
+            return result.get(SETNS_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IOException("entering " + netnsPath + ": " + c, c);
+        } catch (TimeoutException e) {
+            // A late success would leak the fds; close them when (if) they arrive.
+            result.thenAccept(NamespaceEntry::closeQuietly);
+            throw new IOException("entering " + netnsPath + ": timed out after " + SETNS_TIMEOUT_MS + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result.thenAccept(NamespaceEntry::closeQuietly);
+            throw new InterruptedIOException("interrupted while entering " + netnsPath);
+        }
+    }
+
+    /** Runs on the throwaway thread: setns, then the two fds. */
+    private static NamespaceHandles openInside(Path netnsPath) throws NativeException {
+        LibC c = Native.libc();
+        int nsFd = c.open(netnsPath.toString(), Flags.O_RDONLY | Flags.O_CLOEXEC, 0);
+        if (nsFd < 0) {
+            throw NativeException.last("open " + netnsPath);
+        }
+        int tunFd = -1;
+        try {
+            if (c.setns(nsFd, Flags.CLONE_NEWNET) < 0) {
+                throw NativeException.last("setns " + netnsPath);
+            }
+            tunFd = TapDevice.openTunInCurrentNamespace();
+            int sock = c.socket(Flags.AF_INET, Flags.SOCK_DGRAM | Flags.SOCK_CLOEXEC, 0);
+            if (sock < 0) {
+                throw NativeException.last("socket(AF_INET, SOCK_DGRAM) in " + netnsPath);
+            }
+            NamespaceHandles h = new NamespaceHandles(tunFd, sock);
+            tunFd = -1;
+            return h;
+        } finally {
+            Fds.close(tunFd);
+            Fds.close(nsFd);
+        }
+    }
+
+    /**
+     * Rootless from outside: a helper joins {@code usernsPath} and {@code netnsPath}, opens the handles, and
+     * this process takes duplicates with pidfd_getfd. The helper has exited when this returns, on every path.
+     */
+    public static NamespaceHandles openViaHelper(Path usernsPath, Path netnsPath) throws IOException {
+        checkPath(usernsPath, "userns");
+        checkPath(netnsPath, "netns");
+        List<String> cmd = helperCommand(usernsPath, netnsPath);
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        } catch (IOException e) {
+            throw new IOException("cannot start namespace helper (" + cmd.get(0) + "): " + e.getMessage(), e);
+        }
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        Thread errPump = pump(p.getErrorStream(), stderr, "jslirp-helper-stderr");
+        NamespaceHandles h;
+        try {
+            h = takeHandles(p, stderr, errPump);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                finish(p, errPump);
+            } catch (IOException second) {
+                e.addSuppressed(second);
+            }
+            throw e;
+        }
+        try {
+            finish(p, errPump);
+        } catch (IOException e) {
+            // A helper we could not reap must not leave us holding fds the caller never received.
+            closeQuietly(h);
+            throw e;
+        }
+        return h;
+    }
+
+    private static NamespaceHandles takeHandles(Process p, ByteArrayOutputStream stderr, Thread errPump) throws IOException {
+        CompletableFuture<String> line = new CompletableFuture<>();
+        Thread outPump = new Thread(() -> {
+            try {
+                line.complete(readLine(p.getInputStream()));
+            } catch (Throwable e) {
+                line.completeExceptionally(e);
+            }
+        }, "jslirp-helper-stdout");
+        outPump.setDaemon(true);
+        outPump.start();
+        String report;
+        try {
+            report = line.get(helperReportTimeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            p.destroyForcibly();
+            throw new IOException("namespace helper (pid " + p.pid() + ") did not report within "
+                    + helperReportTimeoutMs + " ms; killed it" + stderrSuffix(p, stderr, errPump));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the namespace helper");
+        } catch (ExecutionException e) {
+            throw new IOException("reading from namespace helper: " + e.getCause(), e.getCause());
+        }
+        if (report == null || !report.startsWith(NamespaceHelperMain.OK)) {
+            // Most failures (nsenter: reassociate to namespace 'ns/user' failed: Operation not permitted)
+            // are explained on stderr, so wait for the helper to finish writing it.
+            throw new IOException("namespace helper failed" + (report != null && !report.isEmpty() ? ": " + report : "")
+                    + stderrSuffix(p, stderr, errPump));
+        }
+        String[] f = report.trim().split(" ");
+        int helperPid;
+        int tunTarget;
+        int sockTarget;
+        try {
+            helperPid = Integer.parseInt(f[1]);
+            tunTarget = Integer.parseInt(f[2]);
+            sockTarget = Integer.parseInt(f[3]);
+        } catch (RuntimeException e) {
+            throw new IOException("namespace helper sent a malformed report: " + report);
+        }
+        // nsenter without --pid/--fork execs its command, so the helper is our child itself; a different pid
+        // would mean something else answered, and pidfd_getfd on it is not ours to do.
+        if (helperPid != p.pid() && p.descendants().noneMatch(d -> d.pid() == helperPid)) {
+            throw new IOException("namespace helper reported pid " + helperPid + ", which is not its own (" + p.pid() + ")");
+        }
+        int pidfd = Syscalls.pidfdOpen(helperPid);
+        int tunFd = -1;
+        int sockFd = -1;
+        try {
+            tunFd = Syscalls.pidfdGetfd(pidfd, tunTarget);
+            sockFd = Syscalls.pidfdGetfd(pidfd, sockTarget);
+            checkUnattachedTun(tunFd);
+            NamespaceHandles h = new NamespaceHandles(tunFd, sockFd);
+            tunFd = -1;
+            sockFd = -1;
+            return h;
+        } finally {
+            Fds.close(tunFd);
+            Fds.close(sockFd);
+            Fds.close(pidfd);
+        }
+    }
+
+    /** A fresh tun fd answers TUNGETIFF with EBADFD; anything else means we duplicated the wrong fd. */
+    private static void checkUnattachedTun(int fd) throws NativeException {
+        Pointer ifr = Memory.allocateDirect(Native.runtime(), 40, true);
+        if (Native.libc().ioctl(fd, TUNGETIFF, ifr) == 0 || Native.errno() != Errno.EBADFD) {
+            throw NativeException.withMessage("namespace helper's fd is not an unattached /dev/net/tun fd", Errno.EINVAL);
+        }
+    }
+
+    /** Closing stdin tells the helper to exit; if it does not within the deadline it is killed by pid. */
+    private static void finish(Process p, Thread errPump) throws IOException {
+        try {
+            p.getOutputStream().close();
+        } catch (IOException ignored) {
+            // Already gone: nothing to tell.
+        }
+        boolean exited;
+        try {
+            exited = p.waitFor(HELPER_EXIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            if (!exited) {
+                p.destroyForcibly();
+                exited = p.waitFor(HELPER_EXIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            }
+            errPump.join(HELPER_EXIT_TIMEOUT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new InterruptedIOException("interrupted while waiting for the namespace helper to exit");
+        }
+        if (!exited) {
+            throw new IOException("namespace helper (pid " + p.pid() + ") did not exit after SIGKILL");
+        }
+    }
+
+    private static String stderrSuffix(Process p, ByteArrayOutputStream stderr, Thread errPump) {
+        try {
+            p.waitFor(HELPER_EXIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            errPump.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String s;
+        synchronized (stderr) {
+            s = stderr.toString(StandardCharsets.UTF_8).trim();
+        }
+        String exit = p.isAlive() ? "" : " (exit status " + p.exitValue() + ")";
+        return exit + (s.isEmpty() ? "" : ": " + s);
+    }
+
+    /**
+     * {@code nsenter --user=U --net=N --preserve-credentials -- JAVA ... NamespaceHelperMain}. The helper JVM is
+     * tuned for start-up time (no JIT tiers beyond C1, serial GC, small heap, no perf-data file) since it lives
+     * for a fraction of a second. Its class path is just where this class came from: the helper uses only
+     * the JDK, so it needs neither jnr-ffi nor its native stub, which also spares it writing to a tmpdir.
+     */
+    static List<String> helperCommand(Path usernsPath, Path netnsPath) throws IOException {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> cmd = new ArrayList<>();
+        cmd.add(System.getProperty("jslirp.nsenter", "nsenter"));
+        cmd.add("--user=" + usernsPath);
+        cmd.add("--net=" + netnsPath);
+        cmd.add("--preserve-credentials");
+        cmd.add("--");
+        cmd.add(java);
+        cmd.add("-Xshare:auto");
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-Xms8m");
+        cmd.add("-Xmx32m");
+        cmd.add("-XX:-UsePerfData");
+        cmd.add("-cp");
+        cmd.add(helperClassPath());
+        cmd.add(NamespaceHelperMain.class.getName());
+        return cmd;
+    }
+
+    private static String helperClassPath() throws IOException {
+        CodeSource cs = NamespaceHelperMain.class.getProtectionDomain().getCodeSource();
+        if (cs != null && cs.getLocation() != null && "file".equals(cs.getLocation().getProtocol())) {
+            try {
+                return Path.of(cs.getLocation().toURI()).toString();
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                throw new IOException("cannot locate jslirp's classes for the namespace helper: " + cs.getLocation(), e);
+            }
+        }
+        return System.getProperty("java.class.path");
+    }
+
+    /**
+     * Checks existence first, in slirp4netns's words ("userns path doesn't exist: PATH"), because the
+     * later failure (inside nsenter or setns) would be less direct.
+     */
+    static void checkPath(Path path, String kind) throws IOException {
+        if (path == null) {
+            throw new IOException(kind + " path is not set");
+        }
+        if (!Files.exists(path)) {
+            throw NativeException.withMessage(kind + " path doesn't exist: " + path, Errno.ENOENT);
+        }
+        if (!Files.isReadable(path)) {
+            throw NativeException.withMessage(kind + " path is not readable: " + path + ": " + Native.strerror(Errno.EACCES), Errno.EACCES);
+        }
+    }
+
+    private static Thread pump(InputStream in, ByteArrayOutputStream sink, String name) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[4096];
+            try {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    synchronized (sink) {
+                        // Cap what is kept: a misbehaving helper must not fill our heap.
+                        if (sink.size() < 64 * 1024) {
+                            sink.write(buf, 0, n);
+                        }
+                    }
+                }
+            } catch (IOException ignored) {
+                // The stream closes when the helper exits; whatever arrived is kept.
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** One line, at most 256 bytes, so a garbage-spewing helper cannot stall or bloat us; null on bare EOF. */
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c = -1;
+        while (b.size() < 256 && (c = in.read()) >= 0 && c != '\n') {
+            b.write(c);
+        }
+        return b.size() == 0 && c < 0 ? null : b.toString(StandardCharsets.UTF_8);
+    }
+
+    private static void closeQuietly(NamespaceHandles h) {
+        Fds.close(h.tunFd());
+        Fds.close(h.controlSocketFd());
+    }
+}

@@ -1,0 +1,47 @@
+package io.jslirp.tap.sys;
+
+/** Small file-descriptor chores shared by the device, namespace and loop code. */
+public final class Fds {
+    private Fds() {
+    }
+
+    /** Adds O_NONBLOCK: every fd jslirp polls must never block the single event-loop thread. */
+    public static void setNonBlocking(int fd) throws NativeException {
+        LibC c = Native.libc();
+        int fl = c.fcntl(fd, Flags.F_GETFL, 0);
+        if (fl < 0) {
+            throw NativeException.last("fcntl(F_GETFL) fd " + fd);
+        }
+        if ((fl & Flags.O_NONBLOCK) == 0 && c.fcntl(fd, Flags.F_SETFL, fl | Flags.O_NONBLOCK) < 0) {
+            throw NativeException.last("fcntl(F_SETFL) fd " + fd);
+        }
+    }
+
+    /** Sets FD_CLOEXEC so the fd does not leak into processes jslirp spawns (the namespace helper). */
+    public static void setCloseOnExec(int fd) throws NativeException {
+        LibC c = Native.libc();
+        int fl = c.fcntl(fd, Flags.F_GETFD, 0);
+        if (fl < 0) {
+            throw NativeException.last("fcntl(F_GETFD) fd " + fd);
+        }
+        if ((fl & Flags.FD_CLOEXEC) == 0 && c.fcntl(fd, Flags.F_SETFD, fl | Flags.FD_CLOEXEC) < 0) {
+            throw NativeException.last("fcntl(F_SETFD) fd " + fd);
+        }
+    }
+
+    /**
+     * Closes {@code fd}, ignoring negative values and errors. Quiet because it runs on cleanup paths, where a
+     * second exception would hide the first; on Linux the fd is released even when close reports EINTR/EIO,
+     * so retrying would be wrong anyway.
+     */
+    public static void close(int fd) {
+        if (fd >= 0) {
+            Native.libc().close(fd);
+        }
+    }
+
+    /** True if {@code fd} names an open file description in this process. */
+    public static boolean isOpen(int fd) {
+        return fd >= 0 && Native.libc().fcntl(fd, Flags.F_GETFD, 0) != -1;
+    }
+}

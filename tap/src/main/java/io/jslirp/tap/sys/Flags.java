@@ -1,0 +1,36 @@
+package io.jslirp.tap.sys;
+
+/**
+ * Flag values from the Linux UAPI headers ({@code fcntl.h}, {@code socket.h}, {@code sched.h},
+ * {@code sys/eventfd.h}, {@code sys/epoll.h}); the same on x86-64 and aarch64.
+ */
+public final class Flags {
+    private Flags() {
+    }
+
+    public static final int O_RDONLY = 0;
+    public static final int O_RDWR = 2;
+    public static final int O_NONBLOCK = 0x800;
+    public static final int O_CLOEXEC = 0x80000;
+
+    public static final int F_GETFD = 1;
+    public static final int F_SETFD = 2;
+    public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
+    public static final int FD_CLOEXEC = 1;
+
+    public static final int AF_INET = 2;
+    public static final int SOCK_DGRAM = 2;
+    public static final int SOCK_CLOEXEC = 0x80000;
+
+    public static final int CLONE_NEWNET = 0x40000000;
+    public static final int CLONE_NEWUSER = 0x10000000;
+
+    public static final int EFD_NONBLOCK = 0x800;
+    public static final int EFD_CLOEXEC = 0x80000;
+
+    public static final int EPOLL_CLOEXEC = 0x80000;
+    public static final int EPOLL_CTL_ADD = 1;
+    public static final int EPOLL_CTL_DEL = 2;
+    public static final int EPOLL_CTL_MOD = 3;
+}

@@ -1,0 +1,65 @@
+package io.jslirp.tap.sys;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * glibc functions used by jslirp, bound by jnr-ffi. Obtain the instance from {@link Native#libc()}.
+ *
+ * <p>Methods whose names carry C's signature take primitive addresses ({@code long}) where they are on the
+ * per-frame path, so that calling them allocates nothing. Every call saves errno; read it with
+ * {@link Native#errno()} right after a call returned -1.
+ */
+public interface LibC {
+    // --- file descriptors -------------------------------------------------------------------------
+    int open(String path, int flags, int mode);
+
+    int close(int fd);
+
+    /** read(2) into native memory at {@code bufAddress}; hot path, so the address is a primitive. */
+    @ssize_t long read(int fd, long bufAddress, @size_t long count);
+
+    /** write(2) from native memory at {@code bufAddress}; hot path, so the address is a primitive. */
+    @ssize_t long write(int fd, long bufAddress, @size_t long count);
+
+    int fcntl(int fd, int cmd, int arg);
+
+    int ioctl(int fd, long request, Pointer arg);
+
+    int pipe2(@Out int[] fds, int flags);
+
+    // --- sockets and namespaces -------------------------------------------------------------------
+    int socket(int domain, int type, int protocol);
+
+    int setns(int fd, int nstype);
+
+    // --- readiness --------------------------------------------------------------------------------
+    int poll(Pointer fds, long nfds, int timeoutMillis);
+
+    int epoll_create1(int flags);
+
+    int epoll_ctl(int epfd, int op, int fd, long eventAddress);
+
+    /** epoll_wait(2) into a preallocated epoll_event array at {@code eventsAddress}. */
+    int epoll_wait(int epfd, long eventsAddress, int maxEvents, int timeoutMillis);
+
+    int eventfd(int initialValue, int flags);
+
+    /** glibc's 8-byte write to an eventfd; takes the value directly, so waking a loop allocates nothing. */
+    int eventfd_write(int fd, long value);
+
+    /** glibc's 8-byte read from an eventfd into the 8 bytes at {@code valueAddress}. */
+    int eventfd_read(int fd, long valueAddress);
+
+    // --- misc -------------------------------------------------------------------------------------
+    /** syscall(2), for calls glibc 2.36 does not wrap (pidfd_getfd). Unused arguments are ignored. */
+    long syscall(long number, long arg1, long arg2, long arg3);
+
+    String strerror(int errnum);
+
+    int getpid();
+
+    int getuid();
+}

@@ -72,8 +72,9 @@ final class E2e {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.copy(jar(), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
-            copy.toFile().deleteOnExit();
+            // deleteOnExit runs in reverse order of registration: the file first, then its directory
             dir.toFile().deleteOnExit();
+            copy.toFile().deleteOnExit();
         }
         return new ArrayList<>(List.of(javaBin(), "-jar", copy.toString()));
     }

@@ -165,6 +165,17 @@ final class Jslirp implements AutoCloseable {
 
     /** Waits for the ready fd to say {@code 1}, then EOF, and for the process to still be running. */
     Jslirp awaitReady() {
+        try {
+            return checkReady();
+        } catch (AssertionError | RuntimeException e) {
+            // it is used as `try (Jslirp j = ....start().awaitReady())`, where a throw here means close()
+            // would never run: stop the process and remove its files now
+            close();
+            throw e;
+        }
+    }
+
+    private Jslirp checkReady() {
         byte[] got = awaitReadyEof(E2e.READY);
         if (got.length == 0 || got[0] != '1') {
             throw new AssertionError("ready fd got " + show(got) + " instead of \"1\"" + diagnostics());

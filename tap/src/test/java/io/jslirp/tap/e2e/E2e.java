@@ -1,0 +1,104 @@
+package io.jslirp.tap.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Configuration of the end-to-end tests, from system properties that failsafe sets.
+ *
+ * <ul>
+ *   <li>{@code jslirp.jar}: the packaged jar, run as {@code java -jar JAR}.</li>
+ *   <li>{@code jslirp.launcher}: the repo's {@code ./jslirp} launcher script.</li>
+ *   <li>{@code jslirp.command}: a space-separated command prefix that replaces {@code java -jar JAR}.
+ *       Set it to {@code slirp4netns} to check that the harness passes against the real program
+ *       wherever the behaviour is shared; tests of jslirp-only features then skip themselves.</li>
+ * </ul>
+ */
+final class E2e {
+    private E2e() {}
+
+    static final Duration SHORT = Duration.ofSeconds(10);
+    static final Duration READY = Duration.ofSeconds(20);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    static Path jar() {
+        String jar = System.getProperty("jslirp.jar", "tap/target/jslirp.jar");
+        return Path.of(jar).toAbsolutePath();
+    }
+
+    static String launcher() {
+        return Path.of(System.getProperty("jslirp.launcher", "jslirp")).toAbsolutePath().toString();
+    }
+
+    /** True unless {@code jslirp.command} points at something that is not jslirp (slirp4netns). */
+    static boolean isJslirp() {
+        String c = System.getProperty("jslirp.command", "").trim();
+        return c.isEmpty() || !c.contains("slirp4netns");
+    }
+
+    static String programName() {
+        return isJslirp() ? "jslirp" : "slirp4netns";
+    }
+
+    /** The command prefix that starts the program under test. */
+    static List<String> command() {
+        String c = System.getProperty("jslirp.command", "").trim();
+        if (!c.isEmpty()) {
+            return new ArrayList<>(Arrays.asList(c.split("\\s+")));
+        }
+        return new ArrayList<>(List.of(javaBin(), "-jar", jar().toString()));
+    }
+
+    /**
+     * The command prefix for an unprivileged user: the jar may sit under a directory that user cannot
+     * read, so a world-readable copy in a temporary directory is used.
+     */
+    static List<String> commandForUnprivileged() throws IOException {
+        if (!System.getProperty("jslirp.command", "").isBlank()) {
+            return command();
+        }
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jsl-jar-" + ProcessHandle.current().pid());
+        Path copy = dir.resolve("jslirp.jar");
+        if (!Files.exists(copy) || Files.size(copy) != Files.size(jar())) {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.copy(jar(), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
+            // deleteOnExit runs in reverse order of registration: the file first, then its directory
+            dir.toFile().deleteOnExit();
+            copy.toFile().deleteOnExit();
+        }
+        return new ArrayList<>(List.of(javaBin(), "-jar", copy.toString()));
+    }
+
+    static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** A name no other run on this machine uses: {@code prefix-<8 hex>}. */
+    static String unique(String prefix) {
+        byte[] b = new byte[4];
+        RANDOM.nextBytes(b);
+        return prefix + "-" + HexFormat.of().formatHex(b);
+    }
+
+    static List<String> concat(List<String> a, String... b) {
+        List<String> r = new ArrayList<>(a);
+        r.addAll(Arrays.asList(b));
+        return r;
+    }
+
+    static List<String> concat(List<String> a, List<String> b) {
+        List<String> r = new ArrayList<>(a);
+        r.addAll(b);
+        return r;
+    }
+}

@@ -1,0 +1,51 @@
+/**
+ * End-to-end tests: the packaged jslirp in real network namespaces, driven the way podman and
+ * RootlessKit drive slirp4netns, checked with real clients (ip, ping, tshark).
+ *
+ * <h2>Running</h2>
+ * <ul>
+ *   <li>{@code scripts/test} (what CI's {@code .ci/run} calls): installs missing tools, then
+ *       {@code mvn -B verify}; failsafe runs every {@code *IT} here against {@code tap/target/jslirp.jar}.
+ *       Needs root (namespaces, TAP devices, setpriv to uid 65534).</li>
+ *   <li>One class: {@code scripts/test -Dit.test=CliIT -Dsurefire.failIfNoSpecifiedTests=false}.</li>
+ *   <li>Against the real slirp4netns, to prove the harness (jslirp-only tests skip themselves):
+ *       {@code scripts/test -Djslirp.command=slirp4netns}. Any command prefix works; a value that
+ *       does not contain "slirp4netns" is treated as jslirp and gets the jslirp-only checks too.</li>
+ * </ul>
+ *
+ * <h2>Theory of operation</h2>
+ * <ul>
+ *   <li>{@link io.jslirp.tap.e2e.Jslirp} gives the program its ready and exit fds at the numbers in
+ *       argv by moving the child's stdout/stdin pipes there with {@code bash -c 'exec "$@" 3>&1
+ *       1>FILE 4<&0 0</dev/null'}: Java reads the ready fd as the process's stdout and closes the exit
+ *       fd by closing its stdin. Every wrapper (setpriv, nsenter, ip netns exec, bash) execs in place,
+ *       so the Process PID is the program's.</li>
+ *   <li>Targets: {@link io.jslirp.tap.e2e.NsHolder} ({@code unshare -n sleep 600}, or {@code unshare -r
+ *       -n sleep 600} as uid 65534) for PID and /proc paths; {@link io.jslirp.tap.e2e.Netns} for
+ *       {@code ip netns add} names. Names are {@code jsl-<random>}; everything is closed in
+ *       try-with-resources, and /dev/net/tun's mode is restored by {@link io.jslirp.tap.e2e.Unprivileged.TunOpen}.</li>
+ *   <li>Only addresses inside the test's namespaces are pinged: 10.0.2.2/.3 (10.0.3.x with --cidr) are
+ *       answered by the program itself. Hostile frames ({@link io.jslirp.tap.e2e.FrameInjector}) aim
+ *       anything parseable at the gateway, never with a TCP SYN.</li>
+ * </ul>
+ *
+ * <h2>What jslirp must do beyond slirp4netns 1.2 for these tests</h2>
+ * <ul>
+ *   <li>{@code --netns PATH} means {@code --netns-type=path PATH}.</li>
+ *   <li>{@code --netns-type=tapfd FD} with no TAPNAME and no {@code -c}: serve the inherited, already
+ *       attached TAP fd (the caller configured the interface); {@code -r} still signals ready.</li>
+ *   <li>{@code run [OPTIONS] -- CMD ARGS}: CMD runs as mapped root in a fresh user+net namespace with
+ *       tap0 configured as by {@code -c} (10.0.2.100/24, default via 10.0.2.2); jslirp exits with CMD's
+ *       status. Works as root and as an unprivileged user with /dev/net/tun 0666.</li>
+ *   <li>{@code --pcap FILE}: a classic pcap (tshark-readable) of every frame in both directions,
+ *       complete once jslirp exits through the exit fd.</li>
+ *   <li>The served namespace going away (named netns deleted, or the target PID exiting) makes jslirp
+ *       exit with status 0 within 5 s.</li>
+ *   <li>{@code --version}'s first line starts with {@code jslirp version }; {@code --help} also names
+ *       {@code --pcap}, {@code tapfd} and {@code run}; every usage error is on stderr (slirp4netns prints
+ *       only the usage on stdout when no target is given).</li>
+ *   <li>Like slirp4netns: SIGTERM exits 143; exit-fd EOF exits 0 within 1 s; ready fd gets "1" then EOF
+ *       once the interface is configured; TAPNAME is required with pid/path targets.</li>
+ * </ul>
+ */
+package io.jslirp.tap.e2e;

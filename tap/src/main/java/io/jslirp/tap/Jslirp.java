@@ -96,7 +96,7 @@ public final class Jslirp implements AutoCloseable {
             if (target instanceof Target.TapFd tapFd) {
                 tap = TapDevice.fromFd(tapFd.fd(), settings.tapName());
                 if (settings.configure()) {
-                    controlFd = TapNamespace.openControlSocket(tap.fd());
+                    controlFd = NamespaceEntry.openControlSocketForTap(tap.fd());
                 }
             } else {
                 Path netnsPath = netnsPathOf(target);
@@ -225,7 +225,7 @@ public final class Jslirp implements AutoCloseable {
             return;
         }
         try {
-            TapNamespace.writeByte(readyFd, '1');
+            Fds.writeByte(readyFd, '1');
         } finally {
             Fds.close(readyFd);
         }

@@ -41,6 +41,8 @@ public final class NamespaceEntry {
     /** How long the helper may take to exit once its stdin is closed. */
     static final long HELPER_EXIT_TIMEOUT_MS = 5_000;
     private static final long TUNGETIFF = 0x800454d2L;
+    /** {@code _IO('T', 227)}: an fd of the network namespace a TUN/TAP device lives in. */
+    private static final long TUNGETDEVNETNS = 0x54e3L;
 
     /**
      * Joins {@code netnsPath} on a dedicated thread and opens the handles there. Needs CAP_SYS_ADMIN in this
@@ -48,14 +50,55 @@ public final class NamespaceEntry {
      */
     public static NamespaceHandles openViaSetns(Path netnsPath) throws IOException {
         checkPath(netnsPath, "netns");
-        CompletableFuture<NamespaceHandles> result = new CompletableFuture<>();
+        return onThrowawayThread("entering " + netnsPath, () -> openInside(netnsPath), NamespaceEntry::closeQuietly);
+    }
+
+    /**
+     * For {@code --netns-type=tapfd} with {@code -c}: the caller handed over only the TAP, so ask the device
+     * which namespace it lives in ({@code TUNGETDEVNETNS}) and open the AF_INET control socket there.
+     */
+    public static int openControlSocketForTap(int tapFd) throws IOException {
+        LibC c = Native.libc();
+        int nsFd = c.ioctl(tapFd, TUNGETDEVNETNS, null);
+        if (nsFd < 0) {
+            throw NativeException.last("TUNGETDEVNETNS on TAP fd " + tapFd + " (needed for --configure)");
+        }
+        try {
+            return onThrowawayThread("entering the namespace of TAP fd " + tapFd, () -> {
+                if (c.setns(nsFd, Flags.CLONE_NEWNET) < 0) {
+                    throw NativeException.last("setns into the namespace of TAP fd " + tapFd);
+                }
+                int sock = c.socket(Flags.AF_INET, Flags.SOCK_DGRAM | Flags.SOCK_CLOEXEC, 0);
+                if (sock < 0) {
+                    throw NativeException.last("socket(AF_INET, SOCK_DGRAM) in the namespace of TAP fd " + tapFd);
+                }
+                return sock;
+            }, Fds::close);
+        } finally {
+            Fds.close(nsFd);
+        }
+    }
+
+    /** Work that must run inside another namespace; it throws what the kernel said. */
+    @FunctionalInterface
+    private interface InsideWork<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code work} on a dedicated thread that ends right after, taking its namespace membership with it:
+     * setns changes only the calling thread, and a thread that has moved must never run other work. A result
+     * that arrives after the deadline is handed to {@code discardLate} so its fds do not leak.
+     */
+    private static <T> T onThrowawayThread(String what, InsideWork<T> work, java.util.function.Consumer<T> discardLate)
+            throws IOException {
+        CompletableFuture<T> result = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                result.complete(openInside(netnsPath));
+                result.complete(work.run());
             } catch (Throwable e) {
                 result.completeExceptionally(e);
             }
-            // The thread ends here, taking its namespace membership with it: it must never run other work.
         }, "jslirp-setns");
         t.setDaemon(true);
         t.start();
@@ -69,15 +112,14 @@ public final class NamespaceEntry {
             if (c instanceof Error err) {
                 throw err;
             }
-            throw new IOException("entering " + netnsPath + ": " + c, c);
+            throw new IOException(what + ": " + c, c);
         } catch (TimeoutException e) {
-            // A late success would leak the fds; close them when (if) they arrive.
-            result.thenAccept(NamespaceEntry::closeQuietly);
-            throw new IOException("entering " + netnsPath + ": timed out after " + SETNS_TIMEOUT_MS + " ms");
+            result.thenAccept(discardLate);
+            throw new IOException(what + ": timed out after " + SETNS_TIMEOUT_MS + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            result.thenAccept(NamespaceEntry::closeQuietly);
-            throw new InterruptedIOException("interrupted while entering " + netnsPath);
+            result.thenAccept(discardLate);
+            throw new InterruptedIOException("interrupted while " + what);
         }
     }
 

@@ -44,4 +44,27 @@ public final class Fds {
     public static boolean isOpen(int fd) {
         return fd >= 0 && Native.libc().fcntl(fd, Flags.F_GETFD, 0) != -1;
     }
+
+    /**
+     * Writes one byte to an inherited fd (a pipe, FIFO or socket: the ready fd), retrying EINTR and EAGAIN
+     * for a bounded while because the fd's blocking mode belongs to whoever passed it.
+     */
+    public static void writeByte(int fd, int value) throws NativeException {
+        io.netty.buffer.ByteBuf one = io.netty.buffer.Unpooled.directBuffer(1).writeByte(value);
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            for (;;) {
+                if (Native.libc().write(fd, one.memoryAddress(), 1) == 1) {
+                    return;
+                }
+                int errno = Native.errno();
+                if ((errno != Errno.EINTR && errno != Errno.EAGAIN) || System.nanoTime() - deadline > 0) {
+                    throw new NativeException("write fd " + fd, errno);
+                }
+                Thread.onSpinWait();
+            }
+        } finally {
+            one.release();
+        }
+    }
 }

@@ -1,0 +1,162 @@
+package io.jslirp.stack;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the stack counts: traffic, and one counter per reason a frame can be dropped, so that a bad
+ * frame is never silent even though it never throws.
+ *
+ * <p>Plain public {@code long} fields: the stack's single event-loop thread is the only writer, and an
+ * increment must cost no more than a field add on the packet path. Readers on other threads (the API
+ * socket) get a best-effort view; a {@code long} read may be stale but the numbers only go up. Names for
+ * display come from the field names by reflection, which is paid only by {@link #snapshot()} and
+ * {@link #get(String)}, never per packet.
+ */
+public final class Counters {
+    // Frames crossing the TAP device.
+    public long framesIn;
+    public long bytesIn;
+    public long framesOut;
+    public long bytesOut;
+
+    // Ethernet demux.
+    /** Shorter than an Ethernet header. */
+    public long ethTruncated;
+    /** Destination MAC is neither ours nor broadcast/multicast. */
+    public long ethNotForUs;
+    /** Source MAC is a group address, which no station may send from (IEEE 802.3 3.2.3). */
+    public long ethBadSource;
+    /** EtherType we do not speak (IPv6 comes later; VLAN tags are not expected on a TAP). */
+    public long ethUnknownType;
+
+    // ARP.
+    public long arpMalformed;
+    public long arpRequestsIn;
+    public long arpRepliesIn;
+    public long arpRepliesOut;
+    /** Request for an address we do not own (another guest's, or one nobody has). */
+    public long arpNotForUs;
+    public long arpUnknownOp;
+    /** Guest address learned or refreshed in the ARP cache (from ARP or from IPv4 sources). */
+    public long arpLearned;
+
+    // IPv4 input.
+    public long ipv4PacketsIn;
+    public long ipv4Truncated;
+    public long ipv4BadVersion;
+    public long ipv4BadHeaderLength;
+    public long ipv4BadTotalLength;
+    public long ipv4BadChecksum;
+    /** Source is unspecified, broadcast, multicast or one of our own addresses. */
+    public long ipv4BadSource;
+    /** Destination is not handled locally (relaying to the host network comes later). */
+    public long ipv4NoRoute;
+    public long ipv4UnknownProtocol;
+    public long ipv4Delivered;
+
+    // IPv4 reassembly.
+    public long ipv4FragmentsIn;
+    public long ipv4Reassembled;
+    /** Exact repeat of a fragment already held: ignored, the datagram goes on. */
+    public long ipv4FragDuplicate;
+    /** Partial overlap with a held fragment: the whole datagram is dropped (RFC 5722 reasoning). */
+    public long ipv4FragOverlap;
+    /** Fragment that would make the datagram exceed 65535 bytes. */
+    public long ipv4FragOversize;
+    /** Inconsistent fragment: empty, non-final not a multiple of 8, or beyond/contradicting the end. */
+    public long ipv4FragMalformed;
+    public long ipv4FragTooMany;
+    /** Datagram in progress dropped to make room (slot or byte cap). */
+    public long ipv4FragEvicted;
+    public long ipv4FragTimeout;
+
+    // IPv4 output.
+    public long ipv4PacketsOut;
+    public long ipv4FragmentsOut;
+    /** Datagram above the MTU with DF set; we never build one, so a non-zero value is a bug. */
+    public long ipv4OutDropped;
+
+    // ICMP.
+    public long icmpTruncated;
+    public long icmpBadChecksum;
+    public long icmpEchoRequestsIn;
+    public long icmpEchoRepliesOut;
+    /** Any other ICMP to us (replies, errors, timestamps): nothing to do with it yet. */
+    public long icmpUnhandled;
+
+    /** A RuntimeException escaped a handler; the frame was dropped. Always a bug, never expected. */
+    public long internalErrors;
+
+    private static final Field[] FIELDS = counterFields();
+
+    private static Field[] counterFields() {
+        List<Field> fields = new ArrayList<>();
+        for (Field f : Counters.class.getDeclaredFields()) {
+            if (f.getType() == long.class && !Modifier.isStatic(f.getModifiers())) {
+                fields.add(f);
+            }
+        }
+        return fields.toArray(new Field[0]);
+    }
+
+    /** All counters by name, in declaration order, for display. */
+    public Map<String, Long> snapshot() {
+        Map<String, Long> map = new LinkedHashMap<>();
+        try {
+            for (Field f : FIELDS) {
+                map.put(f.getName(), f.getLong(this));
+            }
+        } catch (IllegalAccessException e) {
+            throw new AssertionError(e);
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
+    /** One counter by its field name; unknown names are a programming error. */
+    public long get(String name) {
+        for (Field f : FIELDS) {
+            if (f.getName().equals(name)) {
+                try {
+                    return f.getLong(this);
+                } catch (IllegalAccessException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+        throw new IllegalArgumentException("no such counter: " + name);
+    }
+
+    /** Counters that measure traffic rather than a reason to drop something. */
+    private static final java.util.Set<String> TRAFFIC = java.util.Set.of(
+            "framesIn", "bytesIn", "framesOut", "bytesOut", "arpRequestsIn", "arpRepliesIn", "arpRepliesOut",
+            "arpLearned", "ipv4PacketsIn", "ipv4Delivered", "ipv4FragmentsIn", "ipv4Reassembled",
+            "ipv4PacketsOut", "ipv4FragmentsOut", "icmpEchoRequestsIn", "icmpEchoRepliesOut");
+
+    /** Sum of every drop counter: what a test asserts when it only cares that garbage was counted. */
+    public long drops() {
+        long sum = 0;
+        for (Map.Entry<String, Long> e : snapshot().entrySet()) {
+            if (!TRAFFIC.contains(e.getKey())) {
+                sum += e.getValue();
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        snapshot().forEach((k, v) -> {
+            if (v != 0) {
+                sb.append(sb.length() == 0 ? "" : " ").append(k).append('=').append(v);
+            }
+        });
+        return sb.toString();
+    }
+}

@@ -1,0 +1,233 @@
+package io.jslirp.stack.iface;
+
+import io.jslirp.stack.Clock;
+import io.jslirp.stack.Counters;
+import io.jslirp.stack.FrameSink;
+import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.wire.ArpPacket;
+import io.jslirp.stack.wire.EthernetFrame;
+import io.jslirp.stack.wire.Ipv4Packet;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * Frame demux, the ARP responder and IPv4 input. See the package documentation for the reasoning; each
+ * branch below names the rule it applies.
+ */
+public final class EthernetInterface {
+    public static final int DEFAULT_ARP_CACHE = 256;
+    public static final int MAX_REASSEMBLY_DATAGRAMS = 16;
+    /** 65535 / 1480 is 45 at MTU 1500; 128 also covers 64 KiB at MTU 576 and stops 8-byte-fragment floods. */
+    public static final int MAX_FRAGMENTS_PER_DATAGRAM = 128;
+    public static final int MAX_REASSEMBLY_BYTES = 1 << 20;
+
+    private final NetConfig config;
+    private final Counters counters;
+    private final ByteBufAllocator alloc;
+    private final FrameSink sink;
+    private final long gatewayMac;
+    private final long dnsMac;
+    private final int gateway;
+    private final int dns;
+    private final ArpCache arpCache = new ArpCache(DEFAULT_ARP_CACHE);
+    private final Ipv4Reassembler reassembler;
+    private final Ipv4Output output;
+    private final Ipv4Protocol[] protocols = new Ipv4Protocol[256];
+
+    // Reused views: one frame at a time on the event loop.
+    private final EthernetFrame eth = new EthernetFrame();
+    private final ArpPacket arp = new ArpPacket();
+    private final Ipv4Packet ip = new Ipv4Packet();
+    private final Ipv4Packet reassembled = new Ipv4Packet();
+
+    public EthernetInterface(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc,
+                             FrameSink sink) {
+        this.config = config;
+        this.counters = counters;
+        this.alloc = alloc;
+        this.sink = sink;
+        this.gateway = config.gateway();
+        this.dns = config.dns();
+        this.gatewayMac = config.gatewayMac();
+        this.dnsMac = config.dnsMac();
+        this.reassembler = new Ipv4Reassembler(counters, alloc, clock, MAX_REASSEMBLY_DATAGRAMS,
+                MAX_FRAGMENTS_PER_DATAGRAM, MAX_REASSEMBLY_BYTES);
+        this.output = new Ipv4Output(config.mtu(), counters, alloc, sink);
+    }
+
+    public void register(int protocol, Ipv4Protocol handler) {
+        protocols[protocol] = handler;
+    }
+
+    public Ipv4Output output() {
+        return output;
+    }
+
+    public ArpCache arpCache() {
+        return arpCache;
+    }
+
+    public Ipv4Reassembler reassembler() {
+        return reassembler;
+    }
+
+    /** Handles one frame; the caller keeps ownership and releases it afterwards. */
+    public void receive(ByteBuf frame) {
+        if (!eth.wrap(frame, frame.readerIndex(), frame.readableBytes())) {
+            counters.ethTruncated++;
+            return;
+        }
+        long dst = eth.destination();
+        if (dst != gatewayMac && dst != dnsMac && !EthernetFrame.isGroup(dst)) {
+            // Another station's unicast (the TAP is a point-to-point link, so this is a misaddressed frame).
+            counters.ethNotForUs++;
+            return;
+        }
+        if (EthernetFrame.isGroup(eth.source())) {
+            counters.ethBadSource++;
+            return;
+        }
+        switch (eth.etherType()) {
+            case EthernetFrame.TYPE_ARP:
+                receiveArp();
+                break;
+            case EthernetFrame.TYPE_IPV4:
+                receiveIpv4();
+                break;
+            default:
+                counters.ethUnknownType++;
+        }
+    }
+
+    private void receiveArp() {
+        if (!arp.wrap(eth.buffer(), eth.payloadOffset(), eth.payloadLength())) {
+            counters.arpMalformed++;
+            return;
+        }
+        // RFC 826 "merge" step: learn the sender whatever the operation, but only plausible guest addresses.
+        learn(arp.senderIp(), arp.senderMac());
+        switch (arp.operation()) {
+            case ArpPacket.OP_REQUEST:
+                counters.arpRequestsIn++;
+                int target = arp.targetIp();
+                if (target != gateway && target != dns) {
+                    counters.arpNotForUs++;
+                    return;
+                }
+                replyArp(target);
+                break;
+            case ArpPacket.OP_REPLY:
+                counters.arpRepliesIn++;
+                break;
+            default:
+                counters.arpUnknownOp++;
+        }
+    }
+
+    private void replyArp(int target) {
+        long ourMac = NetConfig.slirpMacFor(target);
+        // Padded to the 60-byte Ethernet minimum as a NIC would; the pad is zero, so it leaks nothing.
+        ByteBuf out = alloc.buffer(EthernetFrame.MIN_FRAME_LENGTH, EthernetFrame.MIN_FRAME_LENGTH);
+        out.setZero(0, EthernetFrame.MIN_FRAME_LENGTH);
+        // To the requester's frame source (RFC 826: "send the packet to the (new) target hardware address").
+        EthernetFrame.writeHeader(out, 0, arp.senderMac(), ourMac, EthernetFrame.TYPE_ARP);
+        ArpPacket.write(out, EthernetFrame.HEADER_LENGTH, ArpPacket.OP_REPLY, ourMac, target,
+                arp.senderMac(), arp.senderIp());
+        out.writerIndex(EthernetFrame.MIN_FRAME_LENGTH);
+        counters.arpRepliesOut++;
+        sink.sendFrame(out);
+    }
+
+    /** Caches a guest's address: inside our network, not 0.0.0.0 (RFC 5227 probes), not ours, unicast. */
+    private void learn(int senderIp, long senderMac) {
+        if (senderIp == 0 || senderIp == gateway || senderIp == dns || !config.contains(senderIp)
+                || senderIp == config.network() || senderIp == config.broadcast()
+                || EthernetFrame.isGroup(senderMac)) {
+            return;
+        }
+        arpCache.put(senderIp, senderMac);
+        counters.arpLearned++;
+    }
+
+    private void receiveIpv4() {
+        if (!ip.wrap(eth.buffer(), eth.payloadOffset(), eth.payloadLength())) {
+            countIpv4Error(ip.error());
+            return;
+        }
+        counters.ipv4PacketsIn++;
+        int src = ip.source();
+        if (!validSource(src)) {
+            // RFC 1122 3.2.1.3: a host must discard datagrams from broadcast/multicast/unspecified sources
+            // when a reply would be needed; from our own address it is a spoof or a loop.
+            counters.ipv4BadSource++;
+            return;
+        }
+        learn(src, eth.source());
+        int dst = ip.destination();
+        if (dst != gateway && dst != dns) {
+            counters.ipv4NoRoute++;
+            return;
+        }
+        Ipv4Protocol handler = protocols[ip.protocol()];
+        if (handler == null) {
+            counters.ipv4UnknownProtocol++;
+            return;
+        }
+        if (!ip.isFragment()) {
+            counters.ipv4Delivered++;
+            handler.receive(ip, eth.source());
+            return;
+        }
+        counters.ipv4FragmentsIn++;
+        ByteBuf whole = reassembler.offer(ip);
+        if (whole == null) {
+            return;
+        }
+        try {
+            if (!reassembled.wrap(whole, whole.readerIndex(), whole.readableBytes())) {
+                countIpv4Error(reassembled.error());
+                return;
+            }
+            counters.ipv4Delivered++;
+            handler.receive(reassembled, eth.source());
+        } finally {
+            whole.release();
+        }
+    }
+
+    private boolean validSource(int src) {
+        return src != 0 && src != -1 && (src >>> 28) < 0xe && src != gateway && src != dns
+                && !(config.contains(src) && (src == config.broadcast() || src == config.network()));
+    }
+
+    private void countIpv4Error(int error) {
+        switch (error) {
+            case Ipv4Packet.ERR_VERSION:
+                counters.ipv4BadVersion++;
+                break;
+            case Ipv4Packet.ERR_HEADER_LENGTH:
+                counters.ipv4BadHeaderLength++;
+                break;
+            case Ipv4Packet.ERR_TOTAL_LENGTH:
+                counters.ipv4BadTotalLength++;
+                break;
+            case Ipv4Packet.ERR_CHECKSUM:
+                counters.ipv4BadChecksum++;
+                break;
+            default:
+                counters.ipv4Truncated++;
+        }
+    }
+
+    public long nextDeadlineNanos() {
+        return reassembler.nextDeadline();
+    }
+
+    public void runTimers(long now) {
+        reassembler.expire(now);
+    }
+
+    public void close() {
+        reassembler.clear();
+    }
+}

@@ -1,0 +1,92 @@
+package io.jslirp.stack.iface;
+
+import io.jslirp.stack.Counters;
+import io.jslirp.stack.FrameSink;
+import io.jslirp.stack.wire.EthernetFrame;
+import io.jslirp.stack.wire.Ipv4Packet;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * IPv4 toward the guest: sends complete frames, fragmenting datagrams that exceed the MTU.
+ *
+ * <p>Fragmentation (RFC 791 section 3.2): every fragment but the last carries a multiple of 8 data bytes,
+ * as many as fit in {@code mtu - headerLength}; each gets a copy of the header with its own total length,
+ * fragment offset and MF, and a fresh checksum. We only build option-less headers, so "copy only the
+ * options with the copied flag" never arises; a header with options would be copied whole.
+ */
+public final class Ipv4Output {
+    private final int mtu;
+    private final Counters counters;
+    private final ByteBufAllocator alloc;
+    private final FrameSink sink;
+    private int identification;
+
+    public Ipv4Output(int mtu, Counters counters, ByteBufAllocator alloc, FrameSink sink) {
+        this.mtu = mtu;
+        this.counters = counters;
+        this.alloc = alloc;
+        this.sink = sink;
+    }
+
+    /**
+     * Identification for the next datagram we originate. A simple counter is enough: RFC 6864 only needs
+     * uniqueness per (source, destination, protocol) within the reassembly lifetime, and at our rates it
+     * wraps far slower than that.
+     */
+    public int nextIdentification() {
+        identification = (identification + 1) & 0xffff;
+        return identification;
+    }
+
+    /**
+     * Sends {@code frame}: an Ethernet header followed by an IPv4 datagram whose header is complete and
+     * checksummed. Takes ownership.
+     */
+    public void send(ByteBuf frame) {
+        int ipAt = frame.readerIndex() + EthernetFrame.HEADER_LENGTH;
+        int total = frame.getUnsignedShort(ipAt + 2);
+        if (total <= mtu) {
+            counters.ipv4PacketsOut++;
+            sink.sendFrame(frame);
+            return;
+        }
+        try {
+            int flagsWord = frame.getUnsignedShort(ipAt + 6);
+            if ((flagsWord & Ipv4Packet.FLAG_DF) != 0) {
+                // RFC 1191 would have us send "fragmentation needed"; we are the source, so it is our bug.
+                counters.ipv4OutDropped++;
+                return;
+            }
+            fragment(frame, ipAt, total, flagsWord);
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void fragment(ByteBuf frame, int ipAt, int total, int flagsWord) {
+        int headerLength = (frame.getUnsignedByte(ipAt) & 0x0f) * 4;
+        int dataLength = total - headerLength;
+        int chunkMax = (mtu - headerLength) & ~7;
+        // If the original is itself a fragment, ours sit at its offset and keep its MF on the final piece.
+        int baseOffset = (flagsWord & Ipv4Packet.FRAGMENT_OFFSET_MASK) * 8;
+        boolean originalMore = (flagsWord & Ipv4Packet.FLAG_MF) != 0;
+        int keepFlags = flagsWord & Ipv4Packet.FLAG_DF;
+        int prefix = EthernetFrame.HEADER_LENGTH + headerLength;
+        for (int done = 0; done < dataLength; ) {
+            int chunk = Math.min(chunkMax, dataLength - done);
+            boolean more = done + chunk < dataLength || originalMore;
+            ByteBuf piece = alloc.buffer(prefix + chunk, prefix + chunk);
+            piece.writeBytes(frame, frame.readerIndex(), prefix);
+            piece.writeBytes(frame, ipAt + headerLength + done, chunk);
+            int pieceIp = EthernetFrame.HEADER_LENGTH;
+            piece.setShort(pieceIp + 2, headerLength + chunk);
+            piece.setShort(pieceIp + 6, keepFlags | (more ? Ipv4Packet.FLAG_MF : 0) | ((baseOffset + done) >>> 3));
+            Ipv4Packet.updateChecksum(piece, pieceIp, headerLength);
+            counters.ipv4FragmentsOut++;
+            sink.sendFrame(piece);
+            done += chunk;
+        }
+        counters.ipv4PacketsOut++;
+    }
+}

@@ -1,0 +1,27 @@
+/**
+ * The stack's network interface: Ethernet demultiplexing, ARP, and the IPv4 layer (input validation,
+ * fragment reassembly, output fragmentation).
+ *
+ * <h2>Theory of operation</h2>
+ * {@link io.jslirp.stack.iface.EthernetInterface#receive} looks at one frame. It keeps frames addressed to
+ * one of our MACs (the gateway's and the DNS server's, {@code 52:55} + IPv4 address as slirp4netns uses)
+ * or to a group address, and splits them by EtherType.
+ *
+ * <p>ARP: we answer requests for network+2 and network+3 only, with {@code 52:55:a:b:c:d}; answering for
+ * anything else would steal other addresses on the guest's link (and slirp4netns does not either). Every
+ * ARP packet and every IPv4 frame whose sender is a plausible guest address (inside the network, not ours,
+ * not 0.0.0.0 as in RFC 5227 probes) teaches the {@link io.jslirp.stack.iface.ArpCache} the guest's MAC,
+ * which later layers use to address frames they originate; replies to a request go straight back to the
+ * requester's frame source, so they never depend on the cache.
+ *
+ * <p>IPv4 input validates the header once through the view, then checks source sanity, route (only our two
+ * addresses are local for now) and protocol before any state is touched, so garbage is cheap to drop.
+ * Fragments go to the {@link io.jslirp.stack.iface.Ipv4Reassembler}, which is bounded in datagrams, bytes,
+ * fragments per datagram and time (30 s from the first fragment, RFC 791's upper bound for the reassembly
+ * timer; later fragments do not extend it, so an endless trickle cannot pin memory). The complete
+ * datagram is handed to the protocol handler exactly as a single unfragmented one would be.
+ *
+ * <p>{@link io.jslirp.stack.iface.Ipv4Output} splits datagrams larger than the MTU into fragments on
+ * 8-byte boundaries (RFC 791 section 3.2) so that replies to big pings fit the guest's link.
+ */
+package io.jslirp.stack.iface;

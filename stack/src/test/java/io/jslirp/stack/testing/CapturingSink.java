@@ -1,0 +1,37 @@
+package io.jslirp.stack.testing;
+
+import io.jslirp.stack.FrameSink;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Records each emitted frame as a byte[] and releases the buffer, exactly as the sink contract says. */
+public final class CapturingSink implements FrameSink {
+    private final List<byte[]> frames = new ArrayList<>();
+
+    @Override
+    public void sendFrame(ByteBuf frame) {
+        try {
+            frames.add(ByteBufUtil.getBytes(frame, frame.readerIndex(), frame.readableBytes()));
+        } finally {
+            frame.release();
+        }
+    }
+
+    public List<byte[]> frames() {
+        return frames;
+    }
+
+    /** Returns and forgets what was captured so far. */
+    public List<byte[]> take() {
+        List<byte[]> copy = new ArrayList<>(frames);
+        frames.clear();
+        return copy;
+    }
+
+    public int size() {
+        return frames.size();
+    }
+}

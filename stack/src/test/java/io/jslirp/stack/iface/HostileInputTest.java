@@ -78,7 +78,6 @@ class HostileInputTest {
                     }
                     break;
                 case 1:
-                    f = Arrays.copyOf(seeds[r.nextInt(seeds.length)], 0);
                     byte[] s = seeds[r.nextInt(seeds.length)];
                     f = Arrays.copyOf(s, r.nextInt(s.length + 1));
                     break;

@@ -62,6 +62,7 @@ public final class Jslirp implements AutoCloseable {
     private volatile int exitStatus = EXIT_NORMAL;
     private volatile String exitReason = "stopped";
     private boolean endRequested;
+    private volatile boolean running;
     private long nextWatchNanos;
     private long framesDroppedOnWrite;
     private ByteBuf spare;
@@ -342,10 +343,11 @@ public final class Jslirp implements AutoCloseable {
 
     /** Serves on the calling thread until {@link #end} or the exit fd; returns the exit status. */
     public int run() {
+        running = true;
         try {
             loop.run();
         } finally {
-            close();
+            release();
             ended.countDown();
         }
         return exitStatus;
@@ -383,8 +385,25 @@ public final class Jslirp implements AutoCloseable {
         return result.get();
     }
 
+    /**
+     * Ends a running session and waits (bounded) for the loop to let go, or releases a session that was
+     * started but never run. Safe from any thread: stack state is only ever touched by the loop thread.
+     */
     @Override
-    public synchronized void close() {
+    public void close() {
+        if (running) {
+            end(EXIT_NORMAL, "closed");
+            try {
+                awaitEnd(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        release();
+    }
+
+    private synchronized void release() {
         if (closed) {
             return;
         }
@@ -393,6 +412,7 @@ public final class Jslirp implements AutoCloseable {
             spare.release();
             spare = null;
         }
+        stack.close();
         if (pcap != null) {
             closePcapQuietly();
         }

@@ -90,6 +90,60 @@ public final class Counters {
     /** Any other ICMP to us (replies, errors, timestamps): nothing to do with it yet. */
     public long icmpUnhandled;
 
+    // TCP relay: traffic and events.
+    public long tcpSegmentsIn;
+    public long tcpSegmentsOut;
+    /** Payload bytes accepted from the guest (in order) and offered to host sockets. */
+    public long tcpBytesFromGuest;
+    /** Payload bytes read from host sockets and sent to the guest (first transmissions only). */
+    public long tcpBytesToGuest;
+    public long tcpRetransmits;
+    public long tcpFastRetransmits;
+    /** Retransmissions of the SYN-ACK (the guest's handshake ACK was late or lost). */
+    public long tcpSynAckRetransmits;
+    public long tcpPersistProbes;
+    public long tcpRstOut;
+    public long tcpRstIn;
+    /** Retransmitted guest SYNs while the host connect was still in progress (answered later, once). */
+    public long tcpSynAbsorbed;
+    public long tcpDupAcksIn;
+    public long tcpOutOfOrderIn;
+    public long tcpConnectOk;
+    public long tcpConnectRefused;
+    public long tcpConnectUnreachable;
+    public long tcpConnectTimeout;
+    /** Any other connect failure (EMFILE, EADDRNOTAVAIL, EACCES...): answered with RST. */
+    public long tcpConnectFailed;
+    public long tcpFlowsOpened;
+    public long tcpFlowsClosed;
+    /** Flows ended by an idle or handshake timeout (RST to the guest, host socket aborted). */
+    public long tcpFlowsReaped;
+    /** Flows ended because the guest stopped acknowledging (retransmissions exhausted). */
+    public long tcpRetransmitGiveUps;
+    /** Host socket reported a reset or error on an established flow (RST sent to the guest). */
+    public long tcpHostResets;
+
+    // TCP: drops by reason.
+    public long tcpTruncated;
+    public long tcpBadHeaderLength;
+    public long tcpBadChecksum;
+    /** A known option with the wrong length, or an option running past the header. */
+    public long tcpBadOptions;
+    /** Segment for no flow (answered with RST unless it was one, RFC 9293 3.10.7.1). */
+    public long tcpNoFlow;
+    /** SYN to broadcast, multicast, loopback or unspecified: silently discarded (RFC 1122 4.2.3.10). */
+    public long tcpBadDestination;
+    /** SYN refused with RST because the flow table is at RelayOptions.maxFlows. */
+    public long tcpTableFull;
+    /** SYN refused with RST because there is nowhere to relay it (no HostSockets, DNS port, other local address). */
+    public long tcpNoRelay;
+    /** Segment failing the RFC 9293 acceptability test (answered with an ACK), or an ACK for unsent data. */
+    public long tcpOutOfWindow;
+    /** Out-of-order segment beyond the reassembly bound (count or bytes). */
+    public long tcpOutOfOrderDropped;
+    /** Segment that makes no sense in its state (no ACK after the handshake, data before it...). */
+    public long tcpUnexpected;
+
     /** A RuntimeException escaped a handler; the frame was dropped. Always a bug, never expected. */
     public long internalErrors;
 
@@ -136,7 +190,12 @@ public final class Counters {
     private static final java.util.Set<String> TRAFFIC = java.util.Set.of(
             "framesIn", "bytesIn", "framesOut", "bytesOut", "arpRequestsIn", "arpRepliesIn", "arpRepliesOut",
             "arpLearned", "ipv4PacketsIn", "ipv4Delivered", "ipv4FragmentsIn", "ipv4Reassembled",
-            "ipv4PacketsOut", "ipv4FragmentsOut", "icmpEchoRequestsIn", "icmpEchoRepliesOut");
+            "ipv4PacketsOut", "ipv4FragmentsOut", "icmpEchoRequestsIn", "icmpEchoRepliesOut",
+            "tcpSegmentsIn", "tcpSegmentsOut", "tcpBytesFromGuest", "tcpBytesToGuest", "tcpRetransmits",
+            "tcpFastRetransmits", "tcpSynAckRetransmits", "tcpPersistProbes", "tcpRstOut", "tcpRstIn",
+            "tcpSynAbsorbed", "tcpDupAcksIn", "tcpOutOfOrderIn", "tcpConnectOk", "tcpConnectRefused",
+            "tcpConnectUnreachable", "tcpConnectTimeout", "tcpConnectFailed", "tcpFlowsOpened", "tcpFlowsClosed",
+            "tcpFlowsReaped", "tcpRetransmitGiveUps", "tcpHostResets");
 
     /** Sum of every drop counter: what a test asserts when it only cares that garbage was counted. */
     public long drops() {

@@ -2,6 +2,9 @@ package io.jslirp.stack;
 
 import io.jslirp.stack.icmp.IcmpResponder;
 import io.jslirp.stack.iface.EthernetInterface;
+import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.tcp.TcpLayer;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -17,8 +20,19 @@ public final class Stack {
     private final Clock clock;
     private final Counters counters = new Counters();
     private final EthernetInterface iface;
+    private final TcpLayer tcp;
 
+    /** A stack without host sockets: guest TCP SYNs are answered with RST; {@link RelayOptions#defaults()}. */
     public Stack(NetConfig config, Clock clock, FrameSink toGuest, ByteBufAllocator alloc) {
+        this(config, clock, toGuest, alloc, null, RelayOptions.defaults());
+    }
+
+    /**
+     * @param host    the host's sockets, which the TCP relay connects, reads and writes; null for none
+     * @param options destination mapping and bounds for the relay
+     */
+    public Stack(NetConfig config, Clock clock, FrameSink toGuest, ByteBufAllocator alloc, HostSockets host,
+                 RelayOptions options) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(toGuest, "toGuest");
@@ -31,6 +45,9 @@ public final class Stack {
         };
         this.iface = new EthernetInterface(config, clock, counters, alloc, counting);
         iface.register(Ipv4Packet.PROTO_ICMP, new IcmpResponder(counters, alloc, iface.output()));
+        this.tcp = new TcpLayer(config, clock, counters, alloc, iface.output(), host,
+                Objects.requireNonNull(options, "options"));
+        iface.register(Ipv4Packet.PROTO_TCP, tcp, true);
     }
 
     /** Takes ownership of frame (releases it on every path). Never throws for bad input: counts and drops. */
@@ -53,12 +70,32 @@ public final class Stack {
 
     /** Clock.nanoTime() value of the next timer that is due, or Long.MAX_VALUE when none. */
     public long nextDeadlineNanos() {
-        return iface.nextDeadlineNanos();
+        return Math.min(iface.nextDeadlineNanos(), tcp.nextDeadlineNanos());
     }
 
-    /** Runs every timer due at clock.nanoTime() (fragment expiry now; TCP timers later). */
+    /** Runs every timer due at clock.nanoTime(): fragment expiry, TCP retransmission, persist and idle timers. */
     public void runTimers() {
-        iface.runTimers(clock.nanoTime());
+        long now = clock.nanoTime();
+        iface.runTimers(now);
+        tcp.runTimers(now);
+    }
+
+    /**
+     * End of an event-loop iteration (after a batch of frames and socket events): sends the ACKs coalesced
+     * during the batch, window updates, and reads from host sockets whose guest window opened.
+     */
+    public void flush() {
+        tcp.flush();
+    }
+
+    /** Flows in the TCP table (including TIME_WAIT records), for tests and the exit summary. */
+    public int activeFlows() {
+        return tcp.activeFlows();
+    }
+
+    /** The TCP relay, for diagnostics and tests. */
+    public TcpLayer tcp() {
+        return tcp;
     }
 
     public Counters counters() {
@@ -70,10 +107,12 @@ public final class Stack {
     }
 
     /**
-     * Releases buffers held across frames (fragments awaiting reassembly). Not part of the packet path;
-     * call it once when the stack is discarded so pooled memory goes back and leak detection stays quiet.
+     * Aborts every host socket the TCP relay holds and releases buffers held across frames (fragments awaiting
+     * reassembly, retransmission and relay queues). Not part of the packet path; call it once, on the
+     * event-loop thread, when the stack is discarded so pooled memory goes back and leak detection stays quiet.
      */
     public void close() {
+        tcp.close();
         iface.close();
     }
 }

@@ -33,6 +33,8 @@ public final class EthernetInterface {
     private final Ipv4Reassembler reassembler;
     private final Ipv4Output output;
     private final Ipv4Protocol[] protocols = new Ipv4Protocol[256];
+    /** Protocols whose handler takes datagrams for any destination (the relay), not only our addresses. */
+    private final boolean[] anyDestination = new boolean[256];
 
     // Reused views: one frame at a time on the event loop.
     private final EthernetFrame eth = new EthernetFrame();
@@ -55,8 +57,18 @@ public final class EthernetInterface {
         this.output = new Ipv4Output(config.mtu(), counters, alloc, sink);
     }
 
+    /** A handler for datagrams addressed to network+2 or network+3 only. */
     public void register(int protocol, Ipv4Protocol handler) {
+        register(protocol, handler, false);
+    }
+
+    /**
+     * @param anyDestination true for a relaying handler (TCP): it gets datagrams for every destination, since
+     *                       the guest uses us as its router, and decides itself what to do with each
+     */
+    public void register(int protocol, Ipv4Protocol handler, boolean anyDestination) {
         protocols[protocol] = handler;
+        this.anyDestination[protocol] = anyDestination;
     }
 
     public Ipv4Output output() {
@@ -164,11 +176,13 @@ public final class EthernetInterface {
         }
         learn(src, eth.source());
         int dst = ip.destination();
-        if (dst != gateway && dst != dns) {
+        int protocol = ip.protocol();
+        if (dst != gateway && dst != dns && !anyDestination[protocol]) {
+            // Beyond our own addresses only relaying handlers (TCP now) have anywhere to send it.
             counters.ipv4NoRoute++;
             return;
         }
-        Ipv4Protocol handler = protocols[ip.protocol()];
+        Ipv4Protocol handler = protocols[protocol];
         if (handler == null) {
             counters.ipv4UnknownProtocol++;
             return;

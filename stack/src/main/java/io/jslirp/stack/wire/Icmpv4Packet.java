@@ -23,6 +23,9 @@ public final class Icmpv4Packet {
     public static final int HEADER_LENGTH = 8;
     public static final int TYPE_ECHO_REPLY = 0;
     public static final int TYPE_DEST_UNREACHABLE = 3;
+    /** Destination unreachable codes (RFC 792): the guest's kernel turns them into ENETUNREACH/EHOSTUNREACH. */
+    public static final int CODE_NET_UNREACHABLE = 0;
+    public static final int CODE_HOST_UNREACHABLE = 1;
     public static final int TYPE_ECHO_REQUEST = 8;
     public static final int TYPE_TIME_EXCEEDED = 11;
 

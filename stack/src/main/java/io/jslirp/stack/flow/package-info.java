@@ -1,0 +1,17 @@
+/**
+ * Flow bookkeeping for the relay: which connection a guest segment or a host socket event belongs to.
+ *
+ * <h2>Theory of operation</h2>
+ * {@link io.jslirp.stack.flow.FlowTable} maps the 4-tuple (guest address, guest port, remote address,
+ * remote port) to a flow with open addressing over primitive arrays: the addresses packed into one
+ * {@code long[]}, the ports into one {@code int[]}, the values in an {@code Object[]}. A lookup hashes the
+ * two primitives and probes linearly, so it neither boxes nor allocates. Deletion shifts later entries of
+ * the probe chain back (Knuth's algorithm R) instead of leaving tombstones, so a table that churns through
+ * millions of short connections never degrades. The table starts small and doubles up to twice the
+ * configured maximum ({@code RelayOptions.maxFlows}); inserts beyond the maximum are refused and the
+ * caller answers the guest with a reset.
+ *
+ * <p>{@link io.jslirp.stack.flow.HandleIndex} is the reverse direction: host socket handles are file
+ * descriptors, small and dense, so a flat array indexed by handle is the cheapest map there is.
+ */
+package io.jslirp.stack.flow;

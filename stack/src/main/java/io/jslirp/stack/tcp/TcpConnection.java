@@ -1,0 +1,1437 @@
+package io.jslirp.stack.tcp;
+
+import io.jslirp.stack.Counters;
+import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.wire.Icmpv4Packet;
+import io.jslirp.stack.wire.Seq;
+import io.jslirp.stack.wire.TcpSegment;
+import io.netty.buffer.ByteBuf;
+
+import static io.jslirp.stack.tcp.TcpState.*;
+
+/**
+ * One guest TCP connection, terminated here and relayed to one host socket. The guest is the active
+ * opener; we are the passive side. Fields carry their direction: {@code ...ToGuest}/{@code snd...} is what
+ * we send (bytes read from the host), {@code ...FromGuest}/{@code rcv...} is what the guest sends (bytes
+ * written to the host). See the package documentation for the whole design.
+ */
+public final class TcpConnection {
+    /** Per-connection bound on bytes accepted from the guest but not yet taken by the host socket. */
+    public static final int RCV_BUFFER = 4 << 20;
+    /** Our window-scale shift: the smallest that lets 4 MiB fit the 16-bit field (RFC 7323 2.2). */
+    public static final int RCV_SHIFT = 7;
+    public static final int DEFAULT_GUEST_MSS = 536;
+    static final int MIN_MSS = 48;
+    public static final long MIN_RTO = 200_000_000L;
+    public static final long MAX_RTO = 60_000_000_000L;
+    public static final long INITIAL_RTO = 1_000_000_000L;
+    /** Unanswered retransmissions of the same data before we give up (Linux's tcp_retries2 is 15). */
+    public static final int MAX_RETRANSMITS = 12;
+    public static final int MAX_SYNACK_RETRANSMITS = 5;
+    public static final int MAX_OOO_SEGMENTS = 64;
+    static final int DUP_ACK_THRESHOLD = 3;
+    static final int PUMP_BUDGET = 128;
+
+    public static final long CONNECT_TIMEOUT = 130_000_000_000L;
+    public static final long ESTABLISHED_IDLE = 7_200_000_000_000L;
+    public static final long CLOSE_WAIT_IDLE = 600_000_000_000L;
+    public static final long CLOSING_IDLE = 120_000_000_000L;
+    public static final long FIN_WAIT_2_IDLE = 60_000_000_000L;
+    public static final long TIME_WAIT_TIME = 15_000_000_000L;
+
+    private final TcpLayer layer;
+    private final Counters counters;
+    private final HostSockets host;
+    final long guestMac;
+    final int guestAddr;
+    final int guestPort;
+    final int remoteAddr;
+    final int remotePort;
+    final long createdAt;
+    long lastActivity;
+
+    int state = CLOSED;
+    int handle = -1;
+
+    // ---- toward the guest (send sequence space, RFC 9293 3.3.1)
+    int iss;
+    int sndUna;
+    int sndNxt;
+    /** Guest's receive window in bytes, already scaled. */
+    int sndWnd;
+    int sndWl1;
+    int sndWl2;
+    int maxSndWnd;
+    int sndShift;
+    int effMss;
+    boolean finSentToGuest;
+    int finSeqToGuest;
+    /** Host sent EOF: no more reads; our FIN follows the data. */
+    boolean hostEof;
+
+    // ---- from the guest (receive sequence space)
+    int irs;
+    int rcvNxt;
+    int rcvShift;
+    /** RCV.NXT + advertised window, as last sent: the right edge never moves left (RFC 9293 3.8.6). */
+    int rcvAdvertisedEdge;
+    int lastAckSent;
+    boolean finFromGuest;
+    boolean hostWriteShut;
+
+    // ---- options
+    boolean sackOk;
+    boolean tsOk;
+    int tsRecent;
+    /** TCP header length of our non-SYN segments: 20, or 32 with timestamps. */
+    int tcpHeaderLength;
+
+    // ---- retransmission (RFC 6298)
+    long srtt;
+    long rttvar;
+    long rto = INITIAL_RTO;
+    int retransmits;
+    int dupAcks;
+    int recover;
+    boolean inRecovery;
+    long rtxDeadline = Long.MAX_VALUE;
+    long persistDeadline = Long.MAX_VALUE;
+    long persistInterval;
+    int synAckRetransmits;
+    long synAckSentAt;
+
+    // ---- retransmission queue: frames sent to the guest and not yet acknowledged, oldest first
+    private ByteBuf[] rtxFrame = new ByteBuf[16];
+    private int[] rtxSeq = new int[16];
+    private int[] rtxLen = new int[16];
+    private long[] rtxSentAt = new long[16];
+    /** bit 0: retransmitted (Karn: no RTT sample), bit 1: covered by a guest SACK block. */
+    private byte[] rtxMark = new byte[16];
+    private int rtxHead;
+    private int rtxCount;
+
+    // ---- guest bytes the host socket has not taken yet (retained slices of received frames)
+    private ByteBuf[] toHost = new ByteBuf[8];
+    private int toHostHead;
+    private int toHostCount;
+    int toHostQueued;
+
+    // ---- out-of-order guest segments, sorted, non-overlapping
+    private int[] oooSeq;
+    private ByteBuf[] oooData;
+    private int oooCount;
+    private int oooBytes;
+    private boolean oooFin;
+    private int oooFinSeq;
+    private int lastOooSeq;
+
+    // ---- host interest and batching
+    private boolean readInterest;
+    private boolean writeInterest;
+    boolean ackDue;
+    boolean sendPending;
+    boolean pending;
+    private boolean destroyed;
+    long heapKey;
+    int heapIndex = -1;
+
+    TcpConnection(TcpLayer layer, long guestMac, int guestAddr, int guestPort, int remoteAddr, int remotePort,
+                  long now) {
+        this.layer = layer;
+        this.counters = layer.counters;
+        this.host = layer.host;
+        this.guestMac = guestMac;
+        this.guestAddr = guestAddr;
+        this.guestPort = guestPort;
+        this.remoteAddr = remoteAddr;
+        this.remotePort = remotePort;
+        this.createdAt = now;
+        this.lastActivity = now;
+    }
+
+    public int state() {
+        return state;
+    }
+
+    public int handle() {
+        return handle;
+    }
+
+    public int effectiveMss() {
+        return effMss;
+    }
+
+    public long rtoNanos() {
+        return rto;
+    }
+
+    public int queuedToHost() {
+        return toHostQueued;
+    }
+
+    public int sendWindow() {
+        return sndWnd;
+    }
+
+    @Override
+    public String toString() {
+        return TcpState.name(state) + " " + guestPort + "->" + remotePort + " snd " + sndUna + ".." + sndNxt
+                + " wnd " + sndWnd + " rcv " + rcvNxt;
+    }
+
+    // ================================================================ handshake
+
+    /** Records the guest's SYN (RFC 9293 3.10.7.2, LISTEN state, "third check for a SYN"). */
+    void acceptSyn(TcpSegment s, int isn) {
+        irs = s.seq();
+        // Data on a SYN (TCP Fast Open) is not acknowledged; the guest sends it again after the handshake.
+        rcvNxt = irs + 1;
+        iss = isn;
+        sndUna = iss;
+        sndNxt = iss;
+        int guestMss = s.mss() > 0 ? s.mss() : DEFAULT_GUEST_MSS;
+        if (s.windowScale() >= 0) {
+            // RFC 7323 2.2: scaling is on only when both SYNs carry the option.
+            sndShift = s.windowScale();
+            rcvShift = RCV_SHIFT;
+        }
+        sackOk = s.sackPermitted();
+        tsOk = s.hasTimestamps();
+        if (tsOk) {
+            tsRecent = s.tsVal();
+        }
+        tcpHeaderLength = TcpSegment.MIN_HEADER_LENGTH + (tsOk ? 12 : 0);
+        // Our frames never exceed the MTU: the guest's MSS, capped by ours, less the options we always send.
+        effMss = Math.max(MIN_MSS, Math.min(guestMss, layer.mtu - 40) - (tsOk ? 12 : 0));
+        sndWnd = s.window(); // unscaled in a SYN (RFC 7323 2.2)
+        maxSndWnd = sndWnd;
+        state = CONNECTING;
+    }
+
+    /** Decision table for a guest segment while the host connect is pending (we have not answered yet). */
+    private boolean onSegmentConnecting(TcpSegment s) {
+        int flags = s.flags();
+        if ((flags & TcpSegment.RST) != 0) {
+            // The guest gave up on its SYN: pass it on by aborting the host connect.
+            counters.tcpRstIn++;
+            destroy(true);
+            return false;
+        }
+        if ((flags & TcpSegment.SYN) != 0 && (flags & TcpSegment.ACK) == 0) {
+            if (s.seq() == irs) {
+                // Retransmitted SYN: the SYN-ACK comes once the host connect settles.
+                counters.tcpSynAbsorbed++;
+                return false;
+            }
+            // A new ISN on the same tuple: the guest abandoned the first attempt; so do we.
+            destroy(true);
+            state = CLOSED;
+            return true;
+        }
+        // We have sent nothing, so nothing can be acknowledged: no conforming guest sends this.
+        counters.tcpUnexpected++;
+        return false;
+    }
+
+    void onHostEvent(int events) {
+        if (state == CONNECTING) {
+            int r = Math.abs(host.connectResult(handle));
+            if (r == HostSockets.EINPROGRESS || r == HostSockets.EAGAIN || r == HostSockets.EINTR) {
+                return;
+            }
+            if (r != 0) {
+                connectFailed(r);
+                return;
+            }
+            counters.tcpConnectOk++;
+            state = SYN_RECEIVED;
+            setInterest(false, false);
+            sendSynAck(false);
+            rtxDeadline = now() + rto;
+            scheduleTimers();
+            return;
+        }
+        if (state == CLOSED || handle < 0) {
+            return;
+        }
+        if ((events & (HostSockets.WRITABLE | HostSockets.ERROR | HostSockets.HANGUP)) != 0 && toHostCount > 0) {
+            drainToHost();
+            if (state == CLOSED) {
+                return;
+            }
+        }
+        if ((events & (HostSockets.READABLE | HostSockets.ERROR | HostSockets.HANGUP | HostSockets.READ_HANGUP))
+                != 0) {
+            pumpToGuest();
+            if (state == CLOSED) {
+                return;
+            }
+        }
+        if ((events & HostSockets.ERROR) != 0 && handle >= 0) {
+            // A pending socket error that reading did not surface (our read side is paused): the kernel
+            // discards queued data on a reset anyway, so pass the reset on now.
+            hostError(HostSockets.ECONNRESET);
+        }
+    }
+
+    /** Host connect failed (at once or later): answer the guest as its kernel would answer a real network. */
+    void connectFailed(int errno) {
+        switch (errno) {
+            case HostSockets.ECONNREFUSED:
+                counters.tcpConnectRefused++;
+                resetSyn();
+                break;
+            case HostSockets.ENETUNREACH:
+            case HostSockets.ENETDOWN:
+                counters.tcpConnectUnreachable++;
+                layer.sendUnreachable(guestMac, guestAddr, remoteAddr, guestPort, remotePort, irs,
+                        Icmpv4Packet.CODE_NET_UNREACHABLE);
+                break;
+            case HostSockets.EHOSTUNREACH:
+            case HostSockets.EHOSTDOWN:
+                counters.tcpConnectUnreachable++;
+                layer.sendUnreachable(guestMac, guestAddr, remoteAddr, guestPort, remotePort, irs,
+                        Icmpv4Packet.CODE_HOST_UNREACHABLE);
+                break;
+            case HostSockets.ETIMEDOUT:
+                counters.tcpConnectTimeout++;
+                resetSyn();
+                break;
+            default:
+                counters.tcpConnectFailed++;
+                resetSyn();
+        }
+        destroy(false);
+    }
+
+    /** The answer to a SYN nobody accepts: <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (RFC 9293 3.10.7.1). */
+    private void resetSyn() {
+        layer.sendReset(guestMac, guestAddr, remoteAddr, guestPort, remotePort, 0, irs + 1,
+                TcpSegment.RST | TcpSegment.ACK);
+    }
+
+    private void sendSynAck(boolean retransmission) {
+        int optLen = 4 + (tsOk ? 12 : (sackOk ? 4 : 0)) + (rcvShift > 0 ? 4 : 0);
+        int hl = TcpSegment.MIN_HEADER_LENGTH + optLen;
+        ByteBuf f = layer.alloc.directBuffer(TcpLayer.ETH_IP + hl);
+        layer.writeEthIp(f, guestMac, remoteAddr, guestAddr, hl);
+        // RFC 7323 2.2: the window in a SYN is never scaled.
+        int window = Math.min(receiveSpace(), 0xffff);
+        TcpSegment.writeHeader(f, TcpLayer.TCP_AT, remotePort, guestPort, iss, rcvNxt, hl,
+                TcpSegment.SYN | TcpSegment.ACK, window);
+        int at = TcpSegment.writeMss(f, TcpLayer.TCP_AT + 20, layer.mtu - 40);
+        if (tsOk) {
+            at = TcpSegment.writeTimestamps(f, at, tsNow(), tsRecent, sackOk);
+        } else if (sackOk) {
+            at = TcpSegment.writeSackPermitted(f, at);
+        }
+        if (rcvShift > 0) {
+            TcpSegment.writeWindowScale(f, at, RCV_SHIFT);
+        }
+        TcpSegment.writeChecksum(f, TcpLayer.TCP_AT, hl, remoteAddr, guestAddr);
+        f.writerIndex(TcpLayer.ETH_IP + hl);
+        sndNxt = iss + 1;
+        rcvAdvertisedEdge = rcvNxt + window;
+        lastAckSent = rcvNxt;
+        if (!retransmission) {
+            synAckSentAt = now();
+        }
+        layer.sendFrame(f);
+    }
+
+    // ================================================================ guest segments
+
+    /**
+     * Processes one segment for this flow.
+     *
+     * @return true when the flow was closed and the segment should be handled as a new connection attempt
+     */
+    boolean onSegment(TcpSegment s) {
+        if (state == CONNECTING) {
+            return onSegmentConnecting(s);
+        }
+        long now = now();
+        int flags = s.flags();
+        int seq = s.seq();
+        int segLen = s.seqLength();
+
+        // SYN_RECEIVED, first check: the guest's SYN again means our SYN-ACK was lost; say it again.
+        if (state == SYN_RECEIVED && (flags & (TcpSegment.SYN | TcpSegment.ACK)) == TcpSegment.SYN && seq == irs) {
+            counters.tcpSynAckRetransmits++;
+            sendSynAck(true);
+            return false;
+        }
+        // TIME_WAIT: a new SYN above the old sequence space may reopen the tuple (RFC 9293 3.10.7.4 note,
+        // RFC 6191); the caller starts a fresh connection from it.
+        if (state == TIME_WAIT && (flags & (TcpSegment.SYN | TcpSegment.ACK)) == TcpSegment.SYN
+                && Seq.gt(seq, rcvNxt)) {
+            destroy(false);
+            return true;
+        }
+
+        // First check, sequence number (RFC 9293 3.10.7.4): the acceptability test.
+        int rcvWnd = receiveSpace();
+        if (!acceptable(seq, segLen, rcvWnd)) {
+            if ((flags & TcpSegment.RST) == 0) {
+                // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply."
+                counters.tcpOutOfWindow++;
+                sendAckNow();
+            }
+            // Zero window: the ACK and window of a probe at RCV.NXT still count (RFC 9293 3.10.7.4 note).
+            if (!(rcvWnd == 0 && seq == rcvNxt && (flags & TcpSegment.ACK) != 0 && (flags & TcpSegment.RST) == 0)) {
+                return false;
+            }
+            segLen = 0;
+            flags &= ~(TcpSegment.FIN | TcpSegment.PSH);
+        }
+        lastActivity = now;
+
+        // Second check, RST (RFC 5961 3.2): exactly at RCV.NXT resets, elsewhere in the window only
+        // draws a challenge ACK, so a blind attacker must guess the exact sequence number.
+        if ((flags & TcpSegment.RST) != 0) {
+            if (seq != rcvNxt) {
+                sendAckNow();
+                return false;
+            }
+            counters.tcpRstIn++;
+            // SYN_RECEIVED, ESTABLISHED, FIN_WAIT_*, CLOSE_WAIT: reset, pass it on to the host (abort).
+            // CLOSING, LAST_ACK, TIME_WAIT: close; the host side is done or is aborted the same way.
+            destroy(true);
+            return false;
+        }
+
+        // Fourth check, SYN in a synchronized state (RFC 5961 4.2): challenge ACK, drop.
+        if ((flags & TcpSegment.SYN) != 0) {
+            sendAckNow();
+            return false;
+        }
+
+        // Fifth check: no ACK, drop.
+        if ((flags & TcpSegment.ACK) == 0) {
+            counters.tcpUnexpected++;
+            return false;
+        }
+
+        int ack = s.ack();
+        if (state == SYN_RECEIVED) {
+            // SYN-RECEIVED: "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED", else
+            // <SEQ=SEG.ACK><CTL=RST>.
+            if (!(Seq.lt(sndUna, ack) && Seq.le(ack, sndNxt))) {
+                layer.sendReset(guestMac, guestAddr, remoteAddr, guestPort, remotePort, ack, 0, TcpSegment.RST);
+                return false;
+            }
+            sndUna = ack;
+            sndWnd = s.window() << sndShift;
+            maxSndWnd = sndWnd;
+            sndWl1 = seq;
+            sndWl2 = ack;
+            rtxDeadline = Long.MAX_VALUE;
+            if (synAckRetransmits == 0 && !tsOk) {
+                rttSample(now - synAckSentAt);
+            } else if (tsOk && s.tsEcr() != 0) {
+                rttSample((long) (tsNow() - s.tsEcr()) * 1_000_000L);
+            }
+            retransmits = 0;
+            state = ESTABLISHED;
+            sendPending = true;
+            layer.markPending(this);
+            updateInterest();
+        } else {
+            if (!processAck(s, seq, ack, now)) {
+                return false;
+            }
+            if (state == CLOSED) {
+                return false;
+            }
+        }
+        if (tsOk && s.hasTimestamps() && Seq.le(seq, lastAckSent)) {
+            // RFC 7323 4.3: remember the guest's clock from segments at the left window edge.
+            tsRecent = s.tsVal();
+        }
+
+        // Seventh check, segment text: only while the guest has not sent its FIN.
+        boolean fin = (flags & TcpSegment.FIN) != 0;
+        int payload = s.payloadLength();
+        if (payload > 0 || fin) {
+            if (state == ESTABLISHED || state == FIN_WAIT_1 || state == FIN_WAIT_2) {
+                receiveData(s, seq, payload, fin, rcvWnd);
+            } else if (state == TIME_WAIT && fin) {
+                // A retransmitted FIN: our last ACK was lost; acknowledge again (and restart 2MSL, which
+                // lastActivity just did).
+                sendAckNow();
+            } else {
+                // CLOSE_WAIT, CLOSING, LAST_ACK: the guest's FIN came already, anything later is a
+                // duplicate (RFC 9293: "ignore the segment text"); an ACK tells it where we are.
+                if (Seq.lt(seq, rcvNxt)) {
+                    sendAckNow();
+                }
+            }
+        }
+        return false;
+    }
+
+    /** RFC 9293 3.10.7.4 acceptability: the four cases of segment length against window. */
+    private boolean acceptable(int seq, int segLen, int rcvWnd) {
+        if (segLen == 0) {
+            return rcvWnd == 0 ? seq == rcvNxt : Seq.inRange(seq, rcvNxt, rcvNxt + rcvWnd);
+        }
+        if (rcvWnd == 0) {
+            return false;
+        }
+        return Seq.inRange(seq, rcvNxt, rcvNxt + rcvWnd) || Seq.inRange(seq + segLen - 1, rcvNxt, rcvNxt + rcvWnd);
+    }
+
+    /** Fifth check, ACK field, in a synchronized state. Returns false when the segment is to be dropped. */
+    private boolean processAck(TcpSegment s, int seq, int ack, long now) {
+        if (Seq.gt(ack, sndNxt)) {
+            // "If the ACK acks something not yet sent (SEG.ACK > SND.NXT) then send an ACK, drop the segment."
+            counters.tcpOutOfWindow++;
+            sendAckNow();
+            return false;
+        }
+        int window = s.window() << sndShift;
+        if (Seq.lt(ack, sndUna)) {
+            // Old duplicate ACK: ignore the ACK, still take the data.
+            return true;
+        }
+        boolean windowChanged = false;
+        // Window update rule: newer segment, or same segment acknowledging more (RFC 9293 3.10.7.4).
+        if (Seq.lt(sndWl1, seq) || (sndWl1 == seq && Seq.le(sndWl2, ack))) {
+            windowChanged = window != sndWnd;
+            int oldWnd = sndWnd;
+            sndWnd = window;
+            sndWl1 = seq;
+            sndWl2 = ack;
+            if (window > maxSndWnd) {
+                maxSndWnd = window;
+            }
+            if (window > oldWnd) {
+                // The window opened: read more from the host at the end of the batch.
+                sendPending = true;
+                layer.markPending(this);
+            }
+        }
+        if (sackOk && s.sackCount() > 0) {
+            markSacked(s);
+        }
+        if (Seq.gt(ack, sndUna)) {
+            ackAdvanced(s, ack, now);
+            if (state == CLOSED) {
+                return false;
+            }
+        } else if (s.payloadLength() == 0 && !s.fin() && !windowChanged && sndNxt != sndUna) {
+            // RFC 5681 duplicate ACK: no data, no window change, outstanding data, same SEG.ACK.
+            counters.tcpDupAcksIn++;
+            if (++dupAcks == DUP_ACK_THRESHOLD) {
+                counters.tcpFastRetransmits++;
+                inRecovery = true;
+                recover = sndNxt;
+                retransmitFirst(now);
+            }
+        }
+        updateInterest();
+        armPersistIfNeeded();
+        return true;
+    }
+
+    private void ackAdvanced(TcpSegment s, int ack, long now) {
+        dupAcks = 0;
+        retransmits = 0;
+        long sampleSentAt = -1;
+        boolean finAcked = false;
+        while (rtxCount > 0) {
+            int i = rtxHead;
+            int end = rtxSeq[i] + rtxLen[i];
+            if (Seq.gt(end, ack)) {
+                break;
+            }
+            if ((rtxMark[i] & 1) == 0) {
+                sampleSentAt = rtxSentAt[i];
+            }
+            if (finSentToGuest && end == finSeqToGuest + 1) {
+                finAcked = true;
+            }
+            rtxFrame[i].release();
+            rtxFrame[i] = null;
+            rtxHead = (rtxHead + 1) & (rtxFrame.length - 1);
+            rtxCount--;
+        }
+        sndUna = ack;
+        if (tsOk && s.hasTimestamps() && s.tsEcr() != 0) {
+            rttSample((long) (tsNow() - s.tsEcr()) * 1_000_000L);
+        } else if (sampleSentAt >= 0) {
+            // Karn's algorithm: only segments never retransmitted give samples.
+            rttSample(now - sampleSentAt);
+        }
+        if (inRecovery) {
+            if (Seq.lt(ack, recover)) {
+                // NewReno partial ACK (RFC 6582): the next hole is lost too; repair it now.
+                retransmitFirst(now);
+            } else {
+                inRecovery = false;
+            }
+        }
+        rtxDeadline = sndUna != sndNxt ? now + rto : Long.MAX_VALUE;
+        if (rtxDeadline != Long.MAX_VALUE) {
+            layer.timers.schedule(this, rtxDeadline);
+        }
+        if (finAcked || (finSentToGuest && Seq.gt(ack, finSeqToGuest))) {
+            onOurFinAcked();
+        }
+    }
+
+    /** The host-to-guest direction is complete. */
+    private void onOurFinAcked() {
+        switch (state) {
+            case FIN_WAIT_1:
+                // FIN-WAIT-1: "if our FIN is now acknowledged then enter FIN-WAIT-2".
+                state = FIN_WAIT_2;
+                scheduleTimers();
+                break;
+            case CLOSING:
+                // CLOSING: "if the ACK acknowledges our FIN then enter the TIME-WAIT state".
+                enterTimeWait();
+                break;
+            case LAST_ACK:
+                // LAST-ACK: "if our FIN is now acknowledged, delete the TCB, enter the CLOSED state";
+                // unless the host has not taken all of the guest's data yet: then a TIME_WAIT record keeps
+                // the host socket until the queue drains.
+                if (toHostCount == 0) {
+                    destroy(false);
+                } else {
+                    enterTimeWait();
+                }
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void enterTimeWait() {
+        state = TIME_WAIT;
+        // Both directions are done: the host socket goes now (or as soon as it has taken the guest's
+        // last bytes), only this small record stays.
+        releaseSendBuffers();
+        if (toHostCount == 0) {
+            releaseHost(false);
+        }
+        rtxDeadline = Long.MAX_VALUE;
+        persistDeadline = Long.MAX_VALUE;
+        lastActivity = now();
+        scheduleTimers();
+    }
+
+    private void markSacked(TcpSegment s) {
+        for (int b = 0; b < s.sackCount(); b++) {
+            int left = s.sackLeft(b);
+            int right = s.sackRight(b);
+            // RFC 2018: blocks outside SND.UNA..SND.NXT are bogus; ignore them.
+            if (!Seq.le(sndUna, left) || !Seq.lt(left, right) || !Seq.le(right, sndNxt)) {
+                continue;
+            }
+            for (int k = 0, i = rtxHead; k < rtxCount; k++, i = (i + 1) & (rtxFrame.length - 1)) {
+                if (Seq.le(left, rtxSeq[i]) && Seq.le(rtxSeq[i] + rtxLen[i], right)) {
+                    rtxMark[i] |= 2;
+                }
+            }
+        }
+    }
+
+    /** Segment text for ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, trimmed to the window, in or out of order. */
+    private void receiveData(TcpSegment s, int seq, int payload, boolean fin, int rcvWnd) {
+        ByteBuf buf = s.buffer();
+        int at = s.payloadOffset();
+        int len = payload;
+        // Trim what we already have (a retransmission overlapping RCV.NXT).
+        int behind = Seq.diff(rcvNxt, seq);
+        if (behind > 0) {
+            if (behind > len) {
+                // Only the FIN (or nothing) is new; a FIN whose sequence we passed is a duplicate.
+                if (fin && behind == len) {
+                    len = 0;
+                    seq = rcvNxt;
+                } else {
+                    sendAckNow();
+                    return;
+                }
+            } else {
+                at += behind;
+                len -= behind;
+                seq = rcvNxt;
+            }
+        }
+        // Trim what lies beyond the window; a trimmed tail takes the FIN with it.
+        int room = Seq.diff(rcvNxt + rcvWnd, seq);
+        if (len > room) {
+            len = Math.max(room, 0);
+            fin = false;
+        }
+        if (seq != rcvNxt) {
+            counters.tcpOutOfOrderIn++;
+            holdOutOfOrder(buf, at, len, seq, fin);
+            // RFC 5681 4.2: an out-of-order segment is acknowledged at once (the duplicate ACK that
+            // drives the guest's fast retransmit), with SACK blocks when agreed.
+            sendAckNow();
+            return;
+        }
+        if (len > 0) {
+            rcvNxt += len;
+            counters.tcpBytesFromGuest += len;
+            if (!deliverToHost(buf, at, len)) {
+                return;
+            }
+        }
+        boolean filledGap = oooCount > 0;
+        if (filledGap && !drainOutOfOrder()) {
+            return;
+        }
+        if (fin || (oooFin && rcvNxt == oooFinSeq)) {
+            receiveFin();
+            if (state == CLOSED) {
+                return;
+            }
+        }
+        if (filledGap) {
+            // A filled hole is acknowledged at once so the guest leaves recovery quickly (RFC 5681 4.2).
+            sendAckNow();
+        } else {
+            markAckDue();
+        }
+    }
+
+    /** Eighth check, FIN (RFC 9293 3.10.7.4). */
+    private void receiveFin() {
+        rcvNxt += 1;
+        finFromGuest = true;
+        oooFin = false;
+        switch (state) {
+            case ESTABLISHED:
+                // ESTABLISHED: enter CLOSE-WAIT; the host gets shutdown(SHUT_WR) once our queue is empty.
+                state = CLOSE_WAIT;
+                break;
+            case FIN_WAIT_1:
+                // FIN-WAIT-1: our FIN not yet acknowledged (else we would be in FIN-WAIT-2): CLOSING.
+                state = CLOSING;
+                break;
+            case FIN_WAIT_2:
+                // FIN-WAIT-2: enter TIME-WAIT.
+                state = TIME_WAIT;
+                break;
+            default:
+                break;
+        }
+        if (toHostCount == 0) {
+            shutHostWrite();
+        }
+        if (state == TIME_WAIT) {
+            sendAckNow();
+            enterTimeWait();
+            return;
+        }
+        scheduleTimers();
+    }
+
+    private void shutHostWrite() {
+        if (!hostWriteShut && handle >= 0) {
+            hostWriteShut = true;
+            host.shutdownWrite(handle);
+        }
+    }
+
+    // ---------------------------------------------------------------- guest -> host
+
+    /** Writes straight to the host socket; queues (a retained slice) what the kernel does not take. */
+    private boolean deliverToHost(ByteBuf buf, int index, int len) {
+        if (toHostCount == 0) {
+            int n = host.write(handle, buf, index, len);
+            if (n < 0) {
+                hostError(-n);
+                return false;
+            }
+            if (n >= len) {
+                return true;
+            }
+            index += n;
+            len -= n;
+        }
+        enqueueToHost(buf.retainedSlice(index, len));
+        if (!writeInterest) {
+            setInterest(readInterest, true);
+        }
+        return true;
+    }
+
+    private void enqueueToHost(ByteBuf slice) {
+        if (toHostCount == toHost.length) {
+            ByteBuf[] bigger = new ByteBuf[toHost.length * 2];
+            for (int k = 0; k < toHostCount; k++) {
+                bigger[k] = toHost[(toHostHead + k) & (toHost.length - 1)];
+            }
+            toHost = bigger;
+            toHostHead = 0;
+        }
+        toHost[(toHostHead + toHostCount) & (toHost.length - 1)] = slice;
+        toHostCount++;
+        toHostQueued += slice.readableBytes();
+    }
+
+    /** WRITABLE: hand the queue to the kernel; open the window again as it drains. */
+    private void drainToHost() {
+        int before = receiveSpace();
+        while (toHostCount > 0) {
+            ByteBuf b = toHost[toHostHead];
+            int len = b.readableBytes();
+            int n = host.write(handle, b, b.readerIndex(), len);
+            if (n < 0) {
+                hostError(-n);
+                return;
+            }
+            toHostQueued -= n;
+            if (n < len) {
+                b.skipBytes(n);
+                break;
+            }
+            b.release();
+            toHost[toHostHead] = null;
+            toHostHead = (toHostHead + 1) & (toHost.length - 1);
+            toHostCount--;
+        }
+        if (toHostCount == 0) {
+            setInterest(readInterest, false);
+            if (finFromGuest) {
+                shutHostWrite();
+                if (state == TIME_WAIT) {
+                    releaseHost(false);
+                    return;
+                }
+            }
+        }
+        // Window update when the right edge moves enough to matter (RFC 9293 3.8.6.2.2 receiver SWS
+        // avoidance: by min(buffer/2, MSS)), or when it reopens from zero.
+        int after = receiveSpace();
+        int edgeGain = Seq.diff(rcvNxt + advertisableWindow(after), rcvAdvertisedEdge);
+        if (after > before && (before == 0 || edgeGain >= Math.min(RCV_BUFFER / 2, effMss))) {
+            markAckDue();
+        }
+    }
+
+    /** Free space in the per-connection queue toward the host: the window we can offer the guest. */
+    int receiveSpace() {
+        return Math.max(0, RCV_BUFFER - toHostQueued);
+    }
+
+    private int advertisableWindow(int space) {
+        return Math.min(space >>> rcvShift, 0xffff) << rcvShift;
+    }
+
+    private void holdOutOfOrder(ByteBuf buf, int at, int len, int seq, boolean fin) {
+        if (fin) {
+            oooFin = true;
+            oooFinSeq = seq + len;
+        }
+        if (len <= 0) {
+            return;
+        }
+        if (oooSeq == null) {
+            oooSeq = new int[MAX_OOO_SEGMENTS];
+            oooData = new ByteBuf[MAX_OOO_SEGMENTS];
+        }
+        lastOooSeq = seq;
+        int end = seq + len;
+        // Drop held pieces the new one covers; trim the new one against pieces that overlap its edges.
+        for (int i = 0; i < oooCount; ) {
+            int a = oooSeq[i];
+            int b = a + oooData[i].readableBytes();
+            if (Seq.le(a, seq) && Seq.ge(b, end)) {
+                return; // already have all of it
+            }
+            if (Seq.le(seq, a) && Seq.ge(end, b)) {
+                oooBytes -= oooData[i].readableBytes();
+                oooData[i].release();
+                System.arraycopy(oooSeq, i + 1, oooSeq, i, oooCount - i - 1);
+                System.arraycopy(oooData, i + 1, oooData, i, oooCount - i - 1);
+                oooData[--oooCount] = null;
+                continue;
+            }
+            if (Seq.lt(a, seq) && Seq.gt(b, seq)) {
+                int cut = Seq.diff(b, seq);
+                at += cut;
+                len -= cut;
+                seq = b;
+            }
+            if (Seq.lt(a, end) && Seq.gt(b, end)) {
+                len -= Seq.diff(end, a);
+                end = a;
+            }
+            i++;
+        }
+        if (len <= 0) {
+            return;
+        }
+        if (oooCount == MAX_OOO_SEGMENTS) {
+            counters.tcpOutOfOrderDropped++;
+            return;
+        }
+        int pos = 0;
+        while (pos < oooCount && Seq.lt(oooSeq[pos], seq)) {
+            pos++;
+        }
+        System.arraycopy(oooSeq, pos, oooSeq, pos + 1, oooCount - pos);
+        System.arraycopy(oooData, pos, oooData, pos + 1, oooCount - pos);
+        oooSeq[pos] = seq;
+        oooData[pos] = buf.retainedSlice(at, len);
+        oooCount++;
+        oooBytes += len;
+    }
+
+    /** Delivers held segments that RCV.NXT has reached. False when the flow died on a host error. */
+    private boolean drainOutOfOrder() {
+        int removed = 0;
+        for (; removed < oooCount; removed++) {
+            int a = oooSeq[removed];
+            if (Seq.gt(a, rcvNxt)) {
+                break;
+            }
+            ByteBuf d = oooData[removed];
+            int len = d.readableBytes();
+            int skip = Seq.diff(rcvNxt, a);
+            boolean ok = true;
+            if (skip < len) {
+                int n = len - skip;
+                rcvNxt += n;
+                counters.tcpBytesFromGuest += n;
+                ok = deliverToHost(d, d.readerIndex() + skip, n);
+            }
+            oooBytes -= len;
+            d.release();
+            oooData[removed] = null;
+            if (!ok) {
+                return false; // destroy() already released the rest
+            }
+        }
+        System.arraycopy(oooSeq, removed, oooSeq, 0, oooCount - removed);
+        System.arraycopy(oooData, removed, oooData, 0, oooCount - removed);
+        for (int i = oooCount - removed; i < oooCount; i++) {
+            oooData[i] = null;
+        }
+        oooCount -= removed;
+        return true;
+    }
+
+    // ---------------------------------------------------------------- host -> guest
+
+    private boolean sendingState() {
+        return (state == ESTABLISHED || state == CLOSE_WAIT) && !hostEof && handle >= 0;
+    }
+
+    /** Room in the guest's window for new data now, with sender-side SWS avoidance (RFC 9293 3.8.6.2.1). */
+    private int usableWindow() {
+        int inflight = Seq.diff(sndNxt, sndUna);
+        int avail = sndWnd - inflight;
+        if (avail <= 0) {
+            return 0;
+        }
+        if (avail < effMss && inflight > 0 && avail < maxSndWnd / 2) {
+            return 0;
+        }
+        return Math.min(avail, effMss);
+    }
+
+    /** Reads from the host socket straight into frames for the guest, as far as the guest's window allows. */
+    void pumpToGuest() {
+        sendPending = false;
+        if (!sendingState()) {
+            return;
+        }
+        int hl = tcpHeaderLength;
+        int payloadAt = TcpLayer.ETH_IP + hl;
+        for (int budget = PUMP_BUDGET; ; budget--) {
+            if (budget == 0) {
+                // Fairness: let other flows run; the level-triggered readiness brings us back.
+                sendPending = true;
+                layer.markPending(this);
+                break;
+            }
+            int want = usableWindow();
+            if (want == 0) {
+                break;
+            }
+            ByteBuf f = layer.alloc.directBuffer(payloadAt + want);
+            f.writerIndex(payloadAt);
+            int r;
+            try {
+                r = host.read(handle, f, want);
+            } catch (RuntimeException e) {
+                f.release();
+                throw e;
+            }
+            if (r > 0) {
+                lastActivity = now();
+                counters.tcpBytesToGuest += r;
+                sendNewSegment(f, r, TcpSegment.ACK | TcpSegment.PSH);
+                continue;
+            }
+            f.release();
+            if (r == 0) {
+                break;
+            }
+            if (r == HostSockets.EOF) {
+                onHostEof();
+                return;
+            }
+            hostError(-r);
+            return;
+        }
+        updateInterest();
+        armPersistIfNeeded();
+    }
+
+    /** Fills headers around {@code payload} bytes already in {@code f}, sends a duplicate, keeps {@code f}. */
+    private void sendNewSegment(ByteBuf f, int payload, int flags) {
+        int seq = sndNxt;
+        int seqLen = payload + ((flags & TcpSegment.FIN) != 0 ? 1 : 0);
+        f.writerIndex(TcpLayer.ETH_IP + tcpHeaderLength + payload);
+        layer.writeEthIp(f, guestMac, remoteAddr, guestAddr, tcpHeaderLength + payload);
+        writeTcp(f, seq, flags, payload);
+        sndNxt = seq + seqLen;
+        long now = now();
+        rtxAdd(f, seq, seqLen, now);
+        if (rtxDeadline == Long.MAX_VALUE) {
+            rtxDeadline = now + rto;
+            layer.timers.schedule(this, rtxDeadline);
+        }
+        layer.sendFrame(f.retainedDuplicate());
+    }
+
+    /** Writes (or rewrites, on retransmission) the TCP header of a frame: current ACK, window, timestamps. */
+    private void writeTcp(ByteBuf f, int seq, int flags, int payload) {
+        int at = TcpLayer.TCP_AT;
+        int space = receiveSpace();
+        int window = Math.min(space >>> rcvShift, 0xffff);
+        TcpSegment.writeHeader(f, at, remotePort, guestPort, seq, rcvNxt, tcpHeaderLength, flags, window);
+        if (tsOk) {
+            TcpSegment.writeTimestamps(f, at + TcpSegment.MIN_HEADER_LENGTH, tsNow(), tsRecent, false);
+        }
+        TcpSegment.writeChecksum(f, at, tcpHeaderLength + payload, remoteAddr, guestAddr);
+        noteAckSent(window);
+    }
+
+    private void noteAckSent(int windowField) {
+        lastAckSent = rcvNxt;
+        int edge = rcvNxt + (windowField << rcvShift);
+        if (Seq.gt(edge, rcvAdvertisedEdge)) {
+            rcvAdvertisedEdge = edge;
+        }
+        ackDue = false;
+    }
+
+    private void onHostEof() {
+        hostEof = true;
+        // Host EOF: our FIN follows the data already sent (it needs no window, RFC 9293 3.8.6.2.1).
+        ByteBuf f = layer.alloc.directBuffer(TcpLayer.ETH_IP + tcpHeaderLength);
+        f.writerIndex(TcpLayer.ETH_IP + tcpHeaderLength);
+        finSentToGuest = true;
+        finSeqToGuest = sndNxt;
+        state = state == ESTABLISHED ? FIN_WAIT_1 : LAST_ACK;
+        persistDeadline = Long.MAX_VALUE;
+        sendNewSegment(f, 0, TcpSegment.ACK | TcpSegment.FIN);
+        updateInterest();
+        scheduleTimers();
+    }
+
+    private void rtxAdd(ByteBuf f, int seq, int seqLen, long now) {
+        if (rtxCount == rtxFrame.length) {
+            int n = rtxFrame.length * 2;
+            ByteBuf[] frames = new ByteBuf[n];
+            int[] seqs = new int[n];
+            int[] lens = new int[n];
+            long[] sent = new long[n];
+            byte[] marks = new byte[n];
+            for (int k = 0; k < rtxCount; k++) {
+                int i = (rtxHead + k) & (rtxFrame.length - 1);
+                frames[k] = rtxFrame[i];
+                seqs[k] = rtxSeq[i];
+                lens[k] = rtxLen[i];
+                sent[k] = rtxSentAt[i];
+                marks[k] = rtxMark[i];
+            }
+            rtxFrame = frames;
+            rtxSeq = seqs;
+            rtxLen = lens;
+            rtxSentAt = sent;
+            rtxMark = marks;
+            rtxHead = 0;
+        }
+        int i = (rtxHead + rtxCount) & (rtxFrame.length - 1);
+        rtxFrame[i] = f;
+        rtxSeq[i] = seq;
+        rtxLen[i] = seqLen;
+        rtxSentAt[i] = now;
+        rtxMark[i] = 0;
+        rtxCount++;
+    }
+
+    /** Resends the oldest segment the guest has not acknowledged or SACKed. */
+    private void retransmitFirst(long now) {
+        for (int k = 0, i = rtxHead; k < rtxCount; k++, i = (i + 1) & (rtxFrame.length - 1)) {
+            if ((rtxMark[i] & 2) != 0) {
+                continue;
+            }
+            ByteBuf f = rtxFrame[i];
+            int payload = f.writerIndex() - TcpLayer.ETH_IP - tcpHeaderLength;
+            int flags = f.getUnsignedByte(TcpLayer.TCP_AT + 13);
+            writeTcp(f, rtxSeq[i], flags, payload);
+            rtxMark[i] |= 1;
+            rtxSentAt[i] = now;
+            counters.tcpRetransmits++;
+            layer.sendFrame(f.retainedDuplicate());
+            return;
+        }
+    }
+
+    // ---------------------------------------------------------------- ACKs toward the guest
+
+    private void markAckDue() {
+        ackDue = true;
+        layer.markPending(this);
+    }
+
+    /** An ACK (with SACK blocks when we hold out-of-order data and the guest agreed), sent now. */
+    void sendAckNow() {
+        if (state == CONNECTING || state == CLOSED) {
+            return;
+        }
+        if (state == SYN_RECEIVED) {
+            // Nothing is synchronized yet: the only thing to say is the SYN-ACK.
+            return;
+        }
+        int blocks = sackOk ? Math.min(oooBlocks(), tsOk ? 3 : 4) : 0;
+        int hl = tcpHeaderLength + (blocks > 0 ? 4 + 8 * blocks : 0);
+        ByteBuf f = layer.alloc.directBuffer(TcpLayer.ETH_IP + hl);
+        layer.writeEthIp(f, guestMac, remoteAddr, guestAddr, hl);
+        int at = TcpLayer.TCP_AT;
+        int window = Math.min(receiveSpace() >>> rcvShift, 0xffff);
+        TcpSegment.writeHeader(f, at, remotePort, guestPort, sndNxt, rcvNxt, hl, TcpSegment.ACK, window);
+        int opt = at + TcpSegment.MIN_HEADER_LENGTH;
+        if (tsOk) {
+            opt = TcpSegment.writeTimestamps(f, opt, tsNow(), tsRecent, false);
+        }
+        if (blocks > 0) {
+            TcpSegment.writeSackBlocks(f, opt, layer.sackLeft, layer.sackRight, blocks);
+        }
+        TcpSegment.writeChecksum(f, at, hl, remoteAddr, guestAddr);
+        f.writerIndex(TcpLayer.ETH_IP + hl);
+        noteAckSent(window);
+        layer.sendFrame(f);
+    }
+
+
+    /** Fills layer.sackLeft/RIGHT with merged held ranges, the one holding the latest arrival first (RFC 2018 4). */
+    private int oooBlocks() {
+        int n = 0;
+        int first = -1;
+        for (int i = 0; i < oooCount && n < 4; ) {
+            int left = oooSeq[i];
+            int right = left + oooData[i].readableBytes();
+            boolean latest = false;
+            int j = i;
+            do {
+                if (Seq.inRange(lastOooSeq, oooSeq[j], oooSeq[j] + oooData[j].readableBytes())) {
+                    latest = true;
+                }
+                right = oooSeq[j] + oooData[j].readableBytes();
+                j++;
+            } while (j < oooCount && oooSeq[j] == right);
+            layer.sackLeft[n] = left;
+            layer.sackRight[n] = right;
+            if (latest) {
+                first = n;
+            }
+            n++;
+            i = j;
+        }
+        if (first > 0) {
+            int l = layer.sackLeft[first];
+            int r = layer.sackRight[first];
+            System.arraycopy(layer.sackLeft, 0, layer.sackLeft, 1, first);
+            System.arraycopy(layer.sackRight, 0, layer.sackRight, 1, first);
+            layer.sackLeft[0] = l;
+            layer.sackRight[0] = r;
+        }
+        return n;
+    }
+
+    /** End of batch: read what the guest's window allows now, then any ACK still owed. */
+    void flush() {
+        if (sendPending) {
+            pumpToGuest();
+            if (state == CLOSED) {
+                return;
+            }
+        }
+        if (ackDue && state != TIME_WAIT) {
+            sendAckNow();
+        }
+    }
+
+    // ---------------------------------------------------------------- interest
+
+    private void updateInterest() {
+        if (handle < 0 || state == CONNECTING) {
+            return;
+        }
+        boolean read = sendingState() && usableWindow() > 0;
+        setInterest(read, toHostCount > 0);
+    }
+
+    private void setInterest(boolean read, boolean write) {
+        if (handle < 0 || (read == readInterest && write == writeInterest)) {
+            return;
+        }
+        readInterest = read;
+        writeInterest = write;
+        host.setInterest(handle, read, write);
+    }
+
+    public boolean readInterest() {
+        return readInterest;
+    }
+
+    public boolean writeInterest() {
+        return writeInterest;
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    private void armPersistIfNeeded() {
+        // RFC 9293 3.8.6.1: with a zero window and nothing in flight, probe so a lost window update cannot
+        // deadlock the connection.
+        if (sendingState() && sndWnd == 0 && sndNxt == sndUna) {
+            if (persistDeadline == Long.MAX_VALUE) {
+                persistInterval = Math.max(rto, MIN_RTO);
+                persistDeadline = now() + persistInterval;
+                layer.timers.schedule(this, persistDeadline);
+            }
+        } else {
+            persistDeadline = Long.MAX_VALUE;
+        }
+    }
+
+    private long lifetimeDeadline() {
+        switch (state) {
+            case CONNECTING:
+                return createdAt + CONNECT_TIMEOUT;
+            case SYN_RECEIVED:
+                return createdAt + CONNECT_TIMEOUT + MAX_RTO;
+            case ESTABLISHED:
+                return lastActivity + ESTABLISHED_IDLE;
+            case CLOSE_WAIT:
+                return lastActivity + CLOSE_WAIT_IDLE;
+            case FIN_WAIT_2:
+                return lastActivity + FIN_WAIT_2_IDLE;
+            case TIME_WAIT:
+                return lastActivity + TIME_WAIT_TIME;
+            case CLOSED:
+                return Long.MAX_VALUE;
+            default:
+                return lastActivity + CLOSING_IDLE;
+        }
+    }
+
+    void scheduleTimers() {
+        if (state == CLOSED) {
+            return;
+        }
+        long d = Math.min(Math.min(rtxDeadline, persistDeadline), lifetimeDeadline());
+        layer.timers.schedule(this, d);
+    }
+
+    void onTimer(long now) {
+        if (state == CLOSED) {
+            return;
+        }
+        if (rtxDeadline <= now) {
+            rtxDeadline = Long.MAX_VALUE;
+            onRetransmitTimeout(now);
+            if (state == CLOSED) {
+                return;
+            }
+        }
+        if (persistDeadline <= now) {
+            persistDeadline = Long.MAX_VALUE;
+            if (sendingState() && sndWnd == 0 && sndNxt == sndUna) {
+                // A zero-window probe as Linux sends it: an ACK at SND.UNA-1, which is out of window and
+                // so must be answered with an ACK carrying the current window.
+                counters.tcpPersistProbes++;
+                sendProbe();
+                persistInterval = Math.min(persistInterval * 2, MAX_RTO);
+                persistDeadline = now + persistInterval;
+            }
+        }
+        if (lifetimeDeadline() <= now) {
+            onLifetimeExpired();
+            return;
+        }
+        scheduleTimers();
+    }
+
+    private void sendProbe() {
+        int hl = tcpHeaderLength;
+        ByteBuf f = layer.alloc.directBuffer(TcpLayer.ETH_IP + hl);
+        layer.writeEthIp(f, guestMac, remoteAddr, guestAddr, hl);
+        f.writerIndex(TcpLayer.ETH_IP + hl);
+        writeTcp(f, sndUna - 1, TcpSegment.ACK, 0);
+        layer.sendFrame(f);
+    }
+
+    private void onRetransmitTimeout(long now) {
+        if (state == SYN_RECEIVED) {
+            if (synAckRetransmits >= MAX_SYNACK_RETRANSMITS) {
+                counters.tcpRetransmitGiveUps++;
+                resetBothWays();
+                return;
+            }
+            synAckRetransmits++;
+            counters.tcpSynAckRetransmits++;
+            rto = Math.min(rto * 2, MAX_RTO);
+            sendSynAck(true);
+            rtxDeadline = now + rto;
+            return;
+        }
+        if (rtxCount == 0) {
+            return;
+        }
+        if (retransmits >= MAX_RETRANSMITS) {
+            // The guest stopped answering: give up, RST both ways (RFC 9293 3.8.3, R2).
+            counters.tcpRetransmitGiveUps++;
+            resetBothWays();
+            return;
+        }
+        retransmits++;
+        // RFC 6298 5.5-5.6: back off and retransmit the earliest unacknowledged segment.
+        rto = Math.min(rto * 2, MAX_RTO);
+        dupAcks = 0;
+        inRecovery = false;
+        retransmitFirst(now);
+        rtxDeadline = now + rto;
+    }
+
+    private void onLifetimeExpired() {
+        if (state == TIME_WAIT) {
+            destroy(false);
+            return;
+        }
+        if (state == CONNECTING) {
+            counters.tcpConnectTimeout++;
+            resetSyn();
+            destroy(true);
+            return;
+        }
+        counters.tcpFlowsReaped++;
+        resetBothWays();
+    }
+
+    private void rttSample(long r) {
+        if (r < 0) {
+            return;
+        }
+        if (srtt == 0) {
+            // RFC 6298 2.2: first measurement.
+            srtt = r;
+            rttvar = r / 2;
+        } else {
+            // RFC 6298 2.3, alpha 1/8, beta 1/4.
+            long delta = Math.abs(srtt - r);
+            rttvar = (3 * rttvar + delta) / 4;
+            srtt = (7 * srtt + r) / 8;
+        }
+        long g = 1_000_000L; // clock granularity: timestamps tick in milliseconds
+        rto = Math.min(MAX_RTO, Math.max(MIN_RTO, srtt + Math.max(g, 4 * rttvar)));
+    }
+
+    // ---------------------------------------------------------------- endings
+
+    /** Host read/write failed (ECONNRESET, EPIPE...): RST the guest, drop the flow. */
+    private void hostError(int errno) {
+        counters.tcpHostResets++;
+        sendRstToGuest();
+        destroy(false);
+    }
+
+    /** Give-up or reap: RST to the guest and a reset (abort) to the host peer. */
+    private void resetBothWays() {
+        sendRstToGuest();
+        destroy(true);
+    }
+
+    private void sendRstToGuest() {
+        if (state == SYN_RECEIVED || state == ESTABLISHED || state == FIN_WAIT_1 || state == FIN_WAIT_2
+                || state == CLOSE_WAIT || state == CLOSING || state == LAST_ACK) {
+            layer.sendReset(guestMac, guestAddr, remoteAddr, guestPort, remotePort, sndNxt, rcvNxt,
+                    TcpSegment.RST | TcpSegment.ACK);
+        }
+    }
+
+    private void releaseHost(boolean abort) {
+        if (handle < 0) {
+            return;
+        }
+        if (abort) {
+            host.abort(handle);
+        } else {
+            host.close(handle);
+        }
+        layer.handles.remove(handle, this);
+        handle = -1;
+        readInterest = false;
+        writeInterest = false;
+    }
+
+    private void releaseSendBuffers() {
+        for (int k = 0; k < rtxCount; k++) {
+            int i = (rtxHead + k) & (rtxFrame.length - 1);
+            rtxFrame[i].release();
+            rtxFrame[i] = null;
+        }
+        rtxCount = 0;
+        rtxHead = 0;
+        for (int i = 0; i < oooCount; i++) {
+            oooData[i].release();
+            oooData[i] = null;
+        }
+        oooCount = 0;
+        oooBytes = 0;
+    }
+
+    private void releaseBuffers() {
+        releaseSendBuffers();
+        for (int k = 0; k < toHostCount; k++) {
+            int i = (toHostHead + k) & (toHost.length - 1);
+            toHost[i].release();
+            toHost[i] = null;
+        }
+        toHostCount = 0;
+        toHostHead = 0;
+        toHostQueued = 0;
+    }
+
+    /** Removes the flow: host socket closed (or aborted) in the same moment, every buffer released. */
+    void destroy(boolean abortHost) {
+        if (destroyed) {
+            return;
+        }
+        destroyed = true;
+        releaseHost(abortHost);
+        releaseBuffers();
+        state = CLOSED;
+        layer.forget(this);
+    }
+
+    private long now() {
+        return layer.clock.nanoTime();
+    }
+
+    private int tsNow() {
+        return (int) (layer.clock.nanoTime() / 1_000_000L);
+    }
+}

@@ -1,0 +1,373 @@
+package io.jslirp.stack.tcp;
+
+import io.jslirp.stack.Clock;
+import io.jslirp.stack.Counters;
+import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.flow.FlowTable;
+import io.jslirp.stack.flow.HandleIndex;
+import io.jslirp.stack.iface.Ipv4Output;
+import io.jslirp.stack.iface.Ipv4Protocol;
+import io.jslirp.stack.relay.HostSocketHandler;
+import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.wire.Checksum;
+import io.jslirp.stack.wire.EthernetFrame;
+import io.jslirp.stack.wire.Icmpv4Packet;
+import io.jslirp.stack.wire.Ipv4Packet;
+import io.jslirp.stack.wire.TcpSegment;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * TCP input demux, flow creation, the timer heap, the end-of-batch flush list, and frame building shared
+ * by all connections. See the package documentation for the theory; each branch names its rule.
+ */
+public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
+    /** Generates our initial sequence numbers; replaceable so that tests can start near 2^32. */
+    @FunctionalInterface
+    public interface IsnGenerator {
+        int isn(int guestAddr, int guestPort, int remoteAddr, int remotePort);
+    }
+
+    static final int ETH_IP = EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH;
+    static final int TCP_AT = ETH_IP;
+    static final int TTL = 64;
+
+    final NetConfig config;
+    final Clock clock;
+    final Counters counters;
+    final ByteBufAllocator alloc;
+    final Ipv4Output output;
+    final HostSockets host;
+    final RelayOptions options;
+    final int mtu;
+    final FlowTable<TcpConnection> flows;
+    final HandleIndex<TcpConnection> handles = new HandleIndex<>();
+    final TimerHeap timers = new TimerHeap();
+    private final TcpSegment seg = new TcpSegment();
+    /** Scratch for the SACK blocks of the ACK being built (one at a time on the event loop). */
+    final int[] sackLeft = new int[4];
+    final int[] sackRight = new int[4];
+    private final int gateway;
+    private final int dns;
+    private IsnGenerator isnGenerator;
+
+    private TcpConnection[] pending = new TcpConnection[64];
+    private int pendingCount;
+
+    public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
+                    HostSockets host, RelayOptions options) {
+        this.config = config;
+        this.clock = clock;
+        this.counters = counters;
+        this.alloc = alloc;
+        this.output = output;
+        this.host = host;
+        this.options = options;
+        this.mtu = config.mtu();
+        this.flows = new FlowTable<>(options.maxFlows());
+        this.gateway = config.gateway();
+        this.dns = config.dns();
+        // RFC 6528: ISN = M + F(4-tuple, secret), M a 4 microsecond clock. The secret is per process.
+        long secret = new SecureRandom().nextLong();
+        this.isnGenerator = (ga, gp, ra, rp) -> {
+            long h = (((long) ga << 32) ^ (ra & 0xffff_ffffL) ^ ((long) gp << 16 ^ rp) * 0x9E37_79B9_7F4A_7C15L)
+                    ^ secret;
+            h *= 0xff51_afd7_ed55_8ccdL;
+            h ^= h >>> 33;
+            return (int) (clock.nanoTime() / 4000) + (int) h;
+        };
+    }
+
+    public void setIsnGenerator(IsnGenerator generator) {
+        this.isnGenerator = generator;
+    }
+
+    public int activeFlows() {
+        return flows.size();
+    }
+
+    /** The connection for a 4-tuple, or null; for tests and diagnostics. */
+    public TcpConnection connection(int guestAddr, int guestPort, int remoteAddr, int remotePort) {
+        return flows.get(guestAddr, guestPort, remoteAddr, remotePort);
+    }
+
+    // ---------------------------------------------------------------- input
+
+    @Override
+    public void receive(Ipv4Packet ip, long sourceMac) {
+        int guestAddr = ip.source();
+        int remoteAddr = ip.destination();
+        if (!seg.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), guestAddr, remoteAddr)) {
+            switch (seg.error()) {
+                case TcpSegment.ERR_HEADER_LENGTH:
+                    counters.tcpBadHeaderLength++;
+                    break;
+                case TcpSegment.ERR_CHECKSUM:
+                    counters.tcpBadChecksum++;
+                    break;
+                case TcpSegment.ERR_OPTIONS:
+                    counters.tcpBadOptions++;
+                    break;
+                default:
+                    counters.tcpTruncated++;
+            }
+            return;
+        }
+        counters.tcpSegmentsIn++;
+        int guestPort = seg.sourcePort();
+        int remotePort = seg.destinationPort();
+        TcpConnection c = flows.get(guestAddr, guestPort, remoteAddr, remotePort);
+        if (c != null) {
+            if (c.onSegment(seg) && c.state == TcpState.CLOSED) {
+                // A new SYN reopened a TIME_WAIT tuple (RFC 9293 3.10.7.4, RFC 6191): start afresh.
+                openFromSyn(seg, sourceMac, guestAddr, remoteAddr);
+            }
+            return;
+        }
+        noFlow(seg, sourceMac, guestAddr, remoteAddr);
+    }
+
+    /** Decision table for a segment that matches no flow (RFC 9293 3.10.7.1, "CLOSED" state). */
+    private void noFlow(TcpSegment s, long guestMac, int guestAddr, int remoteAddr) {
+        int flags = s.flags();
+        if (!unicastDestination(remoteAddr)) {
+            // RFC 1122 4.2.3.10: a SYN to a broadcast or multicast address is silently discarded; and no
+            // RST may go out from such an address either.
+            counters.tcpBadDestination++;
+            return;
+        }
+        if ((flags & TcpSegment.RST) != 0) {
+            // "An incoming segment containing a RST is discarded."
+            counters.tcpNoFlow++;
+            return;
+        }
+        if ((flags & (TcpSegment.SYN | TcpSegment.ACK)) == TcpSegment.SYN) {
+            openFromSyn(s, guestMac, guestAddr, remoteAddr);
+            return;
+        }
+        counters.tcpNoFlow++;
+        resetFor(s, guestMac, guestAddr, remoteAddr);
+    }
+
+    /** RFC 9293 3.10.7.1: the RST answering a segment that has no connection. */
+    private void resetFor(TcpSegment s, long guestMac, int guestAddr, int remoteAddr) {
+        if (s.hasAck()) {
+            // <SEQ=SEG.ACK><CTL=RST>
+            sendReset(guestMac, guestAddr, remoteAddr, s.sourcePort(), s.destinationPort(), s.ack(), 0,
+                    TcpSegment.RST);
+        } else {
+            // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+            sendReset(guestMac, guestAddr, remoteAddr, s.sourcePort(), s.destinationPort(), 0,
+                    s.seq() + s.seqLength(), TcpSegment.RST | TcpSegment.ACK);
+        }
+    }
+
+    private boolean unicastDestination(int addr) {
+        int top = addr >>> 24;
+        return addr != 0 && top != 127 && top < 224 && addr != config.broadcast()
+                && !(config.contains(addr) && addr == config.network());
+    }
+
+    /** A guest SYN for a new flow: decide where it goes and start the host connect (no reply yet). */
+    private void openFromSyn(TcpSegment s, long guestMac, int guestAddr, int remoteAddr) {
+        int hostAddr;
+        if (remoteAddr == gateway) {
+            if (options.disableHostLoopback()) {
+                // --disable-host-loopback: slirp4netns answers "network unreachable", so the guest's
+                // connect fails at once with ENETUNREACH instead of timing out.
+                counters.tcpConnectUnreachable++;
+                sendUnreachable(guestMac, guestAddr, remoteAddr, s.sourcePort(), s.destinationPort(), s.seq(),
+                        Icmpv4Packet.CODE_NET_UNREACHABLE);
+                return;
+            }
+            hostAddr = RelayOptions.LOOPBACK;
+        } else if (remoteAddr == dns || config.contains(remoteAddr) || host == null) {
+            // DNS over TCP is not served yet, nothing else lives inside the virtual network, and without
+            // host sockets there is nowhere to go: refuse at once like a closed port.
+            counters.tcpNoRelay++;
+            resetFor(s, guestMac, guestAddr, remoteAddr);
+            return;
+        } else {
+            hostAddr = remoteAddr;
+        }
+        if (flows.isFull()) {
+            counters.tcpTableFull++;
+            resetFor(s, guestMac, guestAddr, remoteAddr);
+            return;
+        }
+        TcpConnection c = new TcpConnection(this, guestMac, guestAddr, s.sourcePort(), remoteAddr,
+                s.destinationPort(), clock.nanoTime());
+        c.acceptSyn(s, isnGenerator.isn(guestAddr, s.sourcePort(), remoteAddr, s.destinationPort()));
+        flows.put(guestAddr, s.sourcePort(), remoteAddr, s.destinationPort(), c);
+        counters.tcpFlowsOpened++;
+        int handle = host.connectTcp(hostAddr, s.destinationPort(), options.outboundAddr(), this);
+        if (handle < 0) {
+            c.connectFailed(-handle);
+            return;
+        }
+        c.handle = handle;
+        handles.put(handle, c);
+        c.scheduleTimers();
+    }
+
+    // ---------------------------------------------------------------- host events
+
+    @Override
+    public void onSocketEvent(int handle, int events) {
+        TcpConnection c = handles.get(handle);
+        if (c == null) {
+            return;
+        }
+        try {
+            c.onHostEvent(events);
+        } catch (RuntimeException e) {
+            counters.internalErrors++;
+        }
+    }
+
+    // ---------------------------------------------------------------- flush and timers
+
+    void markPending(TcpConnection c) {
+        if (c.pending) {
+            return;
+        }
+        c.pending = true;
+        if (pendingCount == pending.length) {
+            TcpConnection[] bigger = new TcpConnection[pendingCount * 2];
+            System.arraycopy(pending, 0, bigger, 0, pendingCount);
+            pending = bigger;
+        }
+        pending[pendingCount++] = c;
+    }
+
+    /** End of an event-loop batch: coalesced ACKs, window updates, reads the guest's window now allows. */
+    public void flush() {
+        // Connections may mark themselves again while flushing; they are handled in the next batch.
+        int n = pendingCount;
+        for (int i = 0; i < n; i++) {
+            TcpConnection c = pending[i];
+            pending[i] = null;
+            c.pending = false;
+            if (c.state != TcpState.CLOSED) {
+                try {
+                    c.flush();
+                } catch (RuntimeException e) {
+                    counters.internalErrors++;
+                }
+            }
+        }
+        if (pendingCount > n) {
+            System.arraycopy(pending, n, pending, 0, pendingCount - n);
+            for (int i = pendingCount - n; i < pendingCount; i++) {
+                pending[i] = null;
+            }
+        }
+        pendingCount -= n;
+    }
+
+    public long nextDeadlineNanos() {
+        return timers.peekDeadline();
+    }
+
+    public void runTimers(long now) {
+        while (timers.size() > 0 && timers.peekDeadline() <= now) {
+            TcpConnection c = timers.poll();
+            try {
+                c.onTimer(now);
+            } catch (RuntimeException e) {
+                counters.internalErrors++;
+            }
+        }
+    }
+
+    /** Aborts every host socket and releases every buffer (stack shutdown). */
+    public void close() {
+        List<TcpConnection> all = new ArrayList<>(flows.size());
+        flows.forEach(all::add);
+        for (TcpConnection c : all) {
+            c.destroy(true);
+        }
+        pendingCount = 0;
+    }
+
+    void forget(TcpConnection c) {
+        if (flows.get(c.guestAddr, c.guestPort, c.remoteAddr, c.remotePort) == c) {
+            flows.remove(c.guestAddr, c.guestPort, c.remoteAddr, c.remotePort);
+        }
+        if (c.handle >= 0) {
+            handles.remove(c.handle, c);
+        }
+        timers.remove(c);
+        counters.tcpFlowsClosed++;
+    }
+
+    // ---------------------------------------------------------------- frame building
+
+    long ourMacFor(int remoteAddr) {
+        // Everything beyond the link is reached through the gateway; only the DNS address has its own MAC.
+        return NetConfig.slirpMacFor(remoteAddr == dns ? dns : gateway);
+    }
+
+    /** Ethernet + IPv4 headers for a TCP segment of {@code tcpLength} bytes toward the guest. */
+    void writeEthIp(ByteBuf f, long guestMac, int remoteAddr, int guestAddr, int tcpLength) {
+        EthernetFrame.writeHeader(f, 0, guestMac, ourMacFor(remoteAddr), EthernetFrame.TYPE_IPV4);
+        Ipv4Packet.writeHeader(f, EthernetFrame.HEADER_LENGTH, 0, Ipv4Packet.MIN_HEADER_LENGTH + tcpLength,
+                output.nextIdentification(), Ipv4Packet.FLAG_DF, TTL, Ipv4Packet.PROTO_TCP, remoteAddr, guestAddr);
+    }
+
+    void sendFrame(ByteBuf f) {
+        counters.tcpSegmentsOut++;
+        output.send(f);
+    }
+
+    /** A RST (with or without ACK) from {@code remoteAddr:remotePort} to the guest; no options, window 0. */
+    void sendReset(long guestMac, int guestAddr, int remoteAddr, int guestPort, int remotePort, int seq, int ack,
+                   int flags) {
+        int len = TcpSegment.MIN_HEADER_LENGTH;
+        ByteBuf f = alloc.directBuffer(ETH_IP + len);
+        writeEthIp(f, guestMac, remoteAddr, guestAddr, len);
+        TcpSegment.writeHeader(f, TCP_AT, remotePort, guestPort, seq, (flags & TcpSegment.ACK) != 0 ? ack : 0,
+                len, flags, 0);
+        TcpSegment.writeChecksum(f, TCP_AT, len, remoteAddr, guestAddr);
+        f.writerIndex(ETH_IP + len);
+        counters.tcpRstOut++;
+        sendFrame(f);
+    }
+
+    /**
+     * ICMP destination unreachable about the guest's SYN (RFC 792), quoting an IPv4 header and the first
+     * eight TCP bytes (ports and sequence number), which is what the guest's kernel matches to the socket
+     * (Linux checks that the quoted sequence lies in SND.UNA..SND.NXT). The quote is rebuilt from the flow,
+     * because the SYN itself is long gone when a host connect fails asynchronously. From the gateway: the
+     * router that could not forward it.
+     */
+    void sendUnreachable(long guestMac, int guestAddr, int remoteAddr, int guestPort, int remotePort, int synSeq,
+                         int code) {
+        int quoted = Ipv4Packet.MIN_HEADER_LENGTH + 8;
+        int icmpLength = Icmpv4Packet.HEADER_LENGTH + quoted;
+        int total = Ipv4Packet.MIN_HEADER_LENGTH + icmpLength;
+        ByteBuf f = alloc.directBuffer(EthernetFrame.HEADER_LENGTH + total);
+        EthernetFrame.writeHeader(f, 0, guestMac, NetConfig.slirpMacFor(gateway), EthernetFrame.TYPE_IPV4);
+        int ipAt = EthernetFrame.HEADER_LENGTH;
+        Ipv4Packet.writeHeader(f, ipAt, 0, total, output.nextIdentification(), 0, TTL, Ipv4Packet.PROTO_ICMP,
+                gateway, guestAddr);
+        int icmpAt = ipAt + Ipv4Packet.MIN_HEADER_LENGTH;
+        f.setInt(icmpAt, (Icmpv4Packet.TYPE_DEST_UNREACHABLE << 24) | (code << 16));
+        f.setInt(icmpAt + 4, 0);
+        int innerAt = icmpAt + Icmpv4Packet.HEADER_LENGTH;
+        Ipv4Packet.writeHeader(f, innerAt, 0, Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH, 0,
+                Ipv4Packet.FLAG_DF, TTL, Ipv4Packet.PROTO_TCP, guestAddr, remoteAddr);
+        int tcpAt = innerAt + Ipv4Packet.MIN_HEADER_LENGTH;
+        f.setShort(tcpAt, guestPort);
+        f.setShort(tcpAt + 2, remotePort);
+        f.setInt(tcpAt + 4, synSeq);
+        f.setShort(icmpAt + 2, Checksum.compute(f, icmpAt, icmpLength));
+        f.writerIndex(EthernetFrame.HEADER_LENGTH + total);
+        output.send(f);
+    }
+}

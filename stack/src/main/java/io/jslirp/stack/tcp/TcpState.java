@@ -1,0 +1,35 @@
+package io.jslirp.stack.tcp;
+
+/**
+ * Connection states toward the guest. The RFC 9293 names, plus {@code CONNECTING}: the guest's SYN has
+ * arrived and the host connect is in progress, and we have not answered yet (the SYN-ACK waits for the
+ * host, so that a refused connection is refused to the guest too).
+ */
+public final class TcpState {
+    public static final int CLOSED = 0;
+    public static final int CONNECTING = 1;
+    public static final int SYN_RECEIVED = 2;
+    public static final int ESTABLISHED = 3;
+    /** Host closed first: our FIN sent, not yet acknowledged. */
+    public static final int FIN_WAIT_1 = 4;
+    /** Our FIN acknowledged; the guest may go on sending. */
+    public static final int FIN_WAIT_2 = 5;
+    /** Guest closed first: its FIN received, the host may go on sending. */
+    public static final int CLOSE_WAIT = 6;
+    /** Both FINs crossed; ours not yet acknowledged. */
+    public static final int CLOSING = 7;
+    /** Guest closed first, then the host: our FIN sent, awaiting its acknowledgement. */
+    public static final int LAST_ACK = 8;
+    /** Both directions done; a record (no host socket, no buffers) kept to re-acknowledge a lost final ACK. */
+    public static final int TIME_WAIT = 9;
+
+    private static final String[] NAMES = {"CLOSED", "CONNECTING", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
+        "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"};
+
+    private TcpState() {
+    }
+
+    public static String name(int state) {
+        return state >= 0 && state < NAMES.length ? NAMES[state] : "?" + state;
+    }
+}

@@ -139,6 +139,38 @@ public final class Frames {
         return ethernet(GATEWAY_MAC, GUEST_MAC, 0x0800, ipv4(GUEST_IP, GATEWAY_IP, 1, ident, flags, 64, data));
     }
 
+    /**
+     * A TCP segment (header, options padded to a multiple of four, payload) with its checksum over the
+     * IPv4 pseudo-header, computed here independently of the stack.
+     */
+    public static byte[] tcp(int src, int dst, int srcPort, int dstPort, int seq, int ack, int flags, int window,
+                             byte[] options, byte[] payload) {
+        int optLen = (options.length + 3) & ~3;
+        int hl = 20 + optLen;
+        ByteBuffer b = ByteBuffer.allocate(hl + payload.length);
+        b.putShort((short) srcPort).putShort((short) dstPort).putInt(seq).putInt(ack)
+                .putShort((short) (((hl / 4) << 12) | flags)).putShort((short) window).putInt(0);
+        b.put(options);
+        for (int i = options.length; i < optLen; i++) {
+            b.put((byte) 0);
+        }
+        b.put(payload);
+        byte[] seg = b.array();
+        ByteBuffer pseudo = ByteBuffer.allocate(12 + seg.length);
+        pseudo.putInt(src).putInt(dst).put((byte) 0).put((byte) 6).putShort((short) seg.length).put(seg);
+        int c = checksum(pseudo.array(), 0, pseudo.capacity());
+        seg[16] = (byte) (c >>> 8);
+        seg[17] = (byte) c;
+        return seg;
+    }
+
+    /** A guest-to-{@code dst} TCP frame, sent to the gateway's MAC as the guest's router. */
+    public static byte[] tcpFrame(int dst, int srcPort, int dstPort, int seq, int ack, int flags, int window,
+                                  byte[] options, byte[] payload) {
+        return ethernet(GATEWAY_MAC, GUEST_MAC, 0x0800, ipv4(GUEST_IP, dst, 6, 0x4321, 0x4000, 64,
+                tcp(GUEST_IP, dst, srcPort, dstPort, seq, ack, flags, window, options, payload)));
+    }
+
     /** RFC 1071 checksum, the textbook way (16-bit words, int accumulator, fold at the end). */
     public static int checksum(byte[] data, int off, int len) {
         int sum = 0;

@@ -371,6 +371,7 @@ public final class TcpConnection {
 
         // First check, sequence number (RFC 9293 3.10.7.4): the acceptability test.
         int rcvWnd = receiveSpace();
+        boolean ackOnly = false;
         if (!acceptable(seq, segLen, rcvWnd)) {
             if ((flags & TcpSegment.RST) == 0) {
                 // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply."
@@ -381,8 +382,7 @@ public final class TcpConnection {
             if (!(rcvWnd == 0 && seq == rcvNxt && (flags & TcpSegment.ACK) != 0 && (flags & TcpSegment.RST) == 0)) {
                 return false;
             }
-            segLen = 0;
-            flags &= ~(TcpSegment.FIN | TcpSegment.PSH);
+            ackOnly = true;
         }
         lastActivity = now;
 
@@ -452,7 +452,7 @@ public final class TcpConnection {
         // Seventh check, segment text: only while the guest has not sent its FIN.
         boolean fin = (flags & TcpSegment.FIN) != 0;
         int payload = s.payloadLength();
-        if (payload > 0 || fin) {
+        if (!ackOnly && (payload > 0 || fin)) {
             if (state == ESTABLISHED || state == FIN_WAIT_1 || state == FIN_WAIT_2) {
                 receiveData(s, seq, payload, fin, rcvWnd);
             } else if (state == TIME_WAIT && fin) {

@@ -84,6 +84,11 @@ final class Seg {
         return this;
     }
 
+    Seg flags(int f) {
+        flags = f;
+        return this;
+    }
+
     Seg data(byte[] d) {
         payload = d;
         return this;

@@ -28,7 +28,7 @@ class FlowTableTest {
 
     @Test
     void randomChurnAgreesWithAHashMap() {
-        FlowTable<Long> t = new FlowTable<>(5000);
+        FlowTable<Long> t = new FlowTable<>(20_000);
         Map<Long, Long> ref = new HashMap<>();
         Random r = new Random(42);
         int ga = 0x0a000264;

@@ -55,7 +55,7 @@ public final class Counters {
     public long ipv4BadChecksum;
     /** Source is unspecified, broadcast, multicast or one of our own addresses. */
     public long ipv4BadSource;
-    /** Destination is not handled locally (relaying to the host network comes later). */
+    /** Destination is not ours and the protocol is not relayed (TCP is; UDP and ICMP relaying come later). */
     public long ipv4NoRoute;
     public long ipv4UnknownProtocol;
     public long ipv4Delivered;

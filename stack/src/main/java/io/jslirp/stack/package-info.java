@@ -13,8 +13,11 @@
  * clock, so a test drives the whole stack frame by frame with a fake clock.
  *
  * <p>Layering, bottom up: {@code wire} (views, no state) - {@code iface} (Ethernet demux, ARP, IPv4 input
- * with reassembly, IPv4 output with fragmentation) - protocol handlers ({@code icmp} now; {@code tcp},
- * {@code udp}, {@code services} later). A bad frame at any layer increments one
+ * with reassembly, IPv4 output with fragmentation) - protocol handlers ({@code icmp} for our own addresses;
+ * {@code tcp}, which takes TCP to any destination and relays it through the injected
+ * {@link io.jslirp.stack.relay.HostSockets}; {@code udp}, {@code services} later). Socket events arrive on
+ * the same thread, and {@link io.jslirp.stack.Stack#flush()} ends each batch (coalesced ACKs, reads the
+ * guest's window allows). A bad frame at any layer increments one
  * {@link io.jslirp.stack.Counters} field and is dropped; exceptions never leave {@code receiveFrame}.
  */
 package io.jslirp.stack;

@@ -1,0 +1,74 @@
+/**
+ * The TCP endpoint toward the guest and the relay of its bytes to ordinary host sockets.
+ *
+ * <h2>Theory of operation</h2>
+ * The guest believes it talks to the remote host; it talks to us. {@link io.jslirp.stack.tcp.TcpLayer}
+ * receives every TCP segment the guest sends, to any destination (IPv4 input hands TCP over whatever the
+ * destination, after reassembly), finds its {@link io.jslirp.stack.tcp.TcpConnection} in a primitive-keyed
+ * {@link io.jslirp.stack.flow.FlowTable}, and feeds the segment to that connection's decision table. One
+ * connection owns one host socket handle; host readiness comes back through the layer, which is the
+ * {@code HostSocketHandler} of every socket, and finds the connection by handle in a flat array.
+ *
+ * <p><b>Opening.</b> A guest SYN is not answered until the host connect settles: the flow is created in
+ * {@code CONNECTING}, {@code HostSockets.connectTcp} starts, retransmitted SYNs are absorbed. Success sends
+ * the SYN-ACK; ECONNREFUSED, ETIMEDOUT and other errors send the RST a closed port would (so the guest sees
+ * "Connection refused" at once rather than after its SYN retries); ENETUNREACH/EHOSTUNREACH send ICMP
+ * destination unreachable (net/host), which makes the guest's connect fail exactly as the kernel's would.
+ * network+2 is the host's loopback unless {@code --disable-host-loopback}, which answers net-unreachable at
+ * once, as slirp4netns does. The DNS address (TCP 53 is a later issue) and every other address inside the
+ * virtual network get a RST (nothing lives there; a RST is the fastest honest answer). Broadcast,
+ * multicast, loopback and unspecified destinations are dropped silently (RFC 1122 4.2.3.10).
+ *
+ * <p><b>Options.</b> The SYN-ACK offers MSS = MTU - 40, window scale 7 (a 4 MiB receive queue fits the
+ * 16-bit field), SACK-permitted and timestamps, each only when the guest offered it, in Linux's byte
+ * layout. Timestamps (our clock in milliseconds) give an RTT sample on every advancing ACK; without them,
+ * Karn's rule samples segments sent once.
+ *
+ * <p><b>Guest to host.</b> In-order payload is written to the host socket straight from the received frame.
+ * What the kernel does not take is queued as retained slices of the frames (no copy), bounded at
+ * {@link io.jslirp.stack.tcp.TcpConnection#RCV_BUFFER} per connection, with WRITABLE interest set; the
+ * window we advertise is the free space of that queue, so a slow host socket slows the guest, and the right
+ * edge never moves left because bytes enter the queue only as RCV.NXT advances. Window updates follow
+ * receiver SWS avoidance. ACKs are coalesced: a connection marks itself "ACK due" and the ACK goes out in
+ * {@code Stack.flush()} at the end of the event-loop batch (or rides on data sent before then); an
+ * out-of-order segment, a filled hole, an unacceptable segment and a challenge are answered at once.
+ * Out-of-order segments are held as retained slices (at most 64, and only inside the window), trimmed
+ * against each other, and reported with SACK blocks when agreed.
+ *
+ * <p><b>Host to guest.</b> When the socket is readable and the guest's window has room (sender SWS
+ * avoidance: a full MSS, half the largest window seen, or nothing in flight), we allocate a pooled direct
+ * frame with headroom for Ethernet, IPv4 and TCP, read from the socket into its payload area, then write
+ * the headers and checksum around the bytes: the only copy is the kernel's. The frame stays in the
+ * retransmission queue and the sink gets a {@code retainedDuplicate}. With the window full, READABLE
+ * interest is dropped, so jslirp stops reading and the host's TCP pushes back on the remote sender; an ACK
+ * that opens the window schedules a read in the next flush. A zero window arms the persist timer, whose
+ * probes (an ACK at SND.UNA - 1, as Linux sends) back off to 60 s.
+ *
+ * <p><b>Loss.</b> RTO per RFC 6298 (1 s initial, 200 ms floor, 60 s ceiling, doubling), fast retransmit on
+ * the third duplicate ACK with NewReno partial-ACK repair, and segments fully covered by the guest's SACK
+ * blocks are never resent. After {@link io.jslirp.stack.tcp.TcpConnection#MAX_RETRANSMITS} unanswered
+ * retransmissions (5 for the SYN-ACK) the connection is reset both ways. There is no congestion window:
+ * the path to the guest is a local TAP device whose only loss is the guest's own queue overflowing, which
+ * its advertised window already prevents.
+ *
+ * <p><b>Endings.</b> Guest FIN: {@code shutdownWrite} once the queue toward the host is empty, while the
+ * host's bytes keep flowing (CLOSE_WAIT). Host EOF: our FIN after the data (FIN_WAIT_1/LAST_ACK). Guest RST
+ * (exactly at RCV.NXT, RFC 5961; elsewhere in the window a challenge ACK): {@code abort}, which resets the
+ * host peer. Host error: RST to the guest. When both directions are done the host socket is closed at once;
+ * TIME_WAIT keeps only this object (no socket, no buffers) for 15 s to re-acknowledge a lost final ACK, and
+ * a new SYN above the old sequence space reopens the tuple. Idle limits reap flows with a RST both ways:
+ * 2 h established, 10 min close-wait, 2 min while our FIN is unacknowledged, 60 s FIN_WAIT_2, and the
+ * handshake is bounded at 130 s. Removing a flow closes its host socket and releases every buffer in the
+ * same step, and {@code Stack.close()} aborts them all.
+ *
+ * <p><b>Timers.</b> One binary min-heap of connections keyed by each connection's earliest deadline, the
+ * position stored in the connection. Deadlines that move later (the RTO restarted on each ACK, idle
+ * deadlines pushed by activity) do not touch the heap: the entry fires early and the connection
+ * reschedules itself, so the per-packet cost is a field write.
+ *
+ * <p><b>Left out for now.</b> Congestion control; PAWS (RFC 7323 5) and sending SACK-based retransmission
+ * beyond the first hole; urgent data (ignored, delivered inline); TCP Fast Open data on the SYN (not
+ * acknowledged, so the guest resends it); ECN (never negotiated); a global memory bound across connections
+ * (each is bounded at 4 MiB toward the host plus the guest's window toward the guest).
+ */
+package io.jslirp.stack.tcp;

@@ -1000,7 +1000,9 @@ public final class TcpConnection {
             rtxDeadline = now + rto;
             layer.timers.schedule(this, rtxDeadline);
         }
-        layer.sendFrame(f.retainedDuplicate());
+        // The queue keeps its reference; the sink releases the other. Not a duplicate: a duplicate is one
+        // more object per segment, and the sink only reads the frame (retransmission resets its readerIndex).
+        layer.sendFrame(f.retain());
     }
 
     /** Writes (or rewrites, on retransmission) the TCP header of a frame: current ACK, window, timestamps. */
@@ -1084,7 +1086,8 @@ public final class TcpConnection {
             rtxMark[i] |= 1;
             rtxSentAt[i] = now;
             counters.tcpRetransmits++;
-            layer.sendFrame(f.retainedDuplicate());
+            f.readerIndex(0);
+            layer.sendFrame(f.retain());
             return;
         }
     }

@@ -39,7 +39,7 @@
  * avoidance: a full MSS, half the largest window seen, or nothing in flight), we allocate a pooled direct
  * frame with headroom for Ethernet, IPv4 and TCP, read from the socket into its payload area, then write
  * the headers and checksum around the bytes: the only copy is the kernel's. The frame stays in the
- * retransmission queue and the sink gets a {@code retainedDuplicate}. With the window full, READABLE
+ * retransmission queue (one more reference; the sink releases its own). With the window full, READABLE
  * interest is dropped, so jslirp stops reading and the host's TCP pushes back on the remote sender; an ACK
  * that opens the window schedules a read in the next flush. A zero window arms the persist timer, whose
  * probes (an ACK at SND.UNA - 1, as Linux sends) back off to 60 s.

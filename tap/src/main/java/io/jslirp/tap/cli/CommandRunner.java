@@ -61,7 +61,10 @@ final class CommandRunner {
                     .net(settings.net())
                     .configure(true)
                     .macAddress(settings.macAddress())
-                    .pcapPath(settings.pcapPath());
+                    .pcapPath(settings.pcapPath())
+                    .disableHostLoopback(settings.disableHostLoopback())
+                    .outboundAddr(settings.outboundAddr())
+                    .outboundAddr6(settings.outboundAddr6());
             if (!isRoot()) {
                 b.usernsPath(Path.of("/proc", Long.toString(pid), "ns", "user"));
             }

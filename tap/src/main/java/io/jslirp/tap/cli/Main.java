@@ -4,6 +4,7 @@ import io.jslirp.stack.NetConfig;
 import io.jslirp.tap.Jslirp;
 import io.jslirp.tap.Settings;
 import io.jslirp.tap.Target;
+import io.jslirp.tap.sys.Limits;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.function.BiConsumer;
@@ -109,6 +110,7 @@ public final class Main {
         try {
             template = Settings.builder(new Target.Pid(1)).net(run.network.netConfig()).configure(true)
                     .pcapPath(run.network.pcap);
+            run.network.applyRelayOptions(template);
             if (run.network.macAddress != null) {
                 template.macAddress(NetConfig.parseMac(run.network.macAddress));
             }
@@ -116,6 +118,7 @@ public final class Main {
             return usageError(e.getMessage(), "jslirp run --help", err);
         }
         run.network.warnAboutMissingFeatures(err);
+        raiseOpenFileLimit(err);
         try {
             return CommandRunner.run(template, run.command, err);
         } catch (IOException e) {
@@ -127,7 +130,17 @@ public final class Main {
         }
     }
 
+    /** Every relayed flow holds a host socket; the default soft limit (1024) would cap a container there. */
+    static void raiseOpenFileLimit(PrintStream err) {
+        try {
+            Limits.raiseOpenFileLimit();
+        } catch (IOException | RuntimeException e) {
+            err.println("jslirp: warning: could not raise the open-file limit: " + e.getMessage());
+        }
+    }
+
     private static int serve(Settings settings, PrintStream out, PrintStream err) {
+        raiseOpenFileLimit(err);
         Jslirp session;
         try {
             session = Jslirp.start(settings);

@@ -79,6 +79,7 @@ final class CommandRunner {
             loop.start();
             Process target = child;
             Main.installSignalHandlers((status, reason) -> target.destroy());
+            Main.installCounterDump(serving, err);
             if (!openGate(gate, child)) {
                 err.println("jslirp: the command did not start");
                 return child.isAlive() ? 1 : child.exitValue();
@@ -86,6 +87,11 @@ final class CommandRunner {
             int status = child.waitFor();
             serving.end(Jslirp.EXIT_NORMAL, "the command exited");
             loop.join(5_000);
+            String summary = serving.exitSummary();
+            if (!summary.equals(Jslirp.ACTIVE_FLOWS + "=0 " + Jslirp.HOST_SOCKETS + "=0")) {
+                // COMMAND owns the terminal; speak only when connections were cut off at its exit.
+                err.println("jslirp: at exit: " + summary);
+            }
             return status;
         } finally {
             if (child != null && child.isAlive()) {

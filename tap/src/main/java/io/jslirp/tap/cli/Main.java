@@ -149,6 +149,7 @@ public final class Main {
             return 1;
         }
         installSignalHandlers(session::end);
+        installCounterDump(session, err);
         NetConfig net = settings.net();
         out.println("jslirp: serving " + session.tapName() + " in " + settings.target() + ": network "
                 + NetConfig.formatIpv4(net.network()) + "/" + net.prefixLength() + ", gateway "
@@ -159,6 +160,8 @@ public final class Main {
         if (status != 0 || !session.exitReason().startsWith("exit fd")) {
             err.println("jslirp: exiting: " + session.exitReason());
         }
+        err.println("jslirp: at exit: " + session.exitSummary());
+        err.flush();
         return status;
     }
 
@@ -166,6 +169,24 @@ public final class Main {
     static void installSignalHandlers(BiConsumer<Integer, String> end) {
         Signal.handle(new Signal("TERM"), s -> end.accept(EXIT_SIGTERM, "SIGTERM"));
         Signal.handle(new Signal("INT"), s -> end.accept(EXIT_SIGINT, "SIGINT"));
+    }
+
+    /**
+     * SIGUSR1 prints the counters as one line on stderr, like a daemon's status dump: the non-zero counters,
+     * and the relay's active flows and open host sockets. The snapshot is taken on the loop thread; the
+     * signal's own thread waits for it and prints, so the loop never blocks on stderr.
+     */
+    static void installCounterDump(Jslirp session, PrintStream err) {
+        Signal.handle(new Signal("USR1"), s -> {
+            try {
+                err.println(session.countersLine());
+                err.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                err.println("jslirp: counters: unavailable (" + e.getMessage() + ")");
+            }
+        });
     }
 
     static String versionText() {

@@ -5,11 +5,13 @@ import io.jslirp.stack.FrameSink;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.Stack;
 import io.jslirp.stack.pcap.PcapWriter;
+import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.tap.dev.InterfaceConfigurator;
 import io.jslirp.tap.dev.TapDevice;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.netns.NamespaceEntry;
 import io.jslirp.tap.netns.NamespaceHandles;
+import io.jslirp.tap.relay.NativeHostSockets;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.NativeException;
@@ -36,6 +38,11 @@ import java.util.regex.Pattern;
  * finds the network usable. Everything after start-up happens on the loop thread; other threads talk to it
  * only through {@link EventLoop#execute}. Closing releases the TAP, the control socket and the capture in the
  * same moment the loop ends, so nothing is left behind.
+ *
+ * <p>The stack relays the guest's connections through {@link NativeHostSockets} on the same loop, and sends
+ * what a whole turn of events produced (coalesced ACKs) from the loop's after-dispatch hook. At the end the
+ * stack closes its flows, aborting their host sockets; any host socket still open after that is aborted too,
+ * and counted, because it means a flow the stack lost.
  */
 public final class Jslirp implements AutoCloseable {
     /** How often to look for the namespace having gone. */
@@ -51,6 +58,7 @@ public final class Jslirp implements AutoCloseable {
     private final TapDevice tap;
     private final Stack stack;
     private final EventLoop loop;
+    private final NativeHostSockets hostSockets;
     private final PcapWriter pcap;
     private final NamespaceWatch watch;
     private final ByteBufAllocator alloc;
@@ -67,6 +75,9 @@ public final class Jslirp implements AutoCloseable {
     private long framesDroppedOnWrite;
     private ByteBuf spare;
     private boolean closed;
+    private volatile long activeFlowsAtExit;
+    private volatile int hostSocketsAtExit;
+    private volatile int hostSocketsLeaked;
 
     private Jslirp(Settings settings, TapDevice tap, NamespaceWatch watch, PcapWriter pcap) throws IOException {
         this.settings = settings;
@@ -80,7 +91,9 @@ public final class Jslirp implements AutoCloseable {
         this.wallMicrosAtStart = System.currentTimeMillis() * 1000L;
         this.nanosAtStart = System.nanoTime();
         this.loop = new EventLoop();
-        this.stack = new Stack(settings.net(), Clock.SYSTEM, this::sendToGuest, alloc);
+        this.hostSockets = new NativeHostSockets(loop);
+        this.stack = new Stack(settings.net(), Clock.SYSTEM, this::sendToGuest, alloc, hostSockets,
+                relayOptions(settings));
     }
 
     /**
@@ -143,6 +156,12 @@ public final class Jslirp implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    static RelayOptions relayOptions(Settings settings) {
+        return RelayOptions.defaults()
+                .withDisableHostLoopback(settings.disableHostLoopback())
+                .withOutboundAddr(settings.outboundAddr());
     }
 
     private static NamespaceHandles enter(Settings settings, Path netnsPath) throws IOException {
@@ -248,6 +267,7 @@ public final class Jslirp implements AutoCloseable {
         }
         nextWatchNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
         loop.setTimerSource(this::nextDeadline, this::runTimers);
+        loop.setAfterDispatch(stack::flush);
     }
 
     private long nextDeadline() {
@@ -369,6 +389,33 @@ public final class Jslirp implements AutoCloseable {
         return tap.name();
     }
 
+    /** Counter names for the relay's state in {@link #counters()}; always present, even when 0. */
+    public static final String ACTIVE_FLOWS = "activeFlows";
+    public static final String HOST_SOCKETS = "hostSockets";
+
+    /**
+     * The counters as one line, {@code jslirp: counters: k=v ...}: the non-zero ones, and the relay's
+     * {@code activeFlows} and {@code hostSockets} always (tests read those to see the flow table drain).
+     */
+    public String countersLine() throws InterruptedException {
+        StringBuilder line = new StringBuilder("jslirp: counters:");
+        counters().forEach((name, value) -> {
+            if (value != 0 || name.equals(ACTIVE_FLOWS) || name.equals(HOST_SOCKETS)) {
+                line.append(' ').append(name).append('=').append(value);
+            }
+        });
+        return line.toString();
+    }
+
+    /**
+     * What the relay held when the session ended: {@code activeFlows=N hostSockets=M}, plus
+     * {@code leakedHostSockets=K} when host sockets outlived the stack's close (a stack bug; they were aborted).
+     */
+    public String exitSummary() {
+        String s = ACTIVE_FLOWS + "=" + activeFlowsAtExit + " " + HOST_SOCKETS + "=" + hostSocketsAtExit;
+        return hostSocketsLeaked == 0 ? s : s + " leakedHostSockets=" + hostSocketsLeaked;
+    }
+
     /** Counter snapshot, read on the loop thread so it is consistent. */
     public Map<String, Long> counters() throws InterruptedException {
         java.util.concurrent.atomic.AtomicReference<Map<String, Long>> result = new java.util.concurrent.atomic.AtomicReference<>();
@@ -376,6 +423,8 @@ public final class Jslirp implements AutoCloseable {
         loop.execute(() -> {
             Map<String, Long> snapshot = new java.util.LinkedHashMap<>(stack.counters().snapshot());
             snapshot.put("tapWriteDrops", framesDroppedOnWrite);
+            snapshot.put(ACTIVE_FLOWS, (long) stack.activeFlows());
+            snapshot.put(HOST_SOCKETS, (long) hostSockets.openCount());
             result.set(snapshot);
             done.countDown();
         });
@@ -412,7 +461,12 @@ public final class Jslirp implements AutoCloseable {
             spare.release();
             spare = null;
         }
+        activeFlowsAtExit = stack.activeFlows();
+        hostSocketsAtExit = hostSockets.openCount();
         stack.close();
+        // The stack aborts its flows' sockets; whatever is left it lost track of, and its peer gets a reset
+        // now rather than a connection that hangs until the process is gone.
+        hostSocketsLeaked = hostSockets.closeAll();
         if (pcap != null) {
             closePcapQuietly();
         }

@@ -21,6 +21,9 @@ public final class Settings {
     private final int readyFd;
     private final int exitFd;
     private final Path pcapPath;
+    private final boolean disableHostLoopback;
+    private final int outboundAddr;
+    private final String outboundAddr6;
 
     private Settings(Builder b) {
         this.target = Objects.requireNonNull(b.target, "target");
@@ -32,6 +35,9 @@ public final class Settings {
         this.readyFd = b.readyFd;
         this.exitFd = b.exitFd;
         this.pcapPath = b.pcapPath;
+        this.disableHostLoopback = b.disableHostLoopback;
+        this.outboundAddr = b.outboundAddr;
+        this.outboundAddr6 = b.outboundAddr6;
     }
 
     public static Builder builder(Target target) {
@@ -75,6 +81,21 @@ public final class Settings {
         return pcapPath;
     }
 
+    /** {@code --disable-host-loopback}: the gateway address does not lead to the host's 127.0.0.1. */
+    public boolean disableHostLoopback() {
+        return disableHostLoopback;
+    }
+
+    /** {@code --outbound-addr}, resolved: the IPv4 address (host order) host sockets bind to, 0 for none. */
+    public int outboundAddr() {
+        return outboundAddr;
+    }
+
+    /** {@code --outbound-addr6} as given, or null; kept for when IPv6 exists. */
+    public String outboundAddr6() {
+        return outboundAddr6;
+    }
+
     public static final class Builder {
         private final Target target;
         private Path usernsPath;
@@ -85,6 +106,9 @@ public final class Settings {
         private int readyFd = -1;
         private int exitFd = -1;
         private Path pcapPath;
+        private boolean disableHostLoopback;
+        private int outboundAddr;
+        private String outboundAddr6;
 
         private Builder(Target target) {
             this.target = target;
@@ -130,6 +154,22 @@ public final class Settings {
 
         public Builder pcapPath(Path path) {
             this.pcapPath = path;
+            return this;
+        }
+
+        public Builder disableHostLoopback(boolean disable) {
+            this.disableHostLoopback = disable;
+            return this;
+        }
+
+        /** IPv4 address in host order, already resolved from an interface name if one was given; 0 for none. */
+        public Builder outboundAddr(int addr) {
+            this.outboundAddr = addr;
+            return this;
+        }
+
+        public Builder outboundAddr6(String addr) {
+            this.outboundAddr6 = addr;
             return this;
         }
 

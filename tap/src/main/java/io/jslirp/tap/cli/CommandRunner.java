@@ -61,7 +61,10 @@ final class CommandRunner {
                     .net(settings.net())
                     .configure(true)
                     .macAddress(settings.macAddress())
-                    .pcapPath(settings.pcapPath());
+                    .pcapPath(settings.pcapPath())
+                    .disableHostLoopback(settings.disableHostLoopback())
+                    .outboundAddr(settings.outboundAddr())
+                    .outboundAddr6(settings.outboundAddr6());
             if (!isRoot()) {
                 b.usernsPath(Path.of("/proc", Long.toString(pid), "ns", "user"));
             }
@@ -76,6 +79,7 @@ final class CommandRunner {
             loop.start();
             Process target = child;
             Main.installSignalHandlers((status, reason) -> target.destroy());
+            Main.installCounterDump(serving, err);
             if (!openGate(gate, child)) {
                 err.println("jslirp: the command did not start");
                 return child.isAlive() ? 1 : child.exitValue();
@@ -83,6 +87,11 @@ final class CommandRunner {
             int status = child.waitFor();
             serving.end(Jslirp.EXIT_NORMAL, "the command exited");
             loop.join(5_000);
+            String summary = serving.exitSummary();
+            if (!summary.equals(Jslirp.ACTIVE_FLOWS + "=0 " + Jslirp.HOST_SOCKETS + "=0")) {
+                // COMMAND owns the terminal; speak only when connections were cut off at its exit.
+                err.println("jslirp: at exit: " + summary);
+            }
             return status;
         } finally {
             if (child != null && child.isAlive()) {

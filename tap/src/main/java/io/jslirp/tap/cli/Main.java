@@ -4,6 +4,7 @@ import io.jslirp.stack.NetConfig;
 import io.jslirp.tap.Jslirp;
 import io.jslirp.tap.Settings;
 import io.jslirp.tap.Target;
+import io.jslirp.tap.sys.Limits;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.function.BiConsumer;
@@ -109,6 +110,7 @@ public final class Main {
         try {
             template = Settings.builder(new Target.Pid(1)).net(run.network.netConfig()).configure(true)
                     .pcapPath(run.network.pcap);
+            run.network.applyRelayOptions(template);
             if (run.network.macAddress != null) {
                 template.macAddress(NetConfig.parseMac(run.network.macAddress));
             }
@@ -116,6 +118,7 @@ public final class Main {
             return usageError(e.getMessage(), "jslirp run --help", err);
         }
         run.network.warnAboutMissingFeatures(err);
+        raiseOpenFileLimit(err);
         try {
             return CommandRunner.run(template, run.command, err);
         } catch (IOException e) {
@@ -127,7 +130,17 @@ public final class Main {
         }
     }
 
+    /** Every relayed flow holds a host socket; the default soft limit (1024) would cap a container there. */
+    static void raiseOpenFileLimit(PrintStream err) {
+        try {
+            Limits.raiseOpenFileLimit();
+        } catch (IOException | RuntimeException e) {
+            err.println("jslirp: warning: could not raise the open-file limit: " + e.getMessage());
+        }
+    }
+
     private static int serve(Settings settings, PrintStream out, PrintStream err) {
+        raiseOpenFileLimit(err);
         Jslirp session;
         try {
             session = Jslirp.start(settings);
@@ -136,6 +149,7 @@ public final class Main {
             return 1;
         }
         installSignalHandlers(session::end);
+        installCounterDump(session, err);
         NetConfig net = settings.net();
         out.println("jslirp: serving " + session.tapName() + " in " + settings.target() + ": network "
                 + NetConfig.formatIpv4(net.network()) + "/" + net.prefixLength() + ", gateway "
@@ -146,6 +160,8 @@ public final class Main {
         if (status != 0 || !session.exitReason().startsWith("exit fd")) {
             err.println("jslirp: exiting: " + session.exitReason());
         }
+        err.println("jslirp: at exit: " + session.exitSummary());
+        err.flush();
         return status;
     }
 
@@ -153,6 +169,24 @@ public final class Main {
     static void installSignalHandlers(BiConsumer<Integer, String> end) {
         Signal.handle(new Signal("TERM"), s -> end.accept(EXIT_SIGTERM, "SIGTERM"));
         Signal.handle(new Signal("INT"), s -> end.accept(EXIT_SIGINT, "SIGINT"));
+    }
+
+    /**
+     * SIGUSR1 prints the counters as one line on stderr, like a daemon's status dump: the non-zero counters,
+     * and the relay's active flows and open host sockets. The snapshot is taken on the loop thread; the
+     * signal's own thread waits for it and prints, so the loop never blocks on stderr.
+     */
+    static void installCounterDump(Jslirp session, PrintStream err) {
+        Signal.handle(new Signal("USR1"), s -> {
+            try {
+                err.println(session.countersLine());
+                err.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                err.println("jslirp: counters: unavailable (" + e.getMessage() + ")");
+            }
+        });
     }
 
     static String versionText() {

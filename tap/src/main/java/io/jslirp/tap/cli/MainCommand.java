@@ -107,6 +107,7 @@ final class MainCommand {
                     .readyFd(ready)
                     .exitFd(exit)
                     .pcapPath(network.pcap);
+            network.applyRelayOptions(b);
             if (args.size() > 1) {
                 b.tapName(args.get(1));
             }

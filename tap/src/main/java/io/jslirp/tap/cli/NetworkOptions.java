@@ -1,7 +1,12 @@
 package io.jslirp.tap.cli;
 
 import io.jslirp.stack.NetConfig;
+import io.jslirp.tap.Settings;
 import java.io.PrintStream;
+import java.net.Inet4Address;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -48,6 +53,42 @@ final class NetworkOptions {
         return NetConfig.of(cidr == null ? NetConfig.DEFAULT_CIDR : cidr, parsedMtu);
     }
 
+    /** slirp4netns's words for an --outbound-addr that is neither an IPv4 address nor an interface with one. */
+    static final String BAD_OUTBOUND_ADDR = "outbound-addr has to be valid ipv4 address or interface name.";
+
+    /** Copies the relay's flags into {@code b}, resolving {@code --outbound-addr} on the host. */
+    Settings.Builder applyRelayOptions(Settings.Builder b) {
+        return b.disableHostLoopback(disableHostLoopback)
+                .outboundAddr(outboundAddr == null ? 0 : resolveOutboundAddr(outboundAddr))
+                .outboundAddr6(outboundAddr6);
+    }
+
+    /**
+     * An IPv4 address, or the name of a host interface whose first IPv4 address is taken, as slirp4netns does.
+     * Resolved once, at start-up and in jslirp's own namespace: the interface is the host's, not the guest's.
+     */
+    static int resolveOutboundAddr(String text) {
+        try {
+            return NetConfig.parseIpv4(text);
+        } catch (IllegalArgumentException notAnAddress) {
+            // Then it must be an interface name.
+        }
+        try {
+            NetworkInterface nif = text.isEmpty() ? null : NetworkInterface.getByName(text);
+            if (nif != null) {
+                for (InterfaceAddress a : nif.getInterfaceAddresses()) {
+                    if (a.getAddress() instanceof Inet4Address v4) {
+                        byte[] b = v4.getAddress();
+                        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            // Same answer as an unknown name: there is no address to bind to.
+        }
+        throw new IllegalArgumentException(BAD_OUTBOUND_ADDR);
+    }
+
     static int parseMtu(String text) {
         try {
             int value = Integer.parseInt(text.trim());
@@ -72,17 +113,13 @@ final class NetworkOptions {
             err.println("jslirp: warning: --api-socket is accepted, but the API socket is not implemented yet; "
                     + apiSocket + " is not created");
         }
-        if (disableHostLoopback) {
-            err.println("jslirp: warning: --disable-host-loopback is accepted; TCP/UDP relaying is not implemented yet, "
-                    + "so the host is not reachable through the gateway in any case");
-        }
         if (disableDns) {
             err.println("jslirp: warning: --disable-dns is accepted; the DNS forwarder is not implemented yet, "
                     + "so DNS through the gateway is off in any case");
         }
-        if (outboundAddr != null || outboundAddr6 != null) {
-            err.println("jslirp: warning: --outbound-addr/--outbound-addr6 are accepted, but TCP/UDP relaying is not "
-                    + "implemented yet; there are no outbound sockets to bind");
+        if (outboundAddr6 != null) {
+            err.println("jslirp: warning: --outbound-addr6 is accepted, but IPv6 is not implemented yet; "
+                    + "there are no IPv6 outbound sockets to bind");
         }
     }
 }

@@ -18,9 +18,9 @@ import jnr.ffi.Pointer;
 /**
  * A single-threaded, level-triggered epoll loop; see the package documentation.
  *
- * <p>Threading: {@link #register}, {@link #modify}, {@link #unregister} and {@link #setTimerSource} must be
- * called before {@link #run()} starts or on the loop thread (from a handler, task or timer); from elsewhere
- * use {@link #execute}. {@link #execute} and {@link #stop} are safe from any thread. {@link #close()} after
+ * <p>Threading: {@link #register}, {@link #modify}, {@link #unregister}, {@link #setTimerSource} and
+ * {@link #setAfterDispatch} must be called before {@link #run()} starts or on the loop thread (from a
+ * handler, task or timer); from elsewhere use {@link #execute}. {@link #execute} and {@link #stop} are safe from any thread. {@link #close()} after
  * {@code run()} has returned.
  *
  * <p>System-call failures here are rare (fd exhaustion, a closed fd passed in) and surface as
@@ -59,6 +59,13 @@ public final class EventLoop implements AutoCloseable {
     private final long drainAddress;
 
     private FdHandler[] handlers = new FdHandler[64];
+    /**
+     * The turn in which each fd was last registered. Events of one turn were collected before any handler
+     * ran, so an fd registered during that turn (a socket that got the number of one just closed) must not
+     * receive them: they belong to the fd's previous owner.
+     */
+    private long[] registeredInTurn = new long[64];
+    private long turn;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** True while an eventfd write is outstanding; lets a burst of execute() calls wake the loop once. */
     private final AtomicBoolean wakePending = new AtomicBoolean();
@@ -68,6 +75,7 @@ public final class EventLoop implements AutoCloseable {
 
     private LongSupplier nextDeadlineNanos;
     private Runnable runDueTimers;
+    private Runnable afterDispatch;
 
     /** Creates the epoll instance and its wake-up eventfd. */
     public EventLoop() {
@@ -128,9 +136,12 @@ public final class EventLoop implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         if (fd >= handlers.length) {
-            handlers = Arrays.copyOf(handlers, Math.max(fd + 1, handlers.length * 2));
+            int size = Math.max(fd + 1, handlers.length * 2);
+            handlers = Arrays.copyOf(handlers, size);
+            registeredInTurn = Arrays.copyOf(registeredInTurn, size);
         }
         handlers[fd] = h;
+        registeredInTurn[fd] = turn;
     }
 
     /** Changes the events watched on a registered fd, e.g. adding EPOLLOUT while output is queued. */
@@ -173,6 +184,17 @@ public final class EventLoop implements AutoCloseable {
         checkThread();
         this.nextDeadlineNanos = Objects.requireNonNull(nextDeadlineNanos);
         this.runDueTimers = Objects.requireNonNull(runDueTimers);
+    }
+
+    /**
+     * Installs {@code hook} to run on the loop thread once per turn, after the turn's ready fds, tasks and due
+     * timers have all been handled, or removes it ({@code null}). This is where work that a whole batch of
+     * events can share belongs: the stack coalesces ACKs and window updates while frames arrive and sends
+     * them here, once.
+     */
+    public void setAfterDispatch(Runnable hook) {
+        checkThread();
+        this.afterDispatch = hook;
     }
 
     /** Runs {@code task} on the loop thread, soon; safe from any thread, wakes the loop if it is waiting. */
@@ -218,6 +240,7 @@ public final class EventLoop implements AutoCloseable {
                     }
                     throw new UncheckedIOException(new NativeException("epoll_wait", e));
                 }
+                turn++;
                 for (int i = 0; i < n; i++) {
                     int off = i * EVENT_SIZE;
                     int ev = events.getInt(off);
@@ -232,8 +255,8 @@ public final class EventLoop implements AutoCloseable {
                         continue;
                     }
                     FdHandler h = fd < handlers.length ? handlers[fd] : null;
-                    if (h == null) {
-                        continue; // unregistered by an earlier handler in this same turn
+                    if (h == null || registeredInTurn[fd] == turn) {
+                        continue; // unregistered by an earlier handler in this turn, or the number was reused since
                     }
                     try {
                         h.onReady(fd, ev);
@@ -243,6 +266,7 @@ public final class EventLoop implements AutoCloseable {
                 }
                 runTasks();
                 runTimersIfDue();
+                runAfterDispatch();
             }
         } finally {
             loopThread = null;
@@ -294,6 +318,17 @@ public final class EventLoop implements AutoCloseable {
                 runDueTimers.run();
             } catch (Exception e) {
                 report("timer", e);
+            }
+        }
+    }
+
+    private void runAfterDispatch() {
+        Runnable hook = afterDispatch;
+        if (hook != null) {
+            try {
+                hook.run();
+            } catch (Exception e) {
+                report("after-dispatch hook", e);
             }
         }
     }

@@ -11,8 +11,14 @@
  *   <li>waits, then dispatches each ready fd to its handler. Readiness is level-triggered by default, so a
  *       handler that stops reading before EAGAIN (to bound one turn's work) is called again next turn;</li>
  *   <li>runs tasks handed over by other threads through {@link io.jslirp.tap.loop.EventLoop#execute}, then
- *       the timers that are due.</li>
+ *       the timers that are due;</li>
+ *   <li>runs the after-dispatch hook, if one is set: work shared by the whole turn (the stack's coalesced
+ *       ACKs) happens once here rather than once per event.</li>
  * </ol>
+ *
+ * <p>An fd number can be closed and reused within one turn (a relay closes a socket and opens another);
+ * events collected before the reuse belonged to the old file, so an fd registered during a turn is not
+ * given that turn's events.
  *
  * <p>Other threads reach the loop only through {@code execute} and {@code stop}: they enqueue and, if no
  * wake-up is already pending, write to an eventfd the loop polls. Coalescing keeps a burst of tasks to one

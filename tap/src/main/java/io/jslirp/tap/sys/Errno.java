@@ -18,4 +18,5 @@ public final class Errno {
     public static final int ENOTTY = 25;
     public static final int ENOSYS = 38;
     public static final int EBADFD = 77;
+    public static final int EINPROGRESS = 115;
 }

@@ -2,7 +2,7 @@ package io.jslirp.tap.sys;
 
 /**
  * Flag values from the Linux UAPI headers ({@code fcntl.h}, {@code socket.h}, {@code sched.h},
- * {@code sys/eventfd.h}, {@code sys/epoll.h}); the same on x86-64 and aarch64.
+ * {@code sys/eventfd.h}, {@code sys/epoll.h}, {@code netinet/tcp.h}, {@code sys/resource.h}); the same on x86-64 and aarch64.
  */
 public final class Flags {
     private Flags() {
@@ -20,8 +20,20 @@ public final class Flags {
     public static final int FD_CLOEXEC = 1;
 
     public static final int AF_INET = 2;
+    public static final int SOCK_STREAM = 1;
     public static final int SOCK_DGRAM = 2;
+    public static final int SOCK_NONBLOCK = 0x800;
     public static final int SOCK_CLOEXEC = 0x80000;
+
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_ERROR = 4;
+    public static final int SO_LINGER = 13;
+    public static final int IPPROTO_TCP = 6;
+    public static final int TCP_NODELAY = 1;
+    public static final int SHUT_WR = 1;
+    public static final int MSG_NOSIGNAL = 0x4000;
+
+    public static final int RLIMIT_NOFILE = 7;
 
     public static final int CLONE_NEWNET = 0x40000000;
     public static final int CLONE_NEWUSER = 0x10000000;

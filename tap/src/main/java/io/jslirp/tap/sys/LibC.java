@@ -35,6 +35,24 @@ public interface LibC {
 
     int setns(int fd, int nstype);
 
+    /** connect(2) to the {@code struct sockaddr} at {@code addrAddress} (a reused scratch buffer). */
+    int connect(int fd, long addrAddress, int addrLen);
+
+    int bind(int fd, long addrAddress, int addrLen);
+
+    /** getsockname(2); {@code addrLenAddress} points at a socklen_t holding the buffer's size. */
+    int getsockname(int fd, long addrAddress, long addrLenAddress);
+
+    /** getsockopt(2); {@code optLenAddress} points at a socklen_t holding the buffer's size. */
+    int getsockopt(int fd, int level, int optname, long optvalAddress, long optLenAddress);
+
+    int setsockopt(int fd, int level, int optname, long optvalAddress, int optLen);
+
+    int shutdown(int fd, int how);
+
+    /** send(2) from native memory; hot path. Used with MSG_NOSIGNAL so a reset peer is EPIPE, not SIGPIPE. */
+    @ssize_t long send(int fd, long bufAddress, @size_t long count, int flags);
+
     // --- readiness --------------------------------------------------------------------------------
     int poll(Pointer fds, long nfds, int timeoutMillis);
 
@@ -52,6 +70,12 @@ public interface LibC {
 
     /** glibc's 8-byte read from an eventfd into the 8 bytes at {@code valueAddress}. */
     int eventfd_read(int fd, long valueAddress);
+
+    // --- resource limits --------------------------------------------------------------------------
+    /** getrlimit(2) into the {@code struct rlimit} (two 64-bit values) at {@code rlimAddress}. */
+    int getrlimit(int resource, long rlimAddress);
+
+    int setrlimit(int resource, long rlimAddress);
 
     // --- misc -------------------------------------------------------------------------------------
     /** syscall(2), for calls glibc 2.36 does not wrap (pidfd_getfd). Unused arguments are ignored. */

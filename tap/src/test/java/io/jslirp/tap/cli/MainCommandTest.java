@@ -72,6 +72,42 @@ class MainCommandTest {
         assertEquals(3, s.readyFd());
         assertEquals(4, s.exitFd());
         assertEquals(65520, s.net().mtu());
+        assertTrue(s.disableHostLoopback());
+        assertEquals(0, s.outboundAddr());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "--outbound-addr=127.0.0.1, 127.0.0.1",
+        "--outbound-addr=127.0.0.2, 127.0.0.2",
+        "--outbound-addr=lo, 127.0.0.1",
+        "--outbound-addr=0.0.0.0, 0.0.0.0",
+    })
+    void outboundAddrIsAnAddressOrAHostInterface(String flag, String expected) {
+        Settings s = parse(flag, "1");
+        assertEquals(NetConfig.parseIpv4(expected), s.outboundAddr());
+        assertFalse(s.disableHostLoopback());
+        assertNull(s.outboundAddr6());
+    }
+
+    @Test
+    void runPassesTheRelayFlagsOn() {
+        MainCommand main = new MainCommand();
+        CommandLine.ParseResult r = Main.newCommandLine(main).parseArgs("run", "--disable-host-loopback",
+                "--outbound-addr=lo", "--outbound-addr6=::1", "true");
+        RunCommand run = (RunCommand) r.subcommand().commandSpec().userObject();
+        Settings s = run.network.applyRelayOptions(Settings.builder(new Target.Pid(1))).build();
+        assertTrue(s.disableHostLoopback());
+        assertEquals(NetConfig.parseIpv4("127.0.0.1"), s.outboundAddr());
+        assertEquals("::1", s.outboundAddr6());
+    }
+
+    @Test
+    void badOutboundAddrInRunIsAUsageError() {
+        Outcome o = execute("run", "--outbound-addr=nosuchif0", "--", "true");
+        assertEquals(1, o.status());
+        assertEquals("jslirp: outbound-addr has to be valid ipv4 address or interface name.\n"
+                + "Try 'jslirp run --help' for more information.\n", o.err());
     }
 
     @Test
@@ -137,6 +173,10 @@ class MainCommandTest {
         "--target-type=bess 1#--target-type=bess is not supported by jslirp",
         "1 tap0/x#invalid TAP name: \"tap0/x\" (1..15 characters, no '/' or space)",
         "#missing PID|PATH|FD argument",
+        "--outbound-addr=nosuchif0 1#outbound-addr has to be valid ipv4 address or interface name.",
+        "--outbound-addr=1.2.3 1#outbound-addr has to be valid ipv4 address or interface name.",
+        "--outbound-addr=256.1.1.1 1#outbound-addr has to be valid ipv4 address or interface name.",
+        "--outbound-addr=::1 1#outbound-addr has to be valid ipv4 address or interface name.",
     })
     void badInputIsAClearErrorWithStatusOne(String args, String message) {
         Outcome o = execute(args == null ? new String[0] : args.split(" "));
@@ -219,6 +259,24 @@ class MainCommandTest {
         Outcome o = execute("--version");
         assertEquals(0, o.status());
         assertTrue(o.out().startsWith("jslirp version "), o.out());
+    }
+
+    @Test
+    void relayFlagsNoLongerWarnButIpv6AndDnsStillDo() {
+        MainCommand main = new MainCommand();
+        Main.newCommandLine(main).parseArgs("--disable-host-loopback", "--outbound-addr=127.0.0.1", "1");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        main.warnAboutMissingFeatures(new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals("", err.toString(StandardCharsets.UTF_8));
+
+        MainCommand later = new MainCommand();
+        Main.newCommandLine(later).parseArgs("--outbound-addr6=::1", "--disable-dns", "1");
+        ByteArrayOutputStream err2 = new ByteArrayOutputStream();
+        later.warnAboutMissingFeatures(new PrintStream(err2, true, StandardCharsets.UTF_8));
+        String text = err2.toString(StandardCharsets.UTF_8);
+        assertEquals(2, text.lines().count(), text);
+        assertTrue(text.contains("--outbound-addr6"), text);
+        assertTrue(text.contains("--disable-dns"), text);
     }
 
     @Test

@@ -230,4 +230,121 @@ class EventLoopTest {
             assertTrue(late.await(5, TimeUnit.SECONDS), "round " + round + ": wake-up lost");
         }
     }
+    @Test
+    void afterDispatchRunsOncePerTurnAfterHandlersTasksAndTimers() throws Exception {
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch after = new CountDownLatch(1);
+        long[] deadline = {System.nanoTime()};
+        loop.register(pipe[0], EventLoop.EPOLLIN, (fd, ev) -> {
+            readAll(fd);
+            seen.add("fd");
+        });
+        loop.setTimerSource(() -> deadline[0], () -> {
+            deadline[0] = Long.MAX_VALUE;
+            seen.add("timer");
+        });
+        loop.execute(() -> seen.add("task"));
+        loop.setAfterDispatch(() -> {
+            seen.add("after");
+            after.countDown();
+        });
+        writeByte(); // ready before the first turn, so one turn has an fd, a task and a timer
+        start();
+        assertTrue(after.await(5, TimeUnit.SECONDS));
+        CountDownLatch later = new CountDownLatch(1);
+        loop.execute(later::countDown);
+        assertTrue(later.await(5, TimeUnit.SECONDS));
+        synchronized (seen) {
+            assertEquals(List.of("fd", "task", "timer", "after"), seen.subList(0, 4), seen.toString());
+            assertEquals(1, seen.subList(0, 4).stream().filter("after"::equals).count());
+        }
+        // A later turn with only a task runs the hook again, after the task.
+        CountDownLatch second = new CountDownLatch(1);
+        loop.execute(() -> {
+            seen.add("task2");
+            loop.setAfterDispatch(() -> {
+                seen.add("after2");
+                second.countDown();
+            });
+        });
+        assertTrue(second.await(5, TimeUnit.SECONDS));
+        synchronized (seen) {
+            assertTrue(seen.indexOf("task2") < seen.indexOf("after2"), seen.toString());
+        }
+    }
+
+    @Test
+    void aThrowingAfterDispatchHookDoesNotKillTheLoop() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch twice = new CountDownLatch(2);
+        loop.setAfterDispatch(() -> {
+            calls.incrementAndGet();
+            twice.countDown();
+            throw new IllegalStateException("deliberate, from a test");
+        });
+        start();
+        loop.execute(() -> { });
+        Thread.sleep(20);
+        loop.execute(() -> { });
+        assertTrue(twice.await(5, TimeUnit.SECONDS));
+        assertTrue(thread.isAlive());
+        assertNull(escaped.get());
+        assertThrows(IllegalStateException.class, () -> loop.setAfterDispatch(null), "loop thread only once running");
+    }
+
+    /**
+     * Two fds ready in one turn; the first handler closes the other and gives its number to a new, idle fd.
+     * The event collected for the old file must not reach the new one's handler.
+     */
+    @Test
+    void anFdReusedWithinATurnDoesNotGetTheOldFilesEvents() throws Exception {
+        int[] other = new int[2];
+        assertEquals(0, Native.libc().pipe2(other, Flags.O_CLOEXEC | Flags.O_NONBLOCK));
+        int[] idle = new int[2];
+        assertEquals(0, Native.libc().pipe2(idle, Flags.O_CLOEXEC | Flags.O_NONBLOCK));
+        AtomicInteger wrongDelivery = new AtomicInteger();
+        AtomicInteger reused = new AtomicInteger(-1);
+        CountDownLatch swapped = new CountDownLatch(1);
+        int[] readEnds = {pipe[0], other[0]};
+        EventLoop.FdHandler[] swapper = new EventLoop.FdHandler[1];
+        swapper[0] = (fd, ev) -> {
+            if (swapped.getCount() == 0) {
+                readAll(fd);
+                return;
+            }
+            int victim = fd == readEnds[0] ? readEnds[1] : readEnds[0];
+            loop.unregister(victim);
+            Native.libc().close(victim);
+            // F_DUPFD takes the lowest free number at or above victim: victim itself, just freed.
+            int dup = Native.libc().fcntl(idle[0], 0 /* F_DUPFD */, victim);
+            reused.set(dup);
+            loop.register(dup, EventLoop.EPOLLIN, (f, e) -> wrongDelivery.incrementAndGet());
+            readAll(fd);
+            swapped.countDown();
+        };
+        loop.register(pipe[0], EventLoop.EPOLLIN, swapper[0]);
+        loop.register(other[0], EventLoop.EPOLLIN, swapper[0]);
+        writeByte();
+        assertEquals(1, Native.libc().write(other[1], byteBuf.address(), 1));
+        start();
+        assertTrue(swapped.await(5, TimeUnit.SECONDS));
+        Thread.sleep(100);
+        int dup = reused.get();
+        CountDownLatch cleaned = new CountDownLatch(1);
+        loop.execute(() -> {
+            loop.unregister(dup);
+            cleaned.countDown();
+        });
+        assertTrue(cleaned.await(5, TimeUnit.SECONDS));
+        int victim = dup == pipe[0] ? pipe[0] : other[0];
+        assertEquals(victim, dup, "the test needs the number reused");
+        assertEquals(0, wrongDelivery.get(), "the closed pipe's readiness reached the fd that took its number");
+        // pipe[0] or other[0] was closed by the handler and its number now holds the dup; close each number once.
+        Fds.close(dup == pipe[0] ? other[0] : pipe[0]);
+        Fds.close(dup);
+        pipe[0] = -1;
+        Fds.close(other[1]);
+        Fds.close(idle[0]);
+        Fds.close(idle[1]);
+    }
 }

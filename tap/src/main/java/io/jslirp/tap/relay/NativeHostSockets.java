@@ -1,0 +1,303 @@
+package io.jslirp.tap.relay;
+
+import io.jslirp.stack.relay.HostSocketHandler;
+import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.tap.loop.EventLoop;
+import io.jslirp.tap.sys.Errno;
+import io.jslirp.tap.sys.Flags;
+import io.jslirp.tap.sys.LibC;
+import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Objects;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+
+/**
+ * {@link HostSockets} on real non-blocking Linux TCP sockets watched by jslirp's {@link EventLoop}; see the
+ * package documentation. Loop thread only, like everything the loop owns.
+ */
+public final class NativeHostSockets implements HostSockets {
+    private static final int EBADF = Errno.EBADF;
+    private static final int EINVAL = Errno.EINVAL;
+    private static final int SOCKADDR_IN_SIZE = 16;
+    /** Bounce buffer for the rare heap or composite ByteBuf: one write moves at most this much. */
+    private static final int BOUNCE_SIZE = 64 * 1024;
+
+    private static final int READ_MASK = EventLoop.EPOLLIN | EventLoop.EPOLLRDHUP;
+    /**
+     * What is watched when the relay wants neither direction. ERROR and HANGUP cannot be masked in epoll and
+     * are level-triggered: a paused flow whose peer has gone would be reported every turn and spin the loop.
+     * Edge-triggered, they are reported once.
+     */
+    private static final int QUIET_MASK = EventLoop.EPOLLET;
+
+    private final EventLoop loop;
+    private final LibC libc = Native.libc();
+    /** One dispatcher for every socket, so opening a connection allocates no handler object of ours. */
+    private final EventLoop.FdHandler dispatcher = this::dispatch;
+
+    /** Indexed by fd: the relay's handler, non-null exactly while the fd is one of ours. */
+    private HostSocketHandler[] handlers = new HostSocketHandler[64];
+    /** Indexed by fd: the epoll mask last given to the loop, so an unchanged setInterest costs no syscall. */
+    private int[] masks = new int[64];
+    private int openCount;
+
+    /**
+     * Native scratch for the setup calls: a sockaddr_in at 0, an int option at 16, a socklen_t at 20 and a
+     * struct linger at 24. Reused because the loop is single-threaded.
+     */
+    private final Pointer scratch;
+    private final long sockaddrAddress;
+    private final long optAddress;
+    private final long optLenAddress;
+    private final long lingerAddress;
+    private ByteBuf bounce;
+
+    public NativeHostSockets(EventLoop loop) {
+        this.loop = Objects.requireNonNull(loop, "loop");
+        this.scratch = Memory.allocateDirect(Native.runtime(), 32, true);
+        long base = scratch.address();
+        this.sockaddrAddress = base;
+        this.optAddress = base + 16;
+        this.optLenAddress = base + 20;
+        this.lingerAddress = base + 24;
+    }
+
+    private void dispatch(int fd, int events) {
+        HostSocketHandler h = fd < handlers.length ? handlers[fd] : null;
+        if (h != null) {
+            // epoll's bits are HostSockets' bits by definition, so they pass through unchanged.
+            h.onSocketEvent(fd, events);
+        }
+    }
+
+    private boolean isOurs(int handle) {
+        return handle >= 0 && handle < handlers.length && handlers[handle] != null;
+    }
+
+    @Override
+    public int connectTcp(int dstAddr, int dstPort, int bindAddr, HostSocketHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (dstPort < 0 || dstPort > 0xffff) {
+            return -EINVAL;
+        }
+        int fd = libc.socket(Flags.AF_INET, Flags.SOCK_STREAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            return -Native.errno();
+        }
+        // The guest's own TCP already decided how to segment; Nagle here would add a second round of
+        // batching and the latency slirp4netns is known for.
+        setIntOption(fd, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, 1);
+        if (bindAddr != 0) {
+            putSockaddrIn(bindAddr, 0);
+            if (libc.bind(fd, sockaddrAddress, SOCKADDR_IN_SIZE) < 0) {
+                return failClosed(fd, Native.errno());
+            }
+        }
+        putSockaddrIn(dstAddr, dstPort);
+        if (libc.connect(fd, sockaddrAddress, SOCKADDR_IN_SIZE) < 0) {
+            int e = Native.errno();
+            if (e != Errno.EINPROGRESS) {
+                return failClosed(fd, e);
+            }
+        }
+        // Connected at once or in progress: either way the first WRITABLE (or ERROR/HANGUP) tells the outcome.
+        try {
+            loop.register(fd, EventLoop.EPOLLOUT, dispatcher);
+        } catch (UncheckedIOException e) {
+            int errno = e.getCause() instanceof NativeException ne ? ne.errno() : HostSockets.ENOMEM;
+            return failClosed(fd, errno);
+        }
+        if (fd >= handlers.length) {
+            int size = Math.max(fd + 1, handlers.length * 2);
+            handlers = Arrays.copyOf(handlers, size);
+            masks = Arrays.copyOf(masks, size);
+        }
+        handlers[fd] = handler;
+        masks[fd] = EventLoop.EPOLLOUT;
+        openCount++;
+        return fd;
+    }
+
+    private int failClosed(int fd, int errno) {
+        libc.close(fd);
+        return -errno;
+    }
+
+    private void putSockaddrIn(int addr, int port) {
+        // struct sockaddr_in: family in host order, port and address in network order, 8 bytes of zero.
+        scratch.putShort(0, (short) Flags.AF_INET);
+        scratch.putByte(2, (byte) (port >>> 8));
+        scratch.putByte(3, (byte) port);
+        scratch.putByte(4, (byte) (addr >>> 24));
+        scratch.putByte(5, (byte) (addr >>> 16));
+        scratch.putByte(6, (byte) (addr >>> 8));
+        scratch.putByte(7, (byte) addr);
+        scratch.putLong(8, 0L);
+    }
+
+    private int setIntOption(int fd, int level, int option, int value) {
+        scratch.putInt(16, value);
+        return libc.setsockopt(fd, level, option, optAddress, 4);
+    }
+
+    @Override
+    public int connectResult(int handle) {
+        if (!isOurs(handle)) {
+            return EBADF;
+        }
+        scratch.putInt(16, 0);
+        scratch.putInt(20, 4);
+        if (libc.getsockopt(handle, Flags.SOL_SOCKET, Flags.SO_ERROR, optAddress, optLenAddress) < 0) {
+            return Native.errno();
+        }
+        return scratch.getInt(16);
+    }
+
+    @Override
+    public int read(int handle, ByteBuf dst, int maxBytes) {
+        if (!isOurs(handle)) {
+            return -EBADF;
+        }
+        if (maxBytes <= 0) {
+            return 0; // read(2) of 0 bytes returns 0, which must not be mistaken for EOF
+        }
+        // Never let the kernel write past the buffer's memory; this grows it only if the caller broke the contract.
+        dst.ensureWritable(maxBytes);
+        int writerIndex = dst.writerIndex();
+        long n;
+        if (dst.hasMemoryAddress()) {
+            n = libc.read(handle, dst.memoryAddress() + writerIndex, maxBytes);
+        } else {
+            ByteBuf b = bounce();
+            n = libc.read(handle, b.memoryAddress(), Math.min(maxBytes, BOUNCE_SIZE));
+            if (n > 0) {
+                dst.setBytes(writerIndex, b, 0, (int) n);
+            }
+        }
+        if (n > 0) {
+            dst.writerIndex(writerIndex + (int) n);
+            return (int) n;
+        }
+        if (n == 0) {
+            return EOF;
+        }
+        int e = Native.errno();
+        return e == Errno.EAGAIN || e == Errno.EINTR ? 0 : -e;
+    }
+
+    @Override
+    public int write(int handle, ByteBuf src, int index, int length) {
+        if (!isOurs(handle)) {
+            return -EBADF;
+        }
+        if (length <= 0) {
+            return 0;
+        }
+        if (index < 0 || index > src.capacity() - length) {
+            throw new IndexOutOfBoundsException("index " + index + " length " + length + " capacity " + src.capacity());
+        }
+        long n;
+        if (src.hasMemoryAddress()) {
+            n = libc.send(handle, src.memoryAddress() + index, length, Flags.MSG_NOSIGNAL);
+        } else {
+            ByteBuf b = bounce();
+            int chunk = Math.min(length, BOUNCE_SIZE);
+            b.setBytes(0, src, index, chunk);
+            n = libc.send(handle, b.memoryAddress(), chunk, Flags.MSG_NOSIGNAL);
+        }
+        if (n >= 0) {
+            return (int) n;
+        }
+        int e = Native.errno();
+        return e == Errno.EAGAIN || e == Errno.EINTR ? 0 : -e;
+    }
+
+    /**
+     * Native memory for buffers without an address. Wrapped from a JDK direct buffer so that the GC frees it
+     * and Netty's leak detector, which is right to track pooled buffers, does not track this one.
+     */
+    private ByteBuf bounce() {
+        if (bounce == null) {
+            bounce = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(BOUNCE_SIZE));
+        }
+        return bounce;
+    }
+
+    @Override
+    public void shutdownWrite(int handle) {
+        if (isOurs(handle)) {
+            // ENOTCONN (the peer already reset) needs no answer: the next read or write reports the reset.
+            libc.shutdown(handle, Flags.SHUT_WR);
+        }
+    }
+
+    @Override
+    public void setInterest(int handle, boolean read, boolean write) {
+        if (!isOurs(handle)) {
+            return;
+        }
+        int mask = (read ? READ_MASK : 0) | (write ? EventLoop.EPOLLOUT : 0);
+        if (mask == 0) {
+            mask = QUIET_MASK;
+        }
+        if (masks[handle] != mask) {
+            loop.modify(handle, mask);
+            masks[handle] = mask;
+        }
+    }
+
+    @Override
+    public void close(int handle) {
+        if (!isOurs(handle)) {
+            return; // never close an fd we did not open: the number may be the TAP's or a new socket's
+        }
+        release(handle);
+    }
+
+    @Override
+    public void abort(int handle) {
+        if (!isOurs(handle)) {
+            return;
+        }
+        // struct linger {l_onoff = 1, l_linger = 0}: close sends RST and drops unsent data.
+        scratch.putInt(24, 1);
+        scratch.putInt(28, 0);
+        libc.setsockopt(handle, Flags.SOL_SOCKET, Flags.SO_LINGER, lingerAddress, 8);
+        release(handle);
+    }
+
+    private void release(int fd) {
+        loop.unregister(fd);
+        handlers[fd] = null;
+        masks[fd] = 0;
+        openCount--;
+        libc.close(fd);
+    }
+
+    /** Host sockets open now: connecting, connected, or half-closed, until the relay closes or aborts them. */
+    public int openCount() {
+        return openCount;
+    }
+
+    /**
+     * Aborts every socket still open and returns how many there were. For shutdown, after the stack has closed
+     * its flows: anything left is a flow the stack lost track of, and its peer should see a reset rather than
+     * a connection that stays open until jslirp's process is gone.
+     */
+    public int closeAll() {
+        int aborted = 0;
+        for (int fd = 0; fd < handlers.length && openCount > 0; fd++) {
+            if (handlers[fd] != null) {
+                abort(fd);
+                aborted++;
+            }
+        }
+        return aborted;
+    }
+}

@@ -1,0 +1,75 @@
+package io.jslirp.tap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.tap.sys.Sh;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The session's relay wiring: options from Settings, counters and exit summary with the relay's state. */
+class JslirpSessionTest {
+    @Test
+    void relayOptionsComeFromSettings() {
+        Settings plain = Settings.builder(new Target.Pid(1)).build();
+        RelayOptions d = Jslirp.relayOptions(plain);
+        assertEquals(false, d.disableHostLoopback());
+        assertEquals(0, d.outboundAddr());
+        assertEquals(RelayOptions.defaults().maxFlows(), d.maxFlows());
+
+        Settings set = Settings.builder(new Target.Pid(1)).disableHostLoopback(true).outboundAddr(0x7f00_0002).build();
+        RelayOptions o = Jslirp.relayOptions(set);
+        assertTrue(o.disableHostLoopback());
+        assertEquals(0x7f00_0002, o.outboundAddr());
+    }
+
+    @Tag("root")
+    @org.junit.jupiter.api.Nested
+    class Running {
+        private String ns;
+
+        @BeforeEach
+        void makeNamespace() throws Exception {
+            ns = Sh.addNetns("jslirp-session");
+        }
+
+        @AfterEach
+        void removeNamespace() {
+            Sh.deleteNetns(ns);
+        }
+
+        @Test
+        void countersAndExitSummaryCarryTheRelaysState() throws Exception {
+            Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).configure(true)
+                    .disableHostLoopback(true).build();
+            Jslirp session = Jslirp.start(settings);
+            Thread loop = new Thread(session::run, "jslirp-loop");
+            loop.start();
+            try {
+                Map<String, Long> counters = session.counters();
+                assertEquals(0L, counters.get(Jslirp.ACTIVE_FLOWS));
+                assertEquals(0L, counters.get(Jslirp.HOST_SOCKETS));
+                String line = session.countersLine();
+                assertTrue(line.startsWith("jslirp: counters: "), line);
+                assertTrue(line.contains(" activeFlows=0") && line.contains(" hostSockets=0"), line);
+                for (String kv : line.substring("jslirp: counters: ".length()).split(" ")) {
+                    String[] p = kv.split("=");
+                    assertTrue(!p[1].equals("0") || p[0].equals(Jslirp.ACTIVE_FLOWS) || p[0].equals(Jslirp.HOST_SOCKETS),
+                            "zero counters other than the relay's are left out: " + line);
+                }
+            } finally {
+                session.end(Jslirp.EXIT_NORMAL, "test done");
+                assertTrue(session.awaitEnd(5, TimeUnit.SECONDS));
+                loop.join(5000);
+            }
+            assertEquals("activeFlows=0 hostSockets=0", session.exitSummary());
+            assertEquals("test done", session.exitReason());
+        }
+    }
+}

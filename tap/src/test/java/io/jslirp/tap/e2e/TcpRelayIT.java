@@ -55,7 +55,7 @@ class TcpRelayIT {
             Cmd.Result missing = g.run(E2e.SHORT, "curl", "-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}",
                     "http://" + GW + ":" + port + "/missing");
             assertEquals(0, missing.exit(), missing.describe());
-            assertEquals("no such thing\n404", missing.out(), missing.describe());
+            assertEquals("no such thing\n\n404", missing.out(), missing.describe());
             // the host sees the guest's connections as coming from 127.0.0.1, as with slirp4netns
             assertEquals(List.of("127.0.0.1", "127.0.0.1"), peers);
         } finally {

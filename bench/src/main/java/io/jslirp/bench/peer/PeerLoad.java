@@ -113,7 +113,8 @@ public final class PeerLoad {
                 }
             } catch (IOException e) {
                 errors++;
-                if (errors > 100 && errors > n / 100) {
+                // nothing gets through at all (each failure may have cost a 5 s timeout): stop early
+                if ((n == 0 && errors >= 3) || (errors > 100 && errors > n / 100)) {
                     System.err.println("crr: too many errors, last: " + e);
                     break;
                 }

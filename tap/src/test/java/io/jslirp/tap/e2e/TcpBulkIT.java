@@ -2,6 +2,7 @@ package io.jslirp.tap.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +33,7 @@ class TcpBulkIT {
              NsHolder h = NsHolder.netns();
              Jslirp j = TcpRelayIT.start(h, "-m", Integer.toString(mtu))) {
             Guest g = Guest.of(h, j);
+            relayAnswers(g, j);
             String gen = String.join(" ", GuestTool.argv("gen", Long.toString(SIZE), Long.toString(seed)));
             Cmd.Result r = g.run(TRANSFER, "bash", "-o", "pipefail", "-c",
                     gen + " | socat -u - TCP:" + TcpRelayIT.GW + ":" + server.port);
@@ -51,12 +53,26 @@ class TcpBulkIT {
              NsHolder h = NsHolder.netns();
              Jslirp j = TcpRelayIT.start(h, "-m", Integer.toString(mtu))) {
             Guest g = Guest.of(h, j);
+            relayAnswers(g, j);
             Cmd.Result r = g.run(TRANSFER, "bash", "-o", "pipefail", "-c",
                     "socat -u TCP:" + TcpRelayIT.GW + ":" + server.port + " - | sha256sum");
             assertEquals(0, r.exit(), "seed " + seed + ": " + r.describe() + j.diagnostics());
             HostServer.Digest d = sent.get(30, TimeUnit.SECONDS);
             assertEquals(SIZE, d.bytes());
             assertEquals(d.sha256() + "  -", r.out().trim(), "sha256 of what the guest received (seed " + seed + ")");
+        }
+    }
+
+    /**
+     * A cheap check before the long transfer: a closed host port must be refused within 5 s. When the
+     * relay does not answer at all, this fails in seconds instead of after the transfer's time bound.
+     */
+    static void relayAnswers(Guest g, Jslirp j) throws IOException {
+        Cmd.Result r = g.run(E2e.SHORT, "curl", "-sS", "--max-time", "5",
+                "http://" + TcpRelayIT.GW + ":" + TcpRelayIT.closedPort() + "/");
+        if (r.exit() != 7) {
+            throw new AssertionError("the relay does not answer (a closed port is not refused within 5 s), "
+                    + "so the bulk transfer is not tried: " + r.describe() + j.diagnostics());
         }
     }
 }

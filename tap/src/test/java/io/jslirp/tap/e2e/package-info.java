@@ -27,6 +27,17 @@
  *   <li>Only addresses inside the test's namespaces are pinged: 10.0.2.2/.3 (10.0.3.x with --cidr) are
  *       answered by the program itself. Hostile frames ({@link io.jslirp.tap.e2e.FrameInjector}) aim
  *       anything parseable at the gateway, never with a TCP SYN.</li>
+ *   <li>TCP ({@code Tcp*IT}): host servers ({@link io.jslirp.tap.e2e.HostServer}, an HttpServer) run in
+ *       the test JVM on 127.0.0.1, ephemeral ports; the guest reaches them as 10.0.2.2. Guest clients are
+ *       curl, socat and {@link io.jslirp.tap.e2e.GuestTool}, a JDK-only main run in the guest with
+ *       {@code nsenter --net=... java -cp target/test-classes}. Bulk data is a
+ *       {@link io.jslirp.tap.e2e.DetStream} (seeded, counter-based), so both ends know its sha256.
+ *       {@link io.jslirp.tap.e2e.RemoteTopology} makes a "remote" server in namespace srv (192.0.2.1)
+ *       behind a veth to namespace jsl (192.0.2.2, .3), where the program runs via {@code ip netns
+ *       exec}. {@link io.jslirp.tap.e2e.StackProbe} counts the program's socket fds in /proc/PID/fd and
+ *       reads jslirp's SIGUSR1 counters line. Sizes: {@code -Djslirp.e2e.bulkBytes} (default 1 GiB),
+ *       {@code -Djslirp.e2e.bulkSeconds} (bound per transfer, default 150),
+ *       {@code -Djslirp.e2e.connections} (default 500).</li>
  * </ul>
  *
  * <h2>What jslirp must do beyond slirp4netns 1.2 for these tests</h2>
@@ -44,6 +55,14 @@
  *   <li>{@code --version}'s first line starts with {@code jslirp version }; {@code --help} also names
  *       {@code --pcap}, {@code tapfd} and {@code run}; every usage error is on stderr (slirp4netns prints
  *       only the usage on stdout when no target is given).</li>
+ *   <li>TCP, like slirp4netns: 10.0.2.2:P reaches host 127.0.0.1:P and the host sees 127.0.0.1 as the
+ *       peer; a closed port is refused (RST) at once; half-close is carried both ways; 500 connections
+ *       at once work; other destinations are connected from the program's own namespace, from the
+ *       {@code --outbound-addr} address when given; {@code --disable-host-loopback} makes 10.0.2.2 fail
+ *       fast (ENETUNREACH in slirp4netns; refused is also accepted) with no host connection.</li>
+ *   <li>Beyond slirp4netns: within 10 s after every connection closed at both ends, jslirp's socket fd
+ *       count is back to what it was before the traffic, and SIGUSR1 prints one stderr line
+ *       {@code jslirp: counters: k=v ...} (space-separated) that says {@code activeFlows=0}.</li>
  *   <li>Like slirp4netns: SIGTERM exits 143; exit-fd EOF exits 0 within 1 s; ready fd gets "1" then EOF
  *       once the interface is configured; TAPNAME is required with pid/path targets.</li>
  * </ul>

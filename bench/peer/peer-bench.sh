@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# Side-by-side peer benchmark: jslirp, slirp4netns and pasta, each serving a guest namespace this
+# script makes, measured with the same clients, printed as one Markdown table. Not a test; CI does not
+# run it. Needs root (namespaces, TAP). Everything stays on this machine: servers listen on host
+# 127.0.0.1 and the guest reaches them through the gateway 10.0.2.2.
+#
+#   bench/peer/peer-bench.sh                      # all tools, MTU 1500 and 65520, 10 s per measurement
+#   DURATION=5 CONNS=20000 TOOLS="slirp4netns pasta" bench/peer/peer-bench.sh
+#
+# Settings (environment):
+#   TOOLS         tools to measure, default "jslirp slirp4netns pasta" (a missing binary is reported, not fatal)
+#   MTUS          default "1500 65520"
+#   DURATION      seconds per iperf3 direction, default 10
+#   RR_SECONDS    seconds of 1-byte request/response over one connection, default 10
+#   CRR_SECONDS   seconds of connect + 1-byte transaction + close, default 10
+#   CONNS         short connections for the peak-RSS run, default 100000 (0 skips it)
+#   CONNS_SECONDS upper bound on that run, default 300
+#   CONNS_MTU     MTU of that run, default 65520
+#   BUILD=0       do not run Maven (use the jars as they are)
+#
+# What each tool is attached to:
+#   jslirp, slirp4netns: `TOOL -c -m MTU -r 3 PID tap0`, PID = `unshare -n sleep` holding the guest netns;
+#     ready when fd 3 (a fifo) says "1". jslirp runs as
+#     `java -Dio.netty.leakDetection.level=disabled -XX:+UseSerialGC -jar tap/target/jslirp.jar`.
+#   pasta: `pasta -f -q -4 --runas 0 --config-net -I tap0 -a 10.0.2.100 -n 24 -g 10.0.2.2 -m MTU
+#     -t none -u none -T none -U none --netns NAME`, NAME a named netns (`ip netns add`). pasta gives up
+#     root before opening the target, and then cannot open /proc/PID/ns/net (EACCES); a /run/netns name
+#     it can. Its gateway mapping (on by default; --no-map-gw turns it off) sends guest connections to
+#     the gateway address (-g 10.0.2.2) to the host's loopback, so all three tools are measured on the
+#     same 10.0.2.2 -> 127.0.0.1 path through the TAP. -t/-u/-T/-U none turn off pasta's automatic
+#     port forwarding, whose loopback "splice" path would bypass the TAP.
+#
+# Columns: iperf3 receiver throughput (server on 127.0.0.1, client in the guest; -R for host->guest);
+# 1-byte RR and connect+close rates from io.jslirp.bench.peer.PeerLoad (the server closes first, so
+# TIME_WAIT stays on the host); CPU seconds (utime+stime from /proc/PID/stat) the stack process used
+# during the whole row; peak RSS (VmHWM) of the stack process at the end of the row. A cell says "fail"
+# when that measurement failed (a tool that cannot relay yet fails its cells; the script goes on).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+TOOLS=${TOOLS:-"jslirp slirp4netns pasta"}
+MTUS=${MTUS-"1500 65520"}
+DURATION=${DURATION:-10}
+RR_SECONDS=${RR_SECONDS:-10}
+CRR_SECONDS=${CRR_SECONDS:-10}
+CONNS=${CONNS:-100000}
+CONNS_SECONDS=${CONNS_SECONDS:-300}
+CONNS_MTU=${CONNS_MTU:-65520}
+BUILD=${BUILD:-1}
+JAVA=${JAVA:-java}
+GW=10.0.2.2
+CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" DURATION=$DURATION RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU bench/peer/peer-bench.sh"
+
+log() { echo "peer-bench: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "run as root (it makes namespaces and TAP devices)"
+for c in iperf3 unshare nsenter ip ss timeout "$JAVA"; do
+  command -v "$c" >/dev/null || die "missing $c"
+done
+
+if [[ $BUILD != 0 ]]; then
+  log "building (mvn -B -q -o -pl tap,bench -am package -DskipTests)"
+  (cd "$ROOT" && mvn -B -q -o -pl tap,bench -am package -DskipTests) >&2 || die "build failed"
+fi
+JAR=$ROOT/tap/target/jslirp.jar
+BENCH=$ROOT/bench/target/benchmarks.jar
+[[ -f $BENCH ]] || die "no $BENCH"
+
+TMP=$(mktemp -d /tmp/peer-bench.XXXXXX)
+PIDS=()    # every process this script started, killed by PID at exit
+NETNS=()   # every named netns this script made, deleted at exit
+
+# Drops a PID that has been reaped, so the cleanup never signals a number the kernel may have reused.
+forget() {
+  local p keep=()
+  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
+cleanup() {
+  local p n
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do
+    timeout 3 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+  done
+  for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A TCP port on 127.0.0.1 that nothing listens on, below the ephemeral range.
+free_port() {
+  local p i
+  for i in $(seq 50); do
+    p=$((20000 + RANDOM % 10000))
+    ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+# Waits (at most $2 tenths of a second) until command "$3..." succeeds.
+wait_for() {
+  local tenths=$1; shift
+  local i
+  for ((i = 0; i < tenths; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Runs "$@" in the background and waits for it, so that a signal to this script is handled at once
+# (bash runs traps only between foreground commands) and the cleanup kills it. Output goes to stdout.
+bounded() {
+  local out="$TMP/bounded.$BASHPID" rc
+  "$@" >"$out" 2>>"$TMP/bounded.err" &
+  local pid=$!
+  PIDS+=("$pid")
+  wait "$pid"
+  rc=$?
+  forget "$pid"
+  cat "$out"
+  rm -f "$out"
+  return $rc
+}
+
+cpu_ticks() { # utime + stime of PID, in clock ticks
+  sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'
+}
+hwm_mib() {
+  awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null
+}
+HZ=$(getconf CLK_TCK)
+
+# --- host-side servers, on 127.0.0.1 ---------------------------------------------------------------
+IPORT=$(free_port) || die "no free port"
+iperf3 -s -B 127.0.0.1 -p "$IPORT" >"$TMP/iperf3-server.log" 2>&1 &
+PIDS+=($!)
+wait_for 50 bash -c "ss -Hltn 'sport = :$IPORT' | grep -q ." || die "iperf3 server did not listen"
+"$JAVA" -XX:+UseSerialGC -cp "$BENCH" io.jslirp.bench.peer.PeerLoad server "$TMP/load.port" >"$TMP/load-server.log" 2>&1 &
+PIDS+=($!)
+wait_for 100 test -s "$TMP/load.port" || die "PeerLoad server did not start"
+LPORT=$(cat "$TMP/load.port")
+
+# --- attaching a tool to a fresh guest ------------------------------------------------------------
+# Sets TOOL_PID, GUEST (the prefix that runs a command in the guest) and HOLDER/NSNAME; returns 1 on failure.
+SEQ=0
+start_tool() {
+  local tool=$1 mtu=$2
+  SEQ=$((SEQ + 1))
+  TOOL_PID= HOLDER= NSNAME=
+  local logf="$TMP/$tool-$SEQ.log"
+  case $tool in
+    jslirp | slirp4netns)
+      unshare -n sleep 86400 &
+      HOLDER=$!
+      PIDS+=("$HOLDER")
+      wait_for 50 bash -c "[[ \$(readlink /proc/$HOLDER/ns/net) != \$(readlink /proc/self/ns/net) ]]" || return 1
+      local cmd
+      if [[ $tool == jslirp ]]; then
+        [[ -f $JAR ]] || return 1
+        cmd=("$JAVA" -Dio.netty.leakDetection.level=disabled -XX:+UseSerialGC -jar "$JAR")
+      else
+        cmd=(slirp4netns)
+      fi
+      mkfifo "$TMP/ready-$SEQ"
+      "${cmd[@]}" -c -m "$mtu" -r 3 "$HOLDER" tap0 3>"$TMP/ready-$SEQ" >"$logf" 2>&1 &
+      TOOL_PID=$!
+      PIDS+=("$TOOL_PID")
+      local r
+      r=$(timeout 30 head -c1 "$TMP/ready-$SEQ")
+      [[ $r == 1 ]] || { log "$tool did not become ready: $(tail -3 "$logf")"; return 1; }
+      GUEST=(nsenter "--net=/proc/$HOLDER/ns/net" --)
+      ;;
+    pasta)
+      NSNAME=pb-$$-$SEQ
+      ip netns add "$NSNAME" || return 1
+      NETNS+=("$NSNAME")
+      pasta -f -q -4 --runas 0 --config-net -I tap0 -a 10.0.2.100 -n 24 -g "$GW" -m "$mtu" \
+        -t none -u none -T none -U none --netns "$NSNAME" >"$logf" 2>&1 &
+      TOOL_PID=$!
+      PIDS+=("$TOOL_PID")
+      wait_for 100 bash -c "ip -n $NSNAME -br addr show tap0 | grep -q 10.0.2.100" \
+        || { log "pasta did not configure tap0: $(grep -v syslog "$logf" | tail -3)"; return 1; }
+      GUEST=(ip netns exec "$NSNAME")
+      ;;
+    *) return 1 ;;
+  esac
+  kill -0 "$TOOL_PID" 2>/dev/null
+}
+
+stop_tool() {
+  if [[ -n $TOOL_PID ]]; then
+    kill "$TOOL_PID" 2>/dev/null
+    timeout 5 tail --pid="$TOOL_PID" -f /dev/null || kill -9 "$TOOL_PID" 2>/dev/null
+    wait "$TOOL_PID" 2>/dev/null
+    forget "$TOOL_PID"
+  fi
+  if [[ -n $HOLDER ]]; then
+    kill "$HOLDER" 2>/dev/null
+    wait "$HOLDER" 2>/dev/null
+    forget "$HOLDER"
+  fi
+  [[ -n $NSNAME ]] && ip netns del "$NSNAME" 2>/dev/null
+  TOOL_PID= HOLDER= NSNAME=
+}
+
+# --- measurements (each prints one cell) -----------------------------------------------------------
+iperf() { # $1: "" (guest->host) or -R (host->guest)
+  local out v
+  : >"$TMP/bounded.err"
+  out=$(bounded timeout $((DURATION + 30)) "${GUEST[@]}" iperf3 -c "$GW" -p "$IPORT" -t "$DURATION" -f g \
+        --connect-timeout 5000 $1)
+  v=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Gbits/sec") print $(i - 1) }' <<<"$out" | tail -1)
+  if [[ -n $v ]]; then echo "$v"; else log "iperf3 $1 failed: $(tail -1 <<<"$out") $(tail -1 "$TMP/bounded.err")"; echo fail; fi
+}
+load() { # rr|crr SECONDS [MAX] -> the PeerLoad output line
+  local secs=$2
+  : >"$TMP/bounded.err"
+  bounded timeout $((secs + 60)) "${GUEST[@]}" "$JAVA" -XX:+UseSerialGC -cp "$BENCH" io.jslirp.bench.peer.PeerLoad \
+    "$1" "$GW" "$LPORT" "$secs" ${3:-}
+}
+rr() {
+  local out; out=$(load rr "$RR_SECONDS")
+  if [[ $out == rr\ * ]]; then awk '{print $2}' <<<"$out"; else log "rr failed: $(tail -1 "$TMP/bounded.err")"; echo fail; fi
+}
+crr() {
+  local out; out=$(load crr "$CRR_SECONDS")
+  if [[ $out == crr\ * ]] && (($(awk '{print $3}' <<<"$out") > 0)); then awk '{print $2}' <<<"$out"
+  else log "crr failed: $out $(tail -1 "$TMP/bounded.err")"; echo fail; fi
+}
+
+# One PeerLoad transaction through the gateway, at most 10 s: does the tool relay at all? (A proper
+# transaction, not a bare connect+close: after one connection the guest closed without data,
+# slirp4netns 1.2 kept ~256 KiB per later connection, which would distort its RSS column.)
+relays() {
+  bounded timeout 10 "${GUEST[@]}" bash -c \
+    "exec 3<>/dev/tcp/$GW/$LPORT && printf c >&3 && [[ \$(head -c1 <&3) == c ]]" >/dev/null
+}
+
+ROWS=()
+row() { ROWS+=("| $(printf '%s | ' "$@")"); }
+
+for tool in $TOOLS; do
+  if [[ $tool != jslirp ]] && ! command -v "$tool" >/dev/null; then
+    row "$tool" "-" "not installed" "" "" "" "" ""
+    continue
+  fi
+  for mtu in $MTUS; do
+    log "$tool, MTU $mtu"
+    if ! start_tool "$tool" "$mtu"; then
+      row "$tool" "MTU $mtu" fail fail fail fail fail fail
+      stop_tool
+      continue
+    fi
+    if ! relays; then
+      log "$tool does not relay a TCP connection to $GW:$LPORT; its cells say fail"
+      row "$tool" "MTU $mtu" fail fail fail fail fail "$(hwm_mib "$TOOL_PID")"
+      stop_tool
+      continue
+    fi
+    t0=$(cpu_ticks "$TOOL_PID")
+    g2h=$(iperf "")
+    h2g=$(iperf -R)
+    rrv=$(rr)
+    crrv=$(crr)
+    t1=$(cpu_ticks "$TOOL_PID")
+    rss=$(hwm_mib "$TOOL_PID")
+    cpu=fail
+    [[ -n $t0 && -n $t1 ]] && cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')
+    kill -0 "$TOOL_PID" 2>/dev/null || log "$tool exited during the run"
+    row "$tool" "MTU $mtu" "$g2h" "$h2g" "$rrv" "$crrv" "$cpu" "${rss:-fail}"
+    stop_tool
+  done
+  if ((CONNS > 0)); then
+    log "$tool, $CONNS connections at MTU $CONNS_MTU"
+    if ! start_tool "$tool" "$CONNS_MTU"; then
+      row "$tool" "$CONNS conns, MTU $CONNS_MTU" "" "" "" fail fail fail
+      stop_tool
+      continue
+    fi
+    if ! relays; then
+      log "$tool does not relay a TCP connection; skipping the $CONNS-connection run"
+      row "$tool" "$CONNS conns, MTU $CONNS_MTU" "" "" "" fail fail "$(hwm_mib "$TOOL_PID")"
+      stop_tool
+      continue
+    fi
+    t0=$(cpu_ticks "$TOOL_PID")
+    out=$(load crr "$CONNS_SECONDS" "$CONNS")
+    t1=$(cpu_ticks "$TOOL_PID")
+    rss=$(hwm_mib "$TOOL_PID")
+    cpu=fail
+    [[ -n $t0 && -n $t1 ]] && cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')
+    if [[ $out == crr\ * ]]; then
+      read -r _ cps n errs <<<"$out"
+      cell="$n in $(awk -v n="$n" -v c="$cps" 'BEGIN {printf "%.0f", (c > 0 ? n / c : 0)}') s ($cps/s, $errs errors)"
+      ((n > 0)) || cell=fail
+    else
+      log "$CONNS-connection run failed: $(tail -1 "$TMP/bounded.err")"
+      cell=fail
+    fi
+    [[ $cell == fail ]] && log "$CONNS-connection run: ${out:-no output} $(tail -1 "$TMP/bounded.err")"
+    row "$tool" "$CONNS conns, MTU $CONNS_MTU" "" "" "" "$cell" "$cpu" "${rss:-fail}"
+    stop_tool
+  fi
+done
+
+echo
+echo "| tool | run | guest→host Gbit/s | host→guest Gbit/s | 1-byte RR tx/s | connect+close conn/s | stack CPU s | peak RSS MiB |"
+echo "|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${ROWS[@]}" | sed 's/ | $/ |/'
+echo
+echo "iperf3 ${DURATION} s per direction; RR ${RR_SECONDS} s; connect+close ${CRR_SECONDS} s; $(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1)"
+echo "Command: $CMDLINE"

@@ -1,0 +1,126 @@
+package io.jslirp.bench.peer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The small-transaction load of bench/peer/peer-bench.sh. Not a JMH benchmark: a server that runs on
+ * host loopback and a client that runs in the guest namespace, through the stack under test.
+ *
+ * <pre>
+ * java -cp benchmarks.jar io.jslirp.bench.peer.PeerLoad server PORTFILE
+ *     listens on 127.0.0.1, an ephemeral port (written to PORTFILE); per connection, for each byte read:
+ *     'r' -> answer one byte and keep the connection; 'c' -> answer one byte and close (the server
+ *     closes first, so TIME_WAIT stays on the host side and the guest never runs out of ports).
+ * ... PeerLoad rr HOST PORT SECONDS          one connection, 1-byte ping-pong; prints "rr TPS COUNT"
+ * ... PeerLoad crr HOST PORT SECONDS [MAX]   a new connection per 1-byte transaction; prints
+ *                                              "crr CPS COUNT ERRORS"; stops at MAX connections
+ * </pre>
+ * Every run is bounded by SECONDS; a read waits at most 5 s.
+ */
+public final class PeerLoad {
+    private PeerLoad() {}
+
+    public static void main(String[] a) throws Exception {
+        switch (a[0]) {
+            case "server" -> server(a[1]);
+            case "rr" -> rr(a[1], Integer.parseInt(a[2]), Double.parseDouble(a[3]));
+            case "crr" -> crr(a[1], Integer.parseInt(a[2]), Double.parseDouble(a[3]),
+                    a.length > 4 ? Long.parseLong(a[4]) : Long.MAX_VALUE);
+            default -> throw new IllegalArgumentException("usage: server PORTFILE | rr HOST PORT S | crr HOST PORT S [MAX]");
+        }
+    }
+
+    private static void server(String portFile) throws IOException {
+        ServerSocket ss = new ServerSocket();
+        ss.setReuseAddress(true);
+        ss.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 4096);
+        java.nio.file.Files.writeString(java.nio.file.Path.of(portFile), Integer.toString(ss.getLocalPort()));
+        ExecutorService pool = Executors.newCachedThreadPool();
+        while (true) {
+            Socket s = ss.accept();
+            pool.execute(() -> serve(s));
+        }
+    }
+
+    private static void serve(Socket s) {
+        try (s) {
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(60_000);
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            int b;
+            while ((b = in.read()) >= 0) {
+                out.write(b);
+                if (b == 'c') {
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            // the client went away; nothing to report from here
+        }
+    }
+
+    private static Socket open(String host, int port) throws IOException {
+        Socket s = new Socket();
+        s.setTcpNoDelay(true);
+        s.setSoTimeout(5_000);
+        s.connect(new InetSocketAddress(host, port), 5_000);
+        return s;
+    }
+
+    private static void rr(String host, int port, double seconds) throws IOException {
+        try (Socket s = open(host, port)) {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            long t0 = System.nanoTime();
+            long end = t0 + (long) (seconds * 1e9);
+            long n = 0;
+            long now;
+            do {
+                out.write('r');
+                if (in.read() != 'r') {
+                    throw new IOException("bad or no reply after " + n + " transactions");
+                }
+                n++;
+                now = System.nanoTime();
+            } while (now < end);
+            System.out.printf("rr %.0f %d%n", n / ((now - t0) / 1e9), n);
+        }
+    }
+
+    private static void crr(String host, int port, double seconds, long max) {
+        long t0 = System.nanoTime();
+        long end = t0 + (long) (seconds * 1e9);
+        long n = 0;
+        long errors = 0;
+        long now = t0;
+        while (n < max && (now = System.nanoTime()) < end) {
+            try (Socket s = open(host, port)) {
+                s.getOutputStream().write('c');
+                InputStream in = s.getInputStream();
+                if (in.read() != 'c' || in.read() != -1) {
+                    errors++;
+                } else {
+                    n++;
+                }
+            } catch (IOException e) {
+                errors++;
+                // nothing gets through at all (each failure may have cost a 5 s timeout): stop early
+                if ((n == 0 && errors >= 3) || (errors > 100 && errors > n / 100)) {
+                    System.err.println("crr: too many errors, last: " + e);
+                    break;
+                }
+            }
+        }
+        now = System.nanoTime();
+        System.out.printf("crr %.0f %d %d%n", n / ((now - t0) / 1e9), n, errors);
+    }
+}

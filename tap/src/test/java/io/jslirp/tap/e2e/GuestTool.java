@@ -1,0 +1,178 @@
+package io.jslirp.tap.e2e;
+
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A client run INSIDE the guest namespace ({@code nsenter --net=... java -cp TEST-CLASSES
+ * io.jslirp.tap.e2e.GuestTool CMD ...}) where a shell tool cannot give exact control. JDK only (it
+ * loads nothing else from the test classpath); every wait is bounded; the exit status is 0 only on
+ * success, and the one line on stdout says what happened.
+ *
+ * <ul>
+ *   <li>{@code gen SIZE SEED}: writes {@link DetStream}(SEED, SIZE) to stdout (pipe it into socat).</li>
+ *   <li>{@code halfclose HOST PORT REQUEST}: connects, writes REQUEST, shuts down its write side, reads
+ *       to EOF and prints exactly what came back.</li>
+ *   <li>{@code many HOST PORT N SIZE}: opens N connections (all open at once), sends a distinct SIZE
+ *       payload on each, shuts down writing, and checks that each echoes its own payload back.</li>
+ *   <li>{@code connect HOST PORT}: one connect attempt; prints {@code refused MS}, {@code unreachable
+ *       MS}, {@code connected MS} or {@code error MS MESSAGE}.</li>
+ * </ul>
+ */
+public final class GuestTool {
+    private static final int CONNECT_TIMEOUT_MS = 10_000;
+    private static final int READ_TIMEOUT_MS = 30_000;
+
+    private GuestTool() {}
+
+    /** The command line that runs this tool (wrap it with the guest's enter prefix). */
+    static String[] argv(String... args) {
+        String classes;
+        try {
+            classes = java.nio.file.Path.of(GuestTool.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        List<String> r = new ArrayList<>(List.of(E2e.javaBin(), "-XX:+UseSerialGC", "-Xmx256m", "-cp", classes,
+                GuestTool.class.getName()));
+        r.addAll(List.of(args));
+        return r.toArray(String[]::new);
+    }
+
+    public static void main(String[] a) throws Exception {
+        switch (a[0]) {
+            case "gen" -> gen(Long.parseLong(a[1]), Long.parseLong(a[2]));
+            case "halfclose" -> halfClose(a[1], Integer.parseInt(a[2]), a[3]);
+            case "many" -> many(a[1], Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4]));
+            case "connect" -> connect(a[1], Integer.parseInt(a[2]));
+            default -> {
+                System.err.println("GuestTool: unknown command " + Arrays.toString(a));
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void gen(long size, long seed) throws IOException {
+        DetStream s = new DetStream(seed, size);
+        byte[] buf = new byte[1 << 20];
+        try (OutputStream out = new FileOutputStream(FileDescriptor.out)) {
+            int n;
+            while ((n = s.next(buf)) > 0) {
+                out.write(buf, 0, n);
+            }
+        }
+    }
+
+    private static Socket open(String host, int port) throws IOException {
+        Socket s = new Socket();
+        s.setSoTimeout(READ_TIMEOUT_MS);
+        s.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
+        return s;
+    }
+
+    private static void halfClose(String host, int port, String request) throws IOException {
+        try (Socket s = open(host, port)) {
+            s.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            s.shutdownOutput();
+            byte[] reply = s.getInputStream().readAllBytes();
+            PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+            out.print(new String(reply, StandardCharsets.UTF_8));
+            out.flush();
+        }
+    }
+
+    private static byte[] payload(int i, int size) {
+        byte[] p = new byte[size];
+        long x = 0x5DEECE66DL * (i + 1);
+        for (int k = 0; k < size; k++) {
+            x = x * 6364136223846793005L + 1442695040888963407L;
+            p[k] = (byte) (x >>> 56);
+        }
+        // the connection's number in clear at the front, so a mix-up shows in a failure message
+        byte[] tag = String.format("conn-%05d:", i).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(tag, 0, p, 0, Math.min(tag.length, size));
+        return p;
+    }
+
+    private static void many(String host, int port, int n, int size) throws IOException {
+        long t0 = System.nanoTime();
+        List<Socket> socks = new ArrayList<>(n);
+        try {
+            // all N open at once: connect every one before any data moves
+            for (int i = 0; i < n; i++) {
+                socks.add(open(host, port));
+            }
+            long tOpen = System.nanoTime();
+            // 10 KiB each fits in the socket buffers both ways, so one thread can write all, then read all
+            for (int i = 0; i < n; i++) {
+                Socket s = socks.get(i);
+                s.getOutputStream().write(payload(i, size));
+                s.shutdownOutput();
+            }
+            int bad = 0;
+            String firstBad = null;
+            for (int i = 0; i < n; i++) {
+                byte[] got = readAll(socks.get(i).getInputStream(), size + 1);
+                if (!Arrays.equals(got, payload(i, size))) {
+                    bad++;
+                    if (firstBad == null) {
+                        firstBad = "connection " + i + " got " + got.length + " bytes starting "
+                                + new String(got, 0, Math.min(11, got.length), StandardCharsets.US_ASCII);
+                    }
+                }
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            if (bad > 0) {
+                System.out.println("mismatch " + bad + " of " + n + "; first: " + firstBad);
+                System.exit(1);
+            }
+            System.out.println("ok " + n + " connected-in-ms=" + (tOpen - t0) / 1_000_000 + " total-ms=" + ms);
+        } catch (IOException e) {
+            System.out.println("failed after " + socks.size() + " connections: " + e);
+            System.exit(1);
+        } finally {
+            for (Socket s : socks) {
+                s.close();
+            }
+        }
+    }
+
+    private static byte[] readAll(InputStream in, int max) throws IOException {
+        byte[] b = new byte[max];
+        int n = 0;
+        int r;
+        while (n < max && (r = in.read(b, n, max - n)) > 0) {
+            n += r;
+        }
+        return Arrays.copyOf(b, n);
+    }
+
+    private static void connect(String host, int port) {
+        long t0 = System.nanoTime();
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
+            System.out.println("connected " + (System.nanoTime() - t0) / 1_000_000);
+        } catch (SocketTimeoutException e) {
+            System.out.println("timeout " + (System.nanoTime() - t0) / 1_000_000);
+        } catch (IOException e) {
+            // ECONNREFUSED is a ConnectException, EHOSTUNREACH a NoRouteToHostException, ENETUNREACH a
+            // plain SocketException: classify by the kernel's words, which all three carry
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            String m = String.valueOf(e.getMessage());
+            String kind = m.contains("refused") ? "refused" : m.contains("unreachable") ? "unreachable" : "error";
+            System.out.println(kind + " " + ms + " " + e);
+        }
+    }
+}

@@ -64,6 +64,8 @@ public final class TcpConnection {
     int maxSndWnd;
     int sndShift;
     int effMss;
+    /** Largest payload of one frame toward the guest: effMss, or a TSO super-segment's worth with offload. */
+    int maxSegToGuest;
     boolean finSentToGuest;
     int finSeqToGuest;
     /** Host sent EOF: no more reads; our FIN follows the data. */
@@ -203,6 +205,11 @@ public final class TcpConnection {
         tcpHeaderLength = TcpSegment.MIN_HEADER_LENGTH + (tsOk ? 12 : 0);
         // Our frames never exceed the MTU: the guest's MSS, capped by ours, less the options we always send.
         effMss = Math.max(MIN_MSS, Math.min(guestMss, layer.mtu - 40) - (tsOk ? 12 : 0));
+        // With offload one frame carries as many whole MSS-sized segments as an IPv4 datagram holds; the
+        // device (the guest's stack) cuts it back to effMss.
+        maxSegToGuest = layer.offload
+                ? Math.max(effMss, (TcpLayer.MAX_DATAGRAM - 20 - tcpHeaderLength) / effMss * effMss)
+                : effMss;
         sndWnd = s.window(); // unscaled in a SYN (RFC 7323 2.2)
         maxSndWnd = sndWnd;
         state = CONNECTING;
@@ -754,7 +761,7 @@ public final class TcpConnection {
             index += n;
             len -= n;
         }
-        enqueueToHost(buf.retainedSlice(index, len));
+        enqueueToHost(layer.keep(buf, index, len));
         if (!writeInterest) {
             setInterest(readInterest, true);
         }
@@ -879,7 +886,7 @@ public final class TcpConnection {
         System.arraycopy(oooSeq, pos, oooSeq, pos + 1, oooCount - pos);
         System.arraycopy(oooData, pos, oooData, pos + 1, oooCount - pos);
         oooSeq[pos] = seq;
-        oooData[pos] = buf.retainedSlice(at, len);
+        oooData[pos] = layer.keep(buf, at, len);
         oooCount++;
         oooBytes += len;
     }
@@ -934,7 +941,7 @@ public final class TcpConnection {
         if (avail < effMss && inflight > 0 && avail < maxSndWnd / 2) {
             return 0;
         }
-        return Math.min(avail, effMss);
+        return Math.min(avail, maxSegToGuest);
     }
 
     /** Reads from the host socket straight into frames for the guest, as far as the guest's window allows. */
@@ -956,7 +963,7 @@ public final class TcpConnection {
             if (want == 0) {
                 break;
             }
-            ByteBuf f = layer.alloc.directBuffer(payloadAt + want);
+            ByteBuf f = layer.readBuffer(payloadAt + want);
             f.writerIndex(payloadAt);
             int r;
             try {
@@ -966,6 +973,8 @@ public final class TcpConnection {
                 throw e;
             }
             if (r > 0) {
+                // The frame stays queued until acknowledged: a short read must not pin a 64 KiB buffer.
+                f = layer.fitReadBuffer(f, payloadAt + r);
                 lastActivity = now();
                 counters.tcpBytesToGuest += r;
                 sendNewSegment(f, r, TcpSegment.ACK | TcpSegment.PSH);
@@ -1002,7 +1011,7 @@ public final class TcpConnection {
         }
         // The queue keeps its reference; the sink releases the other. Not a duplicate: a duplicate is one
         // more object per segment, and the sink only reads the frame (retransmission resets its readerIndex).
-        layer.sendFrame(f.retain());
+        layer.sendDataFrame(f.retain(), effMss);
     }
 
     /** Writes (or rewrites, on retransmission) the TCP header of a frame: current ACK, window, timestamps. */
@@ -1014,7 +1023,12 @@ public final class TcpConnection {
         if (tsOk) {
             TcpSegment.writeTimestamps(f, at + TcpSegment.MIN_HEADER_LENGTH, tsNow(), tsRecent, false);
         }
-        TcpSegment.writeChecksum(f, at, tcpHeaderLength + payload, remoteAddr, guestAddr);
+        if (layer.offload) {
+            // The device completes it (NEEDS_CSUM); a receiving Linux takes a partial checksum as valid.
+            TcpSegment.writePartialChecksum(f, at, tcpHeaderLength + payload, remoteAddr, guestAddr);
+        } else {
+            TcpSegment.writeChecksum(f, at, tcpHeaderLength + payload, remoteAddr, guestAddr);
+        }
         noteAckSent(window);
     }
 
@@ -1087,7 +1101,7 @@ public final class TcpConnection {
             rtxSentAt[i] = now;
             counters.tcpRetransmits++;
             f.readerIndex(0);
-            layer.sendFrame(f.retain());
+            layer.sendDataFrame(f.retain(), effMss);
             return;
         }
     }
@@ -1284,7 +1298,7 @@ public final class TcpConnection {
         layer.writeEthIp(f, guestMac, remoteAddr, guestAddr, hl);
         f.writerIndex(TcpLayer.ETH_IP + hl);
         writeTcp(f, sndUna - 1, TcpSegment.ACK, 0);
-        layer.sendFrame(f);
+        layer.sendDataFrame(f, effMss);
     }
 
     private void onRetransmitTimeout(long now) {

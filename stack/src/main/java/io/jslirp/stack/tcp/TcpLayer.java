@@ -36,6 +36,13 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     static final int ETH_IP = EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH;
     static final int TCP_AT = ETH_IP;
     static final int TTL = 64;
+    /** Largest IPv4 datagram: bounds a super-segment toward an offloading device. */
+    static final int MAX_DATAGRAM = 0xffff;
+    /**
+     * A buffer this much larger than the bytes it would keep is not kept: the bytes are copied into a
+     * right-sized one, so that memory pinned by queues stays within twice the bytes they count.
+     */
+    static final int PIN_SLACK = 2048;
 
     final NetConfig config;
     final Clock clock;
@@ -55,12 +62,24 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     private final int gateway;
     private final int dns;
     private IsnGenerator isnGenerator;
+    /** The device takes TSO super-segments with partial checksums (Stack.DeviceFormat.VNET_HDR). */
+    final boolean offload;
+    /** Set by the Stack for the frame being received: its device says the TCP checksum needs no check. */
+    private boolean checksumTrusted;
+    /** One host-read buffer kept for reuse when a read came back short and its bytes moved to a smaller one. */
+    private ByteBuf spareReadBuffer;
 
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
 
     public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     HostSockets host, RelayOptions options) {
+        this(config, clock, counters, alloc, output, host, options, false);
+    }
+
+    public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
+                    HostSockets host, RelayOptions options, boolean offload) {
+        this.offload = offload;
         this.config = config;
         this.clock = clock;
         this.counters = counters;
@@ -87,6 +106,11 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         this.isnGenerator = generator;
     }
 
+    /** For the frame about to be received: true when its device vouches for (or never computed) the TCP checksum. */
+    public void trustChecksum(boolean trusted) {
+        this.checksumTrusted = trusted;
+    }
+
     public int activeFlows() {
         return flows.size();
     }
@@ -102,7 +126,8 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     public void receive(Ipv4Packet ip, long sourceMac) {
         int guestAddr = ip.source();
         int remoteAddr = ip.destination();
-        if (!seg.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), guestAddr, remoteAddr)) {
+        if (!seg.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), guestAddr, remoteAddr,
+                !checksumTrusted)) {
             switch (seg.error()) {
                 case TcpSegment.ERR_HEADER_LENGTH:
                     counters.tcpBadHeaderLength++;
@@ -293,6 +318,10 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
             c.destroy(true);
         }
         pendingCount = 0;
+        if (spareReadBuffer != null) {
+            spareReadBuffer.release();
+            spareReadBuffer = null;
+        }
     }
 
     void forget(TcpConnection c) {
@@ -323,6 +352,62 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     void sendFrame(ByteBuf f) {
         counters.tcpSegmentsOut++;
         output.send(f);
+    }
+
+    /** A segment from writeTcp: partial checksum and TSO for an offloading device, else complete. */
+    void sendDataFrame(ByteBuf f, int gsoSize) {
+        counters.tcpSegmentsOut++;
+        if (offload) {
+            if (f.readableBytes() - ETH_IP - (f.getUnsignedByte(TCP_AT + 12) >>> 4) * 4 > gsoSize) {
+                counters.gsoFramesOut++;
+            }
+            output.sendOffload(f, gsoSize);
+        } else {
+            output.send(f);
+        }
+    }
+
+    /** A buffer of at least {@code capacity} bytes for a host read: the spare when it fits, else a new one. */
+    ByteBuf readBuffer(int capacity) {
+        ByteBuf b = spareReadBuffer;
+        if (b != null && b.capacity() >= capacity) {
+            spareReadBuffer = null;
+            b.clear();
+            return b;
+        }
+        return alloc.directBuffer(capacity);
+    }
+
+    /**
+     * The read filled only {@code used} bytes of {@code b}: when that leaves most of it idle, copies them into a
+     * right-sized buffer and keeps {@code b} as the spare for the next read (one spare at most).
+     */
+    ByteBuf fitReadBuffer(ByteBuf b, int used) {
+        if (b.capacity() - used <= Math.max(used, PIN_SLACK)) {
+            return b;
+        }
+        ByteBuf small = alloc.directBuffer(used, used);
+        small.writeBytes(b, 0, used);
+        if (spareReadBuffer == null) {
+            spareReadBuffer = b;
+        } else {
+            b.release();
+        }
+        return small;
+    }
+
+    /**
+     * {@code len} bytes of {@code buf} at {@code index} to keep in a queue: a retained slice when that pins
+     * little more than the bytes themselves, else a right-sized copy (a small segment read into a TAP buffer
+     * sized for 64 KiB must not keep the whole buffer alive).
+     */
+    ByteBuf keep(ByteBuf buf, int index, int len) {
+        if (buf.capacity() - len <= Math.max(len, PIN_SLACK)) {
+            return buf.retainedSlice(index, len);
+        }
+        ByteBuf copy = alloc.directBuffer(len, len);
+        copy.writeBytes(buf, index, len);
+        return copy;
     }
 
     /** A RST (with or without ACK) from {@code remoteAddr:remotePort} to the guest; no options, window 0. */

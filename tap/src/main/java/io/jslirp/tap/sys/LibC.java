@@ -24,6 +24,9 @@ public interface LibC {
     /** write(2) from native memory at {@code bufAddress}; hot path, so the address is a primitive. */
     @ssize_t long write(int fd, long bufAddress, @size_t long count);
 
+    /** writev(2) of the {@code struct iovec} array at {@code iovAddress}; hot path. */
+    @ssize_t long writev(int fd, long iovAddress, int iovcnt);
+
     int fcntl(int fd, int cmd, int arg);
 
     int ioctl(int fd, long request, Pointer arg);

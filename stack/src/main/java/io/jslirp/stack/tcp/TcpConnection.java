@@ -558,7 +558,7 @@ public final class TcpConnection {
             if (finSentToGuest && end == finSeqToGuest + 1) {
                 finAcked = true;
             }
-            rtxFrame[i].release();
+            layer.recycleFrame(rtxFrame[i]);
             rtxFrame[i] = null;
             rtxHead = (rtxHead + 1) & (rtxFrame.length - 1);
             rtxCount--;
@@ -959,11 +959,11 @@ public final class TcpConnection {
                 layer.markPending(this);
                 break;
             }
-            int want = usableWindow();
-            if (want == 0) {
+            int want = Math.min(usableWindow(), layer.frameCapacity - payloadAt);
+            if (want <= 0) {
                 break;
             }
-            ByteBuf f = layer.readBuffer(payloadAt + want);
+            ByteBuf f = layer.readBuffer();
             f.writerIndex(payloadAt);
             int r;
             try {

@@ -66,8 +66,17 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     final boolean offload;
     /** Set by the Stack for the frame being received: its device says the TCP checksum needs no check. */
     private boolean checksumTrusted;
-    /** One host-read buffer kept for reuse when a read came back short and its bytes moved to a smaller one. */
-    private ByteBuf spareReadBuffer;
+    /**
+     * Frames toward the guest that the guest acknowledged, kept for the next host read instead of going back
+     * to the allocator: a bulk transfer then reuses the same few buffers and allocates nothing, not even the
+     * allocator's own bookkeeping (Netty's subpage and recycler objects churn when dozens of buffers are freed
+     * and taken again per window). Only buffers of exactly {@link #frameCapacity} are kept, at most
+     * {@link #framePool}.length, so the pool holds at most about 2 MiB.
+     */
+    private final ByteBuf[] framePool;
+    private int framePoolCount;
+    /** Capacity of every host-read frame: the largest frame a connection of this layer sends. */
+    final int frameCapacity;
 
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
@@ -80,6 +89,9 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     HostSockets host, RelayOptions options, boolean offload) {
         this.offload = offload;
+        this.frameCapacity = Math.max(EthernetFrame.HEADER_LENGTH + (offload ? MAX_DATAGRAM : config.mtu()),
+                ETH_IP + TcpSegment.MAX_HEADER_LENGTH + TcpConnection.MIN_MSS);
+        this.framePool = new ByteBuf[Math.max(4, Math.min(64, (2 << 20) / frameCapacity))];
         this.config = config;
         this.clock = clock;
         this.counters = counters;
@@ -318,9 +330,9 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
             c.destroy(true);
         }
         pendingCount = 0;
-        if (spareReadBuffer != null) {
-            spareReadBuffer.release();
-            spareReadBuffer = null;
+        while (framePoolCount > 0) {
+            framePool[--framePoolCount].release();
+            framePool[framePoolCount] = null;
         }
     }
 
@@ -367,20 +379,20 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         }
     }
 
-    /** A buffer of at least {@code capacity} bytes for a host read: the spare when it fits, else a new one. */
-    ByteBuf readBuffer(int capacity) {
-        ByteBuf b = spareReadBuffer;
-        if (b != null && b.capacity() >= capacity) {
-            spareReadBuffer = null;
-            b.clear();
+    /** A buffer of {@link #frameCapacity} bytes for a host read, from the pool when it has one. */
+    ByteBuf readBuffer() {
+        if (framePoolCount > 0) {
+            ByteBuf b = framePool[--framePoolCount];
+            framePool[framePoolCount] = null;
             return b;
         }
-        return alloc.directBuffer(capacity);
+        return alloc.directBuffer(frameCapacity, frameCapacity);
     }
 
     /**
      * The read filled only {@code used} bytes of {@code b}: when that leaves most of it idle, copies them into a
-     * right-sized buffer and keeps {@code b} as the spare for the next read (one spare at most).
+     * right-sized buffer and gives {@code b} back to the pool, so a short read does not pin a whole frame
+     * buffer for as long as it waits for its acknowledgment.
      */
     ByteBuf fitReadBuffer(ByteBuf b, int used) {
         if (b.capacity() - used <= Math.max(used, PIN_SLACK)) {
@@ -388,12 +400,18 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         }
         ByteBuf small = alloc.directBuffer(used, used);
         small.writeBytes(b, 0, used);
-        if (spareReadBuffer == null) {
-            spareReadBuffer = b;
-        } else {
-            b.release();
-        }
+        recycleFrame(b);
         return small;
+    }
+
+    /** Drops the caller's reference to a frame; a read-sized one nobody else holds goes back to the pool. */
+    void recycleFrame(ByteBuf f) {
+        if (f.refCnt() == 1 && f.capacity() == frameCapacity && framePoolCount < framePool.length) {
+            f.clear();
+            framePool[framePoolCount++] = f;
+        } else {
+            f.release();
+        }
     }
 
     /**

@@ -31,6 +31,8 @@ public final class TcpConnection {
     public static final int MAX_OOO_SEGMENTS = 64;
     static final int DUP_ACK_THRESHOLD = 3;
     static final int PUMP_BUDGET = 128;
+    /** Guest segments smaller than this, after the first of a batch, wait for the flush's gathering write. */
+    static final int COALESCE_BELOW = 16 * 1024;
 
     public static final long CONNECT_TIMEOUT = 130_000_000_000L;
     public static final long ESTABLISHED_IDLE = 7_200_000_000_000L;
@@ -132,6 +134,10 @@ public final class TcpConnection {
     private boolean writeInterest;
     boolean ackDue;
     boolean sendPending;
+    /** A write to the host socket happened in this event-loop batch: later bytes wait for the flush. */
+    private boolean wroteThisBatch;
+    /** Bytes were queued only to coalesce them (not because the kernel was full): the flush writes them. */
+    private boolean drainDue;
     boolean pending;
     private boolean destroyed;
     long heapKey;
@@ -676,6 +682,9 @@ public final class TcpConnection {
         if (seq != rcvNxt) {
             counters.tcpOutOfOrderIn++;
             holdOutOfOrder(buf, at, len, seq, fin);
+            if (!writeDeferred()) {
+                return;
+            }
             // RFC 5681 4.2: an out-of-order segment is acknowledged at once (the duplicate ACK that
             // drives the guest's fast retransmit), with SACK blocks when agreed.
             sendAckNow();
@@ -692,7 +701,11 @@ public final class TcpConnection {
         if (filledGap && !drainOutOfOrder()) {
             return;
         }
-        if (fin || (oooFin && rcvNxt == oooFinSeq)) {
+        boolean finNow = fin || (oooFin && rcvNxt == oooFinSeq);
+        if ((filledGap || finNow) && !writeDeferred()) {
+            return;
+        }
+        if (finNow) {
             receiveFin();
             if (state == CLOSED) {
                 return;
@@ -749,7 +762,12 @@ public final class TcpConnection {
 
     /** Writes straight to the host socket; queues (a retained slice) what the kernel does not take. */
     private boolean deliverToHost(ByteBuf buf, int index, int len) {
-        if (toHostCount == 0) {
+        if (toHostCount == 0 && (!wroteThisBatch || len >= COALESCE_BELOW)) {
+            // The first bytes of a batch go at once (latency); later small segments of the batch are gathered
+            // into one write at the flush, so a stream of MSS-sized segments costs one system call per batch.
+            // A big (TSO) segment is worth its own call, and holding it would pin its 64 KiB read buffer.
+            wroteThisBatch = true;
+            layer.markPending(this);
             int n = host.write(handle, buf, index, len);
             if (n < 0) {
                 hostError(-n);
@@ -758,12 +776,29 @@ public final class TcpConnection {
             if (n >= len) {
                 return true;
             }
-            index += n;
-            len -= n;
+            // The kernel is full: keep the rest until it reports WRITABLE.
+            enqueueToHost(layer.keep(buf, index + n, len - n));
+            setInterest(readInterest, true);
+            return true;
         }
         enqueueToHost(layer.keep(buf, index, len));
-        if (!writeInterest) {
-            setInterest(readInterest, true);
+        if (!writeInterest && !drainDue) {
+            // Held only to be coalesced: the flush writes it (and asks for WRITABLE if the kernel is full).
+            drainDue = true;
+            layer.markPending(this);
+        }
+        return true;
+    }
+
+    /**
+     * Writes the bytes held for the flush now, before an ACK that cannot wait (its window must count them as
+     * gone) or a FIN that must follow them. False when the flow died on a host error.
+     */
+    private boolean writeDeferred() {
+        if (drainDue && toHostCount > 0 && !writeInterest) {
+            drainDue = false;
+            drainToHost();
+            return state != CLOSED;
         }
         return true;
     }
@@ -785,23 +820,39 @@ public final class TcpConnection {
     /** WRITABLE: hand the queue to the kernel; open the window again as it drains. */
     private void drainToHost() {
         int before = receiveSpace();
-        while (toHostCount > 0) {
-            ByteBuf b = toHost[toHostHead];
-            int len = b.readableBytes();
-            int n = host.write(handle, b, b.readerIndex(), len);
+        int mask = toHost.length - 1;
+        // Bounded: each round hands the kernel up to 64 buffers in one gathering write.
+        for (int round = 0; toHostCount > 0 && round < 64; round++) {
+            long n = host.writeGather(handle, toHost, toHostHead, toHostCount, mask);
             if (n < 0) {
-                hostError(-n);
+                hostError((int) -n);
                 return;
             }
-            toHostQueued -= n;
-            if (n < len) {
-                b.skipBytes(n);
+            if (n == 0) {
                 break;
             }
-            b.release();
-            toHost[toHostHead] = null;
-            toHostHead = (toHostHead + 1) & (toHost.length - 1);
-            toHostCount--;
+            toHostQueued -= (int) n;
+            boolean full = false;
+            while (n > 0) {
+                ByteBuf b = toHost[toHostHead];
+                int len = b.readableBytes();
+                if (n < len) {
+                    b.skipBytes((int) n);
+                    full = true; // the kernel stopped inside a buffer: its send buffer is full
+                    break;
+                }
+                n -= len;
+                b.release();
+                toHost[toHostHead] = null;
+                toHostHead = (toHostHead + 1) & mask;
+                toHostCount--;
+            }
+            if (full) {
+                break;
+            }
+        }
+        if (toHostCount > 0 && !writeInterest) {
+            setInterest(readInterest, true);
         }
         if (toHostCount == 0) {
             setInterest(readInterest, false);
@@ -1180,6 +1231,16 @@ public final class TcpConnection {
 
     /** End of batch: read what the guest's window allows now, then any ACK still owed. */
     void flush() {
+        wroteThisBatch = false;
+        if (drainDue) {
+            drainDue = false;
+            if (toHostCount > 0 && handle >= 0 && !writeInterest) {
+                drainToHost();
+                if (state == CLOSED) {
+                    return;
+                }
+            }
+        }
         if (sendPending) {
             pumpToGuest();
             if (state == CLOSED) {
@@ -1198,7 +1259,8 @@ public final class TcpConnection {
             return;
         }
         boolean read = sendingState() && usableWindow() > 0;
-        setInterest(read, toHostCount > 0);
+        // Bytes held only for the flush need no WRITABLE report: the flush writes them.
+        setInterest(read, toHostCount > 0 && (writeInterest || !drainDue));
     }
 
     private void setInterest(boolean read, boolean write) {

@@ -24,8 +24,10 @@
  * layout. Timestamps (our clock in milliseconds) give an RTT sample on every advancing ACK; without them,
  * Karn's rule samples segments sent once.
  *
- * <p><b>Guest to host.</b> In-order payload is written to the host socket straight from the received frame.
- * What the kernel does not take is queued as retained slices of the frames (no copy; a right-sized copy
+ * <p><b>Guest to host.</b> In-order payload is written to the host socket straight from the received frame:
+ * the first bytes of an event-loop batch at once, later segments under 16 KiB of the same batch held and
+ * written together by one gathering write ({@code HostSockets.writeGather}) at the flush, or before an ACK
+ * that must go out at once or a FIN that must follow them. What the kernel does not take is queued as retained slices of the frames (no copy; a right-sized copy
  * instead when the slice would pin a buffer more than twice its size, such as a small segment in a 64 KiB
  * TAP read buffer, so pinned memory stays within twice the counted bytes), bounded at
  * {@link io.jslirp.stack.tcp.TcpConnection#RCV_BUFFER} per connection, with WRITABLE interest set; the

@@ -10,6 +10,7 @@ import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.jslirp.stack.wire.TcpSegment;
+import io.jslirp.stack.wire.VirtioNetHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -21,6 +22,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -33,6 +35,9 @@ import java.util.concurrent.TimeUnit;
  * The TCP relay's hot paths: segment parse + checksum, flow lookup among 10,000 flows, and bulk data through
  * {@link Stack} both ways with in-memory host sockets. Throughput is in operations per second; the
  * {@code bytes} secondary result (per second) is the payload relayed, so MB/s = bytes / 1e6.
+ *
+ * <p>{@code offload=true} runs the relay as on a TAP with virtio-net headers and TSO: the guest's data comes
+ * as 64 KiB super-segments with a partial checksum (NEEDS_CSUM), and the relay answers with super-segments.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -53,6 +58,13 @@ public class TcpBenchmark {
     private final long guestMac = 0x0242_ac11_0002L;
     private final TcpSegment seg = new TcpSegment();
     private final FlowTable<Object> flows = new FlowTable<>(65_536);
+
+    @Param({"false", "true"})
+    public boolean offload;
+    /** Bytes before the Ethernet header: the virtio-net header with offload. */
+    private int pre;
+    /** Guest payload per data segment: one MSS, or a TSO super-segment of 44 MSS. */
+    private int guestPayload;
     private int lookupPort;
 
     private Stack stack;
@@ -77,7 +89,10 @@ public class TcpBenchmark {
         }
         host = new DiscardingHostSockets();
         Clock clock = System::nanoTime;
-        stack = new Stack(net, clock, ByteBuf::release, alloc, host, RelayOptions.defaults());
+        pre = offload ? VirtioNetHeader.LENGTH : 0;
+        guestPayload = offload ? 44 * MSS : MSS;
+        stack = new Stack(net, clock, ByteBuf::release, alloc, host, RelayOptions.defaults(),
+                offload ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET);
         stack.tcp().setIsnGenerator((a, b, c, d) -> 1_000_000);
         // Handshake: SYN (MSS 1460, window scale 7, no timestamps), connect settles, ACK.
         guestSeq = 5000;
@@ -87,7 +102,12 @@ public class TcpBenchmark {
         ourNxt = 1_000_001;
         stack.receiveFrame(frame(guestSeq, ourNxt, TcpSegment.ACK, 512, false, 0));
         stack.flush();
-        dataTemplate = frame(guestSeq, ourNxt, TcpSegment.ACK | TcpSegment.PSH, 512, false, MSS);
+        dataTemplate = frame(guestSeq, ourNxt, TcpSegment.ACK | TcpSegment.PSH, 512, false, guestPayload);
+        if (offload) {
+            // What a guest's TSO frame carries: NEEDS_CSUM, TCPV4, MSS-sized segments, no checksum over the data.
+            VirtioNetHeader.write(dataTemplate, 0, VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_TCPV4,
+                    54, MSS, 34, 16);
+        }
         ackTemplate = frame(guestSeq, ourNxt, TcpSegment.ACK, 512, false, 0);
     }
 
@@ -103,20 +123,22 @@ public class TcpBenchmark {
 
     private ByteBuf frame(int seq, int ack, int flags, int window, boolean synOptions, int payload) {
         int hl = synOptions ? 28 : 20;
-        int len = 14 + 20 + hl + payload;
+        int len = pre + 14 + 20 + hl + payload;
+        int tcpAt = pre + TCP_AT;
         ByteBuf f = alloc.directBuffer(len);
-        EthernetFrame.writeHeader(f, 0, net.gatewayMac(), guestMac, EthernetFrame.TYPE_IPV4);
-        Ipv4Packet.writeHeader(f, 14, 0, 20 + hl + payload, 1, Ipv4Packet.FLAG_DF, 64, Ipv4Packet.PROTO_TCP, guest,
-                remote);
-        TcpSegment.writeHeader(f, TCP_AT, GUEST_PORT, REMOTE_PORT, seq, ack, hl, flags, window);
+        f.setZero(0, pre);
+        EthernetFrame.writeHeader(f, pre, net.gatewayMac(), guestMac, EthernetFrame.TYPE_IPV4);
+        Ipv4Packet.writeHeader(f, pre + 14, 0, 20 + hl + payload, 1, Ipv4Packet.FLAG_DF, 64, Ipv4Packet.PROTO_TCP,
+                guest, remote);
+        TcpSegment.writeHeader(f, tcpAt, GUEST_PORT, REMOTE_PORT, seq, ack, hl, flags, window);
         if (synOptions) {
-            int at = TcpSegment.writeMss(f, TCP_AT + 20, MSS);
+            int at = TcpSegment.writeMss(f, tcpAt + 20, MSS);
             TcpSegment.writeWindowScale(f, at, 7);
         }
         for (int i = 0; i < payload; i++) {
-            f.setByte(TCP_AT + hl + i, i);
+            f.setByte(tcpAt + hl + i, i);
         }
-        TcpSegment.writeChecksum(f, TCP_AT, hl + payload, guest, remote);
+        TcpSegment.writeChecksum(f, tcpAt, hl + payload, guest, remote);
         f.writerIndex(len);
         return f;
     }
@@ -125,19 +147,24 @@ public class TcpBenchmark {
     private ByteBuf copy(ByteBuf template, int seq, int ack) {
         ByteBuf f = alloc.directBuffer(template.readableBytes());
         f.writeBytes(template, 0, template.readableBytes());
-        int sum = f.getUnsignedShort(TCP_AT + 16);
-        sum = Checksum.adjust32(sum, f.getInt(TCP_AT + 4), seq);
-        sum = Checksum.adjust32(sum, f.getInt(TCP_AT + 8), ack);
-        f.setInt(TCP_AT + 4, seq);
-        f.setInt(TCP_AT + 8, ack);
-        f.setShort(TCP_AT + 16, sum);
+        int tcpAt = pre + TCP_AT;
+        int sum = f.getUnsignedShort(tcpAt + 16);
+        sum = Checksum.adjust32(sum, f.getInt(tcpAt + 4), seq);
+        sum = Checksum.adjust32(sum, f.getInt(tcpAt + 8), ack);
+        f.setInt(tcpAt + 4, seq);
+        f.setInt(tcpAt + 8, ack);
+        f.setShort(tcpAt + 16, sum);
         return f;
     }
 
-    /** TCP view over a full-size segment: header, options, and the checksum over 1480 bytes with pseudo-header. */
+    /**
+     * TCP view over a full-size segment: header, options, and the checksum over 1480 bytes with pseudo-header
+     * (with offload: the 64 KiB TSO segment's view, whose checksum is not verified).
+     */
     @Benchmark
     public int parseAndChecksum() {
-        if (!seg.wrap(dataTemplate, TCP_AT, dataTemplate.readableBytes() - TCP_AT, guest, remote)) {
+        if (!seg.wrap(dataTemplate, pre + TCP_AT, dataTemplate.readableBytes() - pre - TCP_AT, guest, remote,
+                !offload)) {
             throw new IllegalStateException();
         }
         return seg.seq();
@@ -153,13 +180,13 @@ public class TcpBenchmark {
     /**
      * Guest to host: one full-size data segment through Stack.receiveFrame (copy in, demux, checksum, flow
      * lookup, sequence checks, write to the host socket); a flush (ACK) every 16 segments as an event-loop
-     * batch would.
+     * batch would. With offload the segment is a 64240-byte TSO frame whose checksum is not verified.
      */
     @Benchmark
     public long guestToHost(Bytes bytes) {
         stack.receiveFrame(copy(dataTemplate, guestSeq, ourNxt));
-        guestSeq += MSS;
-        bytes.bytes += MSS;
+        guestSeq += guestPayload;
+        bytes.bytes += guestPayload;
         if (++batch == 16) {
             batch = 0;
             stack.flush();
@@ -170,7 +197,8 @@ public class TcpBenchmark {
     /**
      * Host to guest: the guest acknowledges everything sent so far (window 64 KiB), the (level-triggered)
      * socket is reported readable, and the relay reads from it straight into frames until the window is full
-     * again (44 segments of 1460 bytes), then the batch ends with a flush.
+     * again (44 segments of 1460 bytes, or with offload one super-segment of 44 MSS), then the batch ends with
+     * a flush.
      */
     @Benchmark
     public long hostToGuest(Bytes bytes) {

@@ -24,6 +24,11 @@ public final class Counters {
     public long bytesIn;
     public long framesOut;
     public long bytesOut;
+    /** Offloading TAP: a frame shorter than its virtio-net header. */
+    public long vnetTruncated;
+    /** Offloading TAP: TSO frames from the guest, and super-segments (payload above one MSS) toward it. */
+    public long gsoFramesIn;
+    public long gsoFramesOut;
 
     // Ethernet demux.
     /** Shorter than an Ethernet header. */
@@ -188,7 +193,7 @@ public final class Counters {
 
     /** Counters that measure traffic rather than a reason to drop something. */
     private static final java.util.Set<String> TRAFFIC = java.util.Set.of(
-            "framesIn", "bytesIn", "framesOut", "bytesOut", "arpRequestsIn", "arpRepliesIn", "arpRepliesOut",
+            "framesIn", "bytesIn", "framesOut", "bytesOut", "gsoFramesIn", "gsoFramesOut", "arpRequestsIn", "arpRepliesIn", "arpRepliesOut",
             "arpLearned", "ipv4PacketsIn", "ipv4Delivered", "ipv4FragmentsIn", "ipv4Reassembled",
             "ipv4PacketsOut", "ipv4FragmentsOut", "icmpEchoRequestsIn", "icmpEchoRepliesOut",
             "tcpSegmentsIn", "tcpSegmentsOut", "tcpBytesFromGuest", "tcpBytesToGuest", "tcpRetransmits",

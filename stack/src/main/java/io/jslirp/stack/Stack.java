@@ -6,6 +6,7 @@ import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.tcp.TcpLayer;
 import io.jslirp.stack.wire.Ipv4Packet;
+import io.jslirp.stack.wire.VirtioNetHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -16,11 +17,27 @@ import java.util.Objects;
  * documentation for the contract; nothing here is thread-safe.
  */
 public final class Stack {
+    /** What the device puts around each frame. */
+    public enum DeviceFormat {
+        /** Bare Ethernet frames, each at most the MTU. */
+        ETHERNET,
+        /**
+         * A TAP with IFF_VNET_HDR and TSO/checksum offload: every frame {@link #receiveFrame} gets starts with
+         * a {@link VirtioNetHeader}, which is parsed and stripped (NEEDS_CSUM or DATA_VALID skip TCP checksum
+         * verification; a TSO frame may exceed the MTU). Toward the guest, TCP segments carrying data go to
+         * {@link FrameSink#sendOffloadFrame} with a partial checksum and up to 64 KiB of payload; everything
+         * else goes to {@link FrameSink#sendFrame} complete, for an all-zero header.
+         */
+        VNET_HDR
+    }
+
     private final NetConfig config;
     private final Clock clock;
     private final Counters counters = new Counters();
     private final EthernetInterface iface;
     private final TcpLayer tcp;
+    private final DeviceFormat format;
+    private final VirtioNetHeader vnet = new VirtioNetHeader();
 
     /** A stack without host sockets: guest TCP SYNs are answered with RST; {@link RelayOptions#defaults()}. */
     public Stack(NetConfig config, Clock clock, FrameSink toGuest, ByteBufAllocator alloc) {
@@ -33,20 +50,37 @@ public final class Stack {
      */
     public Stack(NetConfig config, Clock clock, FrameSink toGuest, ByteBufAllocator alloc, HostSockets host,
                  RelayOptions options) {
+        this(config, clock, toGuest, alloc, host, options, DeviceFormat.ETHERNET);
+    }
+
+    /** @param format {@link DeviceFormat#VNET_HDR} for a TAP with offloads; see there */
+    public Stack(NetConfig config, Clock clock, FrameSink toGuest, ByteBufAllocator alloc, HostSockets host,
+                 RelayOptions options, DeviceFormat format) {
+        this.format = Objects.requireNonNull(format, "format");
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(toGuest, "toGuest");
         Objects.requireNonNull(alloc, "alloc");
         // Count at the one place every emitted frame passes; built once, so no per-frame allocation.
-        FrameSink counting = frame -> {
-            counters.framesOut++;
-            counters.bytesOut += frame.readableBytes();
-            toGuest.sendFrame(frame);
+        FrameSink counting = new FrameSink() {
+            @Override
+            public void sendFrame(ByteBuf frame) {
+                counters.framesOut++;
+                counters.bytesOut += frame.readableBytes();
+                toGuest.sendFrame(frame);
+            }
+
+            @Override
+            public void sendOffloadFrame(ByteBuf frame, int gsoSize) {
+                counters.framesOut++;
+                counters.bytesOut += frame.readableBytes();
+                toGuest.sendOffloadFrame(frame, gsoSize);
+            }
         };
         this.iface = new EthernetInterface(config, clock, counters, alloc, counting);
         iface.register(Ipv4Packet.PROTO_ICMP, new IcmpResponder(counters, alloc, iface.output()));
         this.tcp = new TcpLayer(config, clock, counters, alloc, iface.output(), host,
-                Objects.requireNonNull(options, "options"));
+                Objects.requireNonNull(options, "options"), format == DeviceFormat.VNET_HDR);
         iface.register(Ipv4Packet.PROTO_TCP, tcp, true);
     }
 
@@ -58,6 +92,23 @@ public final class Stack {
         try {
             counters.framesIn++;
             counters.bytesIn += frame.readableBytes();
+            if (format == DeviceFormat.VNET_HDR) {
+                if (!vnet.wrap(frame, frame.readerIndex(), frame.readableBytes())) {
+                    counters.vnetTruncated++;
+                    return;
+                }
+                frame.skipBytes(VirtioNetHeader.LENGTH);
+                if (vnet.gsoType() != VirtioNetHeader.GSO_NONE) {
+                    counters.gsoFramesIn++;
+                }
+                tcp.trustChecksum(vnet.checksumTrusted());
+                try {
+                    iface.receive(frame);
+                } finally {
+                    tcp.trustChecksum(false);
+                }
+                return;
+            }
             iface.receive(frame);
         } catch (RuntimeException e) {
             // Every wire length is validated before use, so this is a bug; one bad frame must still not
@@ -100,6 +151,10 @@ public final class Stack {
 
     public Counters counters() {
         return counters;
+    }
+
+    public DeviceFormat format() {
+        return format;
     }
 
     public NetConfig config() {

@@ -6,6 +6,7 @@ import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.Stack;
 import io.jslirp.stack.pcap.PcapWriter;
 import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.wire.VirtioNetHeader;
 import io.jslirp.tap.dev.InterfaceConfigurator;
 import io.jslirp.tap.dev.TapDevice;
 import io.jslirp.tap.loop.EventLoop;
@@ -48,6 +49,13 @@ public final class Jslirp implements AutoCloseable {
     /** How often to look for the namespace having gone. */
     private static final long WATCH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Pattern PROC_NETNS = Pattern.compile("^/proc/(\\d+)/ns/net$");
+    /**
+     * Attach our own TAP with virtio-net headers and TSO/checksum offload (see TapDevice). On by default;
+     * {@code -Djslirp.offload=false} runs with plain frames, as a --netns-type=tapfd fd without IFF_VNET_HDR does.
+     */
+    static final boolean OFFLOAD = !"false".equals(System.getProperty("jslirp.offload"));
+    /** Frames shorter than this are copied out of the 64 KiB read buffer, which is then reused. */
+    private static final int SMALL_FRAME = 2048;
 
     /** Exit status when the loop ended because the exit fd fired or the namespace went away. */
     public static final int EXIT_NORMAL = 0;
@@ -63,6 +71,7 @@ public final class Jslirp implements AutoCloseable {
     private final NamespaceWatch watch;
     private final ByteBufAllocator alloc;
     private final int readCapacity;
+    private final int vnetHeaderLength;
     private final long wallMicrosAtStart;
     private final long nanosAtStart;
     private final CountDownLatch ended = new CountDownLatch(1);
@@ -86,14 +95,16 @@ public final class Jslirp implements AutoCloseable {
         this.pcap = pcap;
         this.alloc = PooledByteBufAllocator.DEFAULT;
         // A TAP read truncates a frame that does not fit, with no way to get the rest; the guest may raise
-        // its MTU past ours, so every read has room for the largest frame the device can carry.
-        this.readCapacity = TapDevice.MAX_FRAME;
+        // its MTU past ours (and with offload sends 64 KiB TSO frames), so every read has room for the largest
+        // frame the device can carry.
+        this.readCapacity = tap.readCapacity();
+        this.vnetHeaderLength = tap.vnetHeader() ? TapDevice.VNET_HDR_LEN : 0;
         this.wallMicrosAtStart = System.currentTimeMillis() * 1000L;
         this.nanosAtStart = System.nanoTime();
         this.loop = new EventLoop();
         this.hostSockets = new NativeHostSockets(loop);
-        this.stack = new Stack(settings.net(), Clock.SYSTEM, this::sendToGuest, alloc, hostSockets,
-                relayOptions(settings));
+        this.stack = new Stack(settings.net(), Clock.SYSTEM, new TapSink(), alloc, hostSockets,
+                relayOptions(settings), tap.vnetHeader() ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET);
     }
 
     /**
@@ -118,7 +129,7 @@ public final class Jslirp implements AutoCloseable {
                 NamespaceHandles handles = enter(settings, netnsPath);
                 controlFd = handles.controlSocketFd();
                 try {
-                    tap = TapDevice.attach(handles.tunFd(), settings.tapName());
+                    tap = TapDevice.attach(handles.tunFd(), settings.tapName(), OFFLOAD);
                 } catch (IOException e) {
                     Fds.close(handles.tunFd());
                     throw e;
@@ -285,9 +296,14 @@ public final class Jslirp implements AutoCloseable {
         }
     }
 
-    /** Reads until EAGAIN: one wakeup drains everything the guest queued. */
+    /**
+     * Reads until EAGAIN: one wakeup drains everything the guest queued. The read buffer holds the largest
+     * frame (64 KiB); a small frame is copied into a right-sized buffer so that nothing the stack keeps (a
+     * queued segment) pins 64 KiB, and a big one is handed over whole and the buffer reused when the stack kept
+     * no reference to it. Either way a steady stream needs no new 64 KiB buffer per frame.
+     */
     private void onTapReady(int events) {
-        for (;;) {
+        for (int budget = 4096; budget > 0; budget--) {
             ByteBuf buf = spare != null ? spare : alloc.directBuffer(readCapacity, readCapacity);
             spare = null;
             int n;
@@ -307,9 +323,53 @@ public final class Jslirp implements AutoCloseable {
                 return;
             }
             if (pcap != null) {
+                int at = buf.readerIndex();
+                // The capture is Ethernet: leave out the virtio-net header.
+                buf.readerIndex(at + Math.min(n, vnetHeaderLength));
                 capture(buf);
+                buf.readerIndex(at);
             }
-            stack.receiveFrame(buf);
+            if (n < SMALL_FRAME) {
+                ByteBuf small = alloc.directBuffer(n, n);
+                small.writeBytes(buf, buf.readerIndex(), n);
+                buf.clear();
+                spare = buf;
+                stack.receiveFrame(small);
+            } else {
+                buf.retain();
+                stack.receiveFrame(buf);
+                if (buf.refCnt() == 1) {
+                    buf.clear();
+                    spare = buf;
+                } else {
+                    buf.release();
+                }
+            }
+        }
+        // The budget ran out with frames still waiting: level-triggered epoll reports the TAP again next turn,
+        // after the batch's flush.
+    }
+
+    /** Frames toward the guest; with offload each write carries a virtio-net header (TapDevice). */
+    private final class TapSink implements FrameSink {
+        @Override
+        public void sendFrame(ByteBuf frame) {
+            if (vnetHeaderLength != 0) {
+                VirtioNetHeader.writeNone(tap.vnetHeaderOut(), 0);
+            }
+            sendToGuest(frame);
+        }
+
+        @Override
+        public void sendOffloadFrame(ByteBuf frame, int gsoSize) {
+            if (vnetHeaderLength == 0) {
+                // Only a VNET_HDR stack sends these; a complete checksum would be needed otherwise.
+                frame.release();
+                framesDroppedOnWrite++;
+                return;
+            }
+            VirtioNetHeader.writeForTcp(tap.vnetHeaderOut(), 0, frame, gsoSize);
+            sendToGuest(frame);
         }
     }
 

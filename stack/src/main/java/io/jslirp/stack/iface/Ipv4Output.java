@@ -64,6 +64,15 @@ public final class Ipv4Output {
         }
     }
 
+    /**
+     * Sends a TCP frame built for the offloading device (see {@link FrameSink#sendOffloadFrame}): never
+     * fragmented, since the device (or the guest's stack) cuts it into {@code gsoSize}-byte segments.
+     */
+    public void sendOffload(ByteBuf frame, int gsoSize) {
+        counters.ipv4PacketsOut++;
+        sink.sendOffloadFrame(frame, gsoSize);
+    }
+
     private void fragment(ByteBuf frame, int ipAt, int total, int flagsWord) {
         int headerLength = (frame.getUnsignedByte(ipAt) & 0x0f) * 4;
         int dataLength = total - headerLength;

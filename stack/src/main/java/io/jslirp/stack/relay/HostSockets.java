@@ -67,6 +67,29 @@ public interface HostSockets {
      */
     int write(int handle, ByteBuf src, int index, int length);
 
+    /**
+     * Gathering write: the readable bytes of {@code count} buffers, {@code ring[(head + k) & mask]} for k = 0..,
+     * in order, in as few system calls as the implementation can (Linux: one sendmsg for up to 64 of them).
+     * Indices are not moved. Returns bytes the kernel took (0 when its buffer is full), or {@code -errno}.
+     * The default writes them one by one until one is taken only in part.
+     */
+    default long writeGather(int handle, ByteBuf[] ring, int head, int count, int mask) {
+        long total = 0;
+        for (int k = 0; k < count; k++) {
+            ByteBuf b = ring[(head + k) & mask];
+            int len = b.readableBytes();
+            int n = write(handle, b, b.readerIndex(), len);
+            if (n < 0) {
+                return total > 0 ? total : n;
+            }
+            total += n;
+            if (n < len) {
+                break;
+            }
+        }
+        return total;
+    }
+
     /** {@code shutdown(SHUT_WR)}: the guest's FIN, passed on while the other direction keeps flowing. */
     void shutdownWrite(int handle);
 

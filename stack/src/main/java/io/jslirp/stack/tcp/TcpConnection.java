@@ -31,6 +31,8 @@ public final class TcpConnection {
     public static final int MAX_OOO_SEGMENTS = 64;
     static final int DUP_ACK_THRESHOLD = 3;
     static final int PUMP_BUDGET = 128;
+    /** Guest segments smaller than this, after the first of a batch, wait for the flush's gathering write. */
+    static final int COALESCE_BELOW = 16 * 1024;
 
     public static final long CONNECT_TIMEOUT = 130_000_000_000L;
     public static final long ESTABLISHED_IDLE = 7_200_000_000_000L;
@@ -64,6 +66,8 @@ public final class TcpConnection {
     int maxSndWnd;
     int sndShift;
     int effMss;
+    /** Largest payload of one frame toward the guest: effMss, or a TSO super-segment's worth with offload. */
+    int maxSegToGuest;
     boolean finSentToGuest;
     int finSeqToGuest;
     /** Host sent EOF: no more reads; our FIN follows the data. */
@@ -130,6 +134,10 @@ public final class TcpConnection {
     private boolean writeInterest;
     boolean ackDue;
     boolean sendPending;
+    /** A write to the host socket happened in this event-loop batch: later bytes wait for the flush. */
+    private boolean wroteThisBatch;
+    /** Bytes were queued only to coalesce them (not because the kernel was full): the flush writes them. */
+    private boolean drainDue;
     boolean pending;
     private boolean destroyed;
     long heapKey;
@@ -203,6 +211,11 @@ public final class TcpConnection {
         tcpHeaderLength = TcpSegment.MIN_HEADER_LENGTH + (tsOk ? 12 : 0);
         // Our frames never exceed the MTU: the guest's MSS, capped by ours, less the options we always send.
         effMss = Math.max(MIN_MSS, Math.min(guestMss, layer.mtu - 40) - (tsOk ? 12 : 0));
+        // With offload one frame carries as many whole MSS-sized segments as an IPv4 datagram holds; the
+        // device (the guest's stack) cuts it back to effMss.
+        maxSegToGuest = layer.offload
+                ? Math.max(effMss, (TcpLayer.MAX_DATAGRAM - 20 - tcpHeaderLength) / effMss * effMss)
+                : effMss;
         sndWnd = s.window(); // unscaled in a SYN (RFC 7323 2.2)
         maxSndWnd = sndWnd;
         state = CONNECTING;
@@ -551,7 +564,7 @@ public final class TcpConnection {
             if (finSentToGuest && end == finSeqToGuest + 1) {
                 finAcked = true;
             }
-            rtxFrame[i].release();
+            layer.recycleFrame(rtxFrame[i]);
             rtxFrame[i] = null;
             rtxHead = (rtxHead + 1) & (rtxFrame.length - 1);
             rtxCount--;
@@ -669,6 +682,9 @@ public final class TcpConnection {
         if (seq != rcvNxt) {
             counters.tcpOutOfOrderIn++;
             holdOutOfOrder(buf, at, len, seq, fin);
+            if (!writeDeferred()) {
+                return;
+            }
             // RFC 5681 4.2: an out-of-order segment is acknowledged at once (the duplicate ACK that
             // drives the guest's fast retransmit), with SACK blocks when agreed.
             sendAckNow();
@@ -685,7 +701,11 @@ public final class TcpConnection {
         if (filledGap && !drainOutOfOrder()) {
             return;
         }
-        if (fin || (oooFin && rcvNxt == oooFinSeq)) {
+        boolean finNow = fin || (oooFin && rcvNxt == oooFinSeq);
+        if ((filledGap || finNow) && !writeDeferred()) {
+            return;
+        }
+        if (finNow) {
             receiveFin();
             if (state == CLOSED) {
                 return;
@@ -742,7 +762,12 @@ public final class TcpConnection {
 
     /** Writes straight to the host socket; queues (a retained slice) what the kernel does not take. */
     private boolean deliverToHost(ByteBuf buf, int index, int len) {
-        if (toHostCount == 0) {
+        if (toHostCount == 0 && (!wroteThisBatch || len >= COALESCE_BELOW)) {
+            // The first bytes of a batch go at once (latency); later small segments of the batch are gathered
+            // into one write at the flush, so a stream of MSS-sized segments costs one system call per batch.
+            // A big (TSO) segment is worth its own call, and holding it would pin its 64 KiB read buffer.
+            wroteThisBatch = true;
+            layer.markPending(this);
             int n = host.write(handle, buf, index, len);
             if (n < 0) {
                 hostError(-n);
@@ -751,12 +776,29 @@ public final class TcpConnection {
             if (n >= len) {
                 return true;
             }
-            index += n;
-            len -= n;
-        }
-        enqueueToHost(buf.retainedSlice(index, len));
-        if (!writeInterest) {
+            // The kernel is full: keep the rest until it reports WRITABLE.
+            enqueueToHost(layer.keep(buf, index + n, len - n));
             setInterest(readInterest, true);
+            return true;
+        }
+        enqueueToHost(layer.keep(buf, index, len));
+        if (!writeInterest && !drainDue) {
+            // Held only to be coalesced: the flush writes it (and asks for WRITABLE if the kernel is full).
+            drainDue = true;
+            layer.markPending(this);
+        }
+        return true;
+    }
+
+    /**
+     * Writes the bytes held for the flush now, before an ACK that cannot wait (its window must count them as
+     * gone) or a FIN that must follow them. False when the flow died on a host error.
+     */
+    private boolean writeDeferred() {
+        if (drainDue && toHostCount > 0 && !writeInterest) {
+            drainDue = false;
+            drainToHost();
+            return state != CLOSED;
         }
         return true;
     }
@@ -778,23 +820,39 @@ public final class TcpConnection {
     /** WRITABLE: hand the queue to the kernel; open the window again as it drains. */
     private void drainToHost() {
         int before = receiveSpace();
-        while (toHostCount > 0) {
-            ByteBuf b = toHost[toHostHead];
-            int len = b.readableBytes();
-            int n = host.write(handle, b, b.readerIndex(), len);
+        int mask = toHost.length - 1;
+        // Bounded: each round hands the kernel up to 64 buffers in one gathering write.
+        for (int round = 0; toHostCount > 0 && round < 64; round++) {
+            long n = host.writeGather(handle, toHost, toHostHead, toHostCount, mask);
             if (n < 0) {
-                hostError(-n);
+                hostError((int) -n);
                 return;
             }
-            toHostQueued -= n;
-            if (n < len) {
-                b.skipBytes(n);
+            if (n == 0) {
                 break;
             }
-            b.release();
-            toHost[toHostHead] = null;
-            toHostHead = (toHostHead + 1) & (toHost.length - 1);
-            toHostCount--;
+            toHostQueued -= (int) n;
+            boolean full = false;
+            while (n > 0) {
+                ByteBuf b = toHost[toHostHead];
+                int len = b.readableBytes();
+                if (n < len) {
+                    b.skipBytes((int) n);
+                    full = true; // the kernel stopped inside a buffer: its send buffer is full
+                    break;
+                }
+                n -= len;
+                b.release();
+                toHost[toHostHead] = null;
+                toHostHead = (toHostHead + 1) & mask;
+                toHostCount--;
+            }
+            if (full) {
+                break;
+            }
+        }
+        if (toHostCount > 0 && !writeInterest) {
+            setInterest(readInterest, true);
         }
         if (toHostCount == 0) {
             setInterest(readInterest, false);
@@ -879,7 +937,7 @@ public final class TcpConnection {
         System.arraycopy(oooSeq, pos, oooSeq, pos + 1, oooCount - pos);
         System.arraycopy(oooData, pos, oooData, pos + 1, oooCount - pos);
         oooSeq[pos] = seq;
-        oooData[pos] = buf.retainedSlice(at, len);
+        oooData[pos] = layer.keep(buf, at, len);
         oooCount++;
         oooBytes += len;
     }
@@ -934,7 +992,7 @@ public final class TcpConnection {
         if (avail < effMss && inflight > 0 && avail < maxSndWnd / 2) {
             return 0;
         }
-        return Math.min(avail, effMss);
+        return Math.min(avail, maxSegToGuest);
     }
 
     /** Reads from the host socket straight into frames for the guest, as far as the guest's window allows. */
@@ -952,11 +1010,11 @@ public final class TcpConnection {
                 layer.markPending(this);
                 break;
             }
-            int want = usableWindow();
-            if (want == 0) {
+            int want = Math.min(usableWindow(), layer.frameCapacity - payloadAt);
+            if (want <= 0) {
                 break;
             }
-            ByteBuf f = layer.alloc.directBuffer(payloadAt + want);
+            ByteBuf f = layer.readBuffer();
             f.writerIndex(payloadAt);
             int r;
             try {
@@ -966,6 +1024,8 @@ public final class TcpConnection {
                 throw e;
             }
             if (r > 0) {
+                // The frame stays queued until acknowledged: a short read must not pin a 64 KiB buffer.
+                f = layer.fitReadBuffer(f, payloadAt + r);
                 lastActivity = now();
                 counters.tcpBytesToGuest += r;
                 sendNewSegment(f, r, TcpSegment.ACK | TcpSegment.PSH);
@@ -1002,7 +1062,7 @@ public final class TcpConnection {
         }
         // The queue keeps its reference; the sink releases the other. Not a duplicate: a duplicate is one
         // more object per segment, and the sink only reads the frame (retransmission resets its readerIndex).
-        layer.sendFrame(f.retain());
+        layer.sendDataFrame(f.retain(), effMss);
     }
 
     /** Writes (or rewrites, on retransmission) the TCP header of a frame: current ACK, window, timestamps. */
@@ -1014,7 +1074,12 @@ public final class TcpConnection {
         if (tsOk) {
             TcpSegment.writeTimestamps(f, at + TcpSegment.MIN_HEADER_LENGTH, tsNow(), tsRecent, false);
         }
-        TcpSegment.writeChecksum(f, at, tcpHeaderLength + payload, remoteAddr, guestAddr);
+        if (layer.offload) {
+            // The device completes it (NEEDS_CSUM); a receiving Linux takes a partial checksum as valid.
+            TcpSegment.writePartialChecksum(f, at, tcpHeaderLength + payload, remoteAddr, guestAddr);
+        } else {
+            TcpSegment.writeChecksum(f, at, tcpHeaderLength + payload, remoteAddr, guestAddr);
+        }
         noteAckSent(window);
     }
 
@@ -1087,7 +1152,7 @@ public final class TcpConnection {
             rtxSentAt[i] = now;
             counters.tcpRetransmits++;
             f.readerIndex(0);
-            layer.sendFrame(f.retain());
+            layer.sendDataFrame(f.retain(), effMss);
             return;
         }
     }
@@ -1166,6 +1231,16 @@ public final class TcpConnection {
 
     /** End of batch: read what the guest's window allows now, then any ACK still owed. */
     void flush() {
+        wroteThisBatch = false;
+        if (drainDue) {
+            drainDue = false;
+            if (toHostCount > 0 && handle >= 0 && !writeInterest) {
+                drainToHost();
+                if (state == CLOSED) {
+                    return;
+                }
+            }
+        }
         if (sendPending) {
             pumpToGuest();
             if (state == CLOSED) {
@@ -1184,7 +1259,8 @@ public final class TcpConnection {
             return;
         }
         boolean read = sendingState() && usableWindow() > 0;
-        setInterest(read, toHostCount > 0);
+        // Bytes held only for the flush need no WRITABLE report: the flush writes them.
+        setInterest(read, toHostCount > 0 && (writeInterest || !drainDue));
     }
 
     private void setInterest(boolean read, boolean write) {
@@ -1284,7 +1360,7 @@ public final class TcpConnection {
         layer.writeEthIp(f, guestMac, remoteAddr, guestAddr, hl);
         f.writerIndex(TcpLayer.ETH_IP + hl);
         writeTcp(f, sndUna - 1, TcpSegment.ACK, 0);
-        layer.sendFrame(f);
+        layer.sendDataFrame(f, effMss);
     }
 
     private void onRetransmitTimeout(long now) {

@@ -36,6 +36,13 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     static final int ETH_IP = EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH;
     static final int TCP_AT = ETH_IP;
     static final int TTL = 64;
+    /** Largest IPv4 datagram: bounds a super-segment toward an offloading device. */
+    static final int MAX_DATAGRAM = 0xffff;
+    /**
+     * A buffer this much larger than the bytes it would keep is not kept: the bytes are copied into a
+     * right-sized one, so that memory pinned by queues stays within twice the bytes they count.
+     */
+    static final int PIN_SLACK = 2048;
 
     final NetConfig config;
     final Clock clock;
@@ -55,12 +62,36 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     private final int gateway;
     private final int dns;
     private IsnGenerator isnGenerator;
+    /** The device takes TSO super-segments with partial checksums (Stack.DeviceFormat.VNET_HDR). */
+    final boolean offload;
+    /** Set by the Stack for the frame being received: its device says the TCP checksum needs no check. */
+    private boolean checksumTrusted;
+    /**
+     * Frames toward the guest that the guest acknowledged, kept for the next host read instead of going back
+     * to the allocator: a bulk transfer then reuses the same few buffers and allocates nothing, not even the
+     * allocator's own bookkeeping (Netty's subpage and recycler objects churn when dozens of buffers are freed
+     * and taken again per window). Only buffers of exactly {@link #frameCapacity} are kept, at most
+     * {@link #framePool}.length, so the pool holds at most about 2 MiB.
+     */
+    private final ByteBuf[] framePool;
+    private int framePoolCount;
+    /** Capacity of every host-read frame: the largest frame a connection of this layer sends. */
+    final int frameCapacity;
 
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
 
     public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     HostSockets host, RelayOptions options) {
+        this(config, clock, counters, alloc, output, host, options, false);
+    }
+
+    public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
+                    HostSockets host, RelayOptions options, boolean offload) {
+        this.offload = offload;
+        this.frameCapacity = Math.max(EthernetFrame.HEADER_LENGTH + (offload ? MAX_DATAGRAM : config.mtu()),
+                ETH_IP + TcpSegment.MAX_HEADER_LENGTH + TcpConnection.MIN_MSS);
+        this.framePool = new ByteBuf[Math.max(4, Math.min(64, (2 << 20) / frameCapacity))];
         this.config = config;
         this.clock = clock;
         this.counters = counters;
@@ -87,6 +118,11 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         this.isnGenerator = generator;
     }
 
+    /** For the frame about to be received: true when its device vouches for (or never computed) the TCP checksum. */
+    public void trustChecksum(boolean trusted) {
+        this.checksumTrusted = trusted;
+    }
+
     public int activeFlows() {
         return flows.size();
     }
@@ -102,7 +138,8 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     public void receive(Ipv4Packet ip, long sourceMac) {
         int guestAddr = ip.source();
         int remoteAddr = ip.destination();
-        if (!seg.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), guestAddr, remoteAddr)) {
+        if (!seg.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), guestAddr, remoteAddr,
+                !checksumTrusted)) {
             switch (seg.error()) {
                 case TcpSegment.ERR_HEADER_LENGTH:
                     counters.tcpBadHeaderLength++;
@@ -293,6 +330,10 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
             c.destroy(true);
         }
         pendingCount = 0;
+        while (framePoolCount > 0) {
+            framePool[--framePoolCount].release();
+            framePool[framePoolCount] = null;
+        }
     }
 
     void forget(TcpConnection c) {
@@ -323,6 +364,68 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     void sendFrame(ByteBuf f) {
         counters.tcpSegmentsOut++;
         output.send(f);
+    }
+
+    /** A segment from writeTcp: partial checksum and TSO for an offloading device, else complete. */
+    void sendDataFrame(ByteBuf f, int gsoSize) {
+        counters.tcpSegmentsOut++;
+        if (offload) {
+            if (f.readableBytes() - ETH_IP - (f.getUnsignedByte(TCP_AT + 12) >>> 4) * 4 > gsoSize) {
+                counters.gsoFramesOut++;
+            }
+            output.sendOffload(f, gsoSize);
+        } else {
+            output.send(f);
+        }
+    }
+
+    /** A buffer of {@link #frameCapacity} bytes for a host read, from the pool when it has one. */
+    ByteBuf readBuffer() {
+        if (framePoolCount > 0) {
+            ByteBuf b = framePool[--framePoolCount];
+            framePool[framePoolCount] = null;
+            return b;
+        }
+        return alloc.directBuffer(frameCapacity, frameCapacity);
+    }
+
+    /**
+     * The read filled only {@code used} bytes of {@code b}: when that leaves most of it idle, copies them into a
+     * right-sized buffer and gives {@code b} back to the pool, so a short read does not pin a whole frame
+     * buffer for as long as it waits for its acknowledgment.
+     */
+    ByteBuf fitReadBuffer(ByteBuf b, int used) {
+        if (b.capacity() - used <= Math.max(used, PIN_SLACK)) {
+            return b;
+        }
+        ByteBuf small = alloc.directBuffer(used, used);
+        small.writeBytes(b, 0, used);
+        recycleFrame(b);
+        return small;
+    }
+
+    /** Drops the caller's reference to a frame; a read-sized one nobody else holds goes back to the pool. */
+    void recycleFrame(ByteBuf f) {
+        if (f.refCnt() == 1 && f.capacity() == frameCapacity && framePoolCount < framePool.length) {
+            f.clear();
+            framePool[framePoolCount++] = f;
+        } else {
+            f.release();
+        }
+    }
+
+    /**
+     * {@code len} bytes of {@code buf} at {@code index} to keep in a queue: a retained slice when that pins
+     * little more than the bytes themselves, else a right-sized copy (a small segment read into a TAP buffer
+     * sized for 64 KiB must not keep the whole buffer alive).
+     */
+    ByteBuf keep(ByteBuf buf, int index, int len) {
+        if (buf.capacity() - len <= Math.max(len, PIN_SLACK)) {
+            return buf.retainedSlice(index, len);
+        }
+        ByteBuf copy = alloc.directBuffer(len, len);
+        copy.writeBytes(buf, index, len);
+        return copy;
     }
 
     /** A RST (with or without ACK) from {@code remoteAddr:remotePort} to the guest; no options, window 0. */

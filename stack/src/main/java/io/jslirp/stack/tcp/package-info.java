@@ -24,8 +24,12 @@
  * layout. Timestamps (our clock in milliseconds) give an RTT sample on every advancing ACK; without them,
  * Karn's rule samples segments sent once.
  *
- * <p><b>Guest to host.</b> In-order payload is written to the host socket straight from the received frame.
- * What the kernel does not take is queued as retained slices of the frames (no copy), bounded at
+ * <p><b>Guest to host.</b> In-order payload is written to the host socket straight from the received frame:
+ * the first bytes of an event-loop batch at once, later segments under 16 KiB of the same batch held and
+ * written together by one gathering write ({@code HostSockets.writeGather}) at the flush, or before an ACK
+ * that must go out at once or a FIN that must follow them. What the kernel does not take is queued as retained slices of the frames (no copy; a right-sized copy
+ * instead when the slice would pin a buffer more than twice its size, such as a small segment in a 64 KiB
+ * TAP read buffer, so pinned memory stays within twice the counted bytes), bounded at
  * {@link io.jslirp.stack.tcp.TcpConnection#RCV_BUFFER} per connection, with WRITABLE interest set; the
  * window we advertise is the free space of that queue, so a slow host socket slows the guest, and the right
  * edge never moves left because bytes enter the queue only as RCV.NXT advances. Window updates follow
@@ -36,13 +40,26 @@
  * against each other, and reported with SACK blocks when agreed.
  *
  * <p><b>Host to guest.</b> When the socket is readable and the guest's window has room (sender SWS
- * avoidance: a full MSS, half the largest window seen, or nothing in flight), we allocate a pooled direct
- * frame with headroom for Ethernet, IPv4 and TCP, read from the socket into its payload area, then write
+ * avoidance: a full MSS, half the largest window seen, or nothing in flight), we take a direct frame
+ * buffer with headroom for Ethernet, IPv4 and TCP, read from the socket into its payload area, then write
  * the headers and checksum around the bytes: the only copy is the kernel's. The frame stays in the
- * retransmission queue (one more reference; the sink releases its own). With the window full, READABLE
+ * retransmission queue (one more reference; the sink releases its own); once acknowledged it goes back to
+ * a small per-layer pool of frame buffers (at most ~2 MiB), so a bulk transfer allocates nothing, and a
+ * short read is copied into a right-sized buffer so it does not pin a whole one while in flight. With the window full, READABLE
  * interest is dropped, so jslirp stops reading and the host's TCP pushes back on the remote sender; an ACK
  * that opens the window schedules a read in the next flush. A zero window arms the persist timer, whose
  * probes (an ACK at SND.UNA - 1, as Linux sends) back off to 60 s.
+ *
+ * <p><b>Offload</b> ({@code Stack.DeviceFormat.VNET_HDR}: a TAP with virtio-net headers, TSO and checksum
+ * offload). The guest's kernel sends TCP as TSO super-segments of up to 64 KiB with a partial checksum
+ * (NEEDS_CSUM), which is not verified: it comes from the guest's memory and only its pseudo-header part
+ * was ever computed. Toward the guest one frame carries as many whole MSS-sized segments as an IPv4 datagram
+ * holds (one host read of up to ~64 KiB), with a partial checksum, sent through
+ * {@code FrameSink.sendOffloadFrame} so the device header says NEEDS_CSUM and, above one MSS, TSO with
+ * gso_size = the MSS. The guest's Linux accepts a partial checksum as valid on local delivery (and would
+ * complete it if it forwarded the frame). Handshake segments, ACKs and RSTs stay complete, ordinary frames.
+ * A pcap capture therefore shows data segments with the partial checksum, as captures on any offloading
+ * NIC do.
  *
  * <p><b>Loss.</b> RTO per RFC 6298 (1 s initial, 200 ms floor, 60 s ceiling, doubling), fast retransmit on
  * the third duplicate ACK with NewReno partial-ACK repair, and segments fully covered by the guest's SACK

@@ -85,6 +85,15 @@ public final class TcpSegment {
      * @param dst IPv4 destination
      */
     public boolean wrap(ByteBuf buf, int offset, int length, int src, int dst) {
+        return wrap(buf, offset, length, src, dst, true);
+    }
+
+    /**
+     * As {@link #wrap(ByteBuf, int, int, int, int)}; {@code verifyChecksum} false for a segment the device
+     * says needs no check (virtio NEEDS_CSUM or DATA_VALID: it comes from the guest kernel's memory, and with
+     * NEEDS_CSUM its checksum field holds only the pseudo-header sum).
+     */
+    public boolean wrap(ByteBuf buf, int offset, int length, int src, int dst, boolean verifyChecksum) {
         this.buf = null;
         if (offset < 0 || length < MIN_HEADER_LENGTH || buf.capacity() - offset < length) {
             error = ERR_TRUNCATED;
@@ -96,7 +105,7 @@ public final class TcpSegment {
             return false;
         }
         long pseudo = Checksum.pseudoHeaderSum(src, dst, Ipv4Packet.PROTO_TCP, length);
-        if (!Checksum.verify(pseudo, buf, offset, length)) {
+        if (verifyChecksum && !Checksum.verify(pseudo, buf, offset, length)) {
             error = ERR_CHECKSUM;
             return false;
         }
@@ -360,5 +369,13 @@ public final class TcpSegment {
         buf.setShort(index + 16, 0);
         long sum = Checksum.pseudoHeaderSum(src, dst, Ipv4Packet.PROTO_TCP, length);
         buf.setShort(index + 16, Checksum.finish(Checksum.add(sum, buf, index, length)));
+    }
+
+    /**
+     * Stores only the pseudo-header sum (folded, not complemented) for a device that completes the checksum
+     * (virtio NEEDS_CSUM, Linux's CHECKSUM_PARTIAL): no pass over the payload.
+     */
+    public static void writePartialChecksum(ByteBuf buf, int index, int length, int src, int dst) {
+        buf.setShort(index + 16, Checksum.fold(Checksum.pseudoHeaderSum(src, dst, Ipv4Packet.PROTO_TCP, length)));
     }
 }

@@ -28,11 +28,45 @@ class TcpDataTest extends TcpHarness {
         FakeHostSockets.Sock s = establish();
         byte[] d = pattern(3000);
         send(gack(G, O, 502).flags(Seg.ACK | Seg.PSH).data(range(d, 0, 1448)));
+        assertArrayEquals(range(d, 0, 1448), s.written(), "the first segment of a batch goes at once");
         send(gack(G + 1448, O, 502).flags(Seg.ACK | Seg.PSH).data(range(d, 1448, 3000)));
-        assertArrayEquals(d, s.written());
+        assertEquals(1448, s.written().length, "later small ones wait for the flush");
         assertEquals(0, sink.size(), "no ACK before the end of the batch");
         recv(ourAck(O, G + 3000));
+        assertArrayEquals(d, s.written());
         assertEquals(3000, stack.counters().tcpBytesFromGuest);
+    }
+
+    @Test
+    void aBatchOfSmallSegmentsIsOneGatheringWriteAndTheAckCountsItGone() {
+        FakeHostSockets.Sock s = establish();
+        byte[] d = pattern(10 * 1448);
+        for (int i = 0; i < 10; i++) {
+            send(gack(G + i * 1448, O, 502).flags(Seg.ACK).data(range(d, i * 1448, (i + 1) * 1448)));
+        }
+        assertEquals(0, host.gatherCalls);
+        assertFalse(s.writeInterest, "held for the flush, not for WRITABLE");
+        recv(ourAck(O, G + d.length)); // the full window: the flush wrote before it acknowledged
+        assertEquals(1, host.gatherCalls);
+        assertArrayEquals(d, s.written());
+        assertEquals(0, stack.tcp().connection(GUEST_IP, GPORT, REMOTE, RPORT).queuedToHost());
+    }
+
+    @Test
+    void heldBytesGoOutBeforeAnOutOfOrderAckAndBeforeTheFin() {
+        FakeHostSockets.Sock s = establish();
+        byte[] d = pattern(4 * 1448);
+        send(gack(G, O, 502).flags(Seg.ACK).data(range(d, 0, 1448)));
+        send(gack(G + 1448, O, 502).flags(Seg.ACK).data(range(d, 1448, 2896)));
+        // A gap: the duplicate ACK goes now, with the whole window, so the held bytes were written first.
+        send(gack(G + 4344, O, 502).flags(Seg.ACK).data(range(d, 4344, 5792)));
+        assertEquals(2896, s.written().length);
+        Seg dup = recv();
+        assertEquals(G + 2896, dup.ack);
+        assertEquals(WIN, dup.window);
+        send(gack(G + 2896, O, 502).flags(Seg.ACK | Seg.FIN).data(range(d, 2896, 4344)));
+        assertArrayEquals(d, s.written());
+        assertTrue(s.shutdownWrite, "FIN passed on after every byte");
     }
 
     @Test

@@ -49,11 +49,19 @@ abstract class TcpHarness {
         return io.jslirp.stack.NetConfig.parseIpv4(s);
     }
 
+    /** With a VNET_HDR stack: the virtio-net header put before every frame {@link #send} makes. */
+    byte[] vnetIn;
+
     void build(RelayOptions options) {
+        build(options, Stack.DeviceFormat.ETHERNET);
+    }
+
+    void build(RelayOptions options, Stack.DeviceFormat format) {
         if (stack != null) {
             stack.close();
         }
-        stack = new Stack(NET, clock, sink, PooledByteBufAllocator.DEFAULT, host, options);
+        vnetIn = format == Stack.DeviceFormat.VNET_HDR ? new byte[10] : null;
+        stack = new Stack(NET, clock, sink, PooledByteBufAllocator.DEFAULT, host, options, format);
         stack.tcp().setIsnGenerator((a, b, c, d) -> ourIsn);
     }
 
@@ -75,8 +83,15 @@ abstract class TcpHarness {
         if (s.srcPort == 0 && s.dstPort == 0) {
             s.ports(GPORT, RPORT);
         }
-        stack.receiveFrame(Frames.buf(tcpFrame(dst, s.srcPort, s.dstPort, s.seq, s.ack, s.flags, s.window,
-                s.optionBytes(), s.payload)));
+        byte[] frame = tcpFrame(dst, s.srcPort, s.dstPort, s.seq, s.ack, s.flags, s.window, s.optionBytes(),
+                s.payload);
+        if (vnetIn != null) {
+            byte[] withHeader = new byte[vnetIn.length + frame.length];
+            System.arraycopy(vnetIn, 0, withHeader, 0, vnetIn.length);
+            System.arraycopy(frame, 0, withHeader, vnetIn.length, frame.length);
+            frame = withHeader;
+        }
+        stack.receiveFrame(Frames.buf(frame));
     }
 
     // ---- receiving

@@ -129,6 +129,15 @@ public final class FakeHostSockets implements HostSockets {
         return s.eof ? EOF : 0;
     }
 
+    /** Calls of {@link #writeGather} (the default implementation's one-by-one writes do the work). */
+    public int gatherCalls;
+
+    @Override
+    public long writeGather(int handle, ByteBuf[] ring, int head, int count, int mask) {
+        gatherCalls++;
+        return HostSockets.super.writeGather(handle, ring, head, count, mask);
+    }
+
     @Override
     public int write(int handle, ByteBuf src, int index, int length) {
         calls++;

@@ -24,6 +24,9 @@ public interface LibC {
     /** write(2) from native memory at {@code bufAddress}; hot path, so the address is a primitive. */
     @ssize_t long write(int fd, long bufAddress, @size_t long count);
 
+    /** writev(2) of the {@code struct iovec} array at {@code iovAddress}; hot path. */
+    @ssize_t long writev(int fd, long iovAddress, int iovcnt);
+
     int fcntl(int fd, int cmd, int arg);
 
     int ioctl(int fd, long request, Pointer arg);
@@ -52,6 +55,9 @@ public interface LibC {
 
     /** send(2) from native memory; hot path. Used with MSG_NOSIGNAL so a reset peer is EPIPE, not SIGPIPE. */
     @ssize_t long send(int fd, long bufAddress, @size_t long count, int flags);
+
+    /** sendmsg(2) of the {@code struct msghdr} at {@code msgAddress}; hot path (gathering writes). */
+    @ssize_t long sendmsg(int fd, long msgAddress, int flags);
 
     // --- readiness --------------------------------------------------------------------------------
     int poll(Pointer fds, long nfds, int timeoutMillis);

@@ -111,6 +111,44 @@ class TapDeviceTest {
         }
     }
 
+    @Test
+    void offloadAttachIsSeenByFromFdAndWritesGoOutWithTheirHeader() throws Exception {
+        try (TapDevice attached = TapDevice.attach(h.tunFd(), "tap0", true)) {
+            h = new NamespaceHandles(-1, h.controlSocketFd());
+            assertTrue(attached.vnetHeader());
+            assertEquals(TapDevice.MAX_VNET_READ, attached.readCapacity());
+            int dup = dupFd(attached.fd());
+            try (TapDevice adopted = TapDevice.fromFd(dup, null)) {
+                assertTrue(adopted.vnetHeader(), "IFF_VNET_HDR already set: tapfd uses offload too");
+            }
+            Sh.inNetns(ns, "ip", "link", "set", "tap0", "up");
+            long rxBefore = rxPackets(ns);
+            ByteBuf frame = PooledByteBufAllocator.DEFAULT.directBuffer(60);
+            try {
+                frame.writeLong(0xFFFFFFFFFFFF0200L).writeInt(0x00000002).writeShort(0x88B5);
+                frame.writeZero(60 - frame.writerIndex());
+                attached.vnetHeaderOut().setZero(0, TapDevice.VNET_HDR_LEN);
+                assertTrue(attached.write(frame));
+            } finally {
+                frame.release();
+            }
+            assertEquals(rxBefore + 1, rxPackets(ns), "one frame behind its virtio-net header (writev)");
+        }
+    }
+
+    @Test
+    void plainAttachHasNoHeaderAndFromFdKeepsItThatWay() throws Exception {
+        try (TapDevice attached = TapDevice.attach(h.tunFd(), "tap0")) {
+            h = new NamespaceHandles(-1, h.controlSocketFd());
+            assertTrue(!attached.vnetHeader());
+            int dup = dupFd(attached.fd());
+            try (TapDevice adopted = TapDevice.fromFd(dup, null)) {
+                assertTrue(!adopted.vnetHeader());
+                assertEquals(TapDevice.MAX_FRAME, adopted.readCapacity());
+            }
+        }
+    }
+
     /**
      * The guest (the namespace's kernel) pings an address on the TAP's subnet; this test plays the peer:
      * it reads the echo request with readInto and writes the echo reply with write. ping exiting 0 proves

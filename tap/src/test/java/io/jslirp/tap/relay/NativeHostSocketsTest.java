@@ -258,6 +258,35 @@ class NativeHostSocketsTest {
     }
 
     @Test
+    void writeGatherSendsARingOfBuffersInOrderInOneCall() throws Exception {
+        Flow flow = connect(LOCALHOST, server.getLocalPort(), 0);
+        try {
+            Socket peer = accept();
+            assertEquals(0, flow.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
+            // A ring of 4 starting at index 3, so it wraps: "ab" "cde" (readerIndex 1 of "xcde") "" "fg".
+            ByteBuf[] ring = new ByteBuf[4];
+            ring[3] = PooledByteBufAllocator.DEFAULT.directBuffer(8).writeBytes("ab".getBytes(StandardCharsets.US_ASCII));
+            ring[0] = PooledByteBufAllocator.DEFAULT.directBuffer(8).writeBytes("xcde".getBytes(StandardCharsets.US_ASCII));
+            ring[0].readerIndex(1);
+            ring[1] = PooledByteBufAllocator.DEFAULT.directBuffer(8);
+            ring[2] = PooledByteBufAllocator.DEFAULT.directBuffer(8).writeBytes("fg".getBytes(StandardCharsets.US_ASCII));
+            try {
+                assertEquals(7L, (long) on(() -> host.writeGather(flow.handle, ring, 3, 4, 3)));
+                assertArrayEquals("abcdefg".getBytes(StandardCharsets.US_ASCII), readExactly(peer.getInputStream(), 7));
+                assertEquals(1, ring[0].readerIndex(), "indices are not moved");
+            } finally {
+                for (ByteBuf b : ring) {
+                    b.release();
+                }
+            }
+            assertEquals(-9L /* EBADF */, (long) on(() -> host.writeGather(9999, ring, 0, 0, 3)));
+            onLoop(() -> host.close(flow.handle));
+        } finally {
+            flow.release();
+        }
+    }
+
+    @Test
     void tcpNodelayIsSet() throws Exception {
         Flow flow = connect(LOCALHOST, server.getLocalPort(), 0);
         try {

@@ -1,0 +1,67 @@
+package io.jslirp.stack.relay;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The host's datagram sockets (UDP, and ICMP echo) as the relay uses them; the counterpart of
+ * {@link HostSockets} for everything that is not a TCP stream. Same rules: handles are small non-negative
+ * ints, every call is on the event-loop thread and never blocks, negative results are {@code -errno}, and
+ * readiness arrives at the {@link HostSocketHandler} given at open, level-triggered, with
+ * {@link HostSockets#READABLE} when a datagram waits and {@link HostSockets#ERROR} when an ICMP error the
+ * host received waits in the socket's error queue.
+ */
+public interface HostDatagrams {
+    /**
+     * Opens a non-blocking UDP socket bound to {@code bindAddr:bindPort} (0 and 0 for the kernel's choice),
+     * with IP_RECVERR on so that ICMP errors (port unreachable and friends) can be passed on to the guest.
+     * Returns the handle or {@code -errno}.
+     */
+    int openUdp(int bindAddr, int bindPort, HostSocketHandler handler);
+
+    /**
+     * Sends one datagram of {@code length} bytes of {@code src} from absolute {@code index} to
+     * {@code dstAddr:dstPort}. Returns the bytes sent, 0 when the socket buffer is full (the datagram is
+     * dropped, as a full NIC queue would drop it), or {@code -errno} (ECONNREFUSED left by an earlier ICMP
+     * error, EMSGSIZE, ENETUNREACH...).
+     */
+    int sendTo(int handle, int dstAddr, int dstPort, ByteBuf src, int index, int length);
+
+    /**
+     * Receives one datagram into {@code dst} at its writerIndex (advancing it), at most {@code maxBytes}
+     * ({@code dst} is direct with that much room); fills {@code from.addr}, {@code from.port} and
+     * {@code from.truncated}. Returns the datagram's length, 0 when none waits, or {@code -errno}.
+     */
+    int receiveFrom(int handle, ByteBuf dst, int maxBytes, DatagramInfo from);
+
+    /**
+     * Takes one ICMP error from the socket's error queue (MSG_ERRQUEUE) and describes it in {@code info}:
+     * errno, ICMP type and code, the offender (the router or host that sent it), and the destination of the
+     * datagram that caused it. Returns 1 when one was taken, 0 when the queue is empty.
+     */
+    int receiveError(int handle, DatagramInfo info);
+
+    /**
+     * Opens a socket for ICMP echo to any destination: an unprivileged ICMP datagram socket where the host's
+     * {@code net.ipv4.ping_group_range} allows it, otherwise a raw ICMP socket where jslirp is privileged.
+     * Returns the handle, or {@code -errno} (EACCES/EPERM) when neither is allowed.
+     */
+    int openPing(HostSocketHandler handler);
+
+    /**
+     * Sends an ICMP echo request (the ICMP message of {@code length} bytes at {@code index}: header and
+     * payload; the identifier is the socket's own, whatever the message says) to {@code dstAddr}. Returns the
+     * bytes sent, 0 when the buffer is full, or {@code -errno}.
+     */
+    int sendPing(int handle, int dstAddr, ByteBuf src, int index, int length);
+
+    /**
+     * Receives one echo reply meant for this socket (replies for other sockets, which a raw socket also sees,
+     * are consumed and skipped) into {@code dst}: the ICMP message only, header first, without an IP header;
+     * its identifier field is meaningless and the caller rewrites it. Fills {@code from.addr}. Returns the
+     * length, 0 when none waits, or {@code -errno}.
+     */
+    int receivePing(int handle, ByteBuf dst, int maxBytes, DatagramInfo from);
+
+    /** Closes the handle; no more events arrive for it. */
+    void close(int handle);
+}

@@ -1029,6 +1029,12 @@ public final class TcpConnection {
                 lastActivity = now();
                 counters.tcpBytesToGuest += r;
                 sendNewSegment(f, r, TcpSegment.ACK | TcpSegment.PSH);
+                if (r < want) {
+                    // A stream socket that gave less than asked is empty for now; asking again would only
+                    // return EAGAIN (a wasted syscall per request/response), and level-triggered
+                    // readiness brings us back when more arrives.
+                    break;
+                }
                 continue;
             }
             f.release();

@@ -42,7 +42,7 @@ public final class DhcpServer implements UdpService {
     public static final long DECLINE_QUARANTINE_SECONDS = 600;
     /** libslirp's NAK text. */
     static final byte[] NAK_MESSAGE = "requested address not available".getBytes(StandardCharsets.US_ASCII);
-    /** Every reply we build is at most 292 octets, padded to RFC 1542's 300. */
+    /** Every reply we build is at most 296 octets (an OFFER/ACK; a NAK is 283), padded to RFC 1542's 300. */
     static final int REPLY_CAPACITY = DhcpMessage.MIN_BOOTP_LENGTH;
     private static final int LIMITED_BROADCAST = -1;
     private static final long BROADCAST_MAC = 0xffff_ffff_ffffL;

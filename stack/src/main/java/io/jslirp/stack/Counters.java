@@ -60,7 +60,7 @@ public final class Counters {
     public long ipv4BadChecksum;
     /** Source is unspecified, broadcast, multicast or one of our own addresses. */
     public long ipv4BadSource;
-    /** Destination is not ours and the protocol is not relayed (TCP is; UDP and ICMP relaying come later). */
+    /** Destination is not ours and the protocol is not relayed (TCP, UDP and ICMP are). */
     public long ipv4NoRoute;
     public long ipv4UnknownProtocol;
     public long ipv4Delivered;
@@ -149,6 +149,80 @@ public final class Counters {
     /** Segment that makes no sense in its state (no ACK after the handshake, data before it...). */
     public long tcpUnexpected;
 
+    // UDP: traffic and events.
+    /** Well-formed datagrams from the guest (to any destination). */
+    public long udpIn;
+    /** Datagrams sent to the guest (relayed replies and local services' answers). */
+    public long udpOut;
+    /** Guest datagrams a host socket took. */
+    public long udpToHost;
+    public long udpToService;
+    public long udpFromService;
+    public long udpFlowsOpened;
+    public long udpFlowsExpired;
+    /** Flows closed early because the UDP table was at its bound (the one idle longest goes). */
+    public long udpFlowsEvicted;
+    /** ICMP errors the host received for a flow's datagrams (read from its error queue). */
+    public long udpHostErrors;
+    /** ICMP errors sent to the guest (UDP and echo flows; host errors passed on and our own unreachables). */
+    public long icmpErrorsToGuest;
+    /** UDP to a closed port of ours (network+3 other than 53, no host sockets): port unreachable sent. */
+    public long udpPortUnreachable;
+    /** UDP to network+2 with --disable-host-loopback: network unreachable sent. */
+    public long udpLoopbackRefused;
+
+    // UDP: drops by reason.
+    public long udpTruncated;
+    /** Length field below 8 or beyond the IPv4 payload. */
+    public long udpBadLength;
+    public long udpBadChecksum;
+    /** From 0.0.0.0 (outside DHCP) or port 0; or from the host, a source the guest cannot answer. */
+    public long udpBadSource;
+    /** To broadcast (without a service), multicast, loopback or an unused address of the virtual network. */
+    public long udpBadDestination;
+    /** No host socket to relay with: none configured, or openUdp failed (EMFILE...). */
+    public long udpNoSocket;
+    /** The host socket's buffer was full: the datagram was dropped, as a full NIC queue drops. */
+    public long udpHostBufferFull;
+    /** sendto failed (EMSGSIZE, ENETUNREACH...). */
+    public long udpSendErrors;
+    /** recvfrom reported an error (a pending ICMP errno, which it clears). */
+    public long udpReceiveErrors;
+    /** A datagram from the host cut short (cannot happen with a 65507-byte buffer; counted if it does). */
+    public long udpTruncatedFromHost;
+
+    // DNS forwarder at network+3.
+    public long dnsQueries;
+    public long dnsReplies;
+    /** Queries with no resolver to forward to (setDnsServers not called, or empty): dropped. */
+    public long dnsNoServer;
+    /** Queries dropped because of --disable-dns. */
+    public long dnsDisabled;
+    /** The forwarder moved on to the next resolver (no reply within 2 s, or an ICMP error from it). */
+    public long dnsServerSwitches;
+    /** ICMP errors from a resolver (not passed to the guest). */
+    public long dnsServerErrors;
+    /** A datagram on a DNS flow not from a resolver's port 53: dropped. */
+    public long dnsBadReplySource;
+
+    // ICMP echo relay (to anywhere but network+2/+3).
+    public long icmpEchoRelayed;
+    public long icmpEchoRepliesRelayed;
+    public long icmpEchoFlowsOpened;
+    public long icmpEchoFlowsExpired;
+    public long icmpEchoFlowsEvicted;
+    /** No ping socket: none configured, or openPing refused (EPERM/EACCES: see Stack.pingUnavailable()). */
+    public long icmpEchoNoSocket;
+    public long icmpEchoSendDropped;
+    public long icmpEchoSendErrors;
+    public long icmpEchoReceiveErrors;
+    /** A "reply" from the host socket that is not an echo reply, or is truncated. */
+    public long icmpEchoBadReply;
+    /** Echo to broadcast, multicast, loopback or an unused address of the virtual network. */
+    public long icmpBadDestination;
+    /** Host ICMP errors not passed on: fragmentation needed (no MTU in DatagramInfo) and local errors. */
+    public long icmpErrorsDropped;
+
     /** A RuntimeException escaped a handler; the frame was dropped. Always a bug, never expected. */
     public long internalErrors;
 
@@ -200,7 +274,11 @@ public final class Counters {
             "tcpFastRetransmits", "tcpSynAckRetransmits", "tcpPersistProbes", "tcpRstOut", "tcpRstIn",
             "tcpSynAbsorbed", "tcpDupAcksIn", "tcpOutOfOrderIn", "tcpConnectOk", "tcpConnectRefused",
             "tcpConnectUnreachable", "tcpConnectTimeout", "tcpConnectFailed", "tcpFlowsOpened", "tcpFlowsClosed",
-            "tcpFlowsReaped", "tcpRetransmitGiveUps", "tcpHostResets");
+            "tcpFlowsReaped", "tcpRetransmitGiveUps", "tcpHostResets",
+            "udpIn", "udpOut", "udpToHost", "udpToService", "udpFromService", "udpFlowsOpened", "udpFlowsExpired",
+            "udpFlowsEvicted", "udpHostErrors", "icmpErrorsToGuest", "udpPortUnreachable", "udpLoopbackRefused",
+            "dnsQueries", "dnsReplies", "dnsServerSwitches", "dnsServerErrors", "icmpEchoRelayed",
+            "icmpEchoRepliesRelayed", "icmpEchoFlowsOpened", "icmpEchoFlowsExpired", "icmpEchoFlowsEvicted");
 
     /** Sum of every drop counter: what a test asserts when it only cares that garbage was counted. */
     public long drops() {

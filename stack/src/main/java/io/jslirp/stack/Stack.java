@@ -1,10 +1,15 @@
 package io.jslirp.stack;
 
+import io.jslirp.stack.icmp.IcmpEchoRelay;
 import io.jslirp.stack.icmp.IcmpResponder;
 import io.jslirp.stack.iface.EthernetInterface;
+import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.tcp.TcpLayer;
+import io.jslirp.stack.udp.DnsServers;
+import io.jslirp.stack.udp.UdpLayer;
+import io.jslirp.stack.udp.UdpService;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.jslirp.stack.wire.VirtioNetHeader;
 import io.netty.buffer.ByteBuf;
@@ -36,6 +41,9 @@ public final class Stack {
     private final Counters counters = new Counters();
     private final EthernetInterface iface;
     private final TcpLayer tcp;
+    private final UdpLayer udp;
+    private final IcmpEchoRelay ping;
+    private final DnsServers dnsServers = new DnsServers();
     private final DeviceFormat format;
     private final VirtioNetHeader vnet = new VirtioNetHeader();
 
@@ -78,10 +86,61 @@ public final class Stack {
             }
         };
         this.iface = new EthernetInterface(config, clock, counters, alloc, counting);
-        iface.register(Ipv4Packet.PROTO_ICMP, new IcmpResponder(counters, alloc, iface.output()));
-        this.tcp = new TcpLayer(config, clock, counters, alloc, iface.output(), host,
-                Objects.requireNonNull(options, "options"), format == DeviceFormat.VNET_HDR);
+        Objects.requireNonNull(options, "options");
+        IcmpResponder responder = new IcmpResponder(counters, alloc, iface.output());
+        this.ping = new IcmpEchoRelay(config, clock, counters, alloc, iface.output(), options);
+        int gateway = config.gateway();
+        int dns = config.dns();
+        // Our own addresses answer echo themselves; everything else is relayed through host ping sockets.
+        iface.register(Ipv4Packet.PROTO_ICMP, (ip, mac) -> {
+            int dst = ip.destination();
+            if (dst == gateway || dst == dns) {
+                responder.receive(ip, mac);
+            } else {
+                ping.receive(ip, mac);
+            }
+        }, true);
+        this.tcp = new TcpLayer(config, clock, counters, alloc, iface.output(), host, options,
+                format == DeviceFormat.VNET_HDR);
+        tcp.setDnsServers(dnsServers);
         iface.register(Ipv4Packet.PROTO_TCP, tcp, true);
+        this.udp = new UdpLayer(config, clock, counters, alloc, iface.output(), options, dnsServers);
+        iface.register(Ipv4Packet.PROTO_UDP, udp, true);
+    }
+
+    /**
+     * The host's datagram sockets, for the UDP relay, the DNS forwarder and ICMP echo to the outside. Call once,
+     * before the first frame. Without them, UDP to the outside (and to network+2) is answered with ICMP port
+     * unreachable, DNS queries are dropped (counted in dnsNoServer) and pings to the outside are dropped
+     * (icmpEchoNoSocket); pings to network+2 and network+3 are answered either way.
+     */
+    public void setHostDatagrams(HostDatagrams datagrams) {
+        udp.setHostDatagrams(datagrams);
+        ping.setHostDatagrams(datagrams);
+    }
+
+    /**
+     * The host's resolvers (IPv4, host byte order, in /etc/resolv.conf order; loopback stubs such as 127.0.0.53
+     * are fine, the host sockets live in the host's namespace), for the DNS forwarder at network+3, UDP and TCP.
+     * Call at start and whenever /etc/resolv.conf changes; an empty array (or null) means none, and queries are
+     * then dropped. The forwarder starts again from the first server.
+     */
+    public void setDnsServers(int[] ipv4Servers) {
+        dnsServers.set(ipv4Servers);
+    }
+
+    /** Registers a service the stack answers itself on a UDP port; see {@link UdpLayer#registerService}. */
+    public void registerUdpService(int port, UdpService service) {
+        udp.registerService(port, service);
+    }
+
+    /**
+     * True once the host refused to open a ping socket (EPERM/EACCES: no {@code net.ipv4.ping_group_range}
+     * for our group, and not privileged for a raw one). Pings to the outside are dropped from then on (each
+     * counted in icmpEchoNoSocket, each retried); the Linux side should say so once.
+     */
+    public boolean pingUnavailable() {
+        return ping.pingUnavailable();
     }
 
     /** Takes ownership of frame (releases it on every path). Never throws for bad input: counts and drops. */
@@ -101,11 +160,14 @@ public final class Stack {
                 if (vnet.gsoType() != VirtioNetHeader.GSO_NONE) {
                     counters.gsoFramesIn++;
                 }
-                tcp.trustChecksum(vnet.checksumTrusted());
+                boolean trusted = vnet.checksumTrusted();
+                tcp.trustChecksum(trusted);
+                udp.trustChecksum(trusted);
                 try {
                     iface.receive(frame);
                 } finally {
                     tcp.trustChecksum(false);
+                    udp.trustChecksum(false);
                 }
                 return;
             }
@@ -121,14 +183,20 @@ public final class Stack {
 
     /** Clock.nanoTime() value of the next timer that is due, or Long.MAX_VALUE when none. */
     public long nextDeadlineNanos() {
-        return Math.min(iface.nextDeadlineNanos(), tcp.nextDeadlineNanos());
+        return Math.min(Math.min(iface.nextDeadlineNanos(), tcp.nextDeadlineNanos()),
+                Math.min(udp.nextDeadlineNanos(), ping.nextDeadlineNanos()));
     }
 
-    /** Runs every timer due at clock.nanoTime(): fragment expiry, TCP retransmission, persist and idle timers. */
+    /**
+     * Runs every timer due at clock.nanoTime(): fragment expiry, TCP retransmission, persist and idle timers,
+     * UDP and ping flow expiry.
+     */
     public void runTimers() {
         long now = clock.nanoTime();
         iface.runTimers(now);
         tcp.runTimers(now);
+        udp.runTimers(now);
+        ping.runTimers(now);
     }
 
     /**
@@ -142,6 +210,21 @@ public final class Stack {
     /** Flows in the TCP table (including TIME_WAIT records), for tests and the exit summary. */
     public int activeFlows() {
         return tcp.activeFlows();
+    }
+
+    /** UDP flows holding a host socket (relayed and DNS). */
+    public int activeUdpFlows() {
+        return udp.activeFlows();
+    }
+
+    /** ICMP echo flows holding a host ping socket. */
+    public int activePingFlows() {
+        return ping.activeFlows();
+    }
+
+    /** The UDP layer, for service registration, diagnostics and tests. */
+    public UdpLayer udp() {
+        return udp;
     }
 
     /** The TCP relay, for diagnostics and tests. */
@@ -162,12 +245,14 @@ public final class Stack {
     }
 
     /**
-     * Aborts every host socket the TCP relay holds and releases buffers held across frames (fragments awaiting
+     * Aborts every host socket the TCP relay holds, closes every datagram socket, and releases buffers held across frames (fragments awaiting
      * reassembly, retransmission and relay queues). Not part of the packet path; call it once, on the
      * event-loop thread, when the stack is discarded so pooled memory goes back and leak detection stays quiet.
      */
     public void close() {
         tcp.close();
+        udp.close();
+        ping.close();
         iface.close();
     }
 }

@@ -1,17 +1,37 @@
 /**
- * ICMPv4 for the addresses the stack owns.
+ * ICMPv4: echo for the addresses the stack owns, echo to anywhere else through host ping sockets, and the
+ * error messages the relays send to the guest.
  *
  * <h2>Theory of operation</h2>
- * Only echo (RFC 792, RFC 1122 3.2.2.6 "every host MUST implement an ICMP Echo server") is answered, for
- * network+2 and network+3, which is what lets {@code ping 10.0.2.2} work inside the container as with
- * slirp4netns. The handler sees whole datagrams (IPv4 input has already reassembled fragments), builds the
- * reply in one freshly allocated pooled frame and hands it to {@link io.jslirp.stack.iface.Ipv4Output},
- * which fragments it again if it exceeds the MTU. The reply is addressed to the Ethernet source of the
- * request, so it never waits on ARP, and comes from the MAC of the address that was pinged.
+ * <b>Our addresses.</b> Echo (RFC 792, RFC 1122 3.2.2.6 "every host MUST implement an ICMP Echo server") is
+ * answered for network+2 and network+3 by {@link io.jslirp.stack.icmp.IcmpResponder}, which is what lets
+ * {@code ping 10.0.2.2} work inside the container as with slirp4netns, with or without host sockets. The
+ * handler sees whole datagrams (IPv4 input has already reassembled fragments), builds the reply in one
+ * freshly allocated pooled frame and hands it to {@link io.jslirp.stack.iface.Ipv4Output}, which fragments
+ * it again if it exceeds the MTU. The reply is addressed to the Ethernet source of the request, so it never
+ * waits on ARP, and comes from the MAC of the address that was pinged. Its checksum is derived
+ * incrementally from the request's (only the type word changes, RFC 1624), so a 64 KiB ping costs one copy
+ * and no second pass over the data.
  *
- * <p>The echo reply checksum is derived incrementally from the request's (only the type word changes,
- * RFC 1624), so a 64 KiB ping costs one copy and no second pass over the data. Other ICMP messages sent to
- * us (replies, errors, timestamps) are counted and dropped: we send no requests whose answers we would
- * need, and errors about relayed flows will be handled by the relay layer when it exists.
+ * <p><b>Everywhere else.</b> ICMP is registered for every destination; the Stack sends our two addresses to
+ * the responder and the rest to {@link io.jslirp.stack.icmp.IcmpEchoRelay}. Echo requests to a unicast
+ * address outside the virtual network get one host ping socket per (guest, identifier, destination),
+ * opened on the first request ({@code HostDatagrams.openPing}: an unprivileged ICMP datagram socket, or a
+ * raw one), sent with the guest's message unchanged ({@code sendPing}; the host uses its own identifier),
+ * and closed after 30 s without a request or a reply; the table is bounded (1024, or RelayOptions.maxFlows
+ * if lower) with the flow idle longest evicted. Replies are read into a pooled frame buffer with room for
+ * the Ethernet and IPv4 headers, get the guest's identifier back with a recomputed checksum, and come from
+ * the pinged address through the gateway's MAC. When the host refuses a ping socket (EPERM/EACCES:
+ * {@code net.ipv4.ping_group_range} leaves us out and we are not privileged), the request is dropped and
+ * counted ({@code icmpEchoNoSocket}) and {@code Stack.pingUnavailable()} turns true for the Linux side to
+ * report once. Unreachable and time-exceeded errors the ping socket receives are passed on, quoting the
+ * guest's last request (type 8, its identifier and sequence). Other ICMP from the guest (replies, errors,
+ * timestamps) is counted and dropped; broadcast, multicast and virtual-network destinations are not relayed.
+ *
+ * <p><b>Errors toward the guest.</b> {@link io.jslirp.stack.icmp.IcmpErrors} builds destination unreachable
+ * and time exceeded messages for the UDP and echo relays. The datagram that caused the error is gone by the
+ * time the host reports it, so the quote is rebuilt from the flow: an option-less IPv4 header from the guest
+ * to the destination it addressed, and the first eight bytes of the transport header (UDP ports, length, a
+ * zero checksum; or the echo header), which is everything a receiving kernel matches on.
  */
 package io.jslirp.stack.icmp;

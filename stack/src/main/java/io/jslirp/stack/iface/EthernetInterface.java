@@ -168,17 +168,19 @@ public final class EthernetInterface {
         }
         counters.ipv4PacketsIn++;
         int src = ip.source();
-        if (!validSource(src)) {
+        int protocol = ip.protocol();
+        if (!validSource(src) && !(src == 0 && protocol == Ipv4Packet.PROTO_UDP)) {
             // RFC 1122 3.2.1.3: a host must discard datagrams from broadcast/multicast/unspecified sources
-            // when a reply would be needed; from our own address it is a spoof or a loop.
+            // when a reply would be needed; from our own address it is a spoof or a loop. The one exception
+            // is 0.0.0.0 "during initialization": a DHCP client's UDP, which the UDP layer gives only to a
+            // local service.
             counters.ipv4BadSource++;
             return;
         }
         learn(src, eth.source());
         int dst = ip.destination();
-        int protocol = ip.protocol();
         if (dst != gateway && dst != dns && !anyDestination[protocol]) {
-            // Beyond our own addresses only relaying handlers (TCP now) have anywhere to send it.
+            // Beyond our own addresses only relaying handlers (TCP, UDP, ICMP) have anywhere to send it.
             counters.ipv4NoRoute++;
             return;
         }

@@ -10,6 +10,7 @@ import io.jslirp.stack.iface.Ipv4Protocol;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.udp.DnsServers;
 import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
@@ -62,6 +63,9 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     private final int gateway;
     private final int dns;
     private IsnGenerator isnGenerator;
+    static final int DNS_PORT = 53;
+    /** The host's resolvers, for TCP to network+3:53; null until the Stack provides them. */
+    private DnsServers dnsServers;
     /** The device takes TSO super-segments with partial checksums (Stack.DeviceFormat.VNET_HDR). */
     final boolean offload;
     /** Set by the Stack for the frame being received: its device says the TCP checksum needs no check. */
@@ -112,6 +116,11 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
             h ^= h >>> 33;
             return (int) (clock.nanoTime() / 4000) + (int) h;
         };
+    }
+
+    /** Where TCP to network+3:53 goes: the UDP forwarder's current resolver. */
+    public void setDnsServers(DnsServers servers) {
+        this.dnsServers = servers;
     }
 
     public void setIsnGenerator(IsnGenerator generator) {
@@ -223,9 +232,15 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
                 return;
             }
             hostAddr = RelayOptions.LOOPBACK;
+        } else if (remoteAddr == dns && s.destinationPort() == DNS_PORT && !options.disableDns()
+                && dnsServers != null && dnsServers.current() != 0 && host != null) {
+            // DNS over TCP (RFC 7766: resolvers retry over TCP after a truncated reply) goes to the host's
+            // current resolver, port 53, exactly as the UDP forwarder's queries do.
+            hostAddr = dnsServers.current();
         } else if (remoteAddr == dns || config.contains(remoteAddr) || host == null) {
-            // DNS over TCP is not served yet, nothing else lives inside the virtual network, and without
-            // host sockets there is nowhere to go: refuse at once like a closed port.
+            // network+3 serves only port 53 (and not with --disable-dns or without a resolver), nothing else
+            // lives inside the virtual network, and without host sockets there is nowhere to go: refuse at
+            // once like a closed port.
             counters.tcpNoRelay++;
             resetFor(s, guestMac, guestAddr, remoteAddr);
             return;

@@ -15,8 +15,10 @@
  * "Connection refused" at once rather than after its SYN retries); ENETUNREACH/EHOSTUNREACH send ICMP
  * destination unreachable (net/host), which makes the guest's connect fail exactly as the kernel's would.
  * network+2 is the host's loopback unless {@code --disable-host-loopback}, which answers net-unreachable at
- * once, as slirp4netns does. The DNS address (TCP 53 is a later issue) and every other address inside the
- * virtual network get a RST (nothing lives there; a RST is the fastest honest answer). Broadcast,
+ * once, as slirp4netns does. network+3 port 53 is connected to the host's current resolver (the UDP
+ * forwarder's, {@code Stack.setDnsServers}); its other ports, port 53 with {@code --disable-dns} or before any
+ * resolver is known, and every other address inside the virtual network get a RST (nothing lives there; a
+ * RST is the fastest honest answer). Broadcast,
  * multicast, loopback and unspecified destinations are dropped silently (RFC 1122 4.2.3.10).
  *
  * <p><b>Options.</b> The SYN-ACK offers MSS = MTU - 40, window scale 7 (a 4 MiB receive queue fits the

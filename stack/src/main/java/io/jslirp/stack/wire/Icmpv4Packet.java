@@ -26,6 +26,9 @@ public final class Icmpv4Packet {
     /** Destination unreachable codes (RFC 792): the guest's kernel turns them into ENETUNREACH/EHOSTUNREACH. */
     public static final int CODE_NET_UNREACHABLE = 0;
     public static final int CODE_HOST_UNREACHABLE = 1;
+    public static final int CODE_PORT_UNREACHABLE = 3;
+    /** Fragmentation needed and DF set (RFC 1191: the second word's low half is the next-hop MTU). */
+    public static final int CODE_FRAG_NEEDED = 4;
     public static final int TYPE_ECHO_REQUEST = 8;
     public static final int TYPE_TIME_EXCEEDED = 11;
 

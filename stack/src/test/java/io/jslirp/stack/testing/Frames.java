@@ -171,6 +171,36 @@ public final class Frames {
                 tcp(GUEST_IP, dst, srcPort, dstPort, seq, ack, flags, window, options, payload)));
     }
 
+    /** A UDP datagram (header + payload) with its checksum over the IPv4 pseudo-header, computed here. */
+    public static byte[] udp(int src, int dst, int srcPort, int dstPort, byte[] payload) {
+        ByteBuffer b = ByteBuffer.allocate(8 + payload.length);
+        b.putShort((short) srcPort).putShort((short) dstPort).putShort((short) (8 + payload.length)).putShort((short) 0)
+                .put(payload);
+        byte[] d = b.array();
+        int c = udpChecksum(src, dst, d);
+        c = c == 0 ? 0xffff : c;
+        d[6] = (byte) (c >>> 8);
+        d[7] = (byte) c;
+        return d;
+    }
+
+    /** The UDP checksum of {@code datagram} (its checksum field taken as zero). */
+    public static int udpChecksum(int src, int dst, byte[] datagram) {
+        byte[] copy = datagram.clone();
+        copy[6] = 0;
+        copy[7] = 0;
+        ByteBuffer pseudo = ByteBuffer.allocate(12 + copy.length);
+        pseudo.putInt(src).putInt(dst).put((byte) 0).put((byte) 17).putShort((short) copy.length).put(copy);
+        return checksum(pseudo.array(), 0, pseudo.capacity());
+    }
+
+    /** A guest UDP frame to {@code dst}, sent to the MAC the guest would use (DNS's own, else the gateway's). */
+    public static byte[] udpFrame(int dst, int srcPort, int dstPort, byte[] payload) {
+        long dstMac = dst == DNS_IP ? DNS_MAC : GATEWAY_MAC;
+        return ethernet(dstMac, GUEST_MAC, 0x0800, ipv4(GUEST_IP, dst, 17, 0x5555, 0, 64,
+                udp(GUEST_IP, dst, srcPort, dstPort, payload)));
+    }
+
     /** RFC 1071 checksum, the textbook way (16-bit words, int accumulator, fold at the end). */
     public static int checksum(byte[] data, int off, int len) {
         int sum = 0;

@@ -1,0 +1,581 @@
+package io.jslirp.stack.udp;
+
+import io.jslirp.stack.Clock;
+import io.jslirp.stack.Counters;
+import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.flow.FlowTable;
+import io.jslirp.stack.flow.FrameBuffers;
+import io.jslirp.stack.flow.HandleIndex;
+import io.jslirp.stack.flow.IdleList;
+import io.jslirp.stack.icmp.IcmpErrors;
+import io.jslirp.stack.iface.Ipv4Output;
+import io.jslirp.stack.iface.Ipv4Protocol;
+import io.jslirp.stack.relay.DatagramInfo;
+import io.jslirp.stack.relay.HostDatagrams;
+import io.jslirp.stack.relay.HostSocketHandler;
+import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.wire.EthernetFrame;
+import io.jslirp.stack.wire.Icmpv4Packet;
+import io.jslirp.stack.wire.Ipv4Packet;
+import io.jslirp.stack.wire.UdpDatagram;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * UDP from the guest to any destination: local services, the DNS forwarder at network+3, and the relay
+ * through host UDP sockets. See the package documentation for the theory; each branch names its rule.
+ */
+public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
+    /** Idle time after which a relayed flow's host socket is closed (either direction counts as activity). */
+    public static final long IDLE_NANOS = 60_000_000_000L;
+    /** DNS flows carry one query and its reply; libslirp expires them after 10 s too (SO_EXPIREFAST). */
+    public static final long DNS_IDLE_NANOS = 10_000_000_000L;
+    /** Bound on UDP flows (each is a host socket, a file descriptor), below RelayOptions.maxFlows. */
+    public static final int MAX_FLOWS = 4096;
+    /** Datagrams read per READABLE event: the socket stays readable (level-triggered) if more wait. */
+    public static final int READS_PER_EVENT = 64;
+    static final int ERRORS_PER_EVENT = 16;
+    static final int IP_AT = EthernetFrame.HEADER_LENGTH;
+    static final int UDP_AT = IP_AT + Ipv4Packet.MIN_HEADER_LENGTH;
+    /** Room before a datagram's payload for its Ethernet, IPv4 and UDP headers. */
+    public static final int HEADROOM = UDP_AT + UdpDatagram.HEADER_LENGTH;
+    static final int TTL = 64;
+    public static final int DNS_PORT = 53;
+    private static final int MAX_SERVICES = 16;
+    /** Flow key for relayed flows: remote address and port 0, so one flow (and socket) per guest endpoint. */
+    private static final int ANY = 0;
+
+    private final NetConfig config;
+    private final Clock clock;
+    private final Counters counters;
+    private final ByteBufAllocator alloc;
+    private final Ipv4Output output;
+    private final RelayOptions options;
+    private final DnsServers dnsServers;
+    private final int gateway;
+    private final int dns;
+    private final FlowTable<UdpFlow> flows;
+    private final HandleIndex<UdpFlow> handles = new HandleIndex<>();
+    private final IdleList<UdpFlow> relayIdle = new IdleList<>();
+    private final IdleList<UdpFlow> dnsIdle = new IdleList<>();
+    private final FrameBuffers readBuffers;
+    private final UdpDatagram udp = new UdpDatagram();
+    private final DatagramInfo info = new DatagramInfo();
+    private final int[] servicePorts = new int[MAX_SERVICES];
+    private final UdpService[] services = new UdpService[MAX_SERVICES];
+    private int serviceCount;
+    private final UdpReplier replier = this::sendFrom;
+    private HostDatagrams datagrams;
+    private boolean checksumTrusted;
+
+    public UdpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
+                    RelayOptions options, DnsServers dnsServers) {
+        this.config = config;
+        this.clock = clock;
+        this.counters = counters;
+        this.alloc = alloc;
+        this.output = output;
+        this.options = options;
+        this.dnsServers = dnsServers;
+        this.gateway = config.gateway();
+        this.dns = config.dns();
+        this.flows = new FlowTable<>(Math.min(MAX_FLOWS, options.maxFlows()));
+        this.readBuffers = new FrameBuffers(alloc, HEADROOM + UdpDatagram.MAX_PAYLOAD, 4);
+    }
+
+    /** The host's datagram sockets; without them relayed UDP is answered with ICMP port unreachable. */
+    public void setHostDatagrams(HostDatagrams datagrams) {
+        this.datagrams = datagrams;
+    }
+
+    /** For the frame about to be received: its device vouches for (or never computed) the UDP checksum. */
+    public void trustChecksum(boolean trusted) {
+        this.checksumTrusted = trusted;
+    }
+
+    /**
+     * Answers {@code port} on network+2 and on the broadcast addresses (255.255.255.255 and the network's)
+     * with {@code service} instead of relaying: the DHCP server on 67. A later registration for the same port
+     * replaces the earlier one; null removes it.
+     */
+    public void registerService(int port, UdpService service) {
+        if (port < 1 || port > 0xffff) {
+            throw new IllegalArgumentException("port " + port);
+        }
+        for (int i = 0; i < serviceCount; i++) {
+            if (servicePorts[i] == port) {
+                if (service != null) {
+                    services[i] = service;
+                } else {
+                    serviceCount--;
+                    servicePorts[i] = servicePorts[serviceCount];
+                    services[i] = services[serviceCount];
+                    services[serviceCount] = null;
+                }
+                return;
+            }
+        }
+        if (service == null) {
+            return;
+        }
+        if (serviceCount == MAX_SERVICES) {
+            throw new IllegalStateException("at most " + MAX_SERVICES + " UDP services");
+        }
+        servicePorts[serviceCount] = port;
+        services[serviceCount++] = service;
+    }
+
+    private UdpService service(int port) {
+        for (int i = 0; i < serviceCount; i++) {
+            if (servicePorts[i] == port) {
+                return services[i];
+            }
+        }
+        return null;
+    }
+
+    /** Flows with a host socket (relayed and DNS). */
+    public int activeFlows() {
+        return flows.size();
+    }
+
+    // ---------------------------------------------------------------- guest to host
+
+    @Override
+    public void receive(Ipv4Packet ip, long sourceMac) {
+        int src = ip.source();
+        int dst = ip.destination();
+        if (!udp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), src, dst, !checksumTrusted)) {
+            switch (udp.error()) {
+                case UdpDatagram.ERR_CHECKSUM:
+                    counters.udpBadChecksum++;
+                    break;
+                case UdpDatagram.ERR_LENGTH:
+                    counters.udpBadLength++;
+                    break;
+                default:
+                    counters.udpTruncated++;
+            }
+            return;
+        }
+        counters.udpIn++;
+        int srcPort = udp.sourcePort();
+        int dstPort = udp.destinationPort();
+        boolean broadcast = dst == -1 || dst == config.broadcast();
+        if (broadcast || dst == gateway) {
+            UdpService s = service(dstPort);
+            if (s != null) {
+                deliverToService(s, sourceMac, src, srcPort, dst, dstPort);
+                return;
+            }
+        }
+        if (src == 0 || srcPort == 0) {
+            // RFC 1122 3.2.1.3: 0.0.0.0 is a source only while a host learns its address (DHCP, handled above);
+            // port 0 cannot be answered.
+            counters.udpBadSource++;
+            return;
+        }
+        if (broadcast || !unicast(dst) || dst == config.network()) {
+            // RFC 1122 3.2.2: nothing relays broadcasts or multicast off the link, and no ICMP error may
+            // answer them.
+            counters.udpBadDestination++;
+            return;
+        }
+        if (dst == dns) {
+            if (dstPort == DNS_PORT) {
+                forwardDns(sourceMac, src, srcPort);
+            } else {
+                // Only port 53 lives at network+3: as a host with a closed port (RFC 1122 4.1.3.1).
+                counters.udpPortUnreachable++;
+                sendUnreachable(sourceMac, src, srcPort, dns, dstPort, Icmpv4Packet.CODE_PORT_UNREACHABLE);
+            }
+            return;
+        }
+        if (dst == gateway) {
+            if (options.disableHostLoopback()) {
+                // --disable-host-loopback: as for TCP, "network unreachable" from the gateway (ENETUNREACH).
+                counters.udpLoopbackRefused++;
+                sendUnreachable(sourceMac, src, srcPort, dst, dstPort, Icmpv4Packet.CODE_NET_UNREACHABLE);
+                return;
+            }
+            relay(sourceMac, src, srcPort, dst, RelayOptions.LOOPBACK, dstPort);
+            return;
+        }
+        if (config.contains(dst)) {
+            // Nothing else lives inside the virtual network (and the guest would ARP for it first, unanswered).
+            counters.udpBadDestination++;
+            return;
+        }
+        relay(sourceMac, src, srcPort, dst, dst, dstPort);
+    }
+
+    private static boolean unicast(int addr) {
+        int top = addr >>> 24;
+        return addr != 0 && top != 127 && top < 224;
+    }
+
+    private void deliverToService(UdpService s, long mac, int src, int srcPort, int dst, int dstPort) {
+        counters.udpToService++;
+        // The service sees the payload as readerIndex..writerIndex; the frame's own indices are put back after.
+        ByteBuf b = udp.buffer();
+        int r = b.readerIndex();
+        int w = b.writerIndex();
+        b.setIndex(udp.payloadOffset(), udp.payloadOffset() + udp.payloadLength());
+        try {
+            s.onDatagram(mac, src, srcPort, dst, dstPort, b, replier);
+        } finally {
+            b.setIndex(r, w);
+        }
+    }
+
+    private void relay(long mac, int src, int srcPort, int guestDst, int hostDst, int dstPort) {
+        if (datagrams == null) {
+            // No host sockets (a stack built without them): refuse as a closed port would, at once.
+            counters.udpNoSocket++;
+            sendUnreachable(mac, src, srcPort, guestDst, dstPort, Icmpv4Packet.CODE_PORT_UNREACHABLE);
+            return;
+        }
+        UdpFlow f = flows.get(src, srcPort, ANY, ANY);
+        if (f == null) {
+            f = open(mac, src, srcPort, false);
+            if (f == null) {
+                return;
+            }
+        }
+        f.guestMac = mac;
+        relayIdle.touch(f, clock.nanoTime());
+        send(f, guestDst, hostDst, dstPort);
+    }
+
+    private void forwardDns(long mac, int src, int srcPort) {
+        if (options.disableDns()) {
+            // --disable-dns: silence, so the guest's resolver times out exactly as with slirp4netns.
+            counters.dnsDisabled++;
+            return;
+        }
+        counters.dnsQueries++;
+        if (dnsServers.current() == 0 || datagrams == null) {
+            // Nowhere to forward (no resolver known yet): dropped, and the guest's retry may find one.
+            counters.dnsNoServer++;
+            return;
+        }
+        UdpFlow f = flows.get(src, srcPort, dns, DNS_PORT);
+        if (f == null) {
+            f = open(mac, src, srcPort, true);
+            if (f == null) {
+                return;
+            }
+        }
+        f.guestMac = mac;
+        long now = clock.nanoTime();
+        dnsIdle.touch(f, now);
+        if (dnsServers.beforeQuery(now)) {
+            counters.dnsServerSwitches++;
+        }
+        send(f, dns, dnsServers.current(), DNS_PORT);
+    }
+
+    private UdpFlow open(long mac, int src, int srcPort, boolean isDns) {
+        if (flows.isFull()) {
+            evictOldest();
+        }
+        int handle = datagrams.openUdp(options.outboundAddr(), 0, this);
+        if (handle < 0) {
+            counters.udpNoSocket++;
+            return null;
+        }
+        UdpFlow f = new UdpFlow(mac, src, srcPort, isDns, handle);
+        flows.put(src, srcPort, isDns ? dns : ANY, isDns ? DNS_PORT : ANY, f);
+        handles.put(handle, f);
+        counters.udpFlowsOpened++;
+        return f;
+    }
+
+    /** The guest's datagram (the view {@link #udp}) to {@code hostDst:dstPort}, straight from the frame. */
+    private void send(UdpFlow f, int guestDst, int hostDst, int dstPort) {
+        f.lastDstAddr = guestDst;
+        f.lastDstPort = dstPort;
+        f.lastLength = udp.length();
+        f.lastHostAddr = hostDst;
+        ByteBuf b = udp.buffer();
+        int n = datagrams.sendTo(f.handle, hostDst, dstPort, b, udp.payloadOffset(), udp.payloadLength());
+        if (n < 0) {
+            // With IP_RECVERR an ICMP error also leaves its errno pending on the socket (sk_err), and the next
+            // sendto reports that instead of sending (the error itself reaches the guest from the error
+            // queue). Reporting clears it, so one more try sends this datagram.
+            n = datagrams.sendTo(f.handle, hostDst, dstPort, b, udp.payloadOffset(), udp.payloadLength());
+        }
+        if (n >= 0 && (n > 0 || udp.payloadLength() == 0)) {
+            counters.udpToHost++;
+            return;
+        }
+        if (n == 0) {
+            counters.udpHostBufferFull++;
+            return;
+        }
+        counters.udpSendErrors++;
+        if (n == -HostSockets.ENETUNREACH || n == -HostSockets.EHOSTUNREACH) {
+            // The host has no route: the guest hears it from its router, as from any router (RFC 1812 5.2.7.1).
+            if (!f.dns) {
+                sendUnreachable(f.guestMac, f.guestAddr, f.guestPort, guestDst, dstPort,
+                        n == -HostSockets.ENETUNREACH ? Icmpv4Packet.CODE_NET_UNREACHABLE
+                                : Icmpv4Packet.CODE_HOST_UNREACHABLE, gateway);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- host to guest
+
+    @Override
+    public void onSocketEvent(int handle, int events) {
+        UdpFlow f = handles.get(handle);
+        if (f == null) {
+            return;
+        }
+        try {
+            if ((events & HostSockets.ERROR) != 0) {
+                drainErrors(f);
+            }
+            if ((events & HostSockets.READABLE) != 0 && f.listed()) {
+                drainReads(f);
+            }
+        } catch (RuntimeException e) {
+            counters.internalErrors++;
+        }
+    }
+
+    private void drainReads(UdpFlow f) {
+        for (int i = 0; i < READS_PER_EVENT; i++) {
+            ByteBuf b = readBuffers.take();
+            b.writerIndex(HEADROOM);
+            info.clear();
+            int n;
+            try {
+                n = datagrams.receiveFrom(f.handle, b, UdpDatagram.MAX_PAYLOAD, info);
+            } catch (RuntimeException e) {
+                readBuffers.giveBack(b);
+                throw e;
+            }
+            if (n <= 0) {
+                readBuffers.giveBack(b);
+                if (n == 0 || n == -HostSockets.EAGAIN) {
+                    return;
+                }
+                // A pending ICMP errno reported by recvmsg (and cleared by it); the error queue still has the
+                // details. Keep reading.
+                counters.udpReceiveErrors++;
+                continue;
+            }
+            if (info.truncated || n > UdpDatagram.MAX_PAYLOAD) {
+                counters.udpTruncatedFromHost++;
+                readBuffers.giveBack(b);
+                continue;
+            }
+            deliverToGuest(f, b, n);
+        }
+    }
+
+    /** Decision table for a datagram from the host: from where does the guest see it come? */
+    private void deliverToGuest(UdpFlow f, ByteBuf b, int length) {
+        int from = info.addr;
+        int fromPort = info.port;
+        int src;
+        int srcPort;
+        if (f.dns) {
+            if (fromPort != DNS_PORT || !dnsServers.contains(from)) {
+                // Only the resolvers answer DNS flows; anything else is a stray or a spoof.
+                counters.dnsBadReplySource++;
+                readBuffers.giveBack(b);
+                return;
+            }
+            dnsServers.replied(from);
+            counters.dnsReplies++;
+            src = dns;
+            srcPort = DNS_PORT;
+            dnsIdle.touch(f, clock.nanoTime());
+        } else {
+            if (from == RelayOptions.LOOPBACK && !options.disableHostLoopback()) {
+                // The host's 127.0.0.1 is network+2 to the guest, whichever way the datagram goes.
+                src = gateway;
+            } else if (!unicast(from) || config.contains(from) || fromPort == 0) {
+                // Other loopback addresses, and our own network's addresses, cannot be the source of anything
+                // the guest can answer (and would impersonate the gateway or another guest).
+                counters.udpBadSource++;
+                readBuffers.giveBack(b);
+                return;
+            } else {
+                src = from;
+            }
+            srcPort = fromPort;
+            relayIdle.touch(f, clock.nanoTime());
+        }
+        writeHeaders(b, f.guestMac, src, srcPort, f.guestAddr, f.guestPort, length);
+        counters.udpOut++;
+        b.retain();
+        output.send(b);
+        readBuffers.giveBack(b);
+    }
+
+    /** Ethernet, IPv4 and UDP headers (checksum computed) before {@code payloadLength} bytes at {@link #HEADROOM}. */
+    private void writeHeaders(ByteBuf f, long dstMac, int src, int srcPort, int dst, int dstPort, int payloadLength) {
+        int udpLength = UdpDatagram.HEADER_LENGTH + payloadLength;
+        EthernetFrame.writeHeader(f, 0, dstMac, IcmpErrors.macFor(config, src), EthernetFrame.TYPE_IPV4);
+        Ipv4Packet.writeHeader(f, IP_AT, 0, Ipv4Packet.MIN_HEADER_LENGTH + udpLength, output.nextIdentification(),
+                0, TTL, Ipv4Packet.PROTO_UDP, src, dst);
+        UdpDatagram.writeHeader(f, UDP_AT, srcPort, dstPort, udpLength);
+        UdpDatagram.writeChecksum(f, UDP_AT, udpLength, src, dst);
+        f.setIndex(0, HEADROOM + payloadLength);
+    }
+
+    /** The {@link UdpReplier} of every service: a complete frame to {@code dstMac}. */
+    private void sendFrom(int srcAddr, int srcPort, int dstAddr, int dstPort, long dstMac, ByteBuf payload, int index,
+                          int length) {
+        if (length < 0 || length > UdpDatagram.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("UDP payload of " + length + " bytes");
+        }
+        int frameLength = HEADROOM + length;
+        ByteBuf f = alloc.directBuffer(frameLength, frameLength);
+        f.setBytes(HEADROOM, payload, index, length);
+        writeHeaders(f, dstMac, srcAddr, srcPort, dstAddr, dstPort, length);
+        counters.udpOut++;
+        counters.udpFromService++;
+        output.send(f);
+    }
+
+    // ---------------------------------------------------------------- ICMP errors
+
+    private void drainErrors(UdpFlow f) {
+        for (int i = 0; i < ERRORS_PER_EVENT; i++) {
+            info.clear();
+            if (datagrams.receiveError(f.handle, info) <= 0) {
+                return;
+            }
+            counters.udpHostErrors++;
+            hostError(f);
+        }
+    }
+
+    /** An ICMP error the host received about one of this flow's datagrams, passed on to the guest. */
+    private void hostError(UdpFlow f) {
+        int type = info.icmpType;
+        int code = info.icmpCode;
+        boolean unreachable = type == Icmpv4Packet.TYPE_DEST_UNREACHABLE && code <= 15
+                && code != Icmpv4Packet.CODE_FRAG_NEEDED;
+        boolean timeExceeded = type == Icmpv4Packet.TYPE_TIME_EXCEEDED && code <= 1;
+        if (!unreachable && !timeExceeded) {
+            // Fragmentation needed: DatagramInfo carries no next-hop MTU, and a quote with MTU 0 would make the
+            // guest drop its path MTU to 552; the host socket fragments the next datagram itself anyway. Local
+            // errors (no ICMP type) have nothing to quote.
+            counters.icmpErrorsDropped++;
+            return;
+        }
+        if (f.dns) {
+            // A resolver that does not answer: the next query goes to the next one. The guest is not told (its
+            // retry will reach the next server; with one server it times out, as with slirp4netns).
+            if (dnsServers.failed(info.originalDstAddr != 0 ? info.originalDstAddr : f.lastHostAddr)) {
+                counters.dnsServerSwitches++;
+            }
+            counters.dnsServerErrors++;
+            return;
+        }
+        int hostDst = info.originalDstAddr != 0 ? info.originalDstAddr : f.lastHostAddr;
+        int dstPort = info.originalDstAddr != 0 ? info.originalDstPort : f.lastDstPort;
+        int guestDst = hostDst == RelayOptions.LOOPBACK ? gateway : hostDst;
+        int offender = info.offenderAddr;
+        int from;
+        if (offender == 0 || offender == hostDst) {
+            from = guestDst;
+        } else if ((offender >>> 24) == 127 || config.contains(offender) || !unicast(offender)) {
+            // The host itself reported it (or an address the guest cannot tell from its own network): from
+            // its router.
+            from = gateway;
+        } else {
+            from = offender;
+        }
+        int udpLength = guestDst == f.lastDstAddr && dstPort == f.lastDstPort ? f.lastLength
+                : UdpDatagram.HEADER_LENGTH;
+        sendError(f.guestMac, f.guestAddr, f.guestPort, guestDst, dstPort, udpLength, type, code, from);
+    }
+
+    private void sendUnreachable(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int code) {
+        sendUnreachable(mac, guestAddr, guestPort, guestDst, dstPort, code,
+                code == Icmpv4Packet.CODE_PORT_UNREACHABLE ? guestDst : gateway);
+    }
+
+    /** Destination unreachable about the datagram in {@link #udp} (or the flow's last), from {@code from}. */
+    private void sendUnreachable(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int code,
+                                 int from) {
+        sendError(mac, guestAddr, guestPort, guestDst, dstPort, udp.buffer() != null ? udp.length() : 8,
+                Icmpv4Packet.TYPE_DEST_UNREACHABLE, code, from);
+    }
+
+    private void sendError(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int udpLength,
+                           int type, int code, int from) {
+        long quoted = ((long) guestPort << 48) | ((long) dstPort << 32) | ((long) udpLength << 16);
+        ByteBuf frame = IcmpErrors.build(alloc, output.nextIdentification(), mac, IcmpErrors.macFor(config, from),
+                from, guestAddr, type, code, 0, Ipv4Packet.PROTO_UDP, Ipv4Packet.MIN_HEADER_LENGTH + udpLength,
+                guestDst, quoted);
+        counters.icmpErrorsToGuest++;
+        output.send(frame);
+    }
+
+    // ---------------------------------------------------------------- timers and teardown
+
+    public long nextDeadlineNanos() {
+        long next = Long.MAX_VALUE;
+        UdpFlow r = relayIdle.first();
+        if (r != null) {
+            next = r.lastActive + IDLE_NANOS;
+        }
+        UdpFlow d = dnsIdle.first();
+        if (d != null && (next == Long.MAX_VALUE || d.lastActive + DNS_IDLE_NANOS - next < 0)) {
+            next = d.lastActive + DNS_IDLE_NANOS;
+        }
+        return next;
+    }
+
+    public void runTimers(long now) {
+        expire(relayIdle, now, IDLE_NANOS);
+        expire(dnsIdle, now, DNS_IDLE_NANOS);
+    }
+
+    private void expire(IdleList<UdpFlow> list, long now, long timeout) {
+        for (UdpFlow f = list.first(); f != null && now - (f.lastActive + timeout) >= 0; f = list.first()) {
+            counters.udpFlowsExpired++;
+            destroy(f);
+        }
+    }
+
+    private void evictOldest() {
+        UdpFlow r = relayIdle.first();
+        UdpFlow d = dnsIdle.first();
+        UdpFlow victim = r == null ? d : d == null ? r : (d.lastActive - r.lastActive < 0 ? d : r);
+        if (victim == null) {
+            // Flows are listed from the moment they are opened; an empty list with a full table is a bug.
+            throw new IllegalStateException("UDP flow table full with no listed flow");
+        }
+        counters.udpFlowsEvicted++;
+        destroy(victim);
+    }
+
+    private void destroy(UdpFlow f) {
+        flows.remove(f.guestAddr, f.guestPort, f.dns ? dns : ANY, f.dns ? DNS_PORT : ANY);
+        handles.remove(f.handle, f);
+        (f.dns ? dnsIdle : relayIdle).remove(f);
+        datagrams.close(f.handle);
+    }
+
+    /** Closes every host socket and releases pooled buffers (stack shutdown). */
+    public void close() {
+        List<UdpFlow> all = new ArrayList<>(flows.size());
+        flows.forEach(all::add);
+        for (UdpFlow f : all) {
+            destroy(f);
+        }
+        readBuffers.clear();
+    }
+}

@@ -1,0 +1,64 @@
+/**
+ * UDP from the guest: local services, the DNS forwarder at network+3, and the relay to anywhere through
+ * host UDP sockets.
+ *
+ * <h2>Theory of operation</h2>
+ * {@link io.jslirp.stack.udp.UdpLayer} is registered for IPv4 protocol 17 and every destination, after
+ * reassembly, so a fragmented datagram arrives whole. Its checksum (RFC 768, pseudo-header; 0 means none)
+ * is verified unless the TAP's virtio-net header says NEEDS_CSUM or DATA_VALID: with checksum offload the
+ * guest's kernel sends UDP with only the pseudo-header sum in the field, as for TCP. The decision table, in
+ * order (each branch in the code names its rule):
+ * <ul>
+ * <li>a registered {@link io.jslirp.stack.udp.UdpService}'s port on network+2, 255.255.255.255 or the
+ *     network broadcast: the service, which answers through a {@link io.jslirp.stack.udp.UdpReplier} with a
+ *     complete frame to the MAC it names (a DHCP client has no address yet; it is the only sender from
+ *     0.0.0.0 that IPv4 input lets through);</li>
+ * <li>source 0.0.0.0 or port 0 otherwise, broadcast, multicast, loopback, and unused addresses of the
+ *     virtual network: dropped and counted (RFC 1122 3.2.2: no ICMP error answers a broadcast);</li>
+ * <li>network+3 port 53: the DNS forwarder; other ports there: ICMP port unreachable from network+3;</li>
+ * <li>network+2: the host's 127.0.0.1, or ICMP net unreachable with {@code --disable-host-loopback};</li>
+ * <li>anything else: relayed to the address itself.</li>
+ * </ul>
+ *
+ * <p><b>Relay.</b> One host socket per guest source endpoint (address, port), bound to
+ * {@code --outbound-addr} or the kernel's choice, whatever destinations the guest sends to from it (as a
+ * NAT with endpoint-independent mapping, and as slirp4netns): a guest's STUN or QUIC sees one host port.
+ * Each datagram goes to {@code sendTo} straight from the received frame (no copy). Datagrams from the host
+ * are read, on READABLE, up to 64 per event (the socket stays readable, level-triggered, if more wait),
+ * each into a pooled direct buffer with 42 bytes of headroom; the headers and checksum are written around the
+ * payload and the buffer itself is the frame, so the only copy is the kernel's, and the buffer comes back
+ * to a small pool once the sink has written it. The guest sees each datagram come from its real source
+ * (127.0.0.1 as network+2; other loopback addresses and addresses of the virtual network, which the guest
+ * could not answer or would mistake for its neighbours, are dropped). Frames above the MTU are fragmented
+ * by {@link io.jslirp.stack.iface.Ipv4Output}.
+ *
+ * <p><b>Errors.</b> Host sockets have IP_RECVERR, so an ICMP error about a datagram waits in the socket's
+ * error queue and the socket reports ERROR: destination unreachable (all codes but fragmentation needed) and
+ * time exceeded are passed to the guest, from the reporting node (the host itself, 127.0.0.1, appears as
+ * network+2; no offender, as the destination) quoting the guest's datagram as rebuilt from the flow
+ * ({@link io.jslirp.stack.icmp.IcmpErrors}). A connected UDP socket in the guest so gets ECONNREFUSED for a
+ * closed host port, as on a real network. Fragmentation needed is not passed on: DatagramInfo has no field
+ * for the next-hop MTU, a quote of 0 would make the guest drop its path MTU to 552, and the host socket
+ * fragments the next datagram by itself anyway. The errno an ICMP error also leaves pending on the socket
+ * makes the next {@code sendto} fail once without sending; the datagram is sent again. A {@code sendto} that
+ * fails with ENETUNREACH/EHOSTUNREACH is answered with net/host unreachable from the gateway.
+ *
+ * <p><b>DNS.</b> Queries to network+3:53 get their own flow (and host socket) per guest endpoint, forwarded
+ * to the host resolvers from {@code Stack.setDnsServers} ({@link io.jslirp.stack.udp.DnsServers}): the
+ * current one, which starts as the first and moves to the next when a query has gone unanswered for 2 s by
+ * the time another comes (the guest's retry), or when a resolver sends back an ICMP error. Replies pass
+ * unchanged (REFUSED and SERVFAIL included) only from a resolver's port 53 and come from network+3:53.
+ * With {@code --disable-dns} queries are dropped silently (the guest times out, as with slirp4netns); with
+ * no resolver known they are dropped and counted in dnsNoServer. TCP to network+3:53 is relayed by the TCP
+ * layer to the current resolver's port 53.
+ *
+ * <p><b>Lifetime.</b> Flows live in a primitive-keyed {@link io.jslirp.stack.flow.FlowTable} (relayed flows
+ * under (guest address, port, 0, 0), DNS flows under (guest address, port, network+3, 53)), bounded at 4096
+ * or RelayOptions.maxFlows if lower, the flow idle longest evicted to make room. Two
+ * {@link io.jslirp.stack.flow.IdleList}s keep flows in order of last activity (either direction), so expiry
+ * (60 s relayed, 10 s DNS, as libslirp's SO_EXPIREFAST) looks only at their heads, and a touch is a few
+ * pointer writes. Removing a flow closes its host socket in the same step; {@code Stack.close()} closes all.
+ * Without HostDatagrams ({@code Stack.setHostDatagrams} not called), relayed UDP is answered with ICMP port
+ * unreachable, so a client fails at once instead of timing out.
+ */
+package io.jslirp.stack.udp;

@@ -1,0 +1,238 @@
+package io.jslirp.stack.testing;
+
+import io.jslirp.stack.relay.DatagramInfo;
+import io.jslirp.stack.relay.HostDatagrams;
+import io.jslirp.stack.relay.HostSocketHandler;
+import io.jslirp.stack.relay.HostSockets;
+import io.netty.buffer.ByteBuf;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * In-memory host datagram sockets: records every sendTo/sendPing, lets a test inject datagrams, ICMP errors
+ * and echo replies (reported READABLE or ERROR to the stack's handler, as the Linux event loop would), and
+ * scripts open failures and send results.
+ */
+public final class FakeHostDatagrams implements HostDatagrams {
+    /** One datagram the stack sent: where to, and its bytes. */
+    public static final class Sent {
+        public final int dstAddr;
+        public final int dstPort;
+        public final byte[] data;
+
+        Sent(int dstAddr, int dstPort, byte[] data) {
+            this.dstAddr = dstAddr;
+            this.dstPort = dstPort;
+            this.data = data;
+        }
+    }
+
+    private static final class Incoming {
+        final int fromAddr;
+        final int fromPort;
+        final byte[] data;
+
+        Incoming(int fromAddr, int fromPort, byte[] data) {
+            this.fromAddr = fromAddr;
+            this.fromPort = fromPort;
+            this.data = data;
+        }
+    }
+
+    /** One fake socket. */
+    public static final class Sock {
+        public int handle;
+        public boolean ping;
+        public int bindAddr;
+        public int bindPort;
+        public HostSocketHandler handler;
+        public final List<Sent> sent = new ArrayList<>();
+        final Deque<Incoming> toRead = new ArrayDeque<>();
+        final Deque<DatagramInfo> errors = new ArrayDeque<>();
+        /** Results the next sendTo/sendPing calls return instead of sending (e.g. -ECONNREFUSED), in order. */
+        public final Deque<Integer> sendResults = new ArrayDeque<>();
+        public boolean closed;
+
+        public Sent lastSent() {
+            return sent.get(sent.size() - 1);
+        }
+    }
+
+    private final List<Sock> sockets = new ArrayList<>();
+    private int nextHandle = 100;
+    /** When non-zero, every openUdp fails with -this. */
+    public int failOpenUdp;
+    /** When non-zero, every openPing fails with -this (EPERM: no ping_group_range). */
+    public int failOpenPing;
+    public int calls;
+
+    public List<Sock> sockets() {
+        return sockets;
+    }
+
+    public Sock last() {
+        return sockets.isEmpty() ? null : sockets.get(sockets.size() - 1);
+    }
+
+    public int open() {
+        int n = 0;
+        for (Sock s : sockets) {
+            if (!s.closed) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private Sock live(int handle) {
+        for (Sock s : sockets) {
+            if (s.handle == handle) {
+                if (s.closed) {
+                    throw new IllegalStateException("use of closed handle " + handle);
+                }
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("no handle " + handle);
+    }
+
+    private Sock newSock(boolean ping, HostSocketHandler handler) {
+        Sock s = new Sock();
+        s.handle = nextHandle++;
+        s.ping = ping;
+        s.handler = handler;
+        sockets.add(s);
+        return s;
+    }
+
+    @Override
+    public int openUdp(int bindAddr, int bindPort, HostSocketHandler handler) {
+        calls++;
+        if (failOpenUdp != 0) {
+            return -failOpenUdp;
+        }
+        Sock s = newSock(false, handler);
+        s.bindAddr = bindAddr;
+        s.bindPort = bindPort;
+        return s.handle;
+    }
+
+    @Override
+    public int sendTo(int handle, int dstAddr, int dstPort, ByteBuf src, int index, int length) {
+        calls++;
+        Sock s = live(handle);
+        if (s.ping) {
+            throw new IllegalStateException("sendTo on a ping socket");
+        }
+        if (!s.sendResults.isEmpty()) {
+            return s.sendResults.poll();
+        }
+        byte[] b = new byte[length];
+        src.getBytes(index, b);
+        s.sent.add(new Sent(dstAddr, dstPort, b));
+        return length;
+    }
+
+    @Override
+    public int receiveFrom(int handle, ByteBuf dst, int maxBytes, DatagramInfo from) {
+        calls++;
+        Sock s = live(handle);
+        Incoming in = s.toRead.poll();
+        if (in == null) {
+            return 0;
+        }
+        int n = Math.min(in.data.length, maxBytes);
+        if (dst.writableBytes() < n) {
+            throw new IllegalStateException("receive buffer too small");
+        }
+        dst.writeBytes(in.data, 0, n);
+        from.addr = in.fromAddr;
+        from.port = in.fromPort;
+        from.truncated = n < in.data.length;
+        return n;
+    }
+
+    @Override
+    public int receiveError(int handle, DatagramInfo info) {
+        calls++;
+        DatagramInfo e = live(handle).errors.poll();
+        if (e == null) {
+            return 0;
+        }
+        info.errno = e.errno;
+        info.icmpType = e.icmpType;
+        info.icmpCode = e.icmpCode;
+        info.offenderAddr = e.offenderAddr;
+        info.originalDstAddr = e.originalDstAddr;
+        info.originalDstPort = e.originalDstPort;
+        return 1;
+    }
+
+    @Override
+    public int openPing(HostSocketHandler handler) {
+        calls++;
+        if (failOpenPing != 0) {
+            return -failOpenPing;
+        }
+        return newSock(true, handler).handle;
+    }
+
+    @Override
+    public int sendPing(int handle, int dstAddr, ByteBuf src, int index, int length) {
+        calls++;
+        Sock s = live(handle);
+        if (!s.ping) {
+            throw new IllegalStateException("sendPing on a UDP socket");
+        }
+        if (!s.sendResults.isEmpty()) {
+            return s.sendResults.poll();
+        }
+        byte[] b = new byte[length];
+        src.getBytes(index, b);
+        s.sent.add(new Sent(dstAddr, 0, b));
+        return length;
+    }
+
+    @Override
+    public int receivePing(int handle, ByteBuf dst, int maxBytes, DatagramInfo from) {
+        return receiveFrom(handle, dst, maxBytes, from);
+    }
+
+    @Override
+    public void close(int handle) {
+        calls++;
+        live(handle).closed = true;
+    }
+
+    // ---- test side
+
+    /** A datagram (or, on a ping socket, an ICMP echo reply message) arrives from {@code fromAddr:fromPort}. */
+    public void deliver(Sock s, int fromAddr, int fromPort, byte[] data) {
+        s.toRead.add(new Incoming(fromAddr, fromPort, data));
+        s.handler.onSocketEvent(s.handle, HostSockets.READABLE);
+    }
+
+    /** Several datagrams arrive before the event loop reports the socket once. */
+    public void deliverBatch(Sock s, int fromAddr, int fromPort, List<byte[]> data) {
+        for (byte[] d : data) {
+            s.toRead.add(new Incoming(fromAddr, fromPort, d));
+        }
+        s.handler.onSocketEvent(s.handle, HostSockets.READABLE);
+    }
+
+    /** The host received an ICMP error about one of the socket's datagrams (IP_RECVERR's error queue). */
+    public void icmpError(Sock s, int errno, int type, int code, int offender, int originalDst, int originalPort) {
+        DatagramInfo e = new DatagramInfo();
+        e.errno = errno;
+        e.icmpType = type;
+        e.icmpCode = code;
+        e.offenderAddr = offender;
+        e.originalDstAddr = originalDst;
+        e.originalDstPort = originalPort;
+        s.errors.add(e);
+        s.handler.onSocketEvent(s.handle, HostSockets.ERROR);
+    }
+}

@@ -202,7 +202,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
             }
         }
         if (n < 0) {
-            return (int) n;
+            return n == -Errno.EAGAIN ? 0 : (int) n;
         }
         dst.writerIndex(writerIndex + (int) n);
         from.addr = sockaddrAddr();
@@ -355,7 +355,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
                 }
             }
             if (n < 0) {
-                return (int) n;
+                return n == -Errno.EAGAIN ? 0 : (int) n;
             }
             dst.writerIndex(writerIndex + (int) n);
             from.addr = sockaddrAddr();
@@ -366,8 +366,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
         ByteBuf b = raw();
         for (int budget = FOREIGN_REPLY_BUDGET; budget > 0; budget--) {
             long n = receive(handle, b.memoryAddress(), b.capacity());
-            if (n <= 0) {
-                return (int) n;
+            if (n < 0) {
+                return n == -Errno.EAGAIN ? 0 : (int) n;
             }
             // IPv4 header first (RFC 791): IHL in the low nibble of byte 0, in 32-bit words.
             int ipHeader = (b.getByte(0) & 0x0f) * 4;
@@ -423,6 +423,11 @@ public final class NativeHostDatagrams implements HostDatagrams {
         libc.close(handle);
     }
 
+    /** For tests: whether {@code handle} is an unprivileged ping socket rather than a raw one. */
+    boolean isPingSocket(int handle) {
+        return is(handle, KIND_PING_DGRAM);
+    }
+
     /** Datagram sockets open now (UDP and ping), until the relay closes them. */
     public int openCount() {
         return openCount;
@@ -475,7 +480,11 @@ public final class NativeHostDatagrams implements HostDatagrams {
         return libc.sendmsg(fd, scratchAddress + MSG, Flags.MSG_NOSIGNAL);
     }
 
-    /** recvmsg of one datagram into {@code length} bytes at {@code address}; the source lands in SOCKADDR. */
+    /**
+     * recvmsg of one datagram into {@code length} bytes at {@code address}; the source lands in SOCKADDR.
+     * Returns the bytes received (0 for an empty datagram) or {@code -errno}, -EAGAIN when none waits: the
+     * callers map that to the SPI's 0 without touching the caller's DatagramInfo.
+     */
     private long receive(int fd, long address, int length) {
         prepareMessage(address, length, 0);
         clearSockaddr();
@@ -484,7 +493,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return n;
         }
         int e = Native.errno();
-        return e == Errno.EAGAIN || e == Errno.EINTR ? 0 : -e;
+        return e == Errno.EINTR ? -Errno.EAGAIN : -e;
     }
 
     /** Fills the msghdr (the name is SOCKADDR, which the caller fills or clears): one iovec, and the control buffer when {@code controlLength} > 0. */

@@ -287,7 +287,10 @@ class NativeHostDatagramsTest {
             assertEquals(-Errno.EBADF, (int) on(() -> host.receivePing(h, b, 64, new DatagramInfo())));
             int udp = openUdp(0, 0, r);
             assertEquals(-Errno.EBADF, (int) on(() -> host.sendPing(udp, LOCALHOST, b, 0, 8)));
-            assertEquals(0, (int) on(() -> host.receiveFrom(udp, b, 64, new DatagramInfo())), "nothing waits");
+            DatagramInfo untouched = new DatagramInfo();
+            untouched.addr = 42;
+            assertEquals(0, (int) on(() -> host.receiveFrom(udp, b, 64, untouched)), "nothing waits");
+            assertEquals(42, untouched.addr, "nothing received, nothing filled in");
         } finally {
             b.release();
         }

@@ -64,7 +64,9 @@ final class CommandRunner {
                     .pcapPath(settings.pcapPath())
                     .disableHostLoopback(settings.disableHostLoopback())
                     .outboundAddr(settings.outboundAddr())
-                    .outboundAddr6(settings.outboundAddr6());
+                    .outboundAddr6(settings.outboundAddr6())
+                    .disableDns(settings.disableDns())
+                    .resolvConf(settings.resolvConf());
             if (!isRoot()) {
                 b.usernsPath(Path.of("/proc", Long.toString(pid), "ns", "user"));
             }

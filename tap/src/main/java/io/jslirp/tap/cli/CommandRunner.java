@@ -77,6 +77,7 @@ final class CommandRunner {
                 return 1;
             }
             Jslirp serving = session;
+            serving.startupWarnings().forEach(err::println);
             Thread loop = new Thread(serving::run, "jslirp-loop");
             loop.start();
             Process target = child;
@@ -90,7 +91,7 @@ final class CommandRunner {
             serving.end(Jslirp.EXIT_NORMAL, "the command exited");
             loop.join(5_000);
             String summary = serving.exitSummary();
-            if (!summary.equals(Jslirp.ACTIVE_FLOWS + "=0 " + Jslirp.HOST_SOCKETS + "=0")) {
+            if (!summary.equals(Jslirp.CLEAN_EXIT_SUMMARY)) {
                 // COMMAND owns the terminal; speak only when connections were cut off at its exit.
                 err.println("jslirp: at exit: " + summary);
             }

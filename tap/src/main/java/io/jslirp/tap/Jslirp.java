@@ -12,6 +12,7 @@ import io.jslirp.tap.dev.TapDevice;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.netns.NamespaceEntry;
 import io.jslirp.tap.netns.NamespaceHandles;
+import io.jslirp.tap.relay.NativeHostDatagrams;
 import io.jslirp.tap.relay.NativeHostSockets;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Fds;
@@ -24,6 +25,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -40,8 +43,10 @@ import java.util.regex.Pattern;
  * only through {@link EventLoop#execute}. Closing releases the TAP, the control socket and the capture in the
  * same moment the loop ends, so nothing is left behind.
  *
- * <p>The stack relays the guest's connections through {@link NativeHostSockets} on the same loop, and sends
- * what a whole turn of events produced (coalesced ACKs) from the loop's after-dispatch hook. At the end the
+ * <p>The stack relays the guest's connections through {@link NativeHostSockets} and its UDP, DNS and ICMP echo
+ * through {@link NativeHostDatagrams}, both on the same loop. The DNS forwarder's nameservers come from
+ * {@code --resolv-conf} (/etc/resolv.conf), looked at once a second and handed to the stack when they change.
+ * The stack sends what a whole turn of events produced (coalesced ACKs) from the loop's after-dispatch hook. At the end the
  * stack closes its flows, aborting their host sockets; any host socket still open after that is aborted too,
  * and counted, because it means a flow the stack lost.
  */
@@ -67,6 +72,10 @@ public final class Jslirp implements AutoCloseable {
     private final Stack stack;
     private final EventLoop loop;
     private final NativeHostSockets hostSockets;
+    private final NativeHostDatagrams hostDatagrams;
+    /** Null with --disable-dns: nothing forwards queries, so nothing needs the host's nameservers. */
+    private final ResolvConf.Watch resolvConf;
+    private final List<String> startupWarnings = new ArrayList<>();
     private final PcapWriter pcap;
     private final NamespaceWatch watch;
     private final ByteBufAllocator alloc;
@@ -81,12 +90,15 @@ public final class Jslirp implements AutoCloseable {
     private boolean endRequested;
     private volatile boolean running;
     private long nextWatchNanos;
+    private long nextResolvConfNanos;
     private long framesDroppedOnWrite;
     private ByteBuf spare;
     private boolean closed;
     private volatile long activeFlowsAtExit;
     private volatile int hostSocketsAtExit;
     private volatile int hostSocketsLeaked;
+    private volatile int hostDatagramsAtExit;
+    private volatile int hostDatagramsLeaked;
 
     private Jslirp(Settings settings, TapDevice tap, NamespaceWatch watch, PcapWriter pcap) throws IOException {
         this.settings = settings;
@@ -103,8 +115,42 @@ public final class Jslirp implements AutoCloseable {
         this.nanosAtStart = System.nanoTime();
         this.loop = new EventLoop();
         this.hostSockets = new NativeHostSockets(loop);
+        this.hostDatagrams = new NativeHostDatagrams(loop);
         this.stack = new Stack(settings.net(), Clock.SYSTEM, new TapSink(), alloc, hostSockets,
                 relayOptions(settings), tap.vnetHeader() ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET);
+        stack.setHostDatagrams(hostDatagrams);
+        if (settings.disableDns()) {
+            this.resolvConf = null;
+        } else {
+            this.resolvConf = new ResolvConf.Watch(settings.resolvConf());
+            int[] servers = resolvConf.servers();
+            stack.setDnsServers(servers);
+            if (servers.length == 0) {
+                startupWarnings.add("jslirp: warning: no IPv4 nameserver in " + settings.resolvConf() + "; DNS queries to "
+                        + NetConfig.formatIpv4(settings.net().dns()) + " go unanswered until one appears there");
+            }
+        }
+        probePing(settings.net());
+    }
+
+    /**
+     * Whether this host lets jslirp send ICMP echo at all (a ping socket or a raw one), asked once so that the
+     * answer is one line at start-up rather than a silent drop of every ping the guest sends.
+     */
+    private void probePing(NetConfig net) {
+        int probe = hostDatagrams.openPing((handle, events) -> { });
+        if (probe >= 0) {
+            hostDatagrams.close(probe);
+            return;
+        }
+        startupWarnings.add("jslirp: warning: ICMP echo to hosts other than " + NetConfig.formatIpv4(net.gateway()) + "/"
+                + NetConfig.formatIpv4(net.dns()) + " is unavailable: no ping socket (net.ipv4.ping_group_range) "
+                + "and not privileged for a raw socket");
+    }
+
+    /** Warnings about what this host cannot give the guest, for the caller to print once, at start-up. */
+    public List<String> startupWarnings() {
+        return List.copyOf(startupWarnings);
     }
 
     /**
@@ -172,7 +218,8 @@ public final class Jslirp implements AutoCloseable {
     static RelayOptions relayOptions(Settings settings) {
         return RelayOptions.defaults()
                 .withDisableHostLoopback(settings.disableHostLoopback())
-                .withOutboundAddr(settings.outboundAddr());
+                .withOutboundAddr(settings.outboundAddr())
+                .withDisableDns(settings.disableDns());
     }
 
     private static NamespaceHandles enter(Settings settings, Path netnsPath) throws IOException {
@@ -277,12 +324,16 @@ public final class Jslirp implements AutoCloseable {
             }
         }
         nextWatchNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
+        nextResolvConfNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
         loop.setTimerSource(this::nextDeadline, this::runTimers);
         loop.setAfterDispatch(stack::flush);
     }
 
     private long nextDeadline() {
         long next = stack.nextDeadlineNanos();
+        if (resolvConf != null) {
+            next = Math.min(next, nextResolvConfNanos);
+        }
         return watch == null ? next : Math.min(next, nextWatchNanos);
     }
 
@@ -292,6 +343,13 @@ public final class Jslirp implements AutoCloseable {
             nextWatchNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
             if (watch.gone()) {
                 end(EXIT_NORMAL, "the network namespace has gone");
+            }
+        }
+        if (resolvConf != null && System.nanoTime() - nextResolvConfNanos >= 0) {
+            nextResolvConfNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
+            int[] servers = resolvConf.poll(); // one stat; the file is read again only when it changed
+            if (servers != null) {
+                stack.setDnsServers(servers);
             }
         }
     }
@@ -452,15 +510,17 @@ public final class Jslirp implements AutoCloseable {
     /** Counter names for the relay's state in {@link #counters()}; always present, even when 0. */
     public static final String ACTIVE_FLOWS = "activeFlows";
     public static final String HOST_SOCKETS = "hostSockets";
+    public static final String HOST_DATAGRAMS = "hostDatagrams";
 
     /**
      * The counters as one line, {@code jslirp: counters: k=v ...}: the non-zero ones, and the relay's
-     * {@code activeFlows} and {@code hostSockets} always (tests read those to see the flow table drain).
+     * {@code activeFlows}, {@code hostSockets} and {@code hostDatagrams} always (tests read those to see the
+     * flow table drain).
      */
     public String countersLine() throws InterruptedException {
         StringBuilder line = new StringBuilder("jslirp: counters:");
         counters().forEach((name, value) -> {
-            if (value != 0 || name.equals(ACTIVE_FLOWS) || name.equals(HOST_SOCKETS)) {
+            if (value != 0 || name.equals(ACTIVE_FLOWS) || name.equals(HOST_SOCKETS) || name.equals(HOST_DATAGRAMS)) {
                 line.append(' ').append(name).append('=').append(value);
             }
         });
@@ -468,13 +528,24 @@ public final class Jslirp implements AutoCloseable {
     }
 
     /**
-     * What the relay held when the session ended: {@code activeFlows=N hostSockets=M}, plus
-     * {@code leakedHostSockets=K} when host sockets outlived the stack's close (a stack bug; they were aborted).
+     * What the relay held when the session ended: {@code activeFlows=N hostSockets=M hostDatagrams=D}, plus
+     * {@code leakedHostSockets=K} and {@code leakedHostDatagrams=L} when host sockets outlived the stack's close
+     * (a stack bug; they were closed).
      */
     public String exitSummary() {
-        String s = ACTIVE_FLOWS + "=" + activeFlowsAtExit + " " + HOST_SOCKETS + "=" + hostSocketsAtExit;
-        return hostSocketsLeaked == 0 ? s : s + " leakedHostSockets=" + hostSocketsLeaked;
+        String s = ACTIVE_FLOWS + "=" + activeFlowsAtExit + " " + HOST_SOCKETS + "=" + hostSocketsAtExit
+                + " " + HOST_DATAGRAMS + "=" + hostDatagramsAtExit;
+        if (hostSocketsLeaked != 0) {
+            s += " leakedHostSockets=" + hostSocketsLeaked;
+        }
+        if (hostDatagramsLeaked != 0) {
+            s += " leakedHostDatagrams=" + hostDatagramsLeaked;
+        }
+        return s;
     }
+
+    /** {@link #exitSummary()} when the relay held nothing at the end. */
+    public static final String CLEAN_EXIT_SUMMARY = ACTIVE_FLOWS + "=0 " + HOST_SOCKETS + "=0 " + HOST_DATAGRAMS + "=0";
 
     /** Counter snapshot, read on the loop thread so it is consistent. */
     public Map<String, Long> counters() throws InterruptedException {
@@ -485,6 +556,7 @@ public final class Jslirp implements AutoCloseable {
             snapshot.put("tapWriteDrops", framesDroppedOnWrite);
             snapshot.put(ACTIVE_FLOWS, (long) stack.activeFlows());
             snapshot.put(HOST_SOCKETS, (long) hostSockets.openCount());
+            snapshot.put(HOST_DATAGRAMS, (long) hostDatagrams.openCount());
             result.set(snapshot);
             done.countDown();
         });
@@ -523,10 +595,12 @@ public final class Jslirp implements AutoCloseable {
         }
         activeFlowsAtExit = stack.activeFlows();
         hostSocketsAtExit = hostSockets.openCount();
+        hostDatagramsAtExit = hostDatagrams.openCount();
         stack.close();
         // The stack aborts its flows' sockets; whatever is left it lost track of, and its peer gets a reset
         // now rather than a connection that hangs until the process is gone.
         hostSocketsLeaked = hostSockets.closeAll();
+        hostDatagramsLeaked = hostDatagrams.closeAll();
         if (pcap != null) {
             closePcapQuietly();
         }

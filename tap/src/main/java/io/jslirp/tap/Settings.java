@@ -24,6 +24,8 @@ public final class Settings {
     private final boolean disableHostLoopback;
     private final int outboundAddr;
     private final String outboundAddr6;
+    private final boolean disableDns;
+    private final Path resolvConf;
 
     private Settings(Builder b) {
         this.target = Objects.requireNonNull(b.target, "target");
@@ -38,6 +40,8 @@ public final class Settings {
         this.disableHostLoopback = b.disableHostLoopback;
         this.outboundAddr = b.outboundAddr;
         this.outboundAddr6 = b.outboundAddr6;
+        this.disableDns = b.disableDns;
+        this.resolvConf = b.resolvConf;
     }
 
     public static Builder builder(Target target) {
@@ -96,6 +100,16 @@ public final class Settings {
         return outboundAddr6;
     }
 
+    /** {@code --disable-dns}: network+3 forwards no queries. */
+    public boolean disableDns() {
+        return disableDns;
+    }
+
+    /** {@code --resolv-conf} (jslirp's): where the host's nameservers are read, and re-read when it changes. */
+    public Path resolvConf() {
+        return resolvConf;
+    }
+
     public static final class Builder {
         private final Target target;
         private Path usernsPath;
@@ -109,6 +123,8 @@ public final class Settings {
         private boolean disableHostLoopback;
         private int outboundAddr;
         private String outboundAddr6;
+        private boolean disableDns;
+        private Path resolvConf = ResolvConf.DEFAULT;
 
         private Builder(Target target) {
             this.target = target;
@@ -170,6 +186,16 @@ public final class Settings {
 
         public Builder outboundAddr6(String addr) {
             this.outboundAddr6 = addr;
+            return this;
+        }
+
+        public Builder disableDns(boolean disable) {
+            this.disableDns = disable;
+            return this;
+        }
+
+        public Builder resolvConf(Path path) {
+            this.resolvConf = Objects.requireNonNull(path, "resolvConf");
             return this;
         }
 

@@ -27,6 +27,8 @@ class JslirpSessionTest {
         RelayOptions o = Jslirp.relayOptions(set);
         assertTrue(o.disableHostLoopback());
         assertEquals(0x7f00_0002, o.outboundAddr());
+        assertEquals(false, d.disableDns());
+        assertTrue(Jslirp.relayOptions(Settings.builder(new Target.Pid(1)).disableDns(true).build()).disableDns());
     }
 
     @Tag("root")
@@ -55,12 +57,15 @@ class JslirpSessionTest {
                 Map<String, Long> counters = session.counters();
                 assertEquals(0L, counters.get(Jslirp.ACTIVE_FLOWS));
                 assertEquals(0L, counters.get(Jslirp.HOST_SOCKETS));
+                assertEquals(0L, counters.get(Jslirp.HOST_DATAGRAMS));
                 String line = session.countersLine();
                 assertTrue(line.startsWith("jslirp: counters: "), line);
-                assertTrue(line.contains(" activeFlows=0") && line.contains(" hostSockets=0"), line);
+                assertTrue(line.contains(" activeFlows=0") && line.contains(" hostSockets=0")
+                        && line.contains(" hostDatagrams=0"), line);
                 for (String kv : line.substring("jslirp: counters: ".length()).split(" ")) {
                     String[] p = kv.split("=");
-                    assertTrue(!p[1].equals("0") || p[0].equals(Jslirp.ACTIVE_FLOWS) || p[0].equals(Jslirp.HOST_SOCKETS),
+                    assertTrue(!p[1].equals("0") || p[0].equals(Jslirp.ACTIVE_FLOWS) || p[0].equals(Jslirp.HOST_SOCKETS)
+                            || p[0].equals(Jslirp.HOST_DATAGRAMS),
                             "zero counters other than the relay's are left out: " + line);
                 }
             } finally {
@@ -68,7 +73,8 @@ class JslirpSessionTest {
                 assertTrue(session.awaitEnd(5, TimeUnit.SECONDS));
                 loop.join(5000);
             }
-            assertEquals("activeFlows=0 hostSockets=0", session.exitSummary());
+            assertEquals("activeFlows=0 hostSockets=0 hostDatagrams=0", session.exitSummary());
+            assertEquals(Jslirp.CLEAN_EXIT_SUMMARY, session.exitSummary());
             assertEquals("test done", session.exitReason());
         }
     }

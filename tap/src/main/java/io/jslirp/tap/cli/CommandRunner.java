@@ -64,7 +64,9 @@ final class CommandRunner {
                     .pcapPath(settings.pcapPath())
                     .disableHostLoopback(settings.disableHostLoopback())
                     .outboundAddr(settings.outboundAddr())
-                    .outboundAddr6(settings.outboundAddr6());
+                    .outboundAddr6(settings.outboundAddr6())
+                    .disableDns(settings.disableDns())
+                    .resolvConf(settings.resolvConf());
             if (!isRoot()) {
                 b.usernsPath(Path.of("/proc", Long.toString(pid), "ns", "user"));
             }
@@ -75,6 +77,7 @@ final class CommandRunner {
                 return 1;
             }
             Jslirp serving = session;
+            serving.startupWarnings().forEach(err::println);
             Thread loop = new Thread(serving::run, "jslirp-loop");
             loop.start();
             Process target = child;
@@ -88,7 +91,7 @@ final class CommandRunner {
             serving.end(Jslirp.EXIT_NORMAL, "the command exited");
             loop.join(5_000);
             String summary = serving.exitSummary();
-            if (!summary.equals(Jslirp.ACTIVE_FLOWS + "=0 " + Jslirp.HOST_SOCKETS + "=0")) {
+            if (!summary.equals(Jslirp.CLEAN_EXIT_SUMMARY)) {
                 // COMMAND owns the terminal; speak only when connections were cut off at its exit.
                 err.println("jslirp: at exit: " + summary);
             }

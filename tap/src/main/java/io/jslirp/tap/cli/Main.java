@@ -148,6 +148,7 @@ public final class Main {
             err.println("jslirp: " + e.getMessage());
             return 1;
         }
+        session.startupWarnings().forEach(err::println);
         installSignalHandlers(session::end);
         installCounterDump(session, err);
         NetConfig net = settings.net();

@@ -39,6 +39,9 @@ final class NetworkOptions {
     @Option(names = "--disable-dns")
     boolean disableDns;
 
+    @Option(names = "--resolv-conf", paramLabel = "FILE")
+    Path resolvConf;
+
     @Option(names = "--outbound-addr", paramLabel = "IPv4")
     String outboundAddr;
 
@@ -56,11 +59,16 @@ final class NetworkOptions {
     /** slirp4netns's words for an --outbound-addr that is neither an IPv4 address nor an interface with one. */
     static final String BAD_OUTBOUND_ADDR = "outbound-addr has to be valid ipv4 address or interface name.";
 
-    /** Copies the relay's flags into {@code b}, resolving {@code --outbound-addr} on the host. */
+    /** Copies the relay's and DNS flags into {@code b}, resolving {@code --outbound-addr} on the host. */
     Settings.Builder applyRelayOptions(Settings.Builder b) {
-        return b.disableHostLoopback(disableHostLoopback)
+        b.disableHostLoopback(disableHostLoopback)
                 .outboundAddr(outboundAddr == null ? 0 : resolveOutboundAddr(outboundAddr))
-                .outboundAddr6(outboundAddr6);
+                .outboundAddr6(outboundAddr6)
+                .disableDns(disableDns);
+        if (resolvConf != null) {
+            b.resolvConf(resolvConf);
+        }
+        return b;
     }
 
     /**
@@ -112,10 +120,6 @@ final class NetworkOptions {
         if (apiSocket != null) {
             err.println("jslirp: warning: --api-socket is accepted, but the API socket is not implemented yet; "
                     + apiSocket + " is not created");
-        }
-        if (disableDns) {
-            err.println("jslirp: warning: --disable-dns is accepted; the DNS forwarder is not implemented yet, "
-                    + "so DNS through the gateway is off in any case");
         }
         if (outboundAddr6 != null) {
             err.println("jslirp: warning: --outbound-addr6 is accepted, but IPv6 is not implemented yet; "

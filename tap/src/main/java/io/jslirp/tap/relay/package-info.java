@@ -1,5 +1,6 @@
 /**
- * The host's side of the TCP relay: {@link io.jslirp.stack.relay.HostSockets} on real Linux sockets.
+ * The host's side of the relay: {@link io.jslirp.stack.relay.HostSockets} (TCP) and
+ * {@link io.jslirp.stack.relay.HostDatagrams} (UDP, ICMP echo) on real Linux sockets.
  *
  * <h2>Theory of operation</h2>
  * <p>The stack terminates the guest's TCP itself and moves the bytes through ordinary host sockets, one per
@@ -37,5 +38,27 @@
  * level-triggered EOF keeps being reported; after an ERROR or HANGUP, close or abort the handle. An fd
  * number closed and reused within one loop turn does not receive the old socket's events: the loop drops
  * events for fds registered after they were collected.
+ *
+ * <h2>Datagrams</h2>
+ * <p>{@link io.jslirp.tap.relay.NativeHostDatagrams} has the same shape (handle = fd, one dispatcher, epoll bits
+ * passed through, stale handles refused), for sockets that are always watched for EPOLLIN only:
+ * <ul>
+ *   <li><b>UDP.</b> {@code SOCK_DGRAM}, {@code IP_RECVERR} on, bound to the address and port the relay asks
+ *       for. Sends are {@code sendmsg} with a reused msghdr and sockaddr_in, from the buffer's memory; receives
+ *       are {@code recvmsg}, whose {@code MSG_TRUNC} in msg_flags says a datagram was cut. With IP_RECVERR an
+ *       ICMP error (port unreachable...) is queued on the socket's error queue, which epoll reports as EPOLLERR
+ *       level-triggered until it is drained; {@code receiveError} reads one with {@code MSG_ERRQUEUE} and
+ *       takes errno, ICMP type and code and offender from the {@code sock_extended_err} control message, and
+ *       the original destination from msg_name. Reading the queue also clears the socket error the kernel set
+ *       with it, so the next send does not fail with a stale ECONNREFUSED.</li>
+ *   <li><b>Ping.</b> An unprivileged ICMP datagram socket where net.ipv4.ping_group_range allows our group (the
+ *       kernel owns the echo identifier and delivers only our replies, without IP header), otherwise a raw
+ *       ICMP socket (CAP_NET_RAW) with an {@code ICMP_FILTER} that keeps only echo replies. For a raw socket
+ *       jslirp picks an identifier no other raw ping socket of its own uses, writes it and the checksum into a
+ *       copy of the guest's message, and on receive strips the IP header and skips (boundedly) replies with
+ *       another identifier: a raw socket sees every process's. Ping sockets have no error queue; an ICMP
+ *       error for an echo can still leave a socket error, which is taken at dispatch so ERROR is reported
+ *       once and never spins the loop.</li>
+ * </ul>
  */
 package io.jslirp.tap.relay;

@@ -15,8 +15,11 @@ public final class Errno {
     public static final int EEXIST = 17;
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
+    public static final int EMFILE = 24;
     public static final int ENOTTY = 25;
     public static final int ENOSYS = 38;
     public static final int EBADFD = 77;
+    public static final int EMSGSIZE = 90;
+    public static final int ECONNREFUSED = 111;
     public static final int EINPROGRESS = 115;
 }

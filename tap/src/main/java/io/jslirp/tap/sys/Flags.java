@@ -2,7 +2,7 @@ package io.jslirp.tap.sys;
 
 /**
  * Flag values from the Linux UAPI headers ({@code fcntl.h}, {@code socket.h}, {@code sched.h},
- * {@code sys/eventfd.h}, {@code sys/epoll.h}, {@code netinet/tcp.h}, {@code sys/resource.h}); the same on x86-64 and aarch64.
+ * {@code sys/eventfd.h}, {@code sys/epoll.h}, {@code netinet/tcp.h}, {@code netinet/in.h}, {@code sys/resource.h}); the same on x86-64 and aarch64.
  */
 public final class Flags {
     private Flags() {
@@ -22,13 +22,24 @@ public final class Flags {
     public static final int AF_INET = 2;
     public static final int SOCK_STREAM = 1;
     public static final int SOCK_DGRAM = 2;
+    public static final int SOCK_RAW = 3;
     public static final int SOCK_NONBLOCK = 0x800;
     public static final int SOCK_CLOEXEC = 0x80000;
 
     public static final int SOL_SOCKET = 1;
     public static final int SO_ERROR = 4;
     public static final int SO_LINGER = 13;
+    public static final int IPPROTO_IP = 0;
+    public static final int IPPROTO_ICMP = 1;
     public static final int IPPROTO_TCP = 6;
+    /** {@code SOL_IP} is {@code IPPROTO_IP}: the level of IP_RECVERR and of its control message. */
+    public static final int SOL_IP = 0;
+    public static final int IP_RECVERR = 11;
+    /** {@code linux/icmp.h}: a raw ICMP socket's filter, a bit mask of ICMP types to drop. */
+    public static final int SOL_RAW = 255;
+    public static final int ICMP_FILTER = 1;
+    public static final int MSG_TRUNC = 0x20;
+    public static final int MSG_ERRQUEUE = 0x2000;
     public static final int TCP_NODELAY = 1;
     public static final int SHUT_WR = 1;
     public static final int MSG_NOSIGNAL = 0x4000;

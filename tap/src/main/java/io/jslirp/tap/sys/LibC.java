@@ -59,6 +59,9 @@ public interface LibC {
     /** sendmsg(2) of the {@code struct msghdr} at {@code msgAddress}; hot path (gathering writes). */
     @ssize_t long sendmsg(int fd, long msgAddress, int flags);
 
+    /** recvmsg(2) into the {@code struct msghdr} at {@code msgAddress}; hot path (UDP, error queue). */
+    @ssize_t long recvmsg(int fd, long msgAddress, int flags);
+
     // --- readiness --------------------------------------------------------------------------------
     int poll(Pointer fds, long nfds, int timeoutMillis);
 

@@ -262,21 +262,43 @@ class MainCommandTest {
     }
 
     @Test
-    void relayFlagsNoLongerWarnButIpv6AndDnsStillDo() {
+    void relayAndDnsFlagsNoLongerWarnButIpv6StillDoes() {
         MainCommand main = new MainCommand();
-        Main.newCommandLine(main).parseArgs("--disable-host-loopback", "--outbound-addr=127.0.0.1", "1");
+        Main.newCommandLine(main).parseArgs("--disable-host-loopback", "--outbound-addr=127.0.0.1", "--disable-dns",
+                "--resolv-conf=/tmp/r.conf", "1");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         main.warnAboutMissingFeatures(new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals("", err.toString(StandardCharsets.UTF_8));
 
         MainCommand later = new MainCommand();
-        Main.newCommandLine(later).parseArgs("--outbound-addr6=::1", "--disable-dns", "1");
+        Main.newCommandLine(later).parseArgs("--outbound-addr6=::1", "1");
         ByteArrayOutputStream err2 = new ByteArrayOutputStream();
         later.warnAboutMissingFeatures(new PrintStream(err2, true, StandardCharsets.UTF_8));
         String text = err2.toString(StandardCharsets.UTF_8);
-        assertEquals(2, text.lines().count(), text);
+        assertEquals(1, text.lines().count(), text);
         assertTrue(text.contains("--outbound-addr6"), text);
-        assertTrue(text.contains("--disable-dns"), text);
+    }
+
+    @Test
+    void dnsFlagsReachSettings() {
+        Settings plain = parse("1");
+        assertFalse(plain.disableDns());
+        assertEquals(Path.of("/etc/resolv.conf"), plain.resolvConf());
+        Settings set = parse("--disable-dns", "--resolv-conf", "/tmp/test-resolv.conf", "1");
+        assertTrue(set.disableDns());
+        assertEquals(Path.of("/tmp/test-resolv.conf"), set.resolvConf());
+        assertEquals(Path.of("/tmp/x"), parse("--resolv-conf=/tmp/x", "1").resolvConf());
+    }
+
+    @Test
+    void runPassesTheDnsFlagsOn() {
+        MainCommand main = new MainCommand();
+        CommandLine.ParseResult r = Main.newCommandLine(main).parseArgs("run", "--disable-dns",
+                "--resolv-conf=/tmp/run-resolv.conf", "true");
+        RunCommand run = (RunCommand) r.subcommand().commandSpec().userObject();
+        Settings s = run.network.applyRelayOptions(Settings.builder(new Target.Pid(1))).build();
+        assertTrue(s.disableDns());
+        assertEquals(Path.of("/tmp/run-resolv.conf"), s.resolvConf());
     }
 
     @Test

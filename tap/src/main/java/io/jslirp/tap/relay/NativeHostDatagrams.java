@@ -1,0 +1,572 @@
+package io.jslirp.tap.relay;
+
+import io.jslirp.stack.relay.DatagramInfo;
+import io.jslirp.stack.relay.HostDatagrams;
+import io.jslirp.stack.relay.HostSocketHandler;
+import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.tap.loop.EventLoop;
+import io.jslirp.tap.sys.Errno;
+import io.jslirp.tap.sys.Flags;
+import io.jslirp.tap.sys.LibC;
+import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Objects;
+
+/**
+ * {@link HostDatagrams} on real non-blocking Linux sockets watched by jslirp's {@link EventLoop}: UDP sockets
+ * with IP_RECVERR, and ICMP echo through an unprivileged ping socket or, failing that, a raw ICMP socket; see
+ * the package documentation. Loop thread only.
+ *
+ * <p>All native structures are written at explicit offsets into one reused direct buffer, little-endian,
+ * with the LP64 layouts x86-64 and aarch64 Linux share.
+ */
+public final class NativeHostDatagrams implements HostDatagrams {
+    private static final int EBADF = Errno.EBADF;
+    private static final int EINVAL = Errno.EINVAL;
+    private static final int SOCKADDR_IN_SIZE = 16;
+
+    /** What a handle is; 0 means "not ours". */
+    private static final byte KIND_UDP = 1;
+    /** {@code socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)}: the kernel owns the echo identifier and filters replies. */
+    private static final byte KIND_PING_DGRAM = 2;
+    /** {@code socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)}: we choose the identifier and filter replies ourselves. */
+    private static final byte KIND_PING_RAW = 3;
+
+    /** ICMP types (RFC 792) and the header's layout: type 0, code 1, checksum 2..3, identifier 4..5, sequence 6..7. */
+    private static final int ICMP_ECHO_REPLY = 0;
+    private static final int ICMP_ECHO_REQUEST = 8;
+    private static final int ICMP_HEADER = 8;
+    /** A raw socket also sees every other process's echo replies; skip at most this many per call. */
+    private static final int FOREIGN_REPLY_BUDGET = 64;
+    /** An IPv4 datagram's largest ICMP message plus the largest IP header a raw socket hands over. */
+    private static final int RAW_BUFFER = 65_535 + 60;
+
+    // --- scratch layout (one direct buffer, offsets in bytes) --------------------------------------------
+    /**
+     * struct msghdr (LP64, 56 bytes): void *msg_name @0, socklen_t msg_namelen @8 (4 bytes of padding follow),
+     * struct iovec *msg_iov @16, size_t msg_iovlen @24, void *msg_control @32, size_t msg_controllen @40,
+     * int msg_flags @48.
+     */
+    private static final int MSG = 0;
+    private static final int MSG_NAME = 0;
+    private static final int MSG_NAMELEN = 8;
+    private static final int MSG_IOV = 16;
+    private static final int MSG_IOVLEN = 24;
+    private static final int MSG_CONTROL = 32;
+    private static final int MSG_CONTROLLEN = 40;
+    private static final int MSG_FLAGS = 48;
+    /** struct iovec (16 bytes): void *iov_base @0, size_t iov_len @8. */
+    private static final int IOV = 64;
+    /**
+     * struct sockaddr_in (16 bytes): sa_family_t sin_family @0 (host order), in_port_t sin_port @2 (network
+     * order), struct in_addr sin_addr @4 (network order), 8 bytes of zero @8. Destination of sendto, source of
+     * recvmsg, and the original destination of an error-queue message.
+     */
+    private static final int SOCKADDR = 80;
+    /**
+     * Control buffer for the error queue: struct cmsghdr (size_t cmsg_len @0, int cmsg_level @8, int cmsg_type
+     * @12, data @16 = CMSG_ALIGN(sizeof(struct cmsghdr))), and as data a struct sock_extended_err (16 bytes:
+     * u32 ee_errno @0, u8 ee_origin @4, u8 ee_type @5, u8 ee_code @6, u8 ee_pad @7, u32 ee_info @8,
+     * u32 ee_data @12) followed by the offender's struct sockaddr_in (SO_EE_OFFENDER) @16. One such message
+     * takes CMSG_SPACE(32) = 48 bytes; the room is for any other control message ahead of it.
+     */
+    private static final int CONTROL = 96;
+    private static final int CONTROL_SIZE = 128;
+    private static final int CMSG_HDR = 16;
+    private static final int EE_ERRNO = 0;
+    private static final int EE_ORIGIN = 4;
+    private static final int EE_TYPE = 5;
+    private static final int EE_CODE = 6;
+    private static final int EE_OFFENDER = 16;
+    private static final int SO_EE_ORIGIN_ICMP = 2;
+    /** An int socket option's value @0 and a socklen_t @4 for getsockopt. */
+    private static final int OPT = CONTROL + CONTROL_SIZE;
+    private static final int SCRATCH_SIZE = OPT + 8;
+
+    private final EventLoop loop;
+    private final LibC libc = Native.libc();
+    private final EventLoop.FdHandler dispatcher = this::dispatch;
+    private final ByteBuf scratch = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(SCRATCH_SIZE));
+    private final long scratchAddress = scratch.memoryAddress();
+    /** Raw ICMP in both directions (the identifier is rewritten in a copy, an IP header stripped); lazy. */
+    private ByteBuf raw;
+
+    /** Indexed by fd: the handler, non-null exactly while the fd is one of ours. */
+    private HostSocketHandler[] handlers = new HostSocketHandler[64];
+    private byte[] kinds = new byte[64];
+    /** Indexed by fd, for raw ping sockets: the echo identifier chosen for the socket. */
+    private int[] identifiers = new int[64];
+    private final BitSet identifiersInUse = new BitSet(1 << 16);
+    private int nextIdentifier = (int) (ProcessHandle.current().pid() & 0xffff);
+    private int openCount;
+
+    public NativeHostDatagrams(EventLoop loop) {
+        this.loop = Objects.requireNonNull(loop, "loop");
+    }
+
+    private void dispatch(int fd, int events) {
+        HostSocketHandler h = fd < handlers.length ? handlers[fd] : null;
+        if (h == null) {
+            return;
+        }
+        if ((events & EventLoop.EPOLLERR) != 0 && kinds[fd] != KIND_UDP) {
+            // A ping socket has no error queue (IP_RECVERR is off), but an ICMP error for one of its echoes can
+            // leave a pending socket error, which epoll reports level-triggered until something reads it. Take
+            // it here so that ERROR is reported once per error and a paused echo never spins the loop.
+            takeSocketError(fd);
+        }
+        // epoll's bits are HostSockets' bits by definition.
+        h.onSocketEvent(fd, events);
+    }
+
+    private boolean isOurs(int handle) {
+        return handle >= 0 && handle < handlers.length && handlers[handle] != null;
+    }
+
+    private boolean is(int handle, byte kind) {
+        return isOurs(handle) && kinds[handle] == kind;
+    }
+
+    // --- UDP ---------------------------------------------------------------------------------------------
+
+    @Override
+    public int openUdp(int bindAddr, int bindPort, HostSocketHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (bindPort < 0 || bindPort > 0xffff) {
+            return -EINVAL;
+        }
+        int fd = libc.socket(Flags.AF_INET, Flags.SOCK_DGRAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            return -Native.errno();
+        }
+        // ICMP errors go to the error queue with who sent them and what they were about, instead of only an
+        // errno on the next call: the relay needs both to build the guest's ICMP error.
+        if (setIntOption(fd, Flags.SOL_IP, Flags.IP_RECVERR, 1) < 0) {
+            return failClosed(fd, Native.errno());
+        }
+        putSockaddrIn(bindAddr, bindPort);
+        if (libc.bind(fd, scratchAddress + SOCKADDR, SOCKADDR_IN_SIZE) < 0) {
+            return failClosed(fd, Native.errno());
+        }
+        return adopt(fd, KIND_UDP, handler);
+    }
+
+    @Override
+    public int sendTo(int handle, int dstAddr, int dstPort, ByteBuf src, int index, int length) {
+        if (!is(handle, KIND_UDP)) {
+            return -EBADF;
+        }
+        if (dstPort < 0 || dstPort > 0xffff || length < 0) {
+            return -EINVAL;
+        }
+        checkRange(src, index, length);
+        putSockaddrIn(dstAddr, dstPort);
+        long address;
+        if (src.hasMemoryAddress()) {
+            address = src.memoryAddress() + index;
+        } else {
+            ByteBuf b = raw();
+            if (length > b.capacity()) {
+                return -Errno.EMSGSIZE;
+            }
+            b.setBytes(0, src, index, length);
+            address = b.memoryAddress();
+        }
+        return sent(send(handle, address, length));
+    }
+
+    @Override
+    public int receiveFrom(int handle, ByteBuf dst, int maxBytes, DatagramInfo from) {
+        if (!is(handle, KIND_UDP)) {
+            return -EBADF;
+        }
+        if (maxBytes < 0) {
+            return -EINVAL;
+        }
+        dst.ensureWritable(maxBytes);
+        int writerIndex = dst.writerIndex();
+        long n;
+        if (dst.hasMemoryAddress()) {
+            n = receive(handle, dst.memoryAddress() + writerIndex, maxBytes);
+        } else {
+            ByteBuf b = raw();
+            n = receive(handle, b.memoryAddress(), Math.min(maxBytes, b.capacity()));
+            if (n > 0) {
+                dst.setBytes(writerIndex, b, 0, (int) n);
+            }
+        }
+        if (n < 0) {
+            return n == -Errno.EAGAIN ? 0 : (int) n;
+        }
+        dst.writerIndex(writerIndex + (int) n);
+        from.addr = sockaddrAddr();
+        from.port = sockaddrPort();
+        from.truncated = (scratch.getIntLE(MSG + MSG_FLAGS) & Flags.MSG_TRUNC) != 0;
+        return (int) n;
+    }
+
+    @Override
+    public int receiveError(int handle, DatagramInfo info) {
+        if (!isOurs(handle)) {
+            return 0;
+        }
+        prepareMessage(0, 0, CONTROL_SIZE);
+        clearSockaddr();
+        long n = libc.recvmsg(handle, scratchAddress + MSG, Flags.MSG_ERRQUEUE);
+        if (n < 0) {
+            // Nothing queued. A socket error without a queued message (a ping socket's, or whatever set one)
+            // would keep EPOLLERR up forever; reading SO_ERROR clears it.
+            takeSocketError(handle);
+            return 0;
+        }
+        info.clear();
+        info.originalDstAddr = sockaddrAddr();
+        info.originalDstPort = sockaddrPort();
+        long controlLength = scratch.getLongLE(MSG + MSG_CONTROLLEN);
+        // Walk the control messages (CMSG_FIRSTHDR/CMSG_NXTHDR): each is cmsg_len long, padded to 8.
+        int at = 0;
+        while (at + CMSG_HDR <= controlLength) {
+            long len = scratch.getLongLE(CONTROL + at);
+            if (len < CMSG_HDR || at + len > controlLength) {
+                break;
+            }
+            int level = scratch.getIntLE(CONTROL + at + 8);
+            int type = scratch.getIntLE(CONTROL + at + 12);
+            if (level == Flags.SOL_IP && type == Flags.IP_RECVERR && len >= CMSG_HDR + EE_OFFENDER) {
+                int ee = CONTROL + at + CMSG_HDR;
+                info.errno = scratch.getIntLE(ee + EE_ERRNO);
+                if ((scratch.getByte(ee + EE_ORIGIN) & 0xff) == SO_EE_ORIGIN_ICMP) {
+                    info.icmpType = scratch.getByte(ee + EE_TYPE) & 0xff;
+                    info.icmpCode = scratch.getByte(ee + EE_CODE) & 0xff;
+                }
+                if (len >= CMSG_HDR + EE_OFFENDER + 8
+                        && (scratch.getShortLE(ee + EE_OFFENDER) & 0xffff) == Flags.AF_INET) {
+                    info.offenderAddr = scratch.getInt(ee + EE_OFFENDER + 4); // network order = big-endian
+                }
+                break;
+            }
+            at += (int) ((len + 7) & ~7L);
+        }
+        return 1;
+    }
+
+    // --- ICMP echo ---------------------------------------------------------------------------------------
+
+    @Override
+    public int openPing(HostSocketHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        int fd = libc.socket(Flags.AF_INET, Flags.SOCK_DGRAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, Flags.IPPROTO_ICMP);
+        if (fd >= 0) {
+            return adopt(fd, KIND_PING_DGRAM, handler);
+        }
+        // EACCES: our group is outside net.ipv4.ping_group_range. A raw socket needs CAP_NET_RAW instead.
+        fd = libc.socket(Flags.AF_INET, Flags.SOCK_RAW | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, Flags.IPPROTO_ICMP);
+        if (fd < 0) {
+            return -Native.errno();
+        }
+        // A raw ICMP socket gets a copy of every ICMP message the host receives; let the kernel drop all but
+        // echo replies (the filter's bits are the types to drop).
+        if (setIntOption(fd, Flags.SOL_RAW, Flags.ICMP_FILTER, ~(1 << ICMP_ECHO_REPLY)) < 0) {
+            return failClosed(fd, Native.errno());
+        }
+        int identifier = allocateIdentifier();
+        if (identifier < 0) {
+            return failClosed(fd, Errno.EMFILE);
+        }
+        int handle = adopt(fd, KIND_PING_RAW, handler);
+        if (handle < 0) {
+            identifiersInUse.clear(identifier);
+            return handle;
+        }
+        identifiers[fd] = identifier;
+        return handle;
+    }
+
+    /** The next identifier not used by another open raw ping socket of ours, or -1 when all 65536 are. */
+    private int allocateIdentifier() {
+        int id = identifiersInUse.nextClearBit(nextIdentifier);
+        if (id > 0xffff) {
+            id = identifiersInUse.nextClearBit(0);
+            if (id > 0xffff) {
+                return -1;
+            }
+        }
+        identifiersInUse.set(id);
+        nextIdentifier = (id + 1) & 0xffff;
+        return id;
+    }
+
+    @Override
+    public int sendPing(int handle, int dstAddr, ByteBuf src, int index, int length) {
+        if (!isOurs(handle) || kinds[handle] == KIND_UDP) {
+            return -EBADF;
+        }
+        if (length < ICMP_HEADER) {
+            return -EINVAL;
+        }
+        checkRange(src, index, length);
+        putSockaddrIn(dstAddr, 0);
+        long address;
+        if (kinds[handle] == KIND_PING_DGRAM && src.hasMemoryAddress()) {
+            // The kernel writes its own identifier and checksum.
+            address = src.memoryAddress() + index;
+        } else {
+            ByteBuf b = raw();
+            if (length > b.capacity()) {
+                return -Errno.EMSGSIZE;
+            }
+            b.setBytes(0, src, index, length);
+            if (kinds[handle] == KIND_PING_RAW) {
+                b.setShort(4, identifiers[handle]);
+                b.setShort(2, 0);
+                b.setShort(2, icmpChecksum(b, length));
+            }
+            address = b.memoryAddress();
+        }
+        return sent(send(handle, address, length));
+    }
+
+    @Override
+    public int receivePing(int handle, ByteBuf dst, int maxBytes, DatagramInfo from) {
+        if (!isOurs(handle) || kinds[handle] == KIND_UDP) {
+            return -EBADF;
+        }
+        if (maxBytes < 0) {
+            return -EINVAL;
+        }
+        dst.ensureWritable(maxBytes);
+        int writerIndex = dst.writerIndex();
+        if (kinds[handle] == KIND_PING_DGRAM) {
+            // Only replies to this socket's echoes arrive, as the ICMP message without an IP header.
+            long n;
+            if (dst.hasMemoryAddress()) {
+                n = receive(handle, dst.memoryAddress() + writerIndex, maxBytes);
+            } else {
+                ByteBuf b = raw();
+                n = receive(handle, b.memoryAddress(), Math.min(maxBytes, b.capacity()));
+                if (n > 0) {
+                    dst.setBytes(writerIndex, b, 0, (int) n);
+                }
+            }
+            if (n < 0) {
+                return n == -Errno.EAGAIN ? 0 : (int) n;
+            }
+            dst.writerIndex(writerIndex + (int) n);
+            from.addr = sockaddrAddr();
+            from.port = 0;
+            from.truncated = (scratch.getIntLE(MSG + MSG_FLAGS) & Flags.MSG_TRUNC) != 0;
+            return (int) n;
+        }
+        ByteBuf b = raw();
+        for (int budget = FOREIGN_REPLY_BUDGET; budget > 0; budget--) {
+            long n = receive(handle, b.memoryAddress(), b.capacity());
+            if (n < 0) {
+                return n == -Errno.EAGAIN ? 0 : (int) n;
+            }
+            // IPv4 header first (RFC 791): IHL in the low nibble of byte 0, in 32-bit words.
+            int ipHeader = (b.getByte(0) & 0x0f) * 4;
+            if ((b.getByte(0) & 0xf0) != 0x40 || ipHeader < 20 || n < ipHeader + ICMP_HEADER) {
+                continue;
+            }
+            int icmpLength = (int) n - ipHeader;
+            if ((b.getByte(ipHeader) & 0xff) != ICMP_ECHO_REPLY || b.getByte(ipHeader + 1) != 0
+                    || b.getUnsignedShort(ipHeader + 4) != identifiers[handle]) {
+                continue; // someone else's reply, or a message the filter let through
+            }
+            int copied = Math.min(icmpLength, maxBytes);
+            dst.setBytes(writerIndex, b, ipHeader, copied);
+            dst.writerIndex(writerIndex + copied);
+            from.addr = sockaddrAddr();
+            from.port = 0;
+            from.truncated = copied < icmpLength;
+            return copied;
+        }
+        return 0; // the budget went on other processes' replies; level-triggered epoll reports the rest
+    }
+
+    /** RFC 792/1071: the one's complement of the one's complement sum of the message, checksum field zero. */
+    static int icmpChecksum(ByteBuf b, int length) {
+        long sum = 0;
+        int i = 0;
+        for (; i + 1 < length; i += 2) {
+            sum += b.getUnsignedShort(i);
+        }
+        if (i < length) {
+            sum += (b.getByte(i) & 0xff) << 8;
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return (int) (~sum & 0xffff);
+    }
+
+    // --- life cycle --------------------------------------------------------------------------------------
+
+    @Override
+    public void close(int handle) {
+        if (!isOurs(handle)) {
+            return; // never close an fd we did not open: the number may be the TAP's or a new socket's
+        }
+        loop.unregister(handle);
+        handlers[handle] = null;
+        if (kinds[handle] == KIND_PING_RAW) {
+            identifiersInUse.clear(identifiers[handle]);
+        }
+        kinds[handle] = 0;
+        openCount--;
+        libc.close(handle);
+    }
+
+    /** For tests: whether {@code handle} is an unprivileged ping socket rather than a raw one. */
+    boolean isPingSocket(int handle) {
+        return is(handle, KIND_PING_DGRAM);
+    }
+
+    /** Datagram sockets open now (UDP and ping), until the relay closes them. */
+    public int openCount() {
+        return openCount;
+    }
+
+    /** Closes every socket still open and returns how many there were: at shutdown, what the stack left behind. */
+    public int closeAll() {
+        int closed = 0;
+        for (int fd = 0; fd < handlers.length && openCount > 0; fd++) {
+            if (handlers[fd] != null) {
+                close(fd);
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    // --- helpers -----------------------------------------------------------------------------------------
+
+    private int adopt(int fd, byte kind, HostSocketHandler handler) {
+        try {
+            loop.register(fd, EventLoop.EPOLLIN, dispatcher);
+        } catch (UncheckedIOException e) {
+            int errno = e.getCause() instanceof NativeException ne ? ne.errno() : HostSockets.ENOMEM;
+            return failClosed(fd, errno);
+        }
+        if (fd >= handlers.length) {
+            int size = Math.max(fd + 1, handlers.length * 2);
+            handlers = Arrays.copyOf(handlers, size);
+            kinds = Arrays.copyOf(kinds, size);
+            identifiers = Arrays.copyOf(identifiers, size);
+        }
+        handlers[fd] = handler;
+        kinds[fd] = kind;
+        openCount++;
+        return fd;
+    }
+
+    private int failClosed(int fd, int errno) {
+        libc.close(fd);
+        return -errno;
+    }
+
+    /**
+     * sendmsg of one datagram of {@code length} bytes at {@code address} to the sockaddr_in at SOCKADDR. This is
+     * sendto(2) in three arguments: jnr-ffi's call stub garbled sendto's sixth (the address length).
+     */
+    private long send(int fd, long address, int length) {
+        prepareMessage(address, length, 0);
+        return libc.sendmsg(fd, scratchAddress + MSG, Flags.MSG_NOSIGNAL);
+    }
+
+    /**
+     * recvmsg of one datagram into {@code length} bytes at {@code address}; the source lands in SOCKADDR.
+     * Returns the bytes received (0 for an empty datagram) or {@code -errno}, -EAGAIN when none waits: the
+     * callers map that to the SPI's 0 without touching the caller's DatagramInfo.
+     */
+    private long receive(int fd, long address, int length) {
+        prepareMessage(address, length, 0);
+        clearSockaddr();
+        long n = libc.recvmsg(fd, scratchAddress + MSG, 0);
+        if (n >= 0) {
+            return n;
+        }
+        int e = Native.errno();
+        return e == Errno.EINTR ? -Errno.EAGAIN : -e;
+    }
+
+    /** Fills the msghdr (the name is SOCKADDR, which the caller fills or clears): one iovec, and the control buffer when {@code controlLength} > 0. */
+    private void prepareMessage(long address, int length, int controlLength) {
+        scratch.setLongLE(MSG + MSG_NAME, scratchAddress + SOCKADDR);
+        scratch.setLongLE(MSG + MSG_NAMELEN, SOCKADDR_IN_SIZE); // and the 4 bytes of padding
+        scratch.setLongLE(MSG + MSG_IOV, scratchAddress + IOV);
+        scratch.setLongLE(MSG + MSG_IOVLEN, length > 0 ? 1 : 0);
+        scratch.setLongLE(MSG + MSG_CONTROL, controlLength > 0 ? scratchAddress + CONTROL : 0);
+        scratch.setLongLE(MSG + MSG_CONTROLLEN, controlLength);
+        scratch.setLongLE(MSG + MSG_FLAGS, 0);
+        scratch.setLongLE(IOV, address);
+        scratch.setLongLE(IOV + 8, length);
+    }
+
+    /** Before a receive: a source the kernel does not fill (none for the error queue's oddities) reads as 0. */
+    private void clearSockaddr() {
+        scratch.setLongLE(SOCKADDR, 0);
+        scratch.setLongLE(SOCKADDR + 8, 0);
+    }
+
+    private void putSockaddrIn(int addr, int port) {
+        scratch.setShortLE(SOCKADDR, Flags.AF_INET);
+        scratch.setShort(SOCKADDR + 2, port); // ByteBuf's plain setters are big-endian: network order
+        scratch.setInt(SOCKADDR + 4, addr);
+        scratch.setLongLE(SOCKADDR + 8, 0);
+    }
+
+    private int sockaddrAddr() {
+        return scratch.getInt(SOCKADDR + 4);
+    }
+
+    private int sockaddrPort() {
+        return scratch.getUnsignedShort(SOCKADDR + 2);
+    }
+
+    private int setIntOption(int fd, int level, int option, int value) {
+        scratch.setIntLE(OPT, value);
+        return libc.setsockopt(fd, level, option, scratchAddress + OPT, 4);
+    }
+
+    /** getsockopt(SO_ERROR), which returns and clears the socket's pending error. */
+    private int takeSocketError(int fd) {
+        scratch.setIntLE(OPT, 0);
+        scratch.setIntLE(OPT + 4, 4);
+        if (libc.getsockopt(fd, Flags.SOL_SOCKET, Flags.SO_ERROR, scratchAddress + OPT, scratchAddress + OPT + 4) < 0) {
+            return Native.errno();
+        }
+        return scratch.getIntLE(OPT);
+    }
+
+    private static int sent(long n) {
+        if (n >= 0) {
+            return (int) n;
+        }
+        int e = Native.errno();
+        return e == Errno.EAGAIN || e == Errno.EINTR ? 0 : -e;
+    }
+
+    private static void checkRange(ByteBuf src, int index, int length) {
+        if (index < 0 || length < 0 || index > src.capacity() - length) {
+            throw new IndexOutOfBoundsException("index " + index + " length " + length + " capacity " + src.capacity());
+        }
+    }
+
+    /**
+     * Native memory for raw ICMP and for the rare buffer without an address. Wrapped from a JDK direct buffer
+     * so the GC frees it and Netty's leak detector does not track it.
+     */
+    private ByteBuf raw() {
+        if (raw == null) {
+            raw = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(RAW_BUFFER));
+        }
+        return raw;
+    }
+}

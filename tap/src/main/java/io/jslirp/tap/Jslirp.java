@@ -4,6 +4,8 @@ import io.jslirp.stack.Clock;
 import io.jslirp.stack.FrameSink;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.Stack;
+import io.jslirp.stack.services.DhcpServer;
+import io.jslirp.stack.wire.DhcpMessage;
 import io.jslirp.stack.pcap.PcapWriter;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.VirtioNetHeader;
@@ -119,6 +121,8 @@ public final class Jslirp implements AutoCloseable {
         this.stack = new Stack(settings.net(), Clock.SYSTEM, new TapSink(), alloc, hostSockets,
                 relayOptions(settings), tap.vnetHeader() ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET);
         stack.setHostDatagrams(hostDatagrams);
+        // A guest started without --configure asks for its address with DHCP, as under slirp4netns.
+        stack.registerUdpService(DhcpMessage.SERVER_PORT, new DhcpServer(settings.net(), Clock.SYSTEM, alloc));
         if (settings.disableDns()) {
             this.resolvConf = null;
         } else {

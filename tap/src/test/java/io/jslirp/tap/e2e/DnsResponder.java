@@ -20,6 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * tests never reach the machine's resolver. It answers an A query for {@link #OK_NAME} with its own
  * {@link #answer}, {@link #REFUSED_NAME} with REFUSED, anything else with NXDOMAIN; it counts queries per
  * transport. Only the first question of a query is looked at.
+ *
+ * <p>Also runnable on its own in another namespace ({@link #main}: {@code java -cp TEST-CLASSES
+ * io.jslirp.tap.e2e.DnsResponder ADDR ANSWER SECONDS}); it prints {@code listening}, then one line
+ * {@code query udp|tcp} per query answered, and exits after SECONDS.
  */
 final class DnsResponder implements AutoCloseable {
     static final String OK_NAME = "ok.jslirp.test";
@@ -32,6 +36,7 @@ final class DnsResponder implements AutoCloseable {
     final String answer;
     final AtomicInteger udpQueries = new AtomicInteger();
     final AtomicInteger tcpQueries = new AtomicInteger();
+    private volatile java.io.PrintStream log;
     private final DatagramSocket udp;
     private final ServerSocket tcp;
     private final Thread udpThread;
@@ -68,6 +73,7 @@ final class DnsResponder implements AutoCloseable {
                 byte[] r = reply(Arrays.copyOf(p.getData(), p.getLength()));
                 if (r != null) {
                     udpQueries.incrementAndGet();
+                    note("udp");
                     udp.send(new DatagramPacket(r, r.length, p.getSocketAddress()));
                 }
             } catch (SocketException e) {
@@ -99,6 +105,7 @@ final class DnsResponder implements AutoCloseable {
                         break;
                     }
                     tcpQueries.incrementAndGet();
+                    note("tcp");
                     out.writeShort(r.length);
                     out.write(r);
                     out.flush();
@@ -110,6 +117,23 @@ final class DnsResponder implements AutoCloseable {
             } catch (IOException e) {
                 // one bad connection; keep serving
             }
+        }
+    }
+
+    private void note(String transport) {
+        java.io.PrintStream l = log;
+        if (l != null) {
+            l.println("query " + transport);
+            l.flush();
+        }
+    }
+
+    public static void main(String[] a) throws Exception {
+        try (DnsResponder r = new DnsResponder(a[0], a[1])) {
+            r.log = System.out;
+            System.out.println("listening");
+            System.out.flush();
+            Thread.sleep(Long.parseLong(a[2]) * 1000);
         }
     }
 

@@ -55,6 +55,14 @@ public final class GuestTool {
 
     /** The command line that runs this tool (wrap it with the guest's enter prefix). */
     static String[] argv(String... args) {
+        List<String> r = new ArrayList<>(List.of(E2e.javaBin(), "-XX:+UseSerialGC", "-Xmx256m", "-cp", classes(),
+                GuestTool.class.getName()));
+        r.addAll(List.of(args));
+        return r.toArray(String[]::new);
+    }
+
+    /** The test-classes directory, for running another JDK-only main of this package in a namespace. */
+    static String classes() {
         String classes;
         try {
             classes = java.nio.file.Path.of(GuestTool.class.getProtectionDomain().getCodeSource().getLocation().toURI())
@@ -62,10 +70,7 @@ public final class GuestTool {
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
-        List<String> r = new ArrayList<>(List.of(E2e.javaBin(), "-XX:+UseSerialGC", "-Xmx256m", "-cp", classes,
-                GuestTool.class.getName()));
-        r.addAll(List.of(args));
-        return r.toArray(String[]::new);
+        return classes;
     }
 
     public static void main(String[] a) throws Exception {

@@ -28,6 +28,23 @@ import java.util.List;
  *       payload on each, shuts down writing, and checks that each echoes its own payload back.</li>
  *   <li>{@code connect HOST PORT}: one connect attempt; prints {@code refused MS}, {@code unreachable
  *       MS}, {@code connected MS} or {@code error MS MESSAGE}.</li>
+ *   <li>{@code udpone HOST PORT TEXT}: sends TEXT in one datagram, waits (3 s, 3 tries) for one reply;
+ *       prints {@code reply=TEXT from=ADDR:PORT}, or {@code timeout}, {@code refused}, {@code unreachable},
+ *       {@code error MESSAGE} (exit 1 unless a reply came).</li>
+ *   <li>{@code udprefused HOST PORT}: a CONNECTED DatagramSocket sends up to 3 datagrams, receiving 1 s
+ *       after each; prints {@code refused MS} (PortUnreachableException on receive or send, i.e.
+ *       ECONNREFUSED from an ICMP port unreachable), {@code reply}, {@code timeout}, {@code unreachable MS
+ *       MESSAGE} or {@code error MS MESSAGE}. Always exits 0: the caller judges.</li>
+ *   <li>{@code udpbig HOST PORT SIZE}: one datagram of SIZE distinct bytes (IP-fragmented at the MTU),
+ *       expects the same bytes back from HOST:PORT (3 tries, 5 s each); prints {@code ok SIZE tries=N}.</li>
+ *   <li>{@code udpecho HOST PORT N WINDOW SECONDS}: N datagrams, each with its own payload (sequence number
+ *       plus 60..1260 seeded bytes), at most WINDOW outstanding; every reply must come from HOST:PORT and
+ *       carry exactly what was sent. A datagram unanswered for 300 ms is resent, at most 5 times. Prints
+ *       {@code ok N retries=R duplicates=D ms=T} or {@code failed ...}.</li>
+ *   <li>{@code udpserve ADDR PORT SECONDS}: a UDP server (run in a "remote" namespace) that answers each
+ *       datagram TEXT with {@code TEXT peer=IP} for SECONDS, then exits.</li>
+ *   <li>{@code dns SERVER NAME udp|tcp}: one A query for NAME to SERVER:53 (5 s); prints
+ *       {@code rcode=N answers=A,B id-ok=true} or {@code timeout} / {@code refused} / {@code error ...}.</li>
  * </ul>
  */
 public final class GuestTool {
@@ -38,6 +55,14 @@ public final class GuestTool {
 
     /** The command line that runs this tool (wrap it with the guest's enter prefix). */
     static String[] argv(String... args) {
+        List<String> r = new ArrayList<>(List.of(E2e.javaBin(), "-XX:+UseSerialGC", "-Xmx256m", "-cp", classes(),
+                GuestTool.class.getName()));
+        r.addAll(List.of(args));
+        return r.toArray(String[]::new);
+    }
+
+    /** The test-classes directory, for running another JDK-only main of this package in a namespace. */
+    static String classes() {
         String classes;
         try {
             classes = java.nio.file.Path.of(GuestTool.class.getProtectionDomain().getCodeSource().getLocation().toURI())
@@ -45,10 +70,7 @@ public final class GuestTool {
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
-        List<String> r = new ArrayList<>(List.of(E2e.javaBin(), "-XX:+UseSerialGC", "-Xmx256m", "-cp", classes,
-                GuestTool.class.getName()));
-        r.addAll(List.of(args));
-        return r.toArray(String[]::new);
+        return classes;
     }
 
     public static void main(String[] a) throws Exception {
@@ -57,6 +79,13 @@ public final class GuestTool {
             case "halfclose" -> halfClose(a[1], Integer.parseInt(a[2]), a[3]);
             case "many" -> many(a[1], Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4]));
             case "connect" -> connect(a[1], Integer.parseInt(a[2]));
+            case "udpone" -> GuestUdp.one(a[1], Integer.parseInt(a[2]), a[3]);
+            case "udprefused" -> GuestUdp.refused(a[1], Integer.parseInt(a[2]));
+            case "udpbig" -> GuestUdp.big(a[1], Integer.parseInt(a[2]), Integer.parseInt(a[3]));
+            case "udpecho" -> GuestUdp.echo(a[1], Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4]),
+                    Integer.parseInt(a[5]));
+            case "udpserve" -> GuestUdp.serve(a[1], Integer.parseInt(a[2]), Integer.parseInt(a[3]));
+            case "dns" -> GuestUdp.dns(a[1], a[2], a[3]);
             default -> {
                 System.err.println("GuestTool: unknown command " + Arrays.toString(a));
                 System.exit(2);

@@ -38,6 +38,18 @@
  *       reads jslirp's SIGUSR1 counters line. Sizes: {@code -Djslirp.e2e.bulkBytes} (default 1 GiB),
  *       {@code -Djslirp.e2e.bulkSeconds} (bound per transfer, default 150),
  *       {@code -Djslirp.e2e.connections} (default 500).</li>
+ *   <li>UDP, DNS, DHCP, ICMP ({@code Udp*IT}, {@code Dns*IT}, {@code Dhcp*IT}, {@code Icmp*IT}): host
+ *       servers are {@link io.jslirp.tap.e2e.UdpEchoServer} (127.0.0.1) and
+ *       {@link io.jslirp.tap.e2e.DnsResponder}, the test's own DNS server on 127.0.0.77:53 (UDP and TCP) named
+ *       by the test's own resolv.conf ({@link io.jslirp.tap.e2e.ResolvConf}: {@code --resolv-conf=FILE} for
+ *       jslirp; for slirp4netns a private mount namespace with the file bind-mounted over /etc/resolv.conf),
+ *       so no query reaches the machine's resolver. The guest client is GuestTool's UDP/DNS commands
+ *       ({@link io.jslirp.tap.e2e.GuestUdp}). slirp4netns sends datagrams for 10.0.2.3 ports other than 53
+ *       (and port 53 under {@code --disable-dns}) to the literal address 10.0.2.3 through its own routes, so
+ *       those checks run the program in {@link io.jslirp.tap.e2e.RemoteTopology}'s isolated {@code jsl}.
+ *       DHCP is {@code busybox udhcpc} with a recording script on an unconfigured tap0.
+ *       {@code -Djslirp.e2e.udpDatagrams} (default 10000), {@code -Djslirp.e2e.udpIdleSeconds} (jslirp's UDP
+ *       idle timeout; when set &le; 90 the leftover check waits for {@code hostDatagrams=0}).</li>
  * </ul>
  *
  * <h2>What jslirp must do beyond slirp4netns 1.2 for these tests</h2>
@@ -63,6 +75,20 @@
  *   <li>Beyond slirp4netns: within 10 s after every connection closed at both ends, jslirp's socket fd
  *       count is back to what it was before the traffic, and SIGUSR1 prints one stderr line
  *       {@code jslirp: counters: k=v ...} (space-separated) that says {@code activeFlows=0}.</li>
+ *   <li>UDP: 10.0.2.2:P is host 127.0.0.1:P (the host sees 127.0.0.1, the guest sees replies from
+ *       10.0.2.2:P); other destinations from the program's namespace; 60,000-byte datagrams both ways at MTU
+ *       1500; 10,000 paced echoes with no corruption. Beyond slirp4netns (which stays silent): a closed host
+ *       port, and 10.0.2.2 under {@code --disable-host-loopback}, give the guest an ICMP error its connected
+ *       socket reports (port unreachable, i.e. ECONNREFUSED). SIGUSR1's counters carry {@code hostDatagrams}
+ *       (a missing key counts as 0).</li>
+ *   <li>DNS: {@code --resolv-conf=FILE} (default /etc/resolv.conf), re-read when it changes (a file renamed
+ *       over it is picked up within 10 s); 10.0.2.3:53 over UDP and TCP forwarded, replies unchanged (REFUSED
+ *       too), from 10.0.2.3:53; {@code --disable-dns}: no answer; other ports of 10.0.2.3: no answer.</li>
+ *   <li>DHCP, like slirp4netns: 10.0.2.15, mask 255.255.255.0, router 10.0.2.2, DNS 10.0.2.3, server id
+ *       10.0.2.2, a lease time, the same address again for the same MAC. Beyond slirp4netns: broadcast
+ *       10.0.2.255 and the MTU option (= {@code -m}) when asked for.</li>
+ *   <li>ICMP echo to any destination: as root with {@code ping_group_range} closed, through a raw socket;
+ *       10.0.2.2/.3 answered locally with ttl 255.</li>
  *   <li>Like slirp4netns: SIGTERM exits 143; exit-fd EOF exits 0 within 1 s; ready fd gets "1" then EOF
  *       once the interface is configured; TAPNAME is required with pid/path targets.</li>
  * </ul>

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# UDP side of the peer benchmark: iperf3 UDP from the guest (container) to the host, through each tool's
+# gateway 10.0.2.2 -> host 127.0.0.1, at fixed offered rates; prints one Markdown table of received rate and
+# loss. Not a test; CI does not run it. Needs root (namespaces, TAP). Everything stays on this machine: the
+# iperf3 server listens on host 127.0.0.1 only.
+#
+#   bench/peer/udp-bench.sh                                  # jslirp and slirp4netns, 500M and 1G, MTU 1500 and 65520
+#   TOOLS=slirp4netns RATES="500M" DURATION=5 bench/peer/udp-bench.sh
+#
+# Settings (environment):
+#   TOOLS     default "jslirp slirp4netns" ("pasta" also works; a missing binary is reported, not fatal)
+#   MTUS      default "1500 65520"
+#   RATES     iperf3 -b values, default "500M 1G"
+#   LEN       datagram payload (iperf3 -l), default 1400
+#   DURATION  seconds per measurement, default 10
+#   BUILD=0   do not run Maven (use tap/target/jslirp.jar as it is)
+#
+# Each cell: `iperf3 -c 10.0.2.2 -u -b RATE -l LEN -t DURATION -f m` run in the guest against
+# `iperf3 -s -B 127.0.0.1` on the host; the receiver's rate (Mbit/s) and loss (lost/total datagrams, %) from
+# iperf3's "receiver" line, and the CPU seconds (utime+stime) the tool used during that measurement. Tools
+# are attached exactly as in peer-bench.sh (`TOOL -c -m MTU -r 3 PID tap0`; pasta with --config-net and
+# its gateway mapping), one fresh guest per MTU. iperf3's control connection is TCP, so a tool must relay
+# TCP too. A cell says "fail" when iperf3 failed (a tool that does not relay UDP yet: the script goes on).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+TOOLS=${TOOLS:-"jslirp slirp4netns"}
+MTUS=${MTUS:-"1500 65520"}
+RATES=${RATES:-"500M 1G"}
+LEN=${LEN:-1400}
+DURATION=${DURATION:-10}
+BUILD=${BUILD:-1}
+JAVA=${JAVA:-java}
+GW=10.0.2.2
+CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" RATES=\"$RATES\" LEN=$LEN DURATION=$DURATION bench/peer/udp-bench.sh"
+
+log() { echo "udp-bench: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "run as root (it makes namespaces and TAP devices)"
+for c in iperf3 unshare nsenter ip ss timeout "$JAVA"; do
+  command -v "$c" >/dev/null || die "missing $c"
+done
+if [[ $BUILD != 0 && $TOOLS == *jslirp* ]]; then
+  log "building (mvn -B -q -o -pl stack,tap -am package -DskipTests)"
+  (cd "$ROOT" && mvn -B -q -o -pl stack,tap -am package -DskipTests) >&2 || die "build failed"
+fi
+JAR=$ROOT/tap/target/jslirp.jar
+
+TMP=$(mktemp -d /tmp/udp-bench.XXXXXX)
+PIDS=()    # every process this script started, killed by PID at exit
+NETNS=()   # every named netns this script made, deleted at exit
+forget() {
+  local p keep=()
+  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+cleanup() {
+  local p n
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do
+    timeout 3 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+  done
+  for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+wait_for() { # tenths command...
+  local tenths=$1 i; shift
+  for ((i = 0; i < tenths; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+bounded() { # runs "$@" in the background (so signals are handled at once) and prints its stdout
+  local out="$TMP/bounded.$BASHPID" rc
+  "$@" >"$out" 2>>"$TMP/bounded.err" &
+  local pid=$!
+  PIDS+=("$pid")
+  wait "$pid"; rc=$?
+  forget "$pid"
+  cat "$out"; rm -f "$out"
+  return $rc
+}
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
+HZ=$(getconf CLK_TCK)
+
+IPORT=
+for i in $(seq 50); do
+  p=$((20000 + RANDOM % 10000))
+  ss -Hltun "sport = :$p" | grep -q . || { IPORT=$p; break; }
+done
+[[ -n $IPORT ]] || die "no free port"
+iperf3 -s -B 127.0.0.1 -p "$IPORT" >"$TMP/iperf3-server.log" 2>&1 &
+PIDS+=($!)
+wait_for 50 bash -c "ss -Hltn 'sport = :$IPORT' | grep -q ." || die "iperf3 server did not listen"
+
+SEQ=0
+start_tool() { # sets TOOL_PID, GUEST, HOLDER/NSNAME; returns 1 on failure
+  local tool=$1 mtu=$2
+  SEQ=$((SEQ + 1))
+  TOOL_PID= HOLDER= NSNAME=
+  local logf="$TMP/$tool-$SEQ.log"
+  case $tool in
+    jslirp | slirp4netns)
+      unshare -n sleep 86400 &
+      HOLDER=$!
+      PIDS+=("$HOLDER")
+      wait_for 50 bash -c "[[ \$(readlink /proc/$HOLDER/ns/net) != \$(readlink /proc/self/ns/net) ]]" || return 1
+      local cmd
+      if [[ $tool == jslirp ]]; then
+        [[ -f $JAR ]] || return 1
+        cmd=("$JAVA" -Dio.netty.leakDetection.level=disabled -XX:+UseSerialGC -jar "$JAR")
+      else
+        cmd=(slirp4netns)
+      fi
+      mkfifo "$TMP/ready-$SEQ"
+      "${cmd[@]}" -c -m "$mtu" -r 3 "$HOLDER" tap0 3>"$TMP/ready-$SEQ" >"$logf" 2>&1 &
+      TOOL_PID=$!
+      PIDS+=("$TOOL_PID")
+      local r
+      r=$(timeout 30 head -c1 "$TMP/ready-$SEQ")
+      [[ $r == 1 ]] || { log "$tool did not become ready: $(tail -3 "$logf")"; return 1; }
+      GUEST=(nsenter "--net=/proc/$HOLDER/ns/net" --)
+      ;;
+    pasta)
+      NSNAME=ub-$$-$SEQ
+      ip netns add "$NSNAME" || return 1
+      NETNS+=("$NSNAME")
+      pasta -f -q -4 --runas 0 --config-net -I tap0 -a 10.0.2.100 -n 24 -g "$GW" -m "$mtu" \
+        -t none -u none -T none -U none --netns "$NSNAME" >"$logf" 2>&1 &
+      TOOL_PID=$!
+      PIDS+=("$TOOL_PID")
+      wait_for 100 bash -c "ip -n $NSNAME -br addr show tap0 | grep -q 10.0.2.100" || return 1
+      GUEST=(ip netns exec "$NSNAME")
+      ;;
+    *) return 1 ;;
+  esac
+  kill -0 "$TOOL_PID" 2>/dev/null
+}
+stop_tool() {
+  if [[ -n $TOOL_PID ]]; then
+    kill "$TOOL_PID" 2>/dev/null
+    timeout 5 tail --pid="$TOOL_PID" -f /dev/null || kill -9 "$TOOL_PID" 2>/dev/null
+    wait "$TOOL_PID" 2>/dev/null
+    forget "$TOOL_PID"
+  fi
+  if [[ -n $HOLDER ]]; then
+    kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null; forget "$HOLDER"
+  fi
+  [[ -n $NSNAME ]] && ip netns del "$NSNAME" 2>/dev/null
+  TOOL_PID= HOLDER= NSNAME=
+}
+
+# Prints "RATE LOSS CPU" (Mbit/s, %, s) or "fail fail CPU".
+udp_iperf() {
+  local rate=$1 out t0 t1 cpu line mbps loss
+  : >"$TMP/bounded.err"
+  t0=$(cpu_ticks "$TOOL_PID")
+  out=$(bounded timeout $((DURATION + 30)) "${GUEST[@]}" iperf3 -c "$GW" -p "$IPORT" -u -b "$rate" -l "$LEN" \
+        -t "$DURATION" -f m --connect-timeout 5000)
+  t1=$(cpu_ticks "$TOOL_PID")
+  cpu=fail
+  [[ -n $t0 && -n $t1 ]] && cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')
+  line=$(grep receiver <<<"$out" | tail -1)
+  mbps=$(awk '{for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") print $(i - 1)}' <<<"$line")
+  loss=$(sed -n 's/.*(\([0-9.e+-]*\)%).*/\1/p' <<<"$line")
+  if [[ -n $mbps && -n $loss ]]; then
+    echo "$mbps $loss $cpu"
+  else
+    log "iperf3 -u -b $rate failed: $(tail -1 <<<"$out") $(tail -1 "$TMP/bounded.err")"
+    echo "fail fail $cpu"
+  fi
+}
+
+ROWS=()
+for tool in $TOOLS; do
+  if [[ $tool != jslirp ]] && ! command -v "$tool" >/dev/null; then
+    ROWS+=("| $tool | - | - | not installed | | |")
+    continue
+  fi
+  for mtu in $MTUS; do
+    log "$tool, MTU $mtu"
+    if ! start_tool "$tool" "$mtu"; then
+      for rate in $RATES; do ROWS+=("| $tool | $mtu | $rate | fail | fail | fail |"); done
+      stop_tool
+      continue
+    fi
+    for rate in $RATES; do
+      read -r mbps loss cpu < <(udp_iperf "$rate")
+      ROWS+=("| $tool | $mtu | $rate | $mbps | $loss | $cpu |")
+      kill -0 "$TOOL_PID" 2>/dev/null || { log "$tool exited during the run"; break; }
+    done
+    stop_tool
+  done
+done
+
+echo
+echo "| tool | MTU | offered (iperf3 -b) | received Mbit/s | loss % | stack CPU s |"
+echo "|---|---|---|---|---|---|"
+printf '%s\n' "${ROWS[@]}"
+echo
+echo "iperf3 -u -l $LEN, ${DURATION} s per cell, guest -> 10.0.2.2 -> host 127.0.0.1; $(nproc) CPUs, $(uname -r), $(iperf3 --version | head -1 | awk '{print $1, $2}')"
+echo "Command: $CMDLINE"

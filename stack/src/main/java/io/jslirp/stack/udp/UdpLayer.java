@@ -197,9 +197,11 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         }
         if (dst == gateway) {
             if (options.disableHostLoopback()) {
-                // --disable-host-loopback: as for TCP, "network unreachable" from the gateway (ENETUNREACH).
+                // --disable-host-loopback. TCP answers "network unreachable" (ENETUNREACH, as slirp4netns), but
+                // Linux tells a UDP socket only of hard ICMP errors, and net unreachable is soft: the guest would
+                // wait for a timeout. "Administratively prohibited" is hard (EHOSTUNREACH) and says what happened.
                 counters.udpLoopbackRefused++;
-                sendUnreachable(sourceMac, src, srcPort, dst, dstPort, Icmpv4Packet.CODE_NET_UNREACHABLE);
+                sendUnreachable(sourceMac, src, srcPort, dst, dstPort, Icmpv4Packet.CODE_ADMIN_PROHIBITED);
                 return;
             }
             relay(sourceMac, src, srcPort, dst, RelayOptions.LOOPBACK, dstPort);

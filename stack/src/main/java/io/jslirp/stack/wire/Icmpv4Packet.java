@@ -29,6 +29,8 @@ public final class Icmpv4Packet {
     public static final int CODE_PORT_UNREACHABLE = 3;
     /** Fragmentation needed and DF set (RFC 1191: the second word's low half is the next-hop MTU). */
     public static final int CODE_FRAG_NEEDED = 4;
+    /** RFC 1812 "communication administratively prohibited": a hard error Linux reports to UDP sockets. */
+    public static final int CODE_ADMIN_PROHIBITED = 13;
     public static final int TYPE_ECHO_REQUEST = 8;
     public static final int TYPE_TIME_EXCEEDED = 11;
 

@@ -112,11 +112,11 @@ class UdpRelayTest extends UdpHarness {
     }
 
     @Test
-    void disableHostLoopbackAnswersNetUnreachable() throws Exception {
+    void disableHostLoopbackAnswersAdministrativelyProhibited() throws Exception {
         build(RelayOptions.defaults().withDisableHostLoopback(true));
         sendUdp(GATEWAY_IP, GPORT, 5353, "hi".getBytes());
         byte[] f = one();
-        assertArrayEquals(expectedIcmpError(f, GATEWAY_IP, 3, 0, GATEWAY_IP, GPORT, 5353, 10), f);
+        assertArrayEquals(expectedIcmpError(f, GATEWAY_IP, 3, 13, GATEWAY_IP, GPORT, 5353, 10), f);
         assertTrue(datagrams.sockets().isEmpty());
         assertEquals(1, stack.counters().udpLoopbackRefused);
     }

@@ -30,7 +30,8 @@ final class GuestUdp {
         if (e instanceof PortUnreachableException || m.contains("refused")) {
             return "refused";
         }
-        return m.contains("unreachable") ? "unreachable" : "error";
+        // EHOSTUNREACH reads "No route to host": an ICMP unreachable all the same.
+        return m.contains("unreachable") || m.contains("No route to host") ? "unreachable" : "error";
     }
 
     static void one(String host, int port, String text) throws IOException {

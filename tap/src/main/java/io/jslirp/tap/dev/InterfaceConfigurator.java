@@ -27,6 +27,8 @@ public final class InterfaceConfigurator implements AutoCloseable {
     static final long SIOCSIFNETMASK = 0x891c;
     static final long SIOCGIFMTU = 0x8921;
     static final long SIOCSIFMTU = 0x8922;
+    static final long SIOCGIFTXQLEN = 0x8942;
+    static final long SIOCSIFTXQLEN = 0x8943;
     static final long SIOCSIFHWADDR = 0x8924;
     static final long SIOCGIFINDEX = 0x8933;
 
@@ -91,6 +93,22 @@ public final class InterfaceConfigurator implements AutoCloseable {
         Pointer ifr = Ifreq.forName(ifname);
         ifr.putInt(Ifreq.UNION, mtu);
         ioctl(SIOCSIFMTU, ifr, "SIOCSIFMTU " + ifname + " " + mtu);
+    }
+
+    /**
+     * The device's transmit queue length; for a TAP it is also the depth of the ring between the guest and
+     * jslirp, so it is what absorbs the guest's bursts while jslirp is busy.
+     */
+    public void setTxQueueLength(String ifname, int frames) throws NativeException {
+        Pointer ifr = Ifreq.forName(ifname);
+        ifr.putInt(Ifreq.UNION, frames);
+        ioctl(SIOCSIFTXQLEN, ifr, "SIOCSIFTXQLEN " + ifname + " " + frames);
+    }
+
+    public int txQueueLength(String ifname) throws NativeException {
+        Pointer ifr = Ifreq.forName(ifname);
+        ioctl(SIOCGIFTXQLEN, ifr, "SIOCGIFTXQLEN " + ifname);
+        return ifr.getInt(Ifreq.UNION);
     }
 
     public int mtu(String ifname) throws NativeException {

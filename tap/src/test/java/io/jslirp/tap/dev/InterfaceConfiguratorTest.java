@@ -61,4 +61,18 @@ class InterfaceConfiguratorTest {
             assertThrows(IllegalArgumentException.class, () -> cfg.setUp("a-name-longer-than-15"));
         }
     }
+
+    @Test
+    void txQueueLengthIsTheTapRingDepth() throws Exception {
+        ns = Sh.addNetns("jslirp-txq");
+        NamespaceHandles h = NamespaceEntry.openViaSetns(Path.of("/run/netns", ns));
+        try (TapDevice tap = TapDevice.attach(h.tunFd(), "tap0");
+             InterfaceConfigurator cfg = new InterfaceConfigurator(h.controlSocketFd())) {
+            int before = cfg.txQueueLength("tap0");
+            cfg.setTxQueueLength("tap0", 10_000);
+            assertEquals(10_000, cfg.txQueueLength("tap0"));
+            assertTrue(Sh.inNetns(ns, "ip", "link", "show", "tap0").contains("qlen 10000"));
+            assertTrue(before != 10_000, "the default should differ, or this test proves nothing: " + before);
+        }
+    }
 }

@@ -297,7 +297,12 @@ public final class Jslirp implements AutoCloseable {
             conf.setMtu(ifname, net.mtu());
             // The TAP's default ring of 500 frames overflows during the JVM's first second (JIT) and on
             // bursts of small datagrams: UDP at 1 Gbit/s lost 12% in the first second with it, 4% with this.
-            conf.setTxQueueLength(ifname, TAP_QUEUE_FRAMES);
+            try {
+                conf.setTxQueueLength(ifname, TAP_QUEUE_FRAMES);
+            } catch (NativeException e) {
+                // Rootless, the kernel refuses (EPERM): the ring keeps its default, which only costs
+                // burst tolerance, never correctness.
+            }
             if (settings.macAddress() != Settings.NO_MAC) {
                 conf.setMac(ifname, settings.macAddress());
             }

@@ -51,8 +51,8 @@ JAVA=${JAVA:-java}
 GW=10.0.2.2
 CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" DURATION=$DURATION RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU bench/peer/peer-bench.sh"
 
-log() { echo "peer-bench: $*" >&2; }
-die() { log "$*"; exit 1; }
+NAME=peer-bench
+source "$ROOT/bench/peer/lib.sh"
 
 [[ $(id -u) -eq 0 ]] || die "run as root (it makes namespaces and TAP devices)"
 for c in iperf3 unshare nsenter ip ss timeout "$JAVA"; do
@@ -67,74 +67,7 @@ JAR=$ROOT/tap/target/jslirp.jar
 BENCH=$ROOT/bench/target/benchmarks.jar
 [[ -f $BENCH ]] || die "no $BENCH"
 
-TMP=$(mktemp -d /tmp/peer-bench.XXXXXX)
-PIDS=()    # every process this script started, killed by PID at exit
-NETNS=()   # every named netns this script made, deleted at exit
-
-# Drops a PID that has been reaped, so the cleanup never signals a number the kernel may have reused.
-forget() {
-  local p keep=()
-  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]}")
-}
-
-cleanup() {
-  local p n
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do
-    timeout 3 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-  done
-  for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# A TCP port on 127.0.0.1 that nothing listens on, below the ephemeral range.
-free_port() {
-  local p i
-  for i in $(seq 50); do
-    p=$((20000 + RANDOM % 10000))
-    ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
-  done
-  return 1
-}
-
-# Waits (at most $2 tenths of a second) until command "$3..." succeeds.
-wait_for() {
-  local tenths=$1; shift
-  local i
-  for ((i = 0; i < tenths; i++)); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-# Runs "$@" in the background and waits for it, so that a signal to this script is handled at once
-# (bash runs traps only between foreground commands) and the cleanup kills it. Output goes to stdout.
-bounded() {
-  local out="$TMP/bounded.$BASHPID" rc
-  "$@" >"$out" 2>>"$TMP/bounded.err" &
-  local pid=$!
-  PIDS+=("$pid")
-  wait "$pid"
-  rc=$?
-  forget "$pid"
-  cat "$out"
-  rm -f "$out"
-  return $rc
-}
-
-cpu_ticks() { # utime + stime of PID, in clock ticks
-  sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'
-}
-hwm_mib() {
-  awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null
-}
-HZ=$(getconf CLK_TCK)
+init_run
 
 # --- host-side servers, on 127.0.0.1 ---------------------------------------------------------------
 IPORT=$(free_port) || die "no free port"
@@ -145,69 +78,6 @@ wait_for 50 bash -c "ss -Hltn 'sport = :$IPORT' | grep -q ." || die "iperf3 serv
 PIDS+=($!)
 wait_for 100 test -s "$TMP/load.port" || die "PeerLoad server did not start"
 LPORT=$(cat "$TMP/load.port")
-
-# --- attaching a tool to a fresh guest ------------------------------------------------------------
-# Sets TOOL_PID, GUEST (the prefix that runs a command in the guest) and HOLDER/NSNAME; returns 1 on failure.
-SEQ=0
-start_tool() {
-  local tool=$1 mtu=$2
-  SEQ=$((SEQ + 1))
-  TOOL_PID= HOLDER= NSNAME=
-  local logf="$TMP/$tool-$SEQ.log"
-  case $tool in
-    jslirp | slirp4netns)
-      unshare -n sleep 86400 &
-      HOLDER=$!
-      PIDS+=("$HOLDER")
-      wait_for 50 bash -c "[[ \$(readlink /proc/$HOLDER/ns/net) != \$(readlink /proc/self/ns/net) ]]" || return 1
-      local cmd
-      if [[ $tool == jslirp ]]; then
-        [[ -f $JAR ]] || return 1
-        cmd=("$JAVA" -Dio.netty.leakDetection.level=disabled -XX:+UseSerialGC -jar "$JAR")
-      else
-        cmd=(slirp4netns)
-      fi
-      mkfifo "$TMP/ready-$SEQ"
-      "${cmd[@]}" -c -m "$mtu" -r 3 "$HOLDER" tap0 3>"$TMP/ready-$SEQ" >"$logf" 2>&1 &
-      TOOL_PID=$!
-      PIDS+=("$TOOL_PID")
-      local r
-      r=$(timeout 30 head -c1 "$TMP/ready-$SEQ")
-      [[ $r == 1 ]] || { log "$tool did not become ready: $(tail -3 "$logf")"; return 1; }
-      GUEST=(nsenter "--net=/proc/$HOLDER/ns/net" --)
-      ;;
-    pasta)
-      NSNAME=pb-$$-$SEQ
-      ip netns add "$NSNAME" || return 1
-      NETNS+=("$NSNAME")
-      pasta -f -q -4 --runas 0 --config-net -I tap0 -a 10.0.2.100 -n 24 -g "$GW" -m "$mtu" \
-        -t none -u none -T none -U none --netns "$NSNAME" >"$logf" 2>&1 &
-      TOOL_PID=$!
-      PIDS+=("$TOOL_PID")
-      wait_for 100 bash -c "ip -n $NSNAME -br addr show tap0 | grep -q 10.0.2.100" \
-        || { log "pasta did not configure tap0: $(grep -v syslog "$logf" | tail -3)"; return 1; }
-      GUEST=(ip netns exec "$NSNAME")
-      ;;
-    *) return 1 ;;
-  esac
-  kill -0 "$TOOL_PID" 2>/dev/null
-}
-
-stop_tool() {
-  if [[ -n $TOOL_PID ]]; then
-    kill "$TOOL_PID" 2>/dev/null
-    timeout 5 tail --pid="$TOOL_PID" -f /dev/null || kill -9 "$TOOL_PID" 2>/dev/null
-    wait "$TOOL_PID" 2>/dev/null
-    forget "$TOOL_PID"
-  fi
-  if [[ -n $HOLDER ]]; then
-    kill "$HOLDER" 2>/dev/null
-    wait "$HOLDER" 2>/dev/null
-    forget "$HOLDER"
-  fi
-  [[ -n $NSNAME ]] && ip netns del "$NSNAME" 2>/dev/null
-  TOOL_PID= HOLDER= NSNAME=
-}
 
 # --- measurements (each prints one cell) -----------------------------------------------------------
 iperf() { # $1: "" (guest->host) or -R (host->guest)

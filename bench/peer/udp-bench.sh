@@ -34,8 +34,8 @@ JAVA=${JAVA:-java}
 GW=10.0.2.2
 CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" RATES=\"$RATES\" LEN=$LEN DURATION=$DURATION bench/peer/udp-bench.sh"
 
-log() { echo "udp-bench: $*" >&2; }
-die() { log "$*"; exit 1; }
+NAME=udp-bench
+source "$ROOT/bench/peer/lib.sh"
 
 [[ $(id -u) -eq 0 ]] || die "run as root (it makes namespaces and TAP devices)"
 for c in iperf3 unshare nsenter ip ss timeout "$JAVA"; do
@@ -47,112 +47,12 @@ if [[ $BUILD != 0 && $TOOLS == *jslirp* ]]; then
 fi
 JAR=$ROOT/tap/target/jslirp.jar
 
-TMP=$(mktemp -d /tmp/udp-bench.XXXXXX)
-PIDS=()    # every process this script started, killed by PID at exit
-NETNS=()   # every named netns this script made, deleted at exit
-forget() {
-  local p keep=()
-  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]}")
-}
-cleanup() {
-  local p n
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do
-    timeout 3 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-  done
-  for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+init_run
 
-wait_for() { # tenths command...
-  local tenths=$1 i; shift
-  for ((i = 0; i < tenths; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
-}
-bounded() { # runs "$@" in the background (so signals are handled at once) and prints its stdout
-  local out="$TMP/bounded.$BASHPID" rc
-  "$@" >"$out" 2>>"$TMP/bounded.err" &
-  local pid=$!
-  PIDS+=("$pid")
-  wait "$pid"; rc=$?
-  forget "$pid"
-  cat "$out"; rm -f "$out"
-  return $rc
-}
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
-HZ=$(getconf CLK_TCK)
-
-IPORT=
-for i in $(seq 50); do
-  p=$((20000 + RANDOM % 10000))
-  ss -Hltun "sport = :$p" | grep -q . || { IPORT=$p; break; }
-done
-[[ -n $IPORT ]] || die "no free port"
+IPORT=$(free_port) || die "no free port"
 iperf3 -s -B 127.0.0.1 -p "$IPORT" >"$TMP/iperf3-server.log" 2>&1 &
 PIDS+=($!)
 wait_for 50 bash -c "ss -Hltn 'sport = :$IPORT' | grep -q ." || die "iperf3 server did not listen"
-
-SEQ=0
-start_tool() { # sets TOOL_PID, GUEST, HOLDER/NSNAME; returns 1 on failure
-  local tool=$1 mtu=$2
-  SEQ=$((SEQ + 1))
-  TOOL_PID= HOLDER= NSNAME=
-  local logf="$TMP/$tool-$SEQ.log"
-  case $tool in
-    jslirp | slirp4netns)
-      unshare -n sleep 86400 &
-      HOLDER=$!
-      PIDS+=("$HOLDER")
-      wait_for 50 bash -c "[[ \$(readlink /proc/$HOLDER/ns/net) != \$(readlink /proc/self/ns/net) ]]" || return 1
-      local cmd
-      if [[ $tool == jslirp ]]; then
-        [[ -f $JAR ]] || return 1
-        cmd=("$JAVA" -Dio.netty.leakDetection.level=disabled -XX:+UseSerialGC -jar "$JAR")
-      else
-        cmd=(slirp4netns)
-      fi
-      mkfifo "$TMP/ready-$SEQ"
-      "${cmd[@]}" -c -m "$mtu" -r 3 "$HOLDER" tap0 3>"$TMP/ready-$SEQ" >"$logf" 2>&1 &
-      TOOL_PID=$!
-      PIDS+=("$TOOL_PID")
-      local r
-      r=$(timeout 30 head -c1 "$TMP/ready-$SEQ")
-      [[ $r == 1 ]] || { log "$tool did not become ready: $(tail -3 "$logf")"; return 1; }
-      GUEST=(nsenter "--net=/proc/$HOLDER/ns/net" --)
-      ;;
-    pasta)
-      NSNAME=ub-$$-$SEQ
-      ip netns add "$NSNAME" || return 1
-      NETNS+=("$NSNAME")
-      pasta -f -q -4 --runas 0 --config-net -I tap0 -a 10.0.2.100 -n 24 -g "$GW" -m "$mtu" \
-        -t none -u none -T none -U none --netns "$NSNAME" >"$logf" 2>&1 &
-      TOOL_PID=$!
-      PIDS+=("$TOOL_PID")
-      wait_for 100 bash -c "ip -n $NSNAME -br addr show tap0 | grep -q 10.0.2.100" || return 1
-      GUEST=(ip netns exec "$NSNAME")
-      ;;
-    *) return 1 ;;
-  esac
-  kill -0 "$TOOL_PID" 2>/dev/null
-}
-stop_tool() {
-  if [[ -n $TOOL_PID ]]; then
-    kill "$TOOL_PID" 2>/dev/null
-    timeout 5 tail --pid="$TOOL_PID" -f /dev/null || kill -9 "$TOOL_PID" 2>/dev/null
-    wait "$TOOL_PID" 2>/dev/null
-    forget "$TOOL_PID"
-  fi
-  if [[ -n $HOLDER ]]; then
-    kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null; forget "$HOLDER"
-  fi
-  [[ -n $NSNAME ]] && ip netns del "$NSNAME" 2>/dev/null
-  TOOL_PID= HOLDER= NSNAME=
-}
 
 # Prints "RATE LOSS CPU" (Mbit/s, %, s) or "fail fail CPU".
 udp_iperf() {

@@ -1,0 +1,142 @@
+# Shared by peer-bench.sh and udp-bench.sh: process and namespace bookkeeping, and attaching each tool
+# (jslirp, slirp4netns, pasta) to a fresh guest the same way, so the two benchmarks measure the same setup.
+# The caller sets NAME (log prefix), ROOT, JAVA, JAR and GW, then calls init_run once before starting anything.
+
+log() { echo "$NAME: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+PIDS=()    # every process the script started, killed by PID at exit
+NETNS=()   # every named netns the script made, deleted at exit
+
+# Makes the scratch directory and arms the cleanup; everything started afterwards is ended at exit.
+init_run() {
+  TMP=$(mktemp -d "/tmp/$NAME.XXXXXX")
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# Drops a PID that has been reaped, so the cleanup never signals a number the kernel may have reused.
+forget() {
+  local p keep=()
+  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
+cleanup() {
+  local p n
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do
+    timeout 3 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+  done
+  for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+  rm -rf "$TMP"
+}
+
+# A port on 127.0.0.1 that nothing uses for TCP or UDP (iperf3 -u needs both), below the ephemeral range.
+free_port() {
+  local p i
+  for i in $(seq 50); do
+    p=$((20000 + RANDOM % 10000))
+    ss -Hltun "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+# Waits (at most $1 tenths of a second) until command "$2..." succeeds.
+wait_for() {
+  local tenths=$1; shift
+  local i
+  for ((i = 0; i < tenths; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Runs "$@" in the background and waits for it, so that a signal to the script is handled at once
+# (bash runs traps only between foreground commands) and the cleanup kills it. Output goes to stdout.
+bounded() {
+  local out="$TMP/bounded.$BASHPID" rc
+  "$@" >"$out" 2>>"$TMP/bounded.err" &
+  local pid=$!
+  PIDS+=("$pid")
+  wait "$pid"
+  rc=$?
+  forget "$pid"
+  cat "$out"
+  rm -f "$out"
+  return $rc
+}
+
+cpu_ticks() { # utime + stime of PID, in clock ticks
+  sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'
+}
+hwm_mib() {
+  awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null
+}
+HZ=$(getconf CLK_TCK)
+
+# --- attaching a tool to a fresh guest ------------------------------------------------------------
+# Sets TOOL_PID, GUEST (the prefix that runs a command in the guest) and HOLDER/NSNAME; returns 1 on failure.
+SEQ=0
+start_tool() {
+  local tool=$1 mtu=$2
+  SEQ=$((SEQ + 1))
+  TOOL_PID= HOLDER= NSNAME=
+  local logf="$TMP/$tool-$SEQ.log"
+  case $tool in
+    jslirp | slirp4netns)
+      unshare -n sleep 86400 &
+      HOLDER=$!
+      PIDS+=("$HOLDER")
+      wait_for 50 bash -c "[[ \$(readlink /proc/$HOLDER/ns/net) != \$(readlink /proc/self/ns/net) ]]" || return 1
+      local cmd
+      if [[ $tool == jslirp ]]; then
+        [[ -f $JAR ]] || return 1
+        cmd=("$JAVA" -Dio.netty.leakDetection.level=disabled -XX:+UseSerialGC -jar "$JAR")
+      else
+        cmd=(slirp4netns)
+      fi
+      mkfifo "$TMP/ready-$SEQ"
+      "${cmd[@]}" -c -m "$mtu" -r 3 "$HOLDER" tap0 3>"$TMP/ready-$SEQ" >"$logf" 2>&1 &
+      TOOL_PID=$!
+      PIDS+=("$TOOL_PID")
+      local r
+      r=$(timeout 30 head -c1 "$TMP/ready-$SEQ")
+      [[ $r == 1 ]] || { log "$tool did not become ready: $(tail -3 "$logf")"; return 1; }
+      GUEST=(nsenter "--net=/proc/$HOLDER/ns/net" --)
+      ;;
+    pasta)
+      NSNAME=$NAME-$$-$SEQ
+      ip netns add "$NSNAME" || return 1
+      NETNS+=("$NSNAME")
+      pasta -f -q -4 --runas 0 --config-net -I tap0 -a 10.0.2.100 -n 24 -g "$GW" -m "$mtu" \
+        -t none -u none -T none -U none --netns "$NSNAME" >"$logf" 2>&1 &
+      TOOL_PID=$!
+      PIDS+=("$TOOL_PID")
+      wait_for 100 bash -c "ip -n $NSNAME -br addr show tap0 | grep -q 10.0.2.100" \
+        || { log "pasta did not configure tap0: $(grep -v syslog "$logf" | tail -3)"; return 1; }
+      GUEST=(ip netns exec "$NSNAME")
+      ;;
+    *) return 1 ;;
+  esac
+  kill -0 "$TOOL_PID" 2>/dev/null
+}
+
+stop_tool() {
+  if [[ -n $TOOL_PID ]]; then
+    kill "$TOOL_PID" 2>/dev/null
+    timeout 5 tail --pid="$TOOL_PID" -f /dev/null || kill -9 "$TOOL_PID" 2>/dev/null
+    wait "$TOOL_PID" 2>/dev/null
+    forget "$TOOL_PID"
+  fi
+  if [[ -n $HOLDER ]]; then
+    kill "$HOLDER" 2>/dev/null
+    wait "$HOLDER" 2>/dev/null
+    forget "$HOLDER"
+  fi
+  [[ -n $NSNAME ]] && ip netns del "$NSNAME" 2>/dev/null
+  TOOL_PID= HOLDER= NSNAME=
+}

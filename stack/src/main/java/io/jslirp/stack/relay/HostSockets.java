@@ -47,7 +47,8 @@ public interface HostSockets {
      * {@code bindAddr} first when it is not 0 ({@code --outbound-addr}). Returns the handle, or {@code -errno}
      * when it fails at once (ENETUNREACH, EMFILE, EADDRNOTAVAIL...). The outcome arrives later as an event:
      * WRITABLE (or ERROR/HANGUP) on the handle, after which {@link #connectResult} tells success (0) from the
-     * errno the kernel reports (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH...).
+     * errno the kernel reports (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH...). Until the caller changes it, the new
+     * handle's interest is write only.
      */
     int connectTcp(int dstAddr, int dstPort, int bindAddr, HostSocketHandler handler);
 

@@ -1269,6 +1269,17 @@ public final class TcpConnection {
         setInterest(read, toHostCount > 0 && (writeInterest || !drainDue));
     }
 
+    /**
+     * Takes the host socket of a connect in progress. HostSockets watches such a socket for WRITABLE, so that
+     * is our view too; otherwise the first setInterest(false, false) looks like no change and a level-triggered
+     * EPOLLOUT stays armed on the connected socket, waking the loop on every turn.
+     */
+    void adoptHandle(int h) {
+        handle = h;
+        readInterest = false;
+        writeInterest = true;
+    }
+
     private void setInterest(boolean read, boolean write) {
         if (handle < 0 || (read == readInterest && write == writeInterest)) {
             return;

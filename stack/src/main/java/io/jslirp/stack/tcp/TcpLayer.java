@@ -262,7 +262,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
             c.connectFailed(-handle);
             return;
         }
-        c.handle = handle;
+        c.adoptHandle(handle);
         handles.put(handle, c);
         c.scheduleTimers();
     }

@@ -74,6 +74,8 @@ public final class FakeHostSockets implements HostSockets {
         s.dstPort = dstPort;
         s.bindAddr = bindAddr;
         s.handler = handler;
+        // As NativeHostSockets does: a connecting socket is watched for WRITABLE, which reports the outcome.
+        s.writeInterest = true;
         sockets.add(s);
         return s.handle;
     }

@@ -944,35 +944,33 @@ public final class TcpConnection {
 
     /** Delivers held segments that RCV.NXT has reached. False when the flow died on a host error. */
     private boolean drainOutOfOrder() {
-        int removed = 0;
-        for (; removed < oooCount; removed++) {
-            int a = oooSeq[removed];
-            if (Seq.gt(a, rcvNxt)) {
-                break;
-            }
-            ByteBuf d = oooData[removed];
+        while (oooCount > 0 && !Seq.gt(oooSeq[0], rcvNxt)) {
+            int a = oooSeq[0];
+            ByteBuf d = oooData[0];
+            // Off the queue before delivering: a host error destroys the flow, and destroy() releases only
+            // what is still held, so the segment in hand must no longer be among it.
+            oooCount--;
+            System.arraycopy(oooSeq, 1, oooSeq, 0, oooCount);
+            System.arraycopy(oooData, 1, oooData, 0, oooCount);
+            oooData[oooCount] = null;
             int len = d.readableBytes();
+            oooBytes -= len;
             int skip = Seq.diff(rcvNxt, a);
             boolean ok = true;
-            if (skip < len) {
-                int n = len - skip;
-                rcvNxt += n;
-                counters.tcpBytesFromGuest += n;
-                ok = deliverToHost(d, d.readerIndex() + skip, n);
+            try {
+                if (skip < len) {
+                    int n = len - skip;
+                    rcvNxt += n;
+                    counters.tcpBytesFromGuest += n;
+                    ok = deliverToHost(d, d.readerIndex() + skip, n);
+                }
+            } finally {
+                d.release();
             }
-            oooBytes -= len;
-            d.release();
-            oooData[removed] = null;
             if (!ok) {
-                return false; // destroy() already released the rest
+                return false;
             }
         }
-        System.arraycopy(oooSeq, removed, oooSeq, 0, oooCount - removed);
-        System.arraycopy(oooData, removed, oooData, 0, oooCount - removed);
-        for (int i = oooCount - removed; i < oooCount; i++) {
-            oooData[i] = null;
-        }
-        oooCount -= removed;
         return true;
     }
 

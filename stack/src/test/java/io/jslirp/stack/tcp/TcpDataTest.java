@@ -356,6 +356,28 @@ class TcpDataTest extends TcpHarness {
     }
 
     @Test
+    void hostWriteErrorWhileHeldSegmentsDrainResetsCleanly() {
+        FakeHostSockets.Sock s = establish();
+        // Segments of 16 KiB and more (what TSO delivers) are written at once rather than gathered at the
+        // flush, so the failing write happens inside the drain of held segments.
+        int k = 20_000;
+        byte[] d = pattern(3 * k);
+        send(gack(G + k, O, 502).flags(Seg.ACK).data(range(d, k, 2 * k)));
+        recv(ourAck(O, G).sack(G + k, G + 2 * k).ts(tsNow(), 101));
+        send(gack(G + 2 * k, O, 502).flags(Seg.ACK).data(range(d, 2 * k, 3 * k)));
+        recv(ourAck(O, G).sack(G + k, G + 3 * k).ts(tsNow(), 101));
+        s.failAfterWritten = k;
+        s.failAfterError = HostSockets.EPIPE;
+        send(gack(G, O, 502).flags(Seg.ACK).data(range(d, 0, k)));
+        recv(Seg.of(Seg.RST | Seg.ACK).seq(O).ack(G + 2 * k).win(0));
+        recvNothing();
+        assertTrue(s.closed);
+        assertEquals(k, s.written().length);
+        assertEquals(0, stack.activeFlows());
+        assertEquals(0, stack.counters().internalErrors, "the error path must not throw (NPE, double release)");
+    }
+
+    @Test
     void hostResetIsRstToTheGuest() {
         FakeHostSockets.Sock s = establish();
         host.hostReset(s);

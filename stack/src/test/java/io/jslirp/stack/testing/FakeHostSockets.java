@@ -33,6 +33,9 @@ public final class FakeHostSockets implements HostSockets {
         public boolean eof;
         /** -errno that read()/write() return once set (e.g. ECONNRESET). */
         public int error;
+        /** Sets {@link #error} to {@link #failAfterError} once this many bytes have been written. */
+        public long failAfterWritten = Long.MAX_VALUE;
+        public int failAfterError;
         public boolean shutdownWrite;
         public boolean closed;
         public boolean aborted;
@@ -144,6 +147,9 @@ public final class FakeHostSockets implements HostSockets {
     public int write(int handle, ByteBuf src, int index, int length) {
         calls++;
         Sock s = live(handle);
+        if (s.error == 0 && s.written.size() >= s.failAfterWritten) {
+            s.error = s.failAfterError;
+        }
         if (s.error != 0) {
             return -s.error;
         }

@@ -80,7 +80,8 @@ public final class Jslirp implements AutoCloseable {
     /** Null with --disable-dns: nothing forwards queries, so nothing needs the host's nameservers. */
     private final ResolvConf.Watch resolvConf;
     private final List<String> startupWarnings = new ArrayList<>();
-    private final PcapWriter pcap;
+    /** Null when there is no capture, or once it failed: a broken capture must not cost every frame an error. */
+    private PcapWriter pcap;
     private final NamespaceWatch watch;
     private final ByteBufAllocator alloc;
     private final int readCapacity;
@@ -166,6 +167,7 @@ public final class Jslirp implements AutoCloseable {
     public static Jslirp start(Settings settings) throws IOException {
         Target target = settings.target();
         TapDevice tap = null;
+        Jslirp session = null;
         NamespaceWatch watch = null;
         PcapWriter pcap = null;
         int controlFd = -1;
@@ -199,13 +201,19 @@ public final class Jslirp implements AutoCloseable {
                 pcap = new PcapWriter(FileChannel.open(settings.pcapPath(), StandardOpenOption.CREATE,
                         StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
             }
-            Jslirp session = new Jslirp(settings, tap, watch, pcap);
+            session = new Jslirp(settings, tap, watch, pcap);
             session.wire();
             signalReady(settings.readyFd());
             return session;
         } catch (IOException | RuntimeException e) {
             if (controlFd >= 0) {
                 Fds.close(controlFd);
+            }
+            if (session != null) {
+                // A bad exit fd or ready fd fails after the session exists: it owns the TAP, the capture,
+                // the event loop's fds and the host sockets now, and releases them all.
+                session.release();
+                throw e;
             }
             if (tap != null) {
                 tap.close();
@@ -471,8 +479,10 @@ public final class Jslirp implements AutoCloseable {
     }
 
     private void closePcapQuietly() {
+        PcapWriter p = pcap;
+        pcap = null;
         try {
-            pcap.close();
+            p.close();
         } catch (IOException ignored) {
             // Already failing; the first error was reported.
         }

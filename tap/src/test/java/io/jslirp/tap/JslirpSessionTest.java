@@ -77,5 +77,27 @@ class JslirpSessionTest {
             assertEquals(Jslirp.CLEAN_EXIT_SUMMARY, session.exitSummary());
             assertEquals("test done", session.exitReason());
         }
+
+        @Test
+        void aStartThatFailsAfterTheSessionExistsLeavesNoFdBehind() throws Exception {
+            // An exit fd that is not open fails in wire(), after the loop, the TAP and the host sockets exist.
+            int notOpen = 1000;
+            while (java.nio.file.Files.exists(Path.of("/proc/self/fd/" + notOpen))) {
+                notOpen++;
+            }
+            Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).configure(true)
+                    .exitFd(notOpen).build();
+            Jslirp.start(Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).build()).close();
+            long before = openFds();
+            org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Jslirp.start(settings));
+            assertEquals(before, openFds(), "fds left open by a failed start");
+            assertTrue(!Sh.inNetns(ns, "ip", "link", "show").contains("tap0"), "the TAP must be closed");
+        }
+
+        private long openFds() throws java.io.IOException {
+            try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+                return fds.count();
+            }
+        }
     }
 }

@@ -72,7 +72,7 @@ final class CommandRunner {
             }
             try {
                 session = Jslirp.start(b.build());
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 err.println("jslirp: " + e.getMessage());
                 return 1;
             }

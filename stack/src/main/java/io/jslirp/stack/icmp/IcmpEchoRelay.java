@@ -14,6 +14,7 @@ import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.Ipv4Packet;
@@ -222,9 +223,11 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
                 readBuffers.giveBack(b);
                 continue;
             }
-            // The host's socket has its own identifier; the guest's process knows only its own.
+            // The host's socket has its own identifier; the guest's process knows only its own. Only that word
+            // changes, so the checksum is adjusted (RFC 1624) instead of summed again over the whole reply.
+            int hostId = b.getUnsignedShort(ICMP_AT + 4);
             b.setShort(ICMP_AT + 4, f.guestId);
-            Icmpv4Packet.writeChecksum(b, ICMP_AT, n);
+            b.setShort(ICMP_AT + 2, Checksum.adjust(b.getUnsignedShort(ICMP_AT + 2), hostId, f.guestId));
             // From the address the guest pinged, as a reply from there would be.
             EthernetFrame.writeHeader(b, 0, f.guestMac, config.gatewayMac(), EthernetFrame.TYPE_IPV4);
             Ipv4Packet.writeHeader(b, IP_AT, 0, Ipv4Packet.MIN_HEADER_LENGTH + n, output.nextIdentification(), 0, TTL,

@@ -177,7 +177,8 @@ public final class EthernetInterface {
             counters.ipv4BadSource++;
             return;
         }
-        learn(src, eth.source());
+        // No learning here: the guest ARPs for the gateway before it sends IP through it, so ARP alone fills
+        // the cache, and a hash probe per packet would buy nothing.
         int dst = ip.destination();
         if (dst != gateway && dst != dns && !anyDestination[protocol]) {
             // Beyond our own addresses only relaying handlers (TCP, UDP, ICMP) have anywhere to send it.

@@ -105,11 +105,12 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
+    /** {@code what} names the operation; the fd is added to the message only when it fails (modify is hot). */
     private void ctl(int op, int fd, int ev, String what) throws NativeException {
         ctl.putInt(0, ev);
         ctl.putLong(DATA_OFFSET, fd);
         if (libc.epoll_ctl(epfd, op, fd, ctlAddress) < 0) {
-            throw NativeException.last(what);
+            throw NativeException.last(what + " fd " + fd);
         }
     }
 
@@ -131,7 +132,7 @@ public final class EventLoop implements AutoCloseable {
             throw new IllegalStateException("fd " + fd + " is already registered");
         }
         try {
-            ctl(Flags.EPOLL_CTL_ADD, fd, events, "epoll_ctl(ADD) fd " + fd);
+            ctl(Flags.EPOLL_CTL_ADD, fd, events, "epoll_ctl(ADD)");
         } catch (NativeException e) {
             throw new UncheckedIOException(e);
         }
@@ -151,7 +152,7 @@ public final class EventLoop implements AutoCloseable {
             throw new IllegalStateException("fd " + fd + " is not registered");
         }
         try {
-            ctl(Flags.EPOLL_CTL_MOD, fd, events, "epoll_ctl(MOD) fd " + fd);
+            ctl(Flags.EPOLL_CTL_MOD, fd, events, "epoll_ctl(MOD)");
         } catch (NativeException e) {
             throw new UncheckedIOException(e);
         }

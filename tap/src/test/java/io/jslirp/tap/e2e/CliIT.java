@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
+import io.jslirp.tap.cli.HelpText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,10 +44,10 @@ class CliIT {
             assertEquals(0, r.exit(), r.describe());
             String text = r.out() + r.err();
             for (String flag : RUNTIME_FLAGS) {
-                assertTrue(text.contains(flag), "runtimes look for " + flag + " in " + form + ": " + r.describe());
+                assertTrue(HelpText.listed(text, flag), "runtimes look for " + flag + " in " + form + ": " + r.describe());
             }
             for (String flag : ALL_FLAGS) {
-                assertTrue(text.contains(flag), form + " must list " + flag + ": " + r.describe());
+                assertTrue(HelpText.listed(text, flag), form + " must list " + flag + ": " + r.describe());
             }
             if (E2e.isJslirp()) {
                 for (String more : List.of("--pcap", "tapfd", "run")) {

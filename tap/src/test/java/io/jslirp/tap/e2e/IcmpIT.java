@@ -41,6 +41,13 @@ class IcmpIT {
                         + r.out().lines().filter(l -> l.contains("bytes from")).findFirst().orElse(""));
                 // a 1400-byte payload: the echo crosses the TAP at MTU 1500 in one piece each way
                 g.ping(RemoteTopology.SERVER, "-s", "1400");
+                if (E2e.isJslirp()) {
+                    // Replies that came back through a host socket, not answers jslirp made up itself.
+                    java.util.Map<String, String> c = StackProbe.counters(j);
+                    assertTrue(c.containsKey("icmpEchoRepliesRelayed"), "no relayed echo replies: " + c);
+                    long relayed = Long.parseLong(c.get("icmpEchoRepliesRelayed"));
+                    assertTrue(relayed >= 2, "relayed echo replies " + relayed + ": " + c + j.diagnostics());
+                }
             }
         }
     }

@@ -122,12 +122,13 @@ class UdpRelayIT {
             }
             int idle = Integer.getInteger("jslirp.e2e.udpIdleSeconds", 0);
             Map<String, String> c = StackProbe.counters(j);
-            long hostDatagrams = Long.parseLong(c.getOrDefault("hostDatagrams", "0"));
-            assertTrue(hostDatagrams <= 1, "one guest socket was used, so at most one host datagram socket may "
-                    + "remain before idle expiry: " + c + j.diagnostics());
+            assertTrue(c.containsKey("hostDatagrams"), "the counters line must carry hostDatagrams: " + c);
+            // One guest socket was used: exactly its one host socket stays until the 60 s idle expiry, which
+            // only runs here with -Djslirp.e2e.udpIdleSeconds (too long for every CI run).
+            assertEquals("1", c.get("hostDatagrams"), "host datagram sockets before idle expiry: " + c + j.diagnostics());
             if (idle > 0 && idle <= 90) {
                 c = StackProbe.awaitCounter(j, "hostDatagrams", "0", Duration.ofSeconds(idle + 10));
-                assertEquals("0", c.getOrDefault("hostDatagrams", "0"), "after the UDP idle timeout: " + c + j.diagnostics());
+                assertEquals("0", c.get("hostDatagrams"), "after the UDP idle timeout: " + c + j.diagnostics());
                 int fds = StackProbe.awaitSocketFds(j.pid, x -> x <= baseline, Duration.ofSeconds(10));
                 assertTrue(fds <= baseline, "socket fds " + fds + " > baseline " + baseline + j.diagnostics());
             }

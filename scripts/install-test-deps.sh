@@ -19,6 +19,8 @@ declare -A NEED=(
   [unshare]=util-linux
   [setpriv]=util-linux
   [ps]=procps
+  [kill]=procps
+  [sysctl]=procps
   [mvn]=maven
 )
 
@@ -27,11 +29,11 @@ for cmd in "${!NEED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")
 done
 
-# The build needs a JDK 17 (javac, not only a JRE); any other version does not count.
+# The build needs a JDK 17 or later (javac, not only a JRE).
 jdk_ok=false
 if command -v javac >/dev/null 2>&1; then
-  ver=$(javac -version 2>&1 | awk '{print $2}')
-  [[ "$ver" == 17* ]] && jdk_ok=true
+  major=$(javac -version 2>&1 | awk '{print $2}' | cut -d. -f1)
+  [[ "$major" =~ ^[0-9]+$ ]] && ((major >= 17)) && jdk_ok=true
 fi
 $jdk_ok || missing+=(openjdk-17-jdk-headless)
 

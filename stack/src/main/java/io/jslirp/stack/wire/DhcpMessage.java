@@ -172,7 +172,11 @@ public final class DhcpMessage {
         return true;
     }
 
-    /** Records a first occurrence; false when a known option has a length RFC 2132 does not allow. */
+    /**
+     * Records a first occurrence. A bad length (RFC 2132) in an option the exchange depends on (message type,
+     * requested address, server identifier) makes the message malformed; in any other option it only makes
+     * that option absent, so a client with, say, an empty hostname still gets its lease.
+     */
     private boolean remember(int code, int value, int len) {
         switch (code) {
             case OPT_MESSAGE_TYPE:
@@ -201,7 +205,7 @@ public final class DhcpMessage {
                 return true;
             case OPT_MAX_MESSAGE_SIZE:
                 if (len != 2) {
-                    return false;
+                    return true;
                 }
                 if (maxSizeAt < 0) {
                     maxSizeAt = value;
@@ -209,7 +213,7 @@ public final class DhcpMessage {
                 return true;
             case OPT_CLIENT_ID:
                 if (len < 2) { // RFC 2132 9.14: type octet plus at least one octet of identifier
-                    return false;
+                    return true;
                 }
                 if (clientIdAt < 0) {
                     clientIdAt = value;
@@ -218,7 +222,7 @@ public final class DhcpMessage {
                 return true;
             case OPT_PARAMETER_LIST:
                 if (len < 1) {
-                    return false;
+                    return true;
                 }
                 if (paramListAt < 0) {
                     paramListAt = value;
@@ -227,7 +231,7 @@ public final class DhcpMessage {
                 return true;
             case OPT_HOSTNAME:
                 if (len < 1) {
-                    return false;
+                    return true;
                 }
                 if (hostnameAt < 0) {
                     hostnameAt = value;

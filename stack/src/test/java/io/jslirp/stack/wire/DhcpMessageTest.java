@@ -254,13 +254,34 @@ class DhcpMessageTest {
 
     @Test
     void rejectsKnownOptionsWithWrongLength() {
+        // The options the exchange depends on: a bad length makes the message unusable.
         assertFalse(wraps(withOptions(53, 2, 1, 0, 255), 300));
         assertFalse(wraps(withOptions(53, 1, 1, 50, 3, 10, 0, 2, 255), 300));
         assertFalse(wraps(withOptions(53, 1, 1, 54, 5, 10, 0, 2, 2, 0, 255), 300));
-        assertFalse(wraps(withOptions(53, 1, 1, 57, 1, 2, 255), 300));
-        assertFalse(wraps(withOptions(53, 1, 1, 61, 1, 1, 255), 300));
-        assertFalse(wraps(withOptions(53, 1, 1, 55, 0, 255), 300));
-        assertFalse(wraps(withOptions(53, 1, 1, 12, 0, 255), 300));
+    }
+
+    @Test
+    void optionsTheServerDoesNotNeedAreOnlyDroppedWhenMalformed() {
+        int[][] bad = {
+            {53, 1, 1, 57, 1, 2, 255},   // max message size needs 2 octets
+            {53, 1, 1, 61, 1, 1, 255},   // client id needs a type and at least one octet
+            {53, 1, 1, 55, 0, 255},      // empty parameter request list
+            {53, 1, 1, 12, 0, 255},      // empty hostname
+        };
+        for (int[] options : bad) {
+            ByteBuf b = Frames.buf(withOptions(options));
+            try {
+                DhcpMessage m = new DhcpMessage();
+                assertTrue(m.wrap(b, 0, 300), java.util.Arrays.toString(options));
+                assertEquals(DhcpMessage.DISCOVER, m.messageType());
+                assertEquals(0, m.maxMessageSize());
+                assertEquals(-1, m.clientIdIndex());
+                assertEquals(-1, m.parameterListIndex());
+                assertEquals(-1, m.hostnameIndex());
+            } finally {
+                b.release();
+            }
+        }
     }
 
     @Test

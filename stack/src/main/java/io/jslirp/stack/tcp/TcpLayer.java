@@ -3,6 +3,7 @@ package io.jslirp.stack.tcp;
 import io.jslirp.stack.Clock;
 import io.jslirp.stack.Counters;
 import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.icmp.IcmpErrors;
 import io.jslirp.stack.flow.FlowTable;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.iface.Ipv4Output;
@@ -11,7 +12,6 @@ import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.udp.DnsServers;
-import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.Ipv4Packet;
@@ -466,26 +466,10 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
      */
     void sendUnreachable(long guestMac, int guestAddr, int remoteAddr, int guestPort, int remotePort, int synSeq,
                          int code) {
-        int quoted = Ipv4Packet.MIN_HEADER_LENGTH + 8;
-        int icmpLength = Icmpv4Packet.HEADER_LENGTH + quoted;
-        int total = Ipv4Packet.MIN_HEADER_LENGTH + icmpLength;
-        ByteBuf f = alloc.directBuffer(EthernetFrame.HEADER_LENGTH + total);
-        EthernetFrame.writeHeader(f, 0, guestMac, NetConfig.slirpMacFor(gateway), EthernetFrame.TYPE_IPV4);
-        int ipAt = EthernetFrame.HEADER_LENGTH;
-        Ipv4Packet.writeHeader(f, ipAt, 0, total, output.nextIdentification(), 0, TTL, Ipv4Packet.PROTO_ICMP,
-                gateway, guestAddr);
-        int icmpAt = ipAt + Ipv4Packet.MIN_HEADER_LENGTH;
-        f.setInt(icmpAt, (Icmpv4Packet.TYPE_DEST_UNREACHABLE << 24) | (code << 16));
-        f.setInt(icmpAt + 4, 0);
-        int innerAt = icmpAt + Icmpv4Packet.HEADER_LENGTH;
-        Ipv4Packet.writeHeader(f, innerAt, 0, Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH, 0,
-                Ipv4Packet.FLAG_DF, TTL, Ipv4Packet.PROTO_TCP, guestAddr, remoteAddr);
-        int tcpAt = innerAt + Ipv4Packet.MIN_HEADER_LENGTH;
-        f.setShort(tcpAt, guestPort);
-        f.setShort(tcpAt + 2, remotePort);
-        f.setInt(tcpAt + 4, synSeq);
-        f.setShort(icmpAt + 2, Checksum.compute(f, icmpAt, icmpLength));
-        f.writerIndex(EthernetFrame.HEADER_LENGTH + total);
-        output.send(f);
+        // The quote is the guest's SYN as the guest's kernel matches it: addresses, ports and sequence number.
+        long quotedTcp = ((long) guestPort << 48) | ((long) remotePort << 32) | (synSeq & 0xffff_ffffL);
+        output.send(IcmpErrors.build(alloc, output.nextIdentification(), guestMac, NetConfig.slirpMacFor(gateway),
+                gateway, guestAddr, Icmpv4Packet.TYPE_DEST_UNREACHABLE, code, 0, Ipv4Packet.PROTO_TCP,
+                Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH, remoteAddr, quotedTcp));
     }
 }

@@ -5,6 +5,7 @@ import io.jslirp.stack.Counters;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.icmp.IcmpErrors;
 import io.jslirp.stack.flow.FlowTable;
+import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.iface.Ipv4Output;
 import io.jslirp.stack.iface.Ipv4Protocol;
@@ -74,11 +75,10 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
      * Frames toward the guest that the guest acknowledged, kept for the next host read instead of going back
      * to the allocator: a bulk transfer then reuses the same few buffers and allocates nothing, not even the
      * allocator's own bookkeeping (Netty's subpage and recycler objects churn when dozens of buffers are freed
-     * and taken again per window). Only buffers of exactly {@link #frameCapacity} are kept, at most
-     * {@link #framePool}.length, so the pool holds at most about 2 MiB.
+     * and taken again per window). Only buffers of exactly {@link #frameCapacity} are kept, at most about
+     * 2 MiB of them.
      */
-    private final ByteBuf[] framePool;
-    private int framePoolCount;
+    private final FrameBuffers frames;
     /** Capacity of every host-read frame: the largest frame a connection of this layer sends. */
     final int frameCapacity;
 
@@ -95,7 +95,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         this.offload = offload;
         this.frameCapacity = Math.max(EthernetFrame.HEADER_LENGTH + (offload ? MAX_DATAGRAM : config.mtu()),
                 ETH_IP + TcpSegment.MAX_HEADER_LENGTH + TcpConnection.MIN_MSS);
-        this.framePool = new ByteBuf[Math.max(4, Math.min(64, (2 << 20) / frameCapacity))];
+        this.frames = new FrameBuffers(alloc, frameCapacity, Math.max(4, Math.min(64, (2 << 20) / frameCapacity)));
         this.config = config;
         this.clock = clock;
         this.counters = counters;
@@ -345,10 +345,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
             c.destroy(true);
         }
         pendingCount = 0;
-        while (framePoolCount > 0) {
-            framePool[--framePoolCount].release();
-            framePool[framePoolCount] = null;
-        }
+        frames.clear();
     }
 
     void forget(TcpConnection c) {
@@ -396,12 +393,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
 
     /** A buffer of {@link #frameCapacity} bytes for a host read, from the pool when it has one. */
     ByteBuf readBuffer() {
-        if (framePoolCount > 0) {
-            ByteBuf b = framePool[--framePoolCount];
-            framePool[framePoolCount] = null;
-            return b;
-        }
-        return alloc.directBuffer(frameCapacity, frameCapacity);
+        return frames.take();
     }
 
     /**
@@ -421,12 +413,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
 
     /** Drops the caller's reference to a frame; a read-sized one nobody else holds goes back to the pool. */
     void recycleFrame(ByteBuf f) {
-        if (f.refCnt() == 1 && f.capacity() == frameCapacity && framePoolCount < framePool.length) {
-            f.clear();
-            framePool[framePoolCount++] = f;
-        } else {
-            f.release();
-        }
+        frames.giveBack(f);
     }
 
     /**

@@ -110,6 +110,27 @@ public final class Settings {
         return resolvConf;
     }
 
+    /**
+     * Everything but the target (and the user namespace that goes with it): {@code jslirp run} validates its
+     * flags before the command's namespace, and so its target, exists.
+     */
+    public Builder toBuilder(Target newTarget) {
+        Builder b = new Builder(newTarget);
+        b.tapName = tapName;
+        b.net = net;
+        b.configure = configure;
+        b.macAddress = macAddress;
+        b.readyFd = readyFd;
+        b.exitFd = exitFd;
+        b.pcapPath = pcapPath;
+        b.disableHostLoopback = disableHostLoopback;
+        b.outboundAddr = outboundAddr;
+        b.outboundAddr6 = outboundAddr6;
+        b.disableDns = disableDns;
+        b.resolvConf = resolvConf;
+        return b;
+    }
+
     public static final class Builder {
         private final Target target;
         private Path usernsPath;

@@ -36,7 +36,7 @@ final class CommandRunner {
     private CommandRunner() {
     }
 
-    static int run(Settings.Builder template, List<String> command, PrintStream err) throws IOException, InterruptedException {
+    static int run(Settings template, List<String> command, PrintStream err) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("jslirp-run-");
         Path gate = dir.resolve("gate");
         Process child = null;
@@ -55,18 +55,7 @@ final class CommandRunner {
                 err.println("jslirp: the namespaces of the command did not appear in time");
                 return 1;
             }
-            Path netns = Path.of("/proc", Long.toString(pid), "ns", "net");
-            Settings settings = template.build();
-            Settings.Builder b = Settings.builder(new Target.Pid((int) pid))
-                    .net(settings.net())
-                    .configure(true)
-                    .macAddress(settings.macAddress())
-                    .pcapPath(settings.pcapPath())
-                    .disableHostLoopback(settings.disableHostLoopback())
-                    .outboundAddr(settings.outboundAddr())
-                    .outboundAddr6(settings.outboundAddr6())
-                    .disableDns(settings.disableDns())
-                    .resolvConf(settings.resolvConf());
+            Settings.Builder b = template.toBuilder(new Target.Pid((int) pid));
             if (!isRoot()) {
                 b.usernsPath(Path.of("/proc", Long.toString(pid), "ns", "user"));
             }

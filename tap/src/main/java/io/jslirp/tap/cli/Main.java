@@ -106,14 +106,10 @@ public final class Main {
         if (run.command.isEmpty()) {
             return usageError("run: missing COMMAND", "jslirp run --help", err);
         }
-        Settings.Builder template;
+        Settings template;
         try {
-            template = Settings.builder(new Target.Pid(1)).net(run.network.netConfig()).configure(true)
-                    .pcapPath(run.network.pcap);
-            run.network.applyRelayOptions(template);
-            if (run.network.macAddress != null) {
-                template.macAddress(NetConfig.parseMac(run.network.macAddress));
-            }
+            // Checked now, before the command starts; the target is filled in once its namespace exists.
+            template = run.network.applyTo(Settings.builder(new Target.Pid(1))).configure(true).build();
         } catch (IllegalArgumentException e) {
             return usageError(e.getMessage(), "jslirp run --help", err);
         }

@@ -100,19 +100,13 @@ final class MainCommand {
         }
 
         try {
-            Settings.Builder b = Settings.builder(target)
+            Settings.Builder b = network.applyTo(Settings.builder(target))
                     .usernsPath(usernsPath)
-                    .net(net)
                     .configure(configure)
                     .readyFd(ready)
-                    .exitFd(exit)
-                    .pcapPath(network.pcap);
-            network.applyRelayOptions(b);
+                    .exitFd(exit);
             if (args.size() > 1) {
                 b.tapName(args.get(1));
-            }
-            if (network.macAddress != null) {
-                b.macAddress(NetConfig.parseMac(network.macAddress));
             }
             return b.build();
         } catch (IllegalArgumentException e) {

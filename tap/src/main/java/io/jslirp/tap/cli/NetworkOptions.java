@@ -60,7 +60,16 @@ final class NetworkOptions {
     static final String BAD_OUTBOUND_ADDR = "outbound-addr has to be valid ipv4 address or interface name.";
 
     /** Copies the relay's and DNS flags into {@code b}, resolving {@code --outbound-addr} on the host. */
-    Settings.Builder applyRelayOptions(Settings.Builder b) {
+    /** The network, capture, MAC and relay flags, shared by {@code jslirp} and {@code jslirp run}. */
+    Settings.Builder applyTo(Settings.Builder b) {
+        b.net(netConfig()).pcapPath(pcap);
+        if (macAddress != null) {
+            b.macAddress(NetConfig.parseMac(macAddress));
+        }
+        return applyRelayOptions(b);
+    }
+
+    private Settings.Builder applyRelayOptions(Settings.Builder b) {
         b.disableHostLoopback(disableHostLoopback)
                 .outboundAddr(outboundAddr == null ? 0 : resolveOutboundAddr(outboundAddr))
                 .outboundAddr6(outboundAddr6)

@@ -96,10 +96,17 @@ class MainCommandTest {
         CommandLine.ParseResult r = Main.newCommandLine(main).parseArgs("run", "--disable-host-loopback",
                 "--outbound-addr=lo", "--outbound-addr6=::1", "true");
         RunCommand run = (RunCommand) r.subcommand().commandSpec().userObject();
-        Settings s = run.network.applyRelayOptions(Settings.builder(new Target.Pid(1))).build();
+        Settings s = run.network.applyTo(Settings.builder(new Target.Pid(1))).build();
         assertTrue(s.disableHostLoopback());
         assertEquals(NetConfig.parseIpv4("127.0.0.1"), s.outboundAddr());
         assertEquals("::1", s.outboundAddr6());
+        // What jslirp run does once the command's namespace exists: same flags, the real target.
+        Settings moved = s.toBuilder(new Target.Pid(42)).build();
+        assertEquals(new Target.Pid(42), moved.target());
+        assertTrue(moved.disableHostLoopback());
+        assertEquals(s.outboundAddr(), moved.outboundAddr());
+        assertEquals("::1", moved.outboundAddr6());
+        assertEquals(s.net().toString(), moved.net().toString());
     }
 
     @Test
@@ -304,7 +311,7 @@ class MainCommandTest {
         CommandLine.ParseResult r = Main.newCommandLine(main).parseArgs("run", "--disable-dns",
                 "--resolv-conf=/tmp/run-resolv.conf", "true");
         RunCommand run = (RunCommand) r.subcommand().commandSpec().userObject();
-        Settings s = run.network.applyRelayOptions(Settings.builder(new Target.Pid(1))).build();
+        Settings s = run.network.applyTo(Settings.builder(new Target.Pid(1))).build();
         assertTrue(s.disableDns());
         assertEquals(Path.of("/tmp/run-resolv.conf"), s.resolvConf());
     }

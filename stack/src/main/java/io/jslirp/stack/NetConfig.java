@@ -123,18 +123,6 @@ public final class NetConfig {
         return mac;
     }
 
-    public static String formatMac(long mac) {
-        StringBuilder sb = new StringBuilder(17);
-        for (int shift = 40; shift >= 0; shift -= 8) {
-            if (sb.length() > 0) {
-                sb.append(':');
-            }
-            int b = (int) (mac >>> shift) & 0xff;
-            sb.append(Character.forDigit(b >> 4, 16)).append(Character.forDigit(b & 0xf, 16));
-        }
-        return sb.toString();
-    }
-
     public static int maskOf(int prefixLength) {
         return prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
     }
@@ -172,11 +160,6 @@ public final class NetConfig {
     /** network+100: the address {@code --configure} gives the guest. */
     public int guestAddress() {
         return network + 100;
-    }
-
-    /** First address the DHCP server hands out (network+15). */
-    public int dhcpFirst() {
-        return network + 15;
     }
 
     /** 52:55 followed by the IPv4 address, so 10.0.2.2 has 52:55:0a:00:02:02, as in slirp4netns. */

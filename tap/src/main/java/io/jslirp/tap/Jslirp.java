@@ -523,10 +523,6 @@ public final class Jslirp implements AutoCloseable {
         return exitReason;
     }
 
-    public int exitStatus() {
-        return exitStatus;
-    }
-
     public String tapName() {
         return tap.name();
     }

@@ -43,10 +43,6 @@ final class NamespaceWatch {
         return ((Number) ino).longValue();
     }
 
-    long inode() {
-        return inode;
-    }
-
     /** True once no process is inside and no mount names the namespace. */
     boolean gone() {
         if (givenPath != null && pathStillNames()) {

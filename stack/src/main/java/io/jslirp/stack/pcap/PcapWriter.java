@@ -13,7 +13,6 @@ public final class PcapWriter implements Closeable {
     public static final int MAGIC = 0xa1b2c3d4;
     public static final int SNAPLEN = 65535;
     public static final int LINKTYPE_ETHERNET = 1;
-    public static final int GLOBAL_HEADER_LENGTH = 24;
     public static final int RECORD_HEADER_LENGTH = 16;
     private static final int BUFFER_SIZE = 256 * 1024;
 

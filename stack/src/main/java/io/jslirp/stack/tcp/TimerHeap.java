@@ -19,10 +19,6 @@ final class TimerHeap {
         return size == 0 ? Long.MAX_VALUE : heap[0].heapKey;
     }
 
-    TcpConnection peek() {
-        return size == 0 ? null : heap[0];
-    }
-
     /** Makes sure {@code c} fires no later than {@code deadline}. */
     void schedule(TcpConnection c, long deadline) {
         if (deadline == Long.MAX_VALUE) {

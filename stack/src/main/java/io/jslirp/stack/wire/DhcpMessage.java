@@ -80,7 +80,6 @@ public final class DhcpMessage {
     public static final int OPT_BROADCAST = 28;
     public static final int OPT_REQUESTED_IP = 50;
     public static final int OPT_LEASE_TIME = 51;
-    public static final int OPT_OVERLOAD = 52;
     public static final int OPT_MESSAGE_TYPE = 53;
     public static final int OPT_SERVER_ID = 54;
     public static final int OPT_PARAMETER_LIST = 55;

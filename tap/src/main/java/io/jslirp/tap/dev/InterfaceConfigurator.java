@@ -55,19 +55,6 @@ public final class InterfaceConfigurator implements AutoCloseable {
         this.socketFd = controlSocketFd;
     }
 
-    /** A configurator for the calling thread's current network namespace. */
-    public static InterfaceConfigurator openInCurrentNamespace() throws NativeException {
-        int fd = Native.libc().socket(Flags.AF_INET, Flags.SOCK_DGRAM | Flags.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            throw NativeException.last("socket(AF_INET, SOCK_DGRAM)");
-        }
-        return new InterfaceConfigurator(fd);
-    }
-
-    public int socketFd() {
-        return socketFd;
-    }
-
     private void ioctl(long request, Pointer arg, String what) throws NativeException {
         if (libc.ioctl(socketFd, request, arg) < 0) {
             throw NativeException.last(what);

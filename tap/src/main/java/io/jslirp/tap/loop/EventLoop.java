@@ -29,7 +29,6 @@ import jnr.ffi.Pointer;
  */
 public final class EventLoop implements AutoCloseable {
     public static final int EPOLLIN = 0x001;
-    public static final int EPOLLPRI = 0x002;
     public static final int EPOLLOUT = 0x004;
     public static final int EPOLLERR = 0x008;
     public static final int EPOLLHUP = 0x010;
@@ -212,10 +211,6 @@ public final class EventLoop implements AutoCloseable {
         if (Thread.currentThread() != loopThread) {
             wake();
         }
-    }
-
-    public boolean inEventLoop() {
-        return Thread.currentThread() == loopThread;
     }
 
     private void wake() {

@@ -17,18 +17,6 @@ public final class Fds {
         }
     }
 
-    /** Sets FD_CLOEXEC so the fd does not leak into processes jslirp spawns (the namespace helper). */
-    public static void setCloseOnExec(int fd) throws NativeException {
-        LibC c = Native.libc();
-        int fl = c.fcntl(fd, Flags.F_GETFD, 0);
-        if (fl < 0) {
-            throw NativeException.last("fcntl(F_GETFD) fd " + fd);
-        }
-        if ((fl & Flags.FD_CLOEXEC) == 0 && c.fcntl(fd, Flags.F_SETFD, fl | Flags.FD_CLOEXEC) < 0) {
-            throw NativeException.last("fcntl(F_SETFD) fd " + fd);
-        }
-    }
-
     /**
      * Closes {@code fd}, ignoring negative values and errors. Quiet because it runs on cleanup paths, where a
      * second exception would hide the first; on Linux the fd is released even when close reports EINTR/EIO,

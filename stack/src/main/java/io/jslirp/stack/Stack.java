@@ -5,6 +5,7 @@ import io.jslirp.stack.icmp.IcmpResponder;
 import io.jslirp.stack.iface.EthernetInterface;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.tcp.TcpLayer;
 import io.jslirp.stack.udp.DnsServers;
@@ -43,6 +44,7 @@ public final class Stack {
     private final TcpLayer tcp;
     private final UdpLayer udp;
     private final IcmpEchoRelay ping;
+    private final PortForwards forwards;
     private final DnsServers dnsServers = new DnsServers();
     private final DeviceFormat format;
     private final VirtioNetHeader vnet = new VirtioNetHeader();
@@ -106,6 +108,7 @@ public final class Stack {
         iface.register(Ipv4Packet.PROTO_TCP, tcp, true);
         this.udp = new UdpLayer(config, clock, counters, alloc, iface.output(), options, dnsServers);
         iface.register(Ipv4Packet.PROTO_UDP, udp, true);
+        this.forwards = new PortForwards(config, tcp, udp);
     }
 
     /**
@@ -232,6 +235,14 @@ public final class Stack {
         return tcp;
     }
 
+    /**
+     * Host ports forwarded into the guest (TCP needs the HostSockets given at construction, UDP the
+     * HostDatagrams of {@link #setHostDatagrams}). Event-loop thread only, like everything here.
+     */
+    public PortForwards forwards() {
+        return forwards;
+    }
+
     public Counters counters() {
         return counters;
     }
@@ -250,6 +261,7 @@ public final class Stack {
      * event-loop thread, when the stack is discarded so pooled memory goes back and leak detection stays quiet.
      */
     public void close() {
+        forwards.close();
         tcp.close();
         udp.close();
         ping.close();

@@ -19,6 +19,25 @@ public interface HostDatagrams {
     int openUdp(int bindAddr, int bindPort, HostSocketHandler handler);
 
     /**
+     * Opens a non-blocking UDP socket for a port forward on {@code addr:port}: {@code addr} is 4 bytes (IPv4)
+     * or 16 (IPv6, dual-stack), network byte order; port 0 lets the kernel choose ({@link #localPort}). No
+     * SO_REUSEADDR: for UDP it would let a second socket share the port silently. Interest is read.
+     * {@link #receiveFrom} on it reports IPv6 clients with {@link DatagramInfo#ipv6}. Returns the handle or
+     * {@code -errno} (EADDRINUSE, EACCES, EADDRNOTAVAIL...).
+     */
+    int openUdp(byte[] addr, int port, HostSocketHandler handler);
+
+    /** The local port a socket is bound to, or {@code -errno}. */
+    int localPort(int handle);
+
+    /**
+     * {@link #sendTo} for an IPv6 destination ({@code addr6}, 16 bytes, network byte order), on a socket opened
+     * with a 16-byte address by {@link #openUdp(byte[], int, HostSocketHandler)}. {@link #sendTo} on such a
+     * socket sends to the IPv4-mapped address.
+     */
+    int sendTo6(int handle, byte[] addr6, int dstPort, ByteBuf src, int index, int length);
+
+    /**
      * Sends one datagram of {@code length} bytes of {@code src} from absolute {@code index} to
      * {@code dstAddr:dstPort}. Returns the bytes sent, 0 when the socket buffer is full (the datagram is
      * dropped, as a full NIC queue would drop it), or {@code -errno} (ECONNREFUSED left by an earlier ICMP

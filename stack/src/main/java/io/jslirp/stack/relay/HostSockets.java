@@ -52,6 +52,28 @@ public interface HostSockets {
      */
     int connectTcp(int dstAddr, int dstPort, int bindAddr, HostSocketHandler handler);
 
+    /**
+     * Opens a non-blocking listening TCP socket for a port forward on {@code addr:port}: {@code addr} is 4 bytes
+     * (IPv4) or 16 (IPv6, dual-stack so that {@code ::} also takes IPv4 clients), network byte order; port 0
+     * lets the kernel choose ({@link #localPort} tells which). SO_REUSEADDR is set, as every server sets it,
+     * so a forward can be re-added while old connections linger in TIME_WAIT. Interest starts as read only:
+     * READABLE means a connection waits for {@link #accept}. Returns the handle, or {@code -errno}
+     * (EADDRINUSE, EACCES for a privileged port, EADDRNOTAVAIL for an address the host does not have...).
+     */
+    int listenTcp(byte[] addr, int port, HostSocketHandler handler);
+
+    /**
+     * Accepts one waiting connection on a listening handle, non-blocking, and describes the client in
+     * {@code peer} ({@link DatagramInfo#addr}/{@link DatagramInfo#port}, or {@link DatagramInfo#ipv6} and
+     * {@link DatagramInfo#addr6}). The new handle reports to {@code handler} and starts with no interest at
+     * all: nothing is read from the client before the guest has accepted the connection. Returns the new
+     * handle, {@code -EAGAIN} when none waits, or another {@code -errno} (EMFILE, ECONNABORTED...).
+     */
+    int accept(int listenHandle, HostSocketHandler handler, DatagramInfo peer);
+
+    /** The local port a socket is bound to, or {@code -errno}. */
+    int localPort(int handle);
+
     /** For a connecting socket after its first event: 0 when connected, otherwise the errno (SO_ERROR). */
     int connectResult(int handle);
 

@@ -459,4 +459,25 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
                 gateway, guestAddr, Icmpv4Packet.TYPE_DEST_UNREACHABLE, code, 0, Ipv4Packet.PROTO_TCP,
                 Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH, remoteAddr, quotedTcp));
     }
+
+    // ---------------------------------------------------------------- port forwards
+
+    /**
+     * Opens a listening host socket for a TCP forward to {@code guestAddr:guestPort} (IPv4, host byte order),
+     * on {@code hostAddr} (4 or 16 bytes) and {@code hostPort} (0: the kernel's choice). Returns the
+     * listener's handle or {@code -errno}. What arrives on it becomes flows into the guest.
+     */
+    public int listen(byte[] hostAddr, int hostPort, int guestAddr, int guestPort) {
+        throw new UnsupportedOperationException("WIP: TCP forwards");
+    }
+
+    /** Closes a listener from {@link #listen}; flows it created keep running. */
+    public void unlisten(int handle) {
+        throw new UnsupportedOperationException("WIP: TCP forwards");
+    }
+
+    /** The port a listener from {@link #listen} is bound to, or {@code -errno}. */
+    public int localPort(int handle) {
+        throw new UnsupportedOperationException("WIP: TCP forwards");
+    }
 }

@@ -235,4 +235,19 @@ public final class FakeHostDatagrams implements HostDatagrams {
         s.errors.add(e);
         s.handler.onSocketEvent(s.handle, HostSockets.ERROR);
     }
+
+    @Override
+    public int openUdp(byte[] addr, int port, io.jslirp.stack.relay.HostSocketHandler handler) {
+        throw new UnsupportedOperationException("WIP");
+    }
+
+    @Override
+    public int localPort(int handle) {
+        throw new UnsupportedOperationException("WIP");
+    }
+
+    @Override
+    public int sendTo6(int handle, byte[] addr6, int dstPort, io.netty.buffer.ByteBuf src, int index, int length) {
+        throw new UnsupportedOperationException("WIP");
+    }
 }

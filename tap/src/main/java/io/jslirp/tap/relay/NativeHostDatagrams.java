@@ -569,4 +569,19 @@ public final class NativeHostDatagrams implements HostDatagrams {
         }
         return raw;
     }
+
+    @Override
+    public int openUdp(byte[] addr, int port, io.jslirp.stack.relay.HostSocketHandler handler) {
+        throw new UnsupportedOperationException("WIP");
+    }
+
+    @Override
+    public int localPort(int handle) {
+        throw new UnsupportedOperationException("WIP");
+    }
+
+    @Override
+    public int sendTo6(int handle, byte[] addr6, int dstPort, io.netty.buffer.ByteBuf src, int index, int length) {
+        throw new UnsupportedOperationException("WIP");
+    }
 }

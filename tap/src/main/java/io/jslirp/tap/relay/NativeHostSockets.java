@@ -346,4 +346,20 @@ public final class NativeHostSockets implements HostSockets {
         }
         return aborted;
     }
+
+    @Override
+    public int listenTcp(byte[] addr, int port, io.jslirp.stack.relay.HostSocketHandler handler) {
+        throw new UnsupportedOperationException("WIP");
+    }
+
+    @Override
+    public int accept(int listenHandle, io.jslirp.stack.relay.HostSocketHandler handler,
+                      io.jslirp.stack.relay.DatagramInfo peer) {
+        throw new UnsupportedOperationException("WIP");
+    }
+
+    @Override
+    public int localPort(int handle) {
+        throw new UnsupportedOperationException("WIP");
+    }
 }

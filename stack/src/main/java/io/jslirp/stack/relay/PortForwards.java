@@ -1,0 +1,217 @@
+package io.jslirp.stack.relay;
+
+import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.tcp.TcpLayer;
+import io.jslirp.stack.udp.UdpLayer;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The table of host ports forwarded into the guest: what {@code --publish}, the API socket's
+ * {@code add_hostfwd}/{@code remove_hostfwd}/{@code list_hostfwd} and the Java API change.
+ *
+ * <p>A forward is a listening host socket owned by the TCP or UDP layer (which accepts or receives on it and
+ * opens flows into the guest) plus an id. Ids start at 1 and are never reused, as slirp4netns's, so a runtime
+ * that removes a stale id cannot remove somebody else's forward. Removing a forward closes only its
+ * listening socket: connections and UDP mappings it already made keep running until they end by
+ * themselves. Like the rest of the stack this is confined to the event-loop thread.
+ */
+public final class PortForwards {
+    public enum Protocol {
+        TCP("tcp"), UDP("udp");
+
+        private final String wireName;
+
+        Protocol(String wireName) {
+            this.wireName = wireName;
+        }
+
+        /** {@code "tcp"} or {@code "udp"}, as the API spells it. */
+        public String wireName() {
+            return wireName;
+        }
+    }
+
+    /** One forward as added; {@code hostPort} is the port actually bound (the kernel's choice for 0). */
+    public static final class Forward {
+        private final int id;
+        private final Protocol protocol;
+        private final InetAddress hostAddr;
+        private final int hostPort;
+        private final int guestAddr;
+        private final int guestPort;
+        final int handle;
+
+        Forward(int id, Protocol protocol, InetAddress hostAddr, int hostPort, int guestAddr, int guestPort,
+                int handle) {
+            this.id = id;
+            this.protocol = protocol;
+            this.hostAddr = hostAddr;
+            this.hostPort = hostPort;
+            this.guestAddr = guestAddr;
+            this.guestPort = guestPort;
+            this.handle = handle;
+        }
+
+        public int id() {
+            return id;
+        }
+
+        public Protocol protocol() {
+            return protocol;
+        }
+
+        public InetAddress hostAddr() {
+            return hostAddr;
+        }
+
+        public int hostPort() {
+            return hostPort;
+        }
+
+        /** IPv4, host byte order. */
+        public int guestAddr() {
+            return guestAddr;
+        }
+
+        public int guestPort() {
+            return guestPort;
+        }
+
+        @Override
+        public String toString() {
+            return id + " " + protocol.wireName() + " " + hostAddr.getHostAddress() + ":" + hostPort + " -> "
+                    + NetConfig.formatIpv4(guestAddr) + ":" + guestPort;
+        }
+    }
+
+    /** A forward that could not be added; {@link #errno()} is the host's reason (EADDRINUSE, EACCES...). */
+    public static final class ForwardException extends Exception {
+        private final int errno;
+
+        public ForwardException(int errno, String message) {
+            super(message);
+            this.errno = errno;
+        }
+
+        public int errno() {
+            return errno;
+        }
+    }
+
+    /** Errno for a request the table itself refuses (a duplicate, a guest address outside the network). */
+    public static final int EINVAL = 22;
+
+    private final NetConfig config;
+    private final TcpLayer tcp;
+    private final UdpLayer udp;
+    private final Map<Integer, Forward> byId = new LinkedHashMap<>();
+    private int lastId;
+
+    public PortForwards(NetConfig config, TcpLayer tcp, UdpLayer udp) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.tcp = Objects.requireNonNull(tcp, "tcp");
+        this.udp = Objects.requireNonNull(udp, "udp");
+    }
+
+    /**
+     * Listens on {@code hostAddr:hostPort} (port 0: any free port) and forwards what arrives to
+     * {@code guestAddr:guestPort}. The id is consumed only when the forward is added.
+     *
+     * @param guestAddr IPv4, host byte order; must be a host address of the virtual network other than the
+     *                  gateway and the DNS address
+     * @throws ForwardException when the host refuses the socket (EADDRINUSE, EACCES, EADDRNOTAVAIL...), when
+     *                          the same protocol, address and port are already forwarded, or for a bad guest
+     *                          address or port
+     */
+    public Forward add(Protocol protocol, InetAddress hostAddr, int hostPort, int guestAddr, int guestPort)
+            throws ForwardException {
+        Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(hostAddr, "hostAddr");
+        if (hostPort < 0 || hostPort > 0xffff) {
+            throw new ForwardException(EINVAL, "host port out of range: " + hostPort);
+        }
+        if (guestPort < 1 || guestPort > 0xffff) {
+            throw new ForwardException(EINVAL, "guest port out of range: " + guestPort);
+        }
+        if (!config.contains(guestAddr) || guestAddr == config.network() || guestAddr == config.broadcast()
+                || guestAddr == config.gateway() || guestAddr == config.dns()) {
+            throw new ForwardException(EINVAL, "guest address is not a guest of " + NetConfig.formatIpv4(config.network()) + "/" + config.prefixLength() + ": "
+                    + NetConfig.formatIpv4(guestAddr));
+        }
+        if (hostPort != 0) {
+            for (Forward f : byId.values()) {
+                if (f.protocol == protocol && f.hostPort == hostPort && f.hostAddr.equals(hostAddr)) {
+                    throw new ForwardException(HostSockets.EADDRINUSE, "already forwarded: " + f);
+                }
+            }
+        }
+        byte[] raw = hostAddr.getAddress();
+        int handle = protocol == Protocol.TCP
+                ? tcp.listen(raw, hostPort, guestAddr, guestPort)
+                : udp.listen(raw, hostPort, guestAddr, guestPort);
+        if (handle < 0) {
+            throw new ForwardException(-handle, "cannot listen on " + hostAddr.getHostAddress() + ":" + hostPort
+                    + " (errno " + -handle + ")");
+        }
+        int bound = hostPort;
+        if (bound == 0) {
+            bound = protocol == Protocol.TCP ? tcp.localPort(handle) : udp.localPort(handle);
+            if (bound < 0) {
+                close(protocol, handle);
+                throw new ForwardException(-bound, "cannot read the bound port (errno " + -bound + ")");
+            }
+        }
+        Forward f = new Forward(++lastId, protocol, hostAddr, bound, guestAddr, guestPort, handle);
+        byId.put(f.id, f);
+        return f;
+    }
+
+    /** Stops listening for forward {@code id}; its open connections go on. False for an unknown id. */
+    public boolean remove(int id) {
+        Forward f = byId.remove(id);
+        if (f == null) {
+            return false;
+        }
+        close(f.protocol, f.handle);
+        return true;
+    }
+
+    /** The current forwards, in the order they were added. */
+    public List<Forward> list() {
+        return Collections.unmodifiableList(new ArrayList<>(byId.values()));
+    }
+
+    public int size() {
+        return byId.size();
+    }
+
+    /** Stops every listener (stack shutdown); the layers' close() ends the connections. */
+    public void close() {
+        for (Forward f : byId.values()) {
+            close(f.protocol, f.handle);
+        }
+        byId.clear();
+    }
+
+    private void close(Protocol protocol, int handle) {
+        if (protocol == Protocol.TCP) {
+            tcp.unlisten(handle);
+        } else {
+            udp.unlisten(handle);
+        }
+    }
+
+    /** Host byte order IPv4 of an {@link Inet4Address}, for callers that parse guest addresses. */
+    public static int ipv4(Inet4Address a) {
+        byte[] b = a.getAddress();
+        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+    }
+}

@@ -45,6 +45,8 @@ public final class Counters {
     public long arpRequestsIn;
     public long arpRepliesIn;
     public long arpRepliesOut;
+    /** ARP requests we sent to find a guest we must speak to first (a port forward's SYN or datagram). */
+    public long arpRequestsOut;
     /** Request for an address we do not own (another guest's, or one nobody has). */
     public long arpNotForUs;
     public long arpUnknownOp;
@@ -267,7 +269,7 @@ public final class Counters {
 
     /** Counters that measure traffic rather than a reason to drop something. */
     private static final java.util.Set<String> TRAFFIC = java.util.Set.of(
-            "framesIn", "bytesIn", "framesOut", "bytesOut", "gsoFramesIn", "gsoFramesOut", "arpRequestsIn", "arpRepliesIn", "arpRepliesOut",
+            "framesIn", "bytesIn", "framesOut", "bytesOut", "gsoFramesIn", "gsoFramesOut", "arpRequestsIn", "arpRepliesIn", "arpRepliesOut", "arpRequestsOut",
             "arpLearned", "ipv4PacketsIn", "ipv4Delivered", "ipv4FragmentsIn", "ipv4Reassembled",
             "ipv4PacketsOut", "ipv4FragmentsOut", "icmpEchoRequestsIn", "icmpEchoRepliesOut",
             "tcpSegmentsIn", "tcpSegmentsOut", "tcpBytesFromGuest", "tcpBytesToGuest", "tcpRetransmits",

@@ -24,6 +24,7 @@ public final class EthernetInterface {
     private final NetConfig config;
     private final Counters counters;
     private final ByteBufAllocator alloc;
+    private final Clock clock;
     private final FrameSink sink;
     private final long gatewayMac;
     private final long dnsMac;
@@ -42,11 +43,19 @@ public final class EthernetInterface {
     private final Ipv4Packet ip = new Ipv4Packet();
     private final Ipv4Packet reassembled = new Ipv4Packet();
 
+    /** Told the address of each guest whose MAC becomes known or changes (see {@link #resolve}). */
+    private java.util.function.IntConsumer[] neighborListeners = new java.util.function.IntConsumer[0];
+    /** The last address {@link #resolve} asked for, and when: one request per address per interval. */
+    private int lastRequestedIp;
+    private long lastRequestNanos;
+    static final long ARP_REQUEST_INTERVAL = 100_000_000L;
+
     public EthernetInterface(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc,
                              FrameSink sink) {
         this.config = config;
         this.counters = counters;
         this.alloc = alloc;
+        this.clock = clock;
         this.sink = sink;
         this.gateway = config.gateway();
         this.dns = config.dns();
@@ -77,6 +86,42 @@ public final class EthernetInterface {
 
     public ArpCache arpCache() {
         return arpCache;
+    }
+
+    /**
+     * The MAC of guest address {@code ip}, or {@link ArpCache#NONE} after asking the guest for it with an ARP
+     * request (RFC 826; at most one per address per 100 ms, so a burst toward an unknown guest sends one).
+     * Needed when we speak first, as a port forward's SYN or datagram does: a guest that has not sent
+     * anything yet is not in the cache. The answer reaches the cache through the ARP reply, and every
+     * {@link #addNeighborListener listener} is told, so that callers holding a frame can send it then.
+     */
+    public long resolve(int ip) {
+        long mac = arpCache.get(ip);
+        if (mac != ArpCache.NONE) {
+            return mac;
+        }
+        long now = clock.nanoTime();
+        if (ip != lastRequestedIp || now - lastRequestNanos >= ARP_REQUEST_INTERVAL) {
+            lastRequestedIp = ip;
+            lastRequestNanos = now;
+            ByteBuf out = alloc.buffer(EthernetFrame.MIN_FRAME_LENGTH, EthernetFrame.MIN_FRAME_LENGTH);
+            out.setZero(0, EthernetFrame.MIN_FRAME_LENGTH);
+            // From the gateway, which is what the guest will answer to; target MAC unknown, so zero.
+            EthernetFrame.writeHeader(out, 0, EthernetFrame.BROADCAST, gatewayMac, EthernetFrame.TYPE_ARP);
+            ArpPacket.write(out, EthernetFrame.HEADER_LENGTH, ArpPacket.OP_REQUEST, gatewayMac, gateway, 0L, ip);
+            out.writerIndex(EthernetFrame.MIN_FRAME_LENGTH);
+            counters.arpRequestsOut++;
+            sink.sendFrame(out);
+        }
+        return ArpCache.NONE;
+    }
+
+    /** Calls {@code listener} with a guest's address whenever its MAC is learned anew or changes. */
+    public void addNeighborListener(java.util.function.IntConsumer listener) {
+        java.util.function.IntConsumer[] bigger = java.util.Arrays.copyOf(neighborListeners,
+                neighborListeners.length + 1);
+        bigger[neighborListeners.length] = java.util.Objects.requireNonNull(listener, "listener");
+        neighborListeners = bigger;
     }
 
     public Ipv4Reassembler reassembler() {
@@ -157,8 +202,14 @@ public final class EthernetInterface {
                 || EthernetFrame.isGroup(senderMac)) {
             return;
         }
+        boolean news = arpCache.get(senderIp) != senderMac;
         arpCache.put(senderIp, senderMac);
         counters.arpLearned++;
+        if (news) {
+            for (java.util.function.IntConsumer l : neighborListeners) {
+                l.accept(senderIp);
+            }
+        }
     }
 
     private void receiveIpv4() {

@@ -22,6 +22,8 @@ declare -A NEED=(
   [kill]=procps
   [sysctl]=procps
   [mvn]=maven
+  [rootlesskit]=rootlesskit
+  [rootlessctl]=rootlesskit
 )
 
 missing=()

@@ -7,6 +7,7 @@ import io.jslirp.stack.Stack;
 import io.jslirp.stack.services.DhcpServer;
 import io.jslirp.stack.wire.DhcpMessage;
 import io.jslirp.stack.pcap.PcapWriter;
+import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.VirtioNetHeader;
 import io.jslirp.tap.dev.InterfaceConfigurator;
@@ -94,6 +95,7 @@ public final class Jslirp implements AutoCloseable {
     private volatile String exitReason = "stopped";
     private boolean endRequested;
     private volatile boolean running;
+    private volatile Thread loopThread;
     private long nextWatchNanos;
     private long nextResolvConfNanos;
     private long framesDroppedOnWrite;
@@ -505,6 +507,7 @@ public final class Jslirp implements AutoCloseable {
 
     /** Serves on the calling thread until {@link #end} or the exit fd; returns the exit status. */
     public int run() {
+        loopThread = Thread.currentThread();
         running = true;
         try {
             loop.run();
@@ -525,6 +528,83 @@ public final class Jslirp implements AutoCloseable {
 
     public String tapName() {
         return tap.name();
+    }
+
+    // ---------------------------------------------------------------- port forwards (Java API)
+
+    /**
+     * Forwards {@code hostAddr:hostPort} on the host into the guest's {@code guestAddr:guestPort}, as
+     * {@code --publish} and the API socket's {@code add_hostfwd} do. Safe from any thread: the forward is
+     * added on the event loop, and this waits (at most 5 s) for it.
+     *
+     * @param hostAddr  an IPv4 or IPv6 address of the host ({@code 0.0.0.0}, {@code ::}, {@code 127.0.0.1}...)
+     * @param hostPort  0 picks a free port; the returned forward carries the one bound
+     * @param guestAddr null for the guest's usual address, network+100
+     * @throws PortForwards.ForwardException when the host refuses (port in use, privileged port) or the
+     *                                       forward duplicates one, or the guest address is not in the network
+     */
+    public PortForwards.Forward addForward(PortForwards.Protocol protocol, java.net.InetAddress hostAddr, int hostPort,
+                                           java.net.Inet4Address guestAddr, int guestPort)
+            throws PortForwards.ForwardException {
+        int guest = guestAddr == null ? settings.net().guestAddress() : PortForwards.ipv4(guestAddr);
+        return onLoop(() -> stack.forwards().add(protocol, hostAddr, hostPort, guest, guestPort));
+    }
+
+    /** Withdraws forward {@code id}; connections it already carried go on. False when no such forward exists. */
+    public boolean removeForward(int id) {
+        try {
+            return onLoop(() -> stack.forwards().remove(id));
+        } catch (PortForwards.ForwardException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The forwards in place, in the order they were added. */
+    public List<PortForwards.Forward> forwards() {
+        try {
+            return onLoop(() -> stack.forwards().list());
+        } catch (PortForwards.ForwardException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface LoopCall<T> {
+        T call() throws PortForwards.ForwardException;
+    }
+
+    /**
+     * Runs {@code call} where stack state may be touched: right here on the loop thread, or before the loop
+     * runs (the starting thread still owns the session then); otherwise as a loop task, waiting for it.
+     */
+    private <T> T onLoop(LoopCall<T> call) throws PortForwards.ForwardException {
+        if (closed || ended.getCount() == 0) {
+            throw new IllegalStateException("the session has ended");
+        }
+        if (!running || Thread.currentThread() == loopThread) {
+            return call.call();
+        }
+        java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                result.complete(call.call());
+            } catch (PortForwards.ForwardException | RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        try {
+            return result.get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof PortForwards.ForwardException fe) {
+                throw fe;
+            }
+            throw (RuntimeException) e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the event loop", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the event loop did not answer (has the session ended?)", e);
+        }
     }
 
     /** Counter names for the relay's state in {@link #counters()}; always present, even when 0. */

@@ -80,6 +80,7 @@ HZ=$(getconf CLK_TCK)
 
 # --- attaching a tool to a fresh guest ------------------------------------------------------------
 # Sets TOOL_PID, GUEST (the prefix that runs a command in the guest) and HOLDER/NSNAME; returns 1 on failure.
+# TOOL_ARGS (an array) goes to jslirp/slirp4netns before the PID; PASTA_FWD replaces pasta's "-t none".
 SEQ=0
 start_tool() {
   local tool=$1 mtu=$2
@@ -100,7 +101,7 @@ start_tool() {
         cmd=(slirp4netns)
       fi
       mkfifo "$TMP/ready-$SEQ"
-      "${cmd[@]}" -c -m "$mtu" -r 3 "$HOLDER" tap0 3>"$TMP/ready-$SEQ" >"$logf" 2>&1 &
+      "${cmd[@]}" -c -m "$mtu" -r 3 ${TOOL_ARGS[@]+"${TOOL_ARGS[@]}"} "$HOLDER" tap0 3>"$TMP/ready-$SEQ" >"$logf" 2>&1 &
       TOOL_PID=$!
       PIDS+=("$TOOL_PID")
       local r
@@ -113,7 +114,7 @@ start_tool() {
       ip netns add "$NSNAME" || return 1
       NETNS+=("$NSNAME")
       pasta -f -q -4 --runas 0 --config-net -I tap0 -a 10.0.2.100 -n 24 -g "$GW" -m "$mtu" \
-        -t none -u none -T none -U none --netns "$NSNAME" >"$logf" 2>&1 &
+        ${PASTA_FWD:--t none} -u none -T none -U none --netns "$NSNAME" >"$logf" 2>&1 &
       TOOL_PID=$!
       PIDS+=("$TOOL_PID")
       wait_for 100 bash -c "ip -n $NSNAME -br addr show tap0 | grep -q 10.0.2.100" \

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Port-forward benchmark: iperf3 through a forwarded host port into the guest, jslirp next to slirp4netns
+# (and pasta), one Markdown table. Not a test; CI does not run it. Needs root. Everything stays on this
+# machine: the iperf3 server runs in the guest on port 5201, the client on the host connects to
+# 127.0.0.1:PORT, which the tool forwards to 10.0.2.100:5201.
+#
+#   bench/peer/fwd-bench.sh                              # all tools, MTU 1500 and 65520, 10 s each way
+#   TOOLS="jslirp slirp4netns" MTUS=65520 DURATION=5 bench/peer/fwd-bench.sh
+#
+# Settings (environment): TOOLS (default "jslirp slirp4netns pasta"), MTUS (default "1500 65520"),
+# DURATION (seconds per direction, default 10), BUILD=0 (use the jars as they are).
+#
+# How each tool forwards the port:
+#   jslirp, slirp4netns: started as in peer-bench.sh plus `--api-socket SOCK`; then the request
+#     {"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":PORT,
+#     "guest_port":5201}} over the socket (what RootlessKit's slirp4netns port driver sends).
+#   pasta: `-t 127.0.0.1/PORT:5201` on its command line. pasta "splices" a connection from a host loopback
+#     address straight to the namespace's loopback (two sockets and splice(2), no TAP and no TCP stack of its
+#     own), so its row measures that path, not its TAP path; jslirp and slirp4netns go through the TAP.
+# Columns: iperf3 receiver throughput host->guest (client on the host sends) and guest->host (-R); the
+# stack process's CPU seconds over both; its peak RSS.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+TOOLS=${TOOLS:-"jslirp slirp4netns pasta"}
+MTUS=${MTUS-"1500 65520"}
+DURATION=${DURATION:-10}
+BUILD=${BUILD:-1}
+JAVA=${JAVA:-java}
+GW=10.0.2.2
+CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" DURATION=$DURATION bench/peer/fwd-bench.sh"
+
+NAME=fwd-bench
+source "$ROOT/bench/peer/lib.sh"
+
+[[ $(id -u) -eq 0 ]] || die "run as root (it makes namespaces and TAP devices)"
+for c in iperf3 unshare nsenter ip ss socat timeout "$JAVA"; do
+  command -v "$c" >/dev/null || die "missing $c"
+done
+if [[ $BUILD != 0 ]]; then
+  log "building (mvn -B -q -o -pl tap -am package -DskipTests)"
+  (cd "$ROOT" && mvn -B -q -o -pl tap -am package -DskipTests) >&2 || die "build failed"
+fi
+JAR=$ROOT/tap/target/jslirp.jar
+
+init_run
+
+iperf() { # $1: "" (host->guest) or -R (guest->host)
+  local out v
+  : >"$TMP/bounded.err"
+  out=$(bounded timeout $((DURATION + 30)) iperf3 -c 127.0.0.1 -p "$HPORT" -t "$DURATION" -f g --connect-timeout 5000 $1)
+  v=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Gbits/sec") print $(i - 1) }' <<<"$out" | tail -1)
+  if [[ -n $v ]]; then echo "$v"; else log "iperf3 $1 failed: $(tail -1 <<<"$out") $(tail -1 "$TMP/bounded.err")"; echo fail; fi
+}
+
+ROWS=()
+row() { ROWS+=("| $(printf '%s | ' "$@")"); }
+
+for tool in $TOOLS; do
+  if [[ $tool != jslirp ]] && ! command -v "$tool" >/dev/null; then
+    row "$tool" "-" "not installed" "" "" ""
+    continue
+  fi
+  for mtu in $MTUS; do
+    log "$tool, MTU $mtu"
+    HPORT=$(free_port) || die "no free port"
+    API=$TMP/api-$tool-$mtu.sock
+    TOOL_ARGS=(--api-socket "$API")
+    PASTA_FWD="-t 127.0.0.1/$HPORT:5201"
+    if ! start_tool "$tool" "$mtu"; then
+      row "$tool" "MTU $mtu" fail fail fail fail
+      stop_tool
+      continue
+    fi
+    if [[ $tool != pasta ]]; then
+      reply=$(printf '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":%d,"guest_port":5201}}\n' "$HPORT" \
+        | timeout 10 socat -t 5 - "UNIX-CONNECT:$API")
+      [[ $reply == '{"return":{"id":1}}' ]] || log "$tool: add_hostfwd answered '$reply'"
+    fi
+    "${GUEST[@]}" iperf3 -s -p 5201 >"$TMP/iperf3-server-$tool-$mtu.log" 2>&1 &
+    SPID=$!
+    PIDS+=("$SPID")
+    wait_for 50 "${GUEST[@]}" bash -c "ss -Hltn 'sport = :5201' | grep -q ." || log "iperf3 server in the guest did not listen"
+    t0=$(cpu_ticks "$TOOL_PID")
+    h2g=$(iperf "")
+    g2h=$(iperf -R)
+    t1=$(cpu_ticks "$TOOL_PID")
+    rss=$(hwm_mib "$TOOL_PID")
+    cpu=fail
+    [[ -n $t0 && -n $t1 ]] && cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')
+    kill "$SPID" 2>/dev/null
+    wait "$SPID" 2>/dev/null
+    forget "$SPID"
+    row "$tool" "MTU $mtu" "$h2g" "$g2h" "$cpu" "${rss:-fail}"
+    stop_tool
+  done
+done
+
+echo
+echo "| tool | run | host→guest Gbit/s (forward) | guest→host Gbit/s (forward, -R) | stack CPU s | peak RSS MiB |"
+echo "|---|---|---|---|---|---|"
+printf '%s\n' "${ROWS[@]}" | sed 's/ | $/ |/'
+echo
+echo "iperf3 ${DURATION} s per direction through a forwarded 127.0.0.1 port; $(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1)"
+echo "Command: $CMDLINE"

@@ -14,6 +14,19 @@
  *       error closes the fd and comes back as {@code -errno} at once. The fd is registered for EPOLLOUT, and
  *       its first event (WRITABLE, or ERROR/HANGUP) is when the relay asks {@code connectResult}, which
  *       reads {@code SO_ERROR}.</li>
+ *   <li><b>Listen (port forwards).</b> {@code socket(AF_INET or AF_INET6, SOCK_STREAM | SOCK_NONBLOCK |
+ *       SOCK_CLOEXEC)}, {@code SO_REUSEADDR} (a forward re-added while its old connections sit in TIME_WAIT
+ *       must bind again), for AF_INET6 {@code IPV6_V6ONLY = 0} set explicitly so that {@code ::} takes IPv4
+ *       clients whatever net.ipv6.bindv6only says, then {@code bind} and {@code listen(128)}; the listener is
+ *       watched for read, and READABLE means a client waits. Any failure closes the fd and returns
+ *       {@code -errno} as the kernel gave it (EADDRINUSE, EACCES below ip_unprivileged_port_start,
+ *       EADDRNOTAVAIL). {@code accept} is {@code accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)} into the reused
+ *       sockaddr_storage scratch, so accepting allocates nothing; an IPv4-mapped client
+ *       ({@code ::ffff:a.b.c.d}) is reported as IPv4, any other IPv6 client with {@code ipv6} and
+ *       {@code addr6}. The accepted socket gets {@code TCP_NODELAY} like an outbound one and is registered
+ *       with the "no interest" mask below: nothing is read from the client before the guest has accepted,
+ *       and no READABLE is reported until {@code setInterest} asks for it. EAGAIN (and EINTR) is
+ *       {@code -EAGAIN}. {@code localPort} is {@code getsockname}'s port, for either family.</li>
  *   <li><b>Readiness.</b> One dispatcher serves every socket and passes epoll's bits to the flow's handler
  *       unchanged (they are {@code HostSockets}' constants). Read interest is EPOLLIN plus EPOLLRDHUP, so a
  *       peer's FIN is seen as READ_HANGUP; write interest is EPOLLOUT. The mask last given to epoll is kept
@@ -35,7 +48,9 @@
  * </ul>
  *
  * <p>What the relay must do in return: after {@code read} returns {@code EOF}, drop read interest, or the
- * level-triggered EOF keeps being reported; after an ERROR or HANGUP, close or abort the handle. An fd
+ * level-triggered EOF keeps being reported; after an ERROR or HANGUP, close or abort the handle; when {@code accept} fails with
+ * anything but EAGAIN (EMFILE...), the client still waits and the listener stays readable, so drop the
+ * listener's read interest for a while rather than spin. An fd
  * number closed and reused within one loop turn does not receive the old socket's events: the loop drops
  * events for fds registered after they were collected.
  *

@@ -48,11 +48,11 @@
  * </ul>
  *
  * <p>What the relay must do in return: after {@code read} returns {@code EOF}, drop read interest, or the
- * level-triggered EOF keeps being reported; after an ERROR or HANGUP, close or abort the handle; when {@code accept} fails with
- * anything but EAGAIN (EMFILE...), the client still waits and the listener stays readable, so drop the
- * listener's read interest for a while rather than spin. An fd
- * number closed and reused within one loop turn does not receive the old socket's events: the loop drops
- * events for fds registered after they were collected.
+ * level-triggered EOF keeps being reported; after an ERROR or HANGUP, close or abort the handle; when
+ * {@code accept} fails with anything but EAGAIN (EMFILE...), the client still waits and the listener stays
+ * readable, so drop the listener's read interest for a while rather than spin. An fd number closed and reused
+ * within one loop turn does not receive the old socket's events: the loop drops events for fds registered
+ * after they were collected.
  *
  * <h2>Datagrams</h2>
  * <p>{@link io.jslirp.tap.relay.NativeHostDatagrams} has the same shape (handle = fd, one dispatcher, epoll bits
@@ -66,6 +66,14 @@
  *       takes errno, ICMP type and code and offender from the {@code sock_extended_err} control message, and
  *       the original destination from msg_name. Reading the queue also clears the socket error the kernel set
  *       with it, so the next send does not fail with a stale ECONNREFUSED.</li>
+ *   <li><b>Forwarded UDP.</b> {@code openUdp} with a 4- or 16-byte address opens AF_INET or AF_INET6 (then
+ *       {@code IPV6_V6ONLY = 0}, dual-stack as for TCP listeners), without SO_REUSEADDR (on UDP it would let
+ *       another socket share the port and take part of its datagrams) and without IP_RECVERR (an unconnected
+ *       socket without it gets no ICMP errors, and a forward has nothing to report them about). On the AF_INET6
+ *       kind every name is a sockaddr_in6: receives give room for one and report {@code ::ffff:a.b.c.d} as
+ *       IPv4, anything else with {@code ipv6}/{@code addr6}; {@code sendTo} writes the IPv4-mapped address,
+ *       {@code sendTo6} the IPv6 one ({@code -EAFNOSUPPORT} on an AF_INET socket). The msghdr's name length
+ *       is the only thing the family changes on the datagram path, which allocates nothing either way.</li>
  *   <li><b>Ping.</b> An unprivileged ICMP datagram socket where net.ipv4.ping_group_range allows our group (the
  *       kernel owns the echo identifier and delivers only our replies, without IP header), otherwise a raw
  *       ICMP socket (CAP_NET_RAW) with an {@code ICMP_FILTER} that keeps only echo replies. For a raw socket

@@ -1,5 +1,6 @@
 package io.jslirp.bench;
 
+import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.netty.buffer.ByteBuf;
@@ -61,19 +62,24 @@ final class DiscardingHostSockets implements HostSockets {
     public void abort(int handle) {
     }
 
+    /**
+     * The benchmarks measure the outbound relay; they forward no port, so listening is refused as a host
+     * without that operation would refuse it.
+     */
+    private static final int EOPNOTSUPP = 95;
+
     @Override
-    public int listenTcp(byte[] addr, int port, io.jslirp.stack.relay.HostSocketHandler handler) {
-        throw new UnsupportedOperationException("WIP");
+    public int listenTcp(byte[] addr, int port, HostSocketHandler handler) {
+        return -EOPNOTSUPP;
     }
 
     @Override
-    public int accept(int listenHandle, io.jslirp.stack.relay.HostSocketHandler handler,
-                      io.jslirp.stack.relay.DatagramInfo peer) {
-        throw new UnsupportedOperationException("WIP");
+    public int accept(int listenHandle, HostSocketHandler handler, DatagramInfo peer) {
+        return -EOPNOTSUPP;
     }
 
     @Override
     public int localPort(int handle) {
-        throw new UnsupportedOperationException("WIP");
+        return -EOPNOTSUPP;
     }
 }

@@ -30,9 +30,15 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private static final int EBADF = Errno.EBADF;
     private static final int EINVAL = Errno.EINVAL;
     private static final int SOCKADDR_IN_SIZE = 16;
+    private static final int SOCKADDR_IN6_SIZE = 28;
 
     /** What a handle is; 0 means "not ours". */
     private static final byte KIND_UDP = 1;
+    /**
+     * A dual-stack AF_INET6 UDP socket (a port forward on an IPv6 address): its names are sockaddr_in6, IPv4
+     * peers as ::ffff:a.b.c.d.
+     */
+    private static final byte KIND_UDP6 = 4;
     /** {@code socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)}: the kernel owns the echo identifier and filters replies. */
     private static final byte KIND_PING_DGRAM = 2;
     /** {@code socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)}: we choose the identifier and filter replies ourselves. */
@@ -65,10 +71,14 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private static final int IOV = 64;
     /**
      * struct sockaddr_in (16 bytes): sa_family_t sin_family @0 (host order), in_port_t sin_port @2 (network
-     * order), struct in_addr sin_addr @4 (network order), 8 bytes of zero @8. Destination of sendto, source of
-     * recvmsg, and the original destination of an error-queue message.
+     * order), struct in_addr sin_addr @4 (network order), 8 bytes of zero @8; or on a {@link #KIND_UDP6}
+     * socket struct sockaddr_in6 (28 bytes): family @0, port @2, u32 sin6_flowinfo @4, struct in6_addr
+     * sin6_addr @8 (network order), u32 sin6_scope_id @24. Destination of sendto, source of recvmsg, the
+     * original destination of an error-queue message, and getsockname's answer.
      */
     private static final int SOCKADDR = 80;
+    /** Room for either name, rounded up to 8 so that what follows stays aligned. */
+    private static final int SOCKADDR_SIZE = 32;
     /**
      * Control buffer for the error queue: struct cmsghdr (size_t cmsg_len @0, int cmsg_level @8, int cmsg_type
      * @12, data @16 = CMSG_ALIGN(sizeof(struct cmsghdr))), and as data a struct sock_extended_err (16 bytes:
@@ -76,7 +86,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
      * u32 ee_data @12) followed by the offender's struct sockaddr_in (SO_EE_OFFENDER) @16. One such message
      * takes CMSG_SPACE(32) = 48 bytes; the room is for any other control message ahead of it.
      */
-    private static final int CONTROL = 96;
+    private static final int CONTROL = SOCKADDR + SOCKADDR_SIZE;
     private static final int CONTROL_SIZE = 128;
     private static final int CMSG_HDR = 16;
     private static final int EE_ERRNO = 0;
@@ -116,9 +126,9 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return;
         }
         if ((events & EventLoop.EPOLLERR) != 0 && kinds[fd] != KIND_UDP) {
-            // A ping socket has no error queue (IP_RECVERR is off), but an ICMP error for one of its echoes can
-            // leave a pending socket error, which epoll reports level-triggered until something reads it. Take
-            // it here so that ERROR is reported once per error and a paused echo never spins the loop.
+            // A ping socket (or a forward's AF_INET6 one) has no error queue (IP_RECVERR is off), but an ICMP
+            // error can still leave a pending socket error, which epoll reports level-triggered until something
+            // reads it. Take it here so that ERROR is reported once per error and never spins the loop.
             takeSocketError(fd);
         }
         // epoll's bits are HostSockets' bits by definition.
@@ -131,6 +141,14 @@ public final class NativeHostDatagrams implements HostDatagrams {
 
     private boolean is(int handle, byte kind) {
         return isOurs(handle) && kinds[handle] == kind;
+    }
+
+    private boolean isPing(int handle) {
+        return isOurs(handle) && (kinds[handle] == KIND_PING_DGRAM || kinds[handle] == KIND_PING_RAW);
+    }
+
+    private boolean isUdp(int handle) {
+        return isOurs(handle) && (kinds[handle] == KIND_UDP || kinds[handle] == KIND_UDP6);
     }
 
     // --- UDP ---------------------------------------------------------------------------------------------
@@ -158,15 +176,88 @@ public final class NativeHostDatagrams implements HostDatagrams {
     }
 
     @Override
+    public int openUdp(byte[] addr, int port, HostSocketHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (addr == null || (addr.length != 4 && addr.length != 16) || port < 0 || port > 0xffff) {
+            return -EINVAL;
+        }
+        boolean v6 = addr.length == 16;
+        int fd = libc.socket(v6 ? Flags.AF_INET6 : Flags.AF_INET,
+                Flags.SOCK_DGRAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            return -Native.errno();
+        }
+        // No SO_REUSEADDR: on UDP it would let a second socket bind the forward's port and take a share of its
+        // datagrams without either side noticing. No IP_RECVERR either: an unconnected socket without it gets
+        // no ICMP errors at all, and a forward has no outbound datagram of the guest's to report them about.
+        int addrLen;
+        if (v6) {
+            // Dual stack whatever net.ipv6.bindv6only says, so that "::" also takes IPv4 clients.
+            if (setIntOption(fd, Flags.IPPROTO_IPV6, Flags.IPV6_V6ONLY, 0) < 0) {
+                return failClosed(fd, Native.errno());
+            }
+            putSockaddrIn6(addr, port);
+            addrLen = SOCKADDR_IN6_SIZE;
+        } else {
+            putSockaddrIn(ipv4(addr), port);
+            addrLen = SOCKADDR_IN_SIZE;
+        }
+        if (libc.bind(fd, scratchAddress + SOCKADDR, addrLen) < 0) {
+            return failClosed(fd, Native.errno());
+        }
+        return adopt(fd, v6 ? KIND_UDP6 : KIND_UDP, handler);
+    }
+
+    @Override
+    public int localPort(int handle) {
+        if (!isOurs(handle)) {
+            return -EBADF;
+        }
+        scratch.setIntLE(OPT + 4, SOCKADDR_SIZE);
+        if (libc.getsockname(handle, scratchAddress + SOCKADDR, scratchAddress + OPT + 4) < 0) {
+            return -Native.errno();
+        }
+        return sockaddrPort(); // sin_port and sin6_port are both at offset 2
+    }
+
+    @Override
     public int sendTo(int handle, int dstAddr, int dstPort, ByteBuf src, int index, int length) {
-        if (!is(handle, KIND_UDP)) {
+        if (!isUdp(handle)) {
             return -EBADF;
         }
         if (dstPort < 0 || dstPort > 0xffff || length < 0) {
             return -EINVAL;
         }
         checkRange(src, index, length);
-        putSockaddrIn(dstAddr, dstPort);
+        int nameLength;
+        if (kinds[handle] == KIND_UDP) {
+            putSockaddrIn(dstAddr, dstPort);
+            nameLength = SOCKADDR_IN_SIZE;
+        } else {
+            putSockaddrIn6Mapped(dstAddr, dstPort);
+            nameLength = SOCKADDR_IN6_SIZE;
+        }
+        return sendDatagram(handle, nameLength, src, index, length);
+    }
+
+    @Override
+    public int sendTo6(int handle, byte[] addr6, int dstPort, ByteBuf src, int index, int length) {
+        if (!isUdp(handle)) {
+            return -EBADF;
+        }
+        if (kinds[handle] != KIND_UDP6) {
+            return -Errno.EAFNOSUPPORT; // an AF_INET socket cannot reach an IPv6 address
+        }
+        if (addr6 == null || addr6.length != 16 || dstPort < 0 || dstPort > 0xffff || length < 0) {
+            return -EINVAL;
+        }
+        checkRange(src, index, length);
+        putSockaddrIn6(addr6, dstPort);
+        return sendDatagram(handle, SOCKADDR_IN6_SIZE, src, index, length);
+    }
+
+    /** Sends {@code length} bytes of {@code src} at {@code index} to the name the caller put at SOCKADDR. */
+    private int sendDatagram(int handle, int nameLength, ByteBuf src, int index, int length) {
         long address;
         if (src.hasMemoryAddress()) {
             address = src.memoryAddress() + index;
@@ -178,12 +269,12 @@ public final class NativeHostDatagrams implements HostDatagrams {
             b.setBytes(0, src, index, length);
             address = b.memoryAddress();
         }
-        return sent(send(handle, address, length));
+        return sent(send(handle, address, length, nameLength));
     }
 
     @Override
     public int receiveFrom(int handle, ByteBuf dst, int maxBytes, DatagramInfo from) {
-        if (!is(handle, KIND_UDP)) {
+        if (!isUdp(handle)) {
             return -EBADF;
         }
         if (maxBytes < 0) {
@@ -205,10 +296,25 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return n == -Errno.EAGAIN ? 0 : (int) n;
         }
         dst.writerIndex(writerIndex + (int) n);
-        from.addr = sockaddrAddr();
         from.port = sockaddrPort();
+        if ((scratch.getShortLE(SOCKADDR) & 0xffff) != Flags.AF_INET6) {
+            from.addr = sockaddrAddr();
+            from.ipv6 = false;
+        } else if (isV4Mapped()) {
+            from.addr = scratch.getInt(SOCKADDR + 20); // the a.b.c.d of ::ffff:a.b.c.d
+            from.ipv6 = false;
+        } else {
+            from.addr = 0;
+            from.ipv6 = true;
+            scratch.getBytes(SOCKADDR + 8, from.addr6);
+        }
         from.truncated = (scratch.getIntLE(MSG + MSG_FLAGS) & Flags.MSG_TRUNC) != 0;
         return (int) n;
+    }
+
+    /** Whether the sin6_addr at SOCKADDR + 8 is ::ffff:a.b.c.d (RFC 4291 2.5.5.2). */
+    private boolean isV4Mapped() {
+        return scratch.getLong(SOCKADDR + 8) == 0 && scratch.getInt(SOCKADDR + 16) == 0xffff;
     }
 
     @Override
@@ -216,7 +322,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (!isOurs(handle)) {
             return 0;
         }
-        prepareMessage(0, 0, CONTROL_SIZE);
+        prepareMessage(0, 0, CONTROL_SIZE, SOCKADDR_SIZE);
         clearSockaddr();
         long n = libc.recvmsg(handle, scratchAddress + MSG, Flags.MSG_ERRQUEUE);
         if (n < 0) {
@@ -304,7 +410,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
 
     @Override
     public int sendPing(int handle, int dstAddr, ByteBuf src, int index, int length) {
-        if (!isOurs(handle) || kinds[handle] == KIND_UDP) {
+        if (!isPing(handle)) {
             return -EBADF;
         }
         if (length < ICMP_HEADER) {
@@ -329,12 +435,12 @@ public final class NativeHostDatagrams implements HostDatagrams {
             }
             address = b.memoryAddress();
         }
-        return sent(send(handle, address, length));
+        return sent(send(handle, address, length, SOCKADDR_IN_SIZE));
     }
 
     @Override
     public int receivePing(int handle, ByteBuf dst, int maxBytes, DatagramInfo from) {
-        if (!isOurs(handle) || kinds[handle] == KIND_UDP) {
+        if (!isPing(handle)) {
             return -EBADF;
         }
         if (maxBytes < 0) {
@@ -472,11 +578,12 @@ public final class NativeHostDatagrams implements HostDatagrams {
     }
 
     /**
-     * sendmsg of one datagram of {@code length} bytes at {@code address} to the sockaddr_in at SOCKADDR. This is
-     * sendto(2) in three arguments: jnr-ffi's call stub garbled sendto's sixth (the address length).
+     * sendmsg of one datagram of {@code length} bytes at {@code address} to the sockaddr_in or sockaddr_in6 of
+     * {@code nameLength} bytes at SOCKADDR. This is sendto(2) in three arguments: jnr-ffi's call stub garbled
+     * sendto's sixth (the address length).
      */
-    private long send(int fd, long address, int length) {
-        prepareMessage(address, length, 0);
+    private long send(int fd, long address, int length, int nameLength) {
+        prepareMessage(address, length, 0, nameLength);
         return libc.sendmsg(fd, scratchAddress + MSG, Flags.MSG_NOSIGNAL);
     }
 
@@ -486,7 +593,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
      * callers map that to the SPI's 0 without touching the caller's DatagramInfo.
      */
     private long receive(int fd, long address, int length) {
-        prepareMessage(address, length, 0);
+        prepareMessage(address, length, 0, SOCKADDR_SIZE);
         clearSockaddr();
         long n = libc.recvmsg(fd, scratchAddress + MSG, 0);
         if (n >= 0) {
@@ -496,10 +603,14 @@ public final class NativeHostDatagrams implements HostDatagrams {
         return e == Errno.EINTR ? -Errno.EAGAIN : -e;
     }
 
-    /** Fills the msghdr (the name is SOCKADDR, which the caller fills or clears): one iovec, and the control buffer when {@code controlLength} > 0. */
-    private void prepareMessage(long address, int length, int controlLength) {
+    /**
+     * Fills the msghdr: the name is SOCKADDR, {@code nameLength} bytes (what the caller put there for a send,
+     * the room for the kernel's answer for a receive); one iovec; the control buffer when
+     * {@code controlLength} > 0.
+     */
+    private void prepareMessage(long address, int length, int controlLength, int nameLength) {
         scratch.setLongLE(MSG + MSG_NAME, scratchAddress + SOCKADDR);
-        scratch.setLongLE(MSG + MSG_NAMELEN, SOCKADDR_IN_SIZE); // and the 4 bytes of padding
+        scratch.setLongLE(MSG + MSG_NAMELEN, nameLength); // and the 4 bytes of padding
         scratch.setLongLE(MSG + MSG_IOV, scratchAddress + IOV);
         scratch.setLongLE(MSG + MSG_IOVLEN, length > 0 ? 1 : 0);
         scratch.setLongLE(MSG + MSG_CONTROL, controlLength > 0 ? scratchAddress + CONTROL : 0);
@@ -520,6 +631,30 @@ public final class NativeHostDatagrams implements HostDatagrams {
         scratch.setShort(SOCKADDR + 2, port); // ByteBuf's plain setters are big-endian: network order
         scratch.setInt(SOCKADDR + 4, addr);
         scratch.setLongLE(SOCKADDR + 8, 0);
+    }
+
+    /** struct sockaddr_in6 for {@code addr6} (16 bytes, network order), no flow label, no scope. */
+    private void putSockaddrIn6(byte[] addr6, int port) {
+        scratch.setShortLE(SOCKADDR, Flags.AF_INET6);
+        scratch.setShort(SOCKADDR + 2, port);
+        scratch.setIntLE(SOCKADDR + 4, 0);
+        scratch.setBytes(SOCKADDR + 8, addr6);
+        scratch.setIntLE(SOCKADDR + 24, 0);
+    }
+
+    /** struct sockaddr_in6 for ::ffff:{@code addr}: how a dual-stack socket names an IPv4 peer. */
+    private void putSockaddrIn6Mapped(int addr, int port) {
+        scratch.setShortLE(SOCKADDR, Flags.AF_INET6);
+        scratch.setShort(SOCKADDR + 2, port);
+        scratch.setIntLE(SOCKADDR + 4, 0);
+        scratch.setLongLE(SOCKADDR + 8, 0);
+        scratch.setInt(SOCKADDR + 16, 0xffff);
+        scratch.setInt(SOCKADDR + 20, addr);
+        scratch.setIntLE(SOCKADDR + 24, 0);
+    }
+
+    private static int ipv4(byte[] a) {
+        return (a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | (a[3] & 0xff);
     }
 
     private int sockaddrAddr() {
@@ -568,20 +703,5 @@ public final class NativeHostDatagrams implements HostDatagrams {
             raw = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(RAW_BUFFER));
         }
         return raw;
-    }
-
-    @Override
-    public int openUdp(byte[] addr, int port, io.jslirp.stack.relay.HostSocketHandler handler) {
-        throw new UnsupportedOperationException("WIP");
-    }
-
-    @Override
-    public int localPort(int handle) {
-        throw new UnsupportedOperationException("WIP");
-    }
-
-    @Override
-    public int sendTo6(int handle, byte[] addr6, int dstPort, io.netty.buffer.ByteBuf src, int index, int length) {
-        throw new UnsupportedOperationException("WIP");
     }
 }

@@ -1,5 +1,6 @@
 package io.jslirp.tap.relay;
 
+import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.tap.loop.EventLoop;
@@ -25,6 +26,19 @@ public final class NativeHostSockets implements HostSockets {
     private static final int EBADF = Errno.EBADF;
     private static final int EINVAL = Errno.EINVAL;
     private static final int SOCKADDR_IN_SIZE = 16;
+    /**
+     * struct sockaddr_in6 (28 bytes): sa_family_t sin6_family @0 (host order), in_port_t sin6_port @2 (network
+     * order), u32 sin6_flowinfo @4, struct in6_addr sin6_addr @8 (network order), u32 sin6_scope_id @24.
+     */
+    private static final int SOCKADDR_IN6_SIZE = 28;
+    /** sizeof(struct sockaddr_storage): room for any address accept4 or getsockname may write. */
+    private static final int SOCKADDR_STORAGE_SIZE = 128;
+    /**
+     * Connections the kernel completes for a forward before we accept them. The loop accepts as soon as the
+     * listener is readable, so the queue only fills in a burst; 128 is what servers ask for (and the kernel
+     * caps it at net.core.somaxconn anyway).
+     */
+    private static final int LISTEN_BACKLOG = 128;
     /** Bounce buffer for the rare heap or composite ByteBuf: one write moves at most this much. */
     private static final int BOUNCE_SIZE = 64 * 1024;
 
@@ -48,9 +62,16 @@ public final class NativeHostSockets implements HostSockets {
     private int openCount;
 
     /**
-     * Native scratch for the setup calls: a sockaddr_in at 0, an int option at 16, a socklen_t at 20 and a
-     * struct linger at 24. Reused because the loop is single-threaded.
+     * Native scratch for the setup calls, reused because the loop is single-threaded: a struct
+     * sockaddr_storage at {@link #SOCKADDR} (the address to bind or connect to, the client accept4 reports, the
+     * name getsockname reports), an int option at {@link #OPT}, a socklen_t at {@link #OPT_LEN} (an option's or
+     * an address's length) and a struct linger at {@link #LINGER}.
      */
+    private static final int SOCKADDR = 0;
+    private static final int OPT = SOCKADDR_STORAGE_SIZE;
+    private static final int OPT_LEN = OPT + 4;
+    private static final int LINGER = OPT_LEN + 4;
+    private static final int SCRATCH_SIZE = LINGER + 8;
     private final Pointer scratch;
     private final long sockaddrAddress;
     private final long optAddress;
@@ -65,12 +86,12 @@ public final class NativeHostSockets implements HostSockets {
 
     public NativeHostSockets(EventLoop loop) {
         this.loop = Objects.requireNonNull(loop, "loop");
-        this.scratch = Memory.allocateDirect(Native.runtime(), 32, true);
+        this.scratch = Memory.allocateDirect(Native.runtime(), SCRATCH_SIZE, true);
         long base = scratch.address();
-        this.sockaddrAddress = base;
-        this.optAddress = base + 16;
-        this.optLenAddress = base + 20;
-        this.lingerAddress = base + 24;
+        this.sockaddrAddress = base + SOCKADDR;
+        this.optAddress = base + OPT;
+        this.optLenAddress = base + OPT_LEN;
+        this.lingerAddress = base + LINGER;
     }
 
     private void dispatch(int fd, int events) {
@@ -112,8 +133,13 @@ public final class NativeHostSockets implements HostSockets {
             }
         }
         // Connected at once or in progress: either way the first WRITABLE (or ERROR/HANGUP) tells the outcome.
+        return adopt(fd, EventLoop.EPOLLOUT, handler);
+    }
+
+    /** Registers a socket of ours with the loop for {@code mask} and records it; closes it if that fails. */
+    private int adopt(int fd, int mask, HostSocketHandler handler) {
         try {
-            loop.register(fd, EventLoop.EPOLLOUT, dispatcher);
+            loop.register(fd, mask, dispatcher);
         } catch (UncheckedIOException e) {
             int errno = e.getCause() instanceof NativeException ne ? ne.errno() : HostSockets.ENOMEM;
             return failClosed(fd, errno);
@@ -124,7 +150,7 @@ public final class NativeHostSockets implements HostSockets {
             masks = Arrays.copyOf(masks, size);
         }
         handlers[fd] = handler;
-        masks[fd] = EventLoop.EPOLLOUT;
+        masks[fd] = mask;
         openCount++;
         return fd;
     }
@@ -136,18 +162,17 @@ public final class NativeHostSockets implements HostSockets {
 
     private void putSockaddrIn(int addr, int port) {
         // struct sockaddr_in: family in host order, port and address in network order, 8 bytes of zero.
-        scratch.putShort(0, (short) Flags.AF_INET);
-        scratch.putByte(2, (byte) (port >>> 8));
-        scratch.putByte(3, (byte) port);
-        scratch.putByte(4, (byte) (addr >>> 24));
-        scratch.putByte(5, (byte) (addr >>> 16));
-        scratch.putByte(6, (byte) (addr >>> 8));
-        scratch.putByte(7, (byte) addr);
-        scratch.putLong(8, 0L);
+        scratch.putShort(SOCKADDR, (short) Flags.AF_INET);
+        putPort(port);
+        scratch.putByte(SOCKADDR + 4, (byte) (addr >>> 24));
+        scratch.putByte(SOCKADDR + 5, (byte) (addr >>> 16));
+        scratch.putByte(SOCKADDR + 6, (byte) (addr >>> 8));
+        scratch.putByte(SOCKADDR + 7, (byte) addr);
+        scratch.putLong(SOCKADDR + 8, 0L);
     }
 
     private int setIntOption(int fd, int level, int option, int value) {
-        scratch.putInt(16, value);
+        scratch.putInt(OPT, value);
         return libc.setsockopt(fd, level, option, optAddress, 4);
     }
 
@@ -156,12 +181,12 @@ public final class NativeHostSockets implements HostSockets {
         if (!isOurs(handle)) {
             return EBADF;
         }
-        scratch.putInt(16, 0);
-        scratch.putInt(20, 4);
+        scratch.putInt(OPT, 0);
+        scratch.putInt(OPT_LEN, 4);
         if (libc.getsockopt(handle, Flags.SOL_SOCKET, Flags.SO_ERROR, optAddress, optLenAddress) < 0) {
             return Native.errno();
         }
-        return scratch.getInt(16);
+        return scratch.getInt(OPT);
     }
 
     @Override
@@ -312,8 +337,8 @@ public final class NativeHostSockets implements HostSockets {
             return;
         }
         // struct linger {l_onoff = 1, l_linger = 0}: close sends RST and drops unsent data.
-        scratch.putInt(24, 1);
-        scratch.putInt(28, 0);
+        scratch.putInt(LINGER, 1);
+        scratch.putInt(LINGER + 4, 0);
         libc.setsockopt(handle, Flags.SOL_SOCKET, Flags.SO_LINGER, lingerAddress, 8);
         release(handle);
     }
@@ -326,7 +351,10 @@ public final class NativeHostSockets implements HostSockets {
         libc.close(fd);
     }
 
-    /** Host sockets open now: connecting, connected, or half-closed, until the relay closes or aborts them. */
+    /**
+     * Host sockets open now: listening, connecting, connected, or half-closed, until the relay closes or aborts
+     * them.
+     */
     public int openCount() {
         return openCount;
     }
@@ -347,19 +375,112 @@ public final class NativeHostSockets implements HostSockets {
         return aborted;
     }
 
-    @Override
-    public int listenTcp(byte[] addr, int port, io.jslirp.stack.relay.HostSocketHandler handler) {
-        throw new UnsupportedOperationException("WIP");
+    private void putPort(int port) {
+        scratch.putByte(SOCKADDR + 2, (byte) (port >>> 8));
+        scratch.putByte(SOCKADDR + 3, (byte) port);
+    }
+
+    /** struct sockaddr_in6 for {@code addr6} (16 bytes, network order), no flow label, no scope. */
+    private void putSockaddrIn6(byte[] addr6, int port) {
+        scratch.putShort(SOCKADDR, (short) Flags.AF_INET6);
+        putPort(port);
+        scratch.putInt(SOCKADDR + 4, 0);
+        scratch.put(SOCKADDR + 8, addr6, 0, 16);
+        scratch.putInt(SOCKADDR + 24, 0);
     }
 
     @Override
-    public int accept(int listenHandle, io.jslirp.stack.relay.HostSocketHandler handler,
-                      io.jslirp.stack.relay.DatagramInfo peer) {
-        throw new UnsupportedOperationException("WIP");
+    public int listenTcp(byte[] addr, int port, HostSocketHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (addr == null || (addr.length != 4 && addr.length != 16) || port < 0 || port > 0xffff) {
+            return -EINVAL;
+        }
+        boolean v6 = addr.length == 16;
+        int fd = libc.socket(v6 ? Flags.AF_INET6 : Flags.AF_INET,
+                Flags.SOCK_STREAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            return -Native.errno();
+        }
+        // Re-adding a forward must not fail while the last one's connections sit in TIME_WAIT on the port.
+        if (setIntOption(fd, Flags.SOL_SOCKET, Flags.SO_REUSEADDR, 1) < 0) {
+            return failClosed(fd, Native.errno());
+        }
+        int addrLen;
+        if (v6) {
+            // Dual stack whatever net.ipv6.bindv6only says, so that "::" also takes IPv4 clients, as the
+            // forward's owner expects from slirp4netns and from every dual-stack server.
+            if (setIntOption(fd, Flags.IPPROTO_IPV6, Flags.IPV6_V6ONLY, 0) < 0) {
+                return failClosed(fd, Native.errno());
+            }
+            putSockaddrIn6(addr, port);
+            addrLen = SOCKADDR_IN6_SIZE;
+        } else {
+            putSockaddrIn((addr[0] & 0xff) << 24 | (addr[1] & 0xff) << 16 | (addr[2] & 0xff) << 8 | (addr[3] & 0xff), port);
+            addrLen = SOCKADDR_IN_SIZE;
+        }
+        if (libc.bind(fd, sockaddrAddress, addrLen) < 0 || libc.listen(fd, LISTEN_BACKLOG) < 0) {
+            return failClosed(fd, Native.errno());
+        }
+        return adopt(fd, READ_MASK, handler);
+    }
+
+    @Override
+    public int accept(int listenHandle, HostSocketHandler handler, DatagramInfo peer) {
+        Objects.requireNonNull(handler, "handler");
+        if (!isOurs(listenHandle)) {
+            return -EBADF;
+        }
+        scratch.putInt(OPT_LEN, SOCKADDR_STORAGE_SIZE);
+        int fd = libc.accept4(listenHandle, sockaddrAddress, optLenAddress, Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC);
+        if (fd < 0) {
+            int e = Native.errno();
+            // EINTR cannot strand a client: the listener stays readable and the loop reports it again.
+            return e == Errno.EINTR ? -Errno.EAGAIN : -e;
+        }
+        // As for outbound sockets: the guest's TCP segments, Nagle on top would only add latency.
+        setIntOption(fd, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, 1);
+        readPeer(peer);
+        // No interest until the relay asks: the guest has not accepted the connection yet, so nothing may be
+        // read from the client (and ERROR/HANGUP, which epoll cannot mask, are reported once, edge-triggered).
+        return adopt(fd, QUIET_MASK, handler);
+    }
+
+    /** The sockaddr_in or sockaddr_in6 at SOCKADDR into {@code peer}; an IPv4-mapped address reads as IPv4. */
+    private void readPeer(DatagramInfo peer) {
+        boolean v6 = (scratch.getShort(SOCKADDR) & 0xffff) == Flags.AF_INET6;
+        peer.port = sockaddrPort();
+        if (v6 && !isV4Mapped()) {
+            peer.ipv6 = true;
+            peer.addr = 0;
+            scratch.get(SOCKADDR + 8, peer.addr6, 0, 16);
+            return;
+        }
+        // sin_addr at 4, or the low 32 bits of a mapped ::ffff:a.b.c.d at 20; network order either way.
+        int at = v6 ? SOCKADDR + 20 : SOCKADDR + 4;
+        peer.ipv6 = false;
+        peer.addr = Integer.reverseBytes(scratch.getInt(at));
+    }
+
+    /** Whether the sin6_addr at SOCKADDR + 8 is ::ffff:a.b.c.d (RFC 4291 2.5.5.2). */
+    private boolean isV4Mapped() {
+        return scratch.getLong(SOCKADDR + 8) == 0 && scratch.getShort(SOCKADDR + 16) == 0
+                && scratch.getShort(SOCKADDR + 18) == (short) 0xffff;
     }
 
     @Override
     public int localPort(int handle) {
-        throw new UnsupportedOperationException("WIP");
+        if (!isOurs(handle)) {
+            return -EBADF;
+        }
+        scratch.putInt(OPT_LEN, SOCKADDR_STORAGE_SIZE);
+        if (libc.getsockname(handle, sockaddrAddress, optLenAddress) < 0) {
+            return -Native.errno();
+        }
+        return sockaddrPort();
+    }
+
+    /** The port of the sockaddr at SOCKADDR: sin_port and sin6_port are both at offset 2, network order. */
+    private int sockaddrPort() {
+        return (scratch.getByte(SOCKADDR + 2) & 0xff) << 8 | (scratch.getByte(SOCKADDR + 3) & 0xff);
     }
 }

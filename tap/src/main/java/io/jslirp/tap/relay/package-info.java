@@ -14,6 +14,19 @@
  *       error closes the fd and comes back as {@code -errno} at once. The fd is registered for EPOLLOUT, and
  *       its first event (WRITABLE, or ERROR/HANGUP) is when the relay asks {@code connectResult}, which
  *       reads {@code SO_ERROR}.</li>
+ *   <li><b>Listen (port forwards).</b> {@code socket(AF_INET or AF_INET6, SOCK_STREAM | SOCK_NONBLOCK |
+ *       SOCK_CLOEXEC)}, {@code SO_REUSEADDR} (a forward re-added while its old connections sit in TIME_WAIT
+ *       must bind again), for AF_INET6 {@code IPV6_V6ONLY = 0} set explicitly so that {@code ::} takes IPv4
+ *       clients whatever net.ipv6.bindv6only says, then {@code bind} and {@code listen(128)}; the listener is
+ *       watched for read, and READABLE means a client waits. Any failure closes the fd and returns
+ *       {@code -errno} as the kernel gave it (EADDRINUSE, EACCES below ip_unprivileged_port_start,
+ *       EADDRNOTAVAIL). {@code accept} is {@code accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)} into the reused
+ *       sockaddr_storage scratch, so accepting allocates nothing; an IPv4-mapped client
+ *       ({@code ::ffff:a.b.c.d}) is reported as IPv4, any other IPv6 client with {@code ipv6} and
+ *       {@code addr6}. The accepted socket gets {@code TCP_NODELAY} like an outbound one and is registered
+ *       with the "no interest" mask below: nothing is read from the client before the guest has accepted,
+ *       and no READABLE is reported until {@code setInterest} asks for it. EAGAIN (and EINTR) is
+ *       {@code -EAGAIN}. {@code localPort} is {@code getsockname}'s port, for either family.</li>
  *   <li><b>Readiness.</b> One dispatcher serves every socket and passes epoll's bits to the flow's handler
  *       unchanged (they are {@code HostSockets}' constants). Read interest is EPOLLIN plus EPOLLRDHUP, so a
  *       peer's FIN is seen as READ_HANGUP; write interest is EPOLLOUT. The mask last given to epoll is kept
@@ -35,9 +48,11 @@
  * </ul>
  *
  * <p>What the relay must do in return: after {@code read} returns {@code EOF}, drop read interest, or the
- * level-triggered EOF keeps being reported; after an ERROR or HANGUP, close or abort the handle. An fd
- * number closed and reused within one loop turn does not receive the old socket's events: the loop drops
- * events for fds registered after they were collected.
+ * level-triggered EOF keeps being reported; after an ERROR or HANGUP, close or abort the handle; when
+ * {@code accept} fails with anything but EAGAIN (EMFILE...), the client still waits and the listener stays
+ * readable, so drop the listener's read interest for a while rather than spin. An fd number closed and reused
+ * within one loop turn does not receive the old socket's events: the loop drops events for fds registered
+ * after they were collected.
  *
  * <h2>Datagrams</h2>
  * <p>{@link io.jslirp.tap.relay.NativeHostDatagrams} has the same shape (handle = fd, one dispatcher, epoll bits
@@ -51,6 +66,14 @@
  *       takes errno, ICMP type and code and offender from the {@code sock_extended_err} control message, and
  *       the original destination from msg_name. Reading the queue also clears the socket error the kernel set
  *       with it, so the next send does not fail with a stale ECONNREFUSED.</li>
+ *   <li><b>Forwarded UDP.</b> {@code openUdp} with a 4- or 16-byte address opens AF_INET or AF_INET6 (then
+ *       {@code IPV6_V6ONLY = 0}, dual-stack as for TCP listeners), without SO_REUSEADDR (on UDP it would let
+ *       another socket share the port and take part of its datagrams) and without IP_RECVERR (an unconnected
+ *       socket without it gets no ICMP errors, and a forward has nothing to report them about). On the AF_INET6
+ *       kind every name is a sockaddr_in6: receives give room for one and report {@code ::ffff:a.b.c.d} as
+ *       IPv4, anything else with {@code ipv6}/{@code addr6}; {@code sendTo} writes the IPv4-mapped address,
+ *       {@code sendTo6} the IPv6 one ({@code -EAFNOSUPPORT} on an AF_INET socket). The msghdr's name length
+ *       is the only thing the family changes on the datagram path, which allocates nothing either way.</li>
  *   <li><b>Ping.</b> An unprivileged ICMP datagram socket where net.ipv4.ping_group_range allows our group (the
  *       kernel owns the echo identifier and delivers only our replies, without IP header), otherwise a raw
  *       ICMP socket (CAP_NET_RAW) with an {@code ICMP_FILTER} that keeps only echo replies. For a raw socket

@@ -20,6 +20,7 @@ public final class Flags {
     public static final int FD_CLOEXEC = 1;
 
     public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
     public static final int SOCK_STREAM = 1;
     public static final int SOCK_DGRAM = 2;
     public static final int SOCK_RAW = 3;
@@ -27,11 +28,15 @@ public final class Flags {
     public static final int SOCK_CLOEXEC = 0x80000;
 
     public static final int SOL_SOCKET = 1;
+    public static final int SO_REUSEADDR = 2;
     public static final int SO_ERROR = 4;
     public static final int SO_LINGER = 13;
     public static final int IPPROTO_IP = 0;
     public static final int IPPROTO_ICMP = 1;
     public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_IPV6 = 41;
+    /** {@code linux/in6.h}: 0 makes an AF_INET6 socket dual-stack whatever net.ipv6.bindv6only says. */
+    public static final int IPV6_V6ONLY = 26;
     /** {@code SOL_IP} is {@code IPPROTO_IP}: the level of IP_RECVERR and of its control message. */
     public static final int SOL_IP = 0;
     public static final int IP_RECVERR = 11;

@@ -43,6 +43,14 @@ public interface LibC {
 
     int bind(int fd, long addrAddress, int addrLen);
 
+    int listen(int fd, int backlog);
+
+    /**
+     * accept4(2): the client's address lands in the {@code struct sockaddr_storage} at {@code addrAddress},
+     * whose size the socklen_t at {@code addrLenAddress} holds on entry; both reused scratch memory.
+     */
+    int accept4(int fd, long addrAddress, long addrLenAddress, int flags);
+
     /** getsockname(2); {@code addrLenAddress} points at a socklen_t holding the buffer's size. */
     int getsockname(int fd, long addrAddress, long addrLenAddress);
 

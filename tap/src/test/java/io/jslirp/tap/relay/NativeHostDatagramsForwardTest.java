@@ -1,0 +1,337 @@
+package io.jslirp.tap.relay;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jslirp.stack.relay.DatagramInfo;
+import io.jslirp.stack.relay.HostSocketHandler;
+import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.tap.loop.EventLoop;
+import io.jslirp.tap.sys.Errno;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * NativeHostDatagrams' port-forward sockets (openUdp with an address of either family, localPort, sendTo6)
+ * against java.net clients on 127.0.0.1 and ::1; nothing leaves the host's loopback.
+ */
+class NativeHostDatagramsForwardTest {
+    private static final int LOCALHOST = 0x7f00_0001;
+    private static final byte[] V4_LOOPBACK = {127, 0, 0, 1};
+    private static final byte[] V6_ANY = new byte[16];
+    private static final byte[] V6_LOOPBACK = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    private static final long WAIT_SECONDS = 5;
+
+    private EventLoop loop;
+    private NativeHostDatagrams host;
+    private Thread thread;
+    private final AtomicReference<Throwable> escaped = new AtomicReference<>();
+    private final List<DatagramSocket> clients = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        loop = new EventLoop();
+        host = new NativeHostDatagrams(loop);
+        thread = new Thread(() -> {
+            try {
+                loop.run();
+            } catch (Throwable t) {
+                escaped.set(t);
+            }
+        }, "test-loop");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        on(host::closeAll);
+        loop.stop();
+        thread.join(5000);
+        assertFalse(thread.isAlive(), "loop thread did not end");
+        loop.close();
+        for (DatagramSocket s : clients) {
+            s.close();
+        }
+        assertNull(escaped.get());
+    }
+
+    private <T> T on(Callable<T> work) throws Exception {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                f.complete(work.call());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** One datagram as receiveFrom described it. */
+    private record Got(String text, DatagramInfo from) {
+    }
+
+    /**
+     * A relay stand-in: on READABLE it drains the socket with receiveFrom into a queue, reusing one
+     * DatagramInfo as the relay does, and copying it per datagram for the test to look at.
+     */
+    private final class Receiver implements HostSocketHandler {
+        final BlockingQueue<Got> got = new LinkedBlockingQueue<>();
+        final DatagramInfo reused = new DatagramInfo();
+
+        @Override
+        public void onSocketEvent(int handle, int events) {
+            if ((events & HostSockets.READABLE) == 0) {
+                return;
+            }
+            ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(2048, 2048);
+            try {
+                for (int i = 0; i < 100; i++) {
+                    buf.clear();
+                    int n = host.receiveFrom(handle, buf, 2048, reused);
+                    if (n <= 0) {
+                        return;
+                    }
+                    DatagramInfo copy = new DatagramInfo();
+                    copy.addr = reused.addr;
+                    copy.port = reused.port;
+                    copy.ipv6 = reused.ipv6;
+                    System.arraycopy(reused.addr6, 0, copy.addr6, 0, 16);
+                    got.add(new Got(buf.toString(StandardCharsets.US_ASCII), copy));
+                }
+            } finally {
+                buf.release();
+            }
+        }
+
+        Got next() throws InterruptedException {
+            Got g = got.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertNotNull(g, "nothing arrived within " + WAIT_SECONDS + " s");
+            return g;
+        }
+    }
+
+    private int openUdp(byte[] addr, int port, Receiver r) throws Exception {
+        int h = on(() -> host.openUdp(addr, port, r));
+        assertTrue(h >= 0, "openUdp failed: " + h);
+        return h;
+    }
+
+    private DatagramSocket client(String address) throws IOException {
+        DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(address), 0));
+        clients.add(s);
+        s.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        return s;
+    }
+
+    private static void send(DatagramSocket from, String to, int port, String text) throws IOException {
+        byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+        from.send(new DatagramPacket(b, b.length, InetAddress.getByName(to), port));
+    }
+
+    private static DatagramPacket receive(DatagramSocket s) throws IOException {
+        DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+        s.receive(p);
+        return p;
+    }
+
+    private static String text(DatagramPacket p) {
+        return new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII);
+    }
+
+    /** sendTo (IPv4 destination, also on a dual-stack socket) from a direct buffer at an offset. */
+    private int sendTo(int h, int addr, int port, String text) throws Exception {
+        ByteBuf b = directWithText(text);
+        try {
+            return on(() -> host.sendTo(h, addr, port, b, 3, b.readableBytes() - 3));
+        } finally {
+            b.release();
+        }
+    }
+
+    private int sendTo6(int h, byte[] addr6, int port, String text) throws Exception {
+        ByteBuf b = directWithText(text);
+        try {
+            return on(() -> host.sendTo6(h, addr6, port, b, 3, b.readableBytes() - 3));
+        } finally {
+            b.release();
+        }
+    }
+
+    private static ByteBuf directWithText(String text) {
+        byte[] t = text.getBytes(StandardCharsets.US_ASCII);
+        return Unpooled.directBuffer(t.length + 3).writeZero(3).writeBytes(t);
+    }
+
+    private static long openFds() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void ipv4ForwardSocketReceivesFromAClientAndRepliesFromItsPort() throws Exception {
+        Receiver r = new Receiver();
+        r.reused.ipv6 = true; // left over from an IPv6 client: must be cleared
+        int h = openUdp(V4_LOOPBACK, 0, r);
+        int port = on(() -> host.localPort(h));
+        assertTrue(port > 0, "the kernel chose a port: " + port);
+
+        DatagramSocket client = client("127.0.0.1");
+        send(client, "127.0.0.1", port, "ping");
+        Got g = r.next();
+        assertEquals("ping", g.text());
+        assertFalse(g.from().ipv6);
+        assertEquals(LOCALHOST, g.from().addr);
+        assertEquals(client.getLocalPort(), g.from().port);
+
+        assertEquals(4, sendTo(h, g.from().addr, g.from().port, "pong"));
+        DatagramPacket p = receive(client);
+        assertEquals("pong", text(p));
+        assertEquals(port, p.getPort(), "the reply comes from the forward's port");
+        assertEquals(1, on(host::openCount));
+        on(() -> {
+            host.close(h);
+            return null;
+        });
+        assertEquals(0, on(host::openCount));
+    }
+
+    @Test
+    void dualStackSocketTakesAnIpv4ClientAsIpv4AndRepliesToItsMappedAddress() throws Exception {
+        Receiver r = new Receiver();
+        r.reused.ipv6 = true;
+        int h = openUdp(V6_ANY, 0, r);
+        int port = on(() -> host.localPort(h));
+        assertTrue(port > 0);
+
+        DatagramSocket client = client("127.0.0.1");
+        send(client, "127.0.0.1", port, "from v4");
+        Got g = r.next();
+        assertEquals("from v4", g.text());
+        assertFalse(g.from().ipv6, "::ffff:127.0.0.1 is reported as IPv4");
+        assertEquals(LOCALHOST, g.from().addr);
+        assertEquals(client.getLocalPort(), g.from().port);
+
+        assertEquals(5, sendTo(h, LOCALHOST, client.getLocalPort(), "to v4"));
+        DatagramPacket p = receive(client);
+        assertEquals("to v4", text(p));
+        assertEquals(InetAddress.getByName("127.0.0.1"), p.getAddress());
+        assertEquals(port, p.getPort());
+    }
+
+    @Test
+    void dualStackSocketTakesAnIpv6ClientAsIpv6AndRepliesWithSendTo6() throws Exception {
+        Receiver r = new Receiver();
+        r.reused.addr = 42;
+        int h = openUdp(V6_ANY, 0, r);
+        int port = on(() -> host.localPort(h));
+
+        DatagramSocket client = client("::1");
+        send(client, "::1", port, "from v6");
+        Got g = r.next();
+        assertEquals("from v6", g.text());
+        assertTrue(g.from().ipv6);
+        assertEquals(0, g.from().addr);
+        assertArrayEquals(V6_LOOPBACK, g.from().addr6);
+        assertEquals(client.getLocalPort(), g.from().port);
+
+        assertEquals(5, sendTo6(h, g.from().addr6, g.from().port, "to v6"));
+        DatagramPacket p = receive(client);
+        assertEquals("to v6", text(p));
+        assertEquals(InetAddress.getByName("::1"), p.getAddress());
+        assertEquals(port, p.getPort());
+    }
+
+    @Test
+    void ipv6LoopbackSocketTalksToAnIpv6Client() throws Exception {
+        Receiver r = new Receiver();
+        int h = openUdp(V6_LOOPBACK, 0, r);
+        int port = on(() -> host.localPort(h));
+        DatagramSocket client = client("::1");
+        send(client, "::1", port, "hello");
+        Got g = r.next();
+        assertTrue(g.from().ipv6);
+        assertArrayEquals(V6_LOOPBACK, g.from().addr6);
+        assertEquals(3, sendTo6(h, V6_LOOPBACK, client.getLocalPort(), "bye"));
+        assertEquals("bye", text(receive(client)));
+    }
+
+    @Test
+    void aTakenPortIsEaddrinuseForEitherFamilyAndLeavesNoFdBehind() throws Exception {
+        DatagramSocket taken = client("127.0.0.1");
+        int port = taken.getLocalPort();
+        Receiver r = new Receiver();
+        assertEquals(-HostSockets.EADDRINUSE, (int) on(() -> host.openUdp(V4_LOOPBACK, port, r)));
+        long before = openFds();
+        for (int i = 0; i < 20; i++) {
+            assertEquals(-HostSockets.EADDRINUSE, (int) on(() -> host.openUdp(V4_LOOPBACK, port, r)));
+            assertEquals(-HostSockets.EADDRINUSE, (int) on(() -> host.openUdp(V6_ANY, port, r)),
+                    "a dual-stack socket also wants the IPv4 port");
+        }
+        assertEquals(before, openFds(), "every failed open closed its socket");
+        assertEquals(0, on(host::openCount));
+    }
+
+    @Test
+    void noOtherSocketCanShareTheForwardsPort() throws Exception {
+        int h = openUdp(V4_LOOPBACK, 0, new Receiver());
+        int port = on(() -> host.localPort(h));
+        // SO_REUSEADDR on both sockets would let the second bind and steal datagrams; without it on ours, no.
+        DatagramSocket intruder = new DatagramSocket(null);
+        clients.add(intruder);
+        intruder.setReuseAddress(true);
+        assertThrows(BindException.class,
+                () -> intruder.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port)));
+    }
+
+    @Test
+    void wrongFamiliesBadArgumentsAndForeignHandlesAreRefused() throws Exception {
+        Receiver r = new Receiver();
+        int v4 = openUdp(V4_LOOPBACK, 0, r);
+        assertEquals(-Errno.EAFNOSUPPORT, sendTo6(v4, V6_LOOPBACK, 9, "x"), "an AF_INET socket has no IPv6 route");
+        int v6 = openUdp(V6_LOOPBACK, 0, r);
+        assertEquals(-Errno.EINVAL, sendTo6(v6, V4_LOOPBACK, 9, "x"));
+        assertEquals(-Errno.EINVAL, (int) on(() -> host.openUdp(new byte[5], 0, r)));
+        assertEquals(-Errno.EINVAL, (int) on(() -> host.openUdp(V4_LOOPBACK, 70_000, r)));
+        assertEquals(-Errno.EBADF, (int) on(() -> host.localPort(9999)));
+        assertEquals(-Errno.EBADF, sendTo6(9999, V6_LOOPBACK, 9, "x"));
+        ByteBuf b = Unpooled.directBuffer(64);
+        try {
+            assertEquals(-Errno.EBADF, (int) on(() -> host.sendPing(v6, LOCALHOST, b, 0, 8)), "not a ping socket");
+            assertEquals(-Errno.EBADF, (int) on(() -> host.receivePing(v6, b, 64, new DatagramInfo())));
+        } finally {
+            b.release();
+        }
+        assertEquals(2, on(host::openCount));
+        assertEquals(2, (int) on(host::closeAll));
+    }
+}

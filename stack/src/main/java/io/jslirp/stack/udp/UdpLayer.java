@@ -29,7 +29,7 @@ import java.util.function.IntToLongFunction;
 
 /**
  * UDP from the guest to any destination: local services, the DNS forwarder at network+3, and the relay
- * through host UDP sockets. See the package documentation for the theory; each branch names its rule.
+ * through host UDP sockets; and port forwards, host sockets whose clients' datagrams go into the guest. See the package documentation for the theory; each branch names its rule.
  */
 public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     /** Idle time after which a relayed flow's host socket is closed (either direction counts as activity). */

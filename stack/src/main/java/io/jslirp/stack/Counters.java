@@ -172,6 +172,17 @@ public final class Counters {
     public long udpPortUnreachable;
     /** UDP to network+2 with --disable-host-loopback: network unreachable sent. */
     public long udpLoopbackRefused;
+    /** Datagrams from port forwards' clients sent to the guest (at once, or once its ARP answer came). */
+    public long udpForwardedToGuest;
+    /** Guest replies sent to a forward's client through the forward's socket. */
+    public long udpForwardedToClient;
+    /** Clients of port forwards given a mapping (so the guest's replies find them), and mappings ended. */
+    public long udpForwardMappingsOpened;
+    public long udpForwardMappingsExpired;
+    /** Mappings ended early because the table was at its bound (the one idle longest goes). */
+    public long udpForwardMappingsEvicted;
+    /** Datagrams from forwards held until the guest answered ARP (sent later, or counted in udpForwardHeldDropped). */
+    public long udpForwardHeld;
 
     // UDP: drops by reason.
     public long udpTruncated;
@@ -192,6 +203,18 @@ public final class Counters {
     public long udpReceiveErrors;
     /** A datagram from the host cut short (cannot happen with a 65507-byte buffer; counted if it does). */
     public long udpTruncatedFromHost;
+    /**
+     * A forward's datagram whose guest-visible source (network+2 and the port, for loopback and IPv6 clients) a
+     * live mapping of another client or forward holds: dropped until that mapping idles out.
+     */
+    public long udpForwardClashes;
+    /**
+     * Held datagrams dropped: no ARP answer within 3 s, more than 8 waiting for one guest (the oldest goes),
+     * their forward removed, or shutdown.
+     */
+    public long udpForwardHeldDropped;
+    /** ICMP errors about guest replies to forward clients (read from the forward socket's queue, not passed on). */
+    public long udpForwardErrors;
 
     // DNS forwarder at network+3.
     public long dnsQueries;
@@ -279,6 +302,8 @@ public final class Counters {
             "tcpFlowsReaped", "tcpRetransmitGiveUps", "tcpHostResets",
             "udpIn", "udpOut", "udpToHost", "udpToService", "udpFromService", "udpFlowsOpened", "udpFlowsExpired",
             "udpFlowsEvicted", "udpHostErrors", "icmpErrorsToGuest", "udpPortUnreachable", "udpLoopbackRefused",
+            "udpForwardedToGuest", "udpForwardedToClient", "udpForwardMappingsOpened", "udpForwardMappingsExpired",
+            "udpForwardMappingsEvicted", "udpForwardHeld",
             "dnsQueries", "dnsReplies", "dnsServerSwitches", "dnsServerErrors", "icmpEchoRelayed",
             "icmpEchoRepliesRelayed", "icmpEchoFlowsOpened", "icmpEchoFlowsExpired", "icmpEchoFlowsEvicted");
 

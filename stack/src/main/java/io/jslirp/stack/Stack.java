@@ -108,6 +108,8 @@ public final class Stack {
         iface.register(Ipv4Packet.PROTO_TCP, tcp, true);
         this.udp = new UdpLayer(config, clock, counters, alloc, iface.output(), options, dnsServers);
         iface.register(Ipv4Packet.PROTO_UDP, udp, true);
+        udp.setGuestResolver(iface::resolve);
+        iface.addNeighborListener(udp::guestResolved);
         this.forwards = new PortForwards(config, tcp, udp);
     }
 

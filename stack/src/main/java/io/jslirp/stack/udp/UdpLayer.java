@@ -8,6 +8,7 @@ import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.flow.IdleList;
 import io.jslirp.stack.icmp.IcmpErrors;
+import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.Ipv4Output;
 import io.jslirp.stack.iface.Ipv4Protocol;
 import io.jslirp.stack.relay.DatagramInfo;
@@ -24,10 +25,11 @@ import io.netty.buffer.ByteBufAllocator;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntToLongFunction;
 
 /**
  * UDP from the guest to any destination: local services, the DNS forwarder at network+3, and the relay
- * through host UDP sockets. See the package documentation for the theory; each branch names its rule.
+ * through host UDP sockets; and port forwards, host sockets whose clients' datagrams go into the guest. See the package documentation for the theory; each branch names its rule.
  */
 public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     /** Idle time after which a relayed flow's host socket is closed (either direction counts as activity). */
@@ -48,6 +50,19 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     private static final int MAX_SERVICES = 16;
     /** Flow key for relayed flows: remote address and port 0, so one flow (and socket) per guest endpoint. */
     private static final int ANY = 0;
+    /** Bound on port-forward client mappings (no file descriptor each), below RelayOptions.maxFlows. */
+    public static final int MAX_FORWARD_MAPPINGS = 4096;
+    /** Datagrams from forwards held per guest address while its MAC is asked for (Linux's unres_qlen is 3..101). */
+    public static final int HELD_PER_GUEST = 8;
+    /**
+     * How long a held datagram waits for the guest's ARP answer: Linux's neighbour code gives up (and drops its
+     * queue) after 3 unanswered solicitations 1 s apart.
+     */
+    public static final long HOLD_NANOS = 3_000_000_000L;
+    /** {@link #listen} without HostDatagrams: the network the forward leads to is not up. */
+    public static final int ENETDOWN = HostSockets.ENETDOWN;
+    /** {@link #localPort} for a handle that is no listener of ours. */
+    public static final int EBADF = 9;
 
     private final NetConfig config;
     private final Clock clock;
@@ -71,6 +86,14 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     private final UdpReplier replier = this::sendFrom;
     private HostDatagrams datagrams;
     private boolean checksumTrusted;
+    /** Port forwards: client mappings keyed (guest address, guest port, seen address, seen port). */
+    private final FlowTable<UdpMapping> mappings;
+    private final IdleList<UdpMapping> mappingIdle = new IdleList<>();
+    private final HandleIndex<UdpForward> forwardHandles = new HandleIndex<>();
+    private final List<UdpForward> forwards = new ArrayList<>();
+    /** Queues of datagrams waiting for a guest's MAC, one per guest address that has some. */
+    private final List<HeldDatagrams> held = new ArrayList<>();
+    private IntToLongFunction guestMacs;
 
     public UdpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     RelayOptions options, DnsServers dnsServers) {
@@ -85,11 +108,21 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         this.dns = config.dns();
         this.flows = new FlowTable<>(Math.min(MAX_FLOWS, options.maxFlows()));
         this.readBuffers = new FrameBuffers(alloc, HEADROOM + UdpDatagram.MAX_PAYLOAD, 4);
+        this.mappings = new FlowTable<>(Math.min(MAX_FORWARD_MAPPINGS, options.maxFlows()));
     }
 
     /** The host's datagram sockets; without them relayed UDP is answered with ICMP port unreachable. */
     public void setHostDatagrams(HostDatagrams datagrams) {
         this.datagrams = datagrams;
+    }
+
+    /**
+     * How forwards find a guest's MAC: {@code EthernetInterface.resolve}, which answers {@link ArpCache#NONE}
+     * after asking the guest. A forward's datagram may be the first thing said to a guest that has sent
+     * nothing yet. Call once, before {@link #listen}; tell {@link #guestResolved} when an answer arrives.
+     */
+    public void setGuestResolver(IntToLongFunction resolve) {
+        this.guestMacs = resolve;
     }
 
     /** For the frame about to be received: its device vouches for (or never computed) the UDP checksum. */
@@ -165,6 +198,15 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         counters.udpIn++;
         int srcPort = udp.sourcePort();
         int dstPort = udp.destinationPort();
+        if (mappings.size() != 0) {
+            UdpMapping m = mappings.get(src, srcPort, dst, dstPort);
+            if (m != null) {
+                // A reply to a forward's client, as the guest saw it: back through the forward's socket to the
+                // real client, before the table below (network+2 there would mean the host's loopback).
+                replyToClient(m);
+                return;
+            }
+        }
         boolean broadcast = dst == -1 || dst == config.broadcast();
         if (broadcast || dst == gateway) {
             UdpService s = service(dstPort);
@@ -336,6 +378,10 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     public void onSocketEvent(int handle, int events) {
         UdpFlow f = handles.get(handle);
         if (f == null) {
+            UdpForward fw = forwardHandles.get(handle);
+            if (fw != null) {
+                onForwardEvent(fw, events);
+            }
             return;
         }
         try {
@@ -537,12 +583,38 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         if (d != null && (next == Long.MAX_VALUE || d.lastActive + DNS_IDLE_NANOS - next < 0)) {
             next = d.lastActive + DNS_IDLE_NANOS;
         }
+        UdpMapping m = mappingIdle.first();
+        if (m != null) {
+            next = earlier(next, m.lastActive + IDLE_NANOS);
+        }
+        for (int i = 0; i < held.size(); i++) {
+            next = earlier(next, held.get(i).oldestHeldAt() + HOLD_NANOS);
+        }
         return next;
+    }
+
+    private static long earlier(long next, long deadline) {
+        return next == Long.MAX_VALUE || deadline - next < 0 ? deadline : next;
     }
 
     public void runTimers(long now) {
         expire(relayIdle, now, IDLE_NANOS);
         expire(dnsIdle, now, DNS_IDLE_NANOS);
+        for (UdpMapping m = mappingIdle.first(); m != null && now - (m.lastActive + IDLE_NANOS) >= 0; m = mappingIdle.first()) {
+            counters.udpForwardMappingsExpired++;
+            dropMapping(m);
+        }
+        for (int i = held.size() - 1; i >= 0; i--) {
+            HeldDatagrams h = held.get(i);
+            while (!h.isEmpty() && now - (h.oldestHeldAt() + HOLD_NANOS) >= 0) {
+                // No ARP answer in time: the guest is not there (yet); the clients retry or give up.
+                h.poll().release();
+                counters.udpForwardHeldDropped++;
+            }
+            if (h.isEmpty()) {
+                held.remove(i);
+            }
+        }
     }
 
     private void expire(IdleList<UdpFlow> list, long now, long timeout) {
@@ -571,8 +643,14 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         datagrams.close(f.handle);
     }
 
-    /** Closes every host socket and releases pooled buffers (stack shutdown). */
+    /**
+     * Closes every host socket (forwards' included) and releases pooled and held buffers (stack shutdown). A
+     * second call finds nothing left to close.
+     */
     public void close() {
+        while (!forwards.isEmpty()) {
+            unlisten(forwards.get(forwards.size() - 1).handle);
+        }
         List<UdpFlow> all = new ArrayList<>(flows.size());
         flows.forEach(all::add);
         for (UdpFlow f : all) {
@@ -584,21 +662,290 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     // ---------------------------------------------------------------- port forwards
 
     /**
-     * Opens a listening host socket for a UDP forward to {@code guestAddr:guestPort} (IPv4, host byte order),
-     * on {@code hostAddr} (4 or 16 bytes) and {@code hostPort} (0: the kernel's choice). Returns the
-     * listener's handle or {@code -errno}. What arrives on it becomes flows into the guest.
+     * Opens a host socket for a UDP forward to {@code guestAddr:guestPort} (IPv4, host byte order), on
+     * {@code hostAddr} (4 or 16 bytes, network byte order) and {@code hostPort} (0: the kernel's choice).
+     * Returns the listener's handle, or {@code -errno}: the host's refusal (EADDRINUSE, EACCES...), or
+     * {@link #ENETDOWN} when the layer has no HostDatagrams. Each client that sends to it gets a mapping, so
+     * the guest's replies go back to that client.
      */
     public int listen(byte[] hostAddr, int hostPort, int guestAddr, int guestPort) {
-        throw new UnsupportedOperationException("WIP: UDP forwards");
+        if (datagrams == null) {
+            return -ENETDOWN;
+        }
+        if (guestMacs == null) {
+            throw new IllegalStateException("setGuestResolver was not called");
+        }
+        int handle = datagrams.openUdp(hostAddr, hostPort, this);
+        if (handle < 0) {
+            return handle;
+        }
+        UdpForward fw = new UdpForward(handle, guestAddr, guestPort);
+        forwardHandles.put(handle, fw);
+        forwards.add(fw);
+        return handle;
     }
 
-    /** Closes a listener from {@link #listen}; flows it created keep running. */
+    /**
+     * Closes a listener from {@link #listen}, its client mappings (their replies went out through its socket,
+     * so later guest datagrams to those clients follow the ordinary relay rules) and the datagrams it still
+     * held for the guest's MAC. An unknown handle is ignored.
+     */
     public void unlisten(int handle) {
-        throw new UnsupportedOperationException("WIP: UDP forwards");
+        UdpForward fw = forwardHandles.get(handle);
+        if (fw == null) {
+            return;
+        }
+        forwardHandles.remove(handle, fw);
+        forwards.remove(fw);
+        if (mappings.size() != 0) {
+            List<UdpMapping> gone = new ArrayList<>();
+            mappings.forEach(m -> {
+                if (m.forward == fw) {
+                    gone.add(m);
+                }
+            });
+            for (UdpMapping m : gone) {
+                dropMapping(m);
+            }
+        }
+        for (int i = held.size() - 1; i >= 0; i--) {
+            HeldDatagrams h = held.get(i);
+            counters.udpForwardHeldDropped += h.releaseFrom(fw);
+            if (h.isEmpty()) {
+                held.remove(i);
+            }
+        }
+        datagrams.close(handle);
     }
 
-    /** The port a listener from {@link #listen} is bound to, or {@code -errno}. */
+    /** The port a listener from {@link #listen} is bound to, or {@code -errno} ({@link #EBADF} if unknown). */
     public int localPort(int handle) {
-        throw new UnsupportedOperationException("WIP: UDP forwards");
+        return forwardHandles.get(handle) == null ? -EBADF : datagrams.localPort(handle);
+    }
+
+    /** Clients of port forwards the guest can currently answer. */
+    public int forwardMappings() {
+        return mappings.size();
+    }
+
+    /** Datagrams from forwards waiting for their guest's MAC. */
+    public int heldDatagrams() {
+        int n = 0;
+        for (HeldDatagrams h : held) {
+            n += h.size();
+        }
+        return n;
+    }
+
+    /**
+     * A guest's MAC became known (the neighbour listener of {@code EthernetInterface}): the datagrams held for
+     * it go out now, oldest first.
+     */
+    public void guestResolved(int guestAddr) {
+        HeldDatagrams h = heldFor(guestAddr);
+        if (h == null) {
+            return;
+        }
+        long mac = guestMacs.applyAsLong(guestAddr);
+        if (mac != ArpCache.NONE) {
+            sendHeld(h, mac);
+        }
+    }
+
+    private void onForwardEvent(UdpForward fw, int events) {
+        try {
+            if ((events & HostSockets.ERROR) != 0) {
+                for (int i = 0; i < ERRORS_PER_EVENT; i++) {
+                    info.clear();
+                    if (datagrams.receiveError(fw.handle, info) <= 0) {
+                        break;
+                    }
+                    // About a reply to a client. The client chose to talk to us and will retry or give up by
+                    // itself; and DatagramInfo names an IPv4 destination only, so an IPv6 client's mapping could
+                    // not be found to quote the guest's datagram. Read (the queue must drain) and counted.
+                    counters.udpForwardErrors++;
+                }
+            }
+            if ((events & HostSockets.READABLE) != 0 && forwardHandles.get(fw.handle) == fw) {
+                drainForward(fw);
+            }
+        } catch (RuntimeException e) {
+            counters.internalErrors++;
+        }
+    }
+
+    private void drainForward(UdpForward fw) {
+        for (int i = 0; i < READS_PER_EVENT; i++) {
+            ByteBuf b = readBuffers.take();
+            b.writerIndex(HEADROOM);
+            info.clear();
+            int n;
+            try {
+                n = datagrams.receiveFrom(fw.handle, b, UdpDatagram.MAX_PAYLOAD, info);
+            } catch (RuntimeException e) {
+                readBuffers.giveBack(b);
+                throw e;
+            }
+            if (n <= 0) {
+                readBuffers.giveBack(b);
+                if (n == 0 || n == -HostSockets.EAGAIN) {
+                    return;
+                }
+                counters.udpReceiveErrors++;
+                continue;
+            }
+            if (info.truncated || n > UdpDatagram.MAX_PAYLOAD) {
+                // An IPv6 client may send up to 65527 bytes, more than an IPv4 datagram to the guest can carry.
+                counters.udpTruncatedFromHost++;
+                readBuffers.giveBack(b);
+                continue;
+            }
+            forwardToGuest(fw, b, n);
+        }
+    }
+
+    /** Decision table for a datagram from a forward's client: from whom does the guest see it come? */
+    private void forwardToGuest(UdpForward fw, ByteBuf b, int length) {
+        int clientPort = info.port;
+        int seenAddr;
+        if (clientPort == 0) {
+            // A reply could not be addressed to port 0 (RFC 768 makes it "no port").
+            counters.udpBadSource++;
+            readBuffers.giveBack(b);
+            return;
+        }
+        if (info.ipv6) {
+            // An IPv4 guest cannot address an IPv6 client: it sees the host, network+2 (as slirp4netns does).
+            seenAddr = gateway;
+        } else if ((info.addr >>> 24) == 127 || config.contains(info.addr)) {
+            // Host loopback is network+2 to the guest; an address inside the virtual network would be taken for
+            // a neighbour and ARPed for, unanswered.
+            seenAddr = gateway;
+        } else if (!unicast(info.addr)) {
+            // 0.0.0.0, broadcast, multicast: nothing a unicast reply could reach.
+            counters.udpBadSource++;
+            readBuffers.giveBack(b);
+            return;
+        } else {
+            seenAddr = info.addr;
+        }
+        UdpMapping m = mappings.get(fw.guestAddr, fw.guestPort, seenAddr, clientPort);
+        if (m == null) {
+            m = openMapping(fw, seenAddr, clientPort);
+        } else if (!m.isClient(fw, info.ipv6, info.addr, info.addr6, clientPort)) {
+            // Another client (127.0.0.1:p and [::1]:p both look like network+2:p), or another forward to the
+            // same guest endpoint, holds this guest-visible source: sharing it would send the guest's replies
+            // to the wrong one. Dropped until that mapping idles out.
+            counters.udpForwardClashes++;
+            readBuffers.giveBack(b);
+            return;
+        }
+        long now = clock.nanoTime();
+        mappingIdle.touch(m, now);
+        long mac = guestMacs.applyAsLong(fw.guestAddr);
+        if (mac == ArpCache.NONE) {
+            // The guest has said nothing yet (resolve just asked it with ARP): hold, as a host's neighbour
+            // code queues packets for an unresolved next hop (RFC 1122 2.3.2.2).
+            writeHeaders(b, 0L, seenAddr, clientPort, fw.guestAddr, fw.guestPort, length);
+            hold(fw, b, now);
+            return;
+        }
+        if (!held.isEmpty()) {
+            HeldDatagrams h = heldFor(fw.guestAddr);
+            if (h != null) {
+                // Known before the neighbour listener ran: the held ones first, to keep the clients' order.
+                sendHeld(h, mac);
+            }
+        }
+        writeHeaders(b, mac, seenAddr, clientPort, fw.guestAddr, fw.guestPort, length);
+        counters.udpOut++;
+        counters.udpForwardedToGuest++;
+        b.retain();
+        output.send(b);
+        readBuffers.giveBack(b);
+    }
+
+    private UdpMapping openMapping(UdpForward fw, int seenAddr, int clientPort) {
+        if (mappings.isFull()) {
+            counters.udpForwardMappingsEvicted++;
+            dropMapping(mappingIdle.first());
+        }
+        UdpMapping m = new UdpMapping(fw, seenAddr, clientPort, info.ipv6 ? 0 : info.addr,
+                info.ipv6 ? info.addr6.clone() : null, clientPort);
+        mappings.put(fw.guestAddr, fw.guestPort, seenAddr, clientPort, m);
+        counters.udpForwardMappingsOpened++;
+        return m;
+    }
+
+    private void dropMapping(UdpMapping m) {
+        mappings.remove(m.forward.guestAddr, m.forward.guestPort, m.seenAddr, m.seenPort);
+        mappingIdle.remove(m);
+    }
+
+    /** The guest's datagram (the view {@link #udp}) to a forward's client, straight from the frame. */
+    private void replyToClient(UdpMapping m) {
+        mappingIdle.touch(m, clock.nanoTime());
+        int n = sendToClient(m);
+        if (n < 0) {
+            // A pending errno left by an ICMP error fails one sendto without sending, as in send().
+            n = sendToClient(m);
+        }
+        if (n > 0 || (n == 0 && udp.payloadLength() == 0)) {
+            counters.udpToHost++;
+            counters.udpForwardedToClient++;
+        } else if (n == 0) {
+            counters.udpHostBufferFull++;
+        } else {
+            counters.udpSendErrors++;
+        }
+    }
+
+    private int sendToClient(UdpMapping m) {
+        ByteBuf b = udp.buffer();
+        int handle = m.forward.handle;
+        return m.clientAddr6 != null
+                ? datagrams.sendTo6(handle, m.clientAddr6, m.clientPort, b, udp.payloadOffset(), udp.payloadLength())
+                : datagrams.sendTo(handle, m.clientAddr, m.clientPort, b, udp.payloadOffset(), udp.payloadLength());
+    }
+
+    private HeldDatagrams heldFor(int guestAddr) {
+        for (int i = 0; i < held.size(); i++) {
+            HeldDatagrams h = held.get(i);
+            if (h.guestAddr == guestAddr) {
+                return h;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Keeps the frame {@code b} (headers written, destination MAC still 0) until the guest answers ARP. A copy
+     * of its own size, so a small datagram does not pin a 64 KiB read buffer; this is the ARP-miss path, not
+     * the steady one.
+     */
+    private void hold(UdpForward fw, ByteBuf b, long now) {
+        HeldDatagrams h = heldFor(fw.guestAddr);
+        if (h == null) {
+            h = new HeldDatagrams(fw.guestAddr, HELD_PER_GUEST);
+            held.add(h);
+        }
+        int length = b.readableBytes();
+        ByteBuf copy = alloc.directBuffer(length, length);
+        copy.writeBytes(b, b.readerIndex(), length);
+        readBuffers.giveBack(b);
+        counters.udpForwardHeld++;
+        if (h.add(copy, fw, now)) {
+            counters.udpForwardHeldDropped++;
+        }
+    }
+
+    private void sendHeld(HeldDatagrams h, long mac) {
+        for (ByteBuf f = h.poll(); f != null; f = h.poll()) {
+            EthernetFrame.writeMac(f, 0, mac);
+            counters.udpOut++;
+            counters.udpForwardedToGuest++;
+            output.send(f);
+        }
+        held.remove(h);
     }
 }

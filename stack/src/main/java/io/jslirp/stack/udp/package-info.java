@@ -1,6 +1,6 @@
 /**
  * UDP from the guest: local services, the DNS forwarder at network+3, and the relay to anywhere through
- * host UDP sockets.
+ * host UDP sockets; and UDP port forwards into the guest.
  *
  * <h2>Theory of operation</h2>
  * {@link io.jslirp.stack.udp.UdpLayer} is registered for IPv4 protocol 17 and every destination, after
@@ -9,6 +9,8 @@
  * guest's kernel sends UDP with only the pseudo-header sum in the field, as for TCP. The decision table, in
  * order (each branch in the code names its rule):
  * <ul>
+ * <li>a reply to a port forward's client (a mapping for source and destination exists, see below): back
+ *     through the forward's socket;</li>
  * <li>a registered {@link io.jslirp.stack.udp.UdpService}'s port on network+2, 255.255.255.255 or the
  *     network broadcast: the service, which answers through a {@link io.jslirp.stack.udp.UdpReplier} with a
  *     complete frame to the MAC it names (a DHCP client has no address yet; it is the only sender from
@@ -31,6 +33,29 @@
  * (127.0.0.1 as network+2; other loopback addresses and addresses of the virtual network, which the guest
  * could not answer or would mistake for its neighbours, are dropped). Frames above the MTU are fragmented
  * by {@link io.jslirp.stack.iface.Ipv4Output}.
+ *
+ * <p><b>Inbound (port forwards).</b> {@code UdpLayer.listen} (called by {@code PortForwards}) opens a host
+ * socket on the forward's address and port, IPv4 or dual-stack IPv6, and reads it as the relay does: up to 64
+ * datagrams per READABLE into pooled buffers with header room, the headers written around the payload, frames
+ * above the MTU fragmented by Ipv4Output. The guest sees each datagram come from its client as it can answer
+ * it: the client's own address and port, except that loopback clients (127/8, ::1), IPv6 clients (an IPv4
+ * guest cannot address them) and clients inside the virtual network (which the guest would take for a
+ * neighbour) appear as network+2 with the client's port, as with slirp4netns. Each client gets a mapping
+ * in its own FlowTable, keyed (guest address, guest port, seen address, seen port), holding the forward
+ * and the real client (the IPv6 address copied once per mapping). A guest datagram whose source and
+ * destination match a mapping goes back through the forward's socket to the real client ({@code sendTo}, or
+ * {@code sendTo6} for IPv6), straight from the frame, before the decision table, where network+2 would mean
+ * the host's loopback. Two clients that would look alike to the guest (127.0.0.1:p and [::1]:p) cannot share
+ * a mapping: the newcomer is dropped (udpForwardClashes) until the other's idles out. Mappings expire
+ * after 60 s idle (either direction), in their own IdleList, and the table is bounded at 4096 or
+ * RelayOptions.maxFlows if lower, the idlest evicted. Removing a forward closes its socket and drops its
+ * mappings: the guest's later datagrams to those clients follow the ordinary rules above (network+2 is
+ * host loopback again). ICMP errors about replies are read from the forward socket and counted only. The
+ * guest may not have said anything yet, so its MAC comes from {@code EthernetInterface.resolve}, which
+ * asks with ARP when it does not know: meanwhile up to 8 frames per guest address wait (a full queue drops
+ * its oldest, as Linux's neighbour queue does) and go out, in order, when the neighbour listener reports the
+ * guest; unanswered for 3 s, or when their forward is removed or the stack closed, they are released and
+ * counted (udpForwardHeldDropped).
  *
  * <p><b>Errors.</b> Host sockets have IP_RECVERR, so an ICMP error about a datagram waits in the socket's
  * error queue and the socket reports ERROR: destination unreachable (all codes but fragmentation needed) and
@@ -57,8 +82,9 @@
  * or RelayOptions.maxFlows if lower, the flow idle longest evicted to make room. Two
  * {@link io.jslirp.stack.flow.IdleList}s keep flows in order of last activity (either direction), so expiry
  * (60 s relayed, 10 s DNS, as libslirp's SO_EXPIREFAST) looks only at their heads, and a touch is a few
- * pointer writes. Removing a flow closes its host socket in the same step; {@code Stack.close()} closes all.
+ * pointer writes. Removing a flow closes its host socket in the same step; {@code Stack.close()} closes all,
+ * forwards' sockets, mappings and held datagrams included (a second close finds nothing).
  * Without HostDatagrams ({@code Stack.setHostDatagrams} not called), relayed UDP is answered with ICMP port
- * unreachable, so a client fails at once instead of timing out.
+ * unreachable, so a client fails at once instead of timing out, and {@code listen} returns -ENETDOWN.
  */
 package io.jslirp.stack.udp;

@@ -20,11 +20,18 @@ public final class FakeHostDatagrams implements HostDatagrams {
     /** One datagram the stack sent: where to, and its bytes. */
     public static final class Sent {
         public final int dstAddr;
+        /** The IPv6 destination of a sendTo6 (dstAddr is then 0), or null. */
+        public final byte[] dstAddr6;
         public final int dstPort;
         public final byte[] data;
 
         Sent(int dstAddr, int dstPort, byte[] data) {
+            this(dstAddr, null, dstPort, data);
+        }
+
+        Sent(int dstAddr, byte[] dstAddr6, int dstPort, byte[] data) {
             this.dstAddr = dstAddr;
+            this.dstAddr6 = dstAddr6;
             this.dstPort = dstPort;
             this.data = data;
         }
@@ -32,11 +39,14 @@ public final class FakeHostDatagrams implements HostDatagrams {
 
     private static final class Incoming {
         final int fromAddr;
+        /** A genuine IPv6 source, reported with DatagramInfo.ipv6; null for IPv4. */
+        final byte[] fromAddr6;
         final int fromPort;
         final byte[] data;
 
-        Incoming(int fromAddr, int fromPort, byte[] data) {
+        Incoming(int fromAddr, byte[] fromAddr6, int fromPort, byte[] data) {
             this.fromAddr = fromAddr;
+            this.fromAddr6 = fromAddr6;
             this.fromPort = fromPort;
             this.data = data;
         }
@@ -48,6 +58,8 @@ public final class FakeHostDatagrams implements HostDatagrams {
         public boolean ping;
         public int bindAddr;
         public int bindPort;
+        /** The address a port forward's socket was opened on (4 or 16 bytes), or null for a relay socket. */
+        public byte[] bindAddrBytes;
         public HostSocketHandler handler;
         public final List<Sent> sent = new ArrayList<>();
         final Deque<Incoming> toRead = new ArrayDeque<>();
@@ -67,6 +79,10 @@ public final class FakeHostDatagrams implements HostDatagrams {
     public int failOpenUdp;
     /** When non-zero, every openPing fails with -this (EPERM: no ping_group_range). */
     public int failOpenPing;
+    /** When non-zero, every openUdp for a forward (byte[] address) fails with -this (EADDRINUSE...). */
+    public int failOpenForward;
+    /** The port a forward opened on port 0 gets (the kernel's choice), counting up. */
+    public int nextEphemeralPort = 33000;
     public int calls;
 
     public List<Sock> sockets() {
@@ -151,6 +167,10 @@ public final class FakeHostDatagrams implements HostDatagrams {
         dst.writeBytes(in.data, 0, n);
         from.addr = in.fromAddr;
         from.port = in.fromPort;
+        from.ipv6 = in.fromAddr6 != null;
+        if (in.fromAddr6 != null) {
+            System.arraycopy(in.fromAddr6, 0, from.addr6, 0, 16);
+        }
         from.truncated = n < in.data.length;
         return n;
     }
@@ -211,14 +231,23 @@ public final class FakeHostDatagrams implements HostDatagrams {
 
     /** A datagram (or, on a ping socket, an ICMP echo reply message) arrives from {@code fromAddr:fromPort}. */
     public void deliver(Sock s, int fromAddr, int fromPort, byte[] data) {
-        s.toRead.add(new Incoming(fromAddr, fromPort, data));
+        s.toRead.add(new Incoming(fromAddr, null, fromPort, data));
+        s.handler.onSocketEvent(s.handle, HostSockets.READABLE);
+    }
+
+    /** A datagram arrives on a dual-stack forward socket from a genuine IPv6 client {@code [from6]:fromPort}. */
+    public void deliver6(Sock s, byte[] from6, int fromPort, byte[] data) {
+        if (from6.length != 16) {
+            throw new IllegalArgumentException("IPv6 address of " + from6.length + " bytes");
+        }
+        s.toRead.add(new Incoming(0, from6.clone(), fromPort, data));
         s.handler.onSocketEvent(s.handle, HostSockets.READABLE);
     }
 
     /** Several datagrams arrive before the event loop reports the socket once. */
     public void deliverBatch(Sock s, int fromAddr, int fromPort, List<byte[]> data) {
         for (byte[] d : data) {
-            s.toRead.add(new Incoming(fromAddr, fromPort, d));
+            s.toRead.add(new Incoming(fromAddr, null, fromPort, d));
         }
         s.handler.onSocketEvent(s.handle, HostSockets.READABLE);
     }
@@ -237,17 +266,39 @@ public final class FakeHostDatagrams implements HostDatagrams {
     }
 
     @Override
-    public int openUdp(byte[] addr, int port, io.jslirp.stack.relay.HostSocketHandler handler) {
-        throw new UnsupportedOperationException("WIP");
+    public int openUdp(byte[] addr, int port, HostSocketHandler handler) {
+        calls++;
+        if (addr.length != 4 && addr.length != 16) {
+            throw new IllegalArgumentException("address of " + addr.length + " bytes");
+        }
+        if (failOpenForward != 0) {
+            return -failOpenForward;
+        }
+        Sock s = newSock(false, handler);
+        s.bindAddrBytes = addr.clone();
+        s.bindPort = port != 0 ? port : nextEphemeralPort++;
+        return s.handle;
     }
 
     @Override
     public int localPort(int handle) {
-        throw new UnsupportedOperationException("WIP");
+        calls++;
+        return live(handle).bindPort;
     }
 
     @Override
-    public int sendTo6(int handle, byte[] addr6, int dstPort, io.netty.buffer.ByteBuf src, int index, int length) {
-        throw new UnsupportedOperationException("WIP");
+    public int sendTo6(int handle, byte[] addr6, int dstPort, ByteBuf src, int index, int length) {
+        calls++;
+        Sock s = live(handle);
+        if (s.bindAddrBytes == null || s.bindAddrBytes.length != 16) {
+            throw new IllegalStateException("sendTo6 on a socket not opened on an IPv6 address");
+        }
+        if (!s.sendResults.isEmpty()) {
+            return s.sendResults.poll();
+        }
+        byte[] b = new byte[length];
+        src.getBytes(index, b);
+        s.sent.add(new Sent(0, addr6.clone(), dstPort, b));
+        return length;
     }
 }

@@ -19,9 +19,11 @@ import java.util.Objects;
  *
  * <p>A forward is a listening host socket owned by the TCP or UDP layer (which accepts or receives on it and
  * opens flows into the guest) plus an id. Ids start at 1 and are never reused, as slirp4netns's, so a runtime
- * that removes a stale id cannot remove somebody else's forward. Removing a forward closes only its
- * listening socket: connections and UDP mappings it already made keep running until they end by
- * themselves. Like the rest of the stack this is confined to the event-loop thread.
+ * that removes a stale id cannot remove somebody else's forward. Removing a TCP forward closes only its
+ * listening socket: connections it already accepted keep running until they end by themselves. A UDP
+ * forward's clients all share its one socket, so removing it ends their mappings too (a guest's later
+ * reply follows the ordinary relay rules). Like the rest of the stack this is confined to the event-loop
+ * thread.
  */
 public final class PortForwards {
     public enum Protocol {
@@ -174,7 +176,7 @@ public final class PortForwards {
         return f;
     }
 
-    /** Stops listening for forward {@code id}; its open connections go on. False for an unknown id. */
+    /** Stops listening for forward {@code id}; its open TCP connections go on. False for an unknown id. */
     public boolean remove(int id) {
         Forward f = byId.remove(id);
         if (f == null) {

@@ -130,6 +130,20 @@ public final class Counters {
     /** Host socket reported a reset or error on an established flow (RST sent to the guest). */
     public long tcpHostResets;
 
+    // TCP port forwards: connections we open into the guest for a host client.
+    /** Host clients accepted on a forward's listening socket. */
+    public long tcpForwardAccepted;
+    /** Forwarded connections the guest accepted (its SYN-ACK arrived). */
+    public long tcpForwardEstablished;
+    /** The guest refused a forwarded connection with RST: its host client was reset at once. */
+    public long tcpForwardRefused;
+    /** The guest never answered our SYN (3 retransmissions, 15 s in all): its host client was reset. */
+    public long tcpForwardTimeout;
+    /** The host client reset the connection before the guest answered our SYN. */
+    public long tcpForwardAbandoned;
+    /** Retransmissions of our SYN toward the guest (and retries while the guest's MAC was unknown). */
+    public long tcpSynRetransmits;
+
     // TCP: drops by reason.
     public long tcpTruncated;
     public long tcpBadHeaderLength;
@@ -140,7 +154,7 @@ public final class Counters {
     public long tcpNoFlow;
     /** SYN to broadcast, multicast, loopback or unspecified: silently discarded (RFC 1122 4.2.3.10). */
     public long tcpBadDestination;
-    /** SYN refused with RST because the flow table is at RelayOptions.maxFlows. */
+    /** SYN refused with RST (or a forwarded host client reset) because the flow table is at RelayOptions.maxFlows. */
     public long tcpTableFull;
     /** SYN refused with RST because there is nowhere to relay it (no HostSockets, DNS port, other local address). */
     public long tcpNoRelay;
@@ -150,6 +164,13 @@ public final class Counters {
     public long tcpOutOfOrderDropped;
     /** Segment that makes no sense in its state (no ACK after the handshake, data before it...). */
     public long tcpUnexpected;
+    /**
+     * Forwarded host client reset at once because the guest would see it on a 4-tuple a live flow already uses
+     * (two loopback clients with the same port on different 127/8 addresses both appear as network+2).
+     */
+    public long tcpForwardDuplicate;
+    /** accept() on a forward's listening socket failed with something other than EAGAIN (EMFILE, ECONNABORTED...). */
+    public long tcpForwardAcceptErrors;
 
     // UDP: traffic and events.
     /** Well-formed datagrams from the guest (to any destination). */
@@ -299,7 +320,8 @@ public final class Counters {
             "tcpFastRetransmits", "tcpSynAckRetransmits", "tcpPersistProbes", "tcpRstOut", "tcpRstIn",
             "tcpSynAbsorbed", "tcpDupAcksIn", "tcpOutOfOrderIn", "tcpConnectOk", "tcpConnectRefused",
             "tcpConnectUnreachable", "tcpConnectTimeout", "tcpConnectFailed", "tcpFlowsOpened", "tcpFlowsClosed",
-            "tcpFlowsReaped", "tcpRetransmitGiveUps", "tcpHostResets",
+            "tcpFlowsReaped", "tcpRetransmitGiveUps", "tcpHostResets", "tcpForwardAccepted", "tcpForwardEstablished",
+            "tcpForwardRefused", "tcpForwardTimeout", "tcpForwardAbandoned", "tcpSynRetransmits",
             "udpIn", "udpOut", "udpToHost", "udpToService", "udpFromService", "udpFlowsOpened", "udpFlowsExpired",
             "udpFlowsEvicted", "udpHostErrors", "icmpErrorsToGuest", "udpPortUnreachable", "udpLoopbackRefused",
             "udpForwardedToGuest", "udpForwardedToClient", "udpForwardMappingsOpened", "udpForwardMappingsExpired",

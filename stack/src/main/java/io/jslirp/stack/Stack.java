@@ -105,6 +105,8 @@ public final class Stack {
         this.tcp = new TcpLayer(config, clock, counters, alloc, iface.output(), host, options,
                 format == DeviceFormat.VNET_HDR);
         tcp.setDnsServers(dnsServers);
+        tcp.setGuestResolver(iface::resolve);
+        iface.addNeighborListener(tcp::neighborKnown);
         iface.register(Ipv4Packet.PROTO_TCP, tcp, true);
         this.udp = new UdpLayer(config, clock, counters, alloc, iface.output(), options, dnsServers);
         iface.register(Ipv4Packet.PROTO_UDP, udp, true);

@@ -1,6 +1,7 @@
 package io.jslirp.stack.tcp;
 
 import io.jslirp.stack.Counters;
+import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.Seq;
@@ -10,8 +11,10 @@ import io.netty.buffer.ByteBuf;
 import static io.jslirp.stack.tcp.TcpState.*;
 
 /**
- * One guest TCP connection, terminated here and relayed to one host socket. The guest is the active
- * opener; we are the passive side. Fields carry their direction: {@code ...ToGuest}/{@code snd...} is what
+ * One guest TCP connection, terminated here and relayed to one host socket. Usually the guest is the active
+ * opener and we are the passive side; for a port forward we open toward the guest ({@code SYN_SENT}) on
+ * behalf of an accepted host client, and from ESTABLISHED on both kinds are the same. Fields carry their
+ * direction: {@code ...ToGuest}/{@code snd...} is what
  * we send (bytes read from the host), {@code ...FromGuest}/{@code rcv...} is what the guest sends (bytes
  * written to the host). See the package documentation for the whole design.
  */
@@ -28,6 +31,11 @@ public final class TcpConnection {
     /** Unanswered retransmissions of the same data before we give up (Linux's tcp_retries2 is 15). */
     public static final int MAX_RETRANSMITS = 12;
     public static final int MAX_SYNACK_RETRANSMITS = 5;
+    /**
+     * Retransmissions of our SYN to the guest (port forwards) before the host client is reset: with the RTO
+     * doubling from 1 s they go out at 1, 3 and 7 s, and the attempt ends at 15 s.
+     */
+    public static final int MAX_SYN_RETRANSMITS = 3;
     public static final int MAX_OOO_SEGMENTS = 64;
     static final int DUP_ACK_THRESHOLD = 3;
     static final int PUMP_BUDGET = 128;
@@ -44,7 +52,8 @@ public final class TcpConnection {
     private final TcpLayer layer;
     private final Counters counters;
     private final HostSockets host;
-    final long guestMac;
+    /** The guest's MAC; for a port forward {@link ArpCache#NONE} until ARP finds it. */
+    long guestMac;
     final int guestAddr;
     final int guestPort;
     final int remoteAddr;
@@ -103,6 +112,11 @@ public final class TcpConnection {
     long persistInterval;
     int synAckRetransmits;
     long synAckSentAt;
+    /** Port forward: retransmissions of our SYN, and when the first one went out (an RTT sample). */
+    int synRetransmits;
+    long synSentAt;
+    /** Port forward: in the layer's list of connections whose first SYN waits for the guest's MAC. */
+    boolean awaitingMac;
 
     // ---- retransmission queue: frames sent to the guest and not yet acknowledged, oldest first
     private ByteBuf[] rtxFrame = new ByteBuf[16];
@@ -197,11 +211,23 @@ public final class TcpConnection {
         iss = isn;
         sndUna = iss;
         sndNxt = iss;
+        takeSynOptions(s);
+        state = CONNECTING;
+    }
+
+    /**
+     * The options of the guest's SYN or SYN-ACK. We offer every option we speak (or, answering a SYN, exactly
+     * those it offered), so what it sends is what is agreed.
+     */
+    private void takeSynOptions(TcpSegment s) {
         int guestMss = s.mss() > 0 ? s.mss() : DEFAULT_GUEST_MSS;
         if (s.windowScale() >= 0) {
             // RFC 7323 2.2: scaling is on only when both SYNs carry the option.
             sndShift = s.windowScale();
             rcvShift = RCV_SHIFT;
+        } else {
+            sndShift = 0;
+            rcvShift = 0;
         }
         sackOk = s.sackPermitted();
         tsOk = s.hasTimestamps();
@@ -218,7 +244,6 @@ public final class TcpConnection {
                 : effMss;
         sndWnd = s.window(); // unscaled in a SYN (RFC 7323 2.2)
         maxSndWnd = sndWnd;
-        state = CONNECTING;
     }
 
     /** Decision table for a guest segment while the host connect is pending (we have not answered yet). */
@@ -247,6 +272,16 @@ public final class TcpConnection {
     }
 
     void onHostEvent(int events) {
+        if (state == SYN_SENT) {
+            // The accepted socket has no interest yet, but epoll reports errors and hangups regardless: the
+            // client reset before the guest answered. Give up the attempt at once (RFC 9293 ABORT in
+            // SYN-SENT: delete the TCB, send nothing); a SYN-ACK still on its way finds no flow and draws a RST.
+            if ((events & (HostSockets.ERROR | HostSockets.HANGUP)) != 0) {
+                counters.tcpForwardAbandoned++;
+                destroy(true);
+            }
+            return;
+        }
         if (state == CONNECTING) {
             int r = Math.abs(host.connectResult(handle));
             if (r == HostSockets.EINPROGRESS || r == HostSockets.EAGAIN || r == HostSockets.EINTR) {
@@ -352,6 +387,141 @@ public final class TcpConnection {
         layer.sendFrame(f);
     }
 
+    // ================================================================ active open (port forwards)
+
+    /**
+     * Opens the connection a port forward makes into the guest for the accepted host socket {@code h}: our
+     * SYN now when the guest's MAC is known, else as soon as ARP finds it. The socket stays without interest
+     * until the guest accepts: nothing is read from the client before there is somewhere to put it, so what
+     * it sends meanwhile (and its EOF) waits in the kernel and is read, in order, once ESTABLISHED.
+     */
+    void openToGuest(int h, int isn) {
+        handle = h;
+        readInterest = false;
+        writeInterest = false;
+        iss = isn;
+        sndUna = iss;
+        sndNxt = iss;
+        state = SYN_SENT;
+        guestMac = layer.resolveGuest(guestAddr);
+        if (guestMac != ArpCache.NONE) {
+            sendSyn();
+        } else {
+            // resolve() sent an ARP request; the layer hands us the answer (guestMacKnown) in the same event.
+            layer.awaitMac(this);
+        }
+        rtxDeadline = now() + rto;
+        scheduleTimers();
+    }
+
+    /** The guest's MAC arrived while our first SYN waited for it: send it now, the SYN timer counting from here. */
+    void guestMacKnown(long mac) {
+        guestMac = mac;
+        sendSyn();
+        rtxDeadline = now() + rto;
+        scheduleTimers();
+    }
+
+    /**
+     * Our SYN, offering everything we speak in Linux's layout (MSS = MTU - 40, SACK-permitted, timestamps,
+     * window scale 7); the guest's SYN-ACK says what it agrees to.
+     */
+    private void sendSyn() {
+        int hl = TcpSegment.MIN_HEADER_LENGTH + 20;
+        ByteBuf f = layer.alloc.directBuffer(TcpLayer.ETH_IP + hl);
+        layer.writeEthIp(f, guestMac, remoteAddr, guestAddr, hl);
+        // RFC 7323 2.2: the window in a SYN is never scaled.
+        TcpSegment.writeHeader(f, TcpLayer.TCP_AT, remotePort, guestPort, iss, 0, hl, TcpSegment.SYN,
+                Math.min(receiveSpace(), 0xffff));
+        int at = TcpSegment.writeMss(f, TcpLayer.TCP_AT + 20, layer.mtu - 40);
+        at = TcpSegment.writeTimestamps(f, at, tsNow(), 0, true);
+        TcpSegment.writeWindowScale(f, at, RCV_SHIFT);
+        TcpSegment.writeChecksum(f, TcpLayer.TCP_AT, hl, remoteAddr, guestAddr);
+        f.writerIndex(TcpLayer.ETH_IP + hl);
+        if (sndNxt == iss) {
+            synSentAt = now();
+        }
+        sndNxt = iss + 1;
+        layer.sendFrame(f);
+    }
+
+    /** Decision table for a guest segment while our SYN is unanswered (RFC 9293 3.10.7.3, SYN-SENT). */
+    private boolean onSegmentSynSent(TcpSegment s) {
+        if (sndNxt == iss) {
+            // Our SYN has not gone out yet (the guest's MAC is unknown), so nothing the guest sends can be
+            // about this connection: a stray segment of an older one on the same tuple.
+            counters.tcpUnexpected++;
+            return false;
+        }
+        int flags = s.flags();
+        boolean hasAck = (flags & TcpSegment.ACK) != 0;
+        int ack = s.ack();
+        // First check, ACK: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the RST bit is set,
+        // if so drop the segment and return) <SEQ=SEG.ACK><CTL=RST>".
+        if (hasAck && !(Seq.gt(ack, iss) && Seq.le(ack, sndNxt))) {
+            if ((flags & TcpSegment.RST) == 0) {
+                counters.tcpOutOfWindow++;
+                layer.sendReset(guestMac, guestAddr, remoteAddr, guestPort, remotePort, ack, 0, TcpSegment.RST);
+            }
+            return false;
+        }
+        // Second check, RST: with an acceptable ACK the guest refused ("error: connection reset"), and the
+        // client learns it at once from a reset of its own; without an ACK, drop (RFC 5961 3.2 accepts a
+        // RST in SYN-SENT only when it acknowledges our SYN).
+        if ((flags & TcpSegment.RST) != 0) {
+            if (hasAck) {
+                counters.tcpRstIn++;
+                counters.tcpForwardRefused++;
+                destroy(true);
+            } else {
+                counters.tcpUnexpected++;
+            }
+            return false;
+        }
+        // Fourth check, SYN: "If neither of the SYN or RST bits is set, then drop the segment and return."
+        if ((flags & TcpSegment.SYN) == 0) {
+            counters.tcpUnexpected++;
+            return false;
+        }
+        long now = now();
+        irs = s.seq();
+        rcvNxt = irs + 1;
+        takeSynOptions(s);
+        if (!hasAck) {
+            // Simultaneous open (the guest connected out from this port to the client's address and port at
+            // this very moment): "enter SYN-RECEIVED, form a SYN,ACK segment <SEQ=ISS><ACK=RCV.NXT>"; the
+            // passive side's SYN_RECEIVED handling takes it from there.
+            state = SYN_RECEIVED;
+            sendSynAck(false);
+            rtxDeadline = now + rto;
+            scheduleTimers();
+            return false;
+        }
+        // "If SND.UNA > ISS (our SYN has been ACKed), change the connection state to ESTABLISHED, form an
+        // ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it." Data on the SYN-ACK is not
+        // acknowledged; the guest sends it again.
+        sndUna = ack;
+        sndWl1 = irs;
+        sndWl2 = ack;
+        rtxDeadline = Long.MAX_VALUE;
+        if (tsOk && s.tsEcr() != 0) {
+            rttSample((long) (tsNow() - s.tsEcr()) * 1_000_000L);
+        } else if (synRetransmits == 0) {
+            rttSample(now - synSentAt);
+        }
+        lastActivity = now;
+        state = ESTABLISHED;
+        counters.tcpForwardEstablished++;
+        sendAckNow();
+        // The client's bytes now have somewhere to go: what it sent while we waited, then its EOF, are read
+        // at the end of this batch, in order.
+        sendPending = true;
+        layer.markPending(this);
+        updateInterest();
+        scheduleTimers();
+        return false;
+    }
+
     // ================================================================ guest segments
 
     /**
@@ -362,6 +532,9 @@ public final class TcpConnection {
     boolean onSegment(TcpSegment s) {
         if (state == CONNECTING) {
             return onSegmentConnecting(s);
+        }
+        if (state == SYN_SENT) {
+            return onSegmentSynSent(s);
         }
         long now = now();
         int flags = s.flags();
@@ -1170,7 +1343,7 @@ public final class TcpConnection {
 
     /** An ACK (with SACK blocks when we hold out-of-order data and the guest agreed), sent now. */
     void sendAckNow() {
-        if (state == CONNECTING || state == CLOSED) {
+        if (state == CONNECTING || state == SYN_SENT || state == CLOSED) {
             return;
         }
         if (state == SYN_RECEIVED) {
@@ -1259,7 +1432,7 @@ public final class TcpConnection {
     // ---------------------------------------------------------------- interest
 
     private void updateInterest() {
-        if (handle < 0 || state == CONNECTING) {
+        if (handle < 0 || state == CONNECTING || state == SYN_SENT) {
             return;
         }
         boolean read = sendingState() && usableWindow() > 0;
@@ -1314,6 +1487,8 @@ public final class TcpConnection {
     private long lifetimeDeadline() {
         switch (state) {
             case CONNECTING:
+            case SYN_SENT:
+                // SYN_SENT ends by the SYN timer long before; this only bounds it should that ever change.
                 return createdAt + CONNECT_TIMEOUT;
             case SYN_RECEIVED:
                 return createdAt + CONNECT_TIMEOUT + MAX_RTO;
@@ -1379,6 +1554,31 @@ public final class TcpConnection {
     }
 
     private void onRetransmitTimeout(long now) {
+        if (state == SYN_SENT) {
+            if (synRetransmits >= MAX_SYN_RETRANSMITS) {
+                // Nothing answers at the guest's address and port (guest down, or its firewall drops): reset
+                // the client, as a kernel whose SYNs go unanswered fails connect() instead of hanging.
+                counters.tcpForwardTimeout++;
+                destroy(true);
+                return;
+            }
+            synRetransmits++;
+            counters.tcpSynRetransmits++;
+            rto = Math.min(rto * 2, MAX_RTO);
+            if (guestMac == ArpCache.NONE) {
+                // Still no ARP answer: ask again (the layer is told if it comes later).
+                long mac = layer.resolveGuest(guestAddr);
+                if (mac != ArpCache.NONE) {
+                    layer.stopAwaitingMac(this);
+                    guestMac = mac;
+                    sendSyn();
+                }
+            } else {
+                sendSyn();
+            }
+            rtxDeadline = now + rto;
+            return;
+        }
         if (state == SYN_RECEIVED) {
             if (synAckRetransmits >= MAX_SYNACK_RETRANSMITS) {
                 counters.tcpRetransmitGiveUps++;

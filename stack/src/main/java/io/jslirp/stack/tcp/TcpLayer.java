@@ -7,8 +7,10 @@ import io.jslirp.stack.icmp.IcmpErrors;
 import io.jslirp.stack.flow.FlowTable;
 import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
+import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.Ipv4Output;
 import io.jslirp.stack.iface.Ipv4Protocol;
+import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
@@ -22,11 +24,14 @@ import io.netty.buffer.ByteBufAllocator;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntToLongFunction;
 
 /**
- * TCP input demux, flow creation, the timer heap, the end-of-batch flush list, and frame building shared
- * by all connections. See the package documentation for the theory; each branch names its rule.
+ * TCP input demux, flow creation (from guest SYNs and from clients accepted on port forward listeners), the
+ * timer heap, the end-of-batch flush list, and frame building shared by all connections. See the package
+ * documentation for the theory; each branch names its rule.
  */
 public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     /** Generates our initial sequence numbers; replaceable so that tests can start near 2^32. */
@@ -85,6 +90,30 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
 
+    /** Accepts per READABLE on a listener; more waiting clients are reported again (level-triggered). */
+    static final int ACCEPT_BUDGET = 64;
+    private static final int EBADF = 9;
+    private static final int EOPNOTSUPP = 95;
+    /** Forward listeners: handle and where their clients go in the guest (IPv4, host byte order; port). */
+    private int[] listenHandles = new int[4];
+    private int[] listenGuestAddrs = new int[4];
+    private int[] listenGuestPorts = new int[4];
+    private int listenCount;
+    private final HostSocketHandler listenerEvents = this::onListenerEvent;
+    /**
+     * When listeners whose accept failed for want of resources (EMFILE...) get read interest back; MAX_VALUE
+     * when none is paused. Level-triggered readiness would otherwise report them on every loop turn.
+     */
+    private long listenersResumeAt = Long.MAX_VALUE;
+    static final long ACCEPT_PAUSE = 1_000_000_000L;
+    /** Filled by each accept; reused, so accepting allocates only the connection itself. */
+    private final DatagramInfo acceptPeer = new DatagramInfo();
+    /** The guest's MAC by address; asks by ARP when unknown (EthernetInterface.resolve, set by the Stack). */
+    private IntToLongFunction guestResolver = ip -> ArpCache.NONE;
+    /** Forward connections whose first SYN waits for the guest's MAC, oldest first. */
+    private TcpConnection[] awaitingMac = new TcpConnection[4];
+    private int awaitingCount;
+
     public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     HostSockets host, RelayOptions options) {
         this(config, clock, counters, alloc, output, host, options, false);
@@ -121,6 +150,65 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     /** Where TCP to network+3:53 goes: the UDP forwarder's current resolver. */
     public void setDnsServers(DnsServers servers) {
         this.dnsServers = servers;
+    }
+
+    /**
+     * How a port forward finds the guest's MAC before its first SYN: the MAC, or {@link ArpCache#NONE} after
+     * asking by ARP ({@code EthernetInterface.resolve}). The answer comes back through {@link #neighborKnown}.
+     */
+    public void setGuestResolver(IntToLongFunction resolver) {
+        this.guestResolver = resolver;
+    }
+
+    /** A guest's MAC became known: the forward SYNs waiting for it go out now, in the order they were accepted. */
+    public void neighborKnown(int guestIp) {
+        int kept = 0;
+        long mac = ArpCache.NONE;
+        for (int i = 0; i < awaitingCount; i++) {
+            TcpConnection c = awaitingMac[i];
+            awaitingMac[i] = null;
+            if (c.guestAddr != guestIp) {
+                awaitingMac[kept++] = c;
+                continue;
+            }
+            if (mac == ArpCache.NONE) {
+                mac = guestResolver.applyAsLong(guestIp);
+                if (mac == ArpCache.NONE) {
+                    awaitingMac[kept++] = c;
+                    continue;
+                }
+            }
+            c.awaitingMac = false;
+            try {
+                c.guestMacKnown(mac);
+            } catch (RuntimeException e) {
+                counters.internalErrors++;
+            }
+        }
+        awaitingCount = kept;
+    }
+
+    long resolveGuest(int guestIp) {
+        return guestResolver.applyAsLong(guestIp);
+    }
+
+    void awaitMac(TcpConnection c) {
+        if (awaitingCount == awaitingMac.length) {
+            awaitingMac = Arrays.copyOf(awaitingMac, awaitingCount * 2);
+        }
+        awaitingMac[awaitingCount++] = c;
+        c.awaitingMac = true;
+    }
+
+    void stopAwaitingMac(TcpConnection c) {
+        for (int i = 0; i < awaitingCount; i++) {
+            if (awaitingMac[i] == c) {
+                System.arraycopy(awaitingMac, i + 1, awaitingMac, i, awaitingCount - i - 1);
+                awaitingMac[--awaitingCount] = null;
+                break;
+            }
+        }
+        c.awaitingMac = false;
     }
 
     public void setIsnGenerator(IsnGenerator generator) {
@@ -323,10 +411,13 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     }
 
     public long nextDeadlineNanos() {
-        return timers.peekDeadline();
+        return Math.min(timers.peekDeadline(), listenersResumeAt);
     }
 
     public void runTimers(long now) {
+        if (listenersResumeAt <= now) {
+            resumeListeners();
+        }
         while (timers.size() > 0 && timers.peekDeadline() <= now) {
             TcpConnection c = timers.poll();
             try {
@@ -337,8 +428,13 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         }
     }
 
-    /** Aborts every host socket and releases every buffer (stack shutdown). */
+    /** Closes every forward listener, aborts every host socket and releases every buffer (stack shutdown). */
     public void close() {
+        for (int i = 0; i < listenCount; i++) {
+            host.close(listenHandles[i]);
+        }
+        listenCount = 0;
+        listenersResumeAt = Long.MAX_VALUE;
         List<TcpConnection> all = new ArrayList<>(flows.size());
         flows.forEach(all::add);
         for (TcpConnection c : all) {
@@ -356,6 +452,13 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
             handles.remove(c.handle, c);
         }
         timers.remove(c);
+        if (c.awaitingMac) {
+            stopAwaitingMac(c);
+        }
+        if (listenersResumeAt != Long.MAX_VALUE) {
+            // A flow ended and gave its host socket back: room, perhaps, for a client not accepted for want of one.
+            resumeListeners();
+        }
         counters.tcpFlowsClosed++;
     }
 
@@ -468,16 +571,153 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
      * listener's handle or {@code -errno}. What arrives on it becomes flows into the guest.
      */
     public int listen(byte[] hostAddr, int hostPort, int guestAddr, int guestPort) {
-        throw new UnsupportedOperationException("WIP: TCP forwards");
+        if (host == null) {
+            return -EOPNOTSUPP;
+        }
+        int h = host.listenTcp(hostAddr, hostPort, listenerEvents);
+        if (h < 0) {
+            return h;
+        }
+        if (listenCount == listenHandles.length) {
+            int n = listenCount * 2;
+            listenHandles = Arrays.copyOf(listenHandles, n);
+            listenGuestAddrs = Arrays.copyOf(listenGuestAddrs, n);
+            listenGuestPorts = Arrays.copyOf(listenGuestPorts, n);
+        }
+        listenHandles[listenCount] = h;
+        listenGuestAddrs[listenCount] = guestAddr;
+        listenGuestPorts[listenCount] = guestPort;
+        listenCount++;
+        return h;
     }
 
-    /** Closes a listener from {@link #listen}; flows it created keep running. */
+    /** Closes a listener from {@link #listen}; flows it created keep running. An unknown handle is ignored. */
     public void unlisten(int handle) {
-        throw new UnsupportedOperationException("WIP: TCP forwards");
+        int i = listenerIndex(handle);
+        if (i < 0) {
+            return;
+        }
+        listenCount--;
+        System.arraycopy(listenHandles, i + 1, listenHandles, i, listenCount - i);
+        System.arraycopy(listenGuestAddrs, i + 1, listenGuestAddrs, i, listenCount - i);
+        System.arraycopy(listenGuestPorts, i + 1, listenGuestPorts, i, listenCount - i);
+        host.close(handle);
     }
 
-    /** The port a listener from {@link #listen} is bound to, or {@code -errno}. */
+    /** The port a listener from {@link #listen} is bound to, or {@code -errno} (EBADF for no such listener). */
     public int localPort(int handle) {
-        throw new UnsupportedOperationException("WIP: TCP forwards");
+        return listenerIndex(handle) < 0 ? -EBADF : host.localPort(handle);
+    }
+
+    /** Forward listeners open now. */
+    public int listeners() {
+        return listenCount;
+    }
+
+    private int listenerIndex(int handle) {
+        for (int i = 0; i < listenCount; i++) {
+            if (listenHandles[i] == handle) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** READABLE on a listener: accept what waits, each client becoming a connection into the guest. */
+    private void onListenerEvent(int handle, int events) {
+        int i = listenerIndex(handle);
+        if (i < 0 || (events & HostSockets.READABLE) == 0) {
+            return;
+        }
+        int guestAddr = listenGuestAddrs[i];
+        int guestPort = listenGuestPorts[i];
+        try {
+            for (int k = 0; k < ACCEPT_BUDGET; k++) {
+                acceptPeer.clear();
+                int h = host.accept(handle, this, acceptPeer);
+                if (h == -HostSockets.EAGAIN) {
+                    return;
+                }
+                if (h < 0) {
+                    counters.tcpForwardAcceptErrors++;
+                    if (h == -HostSockets.ECONNABORTED || h == -HostSockets.EINTR) {
+                        // That client gave up while queued; others may still wait.
+                        continue;
+                    }
+                    // EMFILE, ENFILE, ENOBUFS...: the client stays queued, and the listener stays readable, so
+                    // epoll would report it on every turn of the loop. Pause the listeners until a flow
+                    // gives a descriptor back or a second passes.
+                    pauseListeners();
+                    return;
+                }
+                openForward(h, guestAddr, guestPort);
+            }
+        } catch (RuntimeException e) {
+            counters.internalErrors++;
+        }
+    }
+
+    private void pauseListeners() {
+        if (listenersResumeAt != Long.MAX_VALUE) {
+            return;
+        }
+        listenersResumeAt = clock.nanoTime() + ACCEPT_PAUSE;
+        for (int i = 0; i < listenCount; i++) {
+            host.setInterest(listenHandles[i], false, false);
+        }
+    }
+
+    private void resumeListeners() {
+        listenersResumeAt = Long.MAX_VALUE;
+        for (int i = 0; i < listenCount; i++) {
+            host.setInterest(listenHandles[i], true, false);
+        }
+    }
+
+    /**
+     * Where the guest sees a forward's client come from (slirp4netns's rule): its own IPv4 address, except that
+     * a client on host loopback, a genuine IPv6 client (an IPv4 guest cannot address it) and a client whose
+     * address lies inside the virtual network (the guest would take it for a neighbour and ARP for it)
+     * appear as network+2, the host.
+     */
+    int clientAsSeen(DatagramInfo peer) {
+        int a = peer.addr;
+        if (peer.ipv6 || a == 0 || (a >>> 24) == 127 || config.contains(a)) {
+            return gateway;
+        }
+        return a;
+    }
+
+    /** An accepted host client: a new flow in SYN_SENT toward the forward's guest address and port. */
+    private void openForward(int h, int guestAddr, int guestPort) {
+        counters.tcpForwardAccepted++;
+        int seenAddr = clientAsSeen(acceptPeer);
+        int clientPort = acceptPeer.port;
+        TcpConnection old = flows.get(guestAddr, guestPort, seenAddr, clientPort);
+        if (old != null) {
+            if (old.state == TcpState.TIME_WAIT && old.handle < 0) {
+                // Only a record kept to re-acknowledge a lost final ACK: a new connection may reuse the tuple
+                // (RFC 9293 3.10.7.4 note, RFC 6191). The guest's end is closed, or in TIME_WAIT, which Linux
+                // leaves for a SYN with a newer timestamp (ours, a millisecond clock, is).
+                old.destroy(false);
+            } else {
+                // Two clients the guest cannot tell apart (two loopback addresses, one port): refuse the newcomer
+                // rather than corrupt the live flow.
+                counters.tcpForwardDuplicate++;
+                host.abort(h);
+                return;
+            }
+        }
+        if (flows.isFull()) {
+            counters.tcpTableFull++;
+            host.abort(h);
+            return;
+        }
+        TcpConnection c = new TcpConnection(this, ArpCache.NONE, guestAddr, guestPort, seenAddr, clientPort,
+                clock.nanoTime());
+        flows.put(guestAddr, guestPort, seenAddr, clientPort, c);
+        handles.put(h, c);
+        counters.tcpFlowsOpened++;
+        c.openToGuest(h, isnGenerator.isn(guestAddr, guestPort, seenAddr, clientPort));
     }
 }

@@ -3,7 +3,8 @@ package io.jslirp.stack.tcp;
 /**
  * Connection states toward the guest. The RFC 9293 names, plus {@code CONNECTING}: the guest's SYN has
  * arrived and the host connect is in progress, and we have not answered yet (the SYN-ACK waits for the
- * host, so that a refused connection is refused to the guest too).
+ * host, so that a refused connection is refused to the guest too). {@code SYN_SENT} is the other direction:
+ * a port forward accepted a host client and we are the active opener toward the guest.
  */
 public final class TcpState {
     public static final int CLOSED = 0;
@@ -22,9 +23,11 @@ public final class TcpState {
     public static final int LAST_ACK = 8;
     /** Both directions done; a record (no host socket, no buffers) kept to re-acknowledge a lost final ACK. */
     public static final int TIME_WAIT = 9;
+    /** Port forward: our SYN to the guest is out (or waits for the guest's MAC), no answer yet. */
+    public static final int SYN_SENT = 10;
 
     private static final String[] NAMES = {"CLOSED", "CONNECTING", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-        "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"};
+        "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT", "SYN_SENT"};
 
     private TcpState() {
     }

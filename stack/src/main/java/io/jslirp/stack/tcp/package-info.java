@@ -21,6 +21,29 @@
  * RST is the fastest honest answer). Broadcast,
  * multicast, loopback and unspecified destinations are dropped silently (RFC 1122 4.2.3.10).
  *
+ * <p><b>Inbound (port forwards).</b> {@link io.jslirp.stack.tcp.TcpLayer#listen} opens a listening host socket
+ * for a forward ({@code PortForwards} keeps the ids); the layer keeps each listener's handle in a small array
+ * beside the guest address and port it forwards to. READABLE on a listener accepts up to 64 clients (the
+ * level-triggered report brings the rest), and each becomes a connection we open: {@code SYN_SENT}, our SYN to
+ * guestAddr:guestPort offering MSS = MTU - 40, SACK-permitted, timestamps and window scale 7 in Linux's layout,
+ * from the client as the guest sees it: its own IPv4 address, or network+2 for a client on host loopback, a
+ * genuine IPv6 one (an IPv4 guest cannot address it) and one inside the virtual network, as slirp4netns shows
+ * them. A client whose 4-tuple a live flow holds (two loopback clients with one port) is reset at once; a
+ * TIME_WAIT record gives way to it. The guest's MAC comes from {@code EthernetInterface.resolve}; when it is
+ * unknown the SYN waits, and goes out while the guest's ARP reply is being handled (the neighbour listener).
+ * The accepted socket has no interest until the guest's SYN-ACK: what the client sends meanwhile, and its EOF,
+ * wait in the host's kernel and are read right after our handshake ACK, in order, our FIN after them. SYN-SENT
+ * follows RFC 9293 3.10.7.3: an ACK outside ISS..SND.NXT draws {@code <SEQ=SEG.ACK><CTL=RST>}; a RST that
+ * acknowledges our SYN aborts the client at once (it sees a reset, as from a closed port), one that does not is
+ * ignored (RFC 5961); a SYN without ACK (simultaneous open) moves to SYN_RECEIVED with a SYN-ACK. Unanswered,
+ * the SYN goes again at 1, 3 and 7 s and the client is reset at 15 s; while the MAC is unknown those ticks ask
+ * by ARP again instead. A client that resets first (epoll reports errors even without interest) ends the
+ * attempt, and the guest's late SYN-ACK then draws a RST. From ESTABLISHED on the connection is an ordinary one
+ * whose remote is the client as seen and whose host handle is the accepted socket. {@code unlisten} closes
+ * only the listener; the layer's {@code close()} closes listeners and aborts every connection. An accept that
+ * fails for want of resources (EMFILE...) pauses every listener's read interest until a flow ends or a
+ * second passes, rather than letting a readable listener wake the loop on every turn.
+ *
  * <p><b>Options.</b> The SYN-ACK offers MSS = MTU - 40, window scale 7 (a 4 MiB receive queue fits the
  * 16-bit field), SACK-permitted and timestamps, each only when the guest offered it, in Linux's byte
  * layout. Timestamps (our clock in milliseconds) give an RTT sample on every advancing ACK; without them,

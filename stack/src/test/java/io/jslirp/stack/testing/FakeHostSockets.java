@@ -1,17 +1,22 @@
 package io.jslirp.stack.testing;
 
+import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.netty.buffer.ByteBuf;
 
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * In-memory host sockets: scripted connect results, a byte pipe per handle each way with a settable
  * capacity toward the host (to force partial writes and EAGAIN), EOF and error injection, and event delivery
- * by calling the stack's handler, as the Linux event loop would.
+ * by calling the stack's handler, as the Linux event loop would. Listening sockets for port forwards: a test
+ * {@link #connectClient connects a client} with the peer address it chooses; once the stack accepts it, the
+ * client's socket is an ordinary {@link Sock} (hostSends is the client sending, closed/aborted what the
+ * client sees).
  */
 public final class FakeHostSockets implements HostSockets {
     /** One fake socket. Public fields: tests read and poke them directly. */
@@ -42,6 +47,15 @@ public final class FakeHostSockets implements HostSockets {
         public boolean readInterest;
         public boolean writeInterest;
         public int interestCalls;
+        /** A listener from listenTcp: its address and port, and the clients waiting for accept(). */
+        public boolean listening;
+        public byte[] listenAddr;
+        public int localPort;
+        public final ArrayDeque<Sock> backlog = new ArrayDeque<>();
+        /** An accepted client: how accept() describes it (peerAddr6 non-null for a genuine IPv6 client). */
+        public int peerAddr;
+        public int peerPort;
+        public byte[] peerAddr6;
 
         public byte[] written() {
             return written.toByteArray();
@@ -60,6 +74,10 @@ public final class FakeHostSockets implements HostSockets {
     private int nextHandle = 5;
     /** When non-zero, the next connectTcp fails at once with -this. */
     public int failNextConnect;
+    /** When non-zero, the next listenTcp fails at once with -this (EADDRINUSE...). */
+    public int failNextListen;
+    /** When non-zero, the next accept fails with -this (EMFILE, ECONNABORTED...). */
+    public int failNextAccept;
     /** Count of every call the stack makes, for "no I/O happened" assertions. */
     public int calls;
 
@@ -182,7 +200,13 @@ public final class FakeHostSockets implements HostSockets {
     @Override
     public void close(int handle) {
         calls++;
-        live(handle).closed = true;
+        Sock s = live(handle);
+        s.closed = true;
+        // Closing a listener resets the clients still queued on it, as the kernel does.
+        for (Sock c : s.backlog) {
+            c.aborted = true;
+        }
+        s.backlog.clear();
     }
 
     @Override
@@ -204,6 +228,16 @@ public final class FakeHostSockets implements HostSockets {
         s.toRead.write(data, 0, data.length);
         if (s.readInterest) {
             s.handler.onSocketEvent(s.handle, READABLE);
+        }
+    }
+
+    /**
+     * The event loop's next turn for {@code s}: epoll is level-triggered, so a socket with unread bytes, a
+     * pending EOF or an error is reported again while read interest is set.
+     */
+    public void pollReadable(Sock s) {
+        if (s.readInterest && !s.released() && (s.pendingRead() > 0 || s.eof || s.error != 0)) {
+            s.handler.onSocketEvent(s.handle, READABLE | (s.eof ? READ_HANGUP : 0));
         }
     }
 
@@ -230,18 +264,125 @@ public final class FakeHostSockets implements HostSockets {
     }
 
     @Override
-    public int listenTcp(byte[] addr, int port, io.jslirp.stack.relay.HostSocketHandler handler) {
-        throw new UnsupportedOperationException("WIP");
+    public int listenTcp(byte[] addr, int port, HostSocketHandler handler) {
+        calls++;
+        if (addr.length != 4 && addr.length != 16) {
+            throw new IllegalArgumentException("address of " + addr.length + " bytes");
+        }
+        if (failNextListen != 0) {
+            int e = failNextListen;
+            failNextListen = 0;
+            return -e;
+        }
+        Sock s = new Sock();
+        s.handle = nextHandle++;
+        s.listening = true;
+        s.listenAddr = addr.clone();
+        // Port 0: the kernel picks an ephemeral port; any fixed one will do here.
+        s.localPort = port != 0 ? port : 32768 + s.handle;
+        s.handler = handler;
+        // As the SPI says: a listener starts with read interest (READABLE = a client waits).
+        s.readInterest = true;
+        sockets.add(s);
+        return s.handle;
     }
 
     @Override
-    public int accept(int listenHandle, io.jslirp.stack.relay.HostSocketHandler handler,
-                      io.jslirp.stack.relay.DatagramInfo peer) {
-        throw new UnsupportedOperationException("WIP");
+    public int accept(int listenHandle, HostSocketHandler handler, DatagramInfo peer) {
+        calls++;
+        Sock l = live(listenHandle);
+        if (!l.listening) {
+            return -22; // EINVAL, as accept(2) on a socket that is not listening
+        }
+        if (failNextAccept != 0) {
+            int e = failNextAccept;
+            failNextAccept = 0;
+            return -e;
+        }
+        Sock c = l.backlog.poll();
+        if (c == null) {
+            return -EAGAIN;
+        }
+        c.handle = nextHandle++;
+        c.handler = handler;
+        c.localPort = l.localPort;
+        if (c.peerAddr6 != null) {
+            peer.ipv6 = true;
+            peer.addr = 0;
+            System.arraycopy(c.peerAddr6, 0, peer.addr6, 0, 16);
+        } else {
+            peer.ipv6 = false;
+            peer.addr = c.peerAddr;
+        }
+        peer.port = c.peerPort;
+        sockets.add(c);
+        return c.handle;
     }
 
     @Override
     public int localPort(int handle) {
-        throw new UnsupportedOperationException("WIP");
+        calls++;
+        return live(handle).localPort;
+    }
+
+    // ---- test side: clients of listeners
+
+    /**
+     * A client connects from {@code addr:port} (IPv4, host byte order) and the listener reports READABLE. The
+     * returned socket gets its handle when the stack accepts it. Null when the listener is closed (the kernel
+     * would refuse the connection).
+     */
+    public Sock connectClient(Sock listener, int addr, int port) {
+        Sock c = enqueueClient(listener, addr, port);
+        if (c != null) {
+            notifyListener(listener);
+        }
+        return c;
+    }
+
+    /** Same from a genuine IPv6 address (16 bytes, network order). */
+    public Sock connectClient6(Sock listener, byte[] addr6, int port) {
+        Sock c = enqueueClient(listener, 0, port);
+        if (c != null) {
+            c.peerAddr6 = addr6.clone();
+            notifyListener(listener);
+        }
+        return c;
+    }
+
+    /** A client joins the backlog without the listener being told yet (to queue several per event). */
+    public Sock enqueueClient(Sock listener, int addr, int port) {
+        if (!listener.listening) {
+            throw new IllegalArgumentException("handle " + listener.handle + " is not a listener");
+        }
+        if (listener.released()) {
+            return null;
+        }
+        Sock c = new Sock();
+        c.handle = -1;
+        c.peerAddr = addr;
+        c.peerPort = port;
+        // Connected already: the stack watches it for nothing until the guest has accepted.
+        c.connectResult = 0;
+        listener.backlog.add(c);
+        return c;
+    }
+
+    /** The event loop reports the listener READABLE (only with read interest, as epoll would). */
+    public void notifyListener(Sock listener) {
+        if (listener.readInterest && !listener.released()) {
+            listener.handler.onSocketEvent(listener.handle, READABLE);
+        }
+    }
+
+    /** Listeners open now. */
+    public List<Sock> listeners() {
+        List<Sock> out = new ArrayList<>();
+        for (Sock s : sockets) {
+            if (s.listening && !s.released()) {
+                out.add(s);
+            }
+        }
+        return out;
     }
 }

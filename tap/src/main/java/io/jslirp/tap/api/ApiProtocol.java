@@ -12,11 +12,8 @@ import io.jslirp.stack.relay.PortForwards.ForwardException;
 import io.jslirp.stack.relay.PortForwards.Protocol;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * The slirp4netns 1.2 API: the bytes of one request in, the bytes of one reply out. No I/O; the
@@ -51,18 +48,8 @@ public final class ApiProtocol {
     static final String ADD_FAILED = "add_hostfwd: slirp_add_hostfwd failed";
     static final String BAD_ID = "remove_hostfwd: bad arguments.id";
 
-    /** inet_pton(AF_INET): four decimal parts, no leading zeros (glibc refuses "010"). */
-    private static final Pattern IPV4 = Pattern.compile("(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}");
-    /**
-     * Characters of an IPv6 literal, first one a hex digit or colon: for such text the JDK's
-     * {@link InetAddress#getByName} parses the literal and never asks a resolver, so a name cannot slip
-     * through and block the loop on DNS. No '%' scope and no brackets.
-     */
-    private static final Pattern IPV6_TEXT = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
-    private static final long NOT_IPV4 = -1;
     /** Parson's answer for a number that is absent or not a number. */
     private static final long ABSENT = 0;
-    private static final InetAddress ANY4 = addressOf(new byte[4]);
 
     private final ForwardTable table;
     private final NetConfig net;
@@ -132,9 +119,9 @@ public final class ApiProtocol {
         InetAddress hostAddr;
         JsonNode hostAddrNode = field(arguments, "host_addr");
         if (isAbsentText(hostAddrNode)) {
-            hostAddr = ANY4;
+            hostAddr = HostAddresses.ANY4;
         } else {
-            hostAddr = hostAddrNode.isTextual() ? parseHostAddr(hostAddrNode.textValue()) : null;
+            hostAddr = hostAddrNode.isTextual() ? HostAddresses.parse(hostAddrNode.textValue()) : null;
             if (hostAddr == null) {
                 return error(BAD_HOST_ADDR);
             }
@@ -150,8 +137,8 @@ public final class ApiProtocol {
         if (isAbsentText(guestAddrNode)) {
             guestAddr = net.guestAddress();
         } else {
-            long parsed = guestAddrNode.isTextual() ? ipv4(guestAddrNode.textValue()) : NOT_IPV4;
-            if (parsed == NOT_IPV4) {
+            long parsed = guestAddrNode.isTextual() ? HostAddresses.ipv4(guestAddrNode.textValue()) : HostAddresses.NOT_IPV4;
+            if (parsed == HostAddresses.NOT_IPV4) {
                 return error(BAD_GUEST_ADDR);
             }
             guestAddr = (int) parsed;
@@ -194,7 +181,7 @@ public final class ApiProtocol {
             entries.addObject()
                     .put("id", e.id())
                     .put("proto", e.protocol().wireName())
-                    .put("host_addr", format(e.hostAddr()))
+                    .put("host_addr", HostAddresses.format(e.hostAddr()))
                     .put("host_port", e.hostPort())
                     .put("guest_addr", NetConfig.formatIpv4(e.guestAddr()))
                     .put("guest_port", e.guestPort());
@@ -227,81 +214,6 @@ public final class ApiProtocol {
         return (long) n.doubleValue();
     }
 
-    /** IPv4 as inet_pton reads it, or (beyond slirp4netns) an IPv6 literal; never a name. Null if neither. */
-    static InetAddress parseHostAddr(String text) {
-        long v4 = ipv4(text);
-        if (v4 != NOT_IPV4) {
-            int v = (int) v4;
-            return addressOf(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v});
-        }
-        if (text.indexOf(':') < 0 || !IPV6_TEXT.matcher(text).matches()) {
-            return null;
-        }
-        try {
-            return InetAddress.getByName(text); // an IPv4-mapped literal comes back as the Inet4Address
-        } catch (UnknownHostException e) {
-            return null;
-        }
-    }
-
-    /** inet_pton(AF_INET): the address in host order, or {@link #NOT_IPV4}. */
-    private static long ipv4(String text) {
-        if (!IPV4.matcher(text).matches()) {
-            return NOT_IPV4;
-        }
-        try {
-            return NetConfig.parseIpv4(text) & 0xffff_ffffL;
-        } catch (IllegalArgumentException e) {
-            return NOT_IPV4; // the pattern lets 256..999 through
-        }
-    }
-
-    /**
-     * Dotted quad for IPv4; for IPv6 the RFC 5952 text ({@code ::}, {@code ::1}, {@code fe80::1}), which is
-     * what a user typed and what {@code ss} prints, rather than the JDK's uncompressed {@code 0:0:0:0:0:0:0:1}.
-     */
-    static String format(InetAddress a) {
-        if (!(a instanceof Inet6Address)) {
-            return a.getHostAddress();
-        }
-        byte[] b = a.getAddress();
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = (b[2 * i] & 0xff) << 8 | (b[2 * i + 1] & 0xff);
-        }
-        // RFC 5952 4.2: the longest run of two or more zero groups becomes "::", the first of equal runs.
-        int runStart = -1;
-        int runLength = 1;
-        for (int i = 0; i < 8;) {
-            if (groups[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > runLength) {
-                runStart = i;
-                runLength = j - i;
-            }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder(39);
-        for (int i = 0; i < 8; i++) {
-            if (i == runStart) {
-                sb.append("::");
-                i += runLength - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(groups[i]));
-        }
-        return sb.toString();
-    }
-
     private byte[] returnOf(ObjectNode value) {
         ObjectNode reply = json.createObjectNode();
         reply.set("return", value);
@@ -322,11 +234,4 @@ public final class ApiProtocol {
         }
     }
 
-    private static InetAddress addressOf(byte[] raw) {
-        try {
-            return InetAddress.getByAddress(raw);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(e); // only for a length other than 4 or 16
-        }
-    }
 }

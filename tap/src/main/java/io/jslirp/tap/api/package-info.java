@@ -25,6 +25,9 @@
  *       closed (closing an AF_UNIX socket with unread input would turn the client's EOF into ECONNRESET).</li>
  * </ul>
  *
+ * <p>{@link io.jslirp.tap.api.HostAddresses} reads host addresses for both the API and {@code --publish}:
+ * literals only, because resolving a name would block the loop on DNS, and IPv6 printed in RFC 5952 form.
+ *
  * <p>Each connection has one deadline, ten seconds from accept by default, for both its request and taking
  * the reply; past it the connection is closed unanswered. Deadlines are in accept order, so the earliest is
  * the oldest connection's, and one timerfd on the loop is armed for it: the server needs no timer hook from

@@ -65,7 +65,7 @@ public final class ApiProtocol {
      * Strict JSON as parson reads it: no comments, NaN or leading zeros (Jackson's defaults), and a repeated
      * key makes the whole document unparsable, as parson's object builder refuses a second one.
      */
-    static JsonMapper mapper() {
+    private static JsonMapper mapper() {
         return JsonMapper.builder()
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();

@@ -1,7 +1,13 @@
 package io.jslirp.tap;
 
 import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.relay.PortForwards.Protocol;
+import io.jslirp.tap.api.HostAddresses;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -11,6 +17,31 @@ import java.util.Objects;
 public final class Settings {
     /** No MAC given: the kernel's random MAC stays on the TAP, as with slirp4netns. */
     public static final long NO_MAC = -1;
+
+    /**
+     * One {@code -p/--publish}: {@code hostAddr:hostPort} forwarded to {@code guestPort} on the guest's
+     * recommended address (network+100). Host port 0 takes a free port.
+     */
+    public record Publish(Protocol protocol, InetAddress hostAddr, int hostPort, int guestPort) {
+        public Publish {
+            Objects.requireNonNull(protocol, "protocol");
+            Objects.requireNonNull(hostAddr, "hostAddr");
+            if (hostPort < 0 || hostPort > 0xffff) {
+                throw new IllegalArgumentException("host port must be 0..65535, not " + hostPort);
+            }
+            if (guestPort < 1 || guestPort > 0xffff) {
+                throw new IllegalArgumentException("guest port must be 1..65535, not " + guestPort);
+            }
+        }
+
+        /** In the flag's own syntax, e.g. {@code 0.0.0.0:8080:80/tcp} or {@code [::1]:8080:80/udp}. */
+        @Override
+        public String toString() {
+            String addr = HostAddresses.format(hostAddr);
+            return (hostAddr instanceof Inet6Address ? "[" + addr + "]" : addr) + ":" + hostPort + ":" + guestPort
+                    + "/" + protocol.wireName();
+        }
+    }
 
     private final Target target;
     private final Path usernsPath;
@@ -26,6 +57,8 @@ public final class Settings {
     private final String outboundAddr6;
     private final boolean disableDns;
     private final Path resolvConf;
+    private final Path apiSocket;
+    private final List<Publish> publish;
 
     private Settings(Builder b) {
         this.target = Objects.requireNonNull(b.target, "target");
@@ -42,6 +75,8 @@ public final class Settings {
         this.outboundAddr6 = b.outboundAddr6;
         this.disableDns = b.disableDns;
         this.resolvConf = b.resolvConf;
+        this.apiSocket = b.apiSocket;
+        this.publish = List.copyOf(b.publish);
     }
 
     public static Builder builder(Target target) {
@@ -110,6 +145,16 @@ public final class Settings {
         return resolvConf;
     }
 
+    /** {@code --api-socket}: where the slirp4netns-compatible API listens, or null for no API socket. */
+    public Path apiSocket() {
+        return apiSocket;
+    }
+
+    /** {@code -p/--publish}, in the order given; the session adds them before it signals ready. */
+    public List<Publish> publish() {
+        return publish;
+    }
+
     /**
      * Everything but the target (and the user namespace that goes with it): {@code jslirp run} validates its
      * flags before the command's namespace, and so its target, exists.
@@ -128,6 +173,8 @@ public final class Settings {
         b.outboundAddr6 = outboundAddr6;
         b.disableDns = disableDns;
         b.resolvConf = resolvConf;
+        b.apiSocket = apiSocket;
+        b.publish.addAll(publish);
         return b;
     }
 
@@ -146,6 +193,8 @@ public final class Settings {
         private String outboundAddr6;
         private boolean disableDns;
         private Path resolvConf = ResolvConf.DEFAULT;
+        private Path apiSocket;
+        private final List<Publish> publish = new ArrayList<>();
 
         private Builder(Target target) {
             this.target = target;
@@ -217,6 +266,25 @@ public final class Settings {
 
         public Builder resolvConf(Path path) {
             this.resolvConf = Objects.requireNonNull(path, "resolvConf");
+            return this;
+        }
+
+        public Builder apiSocket(Path path) {
+            this.apiSocket = path;
+            return this;
+        }
+
+        /** Adds one forward; a repeat of the same protocol, address and port (other than 0) is refused. */
+        public Builder publish(Publish p) {
+            Objects.requireNonNull(p, "publish");
+            if (p.hostPort() != 0) {
+                for (Publish q : publish) {
+                    if (q.protocol() == p.protocol() && q.hostPort() == p.hostPort() && q.hostAddr().equals(p.hostAddr())) {
+                        throw new IllegalArgumentException("published twice: " + p);
+                    }
+                }
+            }
+            publish.add(p);
             return this;
         }
 

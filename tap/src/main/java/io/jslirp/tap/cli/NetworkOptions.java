@@ -1,13 +1,18 @@
 package io.jslirp.tap.cli;
 
 import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.relay.PortForwards.Protocol;
 import io.jslirp.tap.Settings;
+import io.jslirp.tap.api.HostAddresses;
 import java.io.PrintStream;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InterfaceAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,6 +37,9 @@ final class NetworkOptions {
 
     @Option(names = {"-a", "--api-socket"}, paramLabel = "PATH")
     Path apiSocket;
+
+    @Option(names = {"-p", "--publish"}, paramLabel = "[HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]")
+    List<String> publish = new ArrayList<>();
 
     @Option(names = "--disable-host-loopback")
     boolean disableHostLoopback;
@@ -59,14 +67,87 @@ final class NetworkOptions {
     /** slirp4netns's words for an --outbound-addr that is neither an IPv4 address nor an interface with one. */
     static final String BAD_OUTBOUND_ADDR = "outbound-addr has to be valid ipv4 address or interface name.";
 
-    /** Copies the relay's and DNS flags into {@code b}, resolving {@code --outbound-addr} on the host. */
-    /** The network, capture, MAC and relay flags, shared by {@code jslirp} and {@code jslirp run}. */
+    /**
+     * The network, capture, MAC, relay, API socket and publish flags, shared by {@code jslirp} and
+     * {@code jslirp run}; {@code --outbound-addr} is resolved on the host.
+     */
     Settings.Builder applyTo(Settings.Builder b) {
-        b.net(netConfig()).pcapPath(pcap);
+        b.net(netConfig()).pcapPath(pcap).apiSocket(apiSocket);
         if (macAddress != null) {
             b.macAddress(NetConfig.parseMac(macAddress));
         }
+        for (String value : publish) {
+            try {
+                b.publish(parsePublish(value));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid --publish value \"" + value + "\": " + e.getMessage());
+            }
+        }
         return applyRelayOptions(b);
+    }
+
+    static final String PUBLISH_SYNTAX = "expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]";
+
+    /**
+     * {@code [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]}, as Docker and Podman write it: TCP and 0.0.0.0 by
+     * default, an IPv6 host address in brackets ({@code [::1]:8080:80}), host port 0 for any free port.
+     */
+    static Settings.Publish parsePublish(String value) {
+        String spec = value;
+        Protocol protocol = Protocol.TCP;
+        int slash = spec.lastIndexOf('/');
+        if (slash >= 0) {
+            String proto = spec.substring(slash + 1);
+            if (proto.equals("udp")) {
+                protocol = Protocol.UDP;
+            } else if (!proto.equals("tcp")) {
+                throw new IllegalArgumentException("the protocol must be tcp or udp, not \"" + proto + "\"");
+            }
+            spec = spec.substring(0, slash);
+        }
+        InetAddress hostAddr = HostAddresses.ANY4;
+        String ports = spec;
+        if (spec.startsWith("[")) {
+            int close = spec.indexOf(']');
+            if (close < 0 || close + 1 >= spec.length() || spec.charAt(close + 1) != ':') {
+                throw new IllegalArgumentException(PUBLISH_SYNTAX);
+            }
+            String inBrackets = spec.substring(1, close);
+            hostAddr = inBrackets.indexOf(':') >= 0 ? HostAddresses.parse(inBrackets) : null;
+            if (hostAddr == null) {
+                throw new IllegalArgumentException("not an IPv6 address: \"" + inBrackets + "\"");
+            }
+            ports = spec.substring(close + 2);
+        } else {
+            String[] parts = spec.split(":", -1);
+            if (parts.length > 3) {
+                throw new IllegalArgumentException("an IPv6 host address goes in brackets, as in [::1]:8080:80");
+            }
+            if (parts.length == 3) {
+                hostAddr = HostAddresses.parse(parts[0]);
+                if (!(hostAddr instanceof Inet4Address)) {
+                    throw new IllegalArgumentException("not an IPv4 address: \"" + parts[0] + "\"");
+                }
+                ports = parts[1] + ":" + parts[2];
+            }
+        }
+        String[] hostAndGuest = ports.split(":", -1);
+        if (hostAndGuest.length != 2) {
+            throw new IllegalArgumentException(PUBLISH_SYNTAX);
+        }
+        int hostPort = parsePort(hostAndGuest[0], 0, "host");
+        int guestPort = parsePort(hostAndGuest[1], 1, "guest");
+        return new Settings.Publish(protocol, hostAddr, hostPort, guestPort);
+    }
+
+    private static int parsePort(String text, int min, String which) {
+        if (!text.isEmpty() && text.length() <= 5 && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            int port = Integer.parseInt(text);
+            if (port >= min && port <= 0xffff) {
+                return port;
+            }
+        }
+        throw new IllegalArgumentException("the " + which + " port must be a number " + min + "..65535, not \"" + text + "\"");
     }
 
     private Settings.Builder applyRelayOptions(Settings.Builder b) {
@@ -125,10 +206,6 @@ final class NetworkOptions {
     void warnAboutMissingFeatures(PrintStream err) {
         if (enableIpv6) {
             err.println("jslirp: warning: --enable-ipv6 is accepted, but IPv6 is not implemented yet; the guest gets no IPv6");
-        }
-        if (apiSocket != null) {
-            err.println("jslirp: warning: --api-socket is accepted, but the API socket is not implemented yet; "
-                    + apiSocket + " is not created");
         }
         if (outboundAddr6 != null) {
             err.println("jslirp: warning: --outbound-addr6 is accepted, but IPv6 is not implemented yet; "

@@ -18,7 +18,7 @@ final class Usage {
             "-r, --ready-fd=FD        specify the FD to write to when the network is configured",
             "-m, --mtu=MTU            specify MTU (default=1500, max=65521)",
             "-6, --enable-ipv6        enable IPv6 (experimental; not implemented yet: warns)",
-            "-a, --api-socket=PATH    specify API socket path (not implemented yet: warns)",
+            "-a, --api-socket=PATH    specify API socket path",
             "--cidr=CIDR              specify network address CIDR (default=10.0.2.0/24)",
             "--disable-host-loopback  prohibit connecting to 127.0.0.1:* on the host namespace",
             "--netns-type=TYPE        specify network namespace type ([path|pid|tapfd], default=pid)",
@@ -33,13 +33,16 @@ final class Usage {
             "--target-type=TYPE       specify the target type ([netns], default=netns)",
             "--pcap=FILE              write every frame in both directions to FILE (pcap format)",
             "--resolv-conf=FILE       read the host's nameservers from FILE (default=/etc/resolv.conf; re-read on change)",
+            "-p, --publish=[HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+            "                         forward a host port to the guest's network+100 (10.0.2.100); repeatable;",
+            "                         tcp and 0.0.0.0 by default, [::1]:8080:80 for IPv6, host port 0 for any free port",
             "-h, --help               show this help and exit",
             "-v, --version            show version and exit",
             "",
             "jslirp run starts COMMAND in a new user and network namespace (the caller mapped to root inside,",
             "as with unshare -r), attaches jslirp with --configure, and exits with COMMAND's exit status.",
             "It takes -m, --cidr, --macaddress, --pcap, --disable-host-loopback, --disable-dns,",
-            "--resolv-conf, --outbound-addr, --outbound-addr6, -6 and -a.",
+            "--resolv-conf, --outbound-addr, --outbound-addr6, -6, -a and -p.",
             "");
 
     static final String RUN = String.join("\n",
@@ -57,7 +60,10 @@ final class Usage {
             "--outbound-addr=IPv4     sets outbound ipv4 address to bound to (or an interface name's)",
             "--outbound-addr6=IPv6    sets outbound ipv6 address to bound to (not implemented yet: warns)",
             "-6, --enable-ipv6        enable IPv6 (not implemented yet: warns)",
-            "-a, --api-socket=PATH    specify API socket path (not implemented yet: warns)",
+            "-a, --api-socket=PATH    specify API socket path",
+            "-p, --publish=[HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+            "                         forward a host port to the guest's network+100 (10.0.2.100); repeatable;",
+            "                         tcp and 0.0.0.0 by default, [::1]:8080:80 for IPv6, host port 0 for any free port",
             "-h, --help               show this help and exit",
             "");
 }

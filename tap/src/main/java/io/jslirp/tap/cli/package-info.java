@@ -9,6 +9,11 @@
  * {@code --opt=val} and {@code --opt val}, clustered short options, and the last of a repeated flag wins.
  * Numbers are parsed here rather than by picocli so the message is slirp4netns's.
  *
+ * <p>jslirp's own flags have no slirp4netns words to borrow, so their mistakes name the flag and the value:
+ * {@code -p/--publish [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]} (repeatable, so the last does not win)
+ * says {@code invalid --publish value "x": <why>}. Host addresses are literals only, IPv6 in brackets as
+ * Docker writes them; a name is refused rather than resolved, as the API socket refuses it.
+ *
  * <p>The help text is written out by hand in slirp4netns's layout because runtimes detect features by
  * grepping it; a unit test keeps it naming every option picocli knows. Flags that are accepted for
  * compatibility but whose behaviour jslirp lacks print one warning each: a runtime that passes them still

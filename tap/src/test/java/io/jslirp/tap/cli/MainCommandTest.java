@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.relay.PortForwards.Protocol;
 import io.jslirp.tap.Settings;
 import io.jslirp.tap.Target;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -232,7 +235,8 @@ class MainCommandTest {
         }
         // What runtimes grep for before they use a feature.
         for (String flag : new String[] {"--netns-type", "--disable-host-loopback", "--mtu", "--enable-sandbox",
-                "--enable-seccomp", "--cidr", "--outbound-addr", "--enable-ipv6", "--userns-path", "--api-socket"}) {
+                "--enable-seccomp", "--cidr", "--outbound-addr", "--enable-ipv6", "--userns-path", "--api-socket",
+            "--publish"}) {
             assertTrue(HelpText.listed(o.out(), flag), flag);
         }
         assertEquals(0, execute("-h").status());
@@ -319,15 +323,97 @@ class MainCommandTest {
     @Test
     void unimplementedFlagsSaySoOnce() {
         MainCommand main = new MainCommand();
-        Main.newCommandLine(main).parseArgs("--enable-sandbox", "--enable-seccomp", "-6", "-a", "/tmp/x.sock", "1");
+        Main.newCommandLine(main).parseArgs("--enable-sandbox", "--enable-seccomp", "-6", "-a", "/tmp/x.sock",
+                "-p", "8080:80", "1");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         main.warnAboutMissingFeatures(new PrintStream(err, true, StandardCharsets.UTF_8));
         String text = err.toString(StandardCharsets.UTF_8);
-        assertEquals(4, text.lines().count(), text);
+        assertEquals(3, text.lines().count(), text);
         assertTrue(text.contains("--enable-sandbox"));
         assertTrue(text.contains("--enable-seccomp"));
         assertTrue(text.contains("--enable-ipv6"));
-        assertTrue(text.contains("--api-socket"));
+        assertFalse(text.contains("--api-socket"), text);
         assertThrows(UsageException.class, () -> MainCommand.parseFd("x", "ready-fd"));
+    }
+
+    @Test
+    void apiSocketReachesSettings() {
+        assertNull(parse("1").apiSocket());
+        assertEquals(Path.of("/run/user/1000/slirp.sock"), parse("--api-socket", "/run/user/1000/slirp.sock", "1").apiSocket());
+        assertEquals(Path.of("/tmp/a.sock"), parse("-a", "/tmp/a.sock", "1").apiSocket());
+        assertEquals(Path.of("/tmp/b.sock"), parse("--api-socket=/tmp/b.sock", "1").apiSocket());
+    }
+
+    @Test
+    void publishInEveryForm() throws Exception {
+        Settings s = parse("-p", "8080:80", "--publish=127.0.0.1:5353:53/udp", "-p", "[::1]:8443:443/tcp",
+                "--publish", "0:22", "-p8081:81/udp", "1");
+        assertEquals(List.of(
+                new Settings.Publish(Protocol.TCP, InetAddress.getByName("0.0.0.0"), 8080, 80),
+                new Settings.Publish(Protocol.UDP, InetAddress.getByName("127.0.0.1"), 5353, 53),
+                new Settings.Publish(Protocol.TCP, InetAddress.getByName("::1"), 8443, 443),
+                new Settings.Publish(Protocol.TCP, InetAddress.getByName("0.0.0.0"), 0, 22),
+                new Settings.Publish(Protocol.UDP, InetAddress.getByName("0.0.0.0"), 8081, 81)), s.publish());
+        assertEquals("[::1]:8443:443/tcp", s.publish().get(2).toString());
+        assertTrue(parse("1").publish().isEmpty());
+        assertEquals(2, parse("-p", "0:80", "-p", "0:80", "1").publish().size()); // two free ports
+        assertEquals(2, parse("-p", "8080:80", "-p", "8080:80/udp", "1").publish().size());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '#', quoteCharacter = '`', value = {
+        "80#expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+        "#expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+        "8080:80/sctp#the protocol must be tcp or udp, not \"sctp\"",
+        "8080:80/TCP#the protocol must be tcp or udp, not \"TCP\"",
+        "8080:80/#the protocol must be tcp or udp, not \"\"",
+        "localhost:8080:80#not an IPv4 address: \"localhost\"",
+        ":8080:80#not an IPv4 address: \"\"",
+        "1.2.3:8080:80#not an IPv4 address: \"1.2.3\"",
+        "::1:8080:80#an IPv6 host address goes in brackets, as in [::1]:8080:80",
+        "[::1:8080:80#expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+        "[::1]8080:80#expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+        "[127.0.0.1]:8080:80#not an IPv6 address: \"127.0.0.1\"",
+        "[::1]:8080#expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+        "65536:80#the host port must be a number 0..65535, not \"65536\"",
+        "-1:80#the host port must be a number 0..65535, not \"-1\"",
+        "x:80#the host port must be a number 0..65535, not \"x\"",
+        "8080:0#the guest port must be a number 1..65535, not \"0\"",
+        "8080:+80#the guest port must be a number 1..65535, not \"+80\"",
+        "8080:#the guest port must be a number 1..65535, not \"\"",
+    })
+    void badPublishIsAClearErrorWithStatusOne(String value, String reason) {
+        String v = value == null ? "" : value;
+        Outcome o = execute("--publish=" + v, "1");
+        assertEquals(1, o.status(), o.err());
+        assertEquals("jslirp: invalid --publish value \"" + v + "\": " + reason + "\nTry 'jslirp --help' for more information.\n",
+                o.err());
+        Outcome run = execute("run", "-p", v, "true");
+        assertEquals(1, run.status(), run.err());
+        assertEquals("jslirp: invalid --publish value \"" + v + "\": " + reason + "\nTry 'jslirp run --help' for more information.\n",
+                run.err());
+    }
+
+    @Test
+    void publishingTheSamePortTwiceIsAnError() {
+        Outcome o = execute("-p", "8080:80", "-p", "0.0.0.0:8080:81", "1");
+        assertEquals(1, o.status());
+        assertEquals("jslirp: invalid --publish value \"0.0.0.0:8080:81\": published twice: 0.0.0.0:8080:81/tcp\n"
+                + "Try 'jslirp --help' for more information.\n", o.err());
+    }
+
+    @Test
+    void runPassesPublishAndApiSocketOn() {
+        MainCommand main = new MainCommand();
+        CommandLine.ParseResult r = Main.newCommandLine(main).parseArgs("run", "-p", "8080:80", "--publish", "9090:90/udp",
+                "-a", "/tmp/run.sock", "sh", "-p");
+        RunCommand run = (RunCommand) r.subcommand().commandSpec().userObject();
+        assertEquals(java.util.List.of("sh", "-p"), run.command);
+        Settings s = run.network.applyTo(Settings.builder(new Target.Pid(1))).build();
+        Settings moved = s.toBuilder(new Target.Pid(42)).build();
+        assertEquals(2, moved.publish().size());
+        assertEquals("0.0.0.0:8080:80/tcp", moved.publish().get(0).toString());
+        assertEquals("0.0.0.0:9090:90/udp", moved.publish().get(1).toString());
+        assertEquals(Path.of("/tmp/run.sock"), moved.apiSocket());
     }
 }

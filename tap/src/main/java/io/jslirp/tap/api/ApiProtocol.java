@@ -1,0 +1,237 @@
+package io.jslirp.tap.api;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.relay.PortForwards.ForwardException;
+import io.jslirp.stack.relay.PortForwards.Protocol;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.Objects;
+
+/**
+ * The slirp4netns 1.2 API: the bytes of one request in, the bytes of one reply out. No I/O; the
+ * {@link ApiServer} frames requests and moves the bytes. Event-loop thread only, because the table is.
+ *
+ * <p>Every decision follows what slirp4netns's {@code api.c} does with its parson parser, so that a runtime
+ * sees the same bytes; where slirp4netns crashes or says nothing, the choice made here is marked. Field by
+ * field, in slirp4netns's order (the first bad field is the one reported):
+ * <ul>
+ *   <li>a string is taken only from a JSON string: a missing, {@code null} or {@code ""} host_addr or
+ *       guest_addr takes its default (0.0.0.0, network+100). Another type is a bad field here (slirp4netns
+ *       would silently take the default, which for host_addr means listening on every interface);</li>
+ *   <li>a number is taken only from a JSON number and truncated toward zero, as C's {@code (int)} cast of
+ *       parson's double: 8091.9 is 8091. A missing number or one of another type is parson's 0;</li>
+ *   <li>host_port 0 asks for a free port (slirp4netns refuses 0); the reply then says which.</li>
+ * </ul>
+ */
+public final class ApiProtocol {
+    /** A request of this many bytes or more is refused: slirp4netns reads once into a 4096-byte buffer. */
+    public static final int MAX_REQUEST = 4096;
+
+    static final String CANNOT_PARSE = "cannot parse JSON";
+    static final String NOT_AN_OBJECT = "json_object() failed";
+    static final String NO_EXECUTE = "no execute found";
+    static final String UNKNOWN_EXECUTE = "unknown execute";
+    static final String TOO_LARGE = "too large message";
+    static final String BAD_PROTO = "add_hostfwd: bad arguments.proto";
+    static final String BAD_HOST_ADDR = "add_hostfwd: bad arguments.host_addr";
+    static final String BAD_HOST_PORT = "add_hostfwd: bad arguments.host_port";
+    static final String BAD_GUEST_ADDR = "add_hostfwd: bad arguments.guest_addr";
+    static final String BAD_GUEST_PORT = "add_hostfwd: bad arguments.guest_port";
+    static final String ADD_FAILED = "add_hostfwd: slirp_add_hostfwd failed";
+    static final String BAD_ID = "remove_hostfwd: bad arguments.id";
+
+    /** Parson's answer for a number that is absent or not a number. */
+    private static final long ABSENT = 0;
+
+    private final ForwardTable table;
+    private final NetConfig net;
+    private final JsonMapper json;
+
+    public ApiProtocol(ForwardTable table, NetConfig net) {
+        this.table = Objects.requireNonNull(table, "table");
+        this.net = Objects.requireNonNull(net, "net");
+        this.json = mapper();
+    }
+
+    /**
+     * Strict JSON as parson reads it: no comments, NaN or leading zeros (Jackson's defaults), and a repeated
+     * key makes the whole document unparsable, as parson's object builder refuses a second one.
+     */
+    private static JsonMapper mapper() {
+        return JsonMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+    }
+
+    /**
+     * Answers the request in {@code request[0..length)}. Only the first JSON value counts (what follows it
+     * is ignored, as parson does). Never throws for bad input: every mistake has its error reply.
+     */
+    public byte[] handle(byte[] request, int length) {
+        Objects.checkFromIndexSize(0, length, request.length);
+        if (length >= MAX_REQUEST) {
+            return error(TOO_LARGE);
+        }
+        JsonNode root;
+        try (JsonParser p = json.createParser(request, 0, length)) {
+            root = json.readTree(p);
+        } catch (IOException e) {
+            return error(CANNOT_PARSE);
+        }
+        if (root == null || root.isMissingNode()) {
+            return error(CANNOT_PARSE);
+        }
+        if (!root.isObject()) {
+            return error(NOT_AN_OBJECT); // [1,2], "str", 42 and null are JSON, but not objects
+        }
+        JsonNode execute = root.get("execute");
+        if (execute == null || !execute.isTextual()) {
+            return error(NO_EXECUTE);
+        }
+        JsonNode arguments = root.get("arguments");
+        return switch (execute.textValue()) {
+            case "add_hostfwd" -> addHostfwd(arguments);
+            case "remove_hostfwd" -> removeHostfwd(arguments);
+            case "list_hostfwd" -> listHostfwd();
+            default -> error(UNKNOWN_EXECUTE);
+        };
+    }
+
+    private byte[] addHostfwd(JsonNode arguments) {
+        // slirp4netns dereferences a missing proto (or missing arguments) and crashes; here it is a bad proto.
+        String proto = text(arguments, "proto");
+        Protocol protocol;
+        if ("tcp".equals(proto)) {
+            protocol = Protocol.TCP;
+        } else if ("udp".equals(proto)) {
+            protocol = Protocol.UDP;
+        } else {
+            return error(BAD_PROTO);
+        }
+        InetAddress hostAddr;
+        JsonNode hostAddrNode = field(arguments, "host_addr");
+        if (isAbsentText(hostAddrNode)) {
+            hostAddr = HostAddresses.ANY4;
+        } else {
+            hostAddr = hostAddrNode.isTextual() ? HostAddresses.parse(hostAddrNode.textValue()) : null;
+            if (hostAddr == null) {
+                return error(BAD_HOST_ADDR);
+            }
+        }
+        JsonNode hostPortNode = field(arguments, "host_port");
+        long hostPort = truncated(hostPortNode);
+        // 0 from a number is a free port; parson's 0 for a missing or non-numeric field stays an error.
+        if (!isNumber(hostPortNode) || hostPort < 0 || hostPort > 0xffff) {
+            return error(BAD_HOST_PORT);
+        }
+        int guestAddr;
+        JsonNode guestAddrNode = field(arguments, "guest_addr");
+        if (isAbsentText(guestAddrNode)) {
+            guestAddr = net.guestAddress();
+        } else {
+            long parsed = guestAddrNode.isTextual() ? HostAddresses.ipv4(guestAddrNode.textValue()) : HostAddresses.NOT_IPV4;
+            if (parsed == HostAddresses.NOT_IPV4) {
+                return error(BAD_GUEST_ADDR);
+            }
+            guestAddr = (int) parsed;
+        }
+        long guestPort = truncated(field(arguments, "guest_port"));
+        if (guestPort < 1 || guestPort > 0xffff) {
+            return error(BAD_GUEST_PORT);
+        }
+        ForwardTable.Entry added;
+        try {
+            added = table.add(protocol, hostAddr, (int) hostPort, guestAddr, (int) guestPort);
+        } catch (ForwardException e) {
+            return error(ADD_FAILED); // in use, a duplicate, not permitted, a guest outside the network
+        }
+        ObjectNode ret = json.createObjectNode().put("id", added.id());
+        if (hostPort == 0) {
+            ret.put("host_port", added.hostPort());
+        }
+        return returnOf(ret);
+    }
+
+    private byte[] removeHostfwd(JsonNode arguments) {
+        JsonNode idNode = field(arguments, "id");
+        long id = truncated(idNode);
+        // An absent id is parson's 0, which no forward has; a huge one would be undefined in C's cast.
+        if (id < Integer.MIN_VALUE || id > Integer.MAX_VALUE || !table.remove((int) id)) {
+            return error(BAD_ID);
+        }
+        return returnOf(json.createObjectNode());
+    }
+
+    /**
+     * The documented form, {@code {"return":{"entries":[...]}}}; slirp4netns 1.2 itself sends the bare
+     * {@code {"entries":[...]}}. Keys in slirp4netns's order.
+     */
+    private byte[] listHostfwd() {
+        ObjectNode ret = json.createObjectNode();
+        ArrayNode entries = ret.putArray("entries");
+        for (ForwardTable.Entry e : table.list()) {
+            entries.addObject()
+                    .put("id", e.id())
+                    .put("proto", e.protocol().wireName())
+                    .put("host_addr", HostAddresses.format(e.hostAddr()))
+                    .put("host_port", e.hostPort())
+                    .put("guest_addr", NetConfig.formatIpv4(e.guestAddr()))
+                    .put("guest_port", e.guestPort());
+        }
+        return returnOf(ret);
+    }
+
+    private static JsonNode field(JsonNode arguments, String name) {
+        return arguments != null && arguments.isObject() ? arguments.get(name) : null;
+    }
+
+    private static String text(JsonNode arguments, String name) {
+        JsonNode n = field(arguments, name);
+        return n != null && n.isTextual() ? n.textValue() : null;
+    }
+
+    private static boolean isAbsentText(JsonNode n) {
+        return n == null || n.isNull() || (n.isTextual() && n.textValue().isEmpty());
+    }
+
+    private static boolean isNumber(JsonNode n) {
+        return n != null && n.isNumber();
+    }
+
+    /** C's {@code (int)} of parson's double, saturating where C would be undefined; {@link #ABSENT} for a non-number. */
+    private static long truncated(JsonNode n) {
+        if (!isNumber(n)) {
+            return ABSENT;
+        }
+        return (long) n.doubleValue();
+    }
+
+    private byte[] returnOf(ObjectNode value) {
+        ObjectNode reply = json.createObjectNode();
+        reply.set("return", value);
+        return bytes(reply);
+    }
+
+    private byte[] error(String desc) {
+        ObjectNode reply = json.createObjectNode();
+        reply.putObject("error").put("desc", "bad request: " + desc);
+        return bytes(reply);
+    }
+
+    private byte[] bytes(ObjectNode reply) {
+        try {
+            return json.writeValueAsBytes(reply);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e); // a tree of strings and ints always serializes
+        }
+    }
+
+}

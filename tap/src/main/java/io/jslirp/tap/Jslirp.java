@@ -10,6 +10,9 @@ import io.jslirp.stack.pcap.PcapWriter;
 import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.VirtioNetHeader;
+import io.jslirp.tap.api.ApiProtocol;
+import io.jslirp.tap.api.ApiServer;
+import io.jslirp.tap.api.ForwardTable;
 import io.jslirp.tap.dev.InterfaceConfigurator;
 import io.jslirp.tap.dev.TapDevice;
 import io.jslirp.tap.loop.EventLoop;
@@ -96,6 +99,8 @@ public final class Jslirp implements AutoCloseable {
     private boolean endRequested;
     private volatile boolean running;
     private volatile Thread loopThread;
+    /** Null without --api-socket. */
+    private ApiServer apiServer;
     private long nextWatchNanos;
     private long nextResolvConfNanos;
     private long framesDroppedOnWrite;
@@ -205,6 +210,9 @@ public final class Jslirp implements AutoCloseable {
             }
             session = new Jslirp(settings, tap, watch, pcap);
             session.wire();
+            session.publish();
+            session.openApiSocket();
+            // Like slirp4netns: ready only once the API socket listens (and, ours, once --publish holds).
             signalReady(settings.readyFd());
             return session;
         } catch (IOException | RuntimeException e) {
@@ -330,6 +338,41 @@ public final class Jslirp implements AutoCloseable {
             Fds.writeByte(readyFd, '1');
         } finally {
             Fds.close(readyFd);
+        }
+    }
+
+    /** {@code -p/--publish}: every forward in place before the ready byte, or start-up fails with its reason. */
+    private void publish() throws IOException {
+        for (Settings.Publish p : settings.publish()) {
+            try {
+                PortForwards.Forward f = stack.forwards().add(p.protocol(), p.hostAddr(), p.hostPort(),
+                        settings.net().guestAddress(), p.guestPort());
+                if (p.hostPort() == 0) {
+                    startupWarnings.add("jslirp: --publish " + p + ": host port " + f.hostPort());
+                }
+            } catch (PortForwards.ForwardException e) {
+                throw new IOException("cannot publish " + p + ": " + describeErrno(e.errno(), e.getMessage()), e);
+            }
+        }
+    }
+
+    private static String describeErrno(int errno, String fallback) {
+        switch (errno) {
+            case io.jslirp.stack.relay.HostSockets.EADDRINUSE:
+                return "address already in use";
+            case io.jslirp.stack.relay.HostSockets.EACCES:
+                return "permission denied (ports below net.ipv4.ip_unprivileged_port_start need privilege)";
+            case io.jslirp.stack.relay.HostSockets.EADDRNOTAVAIL:
+                return "the host has no such address";
+            default:
+                return fallback;
+        }
+    }
+
+    private void openApiSocket() throws IOException {
+        if (settings.apiSocket() != null) {
+            apiServer = ApiServer.open(settings.apiSocket(), loop,
+                    new ApiProtocol(ForwardTable.of(stack.forwards()), settings.net()));
         }
     }
 
@@ -692,6 +735,11 @@ public final class Jslirp implements AutoCloseable {
         if (spare != null) {
             spare.release();
             spare = null;
+        }
+        if (apiServer != null) {
+            // Removes the socket file; a runtime must not find a path that nothing answers on.
+            apiServer.close();
+            apiServer = null;
         }
         activeFlowsAtExit = stack.activeFlows();
         hostSocketsAtExit = hostSockets.openCount();

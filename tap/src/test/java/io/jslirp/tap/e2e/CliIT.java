@@ -50,7 +50,7 @@ class CliIT {
                 assertTrue(HelpText.listed(text, flag), form + " must list " + flag + ": " + r.describe());
             }
             if (E2e.isJslirp()) {
-                for (String more : List.of("--pcap", "tapfd", "run")) {
+                for (String more : List.of("--pcap", "tapfd", "run", "-p", "--publish")) {
                     assertTrue(text.contains(more), "jslirp's " + form + " must mention " + more + ": " + r.describe());
                 }
             }

@@ -39,6 +39,12 @@ class ForwardIT {
     static final String GW = "10.0.2.2";
     private static final Pattern ID_PORT = Pattern.compile("\\{\"return\":\\{\"id\":(\\d+),\"host_port\":(\\d+)}}");
 
+    @org.junit.jupiter.api.BeforeEach
+    void onlyJslirp() {
+        // --publish, host_port 0 and the jslirp run launcher are jslirp's own
+        org.junit.jupiter.api.Assumptions.assumeTrue(E2e.isJslirp(), "jslirp's own flags");
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
@@ -153,9 +159,36 @@ class ForwardIT {
         CompletableFuture<String> expected = CompletableFuture.supplyAsync(() -> DetStream.sha256(seed, size));
         int up = freePort();
         int down = freePort();
+        Path api = apiPath();
         try (NsHolder h = NsHolder.netns(); Background sink = guestServer(h, "tcpsink", "5001", "120");
              Background source = guestServer(h, "tcpsource", "5002", Long.toString(size), Long.toString(seed), "120");
-             Jslirp j = start(h, "--mtu", "65520", "-p", "127.0.0.1:" + up + ":5001", "-p", "127.0.0.1:" + down + ":5002")) {
+             Jslirp j = start(h, "--mtu", "65520", "--api-socket", api.toString(),
+                     "-p", "127.0.0.1:" + up + ":5001", "-p", "127.0.0.1:" + down + ":5002")) {
+            // API clients, four at a time, the whole time the bytes flow: every answer exact, none stalls the loop
+            java.util.concurrent.atomic.AtomicBoolean transferring = new java.util.concurrent.atomic.AtomicBoolean(true);
+            List<String> apiFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger apiCalls = new java.util.concurrent.atomic.AtomicInteger();
+            String listed = "{\"return\":{\"entries\":[{\"id\":1,\"proto\":\"tcp\",\"host_addr\":\"127.0.0.1\",\"host_port\":" + up
+                    + ",\"guest_addr\":\"" + GUEST + "\",\"guest_port\":5001},{\"id\":2,\"proto\":\"tcp\",\"host_addr\":\"127.0.0.1\",\"host_port\":"
+                    + down + ",\"guest_addr\":\"" + GUEST + "\",\"guest_port\":5002}]}}";
+            List<Thread> apiThreads = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Thread th = new Thread(() -> {
+                    for (int k = 0; k < 5000 && transferring.get(); k++) {
+                        try {
+                            String got = ApiClient.call(api, "{\"execute\":\"list_hostfwd\"}");
+                            apiCalls.incrementAndGet();
+                            if (!got.equals(listed)) {
+                                apiFailures.add(got);
+                            }
+                        } catch (IOException e) {
+                            apiFailures.add(e.toString());
+                        }
+                    }
+                });
+                th.start();
+                apiThreads.add(th);
+            }
             // host -> guest: the guest hashes what it got and says so
             try (Socket s = new Socket("127.0.0.1", up)) {
                 s.setSoTimeout(60_000);
@@ -186,6 +219,12 @@ class ForwardIT {
                 assertEquals(size, total, "bytes from the guest" + j.diagnostics());
                 assertEquals(expected.get(), HexFormat.of().formatHex(md.digest()), "sha256 of what the host received");
             }
+            transferring.set(false);
+            for (Thread th : apiThreads) {
+                th.join(15_000);
+            }
+            assertEquals(List.of(), apiFailures.subList(0, Math.min(3, apiFailures.size())), "API answers during the transfer");
+            assertTrue(apiCalls.get() >= 4, "API calls answered during the transfer: " + apiCalls.get());
         }
     }
 
@@ -253,6 +292,38 @@ class ForwardIT {
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(ms < 1000, "closed after " + ms + " ms" + j.diagnostics());
+        }
+    }
+
+    @Test
+    void jslirpRunPublishesAPortOfTheCommandsNamespace() throws Exception {
+        int port = freePort();
+        // the command serves one connection, then exits 0; jslirp run exits with its status
+        Process run = new ProcessBuilder(E2e.concat(List.of(E2e.launcher(), "run", "-p", "127.0.0.1:" + port + ":8080",
+                "--", "socat", "TCP-LISTEN:8080", "SYSTEM:echo served-by-the-command")))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true)
+                .start();
+        try {
+            String got = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (got == null && System.nanoTime() < deadline && run.isAlive()) {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                    s.setSoTimeout(10_000);
+                    String line = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    if (!line.isEmpty()) {
+                        got = line;
+                    }
+                } catch (IOException notYet) {
+                    Procs.sleep(100);
+                }
+            }
+            assertEquals("served-by-the-command\n", got);
+            assertTrue(run.waitFor(15, TimeUnit.SECONDS), "jslirp run ends with its command");
+            assertEquals(0, run.exitValue(), new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        } finally {
+            Procs.kill(run);
         }
     }
 

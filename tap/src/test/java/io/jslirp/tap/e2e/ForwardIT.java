@@ -124,6 +124,10 @@ class ForwardIT {
             assertEquals("hello peer=" + GW + "\n", curl("http://127.0.0.1:" + published + "/"), "id 1 still serves");
             // ids are never reused
             assertEquals(3, addAnyPort(api, "tcp", "127.0.0.1", 80)[0]);
+            // an IPv6 host address forwards into the IPv4 guest; ::1 is loopback, so the guest sees N+2
+            int[] v6 = addAnyPort(api, "tcp", "::1", 80);
+            assertEquals(4, v6[0]);
+            assertEquals("hello peer=" + GW + "\n", curl("http://[::1]:" + v6[1] + "/"), j.diagnostics());
         }
         assertTrue(Files.notExists(api), "the API socket is removed at exit");
     }

@@ -28,6 +28,8 @@ public final class TcpConnection {
     public static final long MIN_RTO = 200_000_000L;
     public static final long MAX_RTO = 60_000_000_000L;
     public static final long INITIAL_RTO = 1_000_000_000L;
+    /** RFC 6298 5.7: the RTO when data begins after a SYN had to be retransmitted. */
+    static final long SYN_TIMEOUT_RTO = 3_000_000_000L;
     /** Unanswered retransmissions of the same data before we give up (Linux's tcp_retries2 is 15). */
     public static final int MAX_RETRANSMITS = 12;
     public static final int MAX_SYNACK_RETRANSMITS = 5;
@@ -508,10 +510,16 @@ public final class TcpConnection {
             rttSample((long) (tsNow() - s.tsEcr()) * 1_000_000L);
         } else if (synRetransmits == 0) {
             rttSample(now - synSentAt);
+        } else {
+            // RFC 6298 5.7: no sample (Karn) after a SYN timeout, so data starts from the 3 s RTO.
+            rto = SYN_TIMEOUT_RTO;
         }
         lastActivity = now;
         state = ESTABLISHED;
         counters.tcpForwardEstablished++;
+        // The right edge our SYN offered (its window is never scaled): window updates are measured from it,
+        // as the passive side's are from its SYN-ACK's.
+        rcvAdvertisedEdge = rcvNxt + Math.min(receiveSpace(), 0xffff);
         sendAckNow();
         // The client's bytes now have somewhere to go: what it sent while we waited, then its EOF, are read
         // at the end of this batch, in order.

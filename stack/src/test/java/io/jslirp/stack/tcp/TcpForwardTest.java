@@ -86,6 +86,48 @@ class TcpForwardTest extends TcpHarness {
         return c;
     }
 
+    @Test
+    void windowUpdatesFollowADrainWhateverTheGuestsIsn() throws Exception {
+        // A guest ISN in the upper half of the sequence space from 0: the right edge our SYN offered must be
+        // where window updates are measured from, or draining a slow client never reopens the window.
+        int isn = 0x9000_0000;
+        forward("127.0.0.1");
+        knowGuest();
+        Sock c = host.connectClient(listener(), LO, CPORT);
+        assertEquals(ourSyn(CPORT), recvFrom(GATEWAY_IP));
+        sendTo(GATEWAY_IP, Seg.of(Seg.SYN | Seg.ACK).ports(FWD_PORT, CPORT).seq(isn).ack(ourIsn + 1).win(65160)
+                .mss(1460).sackOk().ts(GUEST_TS, tsNow()).ws(7));
+        assertEquals(toGuest(Seg.ACK, ourIsn + 1, isn + 1), recvFrom(GATEWAY_IP));
+        c.writeRoom = 0;
+        byte[] d = new byte[1448];
+        int seq = isn + 1;
+        for (int i = 0; i < 3; i++) {
+            sendTo(GATEWAY_IP, fromGuest(Seg.ACK, seq, ourIsn + 1).data(d));
+            seq += d.length;
+        }
+        Seg ack = recvFrom(GATEWAY_IP);
+        assertEquals(seq, ack.ack);
+        assertEquals((TcpConnection.RCV_BUFFER - 3 * 1448) >>> TcpConnection.RCV_SHIFT, ack.window);
+        host.drain(c, Long.MAX_VALUE);
+        assertEquals(toGuest(Seg.ACK, ourIsn + 1, seq), recvFrom(GATEWAY_IP), "the window update");
+    }
+
+    @Test
+    void dataAfterARetransmittedSynStartsFromAThreeSecondRto() throws Exception {
+        forward("127.0.0.1");
+        knowGuest();
+        host.connectClient(listener(), LO, CPORT);
+        assertEquals(ourSyn(CPORT), recvFrom(GATEWAY_IP));
+        clock.advanceSeconds(1);
+        stack.runTimers();
+        recvFrom(GATEWAY_IP);
+        // no timestamps, so Karn's rule leaves no RTT sample from the retransmitted SYN's answer
+        sendTo(GATEWAY_IP, Seg.of(Seg.SYN | Seg.ACK).ports(FWD_PORT, CPORT).seq(GUEST_ISN).ack(ourIsn + 1)
+                .win(65160).mss(1460));
+        recvFrom(GATEWAY_IP);
+        assertEquals(3_000_000_000L, flow(GATEWAY_IP, CPORT).rto);
+    }
+
     // ---- opening
 
     @Test

@@ -588,6 +588,11 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         listenGuestAddrs[listenCount] = guestAddr;
         listenGuestPorts[listenCount] = guestPort;
         listenCount++;
+        if (listenersResumeAt != Long.MAX_VALUE) {
+            // Added during an accept pause (out of descriptors): it waits with the others, or an accept that
+            // fails on it would leave a readable listener waking the loop every turn.
+            host.setInterest(h, false, false);
+        }
         return h;
     }
 

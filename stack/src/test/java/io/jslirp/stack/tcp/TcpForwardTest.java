@@ -488,11 +488,17 @@ class TcpForwardTest extends TcpHarness {
         assertEquals(1, stack.counters().tcpForwardAcceptErrors);
         assertFalse(l.readInterest, "a listener that stays readable must not wake the loop on every turn");
         assertEquals(1, l.backlog.size());
+        // A forward added during the pause waits with the others.
+        stack.forwards().add(PortForwards.Protocol.TCP, InetAddress.getByName("127.0.0.1"), HOST_PORT + 1,
+                GUEST_IP, FWD_PORT);
+        Sock added = listener();
+        assertFalse(added.readInterest, "a listener added during the pause is paused too");
 
         assertEquals(t0 + 1_000_000_000L, stack.nextDeadlineNanos());
         clock.set(t0 + 1_000_000_000L);
         stack.runTimers();
         assertTrue(l.readInterest);
+        assertTrue(added.readInterest);
         host.notifyListener(l);
         assertEquals(ourSyn(CPORT), recvFrom(GATEWAY_IP));
 

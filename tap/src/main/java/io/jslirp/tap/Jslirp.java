@@ -99,13 +99,15 @@ public final class Jslirp implements AutoCloseable {
     private boolean endRequested;
     private volatile boolean running;
     private volatile Thread loopThread;
+    /** Held while a thread other than the loop touches stack state before the loop runs (see onLoop). */
+    private final Object handOver = new Object();
     /** Null without --api-socket. */
     private ApiServer apiServer;
     private long nextWatchNanos;
     private long nextResolvConfNanos;
     private long framesDroppedOnWrite;
     private ByteBuf spare;
-    private boolean closed;
+    private volatile boolean closed;
     private volatile long activeFlowsAtExit;
     private volatile int hostSocketsAtExit;
     private volatile int hostSocketsLeaked;
@@ -550,8 +552,11 @@ public final class Jslirp implements AutoCloseable {
 
     /** Serves on the calling thread until {@link #end} or the exit fd; returns the exit status. */
     public int run() {
-        loopThread = Thread.currentThread();
-        running = true;
+        synchronized (handOver) {
+            // After any onLoop call the starting thread is making (it holds the lock), and so after its writes.
+            loopThread = Thread.currentThread();
+            running = true;
+        }
         try {
             loop.run();
         } finally {
@@ -624,11 +629,22 @@ public final class Jslirp implements AutoCloseable {
         if (closed || ended.getCount() == 0) {
             throw new IllegalStateException("the session has ended");
         }
-        if (!running || Thread.currentThread() == loopThread) {
+        if (Thread.currentThread() == loopThread) {
             return call.call();
         }
+        synchronized (handOver) {
+            if (!running) {
+                // The loop has not started: run() waits for this lock, so nothing else touches the stack.
+                return call.call();
+            }
+        }
         java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+        // Whoever sets it first decides: the loop task runs the call, or the caller gave up and it never runs.
+        java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
         loop.execute(() -> {
+            if (!claimed.compareAndSet(false, true)) {
+                return;
+            }
             try {
                 result.complete(call.call());
             } catch (PortForwards.ForwardException | RuntimeException e) {
@@ -636,7 +652,16 @@ public final class Jslirp implements AutoCloseable {
             }
         });
         try {
-            return result.get(5, TimeUnit.SECONDS);
+            try {
+                return result.get(5, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (claimed.compareAndSet(false, true)) {
+                    // Never ran and never will: the caller is told, and no forward appears behind its back.
+                    throw new IllegalStateException("the event loop did not answer (has the session ended?)", e);
+                }
+                // Running right now on the loop: its outcome is the answer.
+                return result.get();
+            }
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof PortForwards.ForwardException fe) {
                 throw fe;
@@ -645,8 +670,6 @@ public final class Jslirp implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the event loop", e);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("the event loop did not answer (has the session ended?)", e);
         }
     }
 
@@ -741,6 +764,8 @@ public final class Jslirp implements AutoCloseable {
             apiServer.close();
             apiServer = null;
         }
+        // Listeners are configuration, not traffic: closed first, so the summary counts what flows held.
+        stack.forwards().close();
         activeFlowsAtExit = stack.activeFlows();
         hostSocketsAtExit = hostSockets.openCount();
         hostDatagramsAtExit = hostDatagrams.openCount();

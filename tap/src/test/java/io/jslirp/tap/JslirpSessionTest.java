@@ -47,6 +47,53 @@ class JslirpSessionTest {
         }
 
         @Test
+        void javaApiAddsListsAndRemovesForwardsBeforeAndWhileTheLoopRuns() throws Exception {
+            Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).configure(true).build();
+            Jslirp session = Jslirp.start(settings);
+            java.net.InetAddress lo = java.net.InetAddress.getByName("127.0.0.1");
+            // before run(): on this thread, which still owns the session
+            io.jslirp.stack.relay.PortForwards.Forward first = session.addForward(
+                    io.jslirp.stack.relay.PortForwards.Protocol.TCP, lo, 0, null, 80);
+            assertEquals(1, first.id());
+            assertTrue(first.hostPort() > 0);
+            assertEquals(settings.net().guestAddress(), first.guestAddr());
+            Thread loop = new Thread(session::run, "jslirp-loop");
+            loop.start();
+            try {
+                io.jslirp.stack.relay.PortForwards.Forward udp = session.addForward(
+                        io.jslirp.stack.relay.PortForwards.Protocol.UDP, lo, 0,
+                        (java.net.Inet4Address) java.net.InetAddress.getByName("10.0.2.77"), 53);
+                assertEquals(2, udp.id());
+                assertEquals(java.util.List.of(1, 2), session.forwards().stream().map(f -> f.id()).toList());
+                io.jslirp.stack.relay.PortForwards.ForwardException taken = org.junit.jupiter.api.Assertions.assertThrows(
+                        io.jslirp.stack.relay.PortForwards.ForwardException.class,
+                        () -> session.addForward(io.jslirp.stack.relay.PortForwards.Protocol.TCP, lo, first.hostPort(), null, 81));
+                assertEquals(io.jslirp.stack.relay.HostSockets.EADDRINUSE, taken.errno());
+                // nothing listens on the guest's port 80: the guest's kernel refuses, and the client is reset at once
+                try (java.net.Socket c = new java.net.Socket("127.0.0.1", first.hostPort())) {
+                    c.setSoTimeout(5000);
+                    int got;
+                    try {
+                        got = c.getInputStream().read();
+                    } catch (java.net.SocketException reset) {
+                        got = -1;
+                    }
+                    assertEquals(-1, got);
+                }
+                assertEquals(1L, session.counters().get("tcpForwardRefused"));
+                assertTrue(session.removeForward(1));
+                assertTrue(!session.removeForward(1), "an id is removed once");
+                assertEquals(java.util.List.of(2), session.forwards().stream().map(f -> f.id()).toList());
+            } finally {
+                session.end(Jslirp.EXIT_NORMAL, "test done");
+                assertTrue(session.awaitEnd(5, TimeUnit.SECONDS));
+                loop.join(5000);
+            }
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, session::forwards);
+            assertEquals(Jslirp.CLEAN_EXIT_SUMMARY, session.exitSummary());
+        }
+
+        @Test
         void countersAndExitSummaryCarryTheRelaysState() throws Exception {
             Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).configure(true)
                     .disableHostLoopback(true).build();

@@ -211,6 +211,24 @@ public final class PortForwards {
         }
     }
 
+    /**
+     * Where the guest sees a forward's client come from (slirp4netns's rule), for TCP and UDP alike: the client's
+     * own IPv4 address, except that a client on host loopback, a genuine IPv6 client (an IPv4 guest cannot
+     * address it) and a client whose address lies inside the virtual network (the guest would take it for a
+     * neighbour and ARP for it, unanswered) appear as network+2, the host. Returns 0 for a source no reply could
+     * reach (0.0.0.0, the limited broadcast, multicast): only a datagram can claim one.
+     */
+    public static int clientAsSeen(NetConfig config, DatagramInfo peer) {
+        int a = peer.addr;
+        if (peer.ipv6 || (a >>> 24) == 127 || config.contains(a)) {
+            return config.gateway();
+        }
+        if (a == 0 || (a >>> 28) >= 0xe) {
+            return 0;
+        }
+        return a;
+    }
+
     /** Host byte order IPv4 of an {@link Inet4Address}, for callers that parse guest addresses. */
     public static int ipv4(Inet4Address a) {
         byte[] b = a.getAddress();

@@ -13,6 +13,7 @@ import io.jslirp.stack.iface.Ipv4Protocol;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.udp.DnsServers;
 import io.jslirp.stack.wire.EthernetFrame;
@@ -679,25 +680,17 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         }
     }
 
-    /**
-     * Where the guest sees a forward's client come from (slirp4netns's rule): its own IPv4 address, except that
-     * a client on host loopback, a genuine IPv6 client (an IPv4 guest cannot address it) and a client whose
-     * address lies inside the virtual network (the guest would take it for a neighbour and ARP for it)
-     * appear as network+2, the host.
-     */
-    int clientAsSeen(DatagramInfo peer) {
-        int a = peer.addr;
-        if (peer.ipv6 || a == 0 || (a >>> 24) == 127 || config.contains(a)) {
-            return gateway;
-        }
-        return a;
-    }
-
     /** An accepted host client: a new flow in SYN_SENT toward the forward's guest address and port. */
     private void openForward(int h, int guestAddr, int guestPort) {
         counters.tcpForwardAccepted++;
-        int seenAddr = clientAsSeen(acceptPeer);
+        int seenAddr = PortForwards.clientAsSeen(config, acceptPeer);
         int clientPort = acceptPeer.port;
+        if (seenAddr == 0) {
+            // No TCP client comes from 0.0.0.0 or a group address; a kernel that said so is not to be trusted.
+            counters.tcpForwardAcceptErrors++;
+            host.abort(h);
+            return;
+        }
         TcpConnection old = flows.get(guestAddr, guestPort, seenAddr, clientPort);
         if (old != null) {
             if (old.state == TcpState.TIME_WAIT && old.handle < 0) {

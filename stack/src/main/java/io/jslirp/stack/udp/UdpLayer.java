@@ -15,6 +15,7 @@ import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
@@ -807,27 +808,13 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     /** Decision table for a datagram from a forward's client: from whom does the guest see it come? */
     private void forwardToGuest(UdpForward fw, ByteBuf b, int length) {
         int clientPort = info.port;
-        int seenAddr;
-        if (clientPort == 0) {
-            // A reply could not be addressed to port 0 (RFC 768 makes it "no port").
+        int seenAddr = PortForwards.clientAsSeen(config, info);
+        if (clientPort == 0 || seenAddr == 0) {
+            // A reply could not be addressed to port 0 (RFC 768 makes it "no port"), nor to 0.0.0.0, a
+            // broadcast or a multicast group.
             counters.udpBadSource++;
             readBuffers.giveBack(b);
             return;
-        }
-        if (info.ipv6) {
-            // An IPv4 guest cannot address an IPv6 client: it sees the host, network+2 (as slirp4netns does).
-            seenAddr = gateway;
-        } else if ((info.addr >>> 24) == 127 || config.contains(info.addr)) {
-            // Host loopback is network+2 to the guest; an address inside the virtual network would be taken for
-            // a neighbour and ARPed for, unanswered.
-            seenAddr = gateway;
-        } else if (!unicast(info.addr)) {
-            // 0.0.0.0, broadcast, multicast: nothing a unicast reply could reach.
-            counters.udpBadSource++;
-            readBuffers.giveBack(b);
-            return;
-        } else {
-            seenAddr = info.addr;
         }
         UdpMapping m = mappings.get(fw.guestAddr, fw.guestPort, seenAddr, clientPort);
         if (m == null) {

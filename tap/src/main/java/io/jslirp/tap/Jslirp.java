@@ -214,6 +214,10 @@ public final class Jslirp implements AutoCloseable {
             session.wire();
             session.publish();
             session.openApiSocket();
+            if (Warmup.ENABLED) {
+                // Compiled before the guest's first burst, not during it (see Warmup).
+                Warmup.udp(settings.net(), session.stack.format(), session.hostDatagrams, session.alloc);
+            }
             // Like slirp4netns: ready only once the API socket listens (and, ours, once --publish holds).
             signalReady(settings.readyFd());
             return session;

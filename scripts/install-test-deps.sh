@@ -23,6 +23,7 @@ declare -A NEED=(
   [sysctl]=procps
   [mvn]=maven
   [rootlesskit]=rootlesskit
+  [dhclient]=isc-dhcp-client
   [rootlessctl]=rootlesskit
 )
 

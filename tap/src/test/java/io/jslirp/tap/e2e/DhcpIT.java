@@ -83,4 +83,64 @@ class DhcpIT {
             Cmd.deleteQuietly(dir);
         }
     }
+
+    static final String DHCLIENT_SCRIPT = "#!/bin/sh\n"
+            + "# dhclient-script stand-in: record the BOUND lease, configure nothing\n"
+            + "[ \"$reason\" = BOUND ] || exit 0\n"
+            + "{\n"
+            + "  echo \"ip=$new_ip_address\"; echo \"subnet=$new_subnet_mask\"; echo \"router=$new_routers\";\n"
+            + "  echo \"dns=$new_domain_name_servers\"; echo \"mtu=$new_interface_mtu\"; echo \"lease=$new_dhcp_lease_time\";\n"
+            + "  echo \"broadcast=$new_broadcast_address\"; echo \"serverid=$new_dhcp_server_identifier\"\n"
+            + "} > \"$(dirname \"$0\")/lease.tmp\" && mv \"$(dirname \"$0\")/lease.tmp\" \"$(dirname \"$0\")/lease\"\n";
+
+    @Test
+    void dhclientOnAnUnconfiguredTapGetsTheSameLease() throws Exception {
+        Path dir = Files.createTempDirectory("jsl-dhclient");
+        Path pidFile = dir.resolve("pid");
+        try (NsHolder h = NsHolder.netns();
+             Jslirp j = Jslirp.builder().ready3().args("-m", "1400", Long.toString(h.pid), "tap0").start().awaitReady()) {
+            Path script = dir.resolve("script");
+            Files.writeString(script, DHCLIENT_SCRIPT, StandardCharsets.US_ASCII);
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path conf = dir.resolve("dhclient.conf");
+            Files.writeString(conf, "request subnet-mask, broadcast-address, routers, domain-name-servers, interface-mtu;\n"
+                    + "timeout 20;\n", StandardCharsets.US_ASCII);
+            Guest g = Guest.of(h, j);
+            g.mustRun("ip", "link", "set", "lo", "up");
+            g.mustRun("ip", "link", "set", "tap0", "up");
+            // -1: one try, then exit; on success it forks a daemon that keeps the lease: killed by its pid file
+            Cmd.Result r = g.run(Duration.ofSeconds(40), "dhclient", "-4", "-1", "-v", "-sf", script.toString(),
+                    "-cf", conf.toString(), "-lf", dir.resolve("leases").toString(), "-pf", pidFile.toString(), "tap0");
+            Path out = dir.resolve("lease");
+            assertTrue(r.ok() && Files.exists(out), "dhclient got no lease: " + r.describe() + j.diagnostics());
+            Map<String, String> m = new LinkedHashMap<>();
+            for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    m.put(line.substring(0, eq), line.substring(eq + 1).trim());
+                }
+            }
+            assertEquals("10.0.2.15", m.get("ip"), "address; whole lease " + m);
+            assertEquals("255.255.255.0", m.get("subnet"), "mask; whole lease " + m);
+            assertEquals("10.0.2.2", m.get("router"), "router; whole lease " + m);
+            assertEquals("10.0.2.3", m.get("dns"), "dns; whole lease " + m);
+            assertEquals("10.0.2.2", m.get("serverid"), "server identifier; whole lease " + m);
+            assertTrue(Long.parseLong(m.get("lease")) > 0, "lease time; whole lease " + m);
+            if (E2e.isJslirp()) {
+                assertEquals("10.0.2.255", m.get("broadcast"), "broadcast; whole lease " + m);
+                assertEquals("1400", m.get("mtu"), "MTU option = -m; whole lease " + m);
+            }
+        } finally {
+            if (Files.exists(pidFile)) {
+                String pid = Files.readString(pidFile).trim();
+                if (pid.matches("\\d+")) {
+                    ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+            for (String f : new String[] {"script", "lease", "leases", "pid", "dhclient.conf"}) {
+                Cmd.deleteQuietly(dir.resolve(f));
+            }
+            Cmd.deleteQuietly(dir);
+        }
+    }
 }

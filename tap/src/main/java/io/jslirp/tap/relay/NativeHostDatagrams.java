@@ -4,6 +4,7 @@ import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Flags;
@@ -199,7 +200,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
             putSockaddrIn6(addr, port);
             addrLen = SOCKADDR_IN6_SIZE;
         } else {
-            putSockaddrIn(ipv4(addr), port);
+            putSockaddrIn(PortForwards.ipv4(addr), port);
             addrLen = SOCKADDR_IN_SIZE;
         }
         if (libc.bind(fd, scratchAddress + SOCKADDR, addrLen) < 0) {
@@ -651,10 +652,6 @@ public final class NativeHostDatagrams implements HostDatagrams {
         scratch.setInt(SOCKADDR + 16, 0xffff);
         scratch.setInt(SOCKADDR + 20, addr);
         scratch.setIntLE(SOCKADDR + 24, 0);
-    }
-
-    private static int ipv4(byte[] a) {
-        return (a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | (a[3] & 0xff);
     }
 
     private int sockaddrAddr() {

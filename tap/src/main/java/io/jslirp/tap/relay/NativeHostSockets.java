@@ -3,6 +3,7 @@ package io.jslirp.tap.relay;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Flags;
@@ -415,7 +416,7 @@ public final class NativeHostSockets implements HostSockets {
             putSockaddrIn6(addr, port);
             addrLen = SOCKADDR_IN6_SIZE;
         } else {
-            putSockaddrIn((addr[0] & 0xff) << 24 | (addr[1] & 0xff) << 16 | (addr[2] & 0xff) << 8 | (addr[3] & 0xff), port);
+            putSockaddrIn(PortForwards.ipv4(addr), port);
             addrLen = SOCKADDR_IN_SIZE;
         }
         if (libc.bind(fd, sockaddrAddress, addrLen) < 0 || libc.listen(fd, LISTEN_BACKLOG) < 0) {

@@ -176,23 +176,14 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (addr == null || (addr.length != 4 && addr.length != 16) || port < 0 || port > 0xffff) {
             return -EINVAL;
         }
-        boolean v6 = addr.length == 16;
-        int fd = libc.socket(v6 ? Flags.AF_INET6 : Flags.AF_INET,
-                Flags.SOCK_DGRAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            return -Native.errno();
-        }
         // No SO_REUSEADDR: on UDP it would let a second socket bind the forward's port and take a share of its
         // datagrams without either side noticing. No IP_RECVERR either: an unconnected socket without it gets
         // no ICMP errors at all, and a forward has no outbound datagram of the guest's to report them about.
-        // Dual stack whatever net.ipv6.bindv6only says, so that "::" also takes IPv4 clients.
-        if (v6 && setIntOption(fd, Flags.IPPROTO_IPV6, Flags.IPV6_V6ONLY, 0) < 0) {
-            return failClosed(fd, Native.errno());
+        int fd = name.openBound(libc, Flags.SOCK_DGRAM, false, addr, port);
+        if (fd < 0) {
+            return fd;
         }
-        if (libc.bind(fd, name.address, name.put(addr, port)) < 0) {
-            return failClosed(fd, Native.errno());
-        }
-        return adopt(fd, v6 ? KIND_UDP6 : KIND_UDP, handler);
+        return adopt(fd, addr.length == 16 ? KIND_UDP6 : KIND_UDP, handler);
     }
 
     @Override
@@ -216,7 +207,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return -EINVAL;
         }
         checkRange(src, index, length);
-        int nameLength = kinds[handle] == KIND_UDP ? name.putIpv4(dstAddr, dstPort) : name.putV4Mapped(dstAddr, dstPort);
+        int nameLength = kinds[handle] == KIND_UDP
+                ? name.putIpv4(dstAddr, dstPort) : name.putV4Mapped(dstAddr, dstPort);
         return sendDatagram(handle, nameLength, src, index, length);
     }
 

@@ -56,8 +56,9 @@ public final class NativeHostSockets implements HostSockets {
     /**
      * Native scratch for the setup calls, reused because the loop is single-threaded: a struct
      * sockaddr_storage at {@link #SOCKADDR}, read and written through {@link #name} (the address to bind or
-     * connect to, the client accept4 reports, the name getsockname reports), an int option at {@link #OPT}, a socklen_t at {@link #OPT_LEN} (an option's or
-     * an address's length) and a struct linger at {@link #LINGER}.
+     * connect to, the client accept4 reports, the name getsockname reports), an int option at {@link #OPT},
+     * a socklen_t at {@link #OPT_LEN} (an option's or an address's length) and a struct linger at
+     * {@link #LINGER}.
      */
     private static final int SOCKADDR = 0;
     private static final int OPT = SOCKADDR_STORAGE_SIZE;
@@ -357,22 +358,13 @@ public final class NativeHostSockets implements HostSockets {
         if (addr == null || (addr.length != 4 && addr.length != 16) || port < 0 || port > 0xffff) {
             return -EINVAL;
         }
-        boolean v6 = addr.length == 16;
-        int fd = libc.socket(v6 ? Flags.AF_INET6 : Flags.AF_INET,
-                Flags.SOCK_STREAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
+        // SO_REUSEADDR: re-adding a forward must not fail while the last one's connections sit in TIME_WAIT on
+        // the port.
+        int fd = name.openBound(libc, Flags.SOCK_STREAM, true, addr, port);
         if (fd < 0) {
-            return -Native.errno();
+            return fd;
         }
-        // Re-adding a forward must not fail while the last one's connections sit in TIME_WAIT on the port.
-        if (setIntOption(fd, Flags.SOL_SOCKET, Flags.SO_REUSEADDR, 1) < 0) {
-            return failClosed(fd, Native.errno());
-        }
-        // Dual stack whatever net.ipv6.bindv6only says, so that "::" also takes IPv4 clients, as the forward's
-        // owner expects from slirp4netns and from every dual-stack server.
-        if (v6 && setIntOption(fd, Flags.IPPROTO_IPV6, Flags.IPV6_V6ONLY, 0) < 0) {
-            return failClosed(fd, Native.errno());
-        }
-        if (libc.bind(fd, name.address, name.put(addr, port)) < 0 || libc.listen(fd, LISTEN_BACKLOG) < 0) {
+        if (libc.listen(fd, LISTEN_BACKLOG) < 0) {
             return failClosed(fd, Native.errno());
         }
         return adopt(fd, READ_MASK, handler);

@@ -231,7 +231,11 @@ public final class PortForwards {
 
     /** Host byte order IPv4 of an {@link Inet4Address}, for callers that parse guest addresses. */
     public static int ipv4(Inet4Address a) {
-        byte[] b = a.getAddress();
-        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+        return ipv4(a.getAddress());
+    }
+
+    /** Host byte order IPv4 of the first four bytes of {@code a} (network order), e.g. a forward's host address. */
+    public static int ipv4(byte[] a) {
+        return (a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | (a[3] & 0xff);
     }
 }

@@ -29,8 +29,6 @@ import java.util.Objects;
 public final class NativeHostDatagrams implements HostDatagrams {
     private static final int EBADF = Errno.EBADF;
     private static final int EINVAL = Errno.EINVAL;
-    private static final int SOCKADDR_IN_SIZE = 16;
-    private static final int SOCKADDR_IN6_SIZE = 28;
 
     /** What a handle is; 0 means "not ours". */
     private static final byte KIND_UDP = 1;
@@ -70,11 +68,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
     /** struct iovec (16 bytes): void *iov_base @0, size_t iov_len @8. */
     private static final int IOV = 64;
     /**
-     * struct sockaddr_in (16 bytes): sa_family_t sin_family @0 (host order), in_port_t sin_port @2 (network
-     * order), struct in_addr sin_addr @4 (network order), 8 bytes of zero @8; or on a {@link #KIND_UDP6}
-     * socket struct sockaddr_in6 (28 bytes): family @0, port @2, u32 sin6_flowinfo @4, struct in6_addr
-     * sin6_addr @8 (network order), u32 sin6_scope_id @24. Destination of sendto, source of recvmsg, the
-     * original destination of an error-queue message, and getsockname's answer.
+     * A {@link SockAddr}: struct sockaddr_in, or on a {@link #KIND_UDP6} socket struct sockaddr_in6. Destination
+     * of sendto, source of recvmsg, the original destination of an error-queue message, and getsockname's answer.
      */
     private static final int SOCKADDR = 80;
     /** Room for either name, rounded up to 8 so that what follows stays aligned. */
@@ -104,6 +99,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private final EventLoop.FdHandler dispatcher = this::dispatch;
     private final ByteBuf scratch = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(SCRATCH_SIZE));
     private final long scratchAddress = scratch.memoryAddress();
+    private final SockAddr name = new SockAddr(scratch, SOCKADDR);
     /** Raw ICMP in both directions (the identifier is rewritten in a copy, an IP header stripped); lazy. */
     private ByteBuf raw;
 
@@ -168,8 +164,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (setIntOption(fd, Flags.SOL_IP, Flags.IP_RECVERR, 1) < 0) {
             return failClosed(fd, Native.errno());
         }
-        putSockaddrIn(bindAddr, bindPort);
-        if (libc.bind(fd, scratchAddress + SOCKADDR, SOCKADDR_IN_SIZE) < 0) {
+        if (libc.bind(fd, name.address, name.putIpv4(bindAddr, bindPort)) < 0) {
             return failClosed(fd, Native.errno());
         }
         return adopt(fd, KIND_UDP, handler);
@@ -181,31 +176,14 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (addr == null || (addr.length != 4 && addr.length != 16) || port < 0 || port > 0xffff) {
             return -EINVAL;
         }
-        boolean v6 = addr.length == 16;
-        int fd = libc.socket(v6 ? Flags.AF_INET6 : Flags.AF_INET,
-                Flags.SOCK_DGRAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            return -Native.errno();
-        }
         // No SO_REUSEADDR: on UDP it would let a second socket bind the forward's port and take a share of its
         // datagrams without either side noticing. No IP_RECVERR either: an unconnected socket without it gets
         // no ICMP errors at all, and a forward has no outbound datagram of the guest's to report them about.
-        int addrLen;
-        if (v6) {
-            // Dual stack whatever net.ipv6.bindv6only says, so that "::" also takes IPv4 clients.
-            if (setIntOption(fd, Flags.IPPROTO_IPV6, Flags.IPV6_V6ONLY, 0) < 0) {
-                return failClosed(fd, Native.errno());
-            }
-            putSockaddrIn6(addr, port);
-            addrLen = SOCKADDR_IN6_SIZE;
-        } else {
-            putSockaddrIn(ipv4(addr), port);
-            addrLen = SOCKADDR_IN_SIZE;
+        int fd = name.openBound(libc, Flags.SOCK_DGRAM, false, addr, port);
+        if (fd < 0) {
+            return fd;
         }
-        if (libc.bind(fd, scratchAddress + SOCKADDR, addrLen) < 0) {
-            return failClosed(fd, Native.errno());
-        }
-        return adopt(fd, v6 ? KIND_UDP6 : KIND_UDP, handler);
+        return adopt(fd, addr.length == 16 ? KIND_UDP6 : KIND_UDP, handler);
     }
 
     @Override
@@ -214,10 +192,10 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return -EBADF;
         }
         scratch.setIntLE(OPT + 4, SOCKADDR_SIZE);
-        if (libc.getsockname(handle, scratchAddress + SOCKADDR, scratchAddress + OPT + 4) < 0) {
+        if (libc.getsockname(handle, name.address, scratchAddress + OPT + 4) < 0) {
             return -Native.errno();
         }
-        return sockaddrPort(); // sin_port and sin6_port are both at offset 2
+        return name.port();
     }
 
     @Override
@@ -229,14 +207,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return -EINVAL;
         }
         checkRange(src, index, length);
-        int nameLength;
-        if (kinds[handle] == KIND_UDP) {
-            putSockaddrIn(dstAddr, dstPort);
-            nameLength = SOCKADDR_IN_SIZE;
-        } else {
-            putSockaddrIn6Mapped(dstAddr, dstPort);
-            nameLength = SOCKADDR_IN6_SIZE;
-        }
+        int nameLength = kinds[handle] == KIND_UDP
+                ? name.putIpv4(dstAddr, dstPort) : name.putV4Mapped(dstAddr, dstPort);
         return sendDatagram(handle, nameLength, src, index, length);
     }
 
@@ -252,8 +224,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return -EINVAL;
         }
         checkRange(src, index, length);
-        putSockaddrIn6(addr6, dstPort);
-        return sendDatagram(handle, SOCKADDR_IN6_SIZE, src, index, length);
+        return sendDatagram(handle, name.putIpv6(addr6, dstPort), src, index, length);
     }
 
     /** Sends {@code length} bytes of {@code src} at {@code index} to the name the caller put at SOCKADDR. */
@@ -296,25 +267,9 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return n == -Errno.EAGAIN ? 0 : (int) n;
         }
         dst.writerIndex(writerIndex + (int) n);
-        from.port = sockaddrPort();
-        if ((scratch.getShortLE(SOCKADDR) & 0xffff) != Flags.AF_INET6) {
-            from.addr = sockaddrAddr();
-            from.ipv6 = false;
-        } else if (isV4Mapped()) {
-            from.addr = scratch.getInt(SOCKADDR + 20); // the a.b.c.d of ::ffff:a.b.c.d
-            from.ipv6 = false;
-        } else {
-            from.addr = 0;
-            from.ipv6 = true;
-            scratch.getBytes(SOCKADDR + 8, from.addr6);
-        }
+        name.readPeer(from);
         from.truncated = (scratch.getIntLE(MSG + MSG_FLAGS) & Flags.MSG_TRUNC) != 0;
         return (int) n;
-    }
-
-    /** Whether the sin6_addr at SOCKADDR + 8 is ::ffff:a.b.c.d (RFC 4291 2.5.5.2). */
-    private boolean isV4Mapped() {
-        return scratch.getLong(SOCKADDR + 8) == 0 && scratch.getInt(SOCKADDR + 16) == 0xffff;
     }
 
     @Override
@@ -323,7 +278,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return 0;
         }
         prepareMessage(0, 0, CONTROL_SIZE, SOCKADDR_SIZE);
-        clearSockaddr();
+        name.clear();
         long n = libc.recvmsg(handle, scratchAddress + MSG, Flags.MSG_ERRQUEUE);
         if (n < 0) {
             // Nothing queued. A socket error without a queued message (a ping socket's, or whatever set one)
@@ -332,8 +287,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return 0;
         }
         info.clear();
-        info.originalDstAddr = sockaddrAddr();
-        info.originalDstPort = sockaddrPort();
+        info.originalDstAddr = name.ipv4();
+        info.originalDstPort = name.port();
         long controlLength = scratch.getLongLE(MSG + MSG_CONTROLLEN);
         // Walk the control messages (CMSG_FIRSTHDR/CMSG_NXTHDR): each is cmsg_len long, padded to 8.
         int at = 0;
@@ -417,7 +372,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return -EINVAL;
         }
         checkRange(src, index, length);
-        putSockaddrIn(dstAddr, 0);
+        int nameLength = name.putIpv4(dstAddr, 0);
         long address;
         if (kinds[handle] == KIND_PING_DGRAM && src.hasMemoryAddress()) {
             // The kernel writes its own identifier and checksum.
@@ -435,7 +390,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
             }
             address = b.memoryAddress();
         }
-        return sent(send(handle, address, length, SOCKADDR_IN_SIZE));
+        return sent(send(handle, address, length, nameLength));
     }
 
     @Override
@@ -464,7 +419,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
                 return n == -Errno.EAGAIN ? 0 : (int) n;
             }
             dst.writerIndex(writerIndex + (int) n);
-            from.addr = sockaddrAddr();
+            from.addr = name.ipv4();
             from.port = 0;
             from.truncated = (scratch.getIntLE(MSG + MSG_FLAGS) & Flags.MSG_TRUNC) != 0;
             return (int) n;
@@ -488,7 +443,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
             int copied = Math.min(icmpLength, maxBytes);
             dst.setBytes(writerIndex, b, ipHeader, copied);
             dst.writerIndex(writerIndex + copied);
-            from.addr = sockaddrAddr();
+            from.addr = name.ipv4();
             from.port = 0;
             from.truncated = copied < icmpLength;
             return copied;
@@ -594,7 +549,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
      */
     private long receive(int fd, long address, int length) {
         prepareMessage(address, length, 0, SOCKADDR_SIZE);
-        clearSockaddr();
+        name.clear();
         long n = libc.recvmsg(fd, scratchAddress + MSG, 0);
         if (n >= 0) {
             return n;
@@ -609,7 +564,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
      * {@code controlLength} > 0.
      */
     private void prepareMessage(long address, int length, int controlLength, int nameLength) {
-        scratch.setLongLE(MSG + MSG_NAME, scratchAddress + SOCKADDR);
+        scratch.setLongLE(MSG + MSG_NAME, name.address);
         scratch.setLongLE(MSG + MSG_NAMELEN, nameLength); // and the 4 bytes of padding
         scratch.setLongLE(MSG + MSG_IOV, scratchAddress + IOV);
         scratch.setLongLE(MSG + MSG_IOVLEN, length > 0 ? 1 : 0);
@@ -618,51 +573,6 @@ public final class NativeHostDatagrams implements HostDatagrams {
         scratch.setLongLE(MSG + MSG_FLAGS, 0);
         scratch.setLongLE(IOV, address);
         scratch.setLongLE(IOV + 8, length);
-    }
-
-    /** Before a receive: a source the kernel does not fill (none for the error queue's oddities) reads as 0. */
-    private void clearSockaddr() {
-        scratch.setLongLE(SOCKADDR, 0);
-        scratch.setLongLE(SOCKADDR + 8, 0);
-    }
-
-    private void putSockaddrIn(int addr, int port) {
-        scratch.setShortLE(SOCKADDR, Flags.AF_INET);
-        scratch.setShort(SOCKADDR + 2, port); // ByteBuf's plain setters are big-endian: network order
-        scratch.setInt(SOCKADDR + 4, addr);
-        scratch.setLongLE(SOCKADDR + 8, 0);
-    }
-
-    /** struct sockaddr_in6 for {@code addr6} (16 bytes, network order), no flow label, no scope. */
-    private void putSockaddrIn6(byte[] addr6, int port) {
-        scratch.setShortLE(SOCKADDR, Flags.AF_INET6);
-        scratch.setShort(SOCKADDR + 2, port);
-        scratch.setIntLE(SOCKADDR + 4, 0);
-        scratch.setBytes(SOCKADDR + 8, addr6);
-        scratch.setIntLE(SOCKADDR + 24, 0);
-    }
-
-    /** struct sockaddr_in6 for ::ffff:{@code addr}: how a dual-stack socket names an IPv4 peer. */
-    private void putSockaddrIn6Mapped(int addr, int port) {
-        scratch.setShortLE(SOCKADDR, Flags.AF_INET6);
-        scratch.setShort(SOCKADDR + 2, port);
-        scratch.setIntLE(SOCKADDR + 4, 0);
-        scratch.setLongLE(SOCKADDR + 8, 0);
-        scratch.setInt(SOCKADDR + 16, 0xffff);
-        scratch.setInt(SOCKADDR + 20, addr);
-        scratch.setIntLE(SOCKADDR + 24, 0);
-    }
-
-    private static int ipv4(byte[] a) {
-        return (a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | (a[3] & 0xff);
-    }
-
-    private int sockaddrAddr() {
-        return scratch.getInt(SOCKADDR + 4);
-    }
-
-    private int sockaddrPort() {
-        return scratch.getUnsignedShort(SOCKADDR + 2);
     }
 
     private int setIntOption(int fd, int level, int option, int value) {

@@ -15,8 +15,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 
 /**
  * {@link HostSockets} on real non-blocking Linux TCP sockets watched by jslirp's {@link EventLoop}; see the
@@ -25,12 +23,6 @@ import jnr.ffi.Pointer;
 public final class NativeHostSockets implements HostSockets {
     private static final int EBADF = Errno.EBADF;
     private static final int EINVAL = Errno.EINVAL;
-    private static final int SOCKADDR_IN_SIZE = 16;
-    /**
-     * struct sockaddr_in6 (28 bytes): sa_family_t sin6_family @0 (host order), in_port_t sin6_port @2 (network
-     * order), u32 sin6_flowinfo @4, struct in6_addr sin6_addr @8 (network order), u32 sin6_scope_id @24.
-     */
-    private static final int SOCKADDR_IN6_SIZE = 28;
     /** sizeof(struct sockaddr_storage): room for any address accept4 or getsockname may write. */
     private static final int SOCKADDR_STORAGE_SIZE = 128;
     /**
@@ -63,17 +55,19 @@ public final class NativeHostSockets implements HostSockets {
 
     /**
      * Native scratch for the setup calls, reused because the loop is single-threaded: a struct
-     * sockaddr_storage at {@link #SOCKADDR} (the address to bind or connect to, the client accept4 reports, the
-     * name getsockname reports), an int option at {@link #OPT}, a socklen_t at {@link #OPT_LEN} (an option's or
-     * an address's length) and a struct linger at {@link #LINGER}.
+     * sockaddr_storage at {@link #SOCKADDR}, read and written through {@link #name} (the address to bind or
+     * connect to, the client accept4 reports, the name getsockname reports), an int option at {@link #OPT},
+     * a socklen_t at {@link #OPT_LEN} (an option's or an address's length) and a struct linger at
+     * {@link #LINGER}.
      */
     private static final int SOCKADDR = 0;
     private static final int OPT = SOCKADDR_STORAGE_SIZE;
     private static final int OPT_LEN = OPT + 4;
     private static final int LINGER = OPT_LEN + 4;
     private static final int SCRATCH_SIZE = LINGER + 8;
-    private final Pointer scratch;
-    private final long sockaddrAddress;
+    /** Wrapped from a JDK direct buffer: the GC frees it, and Netty's leak detector does not track it. */
+    private final ByteBuf scratch = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(SCRATCH_SIZE));
+    private final SockAddr name = new SockAddr(scratch, SOCKADDR);
     private final long optAddress;
     private final long optLenAddress;
     private final long lingerAddress;
@@ -86,9 +80,7 @@ public final class NativeHostSockets implements HostSockets {
 
     public NativeHostSockets(EventLoop loop) {
         this.loop = Objects.requireNonNull(loop, "loop");
-        this.scratch = Memory.allocateDirect(Native.runtime(), SCRATCH_SIZE, true);
-        long base = scratch.address();
-        this.sockaddrAddress = base + SOCKADDR;
+        long base = scratch.memoryAddress();
         this.optAddress = base + OPT;
         this.optLenAddress = base + OPT_LEN;
         this.lingerAddress = base + LINGER;
@@ -119,14 +111,10 @@ public final class NativeHostSockets implements HostSockets {
         // The guest's own TCP already decided how to segment; Nagle here would add a second round of
         // batching and the latency slirp4netns is known for.
         setIntOption(fd, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, 1);
-        if (bindAddr != 0) {
-            putSockaddrIn(bindAddr, 0);
-            if (libc.bind(fd, sockaddrAddress, SOCKADDR_IN_SIZE) < 0) {
-                return failClosed(fd, Native.errno());
-            }
+        if (bindAddr != 0 && libc.bind(fd, name.address, name.putIpv4(bindAddr, 0)) < 0) {
+            return failClosed(fd, Native.errno());
         }
-        putSockaddrIn(dstAddr, dstPort);
-        if (libc.connect(fd, sockaddrAddress, SOCKADDR_IN_SIZE) < 0) {
+        if (libc.connect(fd, name.address, name.putIpv4(dstAddr, dstPort)) < 0) {
             int e = Native.errno();
             if (e != Errno.EINPROGRESS) {
                 return failClosed(fd, e);
@@ -160,19 +148,8 @@ public final class NativeHostSockets implements HostSockets {
         return -errno;
     }
 
-    private void putSockaddrIn(int addr, int port) {
-        // struct sockaddr_in: family in host order, port and address in network order, 8 bytes of zero.
-        scratch.putShort(SOCKADDR, (short) Flags.AF_INET);
-        putPort(port);
-        scratch.putByte(SOCKADDR + 4, (byte) (addr >>> 24));
-        scratch.putByte(SOCKADDR + 5, (byte) (addr >>> 16));
-        scratch.putByte(SOCKADDR + 6, (byte) (addr >>> 8));
-        scratch.putByte(SOCKADDR + 7, (byte) addr);
-        scratch.putLong(SOCKADDR + 8, 0L);
-    }
-
     private int setIntOption(int fd, int level, int option, int value) {
-        scratch.putInt(OPT, value);
+        scratch.setIntLE(OPT, value);
         return libc.setsockopt(fd, level, option, optAddress, 4);
     }
 
@@ -181,12 +158,12 @@ public final class NativeHostSockets implements HostSockets {
         if (!isOurs(handle)) {
             return EBADF;
         }
-        scratch.putInt(OPT, 0);
-        scratch.putInt(OPT_LEN, 4);
+        scratch.setIntLE(OPT, 0);
+        scratch.setIntLE(OPT_LEN, 4);
         if (libc.getsockopt(handle, Flags.SOL_SOCKET, Flags.SO_ERROR, optAddress, optLenAddress) < 0) {
             return Native.errno();
         }
-        return scratch.getInt(OPT);
+        return scratch.getIntLE(OPT);
     }
 
     @Override
@@ -337,8 +314,8 @@ public final class NativeHostSockets implements HostSockets {
             return;
         }
         // struct linger {l_onoff = 1, l_linger = 0}: close sends RST and drops unsent data.
-        scratch.putInt(LINGER, 1);
-        scratch.putInt(LINGER + 4, 0);
+        scratch.setIntLE(LINGER, 1);
+        scratch.setIntLE(LINGER + 4, 0);
         libc.setsockopt(handle, Flags.SOL_SOCKET, Flags.SO_LINGER, lingerAddress, 8);
         release(handle);
     }
@@ -375,50 +352,19 @@ public final class NativeHostSockets implements HostSockets {
         return aborted;
     }
 
-    private void putPort(int port) {
-        scratch.putByte(SOCKADDR + 2, (byte) (port >>> 8));
-        scratch.putByte(SOCKADDR + 3, (byte) port);
-    }
-
-    /** struct sockaddr_in6 for {@code addr6} (16 bytes, network order), no flow label, no scope. */
-    private void putSockaddrIn6(byte[] addr6, int port) {
-        scratch.putShort(SOCKADDR, (short) Flags.AF_INET6);
-        putPort(port);
-        scratch.putInt(SOCKADDR + 4, 0);
-        scratch.put(SOCKADDR + 8, addr6, 0, 16);
-        scratch.putInt(SOCKADDR + 24, 0);
-    }
-
     @Override
     public int listenTcp(byte[] addr, int port, HostSocketHandler handler) {
         Objects.requireNonNull(handler, "handler");
         if (addr == null || (addr.length != 4 && addr.length != 16) || port < 0 || port > 0xffff) {
             return -EINVAL;
         }
-        boolean v6 = addr.length == 16;
-        int fd = libc.socket(v6 ? Flags.AF_INET6 : Flags.AF_INET,
-                Flags.SOCK_STREAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
+        // SO_REUSEADDR: re-adding a forward must not fail while the last one's connections sit in TIME_WAIT on
+        // the port.
+        int fd = name.openBound(libc, Flags.SOCK_STREAM, true, addr, port);
         if (fd < 0) {
-            return -Native.errno();
+            return fd;
         }
-        // Re-adding a forward must not fail while the last one's connections sit in TIME_WAIT on the port.
-        if (setIntOption(fd, Flags.SOL_SOCKET, Flags.SO_REUSEADDR, 1) < 0) {
-            return failClosed(fd, Native.errno());
-        }
-        int addrLen;
-        if (v6) {
-            // Dual stack whatever net.ipv6.bindv6only says, so that "::" also takes IPv4 clients, as the
-            // forward's owner expects from slirp4netns and from every dual-stack server.
-            if (setIntOption(fd, Flags.IPPROTO_IPV6, Flags.IPV6_V6ONLY, 0) < 0) {
-                return failClosed(fd, Native.errno());
-            }
-            putSockaddrIn6(addr, port);
-            addrLen = SOCKADDR_IN6_SIZE;
-        } else {
-            putSockaddrIn((addr[0] & 0xff) << 24 | (addr[1] & 0xff) << 16 | (addr[2] & 0xff) << 8 | (addr[3] & 0xff), port);
-            addrLen = SOCKADDR_IN_SIZE;
-        }
-        if (libc.bind(fd, sockaddrAddress, addrLen) < 0 || libc.listen(fd, LISTEN_BACKLOG) < 0) {
+        if (libc.listen(fd, LISTEN_BACKLOG) < 0) {
             return failClosed(fd, Native.errno());
         }
         return adopt(fd, READ_MASK, handler);
@@ -430,8 +376,8 @@ public final class NativeHostSockets implements HostSockets {
         if (!isOurs(listenHandle)) {
             return -EBADF;
         }
-        scratch.putInt(OPT_LEN, SOCKADDR_STORAGE_SIZE);
-        int fd = libc.accept4(listenHandle, sockaddrAddress, optLenAddress, Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC);
+        scratch.setIntLE(OPT_LEN, SOCKADDR_STORAGE_SIZE);
+        int fd = libc.accept4(listenHandle, name.address, optLenAddress, Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC);
         if (fd < 0) {
             int e = Native.errno();
             // EINTR cannot strand a client: the listener stays readable and the loop reports it again.
@@ -439,32 +385,10 @@ public final class NativeHostSockets implements HostSockets {
         }
         // As for outbound sockets: the guest's TCP segments, Nagle on top would only add latency.
         setIntOption(fd, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, 1);
-        readPeer(peer);
+        name.readPeer(peer);
         // No interest until the relay asks: the guest has not accepted the connection yet, so nothing may be
         // read from the client (and ERROR/HANGUP, which epoll cannot mask, are reported once, edge-triggered).
         return adopt(fd, QUIET_MASK, handler);
-    }
-
-    /** The sockaddr_in or sockaddr_in6 at SOCKADDR into {@code peer}; an IPv4-mapped address reads as IPv4. */
-    private void readPeer(DatagramInfo peer) {
-        boolean v6 = (scratch.getShort(SOCKADDR) & 0xffff) == Flags.AF_INET6;
-        peer.port = sockaddrPort();
-        if (v6 && !isV4Mapped()) {
-            peer.ipv6 = true;
-            peer.addr = 0;
-            scratch.get(SOCKADDR + 8, peer.addr6, 0, 16);
-            return;
-        }
-        // sin_addr at 4, or the low 32 bits of a mapped ::ffff:a.b.c.d at 20; network order either way.
-        int at = v6 ? SOCKADDR + 20 : SOCKADDR + 4;
-        peer.ipv6 = false;
-        peer.addr = Integer.reverseBytes(scratch.getInt(at));
-    }
-
-    /** Whether the sin6_addr at SOCKADDR + 8 is ::ffff:a.b.c.d (RFC 4291 2.5.5.2). */
-    private boolean isV4Mapped() {
-        return scratch.getLong(SOCKADDR + 8) == 0 && scratch.getShort(SOCKADDR + 16) == 0
-                && scratch.getShort(SOCKADDR + 18) == (short) 0xffff;
     }
 
     @Override
@@ -472,15 +396,10 @@ public final class NativeHostSockets implements HostSockets {
         if (!isOurs(handle)) {
             return -EBADF;
         }
-        scratch.putInt(OPT_LEN, SOCKADDR_STORAGE_SIZE);
-        if (libc.getsockname(handle, sockaddrAddress, optLenAddress) < 0) {
+        scratch.setIntLE(OPT_LEN, SOCKADDR_STORAGE_SIZE);
+        if (libc.getsockname(handle, name.address, optLenAddress) < 0) {
             return -Native.errno();
         }
-        return sockaddrPort();
-    }
-
-    /** The port of the sockaddr at SOCKADDR: sin_port and sin6_port are both at offset 2, network order. */
-    private int sockaddrPort() {
-        return (scratch.getByte(SOCKADDR + 2) & 0xff) << 8 | (scratch.getByte(SOCKADDR + 3) & 0xff);
+        return name.port();
     }
 }

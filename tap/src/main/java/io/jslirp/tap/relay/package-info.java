@@ -47,6 +47,13 @@
  *       stack left behind when the session ends.</li>
  * </ul>
  *
+ * <p><b>Socket names.</b> Both classes read and write their sockaddr_in / sockaddr_in6 through one
+ * {@link io.jslirp.tap.relay.SockAddr} over their own reused native scratch, so TCP and UDP encode destinations
+ * and decode peers alike (an IPv4-mapped {@code ::ffff:a.b.c.d} is IPv4, any other IPv6 address comes with
+ * {@code ipv6}/{@code addr6}) and neither allocates on accept, send or receive. A forward's socket, TCP or UDP,
+ * is opened and bound by the same {@code SockAddr.openBound} (socket, SO_REUSEADDR for TCP only,
+ * IPV6_V6ONLY = 0, bind; the fd closed on any failure).
+ *
  * <p>What the relay must do in return: after {@code read} returns {@code EOF}, drop read interest, or the
  * level-triggered EOF keeps being reported; after an ERROR or HANGUP, close or abort the handle; when
  * {@code accept} fails with anything but EAGAIN (EMFILE...), the client still waits and the listener stays

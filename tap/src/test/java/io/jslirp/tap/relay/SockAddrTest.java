@@ -1,0 +1,155 @@
+package io.jslirp.tap.relay;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jslirp.stack.relay.DatagramInfo;
+import io.jslirp.tap.sys.Flags;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The socket-name codec byte for byte against the Linux layouts, and encode/decode round trips; the kernel's
+ * side of it is exercised by NativeHostSockets*Test and NativeHostDatagrams*Test.
+ */
+class SockAddrTest {
+    private static final int OFFSET = 8;
+    private static final byte[] V6_ADDR = {0x20, 0x01, 0x0d, (byte) 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42};
+
+    private final ByteBuf scratch = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(OFFSET + 32));
+    private final SockAddr name = new SockAddr(scratch, OFFSET);
+    private final DatagramInfo peer = new DatagramInfo();
+
+    private byte[] bytes(int length) {
+        byte[] b = new byte[length];
+        scratch.getBytes(OFFSET, b);
+        return b;
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        byte[] out = new byte[0];
+        for (byte[] p : parts) {
+            int at = out.length;
+            out = Arrays.copyOf(out, at + p.length);
+            System.arraycopy(p, 0, out, at, p.length);
+        }
+        return out;
+    }
+
+    @Test
+    void ipv4LayoutAndRoundTrip() {
+        assertEquals(SockAddr.IN_SIZE, name.putIpv4(0x0a00_0202, 8080));
+        // family AF_INET little-endian, port 0x1f90 and 10.0.2.2 network order, sin_zero.
+        assertArrayEquals(new byte[] {2, 0, 0x1f, (byte) 0x90, 10, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0}, bytes(16));
+        assertEquals(Flags.AF_INET, name.family());
+        assertEquals(8080, name.port());
+        assertEquals(0x0a00_0202, name.ipv4());
+        peer.ipv6 = true; // left over from an earlier IPv6 peer: must be cleared
+        name.readPeer(peer);
+        assertFalse(peer.ipv6);
+        assertEquals(0x0a00_0202, peer.addr);
+        assertEquals(8080, peer.port);
+        assertEquals(address(), name.address);
+    }
+
+    @Test
+    void ipv6LayoutAndRoundTrip() {
+        scratch.setBytes(OFFSET, new byte[28]).setByte(OFFSET + 4, 0x77).setByte(OFFSET + 27, 0x77); // stale bytes
+        assertEquals(SockAddr.IN6_SIZE, name.putIpv6(V6_ADDR, 443));
+        // family AF_INET6 = 10 little-endian, port, flowinfo 0, address, scope 0.
+        assertArrayEquals(concat(new byte[] {10, 0, 1, (byte) 0xbb, 0, 0, 0, 0}, V6_ADDR, new byte[4]), bytes(28));
+        assertEquals(Flags.AF_INET6, name.family());
+        assertFalse(name.isV4Mapped());
+        peer.addr = 5;
+        name.readPeer(peer);
+        assertTrue(peer.ipv6);
+        assertEquals(0, peer.addr);
+        assertEquals(443, peer.port);
+        assertArrayEquals(V6_ADDR, peer.addr6);
+    }
+
+    @Test
+    void v4MappedEncodesAsIpv6AndDecodesAsIpv4() {
+        assertEquals(SockAddr.IN6_SIZE, name.putV4Mapped(0xc0a8_0101, 53));
+        byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 192, (byte) 168, 1, 1};
+        assertArrayEquals(concat(new byte[] {10, 0, 0, 53, 0, 0, 0, 0}, mapped, new byte[4]), bytes(28));
+        assertTrue(name.isV4Mapped());
+        peer.ipv6 = true;
+        name.readPeer(peer);
+        assertFalse(peer.ipv6);
+        assertEquals(0xc0a8_0101, peer.addr);
+        assertEquals(53, peer.port);
+        // The same address given as 16 bytes (as a client connecting to a dual-stack listener) decodes alike.
+        name.putIpv6(mapped, 54);
+        name.readPeer(peer);
+        assertFalse(peer.ipv6);
+        assertEquals(0xc0a8_0101, peer.addr);
+        assertEquals(54, peer.port);
+    }
+
+    @Test
+    void nearlyMappedIsIpv6() {
+        // ::fffe:a.b.c.d and ::1:ffff:a.b.c.d are not RFC 4291 2.5.5.2 addresses.
+        byte[] a = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xfe, 10, 0, 0, 1};
+        byte[] b = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, (byte) 0xff, (byte) 0xff, 10, 0, 0, 1};
+        for (byte[] addr : new byte[][] {a, b}) {
+            name.putIpv6(addr, 1);
+            name.readPeer(peer);
+            assertTrue(peer.ipv6);
+            assertArrayEquals(addr, peer.addr6);
+        }
+    }
+
+    @Test
+    void byteArrayPicksTheFamilyByLength() {
+        assertEquals(SockAddr.IN_SIZE, name.put(new byte[] {127, 0, 0, 1}, 65535));
+        assertEquals(Flags.AF_INET, name.family());
+        assertEquals(0x7f00_0001, name.ipv4());
+        assertEquals(65535, name.port());
+        assertEquals(SockAddr.IN6_SIZE, name.put(V6_ADDR, 0));
+        assertEquals(Flags.AF_INET6, name.family());
+        assertEquals(0, name.port());
+        name.readPeer(peer);
+        assertArrayEquals(V6_ADDR, peer.addr6);
+    }
+
+    @Test
+    void portsAtTheEdges() {
+        for (int port : new int[] {0, 1, 255, 256, 0x8000, 65535}) {
+            name.putIpv4(1, port);
+            assertEquals(port, name.port());
+            name.putV4Mapped(1, port);
+            assertEquals(port, name.port());
+            name.putIpv6(V6_ADDR, port);
+            assertEquals(port, name.port());
+        }
+    }
+
+    @Test
+    void clearedNameReadsAsUnspecifiedZero() {
+        name.putIpv6(V6_ADDR, 9);
+        name.clear();
+        assertEquals(0, name.family());
+        assertEquals(0, name.port());
+        assertEquals(0, name.ipv4());
+        name.readPeer(peer);
+        assertFalse(peer.ipv6);
+        assertEquals(0, peer.addr);
+    }
+
+    @Test
+    void refusesMemoryTheKernelCannotUse() {
+        assertThrows(IllegalArgumentException.class, () -> new SockAddr(Unpooled.buffer(64), 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> new SockAddr(scratch, OFFSET + 5));
+    }
+
+    private long address() {
+        return scratch.memoryAddress() + OFFSET;
+    }
+}

@@ -390,21 +390,26 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
                 drainErrors(f);
             }
             if ((events & HostSockets.READABLE) != 0 && f.listed()) {
-                drainReads(f);
+                drainSocket(f.handle, f, null);
             }
         } catch (RuntimeException e) {
             counters.internalErrors++;
         }
     }
 
-    private void drainReads(UdpFlow f) {
+    /**
+     * Reads up to {@link #READS_PER_EVENT} datagrams from {@code handle} straight into frame buffers with header
+     * room, and hands each good one on: to {@link #deliverToGuest} for a relayed flow's socket ({@code flow}),
+     * to {@link #forwardToGuest} for a port forward's ({@code forward}); exactly one of the two is non-null.
+     */
+    private void drainSocket(int handle, UdpFlow flow, UdpForward forward) {
         for (int i = 0; i < READS_PER_EVENT; i++) {
             ByteBuf b = readBuffers.take();
             b.writerIndex(HEADROOM);
             info.clear();
             int n;
             try {
-                n = datagrams.receiveFrom(f.handle, b, UdpDatagram.MAX_PAYLOAD, info);
+                n = datagrams.receiveFrom(handle, b, UdpDatagram.MAX_PAYLOAD, info);
             } catch (RuntimeException e) {
                 readBuffers.giveBack(b);
                 throw e;
@@ -420,11 +425,16 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
                 continue;
             }
             if (info.truncated || n > UdpDatagram.MAX_PAYLOAD) {
+                // More than an IPv4 datagram to the guest can carry (an IPv6 client may send up to 65527 bytes).
                 counters.udpTruncatedFromHost++;
                 readBuffers.giveBack(b);
                 continue;
             }
-            deliverToGuest(f, b, n);
+            if (flow != null) {
+                deliverToGuest(flow, b, n);
+            } else {
+                forwardToGuest(forward, b, n);
+            }
         }
     }
 
@@ -768,40 +778,10 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
                 }
             }
             if ((events & HostSockets.READABLE) != 0 && forwardHandles.get(fw.handle) == fw) {
-                drainForward(fw);
+                drainSocket(fw.handle, null, fw);
             }
         } catch (RuntimeException e) {
             counters.internalErrors++;
-        }
-    }
-
-    private void drainForward(UdpForward fw) {
-        for (int i = 0; i < READS_PER_EVENT; i++) {
-            ByteBuf b = readBuffers.take();
-            b.writerIndex(HEADROOM);
-            info.clear();
-            int n;
-            try {
-                n = datagrams.receiveFrom(fw.handle, b, UdpDatagram.MAX_PAYLOAD, info);
-            } catch (RuntimeException e) {
-                readBuffers.giveBack(b);
-                throw e;
-            }
-            if (n <= 0) {
-                readBuffers.giveBack(b);
-                if (n == 0 || n == -HostSockets.EAGAIN) {
-                    return;
-                }
-                counters.udpReceiveErrors++;
-                continue;
-            }
-            if (info.truncated || n > UdpDatagram.MAX_PAYLOAD) {
-                // An IPv6 client may send up to 65527 bytes, more than an IPv4 datagram to the guest can carry.
-                counters.udpTruncatedFromHost++;
-                readBuffers.giveBack(b);
-                continue;
-            }
-            forwardToGuest(fw, b, n);
         }
     }
 

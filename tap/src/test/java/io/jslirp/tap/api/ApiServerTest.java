@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.relay.PortForwards.Protocol;
 import io.jslirp.tap.loop.EventLoop;
+import io.jslirp.tap.loop.LoopThread;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -33,7 +34,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -50,38 +50,29 @@ class ApiServerTest {
 
     private final InMemoryForwardTable table = new InMemoryForwardTable();
     private final EventLoop loop = new EventLoop();
-    private final AtomicReference<Throwable> loopFailure = new AtomicReference<>();
-    private Thread loopThread;
+    private LoopThread running;
     private ApiServer server;
     private Path path;
 
     private void start() throws IOException {
         path = dir.resolve("api.sock");
         server = ApiServer.open(path, loop, new ApiProtocol(table, NetConfig.defaults()), TIMEOUT);
-        loopThread = new Thread(() -> {
-            try {
-                loop.run();
-            } catch (Throwable t) {
-                loopFailure.set(t);
-            }
-        }, "api-loop");
-        loopThread.start();
+        running = LoopThread.start(loop);
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (loopThread != null) {
-            loop.stop();
-            loopThread.join(5000);
-            assertFalse(loopThread.isAlive());
+        if (running != null) {
+            running.stop();
         }
         if (server != null) {
             server.close();
             assertFalse(Files.exists(path, LinkOption.NOFOLLOW_LINKS), "the socket file outlives close");
         }
-        loop.close();
-        if (loopFailure.get() != null) {
-            throw new AssertionError("the loop failed", loopFailure.get());
+        if (running != null) {
+            running.close();
+        } else {
+            loop.close();
         }
     }
 
@@ -308,8 +299,7 @@ class ApiServerTest {
         try (SocketChannel pending = connect()) {
             send(pending, "{");
             Thread.sleep(50);
-            loop.stop();
-            loopThread.join(5000);
+            running.stop();
             server.close();
             assertEquals("", readToEof(pending));
             assertFalse(Files.exists(path, LinkOption.NOFOLLOW_LINKS));

@@ -25,8 +25,7 @@ import org.junit.jupiter.api.Test;
 
 class EventLoopTest {
     private EventLoop loop;
-    private Thread thread;
-    private final AtomicReference<Throwable> escaped = new AtomicReference<>();
+    private LoopThread running;
     private final int[] pipe = new int[2];
     private final Pointer byteBuf = Memory.allocateDirect(Native.runtime(), 16, true);
 
@@ -38,26 +37,20 @@ class EventLoopTest {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        loop.stop();
-        if (thread != null) {
-            thread.join(5000);
-            assertFalse(thread.isAlive(), "loop thread did not end");
+        try {
+            if (running != null) {
+                running.close();
+            } else {
+                loop.close();
+            }
+        } finally {
+            Fds.close(pipe[0]);
+            Fds.close(pipe[1]);
         }
-        loop.close();
-        Fds.close(pipe[0]);
-        Fds.close(pipe[1]);
     }
 
     private void start() {
-        thread = new Thread(() -> {
-            try {
-                loop.run();
-            } catch (Throwable t) {
-                escaped.set(t);
-            }
-        }, "test-loop");
-        thread.setDaemon(true);
-        thread.start();
+        running = LoopThread.start(loop);
     }
 
     private void writeByte() {
@@ -155,17 +148,15 @@ class EventLoopTest {
             });
         }
         assertTrue(ran.await(5, TimeUnit.SECONDS));
-        assertSame(thread, ranOn.get());
+        assertSame(running.thread(), ranOn.get());
     }
 
     @Test
     void stopEndsRun() throws Exception {
         start();
         Thread.sleep(50);
-        loop.stop();
-        thread.join(5000);
-        assertFalse(thread.isAlive());
-        assertNull(escaped.get());
+        running.stop();
+        assertNull(running.escaped());
     }
 
     @Test
@@ -185,8 +176,8 @@ class EventLoopTest {
         start();
         writeByte();
         assertTrue(recovered.await(5, TimeUnit.SECONDS), "level-triggered: called again after throwing");
-        assertTrue(thread.isAlive());
-        assertNull(escaped.get());
+        assertTrue(running.thread().isAlive());
+        assertNull(running.escaped());
     }
 
     @Test
@@ -201,9 +192,10 @@ class EventLoopTest {
         });
         start();
         writeByte();
-        thread.join(5000);
-        assertFalse(thread.isAlive());
-        assertTrue(escaped.get() instanceof Fatal, String.valueOf(escaped.get()));
+        running.thread().join(5000);
+        assertFalse(running.thread().isAlive());
+        Throwable escaped = running.takeEscaped(); // the failure wanted here; tearDown fails on any other
+        assertTrue(escaped instanceof Fatal, String.valueOf(escaped));
     }
 
     /** Regression: a wake-up drained while its flag stayed set made every later execute()/stop() silent. */
@@ -287,8 +279,8 @@ class EventLoopTest {
         Thread.sleep(20);
         loop.execute(() -> { });
         assertTrue(twice.await(5, TimeUnit.SECONDS));
-        assertTrue(thread.isAlive());
-        assertNull(escaped.get());
+        assertTrue(running.thread().isAlive());
+        assertNull(running.escaped());
         assertThrows(IllegalStateException.class, () -> loop.setAfterDispatch(null), "loop thread only once running");
     }
 

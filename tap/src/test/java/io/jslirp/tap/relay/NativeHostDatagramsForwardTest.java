@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +11,7 @@ import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.tap.loop.EventLoop;
+import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Errno;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -28,11 +28,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,50 +46,24 @@ class NativeHostDatagramsForwardTest {
     private static final byte[] V6_LOOPBACK = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     private static final long WAIT_SECONDS = 5;
 
-    private EventLoop loop;
+    private LoopThread loop;
     private NativeHostDatagrams host;
-    private Thread thread;
-    private final AtomicReference<Throwable> escaped = new AtomicReference<>();
     private final List<DatagramSocket> clients = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
-        loop = new EventLoop();
-        host = new NativeHostDatagrams(loop);
-        thread = new Thread(() -> {
-            try {
-                loop.run();
-            } catch (Throwable t) {
-                escaped.set(t);
-            }
-        }, "test-loop");
-        thread.setDaemon(true);
-        thread.start();
+        EventLoop eventLoop = new EventLoop();
+        host = new NativeHostDatagrams(eventLoop);
+        loop = LoopThread.start(eventLoop);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        on(host::closeAll);
-        loop.stop();
-        thread.join(5000);
-        assertFalse(thread.isAlive(), "loop thread did not end");
-        loop.close();
+        loop.call(host::closeAll);
         for (DatagramSocket s : clients) {
             s.close();
         }
-        assertNull(escaped.get());
-    }
-
-    private <T> T on(Callable<T> work) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                f.complete(work.call());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        loop.close();
     }
 
     /** One datagram as receiveFrom described it. */
@@ -140,7 +111,7 @@ class NativeHostDatagramsForwardTest {
     }
 
     private int openUdp(byte[] addr, int port, Receiver r) throws Exception {
-        int h = on(() -> host.openUdp(addr, port, r));
+        int h = loop.call(() -> host.openUdp(addr, port, r));
         assertTrue(h >= 0, "openUdp failed: " + h);
         return h;
     }
@@ -171,7 +142,7 @@ class NativeHostDatagramsForwardTest {
     private int sendTo(int h, int addr, int port, String text) throws Exception {
         ByteBuf b = directWithText(text);
         try {
-            return on(() -> host.sendTo(h, addr, port, b, 3, b.readableBytes() - 3));
+            return loop.call(() -> host.sendTo(h, addr, port, b, 3, b.readableBytes() - 3));
         } finally {
             b.release();
         }
@@ -180,7 +151,7 @@ class NativeHostDatagramsForwardTest {
     private int sendTo6(int h, byte[] addr6, int port, String text) throws Exception {
         ByteBuf b = directWithText(text);
         try {
-            return on(() -> host.sendTo6(h, addr6, port, b, 3, b.readableBytes() - 3));
+            return loop.call(() -> host.sendTo6(h, addr6, port, b, 3, b.readableBytes() - 3));
         } finally {
             b.release();
         }
@@ -202,7 +173,7 @@ class NativeHostDatagramsForwardTest {
         Receiver r = new Receiver();
         r.reused.ipv6 = true; // left over from an IPv6 client: must be cleared
         int h = openUdp(V4_LOOPBACK, 0, r);
-        int port = on(() -> host.localPort(h));
+        int port = loop.call(() -> host.localPort(h));
         assertTrue(port > 0, "the kernel chose a port: " + port);
 
         DatagramSocket client = client("127.0.0.1");
@@ -217,12 +188,12 @@ class NativeHostDatagramsForwardTest {
         DatagramPacket p = receive(client);
         assertEquals("pong", text(p));
         assertEquals(port, p.getPort(), "the reply comes from the forward's port");
-        assertEquals(1, on(host::openCount));
-        on(() -> {
+        assertEquals(1, loop.call(host::openCount));
+        loop.call(() -> {
             host.close(h);
             return null;
         });
-        assertEquals(0, on(host::openCount));
+        assertEquals(0, loop.call(host::openCount));
     }
 
     @Test
@@ -230,7 +201,7 @@ class NativeHostDatagramsForwardTest {
         Receiver r = new Receiver();
         r.reused.ipv6 = true;
         int h = openUdp(V6_ANY, 0, r);
-        int port = on(() -> host.localPort(h));
+        int port = loop.call(() -> host.localPort(h));
         assertTrue(port > 0);
 
         DatagramSocket client = client("127.0.0.1");
@@ -253,7 +224,7 @@ class NativeHostDatagramsForwardTest {
         Receiver r = new Receiver();
         r.reused.addr = 42;
         int h = openUdp(V6_ANY, 0, r);
-        int port = on(() -> host.localPort(h));
+        int port = loop.call(() -> host.localPort(h));
 
         DatagramSocket client = client("::1");
         send(client, "::1", port, "from v6");
@@ -275,7 +246,7 @@ class NativeHostDatagramsForwardTest {
     void ipv6LoopbackSocketTalksToAnIpv6Client() throws Exception {
         Receiver r = new Receiver();
         int h = openUdp(V6_LOOPBACK, 0, r);
-        int port = on(() -> host.localPort(h));
+        int port = loop.call(() -> host.localPort(h));
         DatagramSocket client = client("::1");
         send(client, "::1", port, "hello");
         Got g = r.next();
@@ -290,21 +261,21 @@ class NativeHostDatagramsForwardTest {
         DatagramSocket taken = client("127.0.0.1");
         int port = taken.getLocalPort();
         Receiver r = new Receiver();
-        assertEquals(-HostSockets.EADDRINUSE, (int) on(() -> host.openUdp(V4_LOOPBACK, port, r)));
+        assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.openUdp(V4_LOOPBACK, port, r)));
         long before = openFds();
         for (int i = 0; i < 20; i++) {
-            assertEquals(-HostSockets.EADDRINUSE, (int) on(() -> host.openUdp(V4_LOOPBACK, port, r)));
-            assertEquals(-HostSockets.EADDRINUSE, (int) on(() -> host.openUdp(V6_ANY, port, r)),
+            assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.openUdp(V4_LOOPBACK, port, r)));
+            assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.openUdp(V6_ANY, port, r)),
                     "a dual-stack socket also wants the IPv4 port");
         }
         assertEquals(before, openFds(), "every failed open closed its socket");
-        assertEquals(0, on(host::openCount));
+        assertEquals(0, loop.call(host::openCount));
     }
 
     @Test
     void noOtherSocketCanShareTheForwardsPort() throws Exception {
         int h = openUdp(V4_LOOPBACK, 0, new Receiver());
-        int port = on(() -> host.localPort(h));
+        int port = loop.call(() -> host.localPort(h));
         // SO_REUSEADDR on both sockets would let the second bind and steal datagrams; without it on ours, no.
         DatagramSocket intruder = new DatagramSocket(null);
         clients.add(intruder);
@@ -320,18 +291,18 @@ class NativeHostDatagramsForwardTest {
         assertEquals(-Errno.EAFNOSUPPORT, sendTo6(v4, V6_LOOPBACK, 9, "x"), "an AF_INET socket has no IPv6 route");
         int v6 = openUdp(V6_LOOPBACK, 0, r);
         assertEquals(-Errno.EINVAL, sendTo6(v6, V4_LOOPBACK, 9, "x"));
-        assertEquals(-Errno.EINVAL, (int) on(() -> host.openUdp(new byte[5], 0, r)));
-        assertEquals(-Errno.EINVAL, (int) on(() -> host.openUdp(V4_LOOPBACK, 70_000, r)));
-        assertEquals(-Errno.EBADF, (int) on(() -> host.localPort(9999)));
+        assertEquals(-Errno.EINVAL, (int) loop.call(() -> host.openUdp(new byte[5], 0, r)));
+        assertEquals(-Errno.EINVAL, (int) loop.call(() -> host.openUdp(V4_LOOPBACK, 70_000, r)));
+        assertEquals(-Errno.EBADF, (int) loop.call(() -> host.localPort(9999)));
         assertEquals(-Errno.EBADF, sendTo6(9999, V6_LOOPBACK, 9, "x"));
         ByteBuf b = Unpooled.directBuffer(64);
         try {
-            assertEquals(-Errno.EBADF, (int) on(() -> host.sendPing(v6, LOCALHOST, b, 0, 8)), "not a ping socket");
-            assertEquals(-Errno.EBADF, (int) on(() -> host.receivePing(v6, b, 64, new DatagramInfo())));
+            assertEquals(-Errno.EBADF, (int) loop.call(() -> host.sendPing(v6, LOCALHOST, b, 0, 8)), "not a ping socket");
+            assertEquals(-Errno.EBADF, (int) loop.call(() -> host.receivePing(v6, b, 64, new DatagramInfo())));
         } finally {
             b.release();
         }
-        assertEquals(2, on(host::openCount));
-        assertEquals(2, (int) on(host::closeAll));
+        assertEquals(2, loop.call(host::openCount));
+        assertEquals(2, (int) loop.call(host::closeAll));
     }
 }

@@ -1,7 +1,6 @@
 package io.jslirp.tap.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.tap.loop.EventLoop;
+import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
@@ -18,7 +18,6 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -37,14 +36,14 @@ class NativeHostDatagramsPingSocketTest {
     void pingSocketSendsTheMessageAsIsAndGetsTheReply() throws Exception {
         assumeTrue(Native.libc().getuid() == 0, "root only: makes a network namespace");
         String ns = Sh.addNetns("jslirp-ping");
-        EventLoop loop = new EventLoop();
-        NativeHostDatagrams host = new NativeHostDatagrams(loop);
-        Thread thread = null;
         try {
             Sh.inNetns(ns, "ip", "link", "set", "lo", "up");
             Sh.inNetns(ns, "sysctl", "-q", "-w", "net.ipv4.ping_group_range=0 0");
             CompletableFuture<Integer> entered = new CompletableFuture<>();
-            thread = new Thread(() -> {
+            EventLoop eventLoop = new EventLoop();
+            NativeHostDatagrams host = new NativeHostDatagrams(eventLoop);
+            // A thread that moved runs nothing else, and ends with the test.
+            try (LoopThread loop = LoopThread.start(eventLoop, "test-loop-in-netns", () -> {
                 LibC c = Native.libc();
                 int fd = c.open("/run/netns/" + ns, Flags.O_RDONLY | Flags.O_CLOEXEC, 0);
                 int r = fd < 0 ? -1 : c.setns(fd, Flags.CLONE_NEWNET);
@@ -52,69 +51,49 @@ class NativeHostDatagramsPingSocketTest {
                 if (fd >= 0) {
                     c.close(fd);
                 }
-                if (r == 0) {
-                    loop.run(); // a thread that moved runs nothing else, and ends with the test
-                }
-            }, "test-loop-in-netns");
-            thread.setDaemon(true);
-            thread.start();
-            assertEquals(0, entered.get(5, TimeUnit.SECONDS), "setns");
+                return r == 0;
+            })) {
+                assertEquals(0, entered.get(5, TimeUnit.SECONDS), "setns");
 
-            BlockingQueue<byte[]> replies = new ArrayBlockingQueue<>(8);
-            DatagramInfo from = new DatagramInfo();
-            int h = on(loop, () -> host.openPing((handle, events) -> {
-                if ((events & HostSockets.READABLE) == 0) {
-                    return;
-                }
-                ByteBuf buf = Unpooled.directBuffer(256);
-                try {
-                    for (int i = 0; i < 10 && host.receivePing(handle, buf, 256, from) > 0; i++) {
-                        byte[] d = new byte[buf.readableBytes()];
-                        buf.readBytes(d);
-                        replies.offer(d);
-                        buf.clear();
+                BlockingQueue<byte[]> replies = new ArrayBlockingQueue<>(8);
+                DatagramInfo from = new DatagramInfo();
+                int h = loop.call(() -> host.openPing((handle, events) -> {
+                    if ((events & HostSockets.READABLE) == 0) {
+                        return;
                     }
+                    ByteBuf buf = Unpooled.directBuffer(256);
+                    try {
+                        for (int i = 0; i < 10 && host.receivePing(handle, buf, 256, from) > 0; i++) {
+                            byte[] d = new byte[buf.readableBytes()];
+                            buf.readBytes(d);
+                            replies.offer(d);
+                            buf.clear();
+                        }
+                    } finally {
+                        buf.release();
+                    }
+                }));
+                assertTrue(h >= 0, "openPing: " + h);
+                assertTrue(loop.call(() -> host.isPingSocket(h)), "the namespace allows a ping socket; no raw fallback");
+                byte[] payload = "via the ping socket".getBytes(StandardCharsets.US_ASCII);
+                ByteBuf msg = Unpooled.directBuffer(8 + payload.length);
+                msg.writeByte(8).writeByte(0).writeShort(0).writeShort(0x4242).writeShort(9).writeBytes(payload);
+                try {
+                    int sent = loop.call(() -> host.sendPing(h, LOCALHOST, msg, 0, msg.readableBytes()));
+                    assertEquals(msg.readableBytes(), sent);
                 } finally {
-                    buf.release();
+                    msg.release();
                 }
-            }));
-            assertTrue(h >= 0, "openPing: " + h);
-            assertTrue(on(loop, () -> host.isPingSocket(h)), "the namespace allows a ping socket; no raw fallback");
-            byte[] payload = "via the ping socket".getBytes(StandardCharsets.US_ASCII);
-            ByteBuf msg = Unpooled.directBuffer(8 + payload.length);
-            msg.writeByte(8).writeByte(0).writeShort(0).writeShort(0x4242).writeShort(9).writeBytes(payload);
-            try {
-                assertEquals(msg.readableBytes(), (int) on(loop, () -> host.sendPing(h, LOCALHOST, msg, 0, msg.readableBytes())));
-            } finally {
-                msg.release();
+                byte[] reply = replies.poll(5, TimeUnit.SECONDS);
+                assertNotNull(reply, "no echo reply within 5 s");
+                assertEquals(8 + payload.length, reply.length);
+                assertEquals(0, reply[0], "echo reply");
+                assertEquals(9, (reply[6] & 0xff) << 8 | (reply[7] & 0xff));
+                assertEquals(LOCALHOST, from.addr);
+                assertEquals(1, (int) loop.call(host::closeAll));
             }
-            byte[] reply = replies.poll(5, TimeUnit.SECONDS);
-            assertNotNull(reply, "no echo reply within 5 s");
-            assertEquals(8 + payload.length, reply.length);
-            assertEquals(0, reply[0], "echo reply");
-            assertEquals(9, (reply[6] & 0xff) << 8 | (reply[7] & 0xff));
-            assertEquals(LOCALHOST, from.addr);
-            assertEquals(1, (int) on(loop, host::closeAll));
         } finally {
-            loop.stop();
-            if (thread != null) {
-                thread.join(5000);
-                assertFalse(thread.isAlive(), "loop thread did not end");
-            }
-            loop.close();
             Sh.deleteNetns(ns);
         }
-    }
-
-    private static <T> T on(EventLoop loop, Callable<T> work) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                f.complete(work.call());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        return f.get(5, TimeUnit.SECONDS);
     }
 }

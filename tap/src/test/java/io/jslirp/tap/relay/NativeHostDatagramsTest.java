@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -13,6 +12,7 @@ import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.tap.loop.EventLoop;
+import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Native;
 import io.netty.buffer.ByteBuf;
@@ -28,11 +28,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,50 +41,24 @@ class NativeHostDatagramsTest {
     private static final int LOCALHOST_2 = 0x7f00_0002;
     private static final long WAIT_SECONDS = 5;
 
-    private EventLoop loop;
+    private LoopThread loop;
     private NativeHostDatagrams host;
-    private Thread thread;
     private DatagramSocket server;
-    private final AtomicReference<Throwable> escaped = new AtomicReference<>();
 
     @BeforeEach
     void setUp() throws IOException {
-        loop = new EventLoop();
-        host = new NativeHostDatagrams(loop);
+        EventLoop eventLoop = new EventLoop();
+        host = new NativeHostDatagrams(eventLoop);
         server = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
         server.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
-        thread = new Thread(() -> {
-            try {
-                loop.run();
-            } catch (Throwable t) {
-                escaped.set(t);
-            }
-        }, "test-loop");
-        thread.setDaemon(true);
-        thread.start();
+        loop = LoopThread.start(eventLoop);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        on(host::closeAll); // tests that care about counts check openCount themselves
-        loop.stop();
-        thread.join(5000);
-        assertFalse(thread.isAlive(), "loop thread did not end");
-        loop.close();
+        loop.call(host::closeAll); // tests that care about counts check openCount themselves
         server.close();
-        assertNull(escaped.get());
-    }
-
-    private <T> T on(Callable<T> work) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                f.complete(work.call());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        loop.close();
     }
 
     /** What the handler saw: a datagram (or echo reply) with its source, or an ICMP error. */
@@ -148,7 +119,7 @@ class NativeHostDatagramsTest {
     }
 
     private int openUdp(int bindAddr, int bindPort, Receiver r) throws Exception {
-        int h = on(() -> host.openUdp(bindAddr, bindPort, r));
+        int h = loop.call(() -> host.openUdp(bindAddr, bindPort, r));
         assertTrue(h >= 0, "openUdp failed: " + h);
         return h;
     }
@@ -158,7 +129,7 @@ class NativeHostDatagramsTest {
         ByteBuf b = Unpooled.directBuffer(data.length + 8);
         try {
             b.writeZero(8).writeBytes(data);
-            return on(() -> host.sendTo(h, addr, port, b, 8, data.length));
+            return loop.call(() -> host.sendTo(h, addr, port, b, 8, data.length));
         } finally {
             b.release();
         }
@@ -196,12 +167,12 @@ class NativeHostDatagramsTest {
         assertEquals(LOCALHOST, g.info().addr);
         assertEquals(server.getLocalPort(), g.info().port);
         assertFalse(g.info().truncated);
-        assertEquals(1, on(host::openCount));
-        on(() -> {
+        assertEquals(1, loop.call(host::openCount));
+        loop.call(() -> {
             host.close(h);
             return null;
         });
-        assertEquals(0, on(host::openCount));
+        assertEquals(0, loop.call(host::openCount));
     }
 
     @Test
@@ -221,9 +192,9 @@ class NativeHostDatagramsTest {
     @Test
     void bindToAnAddressInUseIsAnErrno() throws Exception {
         Receiver r = new Receiver(false, 2048);
-        int h = on(() -> host.openUdp(LOCALHOST, server.getLocalPort(), r));
+        int h = loop.call(() -> host.openUdp(LOCALHOST, server.getLocalPort(), r));
         assertEquals(-HostSockets.EADDRINUSE, h);
-        assertEquals(0, on(host::openCount));
+        assertEquals(0, loop.call(host::openCount));
     }
 
     @Test
@@ -263,7 +234,7 @@ class NativeHostDatagramsTest {
         assertEquals(LOCALHOST, g.info().originalDstAddr);
         assertEquals(closedPort, g.info().originalDstPort);
         // The queue is drained and the socket's error with it: the socket works on.
-        assertEquals(0, (int) on(() -> host.receiveError(h, new DatagramInfo())));
+        assertEquals(0, (int) loop.call(() -> host.receiveError(h, new DatagramInfo())));
         assertEquals(2, sendTo(h, LOCALHOST, server.getLocalPort(), ascii("ok")));
         assertEquals("ok", new String(serverReceive().getData(), 0, 2, StandardCharsets.US_ASCII));
         Thread.sleep(50);
@@ -274,7 +245,7 @@ class NativeHostDatagramsTest {
     void staleAndWrongHandlesAreRefused() throws Exception {
         Receiver r = new Receiver(false, 2048);
         int h = openUdp(0, 0, r);
-        on(() -> {
+        loop.call(() -> {
             host.close(h);
             host.close(h);
             return null;
@@ -283,13 +254,13 @@ class NativeHostDatagramsTest {
         assertEquals(-Errno.EBADF, sendTo(-1, LOCALHOST, server.getLocalPort(), ascii("x")));
         ByteBuf b = Unpooled.directBuffer(64);
         try {
-            assertEquals(-Errno.EBADF, (int) on(() -> host.receiveFrom(h, b, 64, new DatagramInfo())));
-            assertEquals(-Errno.EBADF, (int) on(() -> host.receivePing(h, b, 64, new DatagramInfo())));
+            assertEquals(-Errno.EBADF, (int) loop.call(() -> host.receiveFrom(h, b, 64, new DatagramInfo())));
+            assertEquals(-Errno.EBADF, (int) loop.call(() -> host.receivePing(h, b, 64, new DatagramInfo())));
             int udp = openUdp(0, 0, r);
-            assertEquals(-Errno.EBADF, (int) on(() -> host.sendPing(udp, LOCALHOST, b, 0, 8)));
+            assertEquals(-Errno.EBADF, (int) loop.call(() -> host.sendPing(udp, LOCALHOST, b, 0, 8)));
             DatagramInfo untouched = new DatagramInfo();
             untouched.addr = 42;
-            assertEquals(0, (int) on(() -> host.receiveFrom(udp, b, 64, untouched)), "nothing waits");
+            assertEquals(0, (int) loop.call(() -> host.receiveFrom(udp, b, 64, untouched)), "nothing waits");
             assertEquals(42, untouched.addr, "nothing received, nothing filled in");
         } finally {
             b.release();
@@ -305,7 +276,7 @@ class NativeHostDatagramsTest {
 
     private int sendPing(int h, ByteBuf msg) throws Exception {
         try {
-            return on(() -> host.sendPing(h, LOCALHOST, msg, msg.readerIndex(), msg.readableBytes()));
+            return loop.call(() -> host.sendPing(h, LOCALHOST, msg, msg.readerIndex(), msg.readableBytes()));
         } finally {
             msg.release();
         }
@@ -326,9 +297,9 @@ class NativeHostDatagramsTest {
     void pingLoopbackGetsTheEchoReplyOfEachSocketOnly() throws Exception {
         Receiver a = new Receiver(true, 2048);
         Receiver b = new Receiver(true, 2048);
-        int ha = on(() -> host.openPing(a));
+        int ha = loop.call(() -> host.openPing(a));
         assumeTrue(ha >= 0, "no ping socket and no raw socket here: " + ha);
-        int hb = on(() -> host.openPing(b));
+        int hb = loop.call(() -> host.openPing(b));
         assertTrue(hb >= 0);
         byte[] pa = ascii("payload of a");
         byte[] pb = ascii("payload of b, longer");
@@ -338,13 +309,13 @@ class NativeHostDatagramsTest {
         assertEchoReply(b.next(), 7, pb);
         Thread.sleep(50);
         assertTrue(a.got.isEmpty() && b.got.isEmpty(), "each socket sees its own reply once");
-        assertEquals(2, on(host::openCount));
-        on(() -> {
+        assertEquals(2, loop.call(host::openCount));
+        loop.call(() -> {
             host.close(ha);
             host.close(hb);
             return null;
         });
-        assertEquals(0, on(host::openCount));
+        assertEquals(0, loop.call(host::openCount));
     }
 
     @Test
@@ -378,18 +349,18 @@ class NativeHostDatagramsTest {
         for (int i = 0; i < handles.length; i++) {
             handles[i] = openUdp(0, 0, r);
         }
-        int ping = on(() -> host.openPing(new Receiver(true, 2048)));
-        assertEquals(handles.length + (ping >= 0 ? 1 : 0), on(host::openCount));
+        int ping = loop.call(() -> host.openPing(new Receiver(true, 2048)));
+        assertEquals(handles.length + (ping >= 0 ? 1 : 0), loop.call(host::openCount));
         assertNotEquals(before, openFds());
-        on(() -> {
+        loop.call(() -> {
             for (int h : handles) {
                 host.close(h);
             }
             return null;
         });
-        assertEquals(ping >= 0 ? 1 : 0, on(host::openCount));
-        assertEquals(ping >= 0 ? 1 : 0, (int) on(host::closeAll));
-        assertEquals(0, on(host::openCount));
+        assertEquals(ping >= 0 ? 1 : 0, loop.call(host::openCount));
+        assertEquals(ping >= 0 ? 1 : 0, (int) loop.call(host::closeAll));
+        assertEquals(0, loop.call(host::openCount));
         assertEquals(before, openFds(), "fds before and after");
     }
 

@@ -3,13 +3,13 @@ package io.jslirp.tap.relay;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.tap.loop.EventLoop;
+import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.Native;
 import io.netty.buffer.ByteBuf;
@@ -24,11 +24,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -46,57 +43,24 @@ class NativeHostSocketsListenTest {
     private static final byte[] V6_LOOPBACK = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     private static final long WAIT_SECONDS = 5;
 
-    private EventLoop loop;
+    private LoopThread loop;
     private NativeHostSockets host;
-    private Thread thread;
-    private final AtomicReference<Throwable> escaped = new AtomicReference<>();
     private final List<Socket> clients = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
-        loop = new EventLoop();
-        host = new NativeHostSockets(loop);
-        thread = new Thread(() -> {
-            try {
-                loop.run();
-            } catch (Throwable t) {
-                escaped.set(t);
-            }
-        }, "test-loop");
-        thread.setDaemon(true);
-        thread.start();
+        EventLoop eventLoop = new EventLoop();
+        host = new NativeHostSockets(eventLoop);
+        loop = LoopThread.start(eventLoop);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        on(host::closeAll); // what a test leaves open; closeAllTakesListenersAndAcceptedSockets checks the count
-        loop.stop();
-        thread.join(5000);
-        assertFalse(thread.isAlive(), "loop thread did not end");
-        loop.close();
+        loop.call(host::closeAll); // what a test leaves open; closeAllTakesListenersAndAcceptedSockets checks the count
         for (Socket s : clients) {
             s.close();
         }
-        assertNull(escaped.get());
-    }
-
-    private <T> T on(Callable<T> work) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                f.complete(work.call());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
-    }
-
-    private void onLoop(Runnable work) throws Exception {
-        on(() -> {
-            work.run();
-            return null;
-        });
+        loop.close();
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
@@ -127,18 +91,18 @@ class NativeHostSocketsListenTest {
         final int handle;
 
         Listener(byte[] addr, int port) throws Exception {
-            handle = on(() -> host.listenTcp(addr, port, events));
+            handle = loop.call(() -> host.listenTcp(addr, port, events));
             assertTrue(handle >= 0, "listenTcp failed: " + handle);
         }
 
         int port() throws Exception {
-            return on(() -> host.localPort(handle));
+            return loop.call(() -> host.localPort(handle));
         }
 
         /** Waits until the listener is readable, then accepts on the loop thread into {@code peer}. */
         int acceptOne(HostSocketHandler handler, DatagramInfo peer) throws Exception {
             await(() -> events.readable.get() > 0, "the listener to become readable");
-            int h = on(() -> host.accept(handle, handler, peer));
+            int h = loop.call(() -> host.accept(handle, handler, peer));
             assertTrue(h >= 0, "accept failed: " + h);
             return h;
         }
@@ -163,7 +127,7 @@ class NativeHostSocketsListenTest {
         Listener l = new Listener(V4_LOOPBACK, 0);
         int port = l.port();
         assertTrue(port > 0, "the kernel chose a port: " + port);
-        assertEquals(-HostSockets.EAGAIN, (int) on(() -> host.accept(l.handle, new Events(), new DatagramInfo())),
+        assertEquals(-HostSockets.EAGAIN, (int) loop.call(() -> host.accept(l.handle, new Events(), new DatagramInfo())),
                 "no client yet");
 
         Socket client = connect("127.0.0.1", port);
@@ -173,13 +137,13 @@ class NativeHostSocketsListenTest {
         assertFalse(peer.ipv6);
         assertEquals(LOCALHOST, peer.addr);
         assertEquals(client.getLocalPort(), peer.port);
-        assertEquals(-HostSockets.EAGAIN, (int) on(() -> host.accept(l.handle, new Events(), new DatagramInfo())),
+        assertEquals(-HostSockets.EAGAIN, (int) loop.call(() -> host.accept(l.handle, new Events(), new DatagramInfo())),
                 "the one client was taken");
-        assertEquals(2, on(host::openCount), "the listener and the accepted socket");
-        assertEquals(port, (int) on(() -> host.localPort(h)), "the accepted socket is on the forward's port");
-        onLoop(() -> host.close(h));
-        onLoop(() -> host.close(l.handle));
-        assertEquals(0, on(host::openCount));
+        assertEquals(2, loop.call(host::openCount), "the listener and the accepted socket");
+        assertEquals(port, (int) loop.call(() -> host.localPort(h)), "the accepted socket is on the forward's port");
+        loop.run(() -> host.close(h));
+        loop.run(() -> host.close(l.handle));
+        assertEquals(0, loop.call(host::openCount));
     }
 
     @Test
@@ -192,16 +156,16 @@ class NativeHostSocketsListenTest {
         Thread.sleep(150);
         assertEquals(0, accepted.all.get(), "the guest has not accepted yet: nothing is reported");
 
-        onLoop(() -> host.setInterest(h, true, false));
+        loop.run(() -> host.setInterest(h, true, false));
         await(() -> accepted.readable.get() > 0, "READABLE once read interest is set");
         ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(64);
         try {
-            assertEquals(5, (int) on(() -> host.read(h, b, 64)));
+            assertEquals(5, (int) loop.call(() -> host.read(h, b, 64)));
             assertEquals("early", b.toString(StandardCharsets.US_ASCII));
         } finally {
             b.release();
         }
-        onLoop(() -> host.close(h));
+        loop.run(() -> host.close(h));
     }
 
     @Test
@@ -209,7 +173,7 @@ class NativeHostSocketsListenTest {
         Listener l = new Listener(V4_LOOPBACK, 0);
         connect("127.0.0.1", l.port());
         int h = l.acceptOne(new Events(), new DatagramInfo());
-        int nodelay = on(() -> {
+        int nodelay = loop.call(() -> {
             jnr.ffi.Pointer p = jnr.ffi.Memory.allocateDirect(Native.runtime(), 8, true);
             p.putInt(4, 4);
             assertEquals(0, Native.libc().getsockopt(h, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, p.address(), p.address() + 4));
@@ -240,7 +204,7 @@ class NativeHostSocketsListenTest {
         assertEquals(0, peer.addr);
         assertArrayEquals(V6_LOOPBACK, peer.addr6);
         assertEquals(v6.getLocalPort(), peer.port);
-        onLoop(() -> {
+        loop.run(() -> {
             host.close(h4);
             host.close(h6);
         });
@@ -256,12 +220,12 @@ class NativeHostSocketsListenTest {
         assertArrayEquals(V6_LOOPBACK, peer.addr6);
         assertEquals(client.getLocalPort(), peer.port);
         client.getOutputStream().write(7);
-        onLoop(() -> host.setInterest(h, true, false));
+        loop.run(() -> host.setInterest(h, true, false));
         ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(8);
         try {
             await(() -> {
                 try {
-                    return on(() -> host.read(h, b, 8)) == 1;
+                    return loop.call(() -> host.read(h, b, 8)) == 1;
                 } catch (Exception e) {
                     throw new AssertionError(e);
                 }
@@ -276,15 +240,15 @@ class NativeHostSocketsListenTest {
     void aTakenPortIsEaddrinuseAndLeavesNoFdBehind() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
-            assertEquals(-HostSockets.EADDRINUSE, (int) on(() -> host.listenTcp(V4_LOOPBACK, port, new Events())));
+            assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(V4_LOOPBACK, port, new Events())));
             long before = openFds();
             for (int i = 0; i < 20; i++) {
-                assertEquals(-HostSockets.EADDRINUSE, (int) on(() -> host.listenTcp(V4_LOOPBACK, port, new Events())));
-                assertEquals(-HostSockets.EADDRINUSE, (int) on(() -> host.listenTcp(V6_ANY, port, new Events())),
+                assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(V4_LOOPBACK, port, new Events())));
+                assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(V6_ANY, port, new Events())),
                         "a dual-stack listener also wants the IPv4 port");
             }
             assertEquals(before, openFds(), "every failed listen closed its socket");
-            assertEquals(0, on(host::openCount));
+            assertEquals(0, loop.call(host::openCount));
         }
     }
 
@@ -295,22 +259,22 @@ class NativeHostSocketsListenTest {
         Socket client = connect("127.0.0.1", port);
         int h = l.acceptOne(new Events(), new DatagramInfo());
         // Our side closes first, so the TIME_WAIT is on the forward's port.
-        onLoop(() -> host.close(h));
+        loop.run(() -> host.close(h));
         assertEquals(-1, client.getInputStream().read());
         client.close();
-        onLoop(() -> host.close(l.handle));
-        int again = on(() -> host.listenTcp(V4_LOOPBACK, port, new Events()));
+        loop.run(() -> host.close(l.handle));
+        int again = loop.call(() -> host.listenTcp(V4_LOOPBACK, port, new Events()));
         assertTrue(again >= 0, "SO_REUSEADDR lets the port be bound again: " + again);
-        onLoop(() -> host.close(again));
+        loop.run(() -> host.close(again));
     }
 
     @Test
     void badArgumentsAndForeignHandlesAreRefused() throws Exception {
-        assertEquals(-22, (int) on(() -> host.listenTcp(new byte[5], 0, new Events())));
-        assertEquals(-22, (int) on(() -> host.listenTcp(V4_LOOPBACK, 70_000, new Events())));
-        assertEquals(-9, (int) on(() -> host.accept(9999, new Events(), new DatagramInfo())));
-        assertEquals(-9, (int) on(() -> host.localPort(9999)));
-        assertEquals(0, on(host::openCount));
+        assertEquals(-22, (int) loop.call(() -> host.listenTcp(new byte[5], 0, new Events())));
+        assertEquals(-22, (int) loop.call(() -> host.listenTcp(V4_LOOPBACK, 70_000, new Events())));
+        assertEquals(-9, (int) loop.call(() -> host.accept(9999, new Events(), new DatagramInfo())));
+        assertEquals(-9, (int) loop.call(() -> host.localPort(9999)));
+        assertEquals(0, loop.call(host::openCount));
     }
 
     @Test
@@ -319,9 +283,9 @@ class NativeHostSocketsListenTest {
         Listener b = new Listener(V6_LOOPBACK, 0);
         connect("127.0.0.1", a.port());
         a.acceptOne(new Events(), new DatagramInfo());
-        assertEquals(3, on(host::openCount));
-        assertEquals(3, on(host::closeAll));
-        assertEquals(0, on(host::openCount));
-        assertEquals(-9, (int) on(() -> host.localPort(b.handle)));
+        assertEquals(3, loop.call(host::openCount));
+        assertEquals(3, loop.call(host::closeAll));
+        assertEquals(0, loop.call(host::openCount));
+        assertEquals(-9, (int) loop.call(() -> host.localPort(b.handle)));
     }
 }

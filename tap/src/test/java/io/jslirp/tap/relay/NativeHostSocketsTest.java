@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.tap.loop.EventLoop;
+import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.Native;
@@ -30,12 +30,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,63 +45,30 @@ class NativeHostSocketsTest {
     private static final int LOCALHOST_2 = 0x7f00_0002;
     private static final long WAIT_SECONDS = 5;
 
-    private EventLoop loop;
+    private LoopThread loop;
     private NativeHostSockets host;
-    private Thread thread;
     private ServerSocket server;
-    private final AtomicReference<Throwable> escaped = new AtomicReference<>();
     private final List<Socket> accepted = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
-        loop = new EventLoop();
-        host = new NativeHostSockets(loop);
+        EventLoop eventLoop = new EventLoop();
+        host = new NativeHostSockets(eventLoop);
         server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 64);
         server.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
-        thread = new Thread(() -> {
-            try {
-                loop.run();
-            } catch (Throwable t) {
-                escaped.set(t);
-            }
-        }, "test-loop");
-        thread.setDaemon(true);
-        thread.start();
+        loop = LoopThread.start(eventLoop);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        int left = on(host::closeAll);
-        loop.stop();
-        thread.join(5000);
-        assertFalse(thread.isAlive(), "loop thread did not end");
-        loop.close();
+        int left = loop.call(host::closeAll);
         for (Socket s : accepted) {
             s.close();
         }
         server.close();
-        assertNull(escaped.get());
+        loop.close();
         assertEquals(0, left, "a test left host sockets open");
-    }
-
-    private <T> T on(Callable<T> work) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                f.complete(work.call());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
-    }
-
-    private void onLoop(Runnable work) throws Exception {
-        on(() -> {
-            work.run();
-            return null;
-        });
     }
 
     private Socket accept() throws IOException {
@@ -191,7 +156,7 @@ class NativeHostSocketsTest {
 
     private Flow connect(int addr, int port, int bind) throws Exception {
         Flow flow = new Flow();
-        int h = on(() -> host.connectTcp(addr, port, bind, flow));
+        int h = loop.call(() -> host.connectTcp(addr, port, bind, flow));
         assertTrue(h >= 0, "connectTcp failed: " + h);
         flow.handle = h;
         return flow;
@@ -201,7 +166,7 @@ class NativeHostSocketsTest {
         ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(64);
         try {
             b.writeCharSequence(text, StandardCharsets.US_ASCII);
-            return on(() -> host.write(handle, b, b.readerIndex(), b.readableBytes()));
+            return loop.call(() -> host.write(handle, b, b.readerIndex(), b.readableBytes()));
         } finally {
             b.release();
         }
@@ -225,7 +190,7 @@ class NativeHostSocketsTest {
         try {
             Socket peer = accept();
             assertEquals(0, flow.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
-            assertEquals(1, on(host::openCount));
+            assertEquals(1, loop.call(host::openCount));
 
             assertEquals(5, write(flow.handle, "hello"));
             assertArrayEquals("hello".getBytes(StandardCharsets.US_ASCII), readExactly(peer.getInputStream(), 5));
@@ -234,7 +199,7 @@ class NativeHostSocketsTest {
             awaitText(flow, "world");
 
             // The guest's FIN: the peer sees EOF, and its own direction keeps flowing.
-            onLoop(() -> host.shutdownWrite(flow.handle));
+            loop.run(() -> host.shutdownWrite(flow.handle));
             assertEquals(-1, peer.getInputStream().read(), "peer sees the half-close as EOF");
             peer.getOutputStream().write("!more".getBytes(StandardCharsets.US_ASCII));
             awaitText(flow, "world!more");
@@ -242,7 +207,7 @@ class NativeHostSocketsTest {
             peer.shutdownOutput();
             await(flow.eof, "EOF after the peer's FIN");
             assertEquals(0, flow.readError.get());
-            assertEquals(HostSockets.EOF, (int) on(() -> {
+            assertEquals(HostSockets.EOF, (int) loop.call(() -> {
                 ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(16);
                 try {
                     return host.read(flow.handle, b, 16);
@@ -250,8 +215,8 @@ class NativeHostSocketsTest {
                     b.release();
                 }
             }));
-            onLoop(() -> host.close(flow.handle));
-            assertEquals(0, on(host::openCount));
+            loop.run(() -> host.close(flow.handle));
+            assertEquals(0, loop.call(host::openCount));
         } finally {
             flow.release();
         }
@@ -271,7 +236,7 @@ class NativeHostSocketsTest {
             ring[1] = PooledByteBufAllocator.DEFAULT.directBuffer(8);
             ring[2] = PooledByteBufAllocator.DEFAULT.directBuffer(8).writeBytes("fg".getBytes(StandardCharsets.US_ASCII));
             try {
-                assertEquals(7L, (long) on(() -> host.writeGather(flow.handle, ring, 3, 4, 3)));
+                assertEquals(7L, (long) loop.call(() -> host.writeGather(flow.handle, ring, 3, 4, 3)));
                 assertArrayEquals("abcdefg".getBytes(StandardCharsets.US_ASCII), readExactly(peer.getInputStream(), 7));
                 assertEquals(1, ring[0].readerIndex(), "indices are not moved");
             } finally {
@@ -279,8 +244,8 @@ class NativeHostSocketsTest {
                     b.release();
                 }
             }
-            assertEquals(-9L /* EBADF */, (long) on(() -> host.writeGather(9999, ring, 0, 0, 3)));
-            onLoop(() -> host.close(flow.handle));
+            assertEquals(-9L /* EBADF */, (long) loop.call(() -> host.writeGather(9999, ring, 0, 0, 3)));
+            loop.run(() -> host.close(flow.handle));
         } finally {
             flow.release();
         }
@@ -292,7 +257,7 @@ class NativeHostSocketsTest {
         try {
             accept();
             assertEquals(0, flow.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
-            int nodelay = on(() -> {
+            int nodelay = loop.call(() -> {
                 jnr.ffi.Pointer p = jnr.ffi.Memory.allocateDirect(Native.runtime(), 8, true);
                 p.putInt(4, 4);
                 assertEquals(0, Native.libc().getsockopt(flow.handle, Flags.IPPROTO_TCP, Flags.TCP_NODELAY,
@@ -300,7 +265,7 @@ class NativeHostSocketsTest {
                 return p.getInt(0);
             });
             assertEquals(1, nodelay);
-            onLoop(() -> host.close(flow.handle));
+            loop.run(() -> host.close(flow.handle));
         } finally {
             flow.release();
         }
@@ -314,14 +279,14 @@ class NativeHostSocketsTest {
         }
         Flow flow = new Flow();
         try {
-            int h = on(() -> host.connectTcp(LOCALHOST, closedPort, 0, flow));
+            int h = loop.call(() -> host.connectTcp(LOCALHOST, closedPort, 0, flow));
             if (h < 0) {
                 assertEquals(-HostSockets.ECONNREFUSED, h, "refused at once is allowed too");
             } else {
                 assertEquals(HostSockets.ECONNREFUSED, flow.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
-                onLoop(() -> host.close(h));
+                loop.run(() -> host.close(h));
             }
-            assertEquals(0, on(host::openCount));
+            assertEquals(0, loop.call(host::openCount));
         } finally {
             flow.release();
         }
@@ -334,7 +299,7 @@ class NativeHostSocketsTest {
             Socket peer = accept();
             assertEquals(0, flow.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
             assertEquals(InetAddress.getByName("127.0.0.2"), peer.getInetAddress());
-            onLoop(() -> host.close(flow.handle));
+            loop.run(() -> host.close(flow.handle));
         } finally {
             flow.release();
         }
@@ -343,10 +308,10 @@ class NativeHostSocketsTest {
     @Test
     void bindFailureIsReportedAtOnceAndLeavesNothingOpen() throws Exception {
         // 192.0.2.1 (TEST-NET) is not an address of this host, so bind fails before any packet is sent.
-        int h = on(() -> host.connectTcp(LOCALHOST, server.getLocalPort(), 0xc000_0201, (fd, ev) -> { }));
+        int h = loop.call(() -> host.connectTcp(LOCALHOST, server.getLocalPort(), 0xc000_0201, (fd, ev) -> { }));
         assertEquals(-HostSockets.EADDRNOTAVAIL, h);
-        assertEquals(0, on(host::openCount));
-        assertEquals(-22, (int) on(() -> host.connectTcp(LOCALHOST, 70_000, 0, (fd, ev) -> { })));
+        assertEquals(0, loop.call(host::openCount));
+        assertEquals(-22, (int) loop.call(() -> host.connectTcp(LOCALHOST, 70_000, 0, (fd, ev) -> { })));
     }
 
     @Test
@@ -355,10 +320,10 @@ class NativeHostSocketsTest {
         try {
             Socket peer = accept();
             assertEquals(0, flow.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
-            onLoop(() -> host.abort(flow.handle));
+            loop.run(() -> host.abort(flow.handle));
             SocketException e = assertThrows(SocketException.class, () -> peer.getInputStream().read());
             assertTrue(e.getMessage().contains("Connection reset"), e.getMessage());
-            assertEquals(0, on(host::openCount));
+            assertEquals(0, loop.call(host::openCount));
         } finally {
             flow.release();
         }
@@ -379,7 +344,7 @@ class NativeHostSocketsTest {
                 host.setInterest(fd, false, false); // the guest's window is full: stop reading, leave the data
             }
         };
-        int h = on(() -> host.connectTcp(LOCALHOST, server.getLocalPort(), 0, pausing));
+        int h = loop.call(() -> host.connectTcp(LOCALHOST, server.getLocalPort(), 0, pausing));
         assertTrue(h >= 0);
         Socket peer = accept();
         assertEquals(0, connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
@@ -391,13 +356,13 @@ class NativeHostSocketsTest {
         assertEquals(1, readable.get());
         Thread.sleep(150);
         assertEquals(1, readable.get(), "unread data must not be reported while read interest is off");
-        onLoop(() -> host.setInterest(h, true, false));
+        loop.run(() -> host.setInterest(h, true, false));
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
         while (readable.get() < 2 && System.nanoTime() - deadline < 0) {
             Thread.sleep(5);
         }
         assertEquals(2, readable.get(), "level-triggered: the unread data is reported again once wanted");
-        onLoop(() -> host.close(h));
+        loop.run(() -> host.close(h));
     }
 
     @Test
@@ -414,7 +379,7 @@ class NativeHostSocketsTest {
             events.incrementAndGet();
             lastEvents.set(ev);
         };
-        int h = on(() -> host.connectTcp(LOCALHOST, server.getLocalPort(), 0, paused));
+        int h = loop.call(() -> host.connectTcp(LOCALHOST, server.getLocalPort(), 0, paused));
         Socket peer = accept();
         assertEquals(0, connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
         peer.setSoLinger(true, 0);
@@ -423,7 +388,7 @@ class NativeHostSocketsTest {
         int n = events.get();
         assertTrue(n >= 1 && n <= 2, "events while paused after the reset: " + n);
         assertTrue((lastEvents.get() & (HostSockets.ERROR | HostSockets.HANGUP)) != 0, Integer.toHexString(lastEvents.get()));
-        onLoop(() -> host.close(h));
+        loop.run(() -> host.close(h));
     }
 
     @Test
@@ -435,7 +400,7 @@ class NativeHostSocketsTest {
             assertEquals(0, flow.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
             chunk.writeZero(chunk.capacity());
             long limit = 256L << 20;
-            long[] result = on(() -> {
+            long[] result = loop.call(() -> {
                 long total = 0;
                 int last = -1;
                 while (total < limit) {
@@ -452,7 +417,7 @@ class NativeHostSocketsTest {
 
             int h = flow.handle;
             // Ask for WRITABLE; the peer reading everything must produce it.
-            onLoop(() -> host.setInterest(h, false, true));
+            loop.run(() -> host.setInterest(h, false, true));
             Thread reader = new Thread(() -> {
                 try {
                     peer.getInputStream().readNBytes((int) result[0]);
@@ -464,7 +429,7 @@ class NativeHostSocketsTest {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
             int took = 0;
             while (took == 0 && System.nanoTime() - deadline < 0) {
-                took = on(() -> host.write(h, chunk, 0, 1));
+                took = loop.call(() -> host.write(h, chunk, 0, 1));
                 if (took == 0) {
                     Thread.sleep(5);
                 }
@@ -476,7 +441,7 @@ class NativeHostSocketsTest {
                 Thread.sleep(5);
             }
             assertEquals(1, flow.writableEvents.get(), "WRITABLE once space opened, then silence after interest off");
-            onLoop(() -> host.close(h));
+            loop.run(() -> host.close(h));
         } finally {
             chunk.release();
             flow.release();
@@ -490,21 +455,15 @@ class NativeHostSocketsTest {
             Socket peer = accept();
             assertEquals(0, flow.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
             ByteBuf heap = Unpooled.wrappedBuffer("xxheapyy".getBytes(StandardCharsets.US_ASCII));
-            assertEquals(4, (int) on(() -> host.write(flow.handle, heap, 2, 4)));
+            assertEquals(4, (int) loop.call(() -> host.write(flow.handle, heap, 2, 4)));
             assertArrayEquals("heap".getBytes(StandardCharsets.US_ASCII), readExactly(peer.getInputStream(), 4));
             ByteBuf composite = Unpooled.wrappedBuffer(Unpooled.wrappedBuffer("ab".getBytes(StandardCharsets.US_ASCII)),
                     Unpooled.wrappedBuffer("cd".getBytes(StandardCharsets.US_ASCII)));
-            assertEquals(4, (int) on(() -> host.write(flow.handle, composite, 0, 4)));
+            assertEquals(4, (int) loop.call(() -> host.write(flow.handle, composite, 0, 4)));
             assertArrayEquals("abcd".getBytes(StandardCharsets.US_ASCII), readExactly(peer.getInputStream(), 4));
             composite.release();
-            assertThrows(IndexOutOfBoundsException.class, () -> {
-                try {
-                    on(() -> host.write(flow.handle, heap, 6, 4));
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw e.getCause();
-                }
-            });
-            onLoop(() -> host.close(flow.handle));
+            assertThrows(IndexOutOfBoundsException.class, () -> loop.call(() -> host.write(flow.handle, heap, 6, 4)));
+            loop.run(() -> host.close(flow.handle));
         } finally {
             flow.release();
         }
@@ -515,7 +474,7 @@ class NativeHostSocketsTest {
         int[] pipe = new int[2];
         assertEquals(0, Native.libc().pipe2(pipe, Flags.O_CLOEXEC | Flags.O_NONBLOCK));
         try {
-            onLoop(() -> {
+            loop.run(() -> {
                 host.close(pipe[0]);
                 host.abort(pipe[1]);
                 host.shutdownWrite(pipe[0]);
@@ -524,10 +483,10 @@ class NativeHostSocketsTest {
             assertTrue(Fds.isOpen(pipe[0]) && Fds.isOpen(pipe[1]), "fds that are not host sockets stay open");
             ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(8);
             try {
-                assertEquals(-9, (int) on(() -> host.read(pipe[0], b, 8)));
-                assertEquals(-9, (int) on(() -> host.write(pipe[1], b, 0, 1)));
-                assertEquals(9, (int) on(() -> host.connectResult(pipe[0])));
-                assertEquals(-9, (int) on(() -> host.read(-1, b, 8)));
+                assertEquals(-9, (int) loop.call(() -> host.read(pipe[0], b, 8)));
+                assertEquals(-9, (int) loop.call(() -> host.write(pipe[1], b, 0, 1)));
+                assertEquals(9, (int) loop.call(() -> host.connectResult(pipe[0])));
+                assertEquals(-9, (int) loop.call(() -> host.read(-1, b, 8)));
             } finally {
                 b.release();
             }
@@ -535,12 +494,12 @@ class NativeHostSocketsTest {
             try {
                 accept();
                 assertEquals(0, flow.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
-                onLoop(() -> {
+                loop.run(() -> {
                     host.close(flow.handle);
                     host.close(flow.handle); // twice: the second is a no-op
                     host.abort(flow.handle);
                 });
-                assertEquals(0, on(host::openCount));
+                assertEquals(0, loop.call(host::openCount));
             } finally {
                 flow.release();
             }
@@ -556,7 +515,7 @@ class NativeHostSocketsTest {
         Flow warm = connect(LOCALHOST, server.getLocalPort(), 0);
         accept();
         warm.connected.get(WAIT_SECONDS, TimeUnit.SECONDS);
-        onLoop(() -> host.close(warm.handle));
+        loop.run(() -> host.close(warm.handle));
         warm.release();
         closeAccepted();
 
@@ -571,16 +530,16 @@ class NativeHostSocketsTest {
             for (Flow f : flows) {
                 assertEquals(0, f.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
             }
-            assertEquals(count, on(host::openCount));
+            assertEquals(count, loop.call(host::openCount));
             // Half closed orderly by the "relay", the rest left for shutdown.
-            onLoop(() -> {
+            loop.run(() -> {
                 for (int i = 0; i < count; i += 2) {
                     host.close(flows.get(i).handle);
                 }
             });
-            assertEquals(count / 2, on(host::openCount));
-            assertEquals(count / 2, on(host::closeAll));
-            assertEquals(0, on(host::openCount));
+            assertEquals(count / 2, loop.call(host::openCount));
+            assertEquals(count / 2, loop.call(host::closeAll));
+            assertEquals(0, loop.call(host::openCount));
         } finally {
             flows.forEach(Flow::release);
         }
@@ -608,13 +567,7 @@ class NativeHostSocketsTest {
 
     @Test
     void handlerMustNotBeNull() {
-        assertThrows(NullPointerException.class, () -> {
-            try {
-                on(() -> host.connectTcp(LOCALHOST, 1, 0, null));
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw e.getCause();
-            }
-        });
+        assertThrows(NullPointerException.class, () -> loop.call(() -> host.connectTcp(LOCALHOST, 1, 0, null)));
         assertNotNull(host);
     }
 }

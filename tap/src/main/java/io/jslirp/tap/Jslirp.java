@@ -67,8 +67,6 @@ public final class Jslirp implements AutoCloseable {
      * {@code -Djslirp.offload=false} runs with plain frames, as a --netns-type=tapfd fd without IFF_VNET_HDR does.
      */
     static final boolean OFFLOAD = !"false".equals(System.getProperty("jslirp.offload"));
-    /** Frames shorter than this are copied out of the 64 KiB read buffer, which is then reused. */
-    private static final int SMALL_FRAME = 2048;
 
     /** Exit status when the loop ended because the exit fd fired or the namespace went away. */
     public static final int EXIT_NORMAL = 0;
@@ -460,21 +458,16 @@ public final class Jslirp implements AutoCloseable {
                 capture(buf);
                 buf.readerIndex(at);
             }
-            if (n < SMALL_FRAME) {
-                ByteBuf small = alloc.directBuffer(n, n);
-                small.writeBytes(buf, buf.readerIndex(), n);
+            // The stack works on the frame in place. Whatever it keeps beyond this call it keeps as a right-sized
+            // copy when a slice would pin this 64 KiB buffer (TcpLayer.keep), so the buffer is nearly always free
+            // again at once and is reused; if something did keep a reference, the next read takes a new one.
+            buf.retain();
+            stack.receiveFrame(buf);
+            if (buf.refCnt() == 1) {
                 buf.clear();
                 spare = buf;
-                stack.receiveFrame(small);
             } else {
-                buf.retain();
-                stack.receiveFrame(buf);
-                if (buf.refCnt() == 1) {
-                    buf.clear();
-                    spare = buf;
-                } else {
-                    buf.release();
-                }
+                buf.release();
             }
         }
         // The budget ran out with frames still waiting: level-triggered epoll reports the TAP again next turn,

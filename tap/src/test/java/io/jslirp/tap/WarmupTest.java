@@ -8,7 +8,6 @@ import io.jslirp.stack.Stack;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.relay.NativeHostDatagrams;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -26,16 +25,10 @@ class WarmupTest {
             UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true);
             int sent = Warmup.udp(NetConfig.defaults(), format, datagrams, alloc);
             assertEquals(0, alloc.metric().usedDirectMemory(), "direct memory still held");
-            // Few under the tests' paranoid leak detection, which records every buffer access; tens of
-            // thousands in a real session.
+            // Few within the time budget under the tests' paranoid leak detection, which records every
+            // buffer access.
             assertTrue(sent >= 50, "datagrams the warm-up stack relayed: " + sent);
             assertEquals(0, datagrams.openCount(), "sockets left open");
         }
-    }
-
-    @Test
-    void isBoundedInCountAndTime() {
-        assertTrue(Warmup.DATAGRAMS <= 100_000);
-        assertTrue(Warmup.BUDGET_NANOS <= 1_000_000_000L);
     }
 }

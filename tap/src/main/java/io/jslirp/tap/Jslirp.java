@@ -502,7 +502,7 @@ public final class Jslirp implements AutoCloseable {
             if (pcap != null) {
                 capture(frame);
             }
-            if (!tap.write(frame)) {
+            if (tap.write(frame) != 0) {
                 framesDroppedOnWrite++;
             }
         } catch (IOException e) {

@@ -222,11 +222,16 @@ public final class TapDevice implements AutoCloseable {
 
     /**
      * Writes the readable bytes of {@code frame} as one frame. Neither releases {@code frame} nor moves its
-     * readerIndex: the caller decides whether to retry (false) or release.
+     * readerIndex: the caller decides whether to retry or drop.
      *
-     * @return true if written, false if the device would block (EAGAIN)
+     * <p>A refusal is a return value, not an exception: it happens per frame, for every frame, for as long as
+     * its cause lasts (EIO while the guest holds the interface down, EAGAIN with a full queue), and an exception
+     * per frame would cost a stack trace each on the packet path.
+     *
+     * @return 0 if written, else the errno (EAGAIN, EIO...)
+     * @throws NativeException only for a frame longer than any device takes, which is a caller's bug
      */
-    public boolean write(ByteBuf frame) throws NativeException {
+    public int write(ByteBuf frame) throws NativeException {
         int len = frame.readableBytes();
         long addr;
         if (frame.hasMemoryAddress()) {
@@ -253,14 +258,7 @@ public final class TapDevice implements AutoCloseable {
         } else {
             n = libc.write(fd, addr, len);
         }
-        if (n < 0) {
-            int e = Native.errno();
-            if (e == Errno.EAGAIN || e == Errno.EINTR) {
-                return false;
-            }
-            throw new NativeException("write " + name, e);
-        }
-        return true;
+        return n < 0 ? Native.errno() : 0;
     }
 
     /** Closes the fd; a device jslirp created (not persistent) disappears from the namespace with it. */

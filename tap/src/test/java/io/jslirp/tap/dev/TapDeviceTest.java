@@ -182,7 +182,7 @@ class TapDeviceTest {
                     try {
                         reply.writeBytes(in, 0, n);
                         turnIntoEchoReply(reply);
-                        assertTrue(tap.write(reply));
+                        assertEquals(0, tap.write(reply));
                         assertEquals(0, reply.readerIndex(), "write must not move readerIndex");
                     } finally {
                         reply.release();
@@ -199,7 +199,11 @@ class TapDeviceTest {
             try {
                 frame.writeLong(0xFFFFFFFFFFFF0200L).writeInt(0x00000002).writeShort(0x88B5); // local experimental ethertype
                 frame.writeZero(60 - frame.writerIndex());
-                assertTrue(tap.write(frame));
+                assertEquals(0, tap.write(frame));
+                // The guest takes its interface down: every write is refused with EIO, as a value, not a throw.
+                Sh.inNetns(ns, "ip", "link", "set", "tap0", "down");
+                assertEquals(5, tap.write(frame), "EIO");
+                assertEquals(5, tap.write(frame), "EIO again");
             } finally {
                 frame.release();
             }

@@ -3,16 +3,13 @@ package io.jslirp.tap.relay;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
-import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
-import io.jslirp.tap.sys.NativeException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -94,34 +91,30 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private static final int OPT = CONTROL + CONTROL_SIZE;
     private static final int SCRATCH_SIZE = OPT + 8;
 
-    private final EventLoop loop;
     private final LibC libc = Native.libc();
-    private final EventLoop.FdHandler dispatcher = this::dispatch;
     private final ByteBuf scratch = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(SCRATCH_SIZE));
     private final long scratchAddress = scratch.memoryAddress();
     private final SockAddr name = new SockAddr(scratch, SOCKADDR);
     /** Raw ICMP in both directions (the identifier is rewritten in a copy, an IP header stripped); lazy. */
     private ByteBuf raw;
 
-    /** Indexed by fd: the handler, non-null exactly while the fd is one of ours. */
-    private HostSocketHandler[] handlers = new HostSocketHandler[64];
-    private byte[] kinds = new byte[64];
-    /** Indexed by fd, for raw ping sockets: the echo identifier chosen for the socket. */
+    /** Our sockets, each tagged with its kind. */
+    private final SocketTable sockets;
+    /** Indexed by fd, for raw ping sockets: the echo identifier chosen for the socket; grown when one is set. */
     private int[] identifiers = new int[64];
     private final BitSet identifiersInUse = new BitSet(1 << 16);
     private int nextIdentifier = (int) (ProcessHandle.current().pid() & 0xffff);
-    private int openCount;
 
     public NativeHostDatagrams(EventLoop loop) {
-        this.loop = Objects.requireNonNull(loop, "loop");
+        this.sockets = new SocketTable(loop, libc, this::dispatch);
     }
 
     private void dispatch(int fd, int events) {
-        HostSocketHandler h = fd < handlers.length ? handlers[fd] : null;
+        HostSocketHandler h = sockets.handler(fd);
         if (h == null) {
             return;
         }
-        if ((events & EventLoop.EPOLLERR) != 0 && kinds[fd] != KIND_UDP) {
+        if ((events & EventLoop.EPOLLERR) != 0 && kind(fd) != KIND_UDP) {
             // A ping socket (or a forward's AF_INET6 one) has no error queue (IP_RECVERR is off), but an ICMP
             // error can still leave a pending socket error, which epoll reports level-triggered until something
             // reads it. Take it here so that ERROR is reported once per error and never spins the loop.
@@ -132,19 +125,24 @@ public final class NativeHostDatagrams implements HostDatagrams {
     }
 
     private boolean isOurs(int handle) {
-        return handle >= 0 && handle < handlers.length && handlers[handle] != null;
+        return sockets.isOurs(handle);
+    }
+
+    /** What an fd that {@link #isOurs} is. */
+    private int kind(int handle) {
+        return sockets.tag(handle);
     }
 
     private boolean is(int handle, byte kind) {
-        return isOurs(handle) && kinds[handle] == kind;
+        return isOurs(handle) && kind(handle) == kind;
     }
 
     private boolean isPing(int handle) {
-        return isOurs(handle) && (kinds[handle] == KIND_PING_DGRAM || kinds[handle] == KIND_PING_RAW);
+        return isOurs(handle) && (kind(handle) == KIND_PING_DGRAM || kind(handle) == KIND_PING_RAW);
     }
 
     private boolean isUdp(int handle) {
-        return isOurs(handle) && (kinds[handle] == KIND_UDP || kinds[handle] == KIND_UDP6);
+        return isOurs(handle) && (kind(handle) == KIND_UDP || kind(handle) == KIND_UDP6);
     }
 
     // --- UDP ---------------------------------------------------------------------------------------------
@@ -162,10 +160,10 @@ public final class NativeHostDatagrams implements HostDatagrams {
         // ICMP errors go to the error queue with who sent them and what they were about, instead of only an
         // errno on the next call: the relay needs both to build the guest's ICMP error.
         if (setIntOption(fd, Flags.SOL_IP, Flags.IP_RECVERR, 1) < 0) {
-            return failClosed(fd, Native.errno());
+            return sockets.failClosed(fd, Native.errno());
         }
         if (libc.bind(fd, name.address, name.putIpv4(bindAddr, bindPort)) < 0) {
-            return failClosed(fd, Native.errno());
+            return sockets.failClosed(fd, Native.errno());
         }
         return adopt(fd, KIND_UDP, handler);
     }
@@ -207,7 +205,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return -EINVAL;
         }
         checkRange(src, index, length);
-        int nameLength = kinds[handle] == KIND_UDP
+        int nameLength = kind(handle) == KIND_UDP
                 ? name.putIpv4(dstAddr, dstPort) : name.putV4Mapped(dstAddr, dstPort);
         return sendDatagram(handle, nameLength, src, index, length);
     }
@@ -217,7 +215,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (!isUdp(handle)) {
             return -EBADF;
         }
-        if (kinds[handle] != KIND_UDP6) {
+        if (kind(handle) != KIND_UDP6) {
             return -Errno.EAFNOSUPPORT; // an AF_INET socket cannot reach an IPv6 address
         }
         if (addr6 == null || addr6.length != 16 || dstPort < 0 || dstPort > 0xffff || length < 0) {
@@ -334,16 +332,19 @@ public final class NativeHostDatagrams implements HostDatagrams {
         // A raw ICMP socket gets a copy of every ICMP message the host receives; let the kernel drop all but
         // echo replies (the filter's bits are the types to drop).
         if (setIntOption(fd, Flags.SOL_RAW, Flags.ICMP_FILTER, ~(1 << ICMP_ECHO_REPLY)) < 0) {
-            return failClosed(fd, Native.errno());
+            return sockets.failClosed(fd, Native.errno());
         }
         int identifier = allocateIdentifier();
         if (identifier < 0) {
-            return failClosed(fd, Errno.EMFILE);
+            return sockets.failClosed(fd, Errno.EMFILE);
         }
         int handle = adopt(fd, KIND_PING_RAW, handler);
         if (handle < 0) {
             identifiersInUse.clear(identifier);
             return handle;
+        }
+        if (fd >= identifiers.length) {
+            identifiers = Arrays.copyOf(identifiers, Math.max(fd + 1, identifiers.length * 2));
         }
         identifiers[fd] = identifier;
         return handle;
@@ -374,7 +375,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         checkRange(src, index, length);
         int nameLength = name.putIpv4(dstAddr, 0);
         long address;
-        if (kinds[handle] == KIND_PING_DGRAM && src.hasMemoryAddress()) {
+        if (kind(handle) == KIND_PING_DGRAM && src.hasMemoryAddress()) {
             // The kernel writes its own identifier and checksum.
             address = src.memoryAddress() + index;
         } else {
@@ -383,7 +384,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
                 return -Errno.EMSGSIZE;
             }
             b.setBytes(0, src, index, length);
-            if (kinds[handle] == KIND_PING_RAW) {
+            if (kind(handle) == KIND_PING_RAW) {
                 b.setShort(4, identifiers[handle]);
                 b.setShort(2, 0);
                 b.setShort(2, icmpChecksum(b, length));
@@ -403,7 +404,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         }
         dst.ensureWritable(maxBytes);
         int writerIndex = dst.writerIndex();
-        if (kinds[handle] == KIND_PING_DGRAM) {
+        if (kind(handle) == KIND_PING_DGRAM) {
             // Only replies to this socket's echoes arrive, as the ICMP message without an IP header.
             long n;
             if (dst.hasMemoryAddress()) {
@@ -474,14 +475,10 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (!isOurs(handle)) {
             return; // never close an fd we did not open: the number may be the TAP's or a new socket's
         }
-        loop.unregister(handle);
-        handlers[handle] = null;
-        if (kinds[handle] == KIND_PING_RAW) {
+        if (kind(handle) == KIND_PING_RAW) {
             identifiersInUse.clear(identifiers[handle]);
         }
-        kinds[handle] = 0;
-        openCount--;
-        libc.close(handle);
+        sockets.release(handle);
     }
 
     /** For tests: whether {@code handle} is an unprivileged ping socket rather than a raw one. */
@@ -491,45 +488,19 @@ public final class NativeHostDatagrams implements HostDatagrams {
 
     /** Datagram sockets open now (UDP and ping), until the relay closes them. */
     public int openCount() {
-        return openCount;
+        return sockets.openCount();
     }
 
     /** Closes every socket still open and returns how many there were: at shutdown, what the stack left behind. */
     public int closeAll() {
-        int closed = 0;
-        for (int fd = 0; fd < handlers.length && openCount > 0; fd++) {
-            if (handlers[fd] != null) {
-                close(fd);
-                closed++;
-            }
-        }
-        return closed;
+        return sockets.closeAll(this::close);
     }
 
     // --- helpers -----------------------------------------------------------------------------------------
 
+    /** Datagram sockets are only ever watched for EPOLLIN (ERROR and HANGUP come regardless). */
     private int adopt(int fd, byte kind, HostSocketHandler handler) {
-        try {
-            loop.register(fd, EventLoop.EPOLLIN, dispatcher);
-        } catch (UncheckedIOException e) {
-            int errno = e.getCause() instanceof NativeException ne ? ne.errno() : HostSockets.ENOMEM;
-            return failClosed(fd, errno);
-        }
-        if (fd >= handlers.length) {
-            int size = Math.max(fd + 1, handlers.length * 2);
-            handlers = Arrays.copyOf(handlers, size);
-            kinds = Arrays.copyOf(kinds, size);
-            identifiers = Arrays.copyOf(identifiers, size);
-        }
-        handlers[fd] = handler;
-        kinds[fd] = kind;
-        openCount++;
-        return fd;
-    }
-
-    private int failClosed(int fd, int errno) {
-        libc.close(fd);
-        return -errno;
+        return sockets.adopt(fd, EventLoop.EPOLLIN, kind, handler);
     }
 
     /**

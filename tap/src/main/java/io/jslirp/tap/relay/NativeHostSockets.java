@@ -8,12 +8,9 @@ import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
-import io.jslirp.tap.sys.NativeException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -44,14 +41,11 @@ public final class NativeHostSockets implements HostSockets {
 
     private final EventLoop loop;
     private final LibC libc = Native.libc();
-    /** One dispatcher for every socket, so opening a connection allocates no handler object of ours. */
-    private final EventLoop.FdHandler dispatcher = this::dispatch;
-
-    /** Indexed by fd: the relay's handler, non-null exactly while the fd is one of ours. */
-    private HostSocketHandler[] handlers = new HostSocketHandler[64];
-    /** Indexed by fd: the epoll mask last given to the loop, so an unchanged setInterest costs no syscall. */
-    private int[] masks = new int[64];
-    private int openCount;
+    /**
+     * Our sockets, with the epoll mask last given to the loop as each one's tag, so an unchanged setInterest
+     * costs no syscall.
+     */
+    private final SocketTable sockets;
 
     /**
      * Native scratch for the setup calls, reused because the loop is single-threaded: a struct
@@ -80,6 +74,7 @@ public final class NativeHostSockets implements HostSockets {
 
     public NativeHostSockets(EventLoop loop) {
         this.loop = Objects.requireNonNull(loop, "loop");
+        this.sockets = new SocketTable(loop, libc, this::dispatch);
         long base = scratch.memoryAddress();
         this.optAddress = base + OPT;
         this.optLenAddress = base + OPT_LEN;
@@ -87,15 +82,11 @@ public final class NativeHostSockets implements HostSockets {
     }
 
     private void dispatch(int fd, int events) {
-        HostSocketHandler h = fd < handlers.length ? handlers[fd] : null;
+        HostSocketHandler h = sockets.handler(fd);
         if (h != null) {
             // epoll's bits are HostSockets' bits by definition, so they pass through unchanged.
             h.onSocketEvent(fd, events);
         }
-    }
-
-    private boolean isOurs(int handle) {
-        return handle >= 0 && handle < handlers.length && handlers[handle] != null;
     }
 
     @Override
@@ -112,40 +103,21 @@ public final class NativeHostSockets implements HostSockets {
         // batching and the latency slirp4netns is known for.
         setIntOption(fd, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, 1);
         if (bindAddr != 0 && libc.bind(fd, name.address, name.putIpv4(bindAddr, 0)) < 0) {
-            return failClosed(fd, Native.errno());
+            return sockets.failClosed(fd, Native.errno());
         }
         if (libc.connect(fd, name.address, name.putIpv4(dstAddr, dstPort)) < 0) {
             int e = Native.errno();
             if (e != Errno.EINPROGRESS) {
-                return failClosed(fd, e);
+                return sockets.failClosed(fd, e);
             }
         }
         // Connected at once or in progress: either way the first WRITABLE (or ERROR/HANGUP) tells the outcome.
         return adopt(fd, EventLoop.EPOLLOUT, handler);
     }
 
-    /** Registers a socket of ours with the loop for {@code mask} and records it; closes it if that fails. */
+    /** Registers a socket of ours with the loop for {@code mask}, remembered as its tag; closes it if that fails. */
     private int adopt(int fd, int mask, HostSocketHandler handler) {
-        try {
-            loop.register(fd, mask, dispatcher);
-        } catch (UncheckedIOException e) {
-            int errno = e.getCause() instanceof NativeException ne ? ne.errno() : HostSockets.ENOMEM;
-            return failClosed(fd, errno);
-        }
-        if (fd >= handlers.length) {
-            int size = Math.max(fd + 1, handlers.length * 2);
-            handlers = Arrays.copyOf(handlers, size);
-            masks = Arrays.copyOf(masks, size);
-        }
-        handlers[fd] = handler;
-        masks[fd] = mask;
-        openCount++;
-        return fd;
-    }
-
-    private int failClosed(int fd, int errno) {
-        libc.close(fd);
-        return -errno;
+        return sockets.adopt(fd, mask, mask, handler);
     }
 
     private int setIntOption(int fd, int level, int option, int value) {
@@ -155,7 +127,7 @@ public final class NativeHostSockets implements HostSockets {
 
     @Override
     public int connectResult(int handle) {
-        if (!isOurs(handle)) {
+        if (!sockets.isOurs(handle)) {
             return EBADF;
         }
         scratch.setIntLE(OPT, 0);
@@ -168,7 +140,7 @@ public final class NativeHostSockets implements HostSockets {
 
     @Override
     public int read(int handle, ByteBuf dst, int maxBytes) {
-        if (!isOurs(handle)) {
+        if (!sockets.isOurs(handle)) {
             return -EBADF;
         }
         if (maxBytes <= 0) {
@@ -200,7 +172,7 @@ public final class NativeHostSockets implements HostSockets {
 
     @Override
     public int write(int handle, ByteBuf src, int index, int length) {
-        if (!isOurs(handle)) {
+        if (!sockets.isOurs(handle)) {
             return -EBADF;
         }
         if (length <= 0) {
@@ -227,7 +199,7 @@ public final class NativeHostSockets implements HostSockets {
 
     @Override
     public long writeGather(int handle, ByteBuf[] ring, int head, int count, int mask) {
-        if (!isOurs(handle)) {
+        if (!sockets.isOurs(handle)) {
             return -EBADF;
         }
         int n = 0;
@@ -279,7 +251,7 @@ public final class NativeHostSockets implements HostSockets {
 
     @Override
     public void shutdownWrite(int handle) {
-        if (isOurs(handle)) {
+        if (sockets.isOurs(handle)) {
             // ENOTCONN (the peer already reset) needs no answer: the next read or write reports the reset.
             libc.shutdown(handle, Flags.SHUT_WR);
         }
@@ -287,45 +259,37 @@ public final class NativeHostSockets implements HostSockets {
 
     @Override
     public void setInterest(int handle, boolean read, boolean write) {
-        if (!isOurs(handle)) {
+        if (!sockets.isOurs(handle)) {
             return;
         }
         int mask = (read ? READ_MASK : 0) | (write ? EventLoop.EPOLLOUT : 0);
         if (mask == 0) {
             mask = QUIET_MASK;
         }
-        if (masks[handle] != mask) {
+        if (sockets.tag(handle) != mask) {
             loop.modify(handle, mask);
-            masks[handle] = mask;
+            sockets.setTag(handle, mask);
         }
     }
 
     @Override
     public void close(int handle) {
-        if (!isOurs(handle)) {
+        if (!sockets.isOurs(handle)) {
             return; // never close an fd we did not open: the number may be the TAP's or a new socket's
         }
-        release(handle);
+        sockets.release(handle);
     }
 
     @Override
     public void abort(int handle) {
-        if (!isOurs(handle)) {
+        if (!sockets.isOurs(handle)) {
             return;
         }
         // struct linger {l_onoff = 1, l_linger = 0}: close sends RST and drops unsent data.
         scratch.setIntLE(LINGER, 1);
         scratch.setIntLE(LINGER + 4, 0);
         libc.setsockopt(handle, Flags.SOL_SOCKET, Flags.SO_LINGER, lingerAddress, 8);
-        release(handle);
-    }
-
-    private void release(int fd) {
-        loop.unregister(fd);
-        handlers[fd] = null;
-        masks[fd] = 0;
-        openCount--;
-        libc.close(fd);
+        sockets.release(handle);
     }
 
     /**
@@ -333,7 +297,7 @@ public final class NativeHostSockets implements HostSockets {
      * them.
      */
     public int openCount() {
-        return openCount;
+        return sockets.openCount();
     }
 
     /**
@@ -342,14 +306,7 @@ public final class NativeHostSockets implements HostSockets {
      * a connection that stays open until jslirp's process is gone.
      */
     public int closeAll() {
-        int aborted = 0;
-        for (int fd = 0; fd < handlers.length && openCount > 0; fd++) {
-            if (handlers[fd] != null) {
-                abort(fd);
-                aborted++;
-            }
-        }
-        return aborted;
+        return sockets.closeAll(this::abort);
     }
 
     @Override
@@ -365,7 +322,7 @@ public final class NativeHostSockets implements HostSockets {
             return fd;
         }
         if (libc.listen(fd, LISTEN_BACKLOG) < 0) {
-            return failClosed(fd, Native.errno());
+            return sockets.failClosed(fd, Native.errno());
         }
         return adopt(fd, READ_MASK, handler);
     }
@@ -373,7 +330,7 @@ public final class NativeHostSockets implements HostSockets {
     @Override
     public int accept(int listenHandle, HostSocketHandler handler, DatagramInfo peer) {
         Objects.requireNonNull(handler, "handler");
-        if (!isOurs(listenHandle)) {
+        if (!sockets.isOurs(listenHandle)) {
             return -EBADF;
         }
         scratch.setIntLE(OPT_LEN, SOCKADDR_STORAGE_SIZE);
@@ -393,7 +350,7 @@ public final class NativeHostSockets implements HostSockets {
 
     @Override
     public int localPort(int handle) {
-        if (!isOurs(handle)) {
+        if (!sockets.isOurs(handle)) {
             return -EBADF;
         }
         scratch.setIntLE(OPT_LEN, SOCKADDR_STORAGE_SIZE);

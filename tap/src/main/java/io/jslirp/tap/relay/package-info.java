@@ -47,6 +47,13 @@
  *       stack left behind when the session ends.</li>
  * </ul>
  *
+ * <p><b>Which fds are ours.</b> Both classes keep their sockets in a {@code SocketTable} each: arrays indexed by
+ * fd holding the handler and one int of the owner's (the last epoll mask for TCP, the kind for datagrams), so
+ * dispatch and every handle check are an array index. Adopting a socket registers it with the loop; if epoll
+ * refuses, the fd is closed and the kernel's errno returned (ENOMEM when there is none), so no setup path
+ * leaks a socket. Releasing one unregisters, forgets and closes it, in that order; {@code closeAll} walks the
+ * table in fd order and lets the owner close each its own way (TCP aborts with a reset, datagrams close).
+ *
  * <p><b>Socket names.</b> Both classes read and write their sockaddr_in / sockaddr_in6 through one
  * {@link io.jslirp.tap.relay.SockAddr} over their own reused native scratch, so TCP and UDP encode destinations
  * and decode peers alike (an IPv4-mapped {@code ::ffff:a.b.c.d} is IPv4, any other IPv6 address comes with

@@ -27,8 +27,8 @@ import io.netty.buffer.ByteBufAllocator;
  * <p>How: a throwaway {@link Stack} of the same device format, using the session's own
  * {@link HostDatagrams} (so the native send path and its call sites are the ones that get compiled), relays
  * synthetic datagrams from the guest's address to network+2, that is to a UDP socket of ours on 127.0.0.1
- * whose buffer simply fills; the kernel drops the rest. Frames are copied out of a template the way the TAP
- * read loop copies small frames. Bounded by count and time; everything it opened is closed before it
+ * whose buffer simply fills; the kernel drops the rest. Each frame is written into one reused buffer that the
+ * stack works on in place, as the TAP read loop's is. Bounded by count and time; everything it opened is closed before it
  * returns, and the session's stack never sees any of it. {@code -Djslirp.warmup=false} skips it.
  */
 final class Warmup {
@@ -48,6 +48,7 @@ final class Warmup {
         }
         Stack stack = null;
         ByteBuf template = null;
+        ByteBuf frame = null;
         int sent = 0;
         try {
             int sinkPort = datagrams.localPort(sink);
@@ -59,10 +60,16 @@ final class Warmup {
             template = template(net, format, sinkPort, alloc);
             long deadline = System.nanoTime() + BUDGET_NANOS;
             int length = template.readableBytes();
+            frame = alloc.directBuffer(length, length);
             while (sent < DATAGRAMS) {
-                ByteBuf frame = alloc.directBuffer(length, length);
-                frame.writeBytes(template, template.readerIndex(), length);
+                frame.clear().writeBytes(template, template.readerIndex(), length);
+                frame.retain();
                 stack.receiveFrame(frame);
+                if (frame.refCnt() != 1) {
+                    // Kept by the stack (it never is on this path): leave it there and use a new one.
+                    frame.release();
+                    frame = alloc.directBuffer(length, length);
+                }
                 sent++;
                 if ((sent & 63) == 0) {
                     stack.flush();
@@ -79,6 +86,9 @@ final class Warmup {
             }
             if (template != null) {
                 template.release();
+            }
+            if (frame != null) {
+                frame.release();
             }
             datagrams.close(sink);
         }

@@ -94,6 +94,44 @@ class JslirpSessionTest {
         }
 
         @Test
+        void aLongTapBatchYieldsEvery32FramesAndAShortOneNever() throws Exception {
+            Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).configure(true).build();
+            Jslirp session = Jslirp.start(settings);
+            java.util.concurrent.atomic.AtomicInteger yields = new java.util.concurrent.atomic.AtomicInteger();
+            session.yieldWith(yields::incrementAndGet);
+            // The loop is not running yet, so everything the guest sends now waits in the TAP: 100 echo requests
+            // at once (preload), to a gateway whose MAC the guest is told so that no ARP holds them back.
+            Sh.inNetns(ns, "ip", "neigh", "replace", "10.0.2.2", "lladdr", "52:55:0a:00:02:02", "dev", "tap0",
+                    "nud", "permanent");
+            Sh.Result burst = Sh.exec(10_000, "ip", "netns", "exec", ns, "ping", "-n", "-q", "-c", "100", "-l", "100",
+                    "-w", "1", "10.0.2.2");
+            assertEquals(1, burst.status(), "no replies while the loop is stopped: " + burst.out() + burst.err());
+            Thread loop = new Thread(session::run, "jslirp-loop");
+            loop.start();
+            try {
+                // Answered only after the whole backlog (the TAP is FIFO), which the loop read in one batch.
+                Sh.inNetns(ns, "ping", "-n", "-q", "-c", "1", "-W", "5", "10.0.2.2");
+                int afterBatch = yields.get();
+                // tun counts a frame as sent when it is read: at least the 100 requests, and one batch.
+                long read = tapTxPackets();
+                assertTrue(read >= 101, "frames read " + read);
+                assertTrue(afterBatch >= 100 / Jslirp.YIELD_EVERY_FRAMES && afterBatch <= read / Jslirp.YIELD_EVERY_FRAMES,
+                        afterBatch + " yields for " + read + " frames read");
+                // One frame per wakeup: never a yield.
+                Sh.inNetns(ns, "ping", "-n", "-q", "-c", "5", "-i", "0.05", "-W", "5", "10.0.2.2");
+                assertEquals(afterBatch, yields.get());
+            } finally {
+                session.end(Jslirp.EXIT_NORMAL, "test done");
+                assertTrue(session.awaitEnd(5, TimeUnit.SECONDS));
+                loop.join(5000);
+            }
+        }
+
+        private long tapTxPackets() throws Exception {
+            return Long.parseLong(Sh.inNetns(ns, "cat", "/sys/class/net/tap0/statistics/tx_packets").trim());
+        }
+
+        @Test
         void countersAndExitSummaryCarryTheRelaysState() throws Exception {
             Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).configure(true)
                     .disableHostLoopback(true).build();

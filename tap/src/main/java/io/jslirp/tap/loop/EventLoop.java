@@ -47,7 +47,7 @@ public final class EventLoop implements AutoCloseable {
     private static final int DATA_OFFSET = Native.isX86_64() ? 4 : 8;
     private static final long NO_DEADLINE = Long.MAX_VALUE;
 
-    private final LibC libc = Native.libc();
+    private final LibC libc;
     private final int epfd;
     private final int wakeFd;
     private final Pointer events;
@@ -71,6 +71,12 @@ public final class EventLoop implements AutoCloseable {
     private volatile boolean stopped;
     private volatile Thread loopThread;
     private volatile boolean closed;
+    /**
+     * Held by a wake-up's eventfd write and by close(). Without it close() could close the eventfd between a
+     * writer's check of {@link #closed} and its write, and the fd number, reused by the next open, would get
+     * eight bytes meant for us.
+     */
+    private final Object wakeLock = new Object();
 
     private LongSupplier nextDeadlineNanos;
     private Runnable runDueTimers;
@@ -78,6 +84,12 @@ public final class EventLoop implements AutoCloseable {
 
     /** Creates the epoll instance and its wake-up eventfd. */
     public EventLoop() {
+        this(Native.libc());
+    }
+
+    /** With {@code libc} in place of the real one, so a test can stop a call half-way. */
+    EventLoop(LibC libc) {
+        this.libc = libc;
         int ep = libc.epoll_create1(Flags.EPOLL_CLOEXEC);
         if (ep < 0) {
             throw new UncheckedIOException(NativeException.last("epoll_create1"));
@@ -214,9 +226,13 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private void wake() {
-        if (wakePending.compareAndSet(false, true) && !closed) {
-            // eventfd_write only fails on counter overflow, impossible with one write per pending wake-up.
-            libc.eventfd_write(wakeFd, 1);
+        if (wakePending.compareAndSet(false, true)) {
+            synchronized (wakeLock) {
+                if (!closed) {
+                    // eventfd_write only fails on counter overflow, impossible with one write per pending wake-up.
+                    libc.eventfd_write(wakeFd, 1);
+                }
+            }
         }
     }
 
@@ -337,11 +353,13 @@ public final class EventLoop implements AutoCloseable {
     /** Releases the epoll fd and the eventfd. Registered fds belong to their owners and stay open. */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            stopped = true;
-            Fds.close(epfd);
-            Fds.close(wakeFd);
+        synchronized (wakeLock) {
+            if (!closed) {
+                closed = true;
+                stopped = true;
+                Fds.close(epfd);
+                Fds.close(wakeFd);
+            }
         }
     }
 }

@@ -339,4 +339,43 @@ class EventLoopTest {
         Fds.close(idle[0]);
         Fds.close(idle[1]);
     }
+
+    @Test
+    void closeWaitsForAWakeUpWriteInProgressSoItsBytesCannotReachAReusedFdNumber() throws Exception {
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch finishWrite = new CountDownLatch(1);
+        io.jslirp.tap.sys.LibC real = Native.libc();
+        // The real libc, except that the wake-up's eventfd write stops half-way until the test lets it go on.
+        io.jslirp.tap.sys.LibC paused = (io.jslirp.tap.sys.LibC) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {io.jslirp.tap.sys.LibC.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("eventfd_write")) {
+                        writing.countDown();
+                        finishWrite.await(10, TimeUnit.SECONDS);
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        EventLoop other = new EventLoop(paused);
+        Thread waker = new Thread(() -> other.execute(() -> { }), "waker");
+        waker.start();
+        assertTrue(writing.await(5, TimeUnit.SECONDS));
+        Thread closer = new Thread(other::close, "closer");
+        closer.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (closer.getState() != Thread.State.BLOCKED && closer.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(Thread.State.BLOCKED, closer.getState(), "close() must wait for the write in progress");
+        } finally {
+            finishWrite.countDown();
+            waker.join(5000);
+            closer.join(5000);
+        }
+        assertFalse(closer.isAlive());
+        assertThrows(IllegalStateException.class, other::run);
+    }
 }

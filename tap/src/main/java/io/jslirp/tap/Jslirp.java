@@ -445,8 +445,9 @@ public final class Jslirp implements AutoCloseable {
      * microseconds each the woken reader waits behind us until its receive buffer (about 90 datagrams at the
      * default 208 KiB) overflows, even with the other CPU idle. Measured with {@code perf record -e
      * skb:kfree_skb -e sched:sched_switch} during {@code iperf3 -u} through 10.0.2.2: every loss was such an
-     * overflow, and in most the reader sat runnable on our CPU while we ran. Yielding lets that reader drain; when nothing else is runnable it costs one cheap syscall.
-     * A short batch (request/response, one frame per wakeup) never yields.
+     * overflow, and in most the reader sat runnable on our CPU while we ran. Yielding lets that reader
+     * drain; when nothing else is runnable it costs one cheap syscall. A short batch (request/response, one
+     * frame per wakeup) never yields.
      */
     private void onTapReady(int events) {
         int sinceYield = 0;

@@ -66,6 +66,19 @@ class CliIT {
     }
 
     @Test
+    void launcherTakesACollectorFromJslirpJavaOpts() {
+        assumeTrue(E2e.isJslirp(), "the ./jslirp launcher is jslirp's");
+        Cmd.Result r = Cmd.run(T, List.of(E2e.launcher(), "--version"),
+                java.util.Map.of("JSLIRP_JAVA_OPTS", "-XX:+UseG1GC -Xlog:gc:stderr"));
+        assertEquals(0, r.exit(), r.describe());
+        assertTrue(r.out().startsWith("jslirp version "), r.describe());
+        assertTrue(r.err().contains("Using G1"), r.describe());
+        Cmd.Result plain = Cmd.run(T, List.of(E2e.launcher(), "--version"), java.util.Map.of("JSLIRP_JAVA_OPTS", "-Xlog:gc:stderr"));
+        assertEquals(0, plain.exit(), plain.describe());
+        assertTrue(plain.err().contains("Using Serial"), plain.describe());
+    }
+
+    @Test
     void versionSaysVersion() {
         for (String form : List.of("--version", "-v")) {
             Cmd.Result r = run(form);

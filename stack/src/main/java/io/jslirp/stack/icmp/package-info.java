@@ -24,7 +24,7 @@
  * the pinged address through the gateway's MAC. When the host refuses a ping socket (EPERM/EACCES:
  * {@code net.ipv4.ping_group_range} leaves us out and we are not privileged), the request is dropped and
  * counted ({@code icmpEchoNoSocket}) and {@code Stack.pingUnavailable()} turns true for the Linux side to
- * report once. Unreachable and time-exceeded errors the ping socket receives are passed on, quoting the
+ * report once. Unreachable and time-exceeded errors an ICMP datagram socket receives are passed on, quoting the
  * guest's last request (type 8, its identifier and sequence). Other ICMP from the guest (replies, errors,
  * timestamps) is counted and dropped; broadcast, multicast and virtual-network destinations are not relayed.
  *

@@ -114,12 +114,6 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (h == null) {
             return;
         }
-        if ((events & EventLoop.EPOLLERR) != 0 && kind(fd) != KIND_UDP) {
-            // A ping socket (or a forward's AF_INET6 one) has no error queue (IP_RECVERR is off), but an ICMP
-            // error can still leave a pending socket error, which epoll reports level-triggered until something
-            // reads it. Take it here so that ERROR is reported once per error and never spins the loop.
-            takeSocketError(fd);
-        }
         // epoll's bits are HostSockets' bits by definition.
         h.onSocketEvent(fd, events);
     }
@@ -279,8 +273,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
         name.clear();
         long n = libc.recvmsg(handle, scratchAddress + MSG, Flags.MSG_ERRQUEUE);
         if (n < 0) {
-            // Nothing queued. A socket error without a queued message (a ping socket's, or whatever set one)
-            // would keep EPOLLERR up forever; reading SO_ERROR clears it.
+            // Nothing queued. A socket error without a queued message (none of our sockets should get one, but
+            // one would keep EPOLLERR up forever) is cleared by reading SO_ERROR.
             takeSocketError(handle);
             return 0;
         }
@@ -322,6 +316,12 @@ public final class NativeHostDatagrams implements HostDatagrams {
         Objects.requireNonNull(handler, "handler");
         int fd = libc.socket(Flags.AF_INET, Flags.SOCK_DGRAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, Flags.IPPROTO_ICMP);
         if (fd >= 0) {
+            // Without IP_RECVERR the kernel drops every ICMP error about an unconnected ping socket's echoes
+            // (ping_err); with it they wait in the error queue, matched to this socket by its identifier, and
+            // the stack passes unreachable and time-exceeded on to the guest.
+            if (setIntOption(fd, Flags.SOL_IP, Flags.IP_RECVERR, 1) < 0) {
+                return sockets.failClosed(fd, Native.errno());
+            }
             return adopt(fd, KIND_PING_DGRAM, handler);
         }
         // EACCES: our group is outside net.ipv4.ping_group_range. A raw socket needs CAP_NET_RAW instead.

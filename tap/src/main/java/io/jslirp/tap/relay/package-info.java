@@ -93,9 +93,9 @@
  *       ICMP socket (CAP_NET_RAW) with an {@code ICMP_FILTER} that keeps only echo replies. For a raw socket
  *       jslirp picks an identifier no other raw ping socket of its own uses, writes it and the checksum into a
  *       copy of the guest's message, and on receive strips the IP header and skips (boundedly) replies with
- *       another identifier: a raw socket sees every process's. Ping sockets have no error queue; an ICMP
- *       error for an echo can still leave a socket error, which is taken at dispatch so ERROR is reported
- *       once and never spins the loop.</li>
+ *       another identifier: a raw socket sees every process's. A ping socket has IP_RECVERR: without it the
+ *       kernel drops ICMP errors about an unconnected ping socket's echoes, with it they are queued as for
+ *       UDP and read the same way. A raw socket's filter keeps errors out, so they are not passed on.</li>
  * </ul>
  */
 package io.jslirp.tap.relay;

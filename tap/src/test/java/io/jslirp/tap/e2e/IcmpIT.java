@@ -51,4 +51,29 @@ class IcmpIT {
             }
         }
     }
+
+    /**
+     * An echo that a router on the way refuses: srv has an "unreachable" route for TEST-NET-2, so the host's
+     * ping socket gets "host unreachable" from 192.0.2.1, and the guest's ping must show that error from that
+     * router instead of a silent timeout. jslirp uses an ICMP datagram socket here (ping_group_range opened
+     * in jsl), the rootless case; errors need IP_RECVERR on it.
+     */
+    @Test
+    void anEchoARouterRefusesGetsTheRoutersErrorInTheGuest() throws IOException {
+        try (RemoteTopology t = new RemoteTopology(false); NsHolder h = NsHolder.netns()) {
+            t.jsl.ok("sysctl", "-q", "-w", "net.ipv4.ping_group_range=0 2147483647");
+            // A router answers for what it cannot forward; srv's "unreachable" route makes it answer at once.
+            t.srv.ok("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+            t.srv.ok("ip", "route", "add", "unreachable", "198.51.100.0/24");
+            try (Jslirp j = Jslirp.builder().prefix(t.inJsl()).ready3().args("-c", Long.toString(h.pid), "tap0")
+                    .start().awaitReady()) {
+                Guest g = Guest.of(h, j);
+                Cmd.Result r = g.run(java.time.Duration.ofSeconds(20), "ping", "-n", "-c", "2", "-i", "0.5", "-W", "3",
+                        "198.51.100.7");
+                assertTrue(!r.ok(), "no echo reply can come: " + r.describe());
+                assertTrue(r.out().contains("From " + RemoteTopology.SERVER + " icmp_seq=1 Destination Host Unreachable"),
+                        r.describe() + j.diagnostics());
+            }
+        }
+    }
 }

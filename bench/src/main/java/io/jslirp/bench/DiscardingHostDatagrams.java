@@ -2,6 +2,7 @@ package io.jslirp.bench;
 
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
+import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.netty.buffer.ByteBuf;
 
@@ -38,7 +39,7 @@ final class DiscardingHostDatagrams implements HostDatagrams {
     @Override
     public int receiveFrom(int handle, ByteBuf dst, int maxBytes, DatagramInfo from) {
         if (pending <= 0) {
-            return 0;
+            return -HostSockets.EAGAIN;
         }
         pending--;
         dst.writerIndex(dst.writerIndex() + length);

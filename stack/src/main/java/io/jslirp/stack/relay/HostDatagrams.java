@@ -48,7 +48,8 @@ public interface HostDatagrams {
     /**
      * Receives one datagram into {@code dst} at its writerIndex (advancing it), at most {@code maxBytes}
      * ({@code dst} is direct with that much room); fills {@code from.addr}, {@code from.port} and
-     * {@code from.truncated}. Returns the datagram's length, 0 when none waits, or {@code -errno}.
+     * {@code from.truncated}. Returns the datagram's length (0 for an empty datagram, which UDP allows),
+     * {@code -EAGAIN} when none waits, or another {@code -errno}.
      */
     int receiveFrom(int handle, ByteBuf dst, int maxBytes, DatagramInfo from);
 

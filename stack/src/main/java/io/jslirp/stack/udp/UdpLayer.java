@@ -414,9 +414,9 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
                 readBuffers.giveBack(b);
                 throw e;
             }
-            if (n <= 0) {
+            if (n < 0) { // 0 is an empty datagram, passed on like any other
                 readBuffers.giveBack(b);
-                if (n == 0 || n == -HostSockets.EAGAIN) {
+                if (n == -HostSockets.EAGAIN) {
                     return;
                 }
                 // A pending ICMP errno reported by recvmsg (and cleared by it); the error queue still has the

@@ -158,7 +158,7 @@ public final class FakeHostDatagrams implements HostDatagrams {
         Sock s = live(handle);
         Incoming in = s.toRead.poll();
         if (in == null) {
-            return 0;
+            return -HostSockets.EAGAIN;
         }
         int n = Math.min(in.data.length, maxBytes);
         if (dst.writableBytes() < n) {
@@ -218,7 +218,8 @@ public final class FakeHostDatagrams implements HostDatagrams {
 
     @Override
     public int receivePing(int handle, ByteBuf dst, int maxBytes, DatagramInfo from) {
-        return receiveFrom(handle, dst, maxBytes, from);
+        int n = receiveFrom(handle, dst, maxBytes, from);
+        return n == -HostSockets.EAGAIN ? 0 : n; // receivePing says 0 when none waits
     }
 
     @Override

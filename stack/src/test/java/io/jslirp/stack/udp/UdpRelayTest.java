@@ -91,6 +91,17 @@ class UdpRelayTest extends UdpHarness {
     }
 
     @Test
+    void anEmptyDatagramFromTheHostReachesTheGuestAndReadingGoesOn() {
+        sendUdp(REMOTE, GPORT, 7000, "q".getBytes());
+        FakeHostDatagrams.Sock s = datagrams.last();
+        datagrams.deliverBatch(s, REMOTE, 7000, java.util.List.of(new byte[0], new byte[] {5}));
+        java.util.List<byte[]> out = frames();
+        assertEquals(2, out.size());
+        assertArrayEquals(expectedUdp(out.get(0), REMOTE, 7000, GPORT, new byte[0]), out.get(0));
+        assertArrayEquals(expectedUdp(out.get(1), REMOTE, 7000, GPORT, new byte[] {5}), out.get(1));
+    }
+
+    @Test
     void repliesFromAnySourceComeFromThatSource() {
         sendUdp(REMOTE, GPORT, 7000, new byte[] {1});
         FakeHostDatagrams.Sock s = datagrams.last();

@@ -256,7 +256,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
             }
         }
         if (n < 0) {
-            return n == -Errno.EAGAIN ? 0 : (int) n;
+            return (int) n; // -EAGAIN included: 0 is an empty datagram
         }
         dst.writerIndex(writerIndex + (int) n);
         name.readPeer(from);

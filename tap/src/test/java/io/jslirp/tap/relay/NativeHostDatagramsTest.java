@@ -96,8 +96,8 @@ class NativeHostDatagramsTest {
                     buf.clear();
                     DatagramInfo info = new DatagramInfo();
                     int n = ping ? host.receivePing(handle, buf, maxBytes, info) : host.receiveFrom(handle, buf, maxBytes, info);
-                    if (n == 0) {
-                        return;
+                    if (ping ? n == 0 : n == -Errno.EAGAIN) {
+                        return; // none waits; for UDP, 0 is an empty datagram
                     }
                     byte[] data = new byte[buf.readableBytes()];
                     buf.getBytes(buf.readerIndex(), data);
@@ -260,8 +260,17 @@ class NativeHostDatagramsTest {
             assertEquals(-Errno.EBADF, (int) loop.call(() -> host.sendPing(udp, LOCALHOST, b, 0, 8)));
             DatagramInfo untouched = new DatagramInfo();
             untouched.addr = 42;
-            assertEquals(0, (int) loop.call(() -> host.receiveFrom(udp, b, 64, untouched)), "nothing waits");
+            assertEquals(-Errno.EAGAIN, (int) loop.call(() -> host.receiveFrom(udp, b, 64, untouched)), "nothing waits");
             assertEquals(42, untouched.addr, "nothing received, nothing filled in");
+            // An empty datagram is a datagram: the receiver (draining on READABLE) gets 0 bytes and the sender.
+            int port = loop.call(() -> host.localPort(udp));
+            try (java.net.DatagramSocket empty = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
+                empty.send(new java.net.DatagramPacket(new byte[0], 0, java.net.InetAddress.getByName("127.0.0.1"), port));
+                Got g = r.got.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(g != null, "the empty datagram was not received");
+                assertEquals(0, g.result());
+                assertEquals(empty.getLocalPort(), g.info().port);
+            }
         } finally {
             b.release();
         }

@@ -51,7 +51,7 @@ class CliIT {
             }
             if (E2e.isJslirp()) {
                 for (String more : List.of("--pcap", "tapfd", "run", "-p", "--publish")) {
-                    assertTrue(text.contains(more), "jslirp's " + form + " must mention " + more + ": " + r.describe());
+                    assertTrue(HelpText.listed(text, more), "jslirp's " + form + " must mention " + more + ": " + r.describe());
                 }
             }
         }

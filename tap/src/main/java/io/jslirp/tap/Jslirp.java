@@ -80,7 +80,7 @@ public final class Jslirp implements AutoCloseable {
     private final NativeHostSockets hostSockets;
     private final NativeHostDatagrams hostDatagrams;
     /** Null with --disable-dns: nothing forwards queries, so nothing needs the host's nameservers. */
-    private final ResolvConf.Watch resolvConf;
+    private ResolvConf.Watch resolvConf;
     private final List<String> startupWarnings = new ArrayList<>();
     /** Null when there is no capture, or once it failed: a broken capture must not cost every frame an error. */
     private PcapWriter pcap;
@@ -135,6 +135,13 @@ public final class Jslirp implements AutoCloseable {
         this.stack = new Stack(settings.net(), Clock.SYSTEM, new TapSink(), alloc, hostSockets,
                 relayOptions(settings), tap.vnetHeader() ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET);
         stack.setHostDatagrams(hostDatagrams);
+    }
+
+    /**
+     * The services and start-up checks. Apart from the constructor, which only builds what {@link #release()}
+     * tears down, so that a failure here (from start()) still releases the loop's fds and the host sockets.
+     */
+    private void startServices(Settings settings) throws IOException {
         // A guest started without --configure asks for its address with DHCP, as under slirp4netns.
         stack.registerUdpService(DhcpMessage.SERVER_PORT, new DhcpServer(settings.net(), Clock.SYSTEM, alloc));
         if (settings.disableDns()) {
@@ -213,6 +220,7 @@ public final class Jslirp implements AutoCloseable {
                         StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
             }
             session = new Jslirp(settings, tap, watch, pcap);
+            session.startServices(settings);
             session.wire();
             session.publish();
             session.openApiSocket();
@@ -654,7 +662,11 @@ public final class Jslirp implements AutoCloseable {
         }
         synchronized (handOver) {
             if (!running) {
-                // The loop has not started: run() waits for this lock, so nothing else touches the stack.
+                // The loop has not started: run() and release() wait for this lock, so nothing else touches
+                // the stack, and a close() from another thread cannot tear it down under the call.
+                if (closed) {
+                    throw new IllegalStateException("the session has ended");
+                }
                 return call.call();
             }
         }
@@ -770,7 +782,14 @@ public final class Jslirp implements AutoCloseable {
         release();
     }
 
-    private synchronized void release() {
+    private void release() {
+        synchronized (handOver) {
+            releaseHeld();
+        }
+    }
+
+    /** release() with {@link #handOver} held (see onLoop). */
+    private void releaseHeld() {
         if (closed) {
             return;
         }

@@ -191,7 +191,7 @@ public final class Counters {
     public long icmpErrorsToGuest;
     /** UDP to a closed port of ours (network+3 other than 53, no host sockets): port unreachable sent. */
     public long udpPortUnreachable;
-    /** UDP to network+2 with --disable-host-loopback: network unreachable sent. */
+    /** UDP to network+2 with --disable-host-loopback: administratively prohibited (code 13) sent. */
     public long udpLoopbackRefused;
     /** Datagrams from port forwards' clients sent to the guest (at once, or once its ARP answer came). */
     public long udpForwardedToGuest;

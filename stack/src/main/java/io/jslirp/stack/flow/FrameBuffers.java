@@ -7,7 +7,7 @@ import io.netty.buffer.ByteBufAllocator;
  * Direct buffers of one capacity for reading host datagrams into, kept for the next read instead of going
  * back to the allocator. A datagram is read at an offset that leaves room for its headers, the headers are
  * written around it, and the buffer itself becomes the frame: the only copy is the kernel's. The caller
- * {@link #sent sends} a retained frame and then hands its own reference back: when the sink has released
+ * sends a retained frame and then hands its own reference back: when the sink has released
  * its reference (the TAP write is synchronous) the buffer is reused, otherwise only dropped, so the pool never
  * hands out a buffer someone still reads.
  */

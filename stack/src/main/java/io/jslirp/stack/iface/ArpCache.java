@@ -8,7 +8,7 @@ package io.jslirp.stack.iface;
  * once used is never empty again and a lookup may stop at the first empty slot. When an insert finds
  * neither its key nor a free slot in the window, it overwrites the window's first slot: the cache stays
  * bounded however many addresses a hostile guest claims, at the price of forgetting one, which costs
- * only a re-learn from the guest's next frame. Not thread-safe: the event loop owns it.
+ * only a re-learn from the guest's next ARP packet (or our own request, EthernetInterface.resolve). Not thread-safe: the event loop owns it.
  */
 public final class ArpCache {
     /** Returned by {@link #get} when the address is unknown; no 48-bit MAC can equal it. */

@@ -90,7 +90,8 @@ public final class EthernetInterface {
 
     /**
      * The MAC of guest address {@code ip}, or {@link ArpCache#NONE} after asking the guest for it with an ARP
-     * request (RFC 826; at most one per address per 100 ms, so a burst toward an unknown guest sends one).
+     * request (RFC 826; at most one per 100 ms for the address asked last, so a burst toward one unknown guest
+     * sends one; alternating between two unknown guests asks each time).
      * Needed when we speak first, as a port forward's SYN or datagram does: a guest that has not sent
      * anything yet is not in the cache. The answer reaches the cache through the ARP reply, and every
      * {@link #addNeighborListener listener} is told, so that callers holding a frame can send it then.

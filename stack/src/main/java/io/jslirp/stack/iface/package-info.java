@@ -9,9 +9,10 @@
  *
  * <p>ARP: we answer requests for network+2 and network+3 only, with {@code 52:55:a:b:c:d}; answering for
  * anything else would steal other addresses on the guest's link (and slirp4netns does not either). Every
- * ARP packet and every IPv4 frame whose sender is a plausible guest address (inside the network, not ours,
- * not 0.0.0.0 as in RFC 5227 probes) teaches the {@link io.jslirp.stack.iface.ArpCache} the guest's MAC,
- * which later layers use to address frames they originate; replies to a request go straight back to the
+ * ARP packet whose sender is a plausible guest address (inside the network, not ours, not 0.0.0.0 as in
+ * RFC 5227 probes) teaches the {@link io.jslirp.stack.iface.ArpCache} the guest's MAC, which later layers
+ * use to address frames they originate (IPv4 frames teach nothing: the guest ARPs for the gateway before it
+ * sends through it, so a hash probe per packet would buy nothing); replies to a request go straight back to the
  * requester's frame source, so they never depend on the cache.
  *
  * <p>IPv4 input validates the header once through the view, then checks source sanity, route (only our two

@@ -11,7 +11,7 @@ public final class DnsServers {
 
     private int[] servers = new int[0];
     private int current;
-    /** Clock time of the oldest query the current server has not answered since its last reply; 0 for none. */
+    /** Clock time of the oldest query the current server has not answered since its last reply, when {@link #unanswered}. */
     private long unansweredSince;
     private boolean unanswered;
 

@@ -18,7 +18,8 @@
  * <li>source 0.0.0.0 or port 0 otherwise, broadcast, multicast, loopback, and unused addresses of the
  *     virtual network: dropped and counted (RFC 1122 3.2.2: no ICMP error answers a broadcast);</li>
  * <li>network+3 port 53: the DNS forwarder; other ports there: ICMP port unreachable from network+3;</li>
- * <li>network+2: the host's 127.0.0.1, or ICMP net unreachable with {@code --disable-host-loopback};</li>
+ * <li>network+2: the host's 127.0.0.1, or ICMP "communication administratively prohibited" (code 13) with
+ *     {@code --disable-host-loopback};</li>
  * <li>anything else: relayed to the address itself.</li>
  * </ul>
  *

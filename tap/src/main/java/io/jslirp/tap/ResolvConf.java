@@ -113,10 +113,6 @@ public final class ResolvConf {
             this.servers = read(path);
         }
 
-        public Path path() {
-            return path;
-        }
-
         /** The nameservers as last read. */
         public int[] servers() {
             return servers.clone();

@@ -23,11 +23,7 @@ public final class FrameBuffers {
         this.pool = new ByteBuf[slots];
     }
 
-    public int capacity() {
-        return capacity;
-    }
-
-    /** A cleared buffer of {@link #capacity()} bytes. */
+    /** A cleared buffer of the capacity given at construction. */
     public ByteBuf take() {
         if (count > 0) {
             ByteBuf b = pool[--count];

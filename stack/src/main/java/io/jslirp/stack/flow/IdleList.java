@@ -22,11 +22,6 @@ public final class IdleList<T extends IdleList.Node> {
 
     private Node head;
     private Node tail;
-    private int size;
-
-    public int size() {
-        return size;
-    }
 
     /** The flow idle longest, or null. */
     @SuppressWarnings("unchecked")
@@ -52,7 +47,6 @@ public final class IdleList<T extends IdleList.Node> {
             tail.next = n;
         }
         tail = n;
-        size++;
     }
 
     public void remove(T n) {
@@ -75,6 +69,5 @@ public final class IdleList<T extends IdleList.Node> {
         n.prev = null;
         n.next = null;
         n.list = null;
-        size--;
     }
 }

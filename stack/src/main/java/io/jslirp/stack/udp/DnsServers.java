@@ -22,10 +22,6 @@ public final class DnsServers {
         unanswered = false;
     }
 
-    public int count() {
-        return servers.length;
-    }
-
     /** The server to use now, or 0 when there is none. */
     public int current() {
         return servers.length == 0 ? 0 : servers[current];

@@ -80,13 +80,4 @@ final class HeldDatagrams {
         }
         return released;
     }
-
-    /** Releases every frame; returns how many. */
-    int releaseAll() {
-        int released = count;
-        for (ByteBuf f = poll(); f != null; f = poll()) {
-            f.release();
-        }
-        return released;
-    }
 }

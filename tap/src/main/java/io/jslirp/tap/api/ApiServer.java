@@ -227,10 +227,6 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    public Path path() {
-        return path;
-    }
-
     private void onListenReady() {
         long now = System.nanoTime();
         for (int budget = MAX_CLIENTS - clients.size(); budget > 0; budget--) {

@@ -1,7 +1,6 @@
 package io.jslirp.tap.dev;
 
 import io.jslirp.tap.sys.Fds;
-import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
 import io.jslirp.tap.sys.NativeException;

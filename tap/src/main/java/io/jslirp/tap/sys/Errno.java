@@ -20,11 +20,6 @@ public final class Errno {
     public static final int ENOSYS = 38;
     public static final int EBADFD = 77;
     public static final int EMSGSIZE = 90;
-    public static final int EOPNOTSUPP = 95;
     public static final int EAFNOSUPPORT = 97;
-    public static final int EADDRINUSE = 98;
-    public static final int EADDRNOTAVAIL = 99;
-    public static final int ECONNABORTED = 103;
-    public static final int ECONNREFUSED = 111;
     public static final int EINPROGRESS = 115;
 }

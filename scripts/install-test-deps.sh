@@ -29,7 +29,8 @@ declare -A NEED=(
 
 missing=()
 for cmd in "${!NEED[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")
+  # type -P: a file on PATH, so a shell builtin of the same name (kill) does not count as installed
+  type -P "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")
 done
 
 # The build needs a JDK 17 or later (javac, not only a JRE).

@@ -43,8 +43,12 @@ READY=$(timeout 30 head -c1 "$TMP/ready")
 echo "launcher: jslirp $JPID is ready"
 
 # 3. The workload inside the namespace: an HTTP answer per connection on port 80 that names the client.
+# It reads the request to its blank line first: exiting with the request unread would make socat's write of
+# it fail (EPIPE), and socat then drops the connection before passing the answer on.
 cat >"$TMP/respond.sh" <<'SH'
 #!/bin/sh
+cr=$(printf '\r')
+while IFS= read -r line && [ "$line" != "$cr" ] && [ -n "$line" ]; do :; done
 printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nhello from the container: you are %s\n' "$SOCAT_PEERADDR"
 SH
 chmod +x "$TMP/respond.sh"

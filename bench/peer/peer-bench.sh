@@ -10,7 +10,8 @@
 # Settings (environment):
 #   TOOLS         tools to measure, default "jslirp slirp4netns pasta" (a missing binary is reported, not fatal)
 #   MTUS          default "1500 65520"
-#   DURATION      seconds per iperf3 direction, default 10
+#   DURATION      seconds per iperf3 direction, default 10 (measured, after OMIT)
+#   OMIT          seconds at the start of each iperf3 run left out of its result (iperf3 -O), default 2
 #   RR_SECONDS    seconds of 1-byte request/response over one connection, default 10
 #   CRR_SECONDS   seconds of connect + 1-byte transaction + close, default 10
 #   CONNS         short connections for the peak-RSS run, default 100000 (0 skips it)
@@ -41,6 +42,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TOOLS=${TOOLS:-"jslirp slirp4netns pasta"}
 MTUS=${MTUS-"1500 65520"}
 DURATION=${DURATION:-10}
+OMIT=${OMIT:-2}
 RR_SECONDS=${RR_SECONDS:-10}
 CRR_SECONDS=${CRR_SECONDS:-10}
 CONNS=${CONNS:-100000}
@@ -49,7 +51,7 @@ CONNS_MTU=${CONNS_MTU:-65520}
 BUILD=${BUILD:-1}
 JAVA=${JAVA:-java}
 GW=10.0.2.2
-CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" DURATION=$DURATION RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU bench/peer/peer-bench.sh"
+CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU bench/peer/peer-bench.sh"
 
 NAME=peer-bench
 source "$ROOT/bench/peer/lib.sh"
@@ -83,8 +85,8 @@ LPORT=$(cat "$TMP/load.port")
 iperf() { # $1: "" (guest->host) or -R (host->guest)
   local out v
   : >"$TMP/bounded.err"
-  out=$(bounded timeout $((DURATION + 30)) "${GUEST[@]}" iperf3 -c "$GW" -p "$IPORT" -t "$DURATION" -f g \
-        --connect-timeout 5000 $1)
+  out=$(bounded timeout $((OMIT + DURATION + 30)) "${GUEST[@]}" iperf3 -c "$GW" -p "$IPORT" -t "$DURATION" \
+        -O "$OMIT" -f g --connect-timeout 5000 $1)
   v=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Gbits/sec") print $(i - 1) }' <<<"$out" | tail -1)
   if [[ -n $v ]]; then echo "$v"; else log "iperf3 $1 failed: $(tail -1 <<<"$out") $(tail -1 "$TMP/bounded.err")"; echo fail; fi
 }

@@ -87,14 +87,14 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private static final int EE_CODE = 6;
     private static final int EE_OFFENDER = 16;
     private static final int SO_EE_ORIGIN_ICMP = 2;
-    /** An int socket option's value @0 and a socklen_t @4 for getsockopt. */
-    private static final int OPT = CONTROL + CONTROL_SIZE;
-    private static final int SCRATCH_SIZE = OPT + 8;
+    private static final int SCRATCH_SIZE = CONTROL + CONTROL_SIZE;
 
     private final LibC libc = Native.libc();
     private final ByteBuf scratch = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(SCRATCH_SIZE));
     private final long scratchAddress = scratch.memoryAddress();
     private final SockAddr name = new SockAddr(scratch, SOCKADDR);
+    /** Options, SO_ERROR, getsockname and a forward's bound socket. */
+    private final SocketSetup setup = new SocketSetup(libc);
     /** Raw ICMP in both directions (the identifier is rewritten in a copy, an IP header stripped); lazy. */
     private ByteBuf raw;
 
@@ -153,7 +153,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         }
         // ICMP errors go to the error queue with who sent them and what they were about, instead of only an
         // errno on the next call: the relay needs both to build the guest's ICMP error.
-        if (setIntOption(fd, Flags.SOL_IP, Flags.IP_RECVERR, 1) < 0) {
+        if (setup.setInt(fd, Flags.SOL_IP, Flags.IP_RECVERR, 1) < 0) {
             return sockets.failClosed(fd, Native.errno());
         }
         if (libc.bind(fd, name.address, name.putIpv4(bindAddr, bindPort)) < 0) {
@@ -171,7 +171,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         // No SO_REUSEADDR: on UDP it would let a second socket bind the forward's port and take a share of its
         // datagrams without either side noticing. No IP_RECVERR either: an unconnected socket without it gets
         // no ICMP errors at all, and a forward has no outbound datagram of the guest's to report them about.
-        int fd = name.openBound(libc, Flags.SOCK_DGRAM, false, addr, port);
+        int fd = setup.openBound(Flags.SOCK_DGRAM, false, addr, port);
         if (fd < 0) {
             return fd;
         }
@@ -183,11 +183,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (!isOurs(handle)) {
             return -EBADF;
         }
-        scratch.setIntLE(OPT + 4, SOCKADDR_SIZE);
-        if (libc.getsockname(handle, name.address, scratchAddress + OPT + 4) < 0) {
-            return -Native.errno();
-        }
-        return name.port();
+        return setup.localPort(handle);
     }
 
     @Override
@@ -275,7 +271,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (n < 0) {
             // Nothing queued. A socket error without a queued message (none of our sockets should get one, but
             // one would keep EPOLLERR up forever) is cleared by reading SO_ERROR.
-            takeSocketError(handle);
+            setup.takeError(handle);
             return 0;
         }
         info.clear();
@@ -319,7 +315,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
             // Without IP_RECVERR the kernel drops every ICMP error about an unconnected ping socket's echoes
             // (ping_err); with it they wait in the error queue, matched to this socket by its identifier, and
             // the stack passes unreachable and time-exceeded on to the guest.
-            if (setIntOption(fd, Flags.SOL_IP, Flags.IP_RECVERR, 1) < 0) {
+            if (setup.setInt(fd, Flags.SOL_IP, Flags.IP_RECVERR, 1) < 0) {
                 return sockets.failClosed(fd, Native.errno());
             }
             return adopt(fd, KIND_PING_DGRAM, handler);
@@ -331,7 +327,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         }
         // A raw ICMP socket gets a copy of every ICMP message the host receives; let the kernel drop all but
         // echo replies (the filter's bits are the types to drop).
-        if (setIntOption(fd, Flags.SOL_RAW, Flags.ICMP_FILTER, ~(1 << ICMP_ECHO_REPLY)) < 0) {
+        if (setup.setInt(fd, Flags.SOL_RAW, Flags.ICMP_FILTER, ~(1 << ICMP_ECHO_REPLY)) < 0) {
             return sockets.failClosed(fd, Native.errno());
         }
         int identifier = allocateIdentifier();
@@ -544,21 +540,6 @@ public final class NativeHostDatagrams implements HostDatagrams {
         scratch.setLongLE(MSG + MSG_FLAGS, 0);
         scratch.setLongLE(IOV, address);
         scratch.setLongLE(IOV + 8, length);
-    }
-
-    private int setIntOption(int fd, int level, int option, int value) {
-        scratch.setIntLE(OPT, value);
-        return libc.setsockopt(fd, level, option, scratchAddress + OPT, 4);
-    }
-
-    /** getsockopt(SO_ERROR), which returns and clears the socket's pending error. */
-    private int takeSocketError(int fd) {
-        scratch.setIntLE(OPT, 0);
-        scratch.setIntLE(OPT + 4, 4);
-        if (libc.getsockopt(fd, Flags.SOL_SOCKET, Flags.SO_ERROR, scratchAddress + OPT, scratchAddress + OPT + 4) < 0) {
-            return Native.errno();
-        }
-        return scratch.getIntLE(OPT);
     }
 
     private static int sent(long n) {

@@ -47,24 +47,23 @@ public final class NativeHostSockets implements HostSockets {
      */
     private final SocketTable sockets;
 
+    /** Options, SO_ERROR, getsockname and a forward's bound socket. */
+    private final SocketSetup setup = new SocketSetup(libc);
     /**
-     * Native scratch for the setup calls, reused because the loop is single-threaded: a struct
+     * Native scratch for connect and accept4, reused because the loop is single-threaded: a struct
      * sockaddr_storage at {@link #SOCKADDR}, read and written through {@link #name} (the address to bind or
-     * connect to, the client accept4 reports, the name getsockname reports), an int option at {@link #OPT},
-     * a socklen_t at {@link #OPT_LEN} (an option's or an address's length) and a struct linger at
+     * connect to, the client accept4 reports), a socklen_t at {@link #NAME_LEN} and a struct linger at
      * {@link #LINGER}.
      */
     private static final int SOCKADDR = 0;
-    private static final int OPT = SOCKADDR_STORAGE_SIZE;
-    private static final int OPT_LEN = OPT + 4;
-    private static final int LINGER = OPT_LEN + 4;
+    private static final int NAME_LEN = SOCKADDR_STORAGE_SIZE;
+    private static final int LINGER = NAME_LEN + 8;
     private static final int SCRATCH_SIZE = LINGER + 8;
     /** Wrapped from a JDK direct buffer: the GC frees it, and Netty's leak detector does not track it. */
     private final ByteBuf scratch = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(SCRATCH_SIZE));
     private final SockAddr name = new SockAddr(scratch, SOCKADDR);
-    private final long optAddress;
-    private final long optLenAddress;
-    private final long lingerAddress;
+    private final long nameLenAddress = scratch.memoryAddress() + NAME_LEN;
+    private final long lingerAddress = scratch.memoryAddress() + LINGER;
     private ByteBuf bounce;
     /** Most buffers one gathering write hands to the kernel (IOV_MAX is 1024; a flush rarely has more). */
     static final int GATHER_MAX = 64;
@@ -75,10 +74,6 @@ public final class NativeHostSockets implements HostSockets {
     public NativeHostSockets(EventLoop loop) {
         this.loop = Objects.requireNonNull(loop, "loop");
         this.sockets = new SocketTable(loop, libc, this::dispatch);
-        long base = scratch.memoryAddress();
-        this.optAddress = base + OPT;
-        this.optLenAddress = base + OPT_LEN;
-        this.lingerAddress = base + LINGER;
     }
 
     private void dispatch(int fd, int events) {
@@ -101,7 +96,7 @@ public final class NativeHostSockets implements HostSockets {
         }
         // The guest's own TCP already decided how to segment; Nagle here would add a second round of
         // batching and the latency slirp4netns is known for.
-        setIntOption(fd, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, 1);
+        setup.setInt(fd, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, 1);
         if (bindAddr != 0 && libc.bind(fd, name.address, name.putIpv4(bindAddr, 0)) < 0) {
             return sockets.failClosed(fd, Native.errno());
         }
@@ -120,22 +115,12 @@ public final class NativeHostSockets implements HostSockets {
         return sockets.adopt(fd, mask, mask, handler);
     }
 
-    private int setIntOption(int fd, int level, int option, int value) {
-        scratch.setIntLE(OPT, value);
-        return libc.setsockopt(fd, level, option, optAddress, 4);
-    }
-
     @Override
     public int connectResult(int handle) {
         if (!sockets.isOurs(handle)) {
             return EBADF;
         }
-        scratch.setIntLE(OPT, 0);
-        scratch.setIntLE(OPT_LEN, 4);
-        if (libc.getsockopt(handle, Flags.SOL_SOCKET, Flags.SO_ERROR, optAddress, optLenAddress) < 0) {
-            return Native.errno();
-        }
-        return scratch.getIntLE(OPT);
+        return setup.takeError(handle);
     }
 
     @Override
@@ -317,7 +302,7 @@ public final class NativeHostSockets implements HostSockets {
         }
         // SO_REUSEADDR: re-adding a forward must not fail while the last one's connections sit in TIME_WAIT on
         // the port.
-        int fd = name.openBound(libc, Flags.SOCK_STREAM, true, addr, port);
+        int fd = setup.openBound(Flags.SOCK_STREAM, true, addr, port);
         if (fd < 0) {
             return fd;
         }
@@ -333,15 +318,15 @@ public final class NativeHostSockets implements HostSockets {
         if (!sockets.isOurs(listenHandle)) {
             return -EBADF;
         }
-        scratch.setIntLE(OPT_LEN, SOCKADDR_STORAGE_SIZE);
-        int fd = libc.accept4(listenHandle, name.address, optLenAddress, Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC);
+        scratch.setIntLE(NAME_LEN, SOCKADDR_STORAGE_SIZE);
+        int fd = libc.accept4(listenHandle, name.address, nameLenAddress, Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC);
         if (fd < 0) {
             int e = Native.errno();
             // EINTR cannot strand a client: the listener stays readable and the loop reports it again.
             return e == Errno.EINTR ? -Errno.EAGAIN : -e;
         }
         // As for outbound sockets: the guest's TCP segments, Nagle on top would only add latency.
-        setIntOption(fd, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, 1);
+        setup.setInt(fd, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, 1);
         name.readPeer(peer);
         // No interest until the relay asks: the guest has not accepted the connection yet, so nothing may be
         // read from the client (and ERROR/HANGUP, which epoll cannot mask, are reported once, edge-triggered).
@@ -353,10 +338,6 @@ public final class NativeHostSockets implements HostSockets {
         if (!sockets.isOurs(handle)) {
             return -EBADF;
         }
-        scratch.setIntLE(OPT_LEN, SOCKADDR_STORAGE_SIZE);
-        if (libc.getsockname(handle, name.address, optLenAddress) < 0) {
-            return -Native.errno();
-        }
-        return name.port();
+        return setup.localPort(handle);
     }
 }

@@ -3,7 +3,6 @@ package io.jslirp.tap.relay;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.tap.sys.Flags;
-import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
 import io.netty.buffer.ByteBuf;
 
@@ -75,36 +74,6 @@ final class SockAddr {
     /** sockaddr_in for a 4-byte {@code addr}, sockaddr_in6 for a 16-byte one; returns the length. */
     int put(byte[] addr, int port) {
         return addr.length == 16 ? putIpv6(addr, port) : putIpv4(PortForwards.ipv4(addr), port);
-    }
-
-    /**
-     * The prologue of a port forward's socket: {@code socket(AF_INET for a 4-byte addr, AF_INET6 for a 16-byte
-     * one, type | SOCK_NONBLOCK | SOCK_CLOEXEC)}, SO_REUSEADDR when asked, IPV6_V6ONLY = 0 on AF_INET6, then
-     * bind to {@code addr}:{@code port}. Returns the fd, or {@code -errno} with the fd closed, whichever step
-     * failed. The options' int value goes through this name's memory: setsockopt has copied it before the
-     * name is written there for bind.
-     */
-    int openBound(LibC libc, int type, boolean reuseAddr, byte[] addr, int port) {
-        boolean v6 = addr.length == 16;
-        int fd = libc.socket(v6 ? Flags.AF_INET6 : Flags.AF_INET, type | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            return -Native.errno();
-        }
-        // Dual stack whatever net.ipv6.bindv6only says, so that "::" also takes IPv4 clients, as the forward's
-        // owner expects from slirp4netns and from every dual-stack server.
-        if ((reuseAddr && setIntOption(libc, fd, Flags.SOL_SOCKET, Flags.SO_REUSEADDR, 1) < 0)
-                || (v6 && setIntOption(libc, fd, Flags.IPPROTO_IPV6, Flags.IPV6_V6ONLY, 0) < 0)
-                || libc.bind(fd, address, put(addr, port)) < 0) {
-            int e = Native.errno();
-            libc.close(fd);
-            return -e;
-        }
-        return fd;
-    }
-
-    private int setIntOption(LibC libc, int fd, int level, int option, int value) {
-        scratch.setIntLE(at, value);
-        return libc.setsockopt(fd, level, option, address, 4);
     }
 
     /** Before a receive: a name the kernel does not fill (the error queue's oddities) reads as AF_UNSPEC 0:0. */

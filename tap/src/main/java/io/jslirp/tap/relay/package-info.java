@@ -58,8 +58,9 @@
  * {@link io.jslirp.tap.relay.SockAddr} over their own reused native scratch, so TCP and UDP encode destinations
  * and decode peers alike (an IPv4-mapped {@code ::ffff:a.b.c.d} is IPv4, any other IPv6 address comes with
  * {@code ipv6}/{@code addr6}) and neither allocates on accept, send or receive. A forward's socket, TCP or UDP,
- * is opened and bound by the same {@code SockAddr.openBound} (socket, SO_REUSEADDR for TCP only,
- * IPV6_V6ONLY = 0, bind; the fd closed on any failure).
+ * is opened and bound by the same {@code SocketSetup.openBound} (socket, SO_REUSEADDR for TCP only,
+ * IPV6_V6ONLY = 0, bind; the fd closed on any failure), and {@code SocketSetup} also holds the other calls
+ * both make outside the data path (int options, SO_ERROR, getsockname's port).
  *
  * <p>What the relay must do in return: after {@code read} returns {@code EOF}, drop read interest, or the
  * level-triggered EOF keeps being reported; after an ERROR or HANGUP, close or abort the handle; when

@@ -408,7 +408,7 @@ public final class Jslirp implements AutoCloseable {
         }
         nextWatchNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
         nextResolvConfNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
-        loop.setTimerSource(this::nextDeadline, this::runTimers);
+        loop.addTimerSource(this::nextDeadline, this::runTimers);
         loop.setAfterDispatch(stack::flush);
     }
 

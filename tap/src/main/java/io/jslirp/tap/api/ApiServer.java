@@ -52,10 +52,10 @@ public final class ApiServer implements AutoCloseable {
     private static final long NONE = Long.MAX_VALUE;
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
-
-    private static final class Calls {
-        static final UnixSocketCalls UNIX = UnixSocketCalls.load();
-    }
+    private static final int AF_UNIX = 1;
+    /** {@code sizeof(struct sockaddr_un)}: a two-byte family and 108 bytes of path, NUL included. */
+    private static final int SOCKADDR_UN_SIZE = 110;
+    static final int SUN_PATH_MAX = 107;
 
     /** One connection: the request so far, then the reply being written. */
     private static final class Client {
@@ -80,29 +80,26 @@ public final class ApiServer implements AutoCloseable {
     private final ApiProtocol protocol;
     private final long timeoutNanos;
     private final LibC libc = Native.libc();
-    private final UnixSocketCalls unix = Calls.UNIX;
     private final int listenFd;
-    private final int timerFd;
     private final Pointer scratch = Memory.allocateDirect(Native.runtime(), SCRATCH_SIZE, true);
     private final long scratchAddress = scratch.address();
-    private final Pointer timerSpec = Memory.allocateDirect(Native.runtime(), 32, true);
+    /** This server's timer source on the loop (client deadlines, the accept rest); removed by close. */
+    private final Runnable timers = this::runTimers;
     /** In accept order, which with one timeout for all is deadline order: the first is the next to expire. */
     private final Map<Integer, Client> clients = new LinkedHashMap<>();
     private final EventLoop.FdHandler clientHandler = this::onClientReady;
-    private long timerArmedFor = NONE;
     private long acceptRetryAt = NONE;
     private boolean accepting = true;
     private boolean closed;
 
     private ApiServer(Path path, Object fileKey, EventLoop loop, ApiProtocol protocol, long timeoutNanos,
-                      int listenFd, int timerFd) {
+                      int listenFd) {
         this.path = path;
         this.fileKey = fileKey;
         this.loop = loop;
         this.protocol = protocol;
         this.timeoutNanos = timeoutNanos;
         this.listenFd = listenFd;
-        this.timerFd = timerFd;
     }
 
     /** {@link #open(Path, EventLoop, ApiProtocol, Duration)} with {@link #DEFAULT_CLIENT_TIMEOUT}. */
@@ -127,23 +124,22 @@ public final class ApiServer implements AutoCloseable {
             throw new IllegalArgumentException("client timeout must be positive: " + clientTimeout);
         }
         byte[] name = path.toString().getBytes(fileNameCharset());
-        if (name.length == 0 || name.length > UnixSocketCalls.SUN_PATH_MAX) {
-            throw new IOException("API socket path must be 1.." + UnixSocketCalls.SUN_PATH_MAX + " bytes, not "
+        if (name.length == 0 || name.length > SUN_PATH_MAX) {
+            throw new IOException("API socket path must be 1.." + SUN_PATH_MAX + " bytes, not "
                     + name.length + ": " + path);
         }
         removeStale(path);
-        UnixSocketCalls unix = Calls.UNIX;
-        int fd = unix.socket(UnixSocketCalls.AF_UNIX, Flags.SOCK_STREAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
+        LibC libc = Native.libc();
+        int fd = libc.socket(AF_UNIX, Flags.SOCK_STREAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw NativeException.last("socket(AF_UNIX) for " + path);
         }
         boolean bound = false;
-        int timer = -1;
         try {
-            Pointer sa = Memory.allocateDirect(Native.runtime(), UnixSocketCalls.SOCKADDR_UN_SIZE, true);
-            sa.putShort(0, (short) UnixSocketCalls.AF_UNIX);
+            Pointer sa = Memory.allocateDirect(Native.runtime(), SOCKADDR_UN_SIZE, true);
+            sa.putShort(0, (short) AF_UNIX);
             sa.put(2, name, 0, name.length);
-            if (unix.bind(fd, sa, 2 + name.length + 1) < 0) {
+            if (libc.bind(fd, sa.address(), 2 + name.length + 1) < 0) {
                 int e = Native.errno();
                 if (e == HostSockets.EADDRINUSE) {
                     throw new IOException("API socket " + path + " was created by someone else meanwhile");
@@ -156,20 +152,14 @@ public final class ApiServer implements AutoCloseable {
             Files.setPosixFilePermissions(path, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
             Object key = Files.readAttributes(path, BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS).fileKey();
-            if (unix.listen(fd, BACKLOG) < 0) {
+            if (libc.listen(fd, BACKLOG) < 0) {
                 throw NativeException.last("listen on API socket " + path);
             }
-            timer = unix.timerfd_create(UnixSocketCalls.CLOCK_MONOTONIC,
-                    UnixSocketCalls.TFD_NONBLOCK | UnixSocketCalls.TFD_CLOEXEC);
-            if (timer < 0) {
-                throw NativeException.last("timerfd_create");
-            }
-            ApiServer server = new ApiServer(path, key, loop, protocol, timeoutNanos, fd, timer);
+            ApiServer server = new ApiServer(path, key, loop, protocol, timeoutNanos, fd);
             server.register();
             return server;
         } catch (IOException | RuntimeException e) {
             Fds.close(fd);
-            Fds.close(timer);
             if (bound) {
                 try {
                     Files.deleteIfExists(path);
@@ -219,18 +209,13 @@ public final class ApiServer implements AutoCloseable {
 
     private void register() {
         loop.register(listenFd, EventLoop.EPOLLIN, (fd, events) -> onListenReady());
-        try {
-            loop.register(timerFd, EventLoop.EPOLLIN, (fd, events) -> onTimer());
-        } catch (RuntimeException e) {
-            loop.unregister(listenFd);
-            throw e;
-        }
+        loop.addTimerSource(this::nextDeadline, timers);
     }
 
     private void onListenReady() {
         long now = System.nanoTime();
         for (int budget = MAX_CLIENTS - clients.size(); budget > 0; budget--) {
-            int fd = unix.accept4(listenFd, null, null, Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC);
+            int fd = libc.accept4(listenFd, 0, 0, Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC); // no peer name: AF_UNIX has none worth reading
             if (fd < 0) {
                 int e = Native.errno();
                 if (e == Errno.EINTR || e == HostSockets.ECONNABORTED) {
@@ -252,7 +237,6 @@ public final class ApiServer implements AutoCloseable {
             clients.put(fd, new Client(fd, now + timeoutNanos));
         }
         updateListener();
-        rearmTimer();
     }
 
     private void onClientReady(int fd, int events) {
@@ -341,12 +325,19 @@ public final class ApiServer implements AutoCloseable {
         loop.unregister(c.fd);
         Fds.close(c.fd);
         updateListener();
-        rearmTimer();
     }
 
-    private void onTimer() {
-        libc.read(timerFd, scratchAddress, 8); // the expiry count; EAGAIN if already taken is fine
-        timerArmedFor = NONE;
+    /** The earliest of the oldest client's deadline and the end of an accept rest; the loop waits for it. */
+    private long nextDeadline() {
+        long next = acceptRetryAt;
+        if (!clients.isEmpty()) {
+            long oldest = clients.values().iterator().next().deadline;
+            next = next == NONE || oldest - next < 0 ? oldest : next;
+        }
+        return next;
+    }
+
+    private void runTimers() {
         long now = System.nanoTime();
         if (acceptRetryAt != NONE && now - acceptRetryAt >= 0) {
             acceptRetryAt = NONE;
@@ -363,7 +354,6 @@ public final class ApiServer implements AutoCloseable {
             Fds.close(c.fd);
         }
         updateListener();
-        rearmTimer();
     }
 
     private void updateListener() {
@@ -372,30 +362,6 @@ public final class ApiServer implements AutoCloseable {
             loop.modify(listenFd, want ? EventLoop.EPOLLIN : 0);
             accepting = want;
         }
-    }
-
-    /** One timerfd for every deadline: armed for the earliest, re-armed when that changes. */
-    private void rearmTimer() {
-        if (closed) {
-            return;
-        }
-        long next = acceptRetryAt;
-        if (!clients.isEmpty()) {
-            long oldest = clients.values().iterator().next().deadline;
-            next = next == NONE ? oldest : (oldest - next < 0 ? oldest : next);
-        }
-        if (next == timerArmedFor) {
-            return;
-        }
-        long delay = next == NONE ? 0 : Math.max(1, next - System.nanoTime()); // 0 disarms; 1 ns fires now
-        timerSpec.putLong(0, 0);
-        timerSpec.putLong(8, 0);
-        timerSpec.putLong(16, delay / 1_000_000_000L);
-        timerSpec.putLong(24, delay % 1_000_000_000L);
-        if (unix.timerfd_settime(timerFd, 0, timerSpec, null) < 0) {
-            throw new UncheckedIOException(NativeException.last("timerfd_settime"));
-        }
-        timerArmedFor = next;
     }
 
     /**
@@ -415,8 +381,7 @@ public final class ApiServer implements AutoCloseable {
         clients.clear();
         loop.unregister(listenFd);
         Fds.close(listenFd);
-        loop.unregister(timerFd);
-        Fds.close(timerFd);
+        loop.removeTimerSource(timers);
         try {
             Object key = Files.readAttributes(path, BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS).fileKey();

@@ -30,8 +30,8 @@
  *
  * <p>Each connection has one deadline, ten seconds from accept by default, for both its request and taking
  * the reply; past it the connection is closed unanswered. Deadlines are in accept order, so the earliest is
- * the oldest connection's, and one timerfd on the loop is armed for it: the server needs no timer hook from
- * the session. At most 64 connections are served at once; past that the listener is left unwatched until one
+ * the oldest connection's: the server adds itself to the loop as a timer source that names that deadline
+ * (or the end of the accept rest, below), and the loop's wait ends for it. At most 64 connections are served at once; past that the listener is left unwatched until one
  * finishes, and it also rests a second after accept fails for lack of fds, rather than spin the loop.
  *
  * <p>The socket file: a stale socket at the path (nobody listening) is replaced, as slirp4netns does; a live

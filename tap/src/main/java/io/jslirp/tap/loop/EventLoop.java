@@ -18,8 +18,8 @@ import jnr.ffi.Pointer;
 /**
  * A single-threaded, level-triggered epoll loop; see the package documentation.
  *
- * <p>Threading: {@link #register}, {@link #modify}, {@link #unregister}, {@link #setTimerSource} and
- * {@link #setAfterDispatch} must be called before {@link #run()} starts or on the loop thread (from a
+ * <p>Threading: {@link #register}, {@link #modify}, {@link #unregister}, {@link #addTimerSource},
+ * {@link #removeTimerSource} and {@link #setAfterDispatch} must be called before {@link #run()} starts or on the loop thread (from a
  * handler, task or timer); from elsewhere use {@link #execute}. {@link #execute} and {@link #stop} are safe from any thread. {@link #close()} after
  * {@code run()} has returned.
  *
@@ -78,9 +78,11 @@ public final class EventLoop implements AutoCloseable {
      */
     private final Object wakeLock = new Object();
 
-    private LongSupplier nextDeadlineNanos;
-    private Runnable runDueTimers;
+    /** Who keeps timers: the session's stack, the API server. An array, so that a turn allocates nothing. */
+    private TimerSource[] timerSources = new TimerSource[0];
     private Runnable afterDispatch;
+
+    private record TimerSource(LongSupplier nextDeadlineNanos, Runnable runDueTimers) { }
 
     /** Creates the epoll instance and its wake-up eventfd. */
     public EventLoop() {
@@ -188,14 +190,26 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * Installs the timer wheel (or whatever keeps timers): {@code nextDeadlineNanos} returns the earliest
-     * deadline in {@link System#nanoTime()} units, or {@link Long#MAX_VALUE} for none; {@code runDueTimers}
-     * runs every timer that is due. Both are called on the loop thread only.
+     * Adds a keeper of timers (a timer wheel, a list of deadlines): {@code nextDeadlineNanos} returns its
+     * earliest deadline in {@link System#nanoTime()} units, or {@link Long#MAX_VALUE} for none, and is asked
+     * every turn, so it must be cheap; {@code runDueTimers} runs every timer of it that is due. The loop
+     * waits until the earliest deadline of all sources. Both are called on the loop thread only.
      */
-    public void setTimerSource(LongSupplier nextDeadlineNanos, Runnable runDueTimers) {
+    public void addTimerSource(LongSupplier nextDeadlineNanos, Runnable runDueTimers) {
         checkThread();
-        this.nextDeadlineNanos = Objects.requireNonNull(nextDeadlineNanos);
-        this.runDueTimers = Objects.requireNonNull(runDueTimers);
+        TimerSource added = new TimerSource(Objects.requireNonNull(nextDeadlineNanos), Objects.requireNonNull(runDueTimers));
+        TimerSource[] grown = Arrays.copyOf(timerSources, timerSources.length + 1);
+        grown[timerSources.length] = added;
+        timerSources = grown;
+    }
+
+    /** Removes the timer source whose {@code runDueTimers} is this very object; nothing if there is none. */
+    public void removeTimerSource(Runnable runDueTimers) {
+        checkThread();
+        TimerSource[] kept = Arrays.stream(timerSources)
+                .filter(t -> t.runDueTimers() != runDueTimers)
+                .toArray(TimerSource[]::new);
+        timerSources = kept;
     }
 
     /**
@@ -289,10 +303,13 @@ public final class EventLoop implements AutoCloseable {
         if (!tasks.isEmpty() || stopped) {
             return 0;
         }
-        if (nextDeadlineNanos == null) {
-            return -1;
+        long deadline = NO_DEADLINE;
+        for (TimerSource t : timerSources) {
+            long next = t.nextDeadlineNanos().getAsLong();
+            if (next != NO_DEADLINE && (deadline == NO_DEADLINE || next - deadline < 0)) {
+                deadline = next;
+            }
         }
-        long deadline = nextDeadlineNanos.getAsLong();
         if (deadline == NO_DEADLINE) {
             return -1;
         }
@@ -321,15 +338,16 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private void runTimersIfDue() {
-        if (nextDeadlineNanos == null) {
-            return;
-        }
-        long deadline = nextDeadlineNanos.getAsLong();
-        if (deadline != NO_DEADLINE && deadline - System.nanoTime() <= 0) {
-            try {
-                runDueTimers.run();
-            } catch (Exception e) {
-                report("timer", e);
+        // The array as it was when the turn's timers began: a timer that adds or removes a source changes
+        // the field, not this loop.
+        for (TimerSource t : timerSources) {
+            long deadline = t.nextDeadlineNanos().getAsLong();
+            if (deadline != NO_DEADLINE && deadline - System.nanoTime() <= 0) {
+                try {
+                    t.runDueTimers().run();
+                } catch (Exception e) {
+                    report("timer", e);
+                }
             }
         }
     }

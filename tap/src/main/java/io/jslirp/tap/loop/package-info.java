@@ -5,7 +5,8 @@
  * <p>One thread calls {@link io.jslirp.tap.loop.EventLoop#run()} and from then on is the only thread that
  * touches handlers, the stack and the sockets, so none of that needs locks. Each turn of the loop:
  * <ol>
- *   <li>asks the timer source for the earliest deadline and turns it into an {@code epoll_wait} timeout,
+ *   <li>asks the timer sources (the session's stack, the API server) for the earliest deadline and turns
+ *       it into an {@code epoll_wait} timeout,
  *       rounded <em>up</em> to whole milliseconds, so a timer never fires early and the loop never spins
  *       on a sub-millisecond remainder; a queued task makes the timeout 0;</li>
  *   <li>waits, then dispatches each ready fd to its handler. Readiness is level-triggered by default, so a

@@ -118,7 +118,7 @@ class EventLoopTest {
         timers.put(t0 + TimeUnit.MILLISECONDS.toNanos(60), "c");
         timers.put(t0 + TimeUnit.MILLISECONDS.toNanos(20), "a");
         timers.put(t0 + TimeUnit.MILLISECONDS.toNanos(40), "b");
-        loop.setTimerSource(() -> timers.isEmpty() ? Long.MAX_VALUE : timers.firstKey(), () -> {
+        loop.addTimerSource(() -> timers.isEmpty() ? Long.MAX_VALUE : timers.firstKey(), () -> {
             long now = System.nanoTime();
             while (!timers.isEmpty() && timers.firstKey() - now <= 0) {
                 var e = timers.pollFirstEntry();
@@ -132,6 +132,37 @@ class EventLoopTest {
         start();
         assertTrue(done.await(5, TimeUnit.SECONDS));
         assertEquals(List.of("a", "b", "c"), fired);
+        lateness.forEach(l -> assertTrue(l >= 0, "fired early by " + (-l) + " ns"));
+    }
+
+    @Test
+    void eachTimerSourceRunsAtItsOwnDeadlineAndARemovedOneNever() throws Exception {
+        long t0 = System.nanoTime();
+        long[] early = {t0 + TimeUnit.MILLISECONDS.toNanos(30)};
+        long[] late = {t0 + TimeUnit.MILLISECONDS.toNanos(80)};
+        long[] removedDeadline = {t0 + TimeUnit.MILLISECONDS.toNanos(10)};
+        List<String> fired = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Long> lateness = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch(1);
+        Runnable removed = () -> fired.add("removed");
+        // Each source only reports its own deadline, so the loop's wait must end at the earlier of the two
+        // and run only the source that is due.
+        loop.addTimerSource(() -> late[0], () -> {
+            lateness.add(System.nanoTime() - late[0]);
+            late[0] = Long.MAX_VALUE;
+            fired.add("late");
+            done.countDown();
+        });
+        loop.addTimerSource(() -> removedDeadline[0], removed);
+        loop.addTimerSource(() -> early[0], () -> {
+            lateness.add(System.nanoTime() - early[0]);
+            early[0] = Long.MAX_VALUE;
+            fired.add("early");
+        });
+        loop.removeTimerSource(removed);
+        start();
+        assertTrue(done.await(5, TimeUnit.SECONDS));
+        assertEquals(List.of("early", "late"), fired);
         lateness.forEach(l -> assertTrue(l >= 0, "fired early by " + (-l) + " ns"));
     }
 
@@ -231,7 +262,7 @@ class EventLoopTest {
             readAll(fd);
             seen.add("fd");
         });
-        loop.setTimerSource(() -> deadline[0], () -> {
+        loop.addTimerSource(() -> deadline[0], () -> {
             deadline[0] = Long.MAX_VALUE;
             seen.add("timer");
         });

@@ -175,6 +175,14 @@ public final class NetConfig {
         return slirpMacFor(dns());
     }
 
+    /**
+     * Which of our MACs a frame toward the guest from {@code source} carries: the DNS address has its own; every
+     * other source, the gateway itself or anything beyond it, is reached through the gateway, so its MAC.
+     */
+    public long ourMacFor(int source) {
+        return slirpMacFor(source == dns() ? dns() : gateway());
+    }
+
     /** True when {@code address} lies inside the virtual network. */
     public boolean contains(int address) {
         return (address & netmask()) == network;

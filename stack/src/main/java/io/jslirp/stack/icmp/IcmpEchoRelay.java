@@ -264,7 +264,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
     /** An error about the flow's last echo request, quoting its header (type 8, identifier, sequence). */
     private void sendError(PingFlow f, int type, int code, int from) {
         long quoted = ((long) Icmpv4Packet.TYPE_ECHO_REQUEST << 56) | ((long) f.guestId << 16) | f.lastSeq;
-        ByteBuf frame = IcmpErrors.build(alloc, output.nextIdentification(), f.guestMac, IcmpErrors.macFor(config, from),
+        ByteBuf frame = IcmpErrors.build(alloc, output.nextIdentification(), f.guestMac, config.ourMacFor(from),
                 from, f.guestAddr, type, code, 0, Ipv4Packet.PROTO_ICMP, Ipv4Packet.MIN_HEADER_LENGTH + f.lastLength,
                 f.remoteAddr, quoted);
         counters.icmpErrorsToGuest++;

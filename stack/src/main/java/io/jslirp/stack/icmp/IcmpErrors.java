@@ -1,6 +1,5 @@
 package io.jslirp.stack.icmp;
 
-import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
@@ -52,10 +51,5 @@ public final class IcmpErrors {
         f.setShort(icmpAt + 2, Checksum.compute(f, icmpAt, icmpLength));
         f.writerIndex(FRAME_LENGTH);
         return f;
-    }
-
-    /** The MAC a reply from {@code addr} carries: the DNS address has its own, everything else is the gateway. */
-    public static long macFor(NetConfig config, int addr) {
-        return NetConfig.slirpMacFor(addr == config.dns() ? config.dns() : config.gateway());
     }
 }

@@ -465,14 +465,9 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
 
     // ---------------------------------------------------------------- frame building
 
-    long ourMacFor(int remoteAddr) {
-        // Everything beyond the link is reached through the gateway; only the DNS address has its own MAC.
-        return NetConfig.slirpMacFor(remoteAddr == dns ? dns : gateway);
-    }
-
     /** Ethernet + IPv4 headers for a TCP segment of {@code tcpLength} bytes toward the guest. */
     void writeEthIp(ByteBuf f, long guestMac, int remoteAddr, int guestAddr, int tcpLength) {
-        EthernetFrame.writeHeader(f, 0, guestMac, ourMacFor(remoteAddr), EthernetFrame.TYPE_IPV4);
+        EthernetFrame.writeHeader(f, 0, guestMac, config.ourMacFor(remoteAddr), EthernetFrame.TYPE_IPV4);
         Ipv4Packet.writeHeader(f, EthernetFrame.HEADER_LENGTH, 0, Ipv4Packet.MIN_HEADER_LENGTH + tcpLength,
                 output.nextIdentification(), Ipv4Packet.FLAG_DF, TTL, Ipv4Packet.PROTO_TCP, remoteAddr, guestAddr);
     }

@@ -482,7 +482,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     /** Ethernet, IPv4 and UDP headers (checksum computed) before {@code payloadLength} bytes at {@link #HEADROOM}. */
     private void writeHeaders(ByteBuf f, long dstMac, int src, int srcPort, int dst, int dstPort, int payloadLength) {
         int udpLength = UdpDatagram.HEADER_LENGTH + payloadLength;
-        EthernetFrame.writeHeader(f, 0, dstMac, IcmpErrors.macFor(config, src), EthernetFrame.TYPE_IPV4);
+        EthernetFrame.writeHeader(f, 0, dstMac, config.ourMacFor(src), EthernetFrame.TYPE_IPV4);
         Ipv4Packet.writeHeader(f, IP_AT, 0, Ipv4Packet.MIN_HEADER_LENGTH + udpLength, output.nextIdentification(),
                 0, TTL, Ipv4Packet.PROTO_UDP, src, dst);
         UdpDatagram.writeHeader(f, UDP_AT, srcPort, dstPort, udpLength);
@@ -575,7 +575,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     private void sendError(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int udpLength,
                            int type, int code, int from) {
         long quoted = ((long) guestPort << 48) | ((long) dstPort << 32) | ((long) udpLength << 16);
-        ByteBuf frame = IcmpErrors.build(alloc, output.nextIdentification(), mac, IcmpErrors.macFor(config, from),
+        ByteBuf frame = IcmpErrors.build(alloc, output.nextIdentification(), mac, config.ourMacFor(from),
                 from, guestAddr, type, code, 0, Ipv4Packet.PROTO_UDP, Ipv4Packet.MIN_HEADER_LENGTH + udpLength,
                 guestDst, quoted);
         counters.icmpErrorsToGuest++;

@@ -1,5 +1,7 @@
 package io.jslirp.stack;
 
+import io.jslirp.stack.wire.Ipv4Packet;
+
 import java.util.Objects;
 
 /**
@@ -186,6 +188,25 @@ public final class NetConfig {
     /** True when {@code address} lies inside the virtual network. */
     public boolean contains(int address) {
         return (address & netmask()) == network;
+    }
+
+    /**
+     * True when {@code address} may be the destination of the guest's unicast traffic, and so the source of an
+     * answer: an ordinary unicast address ({@link Ipv4Packet#isUnicast}) that is not the virtual network's own
+     * broadcast or network address (RFC 1122 3.2.2: nothing answers a broadcast; the network address is the
+     * old form of one, RFC 1122 3.3.6).
+     */
+    public boolean isUnicastDestination(int address) {
+        return Ipv4Packet.isUnicast(address) && address != broadcast() && address != network;
+    }
+
+    /**
+     * True when the guest sees {@code address} as network+2, the host, instead of as itself: the host's loopback
+     * (127/8, which the guest reaches at network+2), and any address inside the virtual network (the guest would
+     * take it for a neighbour and ARP for it, unanswered), as slirp4netns shows them.
+     */
+    public boolean showsAsGateway(int address) {
+        return Ipv4Packet.isLoopback(address) || contains(address);
     }
 
     @Override

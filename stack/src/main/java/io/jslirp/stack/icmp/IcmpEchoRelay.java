@@ -119,8 +119,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
             return;
         }
         int dst = ip.destination();
-        int top = dst >>> 24;
-        if (dst == 0 || top == 127 || top >= 224 || config.contains(dst)) {
+        if (!Ipv4Packet.isUnicast(dst) || config.contains(dst)) {
             // Broadcast/multicast pings are not relayed off the link (RFC 1122 3.2.2.6 lets hosts ignore them),
             // and nothing else lives in the virtual network.
             counters.icmpBadDestination++;
@@ -253,7 +252,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
                     || (type == Icmpv4Packet.TYPE_TIME_EXCEEDED && code <= 1)) {
                 int offender = info.offenderAddr;
                 int from = offender == 0 ? f.remoteAddr
-                        : ((offender >>> 24) == 127 || config.contains(offender)) ? gateway : offender;
+                        : config.showsAsGateway(offender) ? gateway : offender;
                 sendError(f, type, code, from);
             } else {
                 counters.icmpErrorsDropped++;

@@ -3,6 +3,7 @@ package io.jslirp.stack.relay;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.tcp.TcpLayer;
 import io.jslirp.stack.udp.UdpLayer;
+import io.jslirp.stack.wire.Ipv4Packet;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -220,10 +221,10 @@ public final class PortForwards {
      */
     public static int clientAsSeen(NetConfig config, DatagramInfo peer) {
         int a = peer.addr;
-        if (peer.ipv6 || (a >>> 24) == 127 || config.contains(a)) {
+        if (peer.ipv6 || config.showsAsGateway(a)) {
             return config.gateway();
         }
-        if (a == 0 || (a >>> 28) >= 0xe) {
+        if (!Ipv4Packet.isUnicast(a)) {
             return 0;
         }
         return a;

@@ -270,7 +270,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     /** Decision table for a segment that matches no flow (RFC 9293 3.10.7.1, "CLOSED" state). */
     private void noFlow(TcpSegment s, long guestMac, int guestAddr, int remoteAddr) {
         int flags = s.flags();
-        if (!unicastDestination(remoteAddr)) {
+        if (!config.isUnicastDestination(remoteAddr)) {
             // RFC 1122 4.2.3.10: a SYN to a broadcast or multicast address is silently discarded; and no
             // RST may go out from such an address either.
             counters.tcpBadDestination++;
@@ -300,12 +300,6 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
             sendReset(guestMac, guestAddr, remoteAddr, s.sourcePort(), s.destinationPort(), 0,
                     s.seq() + s.seqLength(), TcpSegment.RST | TcpSegment.ACK);
         }
-    }
-
-    private boolean unicastDestination(int addr) {
-        int top = addr >>> 24;
-        return addr != 0 && top != 127 && top < 224 && addr != config.broadcast()
-                && !(config.contains(addr) && addr == config.network());
     }
 
     /** A guest SYN for a new flow: decide where it goes and start the host connect (no reply yet). */

@@ -222,7 +222,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             counters.udpBadSource++;
             return;
         }
-        if (broadcast || !unicast(dst) || dst == config.network()) {
+        if (!config.isUnicastDestination(dst)) {
             // RFC 1122 3.2.2: nothing relays broadcasts or multicast off the link, and no ICMP error may
             // answer them.
             counters.udpBadDestination++;
@@ -256,11 +256,6 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             return;
         }
         relay(sourceMac, src, srcPort, dst, dst, dstPort);
-    }
-
-    private static boolean unicast(int addr) {
-        int top = addr >>> 24;
-        return addr != 0 && top != 127 && top < 224;
     }
 
     private void deliverToService(UdpService s, long mac, int src, int srcPort, int dst, int dstPort) {
@@ -460,7 +455,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             if (from == RelayOptions.LOOPBACK && !options.disableHostLoopback()) {
                 // The host's 127.0.0.1 is network+2 to the guest, whichever way the datagram goes.
                 src = gateway;
-            } else if (!unicast(from) || config.contains(from) || fromPort == 0) {
+            } else if (!Ipv4Packet.isUnicast(from) || config.contains(from) || fromPort == 0) {
                 // Other loopback addresses, and our own network's addresses, cannot be the source of anything
                 // the guest can answer (and would impersonate the gateway or another guest).
                 counters.udpBadSource++;
@@ -548,7 +543,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         int from;
         if (offender == 0 || offender == hostDst) {
             from = guestDst;
-        } else if ((offender >>> 24) == 127 || config.contains(offender) || !unicast(offender)) {
+        } else if (!Ipv4Packet.isUnicast(offender) || config.showsAsGateway(offender)) {
             // The host itself reported it (or an address the guest cannot tell from its own network): from
             // its router.
             from = gateway;

@@ -205,4 +205,20 @@ public final class Ipv4Packet {
         buf.setShort(index + 10, 0);
         buf.setShort(index + 10, Checksum.compute(buf, index, headerLength));
     }
+
+    /** 127/8, a host's own loopback network, which never appears on a network (RFC 1122 3.2.1.3 (g)). */
+    public static boolean isLoopback(int address) {
+        return (address >>> 24) == 127;
+    }
+
+    /**
+     * An ordinary unicast address, one that may appear on a network as a host's: not 0.0.0.0, not loopback
+     * (127/8), not multicast (224/4), not the reserved 240/4 nor the limited broadcast (RFC 1122 3.2.1.3,
+     * RFC 1112 4). A directed broadcast cannot be told without the network's mask:
+     * {@link io.jslirp.stack.NetConfig#isUnicastDestination} adds that for the virtual network.
+     */
+    public static boolean isUnicast(int address) {
+        int top = address >>> 24;
+        return address != 0 && top != 127 && top < 224;
+    }
 }

@@ -1,6 +1,7 @@
 /**
  * Bounds-checked flyweight views over {@link io.netty.buffer.ByteBuf} for each wire format, plus static
- * writers that build the same formats.
+ * writers that build the same formats and static predicates on their values (a group MAC, an IPv4 address's
+ * class), so every layer draws those lines the same way.
  *
  * <h2>Theory of operation</h2>
  * A view is a reusable object that holds a buffer reference and an offset; nothing is copied and nothing

@@ -175,4 +175,26 @@ class Ipv4PacketTest {
             b.release();
         }
     }
+
+    @Test
+    void addressClasses() {
+        int[] unicast = {ip("0.0.0.1"), ip("1.1.1.1"), ip("10.0.2.100"), ip("126.255.255.255"), ip("128.0.0.0"),
+                ip("223.255.255.255")};
+        int[] notUnicast = {0, ip("127.0.0.1"), ip("127.255.255.255"), ip("224.0.0.1"), ip("239.255.255.255"),
+                ip("240.0.0.1"), ip("255.255.255.255")};
+        for (int a : unicast) {
+            assertTrue(Ipv4Packet.isUnicast(a), io.jslirp.stack.NetConfig.formatIpv4(a));
+            assertFalse(Ipv4Packet.isLoopback(a), io.jslirp.stack.NetConfig.formatIpv4(a));
+        }
+        for (int a : notUnicast) {
+            assertFalse(Ipv4Packet.isUnicast(a), io.jslirp.stack.NetConfig.formatIpv4(a));
+        }
+        assertTrue(Ipv4Packet.isLoopback(ip("127.0.0.1")));
+        assertTrue(Ipv4Packet.isLoopback(ip("127.255.255.255")));
+        assertFalse(Ipv4Packet.isLoopback(ip("128.0.0.1")));
+    }
+
+    private static int ip(String s) {
+        return io.jslirp.stack.NetConfig.parseIpv4(s);
+    }
 }

@@ -246,14 +246,10 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
             if (datagrams.receiveError(f.handle, info) <= 0) {
                 return;
             }
-            int type = info.icmpType;
-            int code = info.icmpCode;
-            if ((type == Icmpv4Packet.TYPE_DEST_UNREACHABLE && code <= 15 && code != Icmpv4Packet.CODE_FRAG_NEEDED)
-                    || (type == Icmpv4Packet.TYPE_TIME_EXCEEDED && code <= 1)) {
-                int offender = info.offenderAddr;
-                int from = offender == 0 ? f.remoteAddr
-                        : config.showsAsGateway(offender) ? gateway : offender;
-                sendError(f, type, code, from);
+            if (IcmpErrors.passedOn(info.icmpType, info.icmpCode)) {
+                // The pinged address is the same to the host and the guest (loopback is never relayed).
+                sendError(f, info.icmpType, info.icmpCode,
+                        IcmpErrors.reportedFrom(config, info.offenderAddr, f.remoteAddr, f.remoteAddr));
             } else {
                 counters.icmpErrorsDropped++;
             }
@@ -263,9 +259,9 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
     /** An error about the flow's last echo request, quoting its header (type 8, identifier, sequence). */
     private void sendError(PingFlow f, int type, int code, int from) {
         long quoted = ((long) Icmpv4Packet.TYPE_ECHO_REQUEST << 56) | ((long) f.guestId << 16) | f.lastSeq;
-        ByteBuf frame = IcmpErrors.build(alloc, output.nextIdentification(), f.guestMac, config.ourMacFor(from),
-                from, f.guestAddr, type, code, 0, Ipv4Packet.PROTO_ICMP, Ipv4Packet.MIN_HEADER_LENGTH + f.lastLength,
-                f.remoteAddr, quoted);
+        ByteBuf frame = IcmpErrors.build(alloc, config, output.nextIdentification(), f.guestMac, from, f.guestAddr,
+                type, code, 0, Ipv4Packet.PROTO_ICMP, Ipv4Packet.MIN_HEADER_LENGTH + f.lastLength, f.remoteAddr,
+                quoted);
         counters.icmpErrorsToGuest++;
         output.send(frame);
     }

@@ -1,5 +1,6 @@
 package io.jslirp.stack.icmp;
 
+import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
@@ -13,6 +14,9 @@ import io.netty.buffer.ByteBufAllocator;
  * the quote is rebuilt from the flow: an option-less IPv4 header (guest source, the destination as the guest
  * addressed it) and the first eight bytes of the transport header, which is all a receiving kernel matches
  * (Linux finds the socket by the quoted addresses, protocol and ports, or ICMP identifier).
+ *
+ * <p>The UDP and echo relays pass on the errors their host sockets receive (IP_RECVERR) by the same rules,
+ * which live here: which kinds go on ({@link #passedOn}) and whom the error appears from ({@link #reportedFrom}).
  */
 public final class IcmpErrors {
     public static final int TTL = 64;
@@ -24,22 +28,55 @@ public final class IcmpErrors {
     }
 
     /**
-     * Builds the frame; the caller sends it.
+     * Whether an ICMP error a host socket received is passed on to the guest: destination unreachable and time
+     * exceeded with the codes RFC 792/1812 define, except fragmentation needed. DatagramInfo carries no next-hop
+     * MTU, a quote with MTU 0 would make the guest drop its path MTU to 552, and the host socket fragments the
+     * next datagram itself anyway. Local errors (no ICMP type) have nothing to quote.
+     */
+    public static boolean passedOn(int type, int code) {
+        return (type == Icmpv4Packet.TYPE_DEST_UNREACHABLE && code <= 15 && code != Icmpv4Packet.CODE_FRAG_NEEDED)
+                || (type == Icmpv4Packet.TYPE_TIME_EXCEEDED && code <= 1);
+    }
+
+    /**
+     * Whom an ICMP error a host socket received appears from to the guest. No offender, or the destination
+     * itself: the destination as the guest addressed it. An offender the guest must not see as itself appears as
+     * the gateway, the router that forwarded the datagram: a broadcast, multicast or otherwise non-unicast
+     * address (RFC 1812 4.3.2.4, RFC 1122 3.2.2: an ICMP error never has such a source, and the guest's kernel
+     * may drop one that does), the host's loopback, or an address inside the virtual network
+     * ({@link NetConfig#showsAsGateway}). Any other router reports as itself, as traceroute expects.
+     *
+     * @param offender the reporting node (IP_RECVERR's offender), 0 when there is none
+     * @param hostDst  the datagram's destination as the host sent it
+     * @param guestDst the same destination as the guest addressed it (network+2 for the host's loopback)
+     */
+    public static int reportedFrom(NetConfig config, int offender, int hostDst, int guestDst) {
+        if (offender == 0 || offender == hostDst) {
+            return guestDst;
+        }
+        if (!Ipv4Packet.isUnicast(offender) || config.showsAsGateway(offender)) {
+            return config.gateway();
+        }
+        return offender;
+    }
+
+    /**
+     * Builds the frame; the caller sends it. Its Ethernet source is our MAC for {@code from}
+     * ({@link NetConfig#ourMacFor}), so the frame always comes from the station that owns its IPv4 source.
      *
      * @param from              the ICMP message's source: the router or host that reports
-     * @param ourMac            the Ethernet source (the gateway's MAC, or the DNS address's for errors from it)
      * @param restOfHeader      the ICMP header's second word (next-hop MTU for 3/4, else 0)
      * @param quotedTotalLength the quoted datagram's IPv4 total length
      * @param quotedTransport   the quoted transport header's first eight bytes, big-endian
      */
-    public static ByteBuf build(ByteBufAllocator alloc, int identification, long guestMac, long ourMac, int from,
-                                int guestAddr, int type, int code, int restOfHeader, int quotedProtocol,
+    public static ByteBuf build(ByteBufAllocator alloc, NetConfig config, int identification, long guestMac,
+                                int from, int guestAddr, int type, int code, int restOfHeader, int quotedProtocol,
                                 int quotedTotalLength, int quotedDst, long quotedTransport) {
         int quoted = Ipv4Packet.MIN_HEADER_LENGTH + 8;
         int icmpLength = Icmpv4Packet.HEADER_LENGTH + quoted;
         int total = Ipv4Packet.MIN_HEADER_LENGTH + icmpLength;
         ByteBuf f = alloc.directBuffer(FRAME_LENGTH, FRAME_LENGTH);
-        EthernetFrame.writeHeader(f, 0, guestMac, ourMac, EthernetFrame.TYPE_IPV4);
+        EthernetFrame.writeHeader(f, 0, guestMac, config.ourMacFor(from), EthernetFrame.TYPE_IPV4);
         int ipAt = EthernetFrame.HEADER_LENGTH;
         Ipv4Packet.writeHeader(f, ipAt, 0, total, identification, 0, TTL, Ipv4Packet.PROTO_ICMP, from, guestAddr);
         int icmpAt = ipAt + Ipv4Packet.MIN_HEADER_LENGTH;

@@ -24,14 +24,21 @@
  * the pinged address through the gateway's MAC. When the host refuses a ping socket (EPERM/EACCES:
  * {@code net.ipv4.ping_group_range} leaves us out and we are not privileged), the request is dropped and
  * counted ({@code icmpEchoNoSocket}) and {@code Stack.pingUnavailable()} turns true for the Linux side to
- * report once. Unreachable and time-exceeded errors an ICMP datagram socket receives are passed on, quoting the
- * guest's last request (type 8, its identifier and sequence). Other ICMP from the guest (replies, errors,
- * timestamps) is counted and dropped; broadcast, multicast and virtual-network destinations are not relayed.
+ * report once. Unreachable and time-exceeded errors an ICMP datagram socket receives are passed on by the
+ * UDP relay's rules (below), quoting the guest's last request (type 8, its identifier and sequence). Other
+ * ICMP from the guest (replies, errors, timestamps) is counted and dropped; broadcast, multicast and
+ * virtual-network destinations are not relayed.
  *
  * <p><b>Errors toward the guest.</b> {@link io.jslirp.stack.icmp.IcmpErrors} builds destination unreachable
  * and time exceeded messages for the UDP and echo relays. The datagram that caused the error is gone by the
  * time the host reports it, so the quote is rebuilt from the flow: an option-less IPv4 header from the guest
  * to the destination it addressed, and the first eight bytes of the transport header (UDP ports, length, a
- * zero checksum; or the echo header), which is everything a receiving kernel matches on.
+ * zero checksum; or the echo header), which is everything a receiving kernel matches on. Both relays pass on
+ * the errors their host sockets receive by the same two rules, kept in IcmpErrors: only destination unreachable
+ * (but fragmentation needed, whose MTU the host does not hand over) and time exceeded go on; and the error comes
+ * from the node that reported it, or from the destination the guest addressed when there is none, except that a
+ * reporter the guest must not see as itself appears as the gateway: a broadcast, multicast or other non-unicast
+ * address (RFC 1812 4.3.2.4 and RFC 1122 3.2.2: no ICMP error comes from one), the host's loopback, or an
+ * address inside the virtual network.
  */
 package io.jslirp.stack.icmp;

@@ -548,8 +548,8 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
                          int code) {
         // The quote is the guest's SYN as the guest's kernel matches it: addresses, ports and sequence number.
         long quotedTcp = ((long) guestPort << 48) | ((long) remotePort << 32) | (synSeq & 0xffff_ffffL);
-        output.send(IcmpErrors.build(alloc, output.nextIdentification(), guestMac, NetConfig.slirpMacFor(gateway),
-                gateway, guestAddr, Icmpv4Packet.TYPE_DEST_UNREACHABLE, code, 0, Ipv4Packet.PROTO_TCP,
+        output.send(IcmpErrors.build(alloc, config, output.nextIdentification(), guestMac, gateway, guestAddr,
+                Icmpv4Packet.TYPE_DEST_UNREACHABLE, code, 0, Ipv4Packet.PROTO_TCP,
                 Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH, remoteAddr, quotedTcp));
     }
 

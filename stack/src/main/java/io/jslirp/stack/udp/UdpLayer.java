@@ -517,13 +517,8 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     private void hostError(UdpFlow f) {
         int type = info.icmpType;
         int code = info.icmpCode;
-        boolean unreachable = type == Icmpv4Packet.TYPE_DEST_UNREACHABLE && code <= 15
-                && code != Icmpv4Packet.CODE_FRAG_NEEDED;
-        boolean timeExceeded = type == Icmpv4Packet.TYPE_TIME_EXCEEDED && code <= 1;
-        if (!unreachable && !timeExceeded) {
-            // Fragmentation needed: DatagramInfo carries no next-hop MTU, and a quote with MTU 0 would make the
-            // guest drop its path MTU to 552; the host socket fragments the next datagram itself anyway. Local
-            // errors (no ICMP type) have nothing to quote.
+        if (!IcmpErrors.passedOn(type, code)) {
+            // Fragmentation needed (no next-hop MTU to quote) and local errors: see IcmpErrors.passedOn.
             counters.icmpErrorsDropped++;
             return;
         }
@@ -539,17 +534,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         int hostDst = info.originalDstAddr != 0 ? info.originalDstAddr : f.lastHostAddr;
         int dstPort = info.originalDstAddr != 0 ? info.originalDstPort : f.lastDstPort;
         int guestDst = hostDst == RelayOptions.LOOPBACK ? gateway : hostDst;
-        int offender = info.offenderAddr;
-        int from;
-        if (offender == 0 || offender == hostDst) {
-            from = guestDst;
-        } else if (!Ipv4Packet.isUnicast(offender) || config.showsAsGateway(offender)) {
-            // The host itself reported it (or an address the guest cannot tell from its own network): from
-            // its router.
-            from = gateway;
-        } else {
-            from = offender;
-        }
+        int from = IcmpErrors.reportedFrom(config, info.offenderAddr, hostDst, guestDst);
         int udpLength = guestDst == f.lastDstAddr && dstPort == f.lastDstPort ? f.lastLength
                 : UdpDatagram.HEADER_LENGTH;
         sendError(f.guestMac, f.guestAddr, f.guestPort, guestDst, dstPort, udpLength, type, code, from);
@@ -570,9 +555,8 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     private void sendError(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int udpLength,
                            int type, int code, int from) {
         long quoted = ((long) guestPort << 48) | ((long) dstPort << 32) | ((long) udpLength << 16);
-        ByteBuf frame = IcmpErrors.build(alloc, output.nextIdentification(), mac, config.ourMacFor(from),
-                from, guestAddr, type, code, 0, Ipv4Packet.PROTO_UDP, Ipv4Packet.MIN_HEADER_LENGTH + udpLength,
-                guestDst, quoted);
+        ByteBuf frame = IcmpErrors.build(alloc, config, output.nextIdentification(), mac, from, guestAddr, type,
+                code, 0, Ipv4Packet.PROTO_UDP, Ipv4Packet.MIN_HEADER_LENGTH + udpLength, guestDst, quoted);
         counters.icmpErrorsToGuest++;
         output.send(frame);
     }

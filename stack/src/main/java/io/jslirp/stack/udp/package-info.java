@@ -60,9 +60,10 @@
  *
  * <p><b>Errors.</b> Host sockets have IP_RECVERR, so an ICMP error about a datagram waits in the socket's
  * error queue and the socket reports ERROR: destination unreachable (all codes but fragmentation needed) and
- * time exceeded are passed to the guest, from the reporting node (the host itself, 127.0.0.1, appears as
- * network+2; no offender, as the destination) quoting the guest's datagram as rebuilt from the flow
- * ({@link io.jslirp.stack.icmp.IcmpErrors}). A connected UDP socket in the guest so gets ECONNREFUSED for a
+ * time exceeded are passed to the guest, from the reporting node (the host's loopback, an address inside the
+ * virtual network and a broadcast or multicast reporter appear as network+2; no offender, as the destination),
+ * quoting the guest's datagram as rebuilt from the flow ({@link io.jslirp.stack.icmp.IcmpErrors}, whose rules
+ * the echo relay shares). A connected UDP socket in the guest so gets ECONNREFUSED for a
  * closed host port, as on a real network. Fragmentation needed is not passed on: DatagramInfo has no field
  * for the next-hop MTU, a quote of 0 would make the guest drop its path MTU to 552, and the host socket
  * fragments the next datagram by itself anyway. The errno an ICMP error also leaves pending on the socket

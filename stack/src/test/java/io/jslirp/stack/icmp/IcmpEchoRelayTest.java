@@ -144,6 +144,30 @@ class IcmpEchoRelayTest {
     }
 
     @Test
+    void errorsFromAnAddressTheGuestMustNotSeeComeFromTheGateway() {
+        // RFC 1812 4.3.2.4, RFC 1122 3.2.2: an ICMP error never has a broadcast or multicast source; the host's
+        // loopback and addresses inside the virtual network would mislead the guest. All appear as network+2.
+        send(ping(REMOTE, 0x4242, 9, new byte[8]));
+        FakeHostDatagrams.Sock s = datagrams.last();
+        String[] offenders = {"224.0.0.5", "239.1.2.3", "240.0.0.1", "255.255.255.255", "127.0.0.1", "127.0.0.2",
+                "10.0.2.9"};
+        for (String offender : offenders) {
+            datagrams.icmpError(s, HostSockets.EHOSTUNREACH, 3, 1, NetConfig.parseIpv4(offender), REMOTE, 0);
+            List<byte[]> out = sink.take();
+            assertEquals(1, out.size(), offender);
+            byte[] f = out.get(0);
+            assertEquals(GATEWAY_IP, u32(f, 26), offender);
+            assertEquals(GATEWAY_MAC, mac(f, 6), offender);
+            assertEquals(0, checksum(f, 34, f.length - 34), offender);
+            assertEquals(REMOTE, u32(f, 42 + 16), offender);
+        }
+        // No offender (the host's own socket-level error): from the pinged address.
+        datagrams.icmpError(s, HostSockets.EHOSTUNREACH, 3, 1, 0, REMOTE, 0);
+        assertEquals(REMOTE, u32(sink.take().get(0), 26));
+        assertEquals(offenders.length + 1, stack.counters().icmpErrorsToGuest);
+    }
+
+    @Test
     void broadcastAndLocalNetworkPingsAreDropped() {
         send(ping(NET.broadcast(), 1, 1, new byte[8]));
         send(ping(NetConfig.parseIpv4("10.0.2.9"), 1, 1, new byte[8]));

@@ -191,6 +191,19 @@ class UdpRelayTest extends UdpHarness {
     }
 
     @Test
+    void errorsFromAnAddressTheGuestMustNotSeeComeFromTheGateway() {
+        // RFC 1812 4.3.2.4, RFC 1122 3.2.2: an ICMP error never has a broadcast or multicast source; the host's
+        // loopback and addresses inside the virtual network would mislead the guest. All appear as network+2.
+        sendUdp(REMOTE, GPORT, 33434, new byte[12]);
+        FakeHostDatagrams.Sock s = datagrams.last();
+        for (String offender : new String[] {"224.0.0.5", "240.0.0.1", "255.255.255.255", "127.0.0.2", "10.0.2.9"}) {
+            datagrams.icmpError(s, HostSockets.EHOSTUNREACH, 3, 1, NetConfig.parseIpv4(offender), REMOTE, 33434);
+            byte[] f = one();
+            assertArrayEquals(expectedIcmpError(f, GATEWAY_IP, 3, 1, REMOTE, GPORT, 33434, 20), f, offender);
+        }
+    }
+
+    @Test
     void hostWithoutRouteAnswersUnreachableFromTheGateway() {
         sendUdp(REMOTE, GPORT, 7000, new byte[] {1});
         FakeHostDatagrams.Sock s = datagrams.last();

@@ -144,7 +144,8 @@ public final class Stack {
     /**
      * True once the host refused to open a ping socket (EPERM/EACCES: no {@code net.ipv4.ping_group_range}
      * for our group, and not privileged for a raw one). Pings to the outside are dropped from then on (each
-     * counted in icmpEchoNoSocket, each retried); the Linux side should say so once.
+     * counted in icmpEchoNoSocket, each retried). For an embedder that wants to say so; the jslirp
+     * command asks the host once at start-up instead.
      */
     public boolean pingUnavailable() {
         return ping.pingUnavailable();

@@ -23,8 +23,9 @@
  * the Ethernet and IPv4 headers, get the guest's identifier back with a recomputed checksum, and come from
  * the pinged address through the gateway's MAC. When the host refuses a ping socket (EPERM/EACCES:
  * {@code net.ipv4.ping_group_range} leaves us out and we are not privileged), the request is dropped and
- * counted ({@code icmpEchoNoSocket}) and {@code Stack.pingUnavailable()} turns true for the Linux side to
- * report once. Unreachable and time-exceeded errors an ICMP datagram socket receives are passed on by the
+ * counted ({@code icmpEchoNoSocket}) and {@code Stack.pingUnavailable()} turns true, for an embedder to
+ * report; the jslirp command does not wait for a guest's ping to find out, it opens one ping socket at
+ * start-up and warns once if that fails. Unreachable and time-exceeded errors an ICMP datagram socket receives are passed on by the
  * UDP relay's rules (below), quoting the guest's last request (type 8, its identifier and sequence). Other
  * ICMP from the guest (replies, errors, timestamps) is counted and dropped; broadcast, multicast and
  * virtual-network destinations are not relayed.

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.tap.sys.OpenFds;
 import io.jslirp.tap.sys.Sh;
 import java.nio.file.Path;
 import java.util.Map;
@@ -173,16 +174,10 @@ class JslirpSessionTest {
             Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).configure(true)
                     .exitFd(notOpen).build();
             Jslirp.start(Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).build()).close();
-            long before = openFds();
+            long before = OpenFds.count();
             org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Jslirp.start(settings));
-            assertEquals(before, openFds(), "fds left open by a failed start");
+            assertEquals(before, OpenFds.count(), "fds left open by a failed start");
             assertTrue(!Sh.inNetns(ns, "ip", "link", "show").contains("tap0"), "the TAP must be closed");
-        }
-
-        private long openFds() throws java.io.IOException {
-            try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
-                return fds.count();
-            }
         }
     }
 }

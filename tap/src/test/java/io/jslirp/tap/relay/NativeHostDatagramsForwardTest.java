@@ -13,6 +13,7 @@ import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Errno;
+import io.jslirp.tap.sys.OpenFds;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -23,14 +24,11 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -162,12 +160,6 @@ class NativeHostDatagramsForwardTest {
         return Unpooled.directBuffer(t.length + 3).writeZero(3).writeBytes(t);
     }
 
-    private static long openFds() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
-    }
-
     @Test
     void ipv4ForwardSocketReceivesFromAClientAndRepliesFromItsPort() throws Exception {
         Receiver r = new Receiver();
@@ -262,13 +254,13 @@ class NativeHostDatagramsForwardTest {
         int port = taken.getLocalPort();
         Receiver r = new Receiver();
         assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.openUdp(V4_LOOPBACK, port, r)));
-        long before = openFds();
+        long before = OpenFds.count();
         for (int i = 0; i < 20; i++) {
             assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.openUdp(V4_LOOPBACK, port, r)));
             assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.openUdp(V6_ANY, port, r)),
                     "a dual-stack socket also wants the IPv4 port");
         }
-        assertEquals(before, openFds(), "every failed open closed its socket");
+        assertEquals(before, OpenFds.count(), "every failed open closed its socket");
         assertEquals(0, loop.call(host::openCount));
     }
 

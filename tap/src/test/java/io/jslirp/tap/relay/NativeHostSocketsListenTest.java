@@ -12,6 +12,7 @@ import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.OpenFds;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
@@ -20,14 +21,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,12 +112,6 @@ class NativeHostSocketsListenTest {
         s.connect(new InetSocketAddress(InetAddress.getByName(address), port), (int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
         s.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
         return s;
-    }
-
-    private static long openFds() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
     }
 
     @Test
@@ -241,13 +233,13 @@ class NativeHostSocketsListenTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
             assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(V4_LOOPBACK, port, new Events())));
-            long before = openFds();
+            long before = OpenFds.count();
             for (int i = 0; i < 20; i++) {
                 assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(V4_LOOPBACK, port, new Events())));
                 assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(V6_ANY, port, new Events())),
                         "a dual-stack listener also wants the IPv4 port");
             }
-            assertEquals(before, openFds(), "every failed listen closed its socket");
+            assertEquals(before, OpenFds.count(), "every failed listen closed its socket");
             assertEquals(0, loop.call(host::openCount));
         }
     }

@@ -14,6 +14,7 @@ import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.OpenFds;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -26,15 +27,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -519,7 +517,7 @@ class NativeHostSocketsTest {
         warm.release();
         closeAccepted();
 
-        long before = openFds();
+        long before = OpenFds.count();
         int count = 40;
         List<Flow> flows = new ArrayList<>();
         try {
@@ -544,10 +542,10 @@ class NativeHostSocketsTest {
             flows.forEach(Flow::release);
         }
         closeAccepted();
-        long after = openFds();
+        long after = OpenFds.count();
         for (int i = 0; i < 50 && after != before; i++) {
             Thread.sleep(20); // the JDK may still be closing an accepted socket's fd
-            after = openFds();
+            after = OpenFds.count();
         }
         assertEquals(before, after, "fds before and after");
     }
@@ -557,12 +555,6 @@ class NativeHostSocketsTest {
             s.close();
         }
         accepted.clear();
-    }
-
-    private static long openFds() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
     }
 
     @Test

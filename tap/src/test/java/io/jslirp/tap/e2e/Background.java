@@ -11,8 +11,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A server process (a {@link GuestServer}) whose stdout lines are collected as they come; {@link #start}
- * returns once it printed {@code listening}. Killed, by PID, on close.
+ * A server process (a {@link GuestServer}, a {@link DnsResponder}, {@code GuestTool udpserve}) whose stdout
+ * lines are collected as they come; {@link #start} returns once it printed {@code listening}. Killed, by
+ * PID, on close.
  */
 final class Background implements AutoCloseable {
     final Process process;

@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,57 +65,42 @@ class DnsIT {
      * routes; in {@code jsl} that is namespace {@code srv}, which drops them, so nothing leaves the machine.
      */
     interface InJsl {
-        void run(NsHolder h, Jslirp j, RemoteTopology t, Path responderLog) throws Exception;
+        void run(NsHolder h, Jslirp j, RemoteTopology t, Background responder) throws Exception;
     }
 
     static void inIsolatedNamespace(List<String> extra, InJsl body) throws Exception {
-        Path log = Files.createTempFile("jsl-dns", ".log");
-        try (RemoteTopology t = new RemoteTopology(false); ResolvConf rc = new ResolvConf(NS1); NsHolder h = NsHolder.netns()) {
-            List<String> cmd = new ArrayList<>(t.jsl.exec(E2e.javaBin(), "-XX:+UseSerialGC", "-Xmx128m", "-cp",
-                    GuestTool.classes(), DnsResponder.class.getName(), NS1, ANSWER1, "100"));
-            Process responder = new ProcessBuilder(cmd)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(log.toFile())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            try {
-                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-                while (System.nanoTime() < deadline && !Files.readString(log).contains("listening")) {
-                    assertTrue(responder.isAlive(), "the DNS responder in " + t.jsl + " exited");
-                    Procs.sleep(100);
-                }
-                assertTrue(Files.readString(log).contains("listening"), "the DNS responder in " + t.jsl + " did not start");
-                List<String> prefix = new ArrayList<>(t.inJsl());
-                prefix.addAll(rc.prefix());
-                try (Jslirp j = Jslirp.builder().prefix(prefix).ready3().args(rc.args()).args(extra)
-                        .args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
-                    body.run(h, j, t, log);
-                }
-            } finally {
-                Procs.kill(responder);
+        try (RemoteTopology t = new RemoteTopology(false); ResolvConf rc = new ResolvConf(NS1); NsHolder h = NsHolder.netns();
+             Background responder = Background.start(t.jsl.exec(E2e.javaBin(), "-XX:+UseSerialGC", "-Xmx128m", "-cp",
+                     GuestTool.classes(), DnsResponder.class.getName(), NS1, ANSWER1, "100"))) {
+            List<String> prefix = new ArrayList<>(t.inJsl());
+            prefix.addAll(rc.prefix());
+            try (Jslirp j = Jslirp.builder().prefix(prefix).ready3().args(rc.args()).args(extra)
+                    .args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
+                body.run(h, j, t, responder);
             }
-        } finally {
-            Cmd.deleteQuietly(log);
         }
     }
 
-    static long queriesIn(Path log) throws IOException {
-        return Files.readAllLines(log).stream().filter(l -> l.startsWith("query ")).count();
+    /** The "query ..." lines the responder printed so far, one per query it answered. */
+    static long queriesIn(Background responder) {
+        return responder.lines.stream().filter(l -> l.startsWith("query ")).count();
     }
 
     @Test
     void theIsolatedSetupItselfForwardsQueries() throws Exception {
         // proves the namespace, the responder process and the resolv.conf of the two tests below
-        inIsolatedNamespace(List.of(), (h, j, t, log) -> {
+        inIsolatedNamespace(List.of(), (h, j, t, responder) -> {
             assertEquals("rcode=0 answers=" + ANSWER1 + " id-ok=true from=" + DNS + ":53",
                     ask(h, j, DnsResponder.OK_NAME, "udp"));
-            assertEquals(1, queriesIn(log));
+            // The line is printed before the answer is sent, but read from the pipe by another thread.
+            responder.awaitLine("query ");
+            assertEquals(1, queriesIn(responder));
         });
     }
 
     @Test
     void disableDnsMakesUdpQueriesTimeOutAndNoTcpQueryIsAnswered() throws Exception {
-        inIsolatedNamespace(List.of("--disable-dns"), (h, j, t, log) -> {
+        inIsolatedNamespace(List.of("--disable-dns"), (h, j, t, responder) -> {
             assertEquals("timeout", ask(h, j, DnsResponder.OK_NAME, "udp"));
             String tcp = ask(h, j, DnsResponder.OK_NAME, "tcp");
             assertFalse(tcp.startsWith("rcode="), "a TCP answer came with --disable-dns: " + tcp);
@@ -126,7 +108,7 @@ class DnsIT {
                 assertTrue(tcp.startsWith("refused"), "jslirp resets TCP to port 53 with --disable-dns: " + tcp);
             }
             System.out.println("DnsIT: " + E2e.programName() + " --disable-dns, TCP to " + DNS + ":53: " + tcp);
-            assertEquals(0, queriesIn(log), "queries that reached the responder");
+            assertEquals(0, queriesIn(responder), "queries that reached the responder");
         });
     }
 
@@ -141,7 +123,7 @@ class DnsIT {
 
     @Test
     void otherPortsOfTheDnsAddressDoNotAnswer() throws Exception {
-        inIsolatedNamespace(List.of(), (h, j, t, log) -> {
+        inIsolatedNamespace(List.of(), (h, j, t, responder) -> {
             Guest g = Guest.of(h, j);
             // only port 53 of 10.0.2.3 is served: UDP 5353 and TCP 80 get no reply and no connection
             Cmd.Result udp = g.run(Duration.ofSeconds(20), GuestTool.argv("udprefused", DNS, "5353"));

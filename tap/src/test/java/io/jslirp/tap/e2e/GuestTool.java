@@ -41,8 +41,9 @@ import java.util.List;
  *       plus 60..1260 seeded bytes), at most WINDOW outstanding; every reply must come from HOST:PORT and
  *       carry exactly what was sent. A datagram unanswered for 300 ms is resent, at most 5 times. Prints
  *       {@code ok N retries=R duplicates=D ms=T} or {@code failed ...}.</li>
- *   <li>{@code udpserve ADDR PORT SECONDS}: a UDP server (run in a "remote" namespace) that answers each
- *       datagram TEXT with {@code TEXT peer=IP} for SECONDS, then exits.</li>
+ *   <li>{@code udpserve ADDR PORT SECONDS}: a UDP server (run in a "remote" namespace) that prints
+ *       {@code listening} once bound, then answers each datagram TEXT with {@code TEXT peer=IP} for SECONDS,
+ *       then exits.</li>
  *   <li>{@code dns SERVER NAME udp|tcp}: one A query for NAME to SERVER:53 (5 s); prints
  *       {@code rcode=N answers=A,B id-ok=true} or {@code timeout} / {@code refused} / {@code error ...}.</li>
  * </ul>

@@ -234,6 +234,8 @@ final class GuestUdp {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(addr, port))) {
             s.setSoTimeout(200);
+            System.out.println("listening");
+            System.out.flush();
             byte[] buf = new byte[65536];
             while (System.nanoTime() < deadline) {
                 DatagramPacket p = new DatagramPacket(buf, buf.length);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -138,28 +137,15 @@ class UdpRelayIT {
     @Test
     void datagramToAHostInAnotherNamespaceLeavesFromTheProgramsAddress() throws Exception {
         int port = 7001;
-        try (RemoteTopology t = new RemoteTopology(false); NsHolder h = NsHolder.netns()) {
-            Process server = new ProcessBuilder(t.srv.exec(GuestTool.argv("udpserve", RemoteTopology.SERVER,
-                    Integer.toString(port), "60")))
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            try {
-                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (System.nanoTime() < deadline && !t.srv.run("ss", "-Hlun", "sport = :" + port).out().contains(":" + port)) {
-                    Procs.sleep(100);
-                }
-                try (Jslirp j = Jslirp.builder().prefix(t.inJsl()).ready3().args("-c", Long.toString(h.pid), "tap0")
-                        .start().awaitReady()) {
-                    Cmd.Result r = Guest.of(h, j).run(Duration.ofSeconds(30), GuestTool.argv("udpone",
-                            RemoteTopology.SERVER, Integer.toString(port), "hello-remote"));
-                    assertEquals("reply=hello-remote peer=" + RemoteTopology.JSL + " from=" + RemoteTopology.SERVER + ":"
-                            + port + "\n", r.out(), r.describe() + j.diagnostics());
-                }
-            } finally {
-                Procs.kill(server);
-            }
+        try (RemoteTopology t = new RemoteTopology(false); NsHolder h = NsHolder.netns();
+             Background server = Background.start(t.srv.exec(GuestTool.argv("udpserve", RemoteTopology.SERVER,
+                     Integer.toString(port), "60")));
+             Jslirp j = Jslirp.builder().prefix(t.inJsl()).ready3().args("-c", Long.toString(h.pid), "tap0")
+                     .start().awaitReady()) {
+            Cmd.Result r = Guest.of(h, j).run(Duration.ofSeconds(30), GuestTool.argv("udpone",
+                    RemoteTopology.SERVER, Integer.toString(port), "hello-remote"));
+            assertEquals("reply=hello-remote peer=" + RemoteTopology.JSL + " from=" + RemoteTopology.SERVER + ":"
+                    + port + "\n", r.out(), r.describe() + j.diagnostics());
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.testing.LeakCheckExtension;
 import io.jslirp.tap.sys.OpenFds;
 import io.jslirp.tap.sys.Sh;
 import java.nio.file.Path;
@@ -13,8 +14,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The session's relay wiring: options from Settings, counters and exit summary with the relay's state. */
+@ExtendWith(LeakCheckExtension.class)
 class JslirpSessionTest {
     @Test
     void relayOptionsComeFromSettings() {

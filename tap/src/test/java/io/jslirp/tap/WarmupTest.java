@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.Stack;
+import io.jslirp.stack.testing.LeakCheckExtension;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.relay.NativeHostDatagrams;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -15,6 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The start-up warm-up relays real datagrams through the session's kind of HostDatagrams to a socket of its
  * own on 127.0.0.1, and leaves nothing behind: no socket, no buffer. (Nothing here measures speed.)
  */
+@ExtendWith(LeakCheckExtension.class)
 class WarmupTest {
     @ParameterizedTest
     @EnumSource(Stack.DeviceFormat.class)

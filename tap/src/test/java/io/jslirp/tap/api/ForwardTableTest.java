@@ -11,12 +11,15 @@ import io.jslirp.stack.relay.PortForwards.ForwardException;
 import io.jslirp.stack.relay.PortForwards.Protocol;
 import io.jslirp.stack.testing.CapturingSink;
 import io.jslirp.stack.testing.FakeClock;
+import io.jslirp.stack.testing.LeakCheckExtension;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The adapter onto the stack's own table, on the paths PortForwards decides before any socket. */
+@ExtendWith(LeakCheckExtension.class)
 class ForwardTableTest {
     private final Stack stack = new Stack(NetConfig.defaults(), new FakeClock(), new CapturingSink(),
             PooledByteBufAllocator.DEFAULT);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jslirp.stack.testing.LeakCheckExtension;
 import io.jslirp.tap.netns.NamespaceEntry;
 import io.jslirp.tap.netns.NamespaceHandles;
 import io.jslirp.tap.sys.Errno;
@@ -21,7 +22,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(LeakCheckExtension.class)
 @Tag("root")
 class TapDeviceTest {
     private String ns;

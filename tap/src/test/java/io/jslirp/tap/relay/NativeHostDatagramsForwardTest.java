@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.testing.LeakCheckExtension;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Errno;
@@ -32,11 +33,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * NativeHostDatagrams' port-forward sockets (openUdp with an address of either family, localPort, sendTo6)
  * against java.net clients on 127.0.0.1 and ::1; nothing leaves the host's loopback.
  */
+@ExtendWith(LeakCheckExtension.class)
 class NativeHostDatagramsForwardTest {
     private static final int LOCALHOST = 0x7f00_0001;
     private static final byte[] V4_LOOPBACK = {127, 0, 0, 1};

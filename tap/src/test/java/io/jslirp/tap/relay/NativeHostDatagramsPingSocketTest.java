@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.testing.LeakCheckExtension;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Flags;
@@ -22,12 +23,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The unprivileged ping socket, which this machine's net.ipv4.ping_group_range ("1 0") does not allow: the
  * range is per network namespace, so the test makes one that allows group 0 and runs the loop in it (sockets
  * stay in the namespace of the thread that opened them). Only 127.0.0.1 inside that namespace is pinged.
  */
+@ExtendWith(LeakCheckExtension.class)
 @Tag("root")
 class NativeHostDatagramsPingSocketTest {
     private static final int LOCALHOST = 0x7f00_0001;

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.testing.LeakCheckExtension;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Errno;
@@ -34,8 +35,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** NativeHostDatagrams against real sockets the test serves on 127.0.0.1 itself; nothing leaves 127/8. */
+@ExtendWith(LeakCheckExtension.class)
 class NativeHostDatagramsTest {
     private static final int LOCALHOST = 0x7f00_0001;
     private static final int LOCALHOST_2 = 0x7f00_0002;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.testing.LeakCheckExtension;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Fds;
@@ -36,8 +37,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** NativeHostSockets against real loopback sockets served by the test itself; nothing leaves 127/8. */
+@ExtendWith(LeakCheckExtension.class)
 class NativeHostSocketsTest {
     private static final int LOCALHOST = 0x7f00_0001;
     private static final int LOCALHOST_2 = 0x7f00_0002;

@@ -7,17 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jslirp.stack.relay.DatagramInfo;
+import io.jslirp.stack.testing.LeakCheckExtension;
 import io.jslirp.tap.sys.Flags;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The socket-name codec byte for byte against the Linux layouts, and encode/decode round trips; the kernel's
  * side of it is exercised by NativeHostSockets*Test and NativeHostDatagrams*Test.
  */
+@ExtendWith(LeakCheckExtension.class)
 class SockAddrTest {
     private static final int OFFSET = 8;
     private static final byte[] V6_ADDR = {0x20, 0x01, 0x0d, (byte) 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42};

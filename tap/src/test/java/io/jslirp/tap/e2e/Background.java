@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
 final class Background implements AutoCloseable {
     final Process process;
     final List<String> lines = new CopyOnWriteArrayList<>();
-    private final CountDownLatch listening = new CountDownLatch(1);
+    /** Counted down by "listening", or by the end of the output (the process died first). */
+    private final CountDownLatch listeningOrGone = new CountDownLatch(1);
+    private volatile boolean listening;
 
     private Background(Process process) {
         this.process = process;
@@ -28,7 +30,8 @@ final class Background implements AutoCloseable {
                 String line;
                 while ((line = r.readLine()) != null) {
                     if (line.equals("listening")) {
-                        listening.countDown();
+                        listening = true;
+                        listeningOrGone.countDown();
                     } else {
                         lines.add(line);
                     }
@@ -36,6 +39,7 @@ final class Background implements AutoCloseable {
             } catch (IOException ignored) {
                 // the process was killed
             }
+            listeningOrGone.countDown(); // a server that dies before listening fails start() now, not in 30 s
         }, "background-" + process.pid());
         t.setDaemon(true);
         t.start();
@@ -47,7 +51,7 @@ final class Background implements AutoCloseable {
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         Background b = new Background(p);
-        if (!b.listening.await(30, TimeUnit.SECONDS)) {
+        if (!b.listeningOrGone.await(30, TimeUnit.SECONDS) || !b.listening) {
             b.close();
             throw new AssertionError("server did not start listening: " + argv + " (alive " + p.isAlive() + ")");
         }

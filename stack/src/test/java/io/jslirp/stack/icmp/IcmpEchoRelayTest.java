@@ -1,18 +1,11 @@
 package io.jslirp.stack.icmp;
 
 import io.jslirp.stack.NetConfig;
-import io.jslirp.stack.Stack;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
-import io.jslirp.stack.testing.CapturingSink;
-import io.jslirp.stack.testing.FakeClock;
 import io.jslirp.stack.testing.FakeHostDatagrams;
-import io.jslirp.stack.testing.Frames;
-import io.jslirp.stack.testing.LeakCheckExtension;
-import io.netty.buffer.PooledByteBufAllocator;
-import org.junit.jupiter.api.AfterEach;
+import io.jslirp.stack.testing.StackHarness;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.pcap4j.packet.EthernetPacket;
 import org.pcap4j.packet.IcmpV4CommonPacket;
 import org.pcap4j.packet.IcmpV4EchoReplyPacket;
@@ -25,35 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(LeakCheckExtension.class)
-class IcmpEchoRelayTest {
-    static final int REMOTE = NetConfig.parseIpv4("192.0.2.10");
-    static final int ROUTER = NetConfig.parseIpv4("198.51.100.1");
-
-    final FakeClock clock = new FakeClock();
-    final CapturingSink sink = new CapturingSink();
-    final FakeHostDatagrams datagrams = new FakeHostDatagrams();
-    Stack stack = build(RelayOptions.defaults());
-
-    Stack build(RelayOptions options) {
-        Stack s = new Stack(NET, clock, sink, PooledByteBufAllocator.DEFAULT, null, options);
-        s.setHostDatagrams(datagrams);
-        return s;
-    }
-
-    @AfterEach
-    void close() {
-        stack.close();
-        for (FakeHostDatagrams.Sock s : datagrams.sockets()) {
-            assertTrue(s.closed);
-        }
-        assertEquals(0, stack.counters().internalErrors);
-    }
-
-    void send(byte[] frame) {
-        stack.receiveFrame(Frames.buf(frame));
-    }
-
+class IcmpEchoRelayTest extends StackHarness {
     byte[] ping(int dst, int id, int seq, byte[] data) {
         return ethernet(GATEWAY_MAC, GUEST_MAC, 0x0800, ipv4(GUEST_IP, dst, 1, 0x1234, 0, 64, icmpEcho(8, id, seq, data)));
     }
@@ -179,8 +144,7 @@ class IcmpEchoRelayTest {
 
     @Test
     void theTableIsBounded() {
-        stack.close();
-        stack = build(RelayOptions.defaults().withMaxFlows(2));
+        build(RelayOptions.defaults().withMaxFlows(2));
         for (int id = 0; id < 5; id++) {
             send(ping(REMOTE, id, 1, new byte[8]));
         }

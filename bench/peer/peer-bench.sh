@@ -11,7 +11,8 @@
 #   TOOLS         tools to measure, default "jslirp slirp4netns pasta" (a missing binary is reported, not fatal)
 #   MTUS          default "1500 65520"
 #   DURATION      seconds per iperf3 direction, default 10 (measured, after OMIT)
-#   OMIT          seconds at the start of each iperf3 run left out of its result (iperf3 -O), default 2
+#   OMIT          seconds at the start of each iperf3, RR and connect+close measurement run but left out
+#                 of its result (iperf3 -O; PeerLoad's WARMUP), default 2
 #   RR_SECONDS    seconds of 1-byte request/response over one connection, default 10
 #   CRR_SECONDS   seconds of connect + 1-byte transaction + close, default 10
 #   CONNS         short connections for the peak-RSS run, default 100000 (0 skips it)
@@ -33,8 +34,9 @@
 #
 # Columns: iperf3 receiver throughput (server on 127.0.0.1, client in the guest; -R for host->guest);
 # 1-byte RR and connect+close rates from io.jslirp.bench.peer.PeerLoad (the server closes first, so
-# TIME_WAIT stays on the host); CPU seconds (utime+stime from /proc/PID/stat) the stack process used
-# during the whole row; peak RSS (VmHWM) of the stack process at the end of the row. A cell says "fail"
+# TIME_WAIT stays on the host); each of these four measurements runs OMIT seconds first that it does not
+# count (slow start, and the JIT compiling jslirp and the client); CPU seconds (utime+stime from
+# /proc/PID/stat) the stack process used during the whole row, warm-ups included; peak RSS (VmHWM) of the stack process at the end of the row. A cell says "fail"
 # when that measurement failed (a tool that cannot relay yet fails its cells; the script goes on).
 set -uo pipefail
 
@@ -90,18 +92,18 @@ iperf() { # $1: "" (guest->host) or -R (host->guest)
   v=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Gbits/sec") print $(i - 1) }' <<<"$out" | tail -1)
   if [[ -n $v ]]; then echo "$v"; else log "iperf3 $1 failed: $(tail -1 <<<"$out") $(tail -1 "$TMP/bounded.err")"; echo fail; fi
 }
-load() { # rr|crr SECONDS [MAX] -> the PeerLoad output line
+load() { # rr|crr SECONDS [PeerLoad's further arguments] -> the PeerLoad output line
   local secs=$2
   : >"$TMP/bounded.err"
-  bounded timeout $((secs + 60)) "${GUEST[@]}" "$JAVA" -XX:+UseSerialGC -cp "$BENCH" io.jslirp.bench.peer.PeerLoad \
-    "$1" "$GW" "$LPORT" "$secs" ${3:-}
+  bounded timeout $((OMIT + secs + 60)) "${GUEST[@]}" "$JAVA" -XX:+UseSerialGC -cp "$BENCH" io.jslirp.bench.peer.PeerLoad \
+    "$1" "$GW" "$LPORT" "$secs" "${@:3}"
 }
 rr() {
-  local out; out=$(load rr "$RR_SECONDS")
+  local out; out=$(load rr "$RR_SECONDS" "$OMIT")
   if [[ $out == rr\ * ]]; then awk '{print $2}' <<<"$out"; else log "rr failed: $(tail -1 "$TMP/bounded.err")"; echo fail; fi
 }
 crr() {
-  local out; out=$(load crr "$CRR_SECONDS")
+  local out; out=$(load crr "$CRR_SECONDS" - "$OMIT")
   if [[ $out == crr\ * ]] && (($(awk '{print $3}' <<<"$out") > 0)); then awk '{print $2}' <<<"$out"
   else log "crr failed: $out $(tail -1 "$TMP/bounded.err")"; echo fail; fi
 }
@@ -186,5 +188,5 @@ echo "| tool | run | guest→host Gbit/s | host→guest Gbit/s | 1-byte RR tx/s 
 echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}" | sed 's/ | $/ |/'
 echo
-echo "iperf3 ${DURATION} s per direction; RR ${RR_SECONDS} s; connect+close ${CRR_SECONDS} s; $(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1)"
+echo "iperf3 ${DURATION} s per direction; RR ${RR_SECONDS} s; connect+close ${CRR_SECONDS} s; each after ${OMIT} s not counted; $(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1)"
 echo "Command: $CMDLINE"

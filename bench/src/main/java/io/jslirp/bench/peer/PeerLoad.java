@@ -19,11 +19,14 @@ import java.util.concurrent.Executors;
  *     listens on 127.0.0.1, an ephemeral port (written to PORTFILE); per connection, for each byte read:
  *     'r' -> answer one byte and keep the connection; 'c' -> answer one byte and close (the server
  *     closes first, so TIME_WAIT stays on the host side and the guest never runs out of ports).
- * ... PeerLoad rr HOST PORT SECONDS          one connection, 1-byte ping-pong; prints "rr TPS COUNT"
- * ... PeerLoad crr HOST PORT SECONDS [MAX]   a new connection per 1-byte transaction; prints
- *                                              "crr CPS COUNT ERRORS"; stops at MAX connections
+ * ... PeerLoad rr HOST PORT SECONDS [WARMUP]
+ *     one connection, 1-byte ping-pong; prints "rr TPS COUNT"
+ * ... PeerLoad crr HOST PORT SECONDS [MAX|- [WARMUP]]
+ *     a new connection per 1-byte transaction; prints "crr CPS COUNT ERRORS"; stops at MAX connections
  * </pre>
- * Every run is bounded by SECONDS; a read waits at most 5 s.
+ * Every run is bounded by SECONDS; a read waits at most 5 s. WARMUP seconds (default 0) of the same load
+ * run first and are not counted, as iperf3 -O leaves out the start of a transfer: the first seconds measure
+ * the JIT compiling this client, and jslirp's packet path, rather than the stack's steady rate.
  */
 public final class PeerLoad {
     private PeerLoad() {}
@@ -31,10 +34,18 @@ public final class PeerLoad {
     public static void main(String[] a) throws Exception {
         switch (a[0]) {
             case "server" -> server(a[1]);
-            case "rr" -> rr(a[1], Integer.parseInt(a[2]), Double.parseDouble(a[3]));
-            case "crr" -> crr(a[1], Integer.parseInt(a[2]), Double.parseDouble(a[3]),
-                    a.length > 4 ? Long.parseLong(a[4]) : Long.MAX_VALUE);
-            default -> throw new IllegalArgumentException("usage: server PORTFILE | rr HOST PORT S | crr HOST PORT S [MAX]");
+            case "rr" -> rr(a[1], Integer.parseInt(a[2]), Double.parseDouble(a[3]),
+                    a.length > 4 ? Double.parseDouble(a[4]) : 0);
+            case "crr" -> {
+                long max = a.length > 4 && !a[4].equals("-") ? Long.parseLong(a[4]) : Long.MAX_VALUE;
+                double warmup = a.length > 5 ? Double.parseDouble(a[5]) : 0;
+                if (warmup > 0) {
+                    crr(a[1], Integer.parseInt(a[2]), warmup, Long.MAX_VALUE, false);
+                }
+                crr(a[1], Integer.parseInt(a[2]), Double.parseDouble(a[3]), max, true);
+            }
+            default -> throw new IllegalArgumentException(
+                    "usage: server PORTFILE | rr HOST PORT S [WARMUP] | crr HOST PORT S [MAX|- [WARMUP]]");
         }
     }
 
@@ -76,10 +87,16 @@ public final class PeerLoad {
         return s;
     }
 
-    private static void rr(String host, int port, double seconds) throws IOException {
+    private static void rr(String host, int port, double seconds, double warmup) throws IOException {
         try (Socket s = open(host, port)) {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
+            for (long end = System.nanoTime() + (long) (warmup * 1e9); System.nanoTime() < end;) {
+                out.write('r');
+                if (in.read() != 'r') {
+                    throw new IOException("bad or no reply during the warm-up");
+                }
+            }
             long t0 = System.nanoTime();
             long end = t0 + (long) (seconds * 1e9);
             long n = 0;
@@ -96,7 +113,7 @@ public final class PeerLoad {
         }
     }
 
-    private static void crr(String host, int port, double seconds, long max) {
+    private static void crr(String host, int port, double seconds, long max, boolean report) {
         long t0 = System.nanoTime();
         long end = t0 + (long) (seconds * 1e9);
         long n = 0;
@@ -121,6 +138,8 @@ public final class PeerLoad {
             }
         }
         now = System.nanoTime();
-        System.out.printf("crr %.0f %d %d%n", n / ((now - t0) / 1e9), n, errors);
+        if (report) {
+            System.out.printf("crr %.0f %d %d%n", n / ((now - t0) / 1e9), n, errors);
+        }
     }
 }

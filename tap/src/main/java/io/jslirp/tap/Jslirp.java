@@ -101,6 +101,8 @@ public final class Jslirp implements AutoCloseable {
     private final Object handOver = new Object();
     /** A long TAP batch gives up the CPU after this many frames (onTapReady says why). */
     static final int YIELD_EVERY_FRAMES = 32;
+    /** A TAP frame longer than this is bulk data: no busy poll after its turn (onTapReady). */
+    static final int HEAVY_FRAME_BYTES = 4096;
     /** Null without --api-socket. */
     private ApiServer apiServer;
     private long nextWatchNanos;
@@ -410,6 +412,7 @@ public final class Jslirp implements AutoCloseable {
         nextResolvConfNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
         loop.addTimerSource(this::nextDeadline, this::runTimers);
         loop.setAfterDispatch(stack::flush);
+        loop.setBusyPoll(settings.busyPollMicros());
     }
 
     private long nextDeadline() {
@@ -477,6 +480,11 @@ public final class Jslirp implements AutoCloseable {
                     end(EXIT_FAILURE, tap.name() + " was detached from its device");
                 }
                 return;
+            }
+            if (n > HEAVY_FRAME_BYTES) {
+                // A TSO super-frame or a jumbo frame: a bulk transfer from the guest, whose sender needs the
+                // CPU more than a poll would save a wake-up (EventLoop.setBusyPoll).
+                loop.markHeavyTurn();
             }
             if (pcap != null) {
                 int at = buf.readerIndex();

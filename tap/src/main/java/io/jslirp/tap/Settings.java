@@ -17,6 +17,13 @@ import java.util.Objects;
 public final class Settings {
     /** No MAC given: the kernel's random MAC stays on the TAP, as with slirp4netns. */
     public static final long NO_MAC = -1;
+    /**
+     * {@code --busy-poll}'s default: long enough for a process on this host to answer a request (a loopback
+     * round trip through jslirp is some tens of microseconds), short enough that a gap costs little.
+     */
+    public static final int DEFAULT_BUSY_POLL_MICROS = 50;
+    /** Past a millisecond, polling would only burn the CPU that sleeping until the next packet saves. */
+    public static final int MAX_BUSY_POLL_MICROS = 1000;
 
     /**
      * One {@code -p/--publish}: {@code hostAddr:hostPort} forwarded to {@code guestPort} on the guest's
@@ -56,6 +63,7 @@ public final class Settings {
     private final int outboundAddr;
     private final String outboundAddr6;
     private final boolean disableDns;
+    private final int busyPollMicros;
     private final Path resolvConf;
     private final Path apiSocket;
     private final List<Publish> publish;
@@ -74,6 +82,7 @@ public final class Settings {
         this.outboundAddr = b.outboundAddr;
         this.outboundAddr6 = b.outboundAddr6;
         this.disableDns = b.disableDns;
+        this.busyPollMicros = b.busyPollMicros;
         this.resolvConf = b.resolvConf;
         this.apiSocket = b.apiSocket;
         this.publish = List.copyOf(b.publish);
@@ -140,6 +149,14 @@ public final class Settings {
         return disableDns;
     }
 
+    /**
+     * {@code --busy-poll} (jslirp's): how long the event loop polls before it sleeps while packets keep
+     * coming, in microseconds; 0 never polls. See {@link io.jslirp.tap.loop.EventLoop#setBusyPoll}.
+     */
+    public int busyPollMicros() {
+        return busyPollMicros;
+    }
+
     /** {@code --resolv-conf} (jslirp's): where the host's nameservers are read, and re-read when it changes. */
     public Path resolvConf() {
         return resolvConf;
@@ -172,6 +189,7 @@ public final class Settings {
         b.outboundAddr = outboundAddr;
         b.outboundAddr6 = outboundAddr6;
         b.disableDns = disableDns;
+        b.busyPollMicros = busyPollMicros;
         b.resolvConf = resolvConf;
         b.apiSocket = apiSocket;
         b.publish.addAll(publish);
@@ -192,6 +210,7 @@ public final class Settings {
         private int outboundAddr;
         private String outboundAddr6;
         private boolean disableDns;
+        private int busyPollMicros = DEFAULT_BUSY_POLL_MICROS;
         private Path resolvConf = ResolvConf.DEFAULT;
         private Path apiSocket;
         private final List<Publish> publish = new ArrayList<>();
@@ -261,6 +280,16 @@ public final class Settings {
 
         public Builder disableDns(boolean disable) {
             this.disableDns = disable;
+            return this;
+        }
+
+        /** 0 to {@link #MAX_BUSY_POLL_MICROS}; 0 turns polling off. */
+        public Builder busyPollMicros(int micros) {
+            if (micros < 0 || micros > MAX_BUSY_POLL_MICROS) {
+                throw new IllegalArgumentException("busy poll must be 0.." + MAX_BUSY_POLL_MICROS + " microseconds, not "
+                        + micros);
+            }
+            this.busyPollMicros = micros;
             return this;
         }
 

@@ -47,6 +47,9 @@ final class NetworkOptions {
     @Option(names = "--disable-dns")
     boolean disableDns;
 
+    @Option(names = "--busy-poll", paramLabel = "MICROS")
+    String busyPoll;
+
     @Option(names = "--resolv-conf", paramLabel = "FILE")
     Path resolvConf;
 
@@ -155,6 +158,9 @@ final class NetworkOptions {
                 .outboundAddr(outboundAddr == null ? 0 : resolveOutboundAddr(outboundAddr))
                 .outboundAddr6(outboundAddr6)
                 .disableDns(disableDns);
+        if (busyPoll != null) {
+            b.busyPollMicros(parseBusyPoll(busyPoll));
+        }
         if (resolvConf != null) {
             b.resolvConf(resolvConf);
         }
@@ -185,6 +191,18 @@ final class NetworkOptions {
             // Same answer as an unknown name: there is no address to bind to.
         }
         throw new IllegalArgumentException(BAD_OUTBOUND_ADDR);
+    }
+
+    /** {@code --busy-poll=MICROS}: a whole number of microseconds, 0 (off) to Settings.MAX_BUSY_POLL_MICROS. */
+    static int parseBusyPoll(String text) {
+        if (!text.isEmpty() && text.length() <= 7 && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            int micros = Integer.parseInt(text);
+            if (micros <= Settings.MAX_BUSY_POLL_MICROS) {
+                return micros;
+            }
+        }
+        throw new IllegalArgumentException("invalid --busy-poll value \"" + text + "\": expected microseconds, 0 (off) to "
+                + Settings.MAX_BUSY_POLL_MICROS);
     }
 
     static int parseMtu(String text) {

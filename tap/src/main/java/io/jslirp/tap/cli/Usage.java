@@ -33,6 +33,7 @@ final class Usage {
             "--target-type=TYPE       specify the target type ([netns], default=netns)",
             "--pcap=FILE              write every frame in both directions to FILE (pcap format)",
             "--resolv-conf=FILE       read the host's nameservers from FILE (default=/etc/resolv.conf; re-read on change)",
+            "--busy-poll=MICROS       poll this long before sleeping while packets keep coming (default=50, 0=off)",
             "-p, --publish=[HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
             "                         forward a host port to the guest's network+100 (10.0.2.100); repeatable;",
             "                         tcp and 0.0.0.0 by default, [::1]:8080:80 for IPv6, host port 0 for any free port",
@@ -42,7 +43,7 @@ final class Usage {
             "jslirp run starts COMMAND in a new user and network namespace (the caller mapped to root inside,",
             "as with unshare -r), attaches jslirp with --configure, and exits with COMMAND's exit status.",
             "It takes -m, --cidr, --macaddress, --pcap, --disable-host-loopback, --disable-dns,",
-            "--resolv-conf, --outbound-addr, --outbound-addr6, -6, -a and -p.",
+            "--resolv-conf, --busy-poll, --outbound-addr, --outbound-addr6, -6, -a and -p.",
             "");
 
     static final String RUN = String.join("\n",
@@ -57,6 +58,7 @@ final class Usage {
             "--disable-host-loopback  prohibit connecting to 127.0.0.1:* on the host namespace",
             "--disable-dns            disables 10.0.2.3 to host dns redirect",
             "--resolv-conf=FILE       read the host's nameservers from FILE (default=/etc/resolv.conf)",
+            "--busy-poll=MICROS       poll this long before sleeping while packets keep coming (default=50, 0=off)",
             "--outbound-addr=IPv4     sets outbound ipv4 address to bound to (or an interface name's)",
             "--outbound-addr6=IPv6    sets outbound ipv6 address to bound to (not implemented yet: warns)",
             "-6, --enable-ipv6        enable IPv6 (not implemented yet: warns)",

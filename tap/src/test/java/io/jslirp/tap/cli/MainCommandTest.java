@@ -395,6 +395,26 @@ class MainCommandTest {
     }
 
     @Test
+    void busyPollIsFiftyMicrosecondsUnlessSaidOtherwise() {
+        assertEquals(Settings.DEFAULT_BUSY_POLL_MICROS, parse("1").busyPollMicros());
+        assertEquals(50, Settings.DEFAULT_BUSY_POLL_MICROS);
+        assertEquals(0, parse("--busy-poll=0", "1").busyPollMicros());
+        assertEquals(1000, parse("--busy-poll", "1000", "1").busyPollMicros());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x", "-1", "1001", "1e3", " 5", "99999999"})
+    void badBusyPollIsAClearErrorWithStatusOne(String v) {
+        String reason = "jslirp: invalid --busy-poll value \"" + v + "\": expected microseconds, 0 (off) to 1000\n";
+        Outcome o = execute("--busy-poll=" + v, "1");
+        assertEquals(1, o.status(), o.err());
+        assertEquals(reason + "Try 'jslirp --help' for more information.\n", o.err());
+        Outcome run = execute("run", "--busy-poll=" + v, "true");
+        assertEquals(1, run.status(), run.err());
+        assertEquals(reason + "Try 'jslirp run --help' for more information.\n", run.err());
+    }
+
+    @Test
     void publishingTheSamePortTwiceIsAnError() {
         Outcome o = execute("-p", "8080:80", "-p", "0.0.0.0:8080:81", "1");
         assertEquals(1, o.status());

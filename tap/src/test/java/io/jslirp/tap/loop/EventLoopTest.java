@@ -372,6 +372,67 @@ class EventLoopTest {
     }
 
     @Test
+    void busyPollPollsWhileEventsKeepComingButNotAfterAHeavyTurnOrALongIdle() throws Exception {
+        // Every epoll_wait's timeout, and every event handled, in order.
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        io.jslirp.tap.sys.LibC real = Native.libc();
+        io.jslirp.tap.sys.LibC recording = (io.jslirp.tap.sys.LibC) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {io.jslirp.tap.sys.LibC.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("epoll_wait")) {
+                        seen.add("wait " + args[3]);
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        loop.close();
+        loop = new EventLoop(recording);
+        loop.setBusyPoll(200_000); // 200 ms, so that the test's own timing cannot miss the window
+        AtomicInteger events = new AtomicInteger();
+        CountDownLatch third = new CountDownLatch(1);
+        loop.register(pipe[0], EventLoop.EPOLLIN, (fd, ev) -> {
+            readAll(fd);
+            int n = events.incrementAndGet();
+            seen.add("event " + n);
+            if (n == 2) {
+                loop.markHeavyTurn();
+            } else if (n == 3) {
+                third.countDown();
+            }
+        });
+        writeByte(); // event 1 is there before the first wait, which has no history: it sleeps (-1)
+        start();
+        awaitEvents(events, 1);
+        Thread.sleep(20); // event 2 comes 20 ms later: the loop is polling for it (0)
+        writeByte();
+        awaitEvents(events, 2);
+        Thread.sleep(1000); // event 2's turn was heavy: the loop sleeps at once, and 1 s is a long idle
+        writeByte();
+        assertTrue(third.await(5, TimeUnit.SECONDS));
+        Thread.sleep(50);
+        List<String> order = new ArrayList<>();
+        synchronized (seen) {
+            for (String s : seen) {
+                if (order.isEmpty() || !order.get(order.size() - 1).equals(s)) {
+                    order.add(s); // a poll is many "wait 0" in a row
+                }
+            }
+        }
+        assertEquals(List.of("wait -1", "event 1", "wait 0", "event 2", "wait -1", "event 3", "wait -1"),
+                order.subList(0, 7), order.toString());
+    }
+
+    private static void awaitEvents(AtomicInteger events, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (events.get() < n && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(n, events.get());
+    }
+
+    @Test
     void closeWaitsForAWakeUpWriteInProgressSoItsBytesCannotReachAReusedFdNumber() throws Exception {
         CountDownLatch writing = new CountDownLatch(1);
         CountDownLatch finishWrite = new CountDownLatch(1);

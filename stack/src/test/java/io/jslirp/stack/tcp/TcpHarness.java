@@ -2,14 +2,9 @@ package io.jslirp.stack.tcp;
 
 import io.jslirp.stack.Stack;
 import io.jslirp.stack.relay.RelayOptions;
-import io.jslirp.stack.testing.CapturingSink;
 import io.jslirp.stack.testing.FakeClock;
 import io.jslirp.stack.testing.FakeHostSockets;
-import io.jslirp.stack.testing.Frames;
-import io.jslirp.stack.testing.LeakCheckExtension;
-import io.netty.buffer.PooledByteBufAllocator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.extension.ExtendWith;
+import io.jslirp.stack.testing.StackHarness;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +19,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * emits (checked at the Ethernet, IPv4 and TCP checksum level), or {@link #recvNothing}. Host sockets are
  * {@link FakeHostSockets}, time is a {@link FakeClock}, and our ISN is fixed so segments can be stated exactly.
  */
-@ExtendWith(LeakCheckExtension.class)
-abstract class TcpHarness {
-    static final int REMOTE = NET_parse("192.0.2.10");
+abstract class TcpHarness extends StackHarness {
     static final int RPORT = 80;
     static final int GPORT = 40000;
     static final int GUEST_ISN = 1000;
@@ -35,42 +28,18 @@ abstract class TcpHarness {
     static final int WIN = TcpConnection.RCV_BUFFER >>> TcpConnection.RCV_SHIFT;
     static final int MSS = 1460;
 
-    final FakeClock clock = new FakeClock();
-    final CapturingSink sink = new CapturingSink();
-    final FakeHostSockets host = new FakeHostSockets();
-    Stack stack;
-    int ourIsn = OUR_ISN;
-
-    TcpHarness() {
-        build(RelayOptions.defaults());
-    }
-
     static int NET_parse(String s) {
         return io.jslirp.stack.NetConfig.parseIpv4(s);
     }
 
-    /** With a VNET_HDR stack: the virtio-net header put before every frame {@link #send} makes. */
-    byte[] vnetIn;
+    /** Our ISN, fixed so that segments can be stated exactly; a test may change it before a handshake. */
+    int ourIsn = OUR_ISN;
 
-    void build(RelayOptions options) {
-        build(options, Stack.DeviceFormat.ETHERNET);
-    }
-
-    void build(RelayOptions options, Stack.DeviceFormat format) {
-        if (stack != null) {
-            stack.close();
-        }
-        vnetIn = format == Stack.DeviceFormat.VNET_HDR ? new byte[10] : null;
-        stack = new Stack(NET, clock, sink, PooledByteBufAllocator.DEFAULT, host, options, format);
+    @Override
+    protected void build(RelayOptions options, Stack.DeviceFormat format) {
+        super.build(options, format);
+        // Read when a connection starts, so the field's initializer (after this first call) still counts.
         stack.tcp().setIsnGenerator((a, b, c, d) -> ourIsn);
-    }
-
-    @AfterEach
-    void closeStack() {
-        stack.close();
-        for (FakeHostSockets.Sock s : host.sockets()) {
-            assertTrue(s.released(), "stack.close() must release handle " + s.handle);
-        }
     }
 
     // ---- sending
@@ -83,24 +52,10 @@ abstract class TcpHarness {
         if (s.srcPort == 0 && s.dstPort == 0) {
             s.ports(GPORT, RPORT);
         }
-        byte[] frame = tcpFrame(dst, s.srcPort, s.dstPort, s.seq, s.ack, s.flags, s.window, s.optionBytes(),
-                s.payload);
-        if (vnetIn != null) {
-            byte[] withHeader = new byte[vnetIn.length + frame.length];
-            System.arraycopy(vnetIn, 0, withHeader, 0, vnetIn.length);
-            System.arraycopy(frame, 0, withHeader, vnetIn.length, frame.length);
-            frame = withHeader;
-        }
-        stack.receiveFrame(Frames.buf(frame));
+        send(tcpFrame(dst, s.srcPort, s.dstPort, s.seq, s.ack, s.flags, s.window, s.optionBytes(), s.payload));
     }
 
     // ---- receiving
-
-    /** Ends the batch (flush) and returns every emitted frame. */
-    List<byte[]> frames() {
-        stack.flush();
-        return sink.take();
-    }
 
     /** Exactly one TCP segment from {@code from}, validated down to both checksums. */
     Seg recvFrom(int from) {

@@ -177,9 +177,9 @@ class JslirpSessionTest {
             Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).configure(true)
                     .exitFd(notOpen).build();
             Jslirp.start(Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).build()).close();
-            long before = OpenFds.count();
+            java.util.Map<Integer, String> before = OpenFds.snapshot();
             org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Jslirp.start(settings));
-            assertEquals(before, OpenFds.count(), "fds left open by a failed start");
+            assertEquals(java.util.Map.of(), OpenFds.openedSince(before), "fds left open by a failed start");
             assertTrue(!Sh.inNetns(ns, "ip", "link", "show").contains("tap0"), "the TAP must be closed");
         }
     }

@@ -257,13 +257,13 @@ class NativeHostDatagramsForwardTest {
         int port = taken.getLocalPort();
         Receiver r = new Receiver();
         assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.openUdp(V4_LOOPBACK, port, r)));
-        long before = OpenFds.count();
+        java.util.Map<Integer, String> before = OpenFds.snapshot();
         for (int i = 0; i < 20; i++) {
             assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.openUdp(V4_LOOPBACK, port, r)));
             assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.openUdp(V6_ANY, port, r)),
                     "a dual-stack socket also wants the IPv4 port");
         }
-        assertEquals(before, OpenFds.count(), "every failed open closed its socket");
+        assertEquals(java.util.Map.of(), OpenFds.openedSince(before), "every failed open closed its socket");
         assertEquals(0, loop.call(host::openCount));
     }
 

@@ -236,13 +236,13 @@ class NativeHostSocketsListenTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
             assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(V4_LOOPBACK, port, new Events())));
-            long before = OpenFds.count();
+            java.util.Map<Integer, String> before = OpenFds.snapshot();
             for (int i = 0; i < 20; i++) {
                 assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(V4_LOOPBACK, port, new Events())));
                 assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(V6_ANY, port, new Events())),
                         "a dual-stack listener also wants the IPv4 port");
             }
-            assertEquals(before, OpenFds.count(), "every failed listen closed its socket");
+            assertEquals(java.util.Map.of(), OpenFds.openedSince(before), "every failed listen closed its socket");
             assertEquals(0, loop.call(host::openCount));
         }
     }

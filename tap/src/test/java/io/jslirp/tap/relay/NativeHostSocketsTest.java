@@ -520,7 +520,7 @@ class NativeHostSocketsTest {
         warm.release();
         closeAccepted();
 
-        long before = OpenFds.count();
+        java.util.Map<Integer, String> before = OpenFds.snapshot();
         int count = 40;
         List<Flow> flows = new ArrayList<>();
         try {
@@ -545,12 +545,12 @@ class NativeHostSocketsTest {
             flows.forEach(Flow::release);
         }
         closeAccepted();
-        long after = OpenFds.count();
-        for (int i = 0; i < 50 && after != before; i++) {
+        java.util.Map<Integer, String> left = OpenFds.openedSince(before);
+        for (int i = 0; i < 50 && !left.isEmpty(); i++) {
             Thread.sleep(20); // the JDK may still be closing an accepted socket's fd
-            after = OpenFds.count();
+            left = OpenFds.openedSince(before);
         }
-        assertEquals(before, after, "fds before and after");
+        assertEquals(java.util.Map.of(), left, "fds opened by the test and still open");
     }
 
     private void closeAccepted() throws IOException {

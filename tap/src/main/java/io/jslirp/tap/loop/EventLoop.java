@@ -18,9 +18,10 @@ import jnr.ffi.Pointer;
 /**
  * A single-threaded, level-triggered epoll loop; see the package documentation.
  *
- * <p>Threading: {@link #register}, {@link #modify}, {@link #unregister}, {@link #addTimerSource}, {@link #setBusyPoll},
- * {@link #removeTimerSource} and {@link #setAfterDispatch} must be called before {@link #run()} starts or on the loop thread (from a
- * handler, task or timer); from elsewhere use {@link #execute}. {@link #execute} and {@link #stop} are safe from any thread. {@link #close()} after
+ * <p>Threading: {@link #register}, {@link #modify}, {@link #unregister}, {@link #addTimerSource},
+ * {@link #removeTimerSource}, {@link #setBusyPoll}, {@link #markHeavyTurn} and {@link #setAfterDispatch} must
+ * be called before {@link #run()} starts or on the loop thread (from a handler, task or timer); from elsewhere
+ * use {@link #execute}. {@link #execute} and {@link #stop} are safe from any thread. {@link #close()} after
  * {@code run()} has returned.
  *
  * <p>System-call failures here are rare (fd exhaustion, a closed fd passed in) and surface as

@@ -33,15 +33,7 @@ CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" DURATION=$DURATION bench/peer/fwd-bench
 NAME=fwd-bench
 source "$ROOT/bench/peer/lib.sh"
 
-[[ $(id -u) -eq 0 ]] || die "run as root (it makes namespaces and TAP devices)"
-for c in iperf3 unshare nsenter ip ss socat timeout "$JAVA"; do
-  command -v "$c" >/dev/null || die "missing $c"
-done
-if [[ $BUILD != 0 ]]; then
-  log "building (mvn -B -q -o -pl tap -am package -DskipTests)"
-  (cd "$ROOT" && mvn -B -q -o -pl tap -am package -DskipTests) >&2 || die "build failed"
-fi
-JAR=$ROOT/tap/target/jslirp.jar
+prologue tap iperf3 unshare nsenter ip ss socat timeout "$JAVA"
 
 init_run
 

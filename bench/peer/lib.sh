@@ -9,6 +9,31 @@ PIDS=()    # every process the script started, killed by PID at exit
 NETNS=()   # every named netns the script made, deleted at exit
 
 # Makes the scratch directory and arms the cleanup; everything started afterwards is ended at exit.
+# The prologue every script shares: root, the commands it names, and (unless BUILD=0) the Maven modules it
+# runs from this checkout, e.g. `prologue "stack,tap" iperf3 ss`.
+prologue() {
+  local modules=$1 c
+  shift
+  [[ $(id -u) -eq 0 ]] || die "run as root (it makes namespaces and TAP devices)"
+  for c in "$@"; do
+    command -v "$c" >/dev/null || die "missing $c"
+  done
+  if [[ $BUILD != 0 && -n $modules ]]; then
+    log "building (mvn -B -q -o -pl $modules -am package -DskipTests)"
+    (cd "$ROOT" && mvn -B -q -o -pl "$modules" -am package -DskipTests) >&2 || die "build failed"
+  fi
+  JAR=$ROOT/tap/target/jslirp.jar
+}
+
+# An iperf3 server on host 127.0.0.1 at a free port: sets IPORT and IPERF_PID (also in PIDS); after init_run.
+start_iperf3_server() {
+  IPORT=$(free_port) || die "no free port"
+  iperf3 -s -B 127.0.0.1 -p "$IPORT" >"$TMP/iperf3-server.log" 2>&1 &
+  IPERF_PID=$!
+  PIDS+=("$IPERF_PID")
+  wait_for 50 bash -c "ss -Hltn 'sport = :$IPORT' | grep -q ." || die "iperf3 server did not listen"
+}
+
 init_run() {
   TMP=$(mktemp -d "/tmp/$NAME.XXXXXX")
   trap cleanup EXIT

@@ -58,26 +58,14 @@ CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" DURATION=$DURATION OMIT=$OMIT RR_SECOND
 NAME=peer-bench
 source "$ROOT/bench/peer/lib.sh"
 
-[[ $(id -u) -eq 0 ]] || die "run as root (it makes namespaces and TAP devices)"
-for c in iperf3 unshare nsenter ip ss timeout "$JAVA"; do
-  command -v "$c" >/dev/null || die "missing $c"
-done
-
-if [[ $BUILD != 0 ]]; then
-  log "building (mvn -B -q -o -pl tap,bench -am package -DskipTests)"
-  (cd "$ROOT" && mvn -B -q -o -pl tap,bench -am package -DskipTests) >&2 || die "build failed"
-fi
-JAR=$ROOT/tap/target/jslirp.jar
+prologue tap,bench iperf3 unshare nsenter ip ss timeout "$JAVA"
 BENCH=$ROOT/bench/target/benchmarks.jar
 [[ -f $BENCH ]] || die "no $BENCH"
 
 init_run
 
 # --- host-side servers, on 127.0.0.1 ---------------------------------------------------------------
-IPORT=$(free_port) || die "no free port"
-iperf3 -s -B 127.0.0.1 -p "$IPORT" >"$TMP/iperf3-server.log" 2>&1 &
-PIDS+=($!)
-wait_for 50 bash -c "ss -Hltn 'sport = :$IPORT' | grep -q ." || die "iperf3 server did not listen"
+start_iperf3_server
 "$JAVA" -XX:+UseSerialGC -cp "$BENCH" io.jslirp.bench.peer.PeerLoad server "$TMP/load.port" >"$TMP/load-server.log" 2>&1 &
 PIDS+=($!)
 wait_for 100 test -s "$TMP/load.port" || die "PeerLoad server did not start"

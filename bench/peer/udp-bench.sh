@@ -37,22 +37,9 @@ CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" RATES=\"$RATES\" LEN=$LEN DURATION=$DUR
 NAME=udp-bench
 source "$ROOT/bench/peer/lib.sh"
 
-[[ $(id -u) -eq 0 ]] || die "run as root (it makes namespaces and TAP devices)"
-for c in iperf3 unshare nsenter ip ss timeout "$JAVA"; do
-  command -v "$c" >/dev/null || die "missing $c"
-done
-if [[ $BUILD != 0 && $TOOLS == *jslirp* ]]; then
-  log "building (mvn -B -q -o -pl stack,tap -am package -DskipTests)"
-  (cd "$ROOT" && mvn -B -q -o -pl stack,tap -am package -DskipTests) >&2 || die "build failed"
-fi
-JAR=$ROOT/tap/target/jslirp.jar
-
+prologue "$([[ $TOOLS == *jslirp* ]] && echo stack,tap)" iperf3 unshare nsenter ip ss timeout "$JAVA"
 init_run
-
-IPORT=$(free_port) || die "no free port"
-iperf3 -s -B 127.0.0.1 -p "$IPORT" >"$TMP/iperf3-server.log" 2>&1 &
-PIDS+=($!)
-wait_for 50 bash -c "ss -Hltn 'sport = :$IPORT' | grep -q ." || die "iperf3 server did not listen"
+start_iperf3_server
 
 # Prints "RATE LOSS CPU" (Mbit/s, %, s) or "fail fail CPU".
 udp_iperf() {

@@ -25,23 +25,10 @@ GW=10.0.2.2
 NAME=udp-trace
 source "$ROOT/bench/peer/lib.sh"
 
-[[ $(id -u) -eq 0 ]] || die "run as root (it makes namespaces and TAP devices, and runs perf -a)"
-for c in iperf3 perf python3 unshare nsenter ip ss timeout "$JAVA"; do
-  command -v "$c" >/dev/null || die "missing $c"
-done
-if [[ $BUILD != 0 && $TOOL == jslirp ]]; then
-  log "building (mvn -B -q -o -pl stack,tap -am package -DskipTests)"
-  (cd "$ROOT" && mvn -B -q -o -pl stack,tap -am package -DskipTests) >&2 || die "build failed"
-fi
-JAR=$ROOT/tap/target/jslirp.jar
-
+prologue "$([[ $TOOL == jslirp ]] && echo stack,tap)" iperf3 perf python3 unshare nsenter ip ss timeout "$JAVA"
 init_run
-
-IPORT=$(free_port) || die "no free port"
-iperf3 -s -B 127.0.0.1 -p "$IPORT" >"$TMP/iperf3-server.log" 2>&1 &
-SERVER=$!
-PIDS+=("$SERVER")
-wait_for 50 bash -c "ss -Hltn 'sport = :$IPORT' | grep -q ." || die "iperf3 server did not listen"
+start_iperf3_server
+SERVER=$IPERF_PID
 
 start_tool "$TOOL" "$MTU" || die "$TOOL did not start"
 log "$TOOL pid $TOOL_PID, iperf3 server pid $SERVER; recording $DURATION s"

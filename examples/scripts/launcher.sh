@@ -55,7 +55,10 @@ chmod +x "$TMP/respond.sh"
 # 4>&-: the workload must not hold the exit pipe open, or jslirp would outlive the "container".
 nsenter --net=/proc/$HOLDER/ns/net -- timeout 60 socat TCP-LISTEN:80,reuseaddr,fork EXEC:"$TMP/respond.sh" 4>&- &
 PIDS+=($!)
-sleep 0.5
+for _ in $(seq 100); do # at most 10 s for socat to listen; a forward to a closed port resets the client
+  nsenter --net=/proc/$HOLDER/ns/net -- ss -Hltn 'sport = :80' | grep -q . && break
+  sleep 0.1
+done
 
 # 4. Publish it, as `podman run -p` does through slirp4netns's API (host_port 0: jslirp picks a free port).
 REPLY=$(printf '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":0,"guest_port":80}}\n' \

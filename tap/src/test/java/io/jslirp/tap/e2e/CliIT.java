@@ -76,6 +76,11 @@ class CliIT {
         Cmd.Result plain = Cmd.run(T, List.of(E2e.launcher(), "--version"), java.util.Map.of("JSLIRP_JAVA_OPTS", "-Xlog:gc:stderr"));
         assertEquals(0, plain.exit(), plain.describe());
         assertTrue(plain.err().contains("Using Serial"), plain.describe());
+        // Options that only mention GC are not collectors: the serial default stays.
+        Cmd.Result other = Cmd.run(T, List.of(E2e.launcher(), "--version"),
+                java.util.Map.of("JSLIRP_JAVA_OPTS", "-XX:+UseGCOverheadLimit -XX:+UseNUMA -XX:MaxGCPauseMillis=50 -Xlog:gc:stderr"));
+        assertEquals(0, other.exit(), other.describe());
+        assertTrue(other.err().contains("Using Serial"), other.describe());
     }
 
     @Test

@@ -65,7 +65,7 @@ final class DiscardingHostDatagrams implements HostDatagrams {
 
     @Override
     public int receivePing(int handle, ByteBuf dst, int maxBytes, DatagramInfo from) {
-        return 0;
+        return -HostSockets.EAGAIN;
     }
 
     @Override

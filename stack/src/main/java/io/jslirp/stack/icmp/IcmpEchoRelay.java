@@ -208,9 +208,9 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
                 readBuffers.giveBack(b);
                 throw e;
             }
-            if (n <= 0) {
+            if (n < 0) {
                 readBuffers.giveBack(b);
-                if (n == 0 || n == -HostSockets.EAGAIN) {
+                if (n == -HostSockets.EAGAIN) {
                     return;
                 }
                 counters.icmpEchoReceiveErrors++;

@@ -78,7 +78,7 @@ public interface HostDatagrams {
      * Receives one echo reply meant for this socket (replies for other sockets, which a raw socket also sees,
      * are consumed and skipped) into {@code dst}: the ICMP message only, header first, without an IP header;
      * its identifier field is meaningless and the caller rewrites it. Fills {@code from.addr}. Returns the
-     * length, 0 when none waits, or {@code -errno}.
+     * length, or {@code -errno}: -EAGAIN when none waits, as for {@link #receiveFrom}.
      */
     int receivePing(int handle, ByteBuf dst, int maxBytes, DatagramInfo from);
 

@@ -66,7 +66,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private static final int IOV = 64;
     /**
      * A {@link SockAddr}: struct sockaddr_in, or on a {@link #KIND_UDP6} socket struct sockaddr_in6. Destination
-     * of sendto, source of recvmsg, the original destination of an error-queue message, and getsockname's answer.
+     * of sendto, source of recvmsg and the original destination of an error-queue message.
      */
     private static final int SOCKADDR = 80;
     /** Room for either name, rounded up to 8 so that what follows stays aligned. */
@@ -413,7 +413,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
                 }
             }
             if (n < 0) {
-                return n == -Errno.EAGAIN ? 0 : (int) n;
+                return (int) n;
             }
             dst.writerIndex(writerIndex + (int) n);
             from.addr = name.ipv4();
@@ -425,7 +425,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         for (int budget = FOREIGN_REPLY_BUDGET; budget > 0; budget--) {
             long n = receive(handle, b.memoryAddress(), b.capacity());
             if (n < 0) {
-                return n == -Errno.EAGAIN ? 0 : (int) n;
+                return (int) n;
             }
             // IPv4 header first (RFC 791): IHL in the low nibble of byte 0, in 32-bit words.
             int ipHeader = (b.getByte(0) & 0x0f) * 4;
@@ -445,7 +445,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
             from.truncated = copied < icmpLength;
             return copied;
         }
-        return 0; // the budget went on other processes' replies; level-triggered epoll reports the rest
+        // The budget went on other processes' replies: none of ours for now; level-triggered epoll reports the rest.
+        return -Errno.EAGAIN;
     }
 
     /** RFC 792/1071: the one's complement of the one's complement sum of the message, checksum field zero. */
@@ -511,8 +512,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
 
     /**
      * recvmsg of one datagram into {@code length} bytes at {@code address}; the source lands in SOCKADDR.
-     * Returns the bytes received (0 for an empty datagram) or {@code -errno}, -EAGAIN when none waits: the
-     * callers map that to the SPI's 0 without touching the caller's DatagramInfo.
+     * Returns the bytes received (0 for an empty datagram) or {@code -errno}, -EAGAIN when none waits, in which
+     * case the caller's DatagramInfo is left as it was.
      */
     private long receive(int fd, long address, int length) {
         prepareMessage(address, length, 0, SOCKADDR_SIZE);

@@ -98,7 +98,7 @@ class NativeHostDatagramsTest {
                     buf.clear();
                     DatagramInfo info = new DatagramInfo();
                     int n = ping ? host.receivePing(handle, buf, maxBytes, info) : host.receiveFrom(handle, buf, maxBytes, info);
-                    if (ping ? n == 0 : n == -Errno.EAGAIN) {
+                    if (n == -Errno.EAGAIN) {
                         return; // none waits; for UDP, 0 is an empty datagram
                     }
                     byte[] data = new byte[buf.readableBytes()];
@@ -264,6 +264,16 @@ class NativeHostDatagramsTest {
             untouched.addr = 42;
             assertEquals(-Errno.EAGAIN, (int) loop.call(() -> host.receiveFrom(udp, b, 64, untouched)), "nothing waits");
             assertEquals(42, untouched.addr, "nothing received, nothing filled in");
+            int ping = loop.call(() -> host.openPing(new Receiver(true, 64)));
+            if (ping >= 0) {
+                assertEquals(-Errno.EAGAIN, (int) loop.call(() -> host.receivePing(ping, b, 64, untouched)),
+                        "no echo reply waits");
+                assertEquals(42, untouched.addr);
+                loop.call(() -> {
+                    host.close(ping);
+                    return null;
+                });
+            }
             // An empty datagram is a datagram: the receiver (draining on READABLE) gets 0 bytes and the sender.
             int port = loop.call(() -> host.localPort(udp));
             try (java.net.DatagramSocket empty = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {

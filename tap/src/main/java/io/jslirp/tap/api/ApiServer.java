@@ -52,7 +52,6 @@ public final class ApiServer implements AutoCloseable {
     private static final long NONE = Long.MAX_VALUE;
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
-    private static final int AF_UNIX = 1;
     /** {@code sizeof(struct sockaddr_un)}: a two-byte family and 108 bytes of path, NUL included. */
     private static final int SOCKADDR_UN_SIZE = 110;
     static final int SUN_PATH_MAX = 107;
@@ -130,14 +129,14 @@ public final class ApiServer implements AutoCloseable {
         }
         removeStale(path);
         LibC libc = Native.libc();
-        int fd = libc.socket(AF_UNIX, Flags.SOCK_STREAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
+        int fd = libc.socket(Flags.AF_UNIX, Flags.SOCK_STREAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw NativeException.last("socket(AF_UNIX) for " + path);
         }
         boolean bound = false;
         try {
             Pointer sa = Memory.allocateDirect(Native.runtime(), SOCKADDR_UN_SIZE, true);
-            sa.putShort(0, (short) AF_UNIX);
+            sa.putShort(0, (short) Flags.AF_UNIX);
             sa.put(2, name, 0, name.length);
             if (libc.bind(fd, sa.address(), 2 + name.length + 1) < 0) {
                 int e = Native.errno();

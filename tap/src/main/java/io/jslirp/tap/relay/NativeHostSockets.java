@@ -20,8 +20,6 @@ import java.util.Objects;
 public final class NativeHostSockets implements HostSockets {
     private static final int EBADF = Errno.EBADF;
     private static final int EINVAL = Errno.EINVAL;
-    /** sizeof(struct sockaddr_storage): room for any address accept4 or getsockname may write. */
-    private static final int SOCKADDR_STORAGE_SIZE = 128;
     /**
      * Connections the kernel completes for a forward before we accept them. The loop accepts as soon as the
      * listener is readable, so the queue only fills in a burst; 128 is what servers ask for (and the kernel
@@ -56,7 +54,7 @@ public final class NativeHostSockets implements HostSockets {
      * {@link #LINGER}.
      */
     private static final int SOCKADDR = 0;
-    private static final int NAME_LEN = SOCKADDR_STORAGE_SIZE;
+    private static final int NAME_LEN = SockAddr.STORAGE_SIZE;
     private static final int LINGER = NAME_LEN + 8;
     private static final int SCRATCH_SIZE = LINGER + 8;
     /** Wrapped from a JDK direct buffer: the GC frees it, and Netty's leak detector does not track it. */
@@ -318,7 +316,7 @@ public final class NativeHostSockets implements HostSockets {
         if (!sockets.isOurs(listenHandle)) {
             return -EBADF;
         }
-        scratch.setIntLE(NAME_LEN, SOCKADDR_STORAGE_SIZE);
+        scratch.setIntLE(NAME_LEN, SockAddr.STORAGE_SIZE);
         int fd = libc.accept4(listenHandle, name.address, nameLenAddress, Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC);
         if (fd < 0) {
             int e = Native.errno();

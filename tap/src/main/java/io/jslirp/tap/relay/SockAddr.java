@@ -21,6 +21,8 @@ import io.netty.buffer.ByteBuf;
 final class SockAddr {
     static final int IN_SIZE = 16;
     static final int IN6_SIZE = 28;
+    /** sizeof(struct sockaddr_storage): room for any name accept4 or getsockname may write. */
+    static final int STORAGE_SIZE = 128;
 
     private final ByteBuf scratch;
     private final int at;

@@ -17,9 +17,7 @@ import java.nio.ByteBuffer;
  */
 final class SocketSetup {
     private static final int NAME = 0;
-    /** sizeof(struct sockaddr_storage): room for any name getsockname may write. */
-    private static final int NAME_SIZE = 128;
-    private static final int OPT = NAME + NAME_SIZE;
+    private static final int OPT = NAME + SockAddr.STORAGE_SIZE;
     private static final int LEN = OPT + 4;
     private static final int SCRATCH_SIZE = LEN + 4;
 
@@ -55,7 +53,7 @@ final class SocketSetup {
 
     /** The port getsockname reports, for either family, or {@code -errno}. */
     int localPort(int fd) {
-        scratch.setIntLE(LEN, NAME_SIZE);
+        scratch.setIntLE(LEN, SockAddr.STORAGE_SIZE);
         if (libc.getsockname(fd, name.address, lenAddress) < 0) {
             return -Native.errno();
         }

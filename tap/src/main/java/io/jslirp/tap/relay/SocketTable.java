@@ -48,6 +48,10 @@ final class SocketTable {
         } catch (UncheckedIOException e) {
             int errno = e.getCause() instanceof NativeException ne ? ne.errno() : HostSockets.ENOMEM;
             return failClosed(fd, errno);
+        } catch (RuntimeException e) {
+            // "already registered": a bug elsewhere (an fd closed without unregistering), but not a leak here.
+            libc.close(fd);
+            throw e;
         }
         if (fd >= handlers.length) {
             int size = Math.max(fd + 1, handlers.length * 2);

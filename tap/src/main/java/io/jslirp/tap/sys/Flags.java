@@ -19,6 +19,7 @@ public final class Flags {
     public static final int F_SETFL = 4;
     public static final int FD_CLOEXEC = 1;
 
+    public static final int AF_UNIX = 1;
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
     public static final int SOCK_STREAM = 1;

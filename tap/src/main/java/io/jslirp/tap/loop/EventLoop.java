@@ -263,8 +263,9 @@ public final class EventLoop implements AutoCloseable {
      * ({@link #markHeavyTurn}), a wait first calls epoll_wait with no timeout, yielding the CPU between calls,
      * and only then sleeps. Request/response traffic gains most: a thread that is awake when the answer comes
      * needs no wake-up, which on a virtual machine is the dearest part of a round trip. Sparse traffic and an
-     * idle loop never poll, and bulk transfers, where polling would take the CPU from the processes at either
-     * end, opt out turn by turn. Call before {@link #run()} or on the loop thread.
+     * idle loop never poll. A handler whose turn moved data the processes at either end need the CPU for
+     * marks it heavy and the next wait sleeps at once (jslirp marks bulk frames from the guest). Call before
+     * {@link #run()} or on the loop thread.
      */
     public void setBusyPoll(long micros) {
         checkThread();
@@ -283,9 +284,13 @@ public final class EventLoop implements AutoCloseable {
         return busyPollNanos > 0 && !heavyTurn && lastWaitNanos <= 4 * busyPollNanos;
     }
 
-    /** epoll_wait without a timeout until something is ready or the busy-poll window has passed, then asleep. */
-    private int spinThenWait(long waitStart) {
-        long end = waitStart + busyPollNanos;
+    /**
+     * epoll_wait without a timeout until something is ready or the busy-poll window has passed, then asleep.
+     * A timer due within the window ends the polling, so polling never makes a timer later than sleeping would.
+     */
+    private int spinThenWait(long waitStart, int timeoutMillis) {
+        long window = timeoutMillis > 0 ? Math.min(busyPollNanos, timeoutMillis * 1_000_000L) : busyPollNanos;
+        long end = waitStart + window;
         do {
             int n = libc.epoll_wait(epfd, eventsAddress, MAX_EVENTS, 0);
             if (n != 0) {
@@ -306,8 +311,9 @@ public final class EventLoop implements AutoCloseable {
         try {
             while (!stopped) {
                 int timeout = timeoutMillis();
-                long waitStart = System.nanoTime();
-                int n = timeout != 0 && pollBriefly() ? spinThenWait(waitStart)
+                // The clock is read around waits only when polling can use it (nanoTime is not free per turn).
+                long waitStart = busyPollNanos > 0 ? System.nanoTime() : 0;
+                int n = timeout != 0 && pollBriefly() ? spinThenWait(waitStart, timeout)
                         : libc.epoll_wait(epfd, eventsAddress, MAX_EVENTS, timeout);
                 if (n < 0) {
                     int e = Native.errno();
@@ -316,9 +322,10 @@ public final class EventLoop implements AutoCloseable {
                     }
                     throw new UncheckedIOException(new NativeException("epoll_wait", e));
                 }
-                long turnStart = System.nanoTime();
-                lastWaitNanos = turnStart - waitStart;
-                heavyTurn = false;
+                if (busyPollNanos > 0) {
+                    lastWaitNanos = System.nanoTime() - waitStart;
+                    heavyTurn = false;
+                }
                 turn++;
                 for (int i = 0; i < n; i++) {
                     int off = i * EVENT_SIZE;

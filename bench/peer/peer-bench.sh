@@ -12,7 +12,7 @@
 #   MTUS          default "1500 65520"
 #   DURATION      seconds per iperf3 direction, default 10 (measured, after OMIT)
 #   OMIT          seconds at the start of each iperf3, RR and connect+close measurement run but left out
-#                 of its result (iperf3 -O; PeerLoad's WARMUP), default 2
+#                 of its result (iperf3 -O; PeerLoad's WARMUP), default 2; 0 counts from the start
 #   RR_SECONDS    seconds of 1-byte request/response over one connection, default 10
 #   CRR_SECONDS   seconds of connect + 1-byte transaction + close, default 10
 #   CONNS         short connections for the peak-RSS run, default 100000 (0 skips it)

@@ -33,7 +33,8 @@ final class Usage {
             "--target-type=TYPE       specify the target type ([netns], default=netns)",
             "--pcap=FILE              write every frame in both directions to FILE (pcap format)",
             "--resolv-conf=FILE       read the host's nameservers from FILE (default=/etc/resolv.conf; re-read on change)",
-            "--busy-poll=MICROS       poll this long before sleeping while packets keep coming (default=50, 0=off)",
+            "--busy-poll=MICROS       poll this long before sleeping while packets keep coming (default="
+                    + io.jslirp.tap.Settings.DEFAULT_BUSY_POLL_MICROS + ", 0=off)",
             "-p, --publish=[HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
             "                         forward a host port to the guest's network+100 (10.0.2.100); repeatable;",
             "                         tcp and 0.0.0.0 by default, [::1]:8080:80 for IPv6, host port 0 for any free port",
@@ -58,7 +59,8 @@ final class Usage {
             "--disable-host-loopback  prohibit connecting to 127.0.0.1:* on the host namespace",
             "--disable-dns            disables 10.0.2.3 to host dns redirect",
             "--resolv-conf=FILE       read the host's nameservers from FILE (default=/etc/resolv.conf)",
-            "--busy-poll=MICROS       poll this long before sleeping while packets keep coming (default=50, 0=off)",
+            "--busy-poll=MICROS       poll this long before sleeping while packets keep coming (default="
+                    + io.jslirp.tap.Settings.DEFAULT_BUSY_POLL_MICROS + ", 0=off)",
             "--outbound-addr=IPv4     sets outbound ipv4 address to bound to (or an interface name's)",
             "--outbound-addr6=IPv6    sets outbound ipv6 address to bound to (not implemented yet: warns)",
             "-6, --enable-ipv6        enable IPv6 (not implemented yet: warns)",

@@ -37,7 +37,7 @@ timeout $((DURATION + 30)) perf record -q -o "$TMP/perf.data" -a -e sched:sched_
   >"$TMP/client.log" 2>&1
 stop_tool
 sleep 0.3
-grep receiver "$TMP/iperf3-server.log" | tail -1
+grep receiver "$TMP/client.log" | tail -1
 perf script -i "$TMP/perf.data" -F comm,pid,tid,cpu,time,event,trace 2>/dev/null >"$TMP/trace.txt"
 
 python3 - "$TMP/trace.txt" "$SERVER" <<'PY'

@@ -50,7 +50,7 @@ public final class Counters {
     /** Request for an address we do not own (another guest's, or one nobody has). */
     public long arpNotForUs;
     public long arpUnknownOp;
-    /** Guest address learned or refreshed in the ARP cache (from ARP or from IPv4 sources). */
+    /** Guest address learned or refreshed in the ARP cache (from ARP packets; IPv4 frames teach the cache nothing). */
     public long arpLearned;
 
     // IPv4 input.

@@ -25,8 +25,8 @@
  * {@code net.ipv4.ping_group_range} leaves us out and we are not privileged), the request is dropped and
  * counted ({@code icmpEchoNoSocket}) and {@code Stack.pingUnavailable()} turns true, for an embedder to
  * report; the jslirp command does not wait for a guest's ping to find out, it opens one ping socket at
- * start-up and warns once if that fails. Unreachable and time-exceeded errors an ICMP datagram socket receives are passed on by the
- * UDP relay's rules (below), quoting the guest's last request (type 8, its identifier and sequence). Other
+ * start-up and warns once if that fails. Unreachable and time-exceeded errors an ICMP datagram socket
+ * receives are passed on by {@link io.jslirp.stack.icmp.IcmpErrors}' rules (below), quoting the guest's last request (type 8, its identifier and sequence). Other
  * ICMP from the guest (replies, errors, timestamps) is counted and dropped; broadcast, multicast and
  * virtual-network destinations are not relayed.
  *

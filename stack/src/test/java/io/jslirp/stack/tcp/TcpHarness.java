@@ -11,7 +11,6 @@ import java.util.List;
 
 import static io.jslirp.stack.testing.Frames.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**

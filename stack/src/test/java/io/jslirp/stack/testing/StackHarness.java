@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A whole stack on {@link Frames#NET} with in-memory host sockets and datagrams, a capturing sink and a
- * hand-stepped clock, for the relays' tests (UDP, ICMP echo): frames in with {@link #send}, exactly the frames
+ * hand-stepped clock, for the relays' tests (TCP, UDP, ICMP echo): frames in with {@link #send}, exactly the frames
  * out with {@link #one}, {@link #frames} or {@link #nothing}. After each test the stack is closed and must have
  * closed every host handle it opened, without an internal error.
  */

@@ -111,6 +111,8 @@ public final class Jslirp implements AutoCloseable {
     private ByteBuf spare;
     /** Thread::yield; a test counts the yields instead. */
     private Runnable yielder = Thread::yield;
+    /** EventLoop::markHeavyTurn; a test counts the marks instead. */
+    private Runnable markHeavy;
     private volatile boolean closed;
     private volatile long activeFlowsAtExit;
     private volatile int hostSocketsAtExit;
@@ -132,6 +134,7 @@ public final class Jslirp implements AutoCloseable {
         this.wallMicrosAtStart = System.currentTimeMillis() * 1000L;
         this.nanosAtStart = System.nanoTime();
         this.loop = new EventLoop();
+        this.markHeavy = loop::markHeavyTurn;
         this.hostSockets = new NativeHostSockets(loop);
         this.hostDatagrams = new NativeHostDatagrams(loop);
         this.stack = new Stack(settings.net(), Clock.SYSTEM, new TapSink(), alloc, hostSockets,
@@ -445,6 +448,11 @@ public final class Jslirp implements AutoCloseable {
         this.yielder = yielder;
     }
 
+    /** For a test: counts the turns onTapReady marks heavy instead of telling the loop. Call before {@link #run()}. */
+    void markHeavyWith(Runnable marker) {
+        this.markHeavy = marker;
+    }
+
     /**
      * Reads until EAGAIN: one wakeup drains everything the guest queued, and a steady stream reuses one read
      * buffer (see the comment at receiveFrame).
@@ -484,7 +492,7 @@ public final class Jslirp implements AutoCloseable {
             if (n > HEAVY_FRAME_BYTES) {
                 // A TSO super-frame or a jumbo frame: a bulk transfer from the guest, whose sender needs the
                 // CPU more than a poll would save a wake-up (EventLoop.setBusyPoll).
-                loop.markHeavyTurn();
+                markHeavy.run();
             }
             if (pcap != null) {
                 int at = buf.readerIndex();

@@ -131,6 +131,29 @@ class JslirpSessionTest {
             }
         }
 
+        @Test
+        void aFrameOverFourKibFromTheGuestMarksItsTurnHeavyAndSmallOnesDoNot() throws Exception {
+            Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).configure(true)
+                    .net(io.jslirp.stack.NetConfig.of("10.0.2.0/24", 65520)).build();
+            Jslirp session = Jslirp.start(settings);
+            java.util.concurrent.atomic.AtomicInteger marks = new java.util.concurrent.atomic.AtomicInteger();
+            session.markHeavyWith(marks::incrementAndGet);
+            Thread loop = new Thread(session::run, "jslirp-loop");
+            loop.start();
+            try {
+                // 56-byte echoes: 98-byte frames, request/response traffic that busy polling is for.
+                Sh.inNetns(ns, "ping", "-n", "-q", "-c", "3", "-i", "0.05", "-W", "5", "10.0.2.2");
+                assertEquals(0, marks.get(), "small frames are not bulk");
+                // 8000-byte echoes at MTU 65520: one 8042-byte frame each, over HEAVY_FRAME_BYTES.
+                Sh.inNetns(ns, "ping", "-n", "-q", "-c", "3", "-i", "0.05", "-s", "8000", "-W", "5", "10.0.2.2");
+                assertEquals(3, marks.get(), "each big request marks its turn");
+            } finally {
+                session.end(Jslirp.EXIT_NORMAL, "test done");
+                assertTrue(session.awaitEnd(5, TimeUnit.SECONDS));
+                loop.join(5000);
+            }
+        }
+
         private long tapTxPackets() throws Exception {
             return Long.parseLong(Sh.inNetns(ns, "cat", "/sys/class/net/tap0/statistics/tx_packets").trim());
         }

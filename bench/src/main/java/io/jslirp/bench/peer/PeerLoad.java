@@ -91,26 +91,24 @@ public final class PeerLoad {
         try (Socket s = open(host, port)) {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
-            for (long end = System.nanoTime() + (long) (warmup * 1e9); System.nanoTime() < end;) {
-                out.write('r');
-                if (in.read() != 'r') {
-                    throw new IOException("bad or no reply during the warm-up");
-                }
-            }
+            pingPong(in, out, System.nanoTime() + (long) (warmup * 1e9));
             long t0 = System.nanoTime();
-            long end = t0 + (long) (seconds * 1e9);
-            long n = 0;
-            long now;
-            do {
-                out.write('r');
-                if (in.read() != 'r') {
-                    throw new IOException("bad or no reply after " + n + " transactions");
-                }
-                n++;
-                now = System.nanoTime();
-            } while (now < end);
-            System.out.printf("rr %.0f %d%n", n / ((now - t0) / 1e9), n);
+            long n = pingPong(in, out, t0 + (long) (seconds * 1e9));
+            System.out.printf("rr %.0f %d%n", n / ((System.nanoTime() - t0) / 1e9), n);
         }
+    }
+
+    /** 1-byte exchanges until {@code end} (at least one); returns how many. */
+    private static long pingPong(InputStream in, OutputStream out, long end) throws IOException {
+        long n = 0;
+        do {
+            out.write('r');
+            if (in.read() != 'r') {
+                throw new IOException("bad or no reply after " + n + " transactions");
+            }
+            n++;
+        } while (System.nanoTime() < end);
+        return n;
     }
 
     private static void crr(String host, int port, double seconds, long max, boolean report) {

@@ -60,7 +60,7 @@ public final class Counters {
     public long ipv4BadHeaderLength;
     public long ipv4BadTotalLength;
     public long ipv4BadChecksum;
-    /** Source is unspecified, broadcast, multicast or one of our own addresses. */
+    /** Source is unspecified, loopback, broadcast, multicast or one of our own addresses. */
     public long ipv4BadSource;
     /** Destination is not ours and the protocol is not relayed (TCP, UDP and ICMP are). */
     public long ipv4NoRoute;

@@ -223,7 +223,8 @@ public final class EthernetInterface {
         int protocol = ip.protocol();
         if (!validSource(src) && !(src == 0 && protocol == Ipv4Packet.PROTO_UDP)) {
             // RFC 1122 3.2.1.3: a host must discard datagrams from broadcast/multicast/unspecified sources
-            // when a reply would be needed; from our own address it is a spoof or a loop. The one exception
+            // when a reply would be needed, and 127/8 must never appear on a network ((g)); from our own
+            // address it is a spoof or a loop. The one exception
             // is 0.0.0.0 "during initialization": a DHCP client's UDP, which the UDP layer gives only to a
             // local service.
             counters.ipv4BadSource++;
@@ -265,8 +266,7 @@ public final class EthernetInterface {
     }
 
     private boolean validSource(int src) {
-        return src != 0 && src != -1 && (src >>> 28) < 0xe && src != gateway && src != dns
-                && !(config.contains(src) && (src == config.broadcast() || src == config.network()));
+        return config.isUnicastDestination(src) && src != gateway && src != dns;
     }
 
     private void countIpv4Error(int error) {

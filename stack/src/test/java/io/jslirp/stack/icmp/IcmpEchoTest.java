@@ -172,12 +172,12 @@ class IcmpEchoTest {
         assertTrue(send(v6in4).isEmpty());
         assertEquals(1, c.ipv4BadVersion);
 
-        for (int src : new int[] {0, -1, 0xe0000001, GATEWAY_IP, NET.broadcast()}) {
+        for (int src : new int[] {0, -1, 0xe0000001, GATEWAY_IP, DNS_IP, NET.broadcast(), NET.network(), 0x7f000001}) {
             byte[] spoof = ethernet(GATEWAY_MAC, GUEST_MAC, 0x0800, ipv4(src, GATEWAY_IP, 1, 1, 0, 64,
                     icmpEcho(8, 1, 1, new byte[4])));
             assertTrue(send(spoof).isEmpty(), Integer.toHexString(src));
         }
-        assertEquals(5, c.ipv4BadSource);
+        assertEquals(8, c.ipv4BadSource);
         assertEquals(0, c.framesOut);
         assertEquals(0, c.internalErrors);
     }

@@ -84,6 +84,12 @@ public final class Jslirp implements AutoCloseable {
     private final List<String> startupWarnings = new ArrayList<>();
     /** Null when there is no capture, or once it failed: a broken capture must not cost every frame an error. */
     private PcapWriter pcap;
+    /**
+     * When buffered capture must reach the file even if the loop never sleeps (sustained traffic): one second
+     * after the first frame buffered since the last flush; Long.MAX_VALUE while nothing waits.
+     */
+    private long pcapFlushDueNanos = Long.MAX_VALUE;
+    static final long PCAP_FLUSH_INTERVAL_NANOS = 1_000_000_000L;
     private final NamespaceWatch watch;
     private final ByteBufAllocator alloc;
     private final int readCapacity;
@@ -415,6 +421,11 @@ public final class Jslirp implements AutoCloseable {
         nextResolvConfNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
         loop.addTimerSource(this::nextDeadline, this::runTimers);
         loop.setAfterDispatch(stack::flush);
+        if (pcap != null) {
+            // A capture is for reading while jslirp runs (tshark -r, or after a SIGKILL): it reaches the file
+            // whenever the loop pauses, and at least once a second, never with a write per frame.
+            loop.setBeforeSleep(this::flushCapture);
+        }
         loop.setBusyPoll(settings.busyPollMicros());
     }
 
@@ -423,11 +434,15 @@ public final class Jslirp implements AutoCloseable {
         if (resolvConf != null) {
             next = Math.min(next, nextResolvConfNanos);
         }
+        next = Math.min(next, pcapFlushDueNanos);
         return watch == null ? next : Math.min(next, nextWatchNanos);
     }
 
     private void runTimers() {
         stack.runTimers();
+        if (System.nanoTime() - pcapFlushDueNanos >= 0) {
+            flushCapture();
+        }
         if (watch != null && System.nanoTime() - nextWatchNanos >= 0) {
             nextWatchNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
             if (watch.gone()) {
@@ -560,13 +575,35 @@ public final class Jslirp implements AutoCloseable {
     }
 
     private void capture(ByteBuf frame) {
-        long micros = wallMicrosAtStart + (System.nanoTime() - nanosAtStart) / 1000L;
+        long now = System.nanoTime();
+        long micros = wallMicrosAtStart + (now - nanosAtStart) / 1000L;
         try {
             pcap.writeFrame(frame, micros);
         } catch (IOException e) {
-            System.err.println("jslirp: --pcap: " + e.getMessage() + "; capture stopped");
-            closePcapQuietly();
+            captureFailed(e);
+            return;
         }
+        if (pcapFlushDueNanos == Long.MAX_VALUE) {
+            pcapFlushDueNanos = now + PCAP_FLUSH_INTERVAL_NANOS;
+        }
+    }
+
+    /** Sends buffered capture to the file; the loop's before-sleep hook and the one-second timer call it. */
+    private void flushCapture() {
+        pcapFlushDueNanos = Long.MAX_VALUE;
+        if (pcap == null || !pcap.hasBuffered()) {
+            return;
+        }
+        try {
+            pcap.flush();
+        } catch (IOException e) {
+            captureFailed(e);
+        }
+    }
+
+    private void captureFailed(IOException e) {
+        System.err.println("jslirp: --pcap: " + e.getMessage() + "; capture stopped");
+        closePcapQuietly();
     }
 
     private void closePcapQuietly() {

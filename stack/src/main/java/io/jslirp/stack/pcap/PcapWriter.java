@@ -56,6 +56,15 @@ public final class PcapWriter implements Closeable {
         buffer.limit(limit);
     }
 
+    /**
+     * True while something written (the global header included) has not reached the channel yet. A caller
+     * that wants the file readable during a capture flushes when this is true and it has time (jslirp: when
+     * its loop is about to sleep, and at least once a second).
+     */
+    public boolean hasBuffered() {
+        return buffer.position() > 0;
+    }
+
     /** Writes everything buffered to the channel (blocking channels: a non-blocking one may spin). */
     public void flush() throws IOException {
         buffer.flip();

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import static io.jslirp.stack.testing.Frames.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -89,6 +90,23 @@ class PcapWriterTest {
             assertEquals(frames[i].length, recs.get(i).incl());
             assertEquals(frames[i].length, recs.get(i).orig());
             assertArrayEquals(frames[i], recs.get(i).data());
+        }
+    }
+
+    @Test
+    void hasBufferedSaysWhetherAFlushWouldWriteAnything() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (PcapWriter w = new PcapWriter(Channels.newChannel(out))) {
+            assertTrue(w.hasBuffered(), "the global header waits for the first flush");
+            w.flush();
+            assertEquals(24, out.size(), "a flushed capture is a readable, empty pcap");
+            assertFalse(w.hasBuffered());
+            write(w, arpRequestFrame(GATEWAY_IP), T0);
+            assertTrue(w.hasBuffered());
+            assertEquals(24, out.size(), "no write per frame");
+            w.flush();
+            assertFalse(w.hasBuffered());
+            assertEquals(1, parse(out.toByteArray()).size());
         }
     }
 

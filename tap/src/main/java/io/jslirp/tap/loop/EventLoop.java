@@ -82,6 +82,7 @@ public final class EventLoop implements AutoCloseable {
     /** Who keeps timers: the session's stack, the API server. An array, so that a turn allocates nothing. */
     private TimerSource[] timerSources = new TimerSource[0];
     private Runnable afterDispatch;
+    private Runnable beforeSleep;
     /** How long to poll before sleeping; 0 never polls. See {@link #setBusyPoll}. */
     private long busyPollNanos;
     /** From the start of the last wait (poll or sleep) to the events that ended it. */
@@ -230,6 +231,17 @@ public final class EventLoop implements AutoCloseable {
         this.afterDispatch = hook;
     }
 
+    /**
+     * Installs {@code hook} to run on the loop thread each time the loop is about to sleep: nothing is ready,
+     * no task is queued, and busy polling (if on) found nothing either; or removes it ({@code null}). Work that
+     * may wait until the loop has nothing better to do goes here: jslirp flushes its capture file, so that
+     * the file is readable while traffic pauses without a write per frame while it flows.
+     */
+    public void setBeforeSleep(Runnable hook) {
+        checkThread();
+        this.beforeSleep = hook;
+    }
+
     /** Runs {@code task} on the loop thread, soon; safe from any thread, wakes the loop if it is waiting. */
     public void execute(Runnable task) {
         tasks.add(Objects.requireNonNull(task));
@@ -299,6 +311,7 @@ public final class EventLoop implements AutoCloseable {
             // Yield rather than spin: on a busy machine the peer we wait for may need this CPU.
             Thread.yield();
         } while (System.nanoTime() - end < 0);
+        runBeforeSleep();
         return libc.epoll_wait(epfd, eventsAddress, MAX_EVENTS, timeoutMillis());
     }
 
@@ -313,8 +326,15 @@ public final class EventLoop implements AutoCloseable {
                 int timeout = timeoutMillis();
                 // The clock is read around waits only when polling can use it (nanoTime is not free per turn).
                 long waitStart = busyPollNanos > 0 ? System.nanoTime() : 0;
-                int n = timeout != 0 && pollBriefly() ? spinThenWait(waitStart, timeout)
-                        : libc.epoll_wait(epfd, eventsAddress, MAX_EVENTS, timeout);
+                int n;
+                if (timeout == 0) {
+                    n = libc.epoll_wait(epfd, eventsAddress, MAX_EVENTS, 0);
+                } else if (pollBriefly()) {
+                    n = spinThenWait(waitStart, timeout);
+                } else {
+                    runBeforeSleep();
+                    n = libc.epoll_wait(epfd, eventsAddress, MAX_EVENTS, timeout);
+                }
                 if (n < 0) {
                     int e = Native.errno();
                     if (e == Errno.EINTR) {
@@ -419,6 +439,17 @@ public final class EventLoop implements AutoCloseable {
                 hook.run();
             } catch (Exception e) {
                 report("after-dispatch hook", e);
+            }
+        }
+    }
+
+    private void runBeforeSleep() {
+        Runnable hook = beforeSleep;
+        if (hook != null) {
+            try {
+                hook.run();
+            } catch (Exception e) {
+                report("before-sleep hook", e);
             }
         }
     }

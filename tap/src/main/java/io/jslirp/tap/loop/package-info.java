@@ -16,6 +16,9 @@
  *   <li>runs the after-dispatch hook, if one is set: work shared by the whole turn (the stack's coalesced
  *       ACKs) happens once here rather than once per event.</li>
  * </ol>
+ * A before-sleep hook, if set, runs just before a wait that may block (after any busy polling found
+ * nothing): work that can wait for a pause, such as flushing the capture file, costs nothing while events
+ * keep coming.
  *
  * <p>An fd number can be closed and reused within one turn (a relay closes a socket and opens another);
  * events collected before the reuse belonged to the old file, so an fd registered during a turn is not

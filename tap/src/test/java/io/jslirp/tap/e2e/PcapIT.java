@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@code --pcap FILE} writes a capture an independent reader (tshark) decodes. */
+/** {@code --pcap FILE} writes a capture an independent reader (tshark) decodes, during the run and after it. */
 @Tag("e2e")
 @Timeout(60)
 class PcapIT {
@@ -26,6 +26,18 @@ class PcapIT {
              Jslirp j = Jslirp.builder().ready3().exitFd(4)
                      .args("-e", "4", "--pcap", pcap.toString(), "-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
             Guest.of(h, j).ping("10.0.2.2"); // 3 requests, 3 replies
+            // Readable while jslirp still runs: the loop flushed when the pings stopped (at the latest a second on).
+            long live = 0;
+            String liveOut = "";
+            for (long end = System.nanoTime() + Duration.ofSeconds(5).toNanos(); live < 6 && System.nanoTime() < end;) {
+                Thread.sleep(100);
+                Cmd.Result r = Cmd.run(Duration.ofSeconds(30), "tshark", "-n", "-r", pcap.toString(), "-Y",
+                        "icmp && ip.addr==10.0.2.2", "-T", "fields", "-e", "icmp.type");
+                liveOut = r.describe();
+                live = r.out().lines().filter(l -> l.trim().equals("8") || l.trim().equals("0")).count();
+            }
+            assertTrue(j.process.isAlive(), j.diagnostics());
+            assertEquals(6, live, "echo requests and replies readable during the run: " + liveOut);
             j.closeExitFd(); // a clean stop: the capture is complete and flushed
             Integer status = j.waitFor(Duration.ofSeconds(5));
             assertNotNull(status, j.diagnostics());

@@ -375,20 +375,7 @@ class EventLoopTest {
     void busyPollPollsWhileEventsKeepComingButNotAfterAHeavyTurnOrALongIdle() throws Exception {
         // Every epoll_wait's timeout, and every event handled, in order.
         List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-        io.jslirp.tap.sys.LibC real = Native.libc();
-        io.jslirp.tap.sys.LibC recording = (io.jslirp.tap.sys.LibC) java.lang.reflect.Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[] {io.jslirp.tap.sys.LibC.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("epoll_wait")) {
-                        seen.add("wait " + args[3]);
-                    }
-                    try {
-                        return method.invoke(real, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
-        loop.close();
-        loop = new EventLoop(recording);
+        recordWaitsIn(seen);
         loop.setBusyPoll(200_000); // 200 ms, so that the test's own timing cannot miss the window
         AtomicInteger events = new AtomicInteger();
         CountDownLatch third = new CountDownLatch(1);
@@ -419,6 +406,68 @@ class EventLoopTest {
         }
         assertEquals(List.of("wait -1", "event 1", "wait 0", "event 2", "wait -1", "event 3", "wait -1"),
                 order.subList(0, Math.min(7, order.size())), order.toString());
+    }
+
+    /** Replaces the loop with one whose every epoll_wait adds "wait TIMEOUT" to {@code seen} as it starts. */
+    private void recordWaitsIn(List<String> seen) {
+        io.jslirp.tap.sys.LibC real = Native.libc();
+        io.jslirp.tap.sys.LibC recording = (io.jslirp.tap.sys.LibC) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {io.jslirp.tap.sys.LibC.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("epoll_wait")) {
+                        seen.add("wait " + args[3]);
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        loop.close();
+        loop = new EventLoop(recording);
+    }
+
+    @Test
+    void beforeSleepRunsBeforeEveryWaitThatMayBlockAndNeverWhilePolling() throws Exception {
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        recordWaitsIn(seen);
+        loop.setBusyPoll(200_000);
+        loop.setBeforeSleep(() -> seen.add("hook"));
+        AtomicInteger events = new AtomicInteger();
+        loop.register(pipe[0], EventLoop.EPOLLIN, (fd, ev) -> {
+            readAll(fd);
+            int n = events.incrementAndGet();
+            seen.add("event " + n);
+            if (n == 2) {
+                loop.markHeavyTurn();
+            }
+        });
+        writeByte();
+        start();
+        awaitEvents(events, 1);
+        Thread.sleep(20); // the loop polls (wait 0) for event 2: no hook in between
+        writeByte();
+        awaitEvents(events, 2);
+        List<String> order = collapsed(seen);
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); order.size() < 7 && System.nanoTime() < end;) {
+            Thread.sleep(1);
+            order = collapsed(seen);
+        }
+        // The first wait sleeps (no history), the heavy turn's next one too: each right after the hook.
+        assertEquals(List.of("hook", "wait -1", "event 1", "wait 0", "event 2", "hook", "wait -1"),
+                order.subList(0, Math.min(7, order.size())), order.toString());
+        // A wait with a task queued does not block, so it runs no hook.
+        seen.clear();
+        CountDownLatch ran = new CountDownLatch(2);
+        loop.execute(() -> loop.execute(ran::countDown));
+        loop.execute(ran::countDown);
+        assertTrue(ran.await(5, TimeUnit.SECONDS));
+        order = collapsed(seen);
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); !order.contains("wait -1") && System.nanoTime() < end;) {
+            Thread.sleep(1);
+            order = collapsed(seen);
+        }
+        assertEquals(List.of("wait 0", "hook", "wait -1"), order.subList(Math.max(0, order.size() - 3), order.size()),
+                order.toString());
     }
 
     /** {@code seen} with runs of one entry made one: a poll is many "wait 0" in a row. */

@@ -8,7 +8,8 @@
 #   TOOLS="jslirp slirp4netns" MTUS=65520 DURATION=5 bench/peer/fwd-bench.sh
 #
 # Settings (environment): TOOLS (default "jslirp slirp4netns pasta"), MTUS (default "1500 65520"),
-# DURATION (seconds per direction, default 10), BUILD=0 (use the jars as they are).
+# DURATION (seconds per direction, default 10), REPEAT (runs of the whole sequence in alternating tool
+# order, default 3; each cell prints median (min–max)), BUILD=0 (use the jars as they are).
 #
 # How each tool forwards the port:
 #   jslirp, slirp4netns: started as in peer-bench.sh plus `--api-socket SOCK`; then the request
@@ -28,7 +29,7 @@ DURATION=${DURATION:-10}
 BUILD=${BUILD:-1}
 JAVA=${JAVA:-java}
 GW=10.0.2.2
-CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" DURATION=$DURATION bench/peer/fwd-bench.sh"
+CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" DURATION=$DURATION REPEAT=${REPEAT:-3} bench/peer/fwd-bench.sh"
 
 NAME=fwd-bench
 source "$ROOT/bench/peer/lib.sh"
@@ -45,53 +46,56 @@ iperf() { # $1: "" (host->guest) or -R (guest->host)
   if [[ -n $v ]]; then echo "$v"; else log "iperf3 $1 failed: $(tail -1 <<<"$out") $(tail -1 "$TMP/bounded.err")"; echo fail; fi
 }
 
-ROWS=()
-row() { ROWS+=("| $(printf '%s | ' "$@")"); }
-
-for tool in $TOOLS; do
-  if [[ $tool != jslirp ]] && ! command -v "$tool" >/dev/null; then
-    row "$tool" "-" "not installed" "" "" ""
-    continue
-  fi
-  for mtu in $MTUS; do
-    log "$tool, MTU $mtu"
-    HPORT=$(free_port) || die "no free port"
-    API=$TMP/api-$tool-$mtu.sock
-    TOOL_ARGS=(--api-socket "$API")
-    PASTA_FWD="-t 127.0.0.1/$HPORT:5201"
-    if ! start_tool "$tool" "$mtu"; then
-      row "$tool" "MTU $mtu" fail fail fail fail
-      stop_tool
+for ((rep = 1; rep <= REPEAT; rep++)); do
+  for tool in $(tools_for_rep "$rep"); do
+    if [[ $tool != jslirp ]] && ! command -v "$tool" >/dev/null; then
+      record "$tool | -" h2g not_installed
       continue
     fi
-    if [[ $tool != pasta ]]; then
-      reply=$(printf '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":%d,"guest_port":5201}}\n' "$HPORT" \
-        | timeout 10 socat -t 5 - "UNIX-CONNECT:$API")
-      [[ $reply == '{"return":{"id":1}}' ]] || log "$tool: add_hostfwd answered '$reply'"
-    fi
-    "${GUEST[@]}" iperf3 -s -p 5201 >"$TMP/iperf3-server-$tool-$mtu.log" 2>&1 &
-    SPID=$!
-    PIDS+=("$SPID")
-    wait_for 50 "${GUEST[@]}" bash -c "ss -Hltn 'sport = :5201' | grep -q ." || log "iperf3 server in the guest did not listen"
-    t0=$(cpu_ticks "$TOOL_PID")
-    h2g=$(iperf "")
-    g2h=$(iperf -R)
-    t1=$(cpu_ticks "$TOOL_PID")
-    rss=$(hwm_mib "$TOOL_PID")
-    cpu=fail
-    [[ -n $t0 && -n $t1 ]] && cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')
-    kill "$SPID" 2>/dev/null
-    wait "$SPID" 2>/dev/null
-    forget "$SPID"
-    row "$tool" "MTU $mtu" "$h2g" "$g2h" "$cpu" "${rss:-fail}"
-    stop_tool
+    for mtu in $MTUS; do
+      log "run $rep/$REPEAT: $tool, MTU $mtu"
+      r="$tool | MTU $mtu"
+      HPORT=$(free_port) || die "no free port"
+      API=$TMP/api-$tool-$mtu-$rep.sock
+      TOOL_ARGS=(--api-socket "$API")
+      PASTA_FWD="-t 127.0.0.1/$HPORT:5201"
+      if ! start_tool "$tool" "$mtu"; then
+        for c in h2g g2h cpu rss; do record "$r" "$c" fail; done
+        stop_tool
+        continue
+      fi
+      if [[ $tool != pasta ]]; then
+        reply=$(printf '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":%d,"guest_port":5201}}\n' "$HPORT" \
+          | timeout 10 socat -t 5 - "UNIX-CONNECT:$API")
+        [[ $reply == '{"return":{"id":1}}' ]] || log "$tool: add_hostfwd answered '$reply'"
+      fi
+      "${GUEST[@]}" iperf3 -s -p 5201 >"$TMP/iperf3-server-$tool-$mtu-$rep.log" 2>&1 &
+      SPID=$!
+      PIDS+=("$SPID")
+      wait_for 50 "${GUEST[@]}" bash -c "ss -Hltn 'sport = :5201' | grep -q ." || log "iperf3 server in the guest did not listen"
+      t0=$(cpu_ticks "$TOOL_PID")
+      record "$r" h2g "$(iperf "")"
+      record "$r" g2h "$(iperf -R)"
+      t1=$(cpu_ticks "$TOOL_PID")
+      record "$r" rss "$(hwm_mib "$TOOL_PID")"
+      cpu=fail
+      [[ -n $t0 && -n $t1 ]] && cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')
+      record "$r" cpu "$cpu"
+      kill "$SPID" 2>/dev/null
+      wait "$SPID" 2>/dev/null
+      forget "$SPID"
+      stop_tool
+    done
   done
 done
 
 echo
 echo "| tool | run | host→guest Gbit/s (forward) | guest→host Gbit/s (forward, -R) | stack CPU s | peak RSS MiB |"
 echo "|---|---|---|---|---|---|"
-printf '%s\n' "${ROWS[@]}" | sed 's/ | $/ |/'
+for r in "${ROW_ORDER[@]}"; do
+  echo "| $r | $(cell "$r" h2g) | $(cell "$r" g2h) | $(cell "$r" cpu) | $(cell "$r" rss) |"
+done
 echo
-echo "iperf3 ${DURATION} s per direction through a forwarded 127.0.0.1 port; $(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1)"
+echo "iperf3 ${DURATION} s per direction through a forwarded 127.0.0.1 port"
+machine_line
 echo "Command: $CMDLINE"

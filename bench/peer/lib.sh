@@ -166,3 +166,60 @@ stop_tool() {
   [[ -n $NSNAME ]] && ip netns del "$NSNAME" 2>/dev/null
   TOOL_PID= HOLDER= NSNAME=
 }
+
+# --- repeated cells: every cell measured REPEAT times, printed as median and spread ------------------
+# A benchmark on a shared 2-core machine moves by tens of percent between runs, and which tool runs first
+# matters (caches, the JIT of the client, the machine's other load). So each script runs its whole tool
+# sequence REPEAT times, in alternating order (TOOLS, then TOOLS reversed, ...), records every cell's
+# values with `record ROW COL VALUE`, and prints `cell ROW COL`: "median (min–max)", or the single value
+# when REPEAT=1; when no repetition gave a number, the first word recorded ("fail", "not_installed" shown
+# as "not installed"); ", N fail" is appended when some repetitions gave no number.
+# A cell whose min or max lies more than 25% from its median is marked "±wide" so nobody reads it as a
+# stable number.
+REPEAT=${REPEAT:-3}
+[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || { echo "REPEAT must be a positive integer, not '$REPEAT'" >&2; exit 1; }
+declare -A CELLS=()
+ROW_ORDER=()
+
+record() { # ROW COL VALUE
+  [[ -v "CELLS[$1|]" ]] || { CELLS["$1|"]=1; ROW_ORDER+=("$1"); }
+  CELLS["$1|$2"]+="$3 "
+}
+
+cell() { # ROW COL -> summary of the recorded values
+  awk -v vals="${CELLS["$1|$2"]:-}" 'BEGIN {
+    n = split(vals, a, " "); m = 0; bad = 0
+    for (i = 1; i <= n; i++) if (a[i] ~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/) v[++m] = a[i] + 0; else bad++
+    if (n == 0) { print ""; exit }
+    if (m == 0) { x = a[1]; gsub("_", " ", x); print x; exit }
+    for (i = 2; i <= m; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+    med = (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+    out = fmt(med)
+    if (m > 1) out = out " (" fmt(v[1]) "–" fmt(v[m]) ")"
+    if (m > 1 && med != 0 && (v[m] > 1.25 * med || v[1] < 0.75 * med)) out = out " ±wide"
+    if (bad) out = out ", " bad " fail"
+    print out
+  }
+  function fmt(x) { return (x == int(x)) ? sprintf("%d", x) : (x >= 100 ? sprintf("%.0f", x) : (x >= 1 ? sprintf("%.2f", x) : sprintf("%.3g", x))) }'
+}
+
+# The tools of repetition $1 (1-based): odd ones in TOOLS order, even ones reversed.
+tools_for_rep() {
+  local -a t
+  read -r -a t <<<"$TOOLS"
+  if (($1 % 2 == 0)); then
+    local i
+    for ((i = ${#t[@]} - 1; i >= 0; i--)); do printf '%s ' "${t[i]}"; done
+  else
+    printf '%s ' "${t[@]}"
+  fi
+}
+
+# One line naming the machine the table came from: numbers move between machines, ratios in one run count.
+machine_line() {
+  local cpu
+  cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+  echo "Machine: ${cpu:-unknown CPU}, $(nproc) CPUs, kernel $(uname -r), $("$JAVA" -version 2>&1 | head -1)."
+  echo "Each cell: median (min–max) of $REPEAT runs in alternating tool order; ±wide marks a spread over ±25%."
+  echo "Absolute numbers move between machines; compare tools within one table."
+}

@@ -13,6 +13,7 @@
 #   RATES     iperf3 -b values, default "500M 1G"
 #   LEN       datagram payload (iperf3 -l), default 1400
 #   DURATION  seconds per measurement, default 10
+#   REPEAT    runs of the whole sequence, alternating the tool order; cells give median (min–max), default 3
 #   BUILD=0   do not run Maven (use tap/target/jslirp.jar as it is)
 #
 # Each cell: `iperf3 -c 10.0.2.2 -u -b RATE -l LEN -t DURATION -f m` run in the guest against
@@ -32,7 +33,7 @@ DURATION=${DURATION:-10}
 BUILD=${BUILD:-1}
 JAVA=${JAVA:-java}
 GW=10.0.2.2
-CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" RATES=\"$RATES\" LEN=$LEN DURATION=$DURATION bench/peer/udp-bench.sh"
+CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" RATES=\"$RATES\" LEN=$LEN DURATION=$DURATION REPEAT=${REPEAT:-3} bench/peer/udp-bench.sh"
 
 NAME=udp-bench
 source "$ROOT/bench/peer/lib.sh"
@@ -62,32 +63,38 @@ udp_iperf() {
   fi
 }
 
-ROWS=()
-for tool in $TOOLS; do
-  if [[ $tool != jslirp ]] && ! command -v "$tool" >/dev/null; then
-    ROWS+=("| $tool | - | - | not installed | | |")
-    continue
-  fi
-  for mtu in $MTUS; do
-    log "$tool, MTU $mtu"
-    if ! start_tool "$tool" "$mtu"; then
-      for rate in $RATES; do ROWS+=("| $tool | $mtu | $rate | fail | fail | fail |"); done
-      stop_tool
+for ((rep = 1; rep <= REPEAT; rep++)); do
+  for tool in $(tools_for_rep "$rep"); do
+    if [[ $tool != jslirp ]] && ! command -v "$tool" >/dev/null; then
+      record "$tool | - | -" mbps not_installed
       continue
     fi
-    for rate in $RATES; do
-      read -r mbps loss cpu < <(udp_iperf "$rate")
-      ROWS+=("| $tool | $mtu | $rate | $mbps | $loss | $cpu |")
-      kill -0 "$TOOL_PID" 2>/dev/null || { log "$tool exited during the run"; break; }
+    for mtu in $MTUS; do
+      log "run $rep/$REPEAT: $tool, MTU $mtu"
+      if ! start_tool "$tool" "$mtu"; then
+        for rate in $RATES; do record "$tool | $mtu | $rate" mbps fail; done
+        stop_tool
+        continue
+      fi
+      for rate in $RATES; do
+        read -r mbps loss cpu < <(udp_iperf "$rate")
+        record "$tool | $mtu | $rate" mbps "$mbps"
+        record "$tool | $mtu | $rate" loss "$loss"
+        record "$tool | $mtu | $rate" cpu "$cpu"
+        kill -0 "$TOOL_PID" 2>/dev/null || { log "$tool exited during the run"; break; }
+      done
+      stop_tool
     done
-    stop_tool
   done
 done
 
 echo
 echo "| tool | MTU | offered (iperf3 -b) | received Mbit/s | loss % | stack CPU s |"
 echo "|---|---|---|---|---|---|"
-printf '%s\n' "${ROWS[@]}"
+for r in "${ROW_ORDER[@]}"; do
+  echo "| $r | $(cell "$r" mbps) | $(cell "$r" loss) | $(cell "$r" cpu) |"
+done
 echo
-echo "iperf3 -u -l $LEN, ${DURATION} s per cell, guest -> 10.0.2.2 -> host 127.0.0.1; $(nproc) CPUs, $(uname -r), $(iperf3 --version | head -1 | awk '{print $1, $2}')"
+echo "iperf3 -u -l $LEN, ${DURATION} s per cell, guest -> 10.0.2.2 -> host 127.0.0.1; $(iperf3 --version | head -1 | awk '{print $1, $2}')"
+machine_line
 echo "Command: $CMDLINE"

@@ -63,6 +63,13 @@ public final class Ipv6Packet {
     public static final int NEXT_NONE = 59;
     public static final int NEXT_DESTINATION_OPTIONS = 60;
 
+    /** ff02::1:ffXX:XXXX, the solicited-node group of an address (RFC 4291 2.7.1), high half. */
+    public static final long SOLICITED_NODE_HI = 0xff02_0000_0000_0000L;
+
+    /** ff02::1, all nodes on the link (RFC 4291 2.7.1): the destination of an unsolicited RA. */
+    public static final long ALL_NODES_HI = 0xff02_0000_0000_0000L;
+    public static final long ALL_NODES_LO = 1L;
+
     /** Why the last {@link #wrap} failed, for the caller's drop counters. */
     public static final int OK = 0;
     public static final int ERR_TRUNCATED = 1;
@@ -197,6 +204,8 @@ public final class Ipv6Packet {
      * 32-bit upper-layer packet length, three zero octets and the next header value. Continue it with
      * {@link Checksum#add} over the upper-layer header and data, and {@link Checksum#finish} or
      * {@link Checksum#verify} as for IPv4; the result is the same as summing the 40 octets RFC 8200 draws.
+     * Unlike IPv4, the UDP checksum is mandatory over IPv6: a received zero is invalid, and a computed zero
+     * is sent as 0xffff (RFC 8200 8.1).
      */
     public static long pseudoHeaderSum(long srcHi, long srcLo, long dstHi, long dstLo, int nextHeader,
                                        int upperLayerLength) {
@@ -249,9 +258,6 @@ public final class Ipv6Packet {
         return !isUnspecified(hi, lo) && !isLoopback(hi, lo) && !isMulticast(hi) && !isIpv4Mapped(hi, lo);
     }
 
-    /** ff02::1:ffXX:XXXX, the solicited-node group of an address (RFC 4291 2.7.1), high half. */
-    public static final long SOLICITED_NODE_HI = 0xff02_0000_0000_0000L;
-
     /** Low half of the solicited-node group of an address whose low half is {@code lo}. */
     public static long solicitedNodeLo(long lo) {
         return 0x0000_0001_ff00_0000L | (lo & 0xff_ffffL);
@@ -261,10 +267,6 @@ public final class Ipv6Packet {
     public static boolean isSolicitedNode(long hi, long lo) {
         return hi == SOLICITED_NODE_HI && (lo & 0xffff_ffff_ff00_0000L) == 0x0000_0001_ff00_0000L;
     }
-
-    /** ff02::1, all nodes on the link (RFC 4291 2.7.1): the destination of an unsolicited RA. */
-    public static final long ALL_NODES_HI = 0xff02_0000_0000_0000L;
-    public static final long ALL_NODES_LO = 1L;
 
     /**
      * The Ethernet address an IPv6 multicast group maps to: 33:33 and the group's last four octets (RFC 2464

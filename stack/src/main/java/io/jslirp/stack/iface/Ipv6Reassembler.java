@@ -27,6 +27,8 @@ import io.netty.buffer.ByteBufAllocator;
  *     Parameter Problem at the Fragment Offset; the caller may send it).</li>
  * <li>empty, or not last and not a multiple of 8 octets: malformed, drop the packet (RFC 8200 4.5 asks for
  *     a Parameter Problem at the Payload Length for the latter).</li>
+ * <li>an offset-0 fragment whose data starts with another fragment header: malformed, drop the packet;
+ *     nothing legitimate fragments a fragment.</li>
  * <li>beyond a known end, or a second last fragment with a different end: malformed, drop the packet.</li>
  * <li>exactly equal to a held fragment: a duplicate (a retransmission), ignored; Linux does the same.</li>
  * <li>any other overlap: drop the packet and remember it (RFC 5722, RFC 8200 4.5: "reassembly of that
@@ -169,7 +171,8 @@ public final class Ipv6Reassembler {
             drop(slot);
             return null;
         }
-        if (length == 0 || (!last && (length & 7) != 0)) {
+        if (length == 0 || (!last && (length & 7) != 0)
+                || (start == 0 && chain.upperProtocol() == Ipv6Packet.NEXT_FRAGMENT)) {
             malformed++;
             drop(slot);
             return null;

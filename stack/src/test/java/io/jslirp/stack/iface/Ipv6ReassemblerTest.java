@@ -249,6 +249,15 @@ class Ipv6ReassemblerTest {
     }
 
     @Test
+    void fragmentOfAFragmentIsRefused() {
+        byte[] inner = concat(hex("1100 0001 0000 0063"), pattern(1224));
+        byte[] first = Ipv6Frames.ipv6(44, 64, SRC, DST, concat(hex("2c00 0001 0000 0064"), inner));
+        assertNull(offer(first));
+        assertEquals(1, reassembler.malformed);
+        assertEquals(0, reassembler.inProgress());
+    }
+
+    @Test
     void oversizeIsRefused() {
         byte[] data = pattern(16);
         byte[] last = Ipv6Frames.ipv6(44, 64, SRC, DST, concat(hex("1100 fff0 0000 002d"), data));

@@ -37,9 +37,14 @@ import io.netty.buffer.ByteBufAllocator;
  * </ul>
  * Memory is bounded by {@code maxDatagrams} slots and {@code maxBytes} held: when either would be exceeded
  * the oldest other packet is evicted, so new traffic always makes progress. Time is bounded by
- * {@link #TIMEOUT_NANOS} from the first fragment, not refreshed by later ones. RFC 8200 4.5 would have a
- * Time Exceeded (code 1) sent when the offset-0 fragment had arrived; that needs an output path this
- * class does not have, so expiry is only counted.
+ * {@link #TIMEOUT_NANOS} from the first fragment, not refreshed by later ones.
+ *
+ * <p>The ICMPv6 errors RFC 8200 4.5 asks for are left to the caller, which has the output path: after an
+ * {@link #offer} that returned null, {@link #icmpCode()} and {@link #icmpPointer()} name the Parameter
+ * Problem to send about the fragment just offered (or -1), and an {@link ExpiryListener} is shown the
+ * offset-0 fragment, exactly as it arrived, of every packet that times out, for a Time Exceeded (code 1).
+ * That is why the offset-0 fragment is stored whole, fragment header included, and the header is skipped
+ * only when the packet is assembled.
  *
  * <p>Counters are fields of this class (the stack's Counters are being reshaped for both families);
  * they are written by the event-loop thread only.
@@ -50,8 +55,21 @@ public final class Ipv6Reassembler {
     /** The largest reassembled packet: the header plus the largest payload the 16-bit field can state. */
     public static final int MAX_PACKET = Ipv6Packet.HEADER_LENGTH + Ipv6Packet.MAX_PAYLOAD_LENGTH;
 
+    /** Told about timed-out packets whose first fragment had arrived. */
+    @FunctionalInterface
+    public interface ExpiryListener {
+        ExpiryListener NONE = (packet, offset, length) -> { };
+
+        /**
+         * The offset-0 fragment of a packet whose reassembly timed out, as it arrived (IPv6 header first),
+         * readable only during the call: RFC 8200 4.5 has its source sent a Time Exceeded, code 1, quoting it.
+         */
+        void firstFragmentExpired(ByteBuf packet, int offset, int length);
+    }
+
     private final ByteBufAllocator alloc;
     private final Clock clock;
+    private final ExpiryListener expiryListener;
     private final int maxFragments;
     private final int maxBytes;
 
@@ -67,7 +85,7 @@ public final class Ipv6Reassembler {
     /** Length of the fragmentable part, or -1 until the last fragment arrives. */
     private final int[] totalLength;
     private final int[] heldLength;
-    /** Unfragmentable part of the offset-0 fragment, at the start of its buffer; 0 until it arrives. */
+    /** Unfragmentable part of the offset-0 fragment, whose buffer holds that fragment whole; 0 until it arrives. */
     private final int[] headerLength;
     /** Offset, in the unfragmentable part, of the Next Header field that named the fragment header. */
     private final int[] nextHeaderField;
@@ -79,6 +97,8 @@ public final class Ipv6Reassembler {
     private final ByteBuf[][] fragData;
     private int bytesHeld;
     private int inProgress;
+    private int icmpCode;
+    private int icmpPointer;
 
     // Counters.
     public long fragmentsIn;
@@ -97,6 +117,11 @@ public final class Ipv6Reassembler {
     public long timeout;
 
     public Ipv6Reassembler(ByteBufAllocator alloc, Clock clock, int maxDatagrams, int maxFragments, int maxBytes) {
+        this(alloc, clock, maxDatagrams, maxFragments, maxBytes, ExpiryListener.NONE);
+    }
+
+    public Ipv6Reassembler(ByteBufAllocator alloc, Clock clock, int maxDatagrams, int maxFragments, int maxBytes,
+                           ExpiryListener expiryListener) {
         if (maxBytes < 2 * MAX_PACKET) {
             // One packet must always fit after evicting all others, or a legal 64 KiB packet never completes.
             throw new IllegalArgumentException("maxBytes must be at least " + 2 * MAX_PACKET);
@@ -108,6 +133,7 @@ public final class Ipv6Reassembler {
         this.clock = clock;
         this.maxFragments = maxFragments;
         this.maxBytes = maxBytes;
+        this.expiryListener = expiryListener;
         used = new boolean[maxDatagrams];
         discarded = new boolean[maxDatagrams];
         srcHi = new long[maxDatagrams];
@@ -141,6 +167,8 @@ public final class Ipv6Reassembler {
      *         Length set, owned by the caller; or null when incomplete or dropped
      */
     public ByteBuf offer(Ipv6Packet ip, Ipv6ExtensionHeaders chain) {
+        icmpCode = -1;
+        icmpPointer = -1;
         if (chain.fragmentHeaderOffset() < 0) {
             malformed++; // not a fragment at all: a caller's mistake, still never a throw on the packet path
             return null;
@@ -168,11 +196,17 @@ public final class Ipv6Reassembler {
         }
         if (unfragmentable - Ipv6Packet.HEADER_LENGTH + end > Ipv6Packet.MAX_PAYLOAD_LENGTH) {
             oversize++;
+            parameterProblem(chain.fragmentHeaderOffset() + 2 - ip.offset());
             drop(slot);
             return null;
         }
-        if (length == 0 || (!last && (length & 7) != 0)
-                || (start == 0 && chain.upperProtocol() == Ipv6Packet.NEXT_FRAGMENT)) {
+        if (!last && (length & 7) != 0) {
+            malformed++;
+            parameterProblem(4); // the Payload Length field
+            drop(slot);
+            return null;
+        }
+        if (length == 0 || (start == 0 && chain.upperProtocol() == Ipv6Packet.NEXT_FRAGMENT)) {
             malformed++;
             drop(slot);
             return null;
@@ -210,7 +244,7 @@ public final class Ipv6Reassembler {
             drop(slot);
             return null;
         }
-        int copyLength = start == 0 ? unfragmentable + length : length;
+        int copyLength = start == 0 ? ip.totalLength() : length;
         while (bytesHeld + copyLength > maxBytes) {
             if (!evictOldestExcept(slot)) {
                 evicted++;
@@ -220,12 +254,13 @@ public final class Ipv6Reassembler {
         }
         ByteBuf data = alloc.buffer(copyLength, copyLength);
         if (start == 0) {
-            data.writeBytes(ip.buffer(), ip.offset(), unfragmentable);
+            data.writeBytes(ip.buffer(), ip.offset(), ip.totalLength());
             headerLength[slot] = unfragmentable;
             nextHeaderField[slot] = chain.fragmentNextHeaderField() - ip.offset();
             nextHeader[slot] = chain.upperProtocol();
+        } else {
+            data.writeBytes(ip.buffer(), dataAt, length);
         }
-        data.writeBytes(ip.buffer(), dataAt, length);
         System.arraycopy(starts, at, starts, at + 1, n - at);
         System.arraycopy(ends, at, ends, at + 1, n - at);
         System.arraycopy(fragData[slot], at, fragData[slot], at + 1, n - at);
@@ -269,7 +304,12 @@ public final class Ipv6Reassembler {
         }
         int total = hl + totalLength[slot];
         ByteBuf out = alloc.buffer(total, total);
-        for (int i = 0; i < count[slot]; i++) {
+        // Index 0 is the offset-0 fragment (sorted by offset): its header part, then its data past the
+        // fragment header.
+        ByteBuf first = fragData[slot][0];
+        out.writeBytes(first, first.readerIndex(), hl);
+        out.writeBytes(first, first.readerIndex() + hl + 8, first.readableBytes() - hl - 8);
+        for (int i = 1; i < count[slot]; i++) {
             ByteBuf d = fragData[slot][i];
             out.writeBytes(d, d.readerIndex(), d.readableBytes());
         }
@@ -388,10 +428,32 @@ public final class Ipv6Reassembler {
             if (used[s] && now - deadline[s] >= 0) {
                 if (!discarded[s]) {
                     timeout++;
+                    if (count[s] > 0 && fragStart[s][0] == 0) {
+                        ByteBuf first = fragData[s][0];
+                        expiryListener.firstFragmentExpired(first, first.readerIndex(), first.readableBytes());
+                    }
                 }
                 drop(s);
             }
         }
+    }
+
+    private void parameterProblem(int pointer) {
+        icmpCode = Ipv6ExtensionHeaders.CODE_ERRONEOUS_FIELD;
+        icmpPointer = pointer;
+    }
+
+    /**
+     * After an {@link #offer} that returned null: the Parameter Problem code RFC 8200 4.5 asks to send
+     * about the offered fragment (0, erroneous header field), or -1 to send nothing.
+     */
+    public int icmpCode() {
+        return icmpCode;
+    }
+
+    /** The Parameter Problem's pointer, from the start of the offered fragment's IPv6 header, or -1. */
+    public int icmpPointer() {
+        return icmpPointer;
     }
 
     /** Releases everything held, for shutdown. */

@@ -15,7 +15,9 @@ import org.pcap4j.packet.EthernetPacket;
 import org.pcap4j.packet.IllegalRawDataException;
 import org.pcap4j.packet.UdpPacket;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import static io.jslirp.stack.testing.Ipv6Frames.concat;
 import static io.jslirp.stack.testing.Ipv6Frames.hex;
@@ -179,6 +181,26 @@ class Ipv6ReassemblerTest {
     }
 
     @Test
+    void expiryShowsTheFirstFragmentAsItArrived() {
+        List<byte[]> expired = new ArrayList<>();
+        reassembler = new Ipv6Reassembler(PooledByteBufAllocator.DEFAULT, clock, 4, 16, MAX_BYTES,
+                (packet, offset, length) -> {
+                    byte[] b = new byte[length];
+                    packet.getBytes(offset, b);
+                    expired.add(b);
+                });
+        byte[] first = fragment(7, 0, 1232, true);
+        assertNull(offer(fragment(7, 1232, 2464, true)));
+        assertNull(offer(first));
+        assertNull(offer(fragment(8, 1232, 2464, true)));
+        clock.advanceNanos(Ipv6Reassembler.TIMEOUT_NANOS);
+        reassembler.expire(clock.nanoTime());
+        assertEquals(2, reassembler.timeout);
+        assertEquals(1, expired.size(), "packet 8 never had its first fragment: no Time Exceeded for it");
+        assertArrayEquals(first, expired.get(0));
+    }
+
+    @Test
     void slotCapEvictsTheOldest() {
         for (int id = 10; id < 14; id++) {
             assertNull(offer(fragment(id, 0, 1232, true)));
@@ -215,12 +237,12 @@ class Ipv6ReassemblerTest {
             }
             clock.advanceSeconds(1);
         }
-        assertEquals(2 * (40 + 64000), reassembler.bytesHeld());
+        assertEquals(2 * (48 + 64000), reassembler.bytesHeld(), "first fragments are held whole");
         assertEquals(0, reassembler.evicted);
         assertNull(offer(fragment(44, new byte[0], 32, big, 0, step, true)));
         assertEquals(1, reassembler.evicted, "packet 30 made room for packet 32");
         assertEquals(2, reassembler.inProgress());
-        assertEquals(40 + 64000 + 40 + step, reassembler.bytesHeld());
+        assertEquals(48 + 64000 + 48 + step, reassembler.bytesHeld());
         assertThrows(IllegalArgumentException.class,
                 () -> new Ipv6Reassembler(PooledByteBufAllocator.DEFAULT, clock, 4, 16, MAX_BYTES - 1));
     }
@@ -228,8 +250,11 @@ class Ipv6ReassemblerTest {
     @Test
     void malformedFragmentsDropThePacket() {
         assertNull(offer(fragment(40, 0, 1232, true)));
+        assertEquals(-1, reassembler.icmpCode());
         assertNull(offer(fragment(40, 1232, 1236, true)), "not last and not a multiple of 8");
         assertEquals(1, reassembler.malformed);
+        assertEquals(Ipv6ExtensionHeaders.CODE_ERRONEOUS_FIELD, reassembler.icmpCode());
+        assertEquals(4, reassembler.icmpPointer(), "RFC 8200 4.5 points at the Payload Length");
         assertEquals(0, reassembler.inProgress());
 
         assertNull(offer(fragment(41, 1232, 1232, true)), "empty");
@@ -263,9 +288,12 @@ class Ipv6ReassemblerTest {
         byte[] last = Ipv6Frames.ipv6(44, 64, SRC, DST, concat(hex("1100 fff0 0000 002d"), data));
         assertNull(offer(last), "65520 + 16 octets exceed 65535");
         assertEquals(1, reassembler.oversize);
+        assertEquals(Ipv6ExtensionHeaders.CODE_ERRONEOUS_FIELD, reassembler.icmpCode());
+        assertEquals(42, reassembler.icmpPointer(), "RFC 8200 4.5 points at the Fragment Offset");
         byte[] fits = Ipv6Frames.ipv6(44, 64, SRC, DST, concat(hex("1100 fff0 0000 002d"), pattern(15)));
         assertNull(offer(fits), "65520 + 15 = 65535 is the largest payload");
         assertEquals(1, reassembler.oversize);
+        assertEquals(-1, reassembler.icmpCode());
         assertEquals(1, reassembler.inProgress());
     }
 

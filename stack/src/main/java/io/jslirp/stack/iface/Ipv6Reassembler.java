@@ -190,6 +190,12 @@ public final class Ipv6Reassembler {
         long dLo = ip.destinationLo();
         int id = chain.fragmentIdentification();
         int slot = find(sHi, sLo, dHi, dLo, id);
+        long now = clock.nanoTime();
+        if (slot >= 0 && now - deadline[slot] >= 0) {
+            // Its time is up even if no timer has run yet: a late fragment starts afresh.
+            expire(now);
+            slot = -1;
+        }
         if (slot >= 0 && discarded[slot]) {
             afterOverlap++;
             return null;
@@ -211,7 +217,6 @@ public final class Ipv6Reassembler {
             drop(slot);
             return null;
         }
-        long now = clock.nanoTime();
         if (slot < 0) {
             slot = open(sHi, sLo, dHi, dLo, id, now);
         }

@@ -178,6 +178,14 @@ class Ipv6ReassemblerTest {
         assertEquals(0, reassembler.bytesHeld());
         assertEquals(Long.MAX_VALUE, reassembler.nextDeadline());
         assertNull(offer(fragment(6, 2464, 3000, false)), "the rest alone is not a packet");
+        assertEquals(1, reassembler.inProgress());
+
+        // A fragment arriving after the deadline, before any timer ran, does not join the stale packet.
+        assertNull(offer(fragment(9, 0, 1232, true)));
+        clock.advanceNanos(Ipv6Reassembler.TIMEOUT_NANOS);
+        assertNull(offer(fragment(9, 1232, 3000, false)));
+        assertEquals(3, reassembler.timeout, "packets 6 (second try) and 9 timed out");
+        assertEquals(1, reassembler.inProgress());
     }
 
     @Test

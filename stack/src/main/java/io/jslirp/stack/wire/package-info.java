@@ -30,7 +30,8 @@
  * its {@code wrap} takes the pseudo-header sum and the IP hop limit, because an ICMPv6 checksum cannot be
  * checked without the first and a Neighbor Discovery message cannot be trusted without the second (255
  * proves it was not forwarded). {@link io.jslirp.stack.wire.Dhcpv6Message} reads what a one-address
- * DHCPv6 server needs. As for IPv4, every walk over options is bounded by a constant as well as by the
- * length, and a zero-length option is an error wherever it would stall a walk.
+ * DHCPv6 server needs. Every walk over options or headers moves forward at least one octet per step
+ * and stops at its container's end, a zero-length option is an error wherever it would stall a walk, and
+ * the header chain (eight) and DHCPv6's options (64 per level) are also capped by count.
  */
 package io.jslirp.stack.wire;

@@ -67,7 +67,8 @@ public final class Dhcpv6Server implements Dhcpv6Responder {
         public Config {
             Objects.requireNonNull(serverDuid, "serverDuid");
             Objects.requireNonNull(domainSearch, "domainSearch");
-            if (serverDuid.length < Dhcpv6Message.MIN_DUID_LENGTH || serverDuid.length > Dhcpv6Message.MAX_DUID_LENGTH) {
+            if (serverDuid.length < Dhcpv6Message.MIN_DUID_LENGTH
+                    || serverDuid.length > Dhcpv6Message.MAX_DUID_LENGTH) {
                 throw new IllegalArgumentException("a DUID has 2 to 130 octets, not " + serverDuid.length);
             }
             if (domainSearch.length > 1024) {

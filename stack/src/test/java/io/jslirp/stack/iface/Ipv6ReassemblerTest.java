@@ -57,7 +57,7 @@ class Ipv6ReassemblerTest {
         return b;
     }
 
-    /** One fragment: IPv6 header, {@code before} (unfragmentable headers ending in Next Header 44), fragment header, data. */
+    /** One fragment: IPv6 header, {@code before} (unfragmentable headers naming 44 last), fragment header, data. */
     private static byte[] fragment(int firstNext, byte[] before, int id, byte[] whole, int from, int to, boolean more) {
         byte[] frag = hex(String.format("1100 %04x %08x", from | (more ? 1 : 0), id));
         return Ipv6Frames.ipv6(firstNext, 64, SRC, DST, concat(before, frag, Arrays.copyOfRange(whole, from, to)));

@@ -251,7 +251,8 @@ class Dhcpv6ServerTest {
         byte[] solicitToAServer = message(1, 1, option(1, DHCLIENT_DUID), option(2, SERVER_DUID), iaNa(1));
         byte[] requestWithoutServer = message(3, 1, option(1, DHCLIENT_DUID), iaNa(1));
         byte[] rebindToAServer = message(6, 1, option(1, DHCLIENT_DUID), option(2, SERVER_DUID), iaNa(1));
-        byte[] confirmToAServer = message(4, 1, option(1, DHCLIENT_DUID), option(2, SERVER_DUID), iaNa(1, iaAddr("fd00::1")));
+        byte[] confirmToAServer = message(4, 1, option(1, DHCLIENT_DUID), option(2, SERVER_DUID),
+                iaNa(1, iaAddr("fd00::1")));
         byte[] releaseWithoutClient = message(8, 1, option(2, SERVER_DUID));
         byte[] infoWithIa = message(11, 1, option(1, DHCLIENT_DUID), iaNa(1));
         byte[] infoWithPd = message(11, 1, hex("0019 000c 0000 0001 0000 0000 0000 0000"));
@@ -335,7 +336,8 @@ class Dhcpv6ServerTest {
             f.setShort(6, (int) (ROUTER_MAC >>> 32));
             f.setInt(8, (int) ROUTER_MAC);
             f.setShort(12, Ipv6Frames.ETHERTYPE_IPV6);
-            Ipv6Packet.writeHeader(f, 14, 0, 0, udpLength, Ipv6Packet.NEXT_UDP, 255, hi(src), lo(src), hi(dst), lo(dst));
+            Ipv6Packet.writeHeader(f, 14, 0, 0, udpLength, Ipv6Packet.NEXT_UDP, 255, hi(src), lo(src), hi(dst),
+                    lo(dst));
             f.setShort(54, Dhcpv6Message.SERVER_PORT);
             f.setShort(56, Dhcpv6Message.CLIENT_PORT);
             f.setShort(58, udpLength);

@@ -28,6 +28,7 @@ import org.pcap4j.packet.UnknownIpV6NeighborDiscoveryOption;
 import org.pcap4j.util.MacAddress;
 
 import java.util.List;
+import java.util.Random;
 
 import static io.jslirp.stack.testing.Ipv6Frames.concat;
 import static io.jslirp.stack.testing.Ipv6Frames.hex;
@@ -403,6 +404,57 @@ class Icmpv6PacketTest {
             }
         } finally {
             offending.release();
+            b.release();
+        }
+    }
+
+    @Test
+    void randomNeighborDiscoveryNeverThrowsAndOptionWalksEnd() {
+        Random r = new Random(4861);
+        byte[] bytes = new byte[96];
+        ByteBuf b = PooledByteBufAllocator.DEFAULT.buffer(bytes.length);
+        try {
+            int accepted = 0;
+            for (int i = 0; i < 20_000; i++) {
+                r.nextBytes(bytes);
+                bytes[0] = (byte) (133 + r.nextInt(5));
+                bytes[1] = 0;
+                bytes[8] = (byte) (r.nextBoolean() ? 0xfd : 0xff);
+                int type = bytes[0] & 0xff;
+                int fixed = type == 133 ? 8 : type == 134 ? 16 : type == 137 ? 40 : 24;
+                // Mostly plausible option lengths, so that walks get deep.
+                for (int at = fixed; at + 1 < bytes.length; at += 8) {
+                    bytes[at] = (byte) new int[] {1, 2, 3, 5, 25, 14}[r.nextInt(6)];
+                    bytes[at + 1] = (byte) r.nextInt(5);
+                }
+                int len = fixed + r.nextInt(bytes.length - fixed + 1);
+                b.clear().writeBytes(bytes);
+                if (!icmp.wrapChecksumTrusted(b, 0, len, 255)) {
+                    continue;
+                }
+                accepted++;
+                int steps = 0;
+                for (int at = icmp.firstOption(); at >= 0; at = icmp.nextOption(at)) {
+                    assertTrue(++steps <= len / 8, "each option is at least 8 octets");
+                    assertTrue(at + icmp.optionLength(at) <= len);
+                    switch (icmp.optionType(at)) {
+                        case Icmpv6Packet.OPT_PREFIX_INFORMATION:
+                            icmp.prefixLo(at);
+                            break;
+                        case Icmpv6Packet.OPT_RDNSS:
+                            icmp.rdnssLo(at, icmp.rdnssCount(at) - 1);
+                            break;
+                        case Icmpv6Packet.OPT_MTU:
+                            icmp.mtuOptionValue(at);
+                            break;
+                        default:
+                            break;
+                    }
+                }
+                icmp.ndpAddressesValid(0, 0, Ipv6Packet.SOLICITED_NODE_HI, 1);
+            }
+            assertTrue(accepted > 200, "accepted " + accepted);
+        } finally {
             b.release();
         }
     }

@@ -27,6 +27,7 @@ import org.pcap4j.packet.IpV6Packet;
 import org.pcap4j.packet.UnknownIpV6NeighborDiscoveryOption;
 import org.pcap4j.util.MacAddress;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -225,6 +226,14 @@ class Icmpv6PacketTest {
             assertEquals(b.readableBytes() - icmpAt, length);
             Icmpv6Packet.writeChecksum(b, icmpAt, length, pseudo(ROUTER, "ff02::1", length));
             byte[] frame = frame(b, ROUTER, "ff02::1", length);
+            byte[] expected = Ipv6Frames.icmpv6(ROUTER, "ff02::1", 134, 0, concat(
+                    hex("4000 0708 0000 0000 0000 0000"),                   // hop 64, M=O=0, 1800 s, 0, 0
+                    hex("0101 5256 0000 0002"),                             // source link-layer
+                    hex("0304 40c0 0001 5180 0000 3840 0000 0000"),         // /64 L A 86400 14400
+                    Ipv6Frames.addr("fd00::"),
+                    hex("0501 0000 0000 05dc"),                             // MTU 1500
+                    hex("1903 0000 0000 04b0"), Ipv6Frames.addr("fd00::3"))); // RDNSS 1200 s
+            assertArrayEquals(expected, Arrays.copyOfRange(frame, icmpAt, frame.length), "exact bytes, checksum too");
 
             assertTrue(icmp.wrap(b, icmpAt, length, 255, pseudo(ROUTER, "ff02::1", length)), "" + icmp.error());
             assertEquals(64, icmp.raCurHopLimit());
@@ -380,7 +389,7 @@ class Icmpv6PacketTest {
             assertEquals(1232, icmp.dataLength());
             byte[] quoted = new byte[1232];
             b.getBytes(icmp.dataOffset(), quoted);
-            assertArrayEquals(java.util.Arrays.copyOf(big, 1232), quoted);
+            assertArrayEquals(Arrays.copyOf(big, 1232), quoted);
 
             byte[] small = Ipv6Frames.ipv6(17, 1, "fd00::100", "2001:db8::1", new byte[8]);
             ByteBuf s = Frames.buf(small);

@@ -74,6 +74,11 @@ public final class Icmpv6Packet {
     /** Time Exceeded codes (RFC 4443 3.3). */
     public static final int CODE_HOP_LIMIT_EXCEEDED = 0;
     public static final int CODE_REASSEMBLY_TIME_EXCEEDED = 1;
+    /** Parameter Problem codes (RFC 4443 3.4; 8 is RFC 8883's "too many extension headers"). */
+    public static final int CODE_ERRONEOUS_FIELD = 0;
+    public static final int CODE_UNRECOGNIZED_NEXT_HEADER = 1;
+    public static final int CODE_UNRECOGNIZED_OPTION = 2;
+    public static final int CODE_TOO_MANY_HEADERS = 8;
 
     /** RFC 4861: every Neighbor Discovery message is sent with hop limit 255 and must arrive with it. */
     public static final int NDP_HOP_LIMIT = 255;

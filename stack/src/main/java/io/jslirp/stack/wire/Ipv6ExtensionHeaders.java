@@ -76,11 +76,11 @@ public final class Ipv6ExtensionHeaders {
     /** A second fragment header in one packet. */
     public static final int ERR_SECOND_FRAGMENT = 6;
 
-    /** ICMPv6 Parameter Problem codes (RFC 4443 3.4, RFC 8883 for 8). */
-    public static final int CODE_ERRONEOUS_FIELD = 0;
-    public static final int CODE_UNRECOGNIZED_NEXT_HEADER = 1;
-    public static final int CODE_UNRECOGNIZED_OPTION = 2;
-    public static final int CODE_TOO_MANY_HEADERS = 8;
+    /** The ICMPv6 Parameter Problem codes the walk reports, as defined in {@link Icmpv6Packet}. */
+    public static final int CODE_ERRONEOUS_FIELD = Icmpv6Packet.CODE_ERRONEOUS_FIELD;
+    public static final int CODE_UNRECOGNIZED_NEXT_HEADER = Icmpv6Packet.CODE_UNRECOGNIZED_NEXT_HEADER;
+    public static final int CODE_UNRECOGNIZED_OPTION = Icmpv6Packet.CODE_UNRECOGNIZED_OPTION;
+    public static final int CODE_TOO_MANY_HEADERS = Icmpv6Packet.CODE_TOO_MANY_HEADERS;
 
     private static final int OPT_PAD1 = 0;
     private static final int OPT_PADN = 1;

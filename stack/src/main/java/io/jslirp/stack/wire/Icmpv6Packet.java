@@ -306,11 +306,6 @@ public final class Icmpv6Packet {
         return buf.getUnsignedShort(offset + 2);
     }
 
-    /** The four octets after the checksum as one unsigned value: MTU, pointer, or identifier/sequence. */
-    public long word() {
-        return buf.getUnsignedInt(offset + 4);
-    }
-
     public boolean isError() {
         return type() < 128;
     }
@@ -508,15 +503,6 @@ public final class Icmpv6Packet {
         buf.setInt(index + 8, reachableTimeMillis);
         buf.setInt(index + 12, retransTimerMillis);
         return RA_LENGTH;
-    }
-
-    /** Router Solicitation, with a source link-layer option unless {@code sourceMac} is {@link #NO_MAC}. */
-    public static int writeRouterSolicitation(ByteBuf buf, int index, long sourceMac) {
-        writeHeader(buf, index, TYPE_ROUTER_SOLICITATION, 0, 0);
-        if (sourceMac == NO_MAC) {
-            return RS_LENGTH;
-        }
-        return RS_LENGTH + writeLinkLayerOption(buf, index + RS_LENGTH, OPT_SOURCE_LINK_LAYER, sourceMac);
     }
 
     /** Neighbor Solicitation, with a source link-layer option unless {@code sourceMac} is {@link #NO_MAC}. */

@@ -24,5 +24,24 @@
  * ACKed with options only. A NAK is broadcast; other replies go to ciaddr by unicast when the client has
  * one, else to 255.255.255.255 at the Ethernet broadcast address, because a client without an address
  * cannot answer ARP.
+ *
+ * <h2>Theory of operation: DHCPv6</h2>
+ * {@link io.jslirp.stack.services.Dhcpv6Server} answers DHCPv6 (RFC 8415) for the one guest: the
+ * INFORMATION-REQUEST libslirp answers (DNS option 23 = fd00::3), and also SOLICIT, REQUEST, RENEW,
+ * REBIND, CONFIRM, RELEASE and DECLINE with one address in IA_NA, as pasta does, so that {@code dhclient -6}
+ * and {@code udhcpc6} configure an address on a TAP nobody configured. It is pure logic with no state: the
+ * address is the configured one, or the guest's EUI-64 address in the prefix, which is the address SLAAC
+ * forms too, so the two never give the guest two addresses. The decision table is in the class.
+ *
+ * <p>It is invoked through {@link io.jslirp.stack.services.Dhcpv6Responder}, and the UDP layer is meant to
+ * call it like this (not wired yet): for a well-formed UDP datagram over IPv6 from the guest, source port
+ * 546, destination port 547, addressed to ff02::1:2 (All_DHCP_Relay_Agents_and_Servers) or to one of the
+ * router's own addresses (fd00::2, fe80::2; libslirp accepts the unicast one too), allocate one pooled
+ * buffer of {@code maxReplyLength()} octets, call
+ * {@code respond(payload, payloadOffset, payloadLength, frameSourceMac, reply, 0)}, and when it returns a
+ * length send that many octets as UDP from fe80::2 port 547 to the datagram's source address and port, in
+ * a frame addressed to the frame's source MAC (the client has no other address to be reached at while it
+ * configures), then release the buffer; on {@code NO_REPLY} release it and send nothing. The server's
+ * counters say why a message got no answer.
  */
 package io.jslirp.stack.services;

@@ -17,5 +17,21 @@
  *
  * <p>Numbers follow the rest of the stack: IPv4 addresses are {@code int} in host order, MAC addresses
  * are the low 48 bits of a {@code long}, 8- and 16-bit fields are returned as non-negative {@code int}.
+ *
+ * <h2>IPv6</h2>
+ * An IPv6 address is two {@code long}s, the high and low 64 bits in network order ({@code fd00::3} is
+ * {@code 0xfd00_0000_0000_0000L, 3L}): primitive, compared with {@code ==}, and no allocation per packet.
+ * {@link io.jslirp.stack.wire.Ipv6Packet} checks the fixed header and trims to its Payload Length, and sums
+ * the RFC 8200 8.1 pseudo-header so that TCP, UDP and ICMPv6 continue it with the same
+ * {@link io.jslirp.stack.wire.Checksum} primitives IPv4 uses. {@link io.jslirp.stack.wire.Ipv6ExtensionHeaders}
+ * is a walker rather than a view: it follows the Next Header chain, at most eight headers, to the upper
+ * layer or to a fragment header, and leaves the Parameter Problem pointer and code RFC 8200 asks for when
+ * it refuses. {@link io.jslirp.stack.wire.Icmpv6Packet} covers echo, the errors and Neighbor Discovery;
+ * its {@code wrap} takes the pseudo-header sum and the IP hop limit, because an ICMPv6 checksum cannot be
+ * checked without the first and a Neighbor Discovery message cannot be trusted without the second (255
+ * proves it was not forwarded). {@link io.jslirp.stack.wire.Dhcpv6Message} reads what a one-address
+ * DHCPv6 server needs. Every walk over options or headers moves forward at least one octet per step
+ * and stops at its container's end, a zero-length option is an error wherever it would stall a walk, and
+ * the header chain (eight) and DHCPv6's options (64 per level) are also capped by count.
  */
 package io.jslirp.stack.wire;

@@ -269,6 +269,87 @@ public final class Counters {
     /** Host ICMP errors not passed on: fragmentation needed (no MTU in DatagramInfo) and local errors. */
     public long icmpErrorsDropped;
 
+    // IPv6 input (enabled with -6).
+    public long ipv6PacketsIn;
+    public long ipv6Truncated;
+    public long ipv6BadVersion;
+    /** Payload Length says more than the frame holds. */
+    public long ipv6BadPayloadLength;
+    /** Source is multicast, loopback, IPv4-mapped or one of our addresses; or :: outside NDP. */
+    public long ipv6BadSource;
+    /** A multicast group we are not in (MLD reports, mDNS, another node's solicited-node group). */
+    public long ipv6OtherMulticast;
+    /** To an address that is neither ours nor relayed (only ICMPv6 to our addresses is served so far). */
+    public long ipv6NoRoute;
+    /** TCP or UDP over IPv6, not relayed yet: answered with ICMPv6 destination unreachable (no route). */
+    public long ipv6TransportUnavailable;
+    /** Next Header 59: nothing follows, nothing to do. */
+    public long ipv6NoNextHeader;
+    /** A next header nobody here speaks, to one of our addresses (Parameter Problem code 1). */
+    public long ipv6UnknownNextHeader;
+    public long ipv6Delivered;
+    // IPv6 extension headers: drops by reason (Ipv6ExtensionHeaders' decision table).
+    public long ipv6ExtTruncated;
+    public long ipv6ExtTooMany;
+    public long ipv6ExtHopByHopPosition;
+    public long ipv6ExtBadOption;
+    public long ipv6ExtRoutingSegmentsLeft;
+    public long ipv6ExtSecondFragment;
+    // IPv6 reassembly (copied from Ipv6Reassembler's own counts after each step).
+    public long ipv6FragmentsIn;
+    public long ipv6Reassembled;
+    public long ipv6FragAtomic;
+    public long ipv6FragDuplicate;
+    public long ipv6FragOverlap;
+    public long ipv6FragAfterOverlap;
+    public long ipv6FragOversize;
+    public long ipv6FragMalformed;
+    public long ipv6FragTooMany;
+    public long ipv6FragEvicted;
+    public long ipv6FragTimeout;
+    /** A reassembled packet that is itself a fragment again: dropped, never reassembled twice. */
+    public long ipv6FragNested;
+    // IPv6 output.
+    public long ipv6PacketsOut;
+    public long ipv6FragmentsOut;
+
+    // ICMPv6 (RFC 4443) and Neighbor Discovery (RFC 4861).
+    public long icmpv6Truncated;
+    public long icmpv6BadChecksum;
+    public long icmpv6EchoRequestsIn;
+    public long icmpv6EchoRepliesOut;
+    /** Echo request to an address that is not ours (the ICMPv6 echo relay is not there yet). */
+    public long icmpv6EchoNotForUs;
+    /** Errors we sent: Parameter Problem, Time Exceeded (reassembly), Destination Unreachable. */
+    public long icmpv6ErrorsOut;
+    /** Errors not sent: the rate limit of RFC 4443 2.4 (f), or a cause RFC 4443 2.4 (e) forbids answering. */
+    public long icmpv6ErrorsSuppressed;
+    /** Any other ICMPv6 to us (echo replies, errors, MLD, redirects, RAs from the guest): nothing to do. */
+    public long icmpv6Unhandled;
+    /** An NDP message with hop limit other than 255, non-zero code or too short (RFC 4861 6.1, 7.1). */
+    public long ndpBadHeader;
+    /** An NDP option of length 0, running past the end, or a known one of the wrong length. */
+    public long ndpBadOption;
+    /** NS or NA for a multicast target. */
+    public long ndpBadTarget;
+    /** Checks needing the addresses: a link-layer option from ::, an NS from :: not to a solicited-node group. */
+    public long ndpBadAddresses;
+    public long ndpRouterSolicitationsIn;
+    public long ndpRouterAdvertisementsOut;
+    public long ndpNeighborSolicitationsIn;
+    public long ndpNeighborAdvertisementsOut;
+    public long ndpNeighborAdvertisementsIn;
+    /** Neighbor Solicitations we sent to find a guest address's MAC. */
+    public long ndpNeighborSolicitationsOut;
+    /** Duplicate address detection probes (NS from ::) for the guest's own addresses: never answered. */
+    public long ndpDadProbes;
+    /** NS for a target that is not ours (another node's, or the guest's own unicast probe). */
+    public long ndpNotForUs;
+    /** Guest address learned or refreshed in the neighbour cache (from RS, NS or NA). */
+    public long ndpLearned;
+    /** The guest claimed one of our addresses (a DAD probe or an NA for it). */
+    public long ndpConflicts;
+
     /** A RuntimeException escaped a handler; the frame was dropped. Always a bug, never expected. */
     public long internalErrors;
 
@@ -327,7 +408,12 @@ public final class Counters {
             "udpForwardedToGuest", "udpForwardedToClient", "udpForwardMappingsOpened", "udpForwardMappingsExpired",
             "udpForwardMappingsEvicted", "udpForwardHeld",
             "dnsQueries", "dnsReplies", "dnsServerSwitches", "dnsServerErrors", "icmpEchoRelayed",
-            "icmpEchoRepliesRelayed", "icmpEchoFlowsOpened", "icmpEchoFlowsExpired", "icmpEchoFlowsEvicted");
+            "icmpEchoRepliesRelayed", "icmpEchoFlowsOpened", "icmpEchoFlowsExpired", "icmpEchoFlowsEvicted",
+            "ipv6PacketsIn", "ipv6Delivered", "ipv6FragmentsIn", "ipv6Reassembled", "ipv6FragAtomic",
+            "ipv6PacketsOut", "ipv6FragmentsOut", "icmpv6EchoRequestsIn", "icmpv6EchoRepliesOut", "icmpv6ErrorsOut",
+            "ndpRouterSolicitationsIn", "ndpRouterAdvertisementsOut", "ndpNeighborSolicitationsIn",
+            "ndpNeighborAdvertisementsOut", "ndpNeighborAdvertisementsIn", "ndpNeighborSolicitationsOut",
+            "ndpDadProbes", "ndpLearned");
 
     /** Sum of every drop counter: what a test asserts when it only cares that garbage was counted. */
     public long drops() {

@@ -23,11 +23,14 @@ public final class NetConfig {
     private final int network;
     private final int prefixLength;
     private final int mtu;
+    /** The IPv6 side ({@code -6}), or null when the guest gets IPv4 only. */
+    private final Ipv6Config ipv6;
 
-    private NetConfig(int network, int prefixLength, int mtu) {
+    private NetConfig(int network, int prefixLength, int mtu, Ipv6Config ipv6) {
         this.network = network;
         this.prefixLength = prefixLength;
         this.mtu = mtu;
+        this.ipv6 = ipv6;
     }
 
     public static NetConfig of(String cidr, int mtu) {
@@ -35,7 +38,20 @@ public final class NetConfig {
         if (mtu < MIN_MTU || mtu > MAX_MTU) {
             throw new IllegalArgumentException("MTU must be a positive integer (< 65522)");
         }
-        return new NetConfig(parsed[0], parsed[1], mtu);
+        return new NetConfig(parsed[0], parsed[1], mtu, null);
+    }
+
+    /**
+     * This network with IPv6 as well ({@code -6}): the guest gets {@code ipv6}'s prefix by SLAAC; null turns
+     * IPv6 off again.
+     */
+    public NetConfig withIpv6(Ipv6Config ipv6) {
+        return new NetConfig(network, prefixLength, mtu, ipv6);
+    }
+
+    /** The IPv6 side, or null when IPv6 is off (frames with EtherType 0x86dd are then dropped as unknown). */
+    public Ipv6Config ipv6() {
+        return ipv6;
     }
 
     public static NetConfig defaults() {
@@ -211,6 +227,6 @@ public final class NetConfig {
 
     @Override
     public String toString() {
-        return formatIpv4(network) + "/" + prefixLength + " mtu " + mtu;
+        return formatIpv4(network) + "/" + prefixLength + " mtu " + mtu + (ipv6 == null ? "" : " ipv6 " + ipv6);
     }
 }

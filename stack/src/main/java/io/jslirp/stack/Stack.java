@@ -2,6 +2,11 @@ package io.jslirp.stack;
 
 import io.jslirp.stack.icmp.IcmpEchoRelay;
 import io.jslirp.stack.icmp.IcmpResponder;
+import io.jslirp.stack.icmp.Icmpv6Responder;
+import io.jslirp.stack.iface.Ipv6Input;
+import io.jslirp.stack.iface.NeighborDiscovery;
+import io.jslirp.stack.services.RouterAdvertiser;
+import io.jslirp.stack.wire.Icmpv6Packet;
 import io.jslirp.stack.iface.EthernetInterface;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSockets;
@@ -48,6 +53,8 @@ public final class Stack {
     private final DnsServers dnsServers = new DnsServers();
     private final DeviceFormat format;
     private final VirtioNetHeader vnet = new VirtioNetHeader();
+    /** Router advertisements for the guest's SLAAC, or null when IPv6 is off. */
+    private final RouterAdvertiser advertiser;
 
     /** A stack without host sockets: guest TCP SYNs are answered with RST; {@link RelayOptions#defaults()}. */
     public Stack(NetConfig config, Clock clock, FrameSink toGuest, ByteBufAllocator alloc) {
@@ -113,6 +120,15 @@ public final class Stack {
         udp.setGuestResolver(iface::resolve);
         iface.addNeighborListener(udp::guestResolved);
         this.forwards = new PortForwards(config, tcp, udp);
+        Ipv6Input v6 = iface.ipv6();
+        if (v6 != null) {
+            this.advertiser = new RouterAdvertiser(config.ipv6(), clock, counters, v6.output());
+            RouterAdvertiser ra = advertiser;
+            v6.registerIcmpv6(Icmpv6Packet.TYPE_ROUTER_SOLICITATION, (ip, rs, mac) -> ra.routerSolicited());
+            v6.registerIcmpv6(Icmpv6Packet.TYPE_ECHO_REQUEST, new Icmpv6Responder(counters, v6.output()));
+        } else {
+            this.advertiser = null;
+        }
     }
 
     /**
@@ -191,13 +207,15 @@ public final class Stack {
 
     /** Clock.nanoTime() value of the next timer that is due, or Long.MAX_VALUE when none. */
     public long nextDeadlineNanos() {
-        return Math.min(Math.min(iface.nextDeadlineNanos(), tcp.nextDeadlineNanos()),
+        long next = Math.min(Math.min(iface.nextDeadlineNanos(), tcp.nextDeadlineNanos()),
                 Math.min(udp.nextDeadlineNanos(), ping.nextDeadlineNanos()));
+        return advertiser == null ? next : Math.min(next, advertiser.nextDeadlineNanos());
     }
 
     /**
      * Runs every timer due at clock.nanoTime(): fragment expiry, TCP retransmission, persist and idle timers,
-     * UDP and ping flow expiry.
+     * UDP and ping flow expiry, and with IPv6 the router advertisements (the first is due at once, so the
+     * first call after start sends it).
      */
     public void runTimers() {
         long now = clock.nanoTime();
@@ -205,6 +223,9 @@ public final class Stack {
         tcp.runTimers(now);
         udp.runTimers(now);
         ping.runTimers(now);
+        if (advertiser != null) {
+            advertiser.runTimers(now);
+        }
     }
 
     /**
@@ -246,6 +267,11 @@ public final class Stack {
      */
     public PortForwards forwards() {
         return forwards;
+    }
+
+    /** IPv6 Neighbor Discovery (its cache, {@code resolve}, listeners), or null when IPv6 is off. */
+    public NeighborDiscovery ipv6Neighbors() {
+        return iface.ipv6() == null ? null : iface.ipv6().ndp();
     }
 
     public Counters counters() {

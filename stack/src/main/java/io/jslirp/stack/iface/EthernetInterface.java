@@ -3,6 +3,7 @@ package io.jslirp.stack.iface;
 import io.jslirp.stack.Clock;
 import io.jslirp.stack.Counters;
 import io.jslirp.stack.FrameSink;
+import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.wire.ArpPacket;
 import io.jslirp.stack.wire.EthernetFrame;
@@ -34,6 +35,10 @@ public final class EthernetInterface {
     private final Ipv4Reassembler reassembler;
     private final Ipv4Output output;
     private final Ipv4Protocol[] protocols = new Ipv4Protocol[256];
+    /** IPv6 input, or null when IPv6 is off; and the IPv6 router's and DNS forwarder's MACs (else -1). */
+    private final Ipv6Input ipv6;
+    private final long router6Mac;
+    private final long dns6Mac;
     /** Protocols whose handler takes datagrams for any destination (the relay), not only our addresses. */
     private final boolean[] anyDestination = new boolean[256];
 
@@ -64,6 +69,15 @@ public final class EthernetInterface {
         this.reassembler = new Ipv4Reassembler(counters, alloc, clock, MAX_REASSEMBLY_DATAGRAMS,
                 MAX_FRAGMENTS_PER_DATAGRAM, MAX_REASSEMBLY_BYTES);
         this.output = new Ipv4Output(config.mtu(), counters, alloc, sink);
+        Ipv6Config v6 = config.ipv6();
+        this.ipv6 = v6 == null ? null : new Ipv6Input(v6, clock, counters, alloc, new Ipv6Output(v6, counters, alloc, sink));
+        this.router6Mac = v6 == null ? -1 : v6.routerMac();
+        this.dns6Mac = v6 == null ? -1 : v6.dnsMac();
+    }
+
+    /** IPv6 input (with its Neighbor Discovery and output), or null when IPv6 is off. */
+    public Ipv6Input ipv6() {
+        return ipv6;
     }
 
     /** A handler for datagrams addressed to network+2 or network+3 only. */
@@ -136,7 +150,7 @@ public final class EthernetInterface {
             return;
         }
         long dst = eth.destination();
-        if (dst != gatewayMac && dst != dnsMac && !EthernetFrame.isGroup(dst)) {
+        if (dst != gatewayMac && dst != dnsMac && dst != router6Mac && dst != dns6Mac && !EthernetFrame.isGroup(dst)) {
             // Another station's unicast (the TAP is a point-to-point link, so this is a misaddressed frame).
             counters.ethNotForUs++;
             return;
@@ -151,6 +165,13 @@ public final class EthernetInterface {
                 break;
             case EthernetFrame.TYPE_IPV4:
                 receiveIpv4();
+                break;
+            case EthernetFrame.TYPE_IPV6:
+                if (ipv6 == null) {
+                    counters.ethUnknownType++;
+                    return;
+                }
+                ipv6.receive(eth.buffer(), eth.payloadOffset(), eth.payloadLength(), eth.source(), false);
                 break;
             default:
                 counters.ethUnknownType++;
@@ -289,14 +310,21 @@ public final class EthernetInterface {
     }
 
     public long nextDeadlineNanos() {
-        return reassembler.nextDeadline();
+        long next = reassembler.nextDeadline();
+        return ipv6 == null ? next : Math.min(next, ipv6.nextDeadlineNanos());
     }
 
     public void runTimers(long now) {
         reassembler.expire(now);
+        if (ipv6 != null) {
+            ipv6.runTimers(now);
+        }
     }
 
     public void close() {
         reassembler.clear();
+        if (ipv6 != null) {
+            ipv6.close();
+        }
     }
 }

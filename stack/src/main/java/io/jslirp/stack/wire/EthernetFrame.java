@@ -26,6 +26,7 @@ public final class EthernetFrame {
     public static final int MIN_FRAME_LENGTH = 60;
     public static final int TYPE_IPV4 = 0x0800;
     public static final int TYPE_ARP = 0x0806;
+    public static final int TYPE_IPV6 = 0x86dd;
     public static final long BROADCAST = 0xffff_ffff_ffffL;
     /** The I/G bit: the least significant bit of the first octet marks group (multicast/broadcast). */
     private static final long GROUP_BIT = 0x0100_0000_0000L;

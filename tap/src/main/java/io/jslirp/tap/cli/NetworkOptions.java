@@ -1,5 +1,6 @@
 package io.jslirp.tap.cli;
 
+import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.relay.PortForwards.Protocol;
 import io.jslirp.tap.Settings;
@@ -35,6 +36,10 @@ final class NetworkOptions {
     @Option(names = {"-6", "--enable-ipv6"})
     boolean enableIpv6;
 
+    /** jslirp's own: the guest's IPv6 /64 instead of fd00::/64 (slirp4netns has no such flag). */
+    @Option(names = "--cidr6", paramLabel = "PREFIX/64")
+    String cidr6;
+
     @Option(names = {"-a", "--api-socket"}, paramLabel = "PATH")
     Path apiSocket;
 
@@ -64,7 +69,15 @@ final class NetworkOptions {
         if (mtu != null) {
             parsedMtu = parseMtu(mtu);
         }
-        return NetConfig.of(cidr == null ? NetConfig.DEFAULT_CIDR : cidr, parsedMtu);
+        NetConfig net = NetConfig.of(cidr == null ? NetConfig.DEFAULT_CIDR : cidr, parsedMtu);
+        if (cidr6 != null && !enableIpv6) {
+            // Never accepted and ignored: without -6 the guest gets no IPv6, so a prefix would mean nothing.
+            throw new IllegalArgumentException("--cidr6 needs -6 (--enable-ipv6)");
+        }
+        if (!enableIpv6) {
+            return net;
+        }
+        return net.withIpv6(Ipv6Config.of(cidr6 == null ? Ipv6Config.DEFAULT_PREFIX : cidr6, parsedMtu));
     }
 
     /** slirp4netns's words for an --outbound-addr that is neither an IPv4 address nor an interface with one. */
@@ -222,11 +235,9 @@ final class NetworkOptions {
      * believes they are protected or served by something that is not there.
      */
     void warnAboutMissingFeatures(PrintStream err) {
-        if (enableIpv6) {
-            err.println("jslirp: warning: --enable-ipv6 is accepted, but IPv6 is not implemented yet; the guest gets no IPv6");
-        }
         if (outboundAddr6 != null) {
-            err.println("jslirp: warning: --outbound-addr6 is accepted, but IPv6 is not implemented yet; "
+            err.println("jslirp: warning: --outbound-addr6 is accepted, but TCP, UDP and ping over IPv6 are not "
+                    + "relayed yet (-6 gives SLAAC, neighbour discovery and ping to fd00::2/fd00::3 only); "
                     + "there are no IPv6 outbound sockets to bind");
         }
     }

@@ -187,6 +187,12 @@ class MainCommandTest {
         "--outbound-addr=1.2.3 1#outbound-addr has to be valid ipv4 address or interface name.",
         "--outbound-addr=256.1.1.1 1#outbound-addr has to be valid ipv4 address or interface name.",
         "--outbound-addr=::1 1#outbound-addr has to be valid ipv4 address or interface name.",
+        "-6 --cidr6=fd00::/48 1#IPv6 prefix length must be 64 (SLAAC needs a /64): fd00::/48",
+        "-6 --cidr6=ff05::/64 1#IPv6 prefix must not be multicast: ff05::/64",
+        "-6 --cidr6=fe80::/64 1#IPv6 prefix must not be link-local: fe80::/64",
+        "-6 --cidr6=fd00::1/64 1#IPv6 prefix needs to be a network address like fd00::/64, not like fd00::1/64",
+        "-6 --cidr6=bogus 1#invalid IPv6 prefix (want PREFIX/64, such as fd00::/64): bogus",
+        "--cidr6=fd00:1::/64 1#--cidr6 needs -6 (--enable-ipv6)",
     })
     void badInputIsAClearErrorWithStatusOne(String args, String message) {
         Outcome o = execute(args == null ? new String[0] : args.split(" "));
@@ -299,6 +305,15 @@ class MainCommandTest {
     }
 
     @Test
+    void ipv6IsOffUnlessAskedAndTakesAnotherSlash64() {
+        assertEquals(null, parse("1").net().ipv6());
+        assertEquals("fd00::/64 mtu 65520", parse("-6", "--mtu=65520", "1").net().ipv6().toString());
+        assertEquals("fd00::/64 mtu 1500", parse("--enable-ipv6", "1").net().ipv6().toString());
+        assertEquals("2001:db8:1::/64 mtu 1500", parse("-6", "--cidr6=2001:db8:1::/64", "1").net().ipv6().toString());
+        assertEquals("fd12::/64 mtu 1500", parse("-6", "--cidr6", "fd12::/64", "1").net().ipv6().toString());
+    }
+
+    @Test
     void dnsFlagsReachSettings() {
         Settings plain = parse("1");
         assertFalse(plain.disableDns());
@@ -328,10 +343,11 @@ class MainCommandTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         main.warnAboutMissingFeatures(new PrintStream(err, true, StandardCharsets.UTF_8));
         String text = err.toString(StandardCharsets.UTF_8);
-        assertEquals(3, text.lines().count(), text);
+        assertEquals(2, text.lines().count(), text);
         assertTrue(text.contains("--enable-sandbox"));
         assertTrue(text.contains("--enable-seccomp"));
-        assertTrue(text.contains("--enable-ipv6"));
+        // -6 gives the guest SLAAC, a default route and ping to fd00::2/fd00::3: no warning any more.
+        assertFalse(text.contains("--enable-ipv6"), text);
         assertFalse(text.contains("--api-socket"), text);
         assertThrows(UsageException.class, () -> MainCommand.parseFd("x", "ready-fd"));
     }

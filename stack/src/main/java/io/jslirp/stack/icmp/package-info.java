@@ -41,5 +41,9 @@
  * reporter the guest must not see as itself appears as the gateway: a broadcast, multicast or other non-unicast
  * address (RFC 1812 4.3.2.4 and RFC 1122 3.2.2: no ICMP error comes from one), the host's loopback, or an
  * address inside the virtual network.
+ *
+ * <p>Over IPv6, {@link io.jslirp.stack.icmp.Icmpv6Responder} answers echo to our four addresses (prefix::2/::3,
+ * fe80::2/::3) as libslirp does, hop limit 255; IPv6 input hands it nothing else. Echo to other IPv6 hosts is
+ * not relayed yet and is counted (icmpv6EchoNotForUs).
  */
 package io.jslirp.stack.icmp;

@@ -1,6 +1,8 @@
 /**
- * Services the stack answers itself instead of relaying: the DHCPv4 server now (DNS and router
- * advertisements later).
+ * Services the stack answers itself instead of relaying: the DHCPv4 server, the router advertisements that give
+ * an IPv6 guest its address ({@link io.jslirp.stack.services.RouterAdvertiser}, whose class comment has the
+ * fields and the timing: libslirp's, plus MTU and RDNSS, on every RS and at start-up, then every 200-600 s
+ * jittered from the injected clock), and the DHCPv6 logic that is not wired to a port yet.
  *
  * <h2>Theory of operation: DHCP</h2>
  * {@link io.jslirp.stack.services.DhcpServer} is a {@link io.jslirp.stack.udp.UdpService} on UDP port 67

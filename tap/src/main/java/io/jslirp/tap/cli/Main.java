@@ -4,6 +4,7 @@ import io.jslirp.stack.NetConfig;
 import io.jslirp.tap.Jslirp;
 import io.jslirp.tap.Settings;
 import io.jslirp.tap.Target;
+import io.jslirp.tap.sandbox.Confinement;
 import io.jslirp.tap.sys.Limits;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -60,7 +61,7 @@ public final class Main {
             return usageError(e.getMessage(), "jslirp --help", err);
         }
         main.warnAboutMissingFeatures(err);
-        return serve(settings, out, err);
+        return serve(settings, Confinement.of(main.enableSandbox, main.enableSeccomp), out, err);
     }
 
     static CommandLine newCommandLine(MainCommand main) {
@@ -135,11 +136,11 @@ public final class Main {
         }
     }
 
-    private static int serve(Settings settings, PrintStream out, PrintStream err) {
+    private static int serve(Settings settings, Confinement confinement, PrintStream out, PrintStream err) {
         raiseOpenFileLimit(err);
         Jslirp session;
         try {
-            session = Jslirp.start(settings);
+            session = Jslirp.start(settings, confinement::apply);
         } catch (IOException | RuntimeException e) {
             err.println("jslirp: " + e.getMessage());
             return 1;

@@ -25,7 +25,7 @@ final class Usage {
             "--netns=PATH             same as --netns-type=path PATH",
             "--userns-path=PATH       specify user namespace path",
             "--enable-sandbox         create a new mount namespace and drop capabilities (not implemented yet: warns)",
-            "--enable-seccomp         enable seccomp to limit syscalls (not implemented yet: warns)",
+            "--enable-seccomp         enable seccomp to limit syscalls",
             "--outbound-addr=IPv4     sets outbound ipv4 address to bound to (experimental; an interface name works too)",
             "--outbound-addr6=IPv6    sets outbound ipv6 address to bound to (not implemented yet: warns)",
             "--disable-dns            disables 10.0.2.3 (or configured internal ip) to host dns redirect",

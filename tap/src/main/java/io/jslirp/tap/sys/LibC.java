@@ -98,6 +98,9 @@ public interface LibC {
     /** syscall(2), for calls glibc 2.36 does not wrap (pidfd_getfd). Unused arguments are ignored. */
     long syscall(long number, long arg1, long arg2, long arg3);
 
+    /** prctl(2); options that take fewer arguments need the rest 0 (PR_SET_NO_NEW_PRIVS checks). */
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
     String strerror(int errnum);
 
     int getpid();

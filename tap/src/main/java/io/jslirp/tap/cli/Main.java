@@ -5,6 +5,7 @@ import io.jslirp.tap.Jslirp;
 import io.jslirp.tap.Settings;
 import io.jslirp.tap.Target;
 import io.jslirp.tap.sandbox.Confinement;
+import io.jslirp.tap.sandbox.SandboxExec;
 import io.jslirp.tap.sys.Limits;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -60,8 +61,18 @@ public final class Main {
         } catch (UsageException e) {
             return usageError(e.getMessage(), "jslirp --help", err);
         }
+        if (main.enableSandbox) {
+            try {
+                // Restarts the JVM in a mount namespace of its own (the restarted one gets past this).
+                settings = SandboxExec.ensureOwnMountNamespace(settings);
+            } catch (IOException | RuntimeException e) {
+                err.println("jslirp: " + e.getMessage());
+                return 1;
+            }
+        }
         main.warnAboutMissingFeatures(err);
-        return serve(settings, Confinement.of(main.enableSandbox, main.enableSeccomp), out, err);
+        return serve(settings, Confinement.of(main.enableSandbox, main.enableSeccomp,
+                settings.disableDns() ? null : settings.resolvConf()), out, err);
     }
 
     static CommandLine newCommandLine(MainCommand main) {

@@ -118,10 +118,6 @@ final class MainCommand {
 
     void warnAboutMissingFeatures(PrintStream err) {
         network.warnAboutMissingFeatures(err);
-        if (enableSandbox) {
-            err.println("jslirp: warning: --enable-sandbox is accepted, but the sandbox is not implemented yet; "
-                    + "jslirp keeps its mount namespace and capabilities");
-        }
     }
 
     static int parseFd(String text, String what) {

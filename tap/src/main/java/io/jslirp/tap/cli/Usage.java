@@ -24,7 +24,7 @@ final class Usage {
             "--netns-type=TYPE        specify network namespace type ([path|pid|tapfd], default=pid)",
             "--netns=PATH             same as --netns-type=path PATH",
             "--userns-path=PATH       specify user namespace path",
-            "--enable-sandbox         create a new mount namespace and drop capabilities (not implemented yet: warns)",
+            "--enable-sandbox         create a new mount namespace (and drop all caps except CAP_NET_BIND_SERVICE)",
             "--enable-seccomp         enable seccomp to limit syscalls",
             "--outbound-addr=IPv4     sets outbound ipv4 address to bound to (experimental; an interface name works too)",
             "--outbound-addr6=IPv6    sets outbound ipv6 address to bound to (not implemented yet: warns)",

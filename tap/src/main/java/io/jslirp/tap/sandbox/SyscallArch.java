@@ -11,7 +11,7 @@ public enum SyscallArch {
     /** AUDIT_ARCH_X86_64; x32 calls share it but carry bit 30 in the number, which the filter refuses. */
     X86_64(0xC000003E, true, Map.ofEntries(
             Map.entry("clone", 56), Map.entry("execve", 59), Map.entry("ptrace", 101), Map.entry("syslog", 103),
-            Map.entry("capset", 126), Map.entry("uselib", 134), Map.entry("personality", 135),
+            Map.entry("capget", 125), Map.entry("capset", 126), Map.entry("uselib", 134), Map.entry("personality", 135),
             Map.entry("vhangup", 153), Map.entry("pivot_root", 155), Map.entry("prctl", 157),
             Map.entry("adjtimex", 159), Map.entry("chroot", 161), Map.entry("acct", 163),
             Map.entry("settimeofday", 164), Map.entry("mount", 165), Map.entry("umount2", 166),
@@ -40,7 +40,7 @@ public enum SyscallArch {
     /** AUDIT_ARCH_AARCH64 (64-bit, little-endian); it has no iopl, ioperm or uselib. */
     AARCH64(0xC00000B7, false, Map.ofEntries(
             Map.entry("clone", 220), Map.entry("execve", 221), Map.entry("ptrace", 117), Map.entry("syslog", 116),
-            Map.entry("capset", 91), Map.entry("personality", 92), Map.entry("vhangup", 58),
+            Map.entry("capget", 90), Map.entry("capset", 91), Map.entry("personality", 92), Map.entry("vhangup", 58),
             Map.entry("pivot_root", 41), Map.entry("prctl", 167), Map.entry("adjtimex", 171),
             Map.entry("chroot", 51), Map.entry("acct", 89), Map.entry("settimeofday", 170),
             Map.entry("mount", 40), Map.entry("umount2", 39), Map.entry("swapon", 224), Map.entry("swapoff", 225),

@@ -160,4 +160,110 @@ class ConfinementIT {
             Files.deleteIfExists(pcap);
         }
     }
+
+    /** /proc/PID/root: the sandbox's root holds /etc, /run and /tmp only. */
+    static void assertSandboxRoot(long pid, Jslirp j) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> root = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "root"))) {
+            root.forEach(p -> names.add(p.getFileName().toString()));
+        }
+        java.util.Collections.sort(names);
+        assertEquals(List.of("etc", "run", "tmp"), names, "the sandbox's / " + j.diagnostics());
+    }
+
+    @Test
+    void sandboxAndSeccompAsRootConfineEveryThreadAndServeEverything() throws Exception {
+        Path pcap = Files.createTempFile("jsl-confined", ".pcap");
+        Path api = ForwardIT.apiPath();
+        try (DnsResponder ns1 = new DnsResponder(DnsIT.NS1, DnsIT.ANSWER1);
+             DnsResponder ns2 = new DnsResponder(DnsIT.NS2, DnsIT.ANSWER2);
+             ResolvConf rc = new ResolvConf(DnsIT.NS1); NsHolder h = NsHolder.netns();
+             Jslirp j = Jslirp.builder().ready3().exitFd(4)
+                     .args(args(rc, api, pcap, "--enable-sandbox", "--enable-seccomp"))
+                     .args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
+            assertEveryThreadConfined(j.pid, true, true, j);
+            assertSandboxRoot(j.pid, j);
+            everythingStillWorks(h, j, rc, api);
+            assertEveryThreadConfined(j.pid, true, true, j);
+            endsThroughTheExitFd(j, pcap);
+        } finally {
+            Files.deleteIfExists(pcap);
+        }
+    }
+
+    /**
+     * On this kind of machine /run is a directory of the root filesystem and /run/netns/NAME a mount
+     * (where slirp4netns's sandbox unmounted it for its caller). The caller's mount must survive the
+     * sandbox and jslirp's exit, while mounts the caller makes later still reach the sandbox's /run.
+     */
+    @Test
+    void sandboxLeavesTheCallersNetnsMountAloneAndSeesNewOnes() throws Exception {
+        boolean runIsItsOwnMount = Files.readString(Path.of("/proc/self/mountinfo")).lines()
+                .anyMatch(l -> l.split(" ")[4].equals("/run"));
+        System.out.println("ConfinementIT: /run is " + (runIsItsOwnMount ? "" : "not ") + "a mount of its own here");
+        try (Netns ns = Netns.create()) {
+            try (Jslirp j = Jslirp.builder().ready3().exitFd(4)
+                    .args("--enable-sandbox", "-e", "4", "-c", "--netns-type=path", ns.path().toString(), "tap0")
+                    .start().awaitReady()) {
+                assertSandboxRoot(j.pid, j);
+                assertTrue(mountedHere(ns.path()), "the caller's " + ns.path() + " must still be mounted" + j.diagnostics());
+                assertTrue(ns.ok("ip", "-4", "addr", "show", "tap0").out().contains("10.0.2.100/24"));
+                Guest.of(ns, j).ping(TcpRelayIT.GW);
+                try (Netns later = Netns.create()) {
+                    Path inside = Path.of("/proc", Long.toString(j.pid), "root", "run", "netns", later.toString());
+                    assertTrue(Files.exists(inside), "a netns added after start appears in the sandbox's /run" + j.diagnostics());
+                }
+                j.closeExitFd();
+                assertEquals(Integer.valueOf(0), j.waitFor(Duration.ofSeconds(10)), j.diagnostics());
+            }
+            assertTrue(mountedHere(ns.path()), "the caller's " + ns.path() + " must outlive jslirp");
+            ns.ok("true");
+        }
+    }
+
+    static boolean mountedHere(Path path) throws IOException {
+        return Files.readString(Path.of("/proc/self/mountinfo")).lines().anyMatch(l -> l.split(" ")[4].equals(path.toString()));
+    }
+
+    /** RootlessKit's detach mode by hand: uid 65534 from outside the user namespace, with --userns-path. */
+    @Test
+    void sandboxAndSeccompRootlessFromOutsideTheUserNamespace() throws Exception {
+        Path dir = Files.createTempDirectory("jsl-confined");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path api = dir.resolve("api.sock");
+        Path pcap = dir.resolve("capture.pcap");
+        List<String> user = Unprivileged.AS_USER;
+        try (Unprivileged.TunOpen tun = new Unprivileged.TunOpen();
+             DnsResponder ns1 = new DnsResponder(DnsIT.NS1, DnsIT.ANSWER1);
+             DnsResponder ns2 = new DnsResponder(DnsIT.NS2, DnsIT.ANSWER2);
+             ResolvConf rc = new ResolvConf(DnsIT.NS1); NsHolder h = NsHolder.userAndNetns(user);
+             Jslirp j = Jslirp.builder().command(E2e.commandForUnprivileged()).prefix(user).ready3().exitFd(4)
+                     .args(args(rc, api, pcap, "--enable-sandbox", "--enable-seccomp"))
+                     .args("-c", "--userns-path=" + h.userPath(), "--netns-type=path", h.netPath(), "tap0")
+                     .start().awaitReady()) {
+            assertEveryThreadConfined(j.pid, true, true, j);
+            assertSandboxRoot(j.pid, j);
+            assertEquals(Files.readSymbolicLink(Path.of(h.userPath())), Files.readSymbolicLink(Path.of("/proc", Long.toString(j.pid), "ns", "user")),
+                    "jslirp restarted itself inside the container's user namespace");
+            everythingStillWorks(h, j, rc, api);
+            endsThroughTheExitFd(j, pcap);
+        } finally {
+            Cmd.deleteQuietly(api);
+            Cmd.deleteQuietly(pcap);
+            Cmd.deleteQuietly(dir);
+        }
+    }
+
+    /** Where the kernel refuses a step, jslirp names it, exits 1 and never writes the ready byte. */
+    @Test
+    void aRefusedSandboxStepIsNamedAndNothingIsServed() throws Exception {
+        // Unprivileged, with no user namespace to enter: it cannot have a mount namespace of its own.
+        try (Jslirp j = Jslirp.builder().command(E2e.commandForUnprivileged()).prefix(Unprivileged.AS_USER).ready3()
+                .args("--enable-sandbox", "-c", "--netns-type=path", "/proc/self/ns/net", "tap0").start()) {
+            byte[] ready = j.awaitReadyEof(Duration.ofSeconds(20));
+            assertEquals(0, ready.length, "no ready byte" + j.diagnostics());
+            assertEquals(Integer.valueOf(1), j.waitFor(Duration.ofSeconds(10)), j.diagnostics());
+            assertTrue(j.stderr().contains("jslirp: sandbox: unshare(CLONE_NEWNS)"), j.diagnostics());
+        }
+    }
 }

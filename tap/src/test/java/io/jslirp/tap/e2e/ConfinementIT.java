@@ -254,6 +254,29 @@ class ConfinementIT {
         }
     }
 
+    /** Podman's way: started inside the container's user namespace (as its root), given the netns path. */
+    @Test
+    void sandboxAndSeccompInsideTheUserNamespaceLikePodman() throws Exception {
+        try (Unprivileged.TunOpen tun = new Unprivileged.TunOpen();
+             NsHolder h = NsHolder.userAndNetns(Unprivileged.AS_USER)) {
+            List<String> prefix = E2e.concat(Unprivileged.AS_USER, "nsenter", "--user=" + h.userPath(),
+                    "--preserve-credentials", "--");
+            try (Jslirp j = Jslirp.builder().command(E2e.commandForUnprivileged()).prefix(prefix).ready3().exitFd(4)
+                    .args("--mtu=65520", "--enable-sandbox", "--enable-seccomp", "-c",
+                            "-e", "4", "--netns-type=path", h.netPath(), "tap0")
+                    .start().awaitReady()) {
+                assertEveryThreadConfined(j.pid, true, true, j);
+                assertSandboxRoot(j.pid, j);
+                Guest g = Guest.of(h, j);
+                assertTrue(g.addr("tap0").contains("mtu 65520"), g.addr("tap0"));
+                g.ping(TcpRelayIT.GW);
+                bulkBothWays(g, j);
+                j.closeExitFd();
+                assertEquals(Integer.valueOf(0), j.waitFor(Duration.ofSeconds(10)), j.diagnostics());
+            }
+        }
+    }
+
     /** Where the kernel refuses a step, jslirp names it, exits 1 and never writes the ready byte. */
     @Test
     void aRefusedSandboxStepIsNamedAndNothingIsServed() throws Exception {
@@ -264,6 +287,92 @@ class ConfinementIT {
             assertEquals(0, ready.length, "no ready byte" + j.diagnostics());
             assertEquals(Integer.valueOf(1), j.waitFor(Duration.ofSeconds(10)), j.diagnostics());
             assertTrue(j.stderr().contains("jslirp: sandbox: unshare(CLONE_NEWNS)"), j.diagnostics());
+        }
+    }
+
+    /**
+     * RootlessKit asking for both ({@code --slirp4netns-sandbox=true --slirp4netns-seccomp=true}), as an
+     * unprivileged user: jslirp serves the child, confined, and RootlessKit's port driver still talks to its
+     * API socket.
+     */
+    @Test
+    void rootlessKitWithSandboxAndSeccomp() throws Exception {
+        Path state = Files.createTempDirectory("jsl-rk-confined");
+        Files.setPosixFilePermissions(state, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path stateDir = state.resolve("state");
+        Path childOut = state.resolve("child.txt");
+        int hostPort = ForwardIT.freePort();
+        String child = "ip -4 -o addr show tap0 > " + childOut + "; ping -c 1 -W 5 10.0.2.2 >> " + childOut
+                + " 2>&1 && echo PING-OK >> " + childOut
+                + "; exec timeout 60 socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo hello-from-child'";
+        List<String> argv = new ArrayList<>(Unprivileged.AS_USER);
+        argv.addAll(List.of("env", "HOME=" + state, "XDG_RUNTIME_DIR=" + state, "rootlesskit",
+                "--state-dir=" + stateDir, "--net=slirp4netns", "--slirp4netns-binary=" + E2e.launcher(),
+                "--slirp4netns-sandbox=true", "--slirp4netns-seccomp=true",
+                "--port-driver=slirp4netns", "sh", "-c", child));
+        try (SubIds ids = new SubIds("nobody", 300_000, 65_536); Unprivileged.TunOpen tun = new Unprivileged.TunOpen()) {
+            Path log = state.resolve("rootlesskit.log");
+            Process rk = new ProcessBuilder(argv)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            try {
+                String report = RootlessKitIT.awaitFile(childOut, "PING-OK", rk, log);
+                assertTrue(report.contains("inet 10.0.2.100/24"), report);
+                long jslirp = Procs.descendantsOf(rk.pid()).stream().map(Procs.Stat::pid)
+                        .filter(ConfinementIT::isJslirp).findFirst()
+                        .orElseThrow(() -> new AssertionError("no jslirp under rootlesskit\n" + read(log)));
+                String status = Files.readString(Path.of("/proc", Long.toString(jslirp), "status"));
+                assertEquals("2", field(status, "Seccomp"), "RootlessKit passed --enable-seccomp\n" + read(log));
+                assertEveryThreadConfinedQuietly(jslirp, log);
+                List<String> names = new ArrayList<>();
+                try (DirectoryStream<Path> root = Files.newDirectoryStream(Path.of("/proc", Long.toString(jslirp), "root"))) {
+                    root.forEach(p -> names.add(p.getFileName().toString()));
+                }
+                java.util.Collections.sort(names);
+                assertEquals(List.of("etc", "run", "tmp"), names, read(log));
+                Path api = stateDir.resolve("api.sock");
+                Cmd.Result add = RootlessKitIT.ctl(api, "add-ports", "127.0.0.1:" + hostPort + ":80/tcp");
+                assertEquals(0, add.exit(), add.describe() + "\n" + read(log));
+                assertEquals("hello-from-child\n", RootlessKitIT.readLine(hostPort), "through the published port\n" + read(log));
+            } finally {
+                Procs.kill(rk);
+            }
+        } finally {
+            Cmd.run(E2e.SHORT, "rm", "-rf", state.toString());
+        }
+    }
+
+    private static boolean isJslirp(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8).contains("jslirp.jar");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static void assertEveryThreadConfinedQuietly(long pid, Path log) throws IOException {
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            int n = 0;
+            for (Path task : tasks) {
+                String status = Files.readString(task.resolve("status"));
+                assertEquals("2", field(status, "Seccomp"), status + read(log));
+                assertEquals("1", field(status, "NoNewPrivs"), status);
+                assertEquals(0, Long.parseUnsignedLong(field(status, "CapEff"), 16) & ~CAP_NET_BIND_SERVICE, status);
+                assertEquals(0, Long.parseUnsignedLong(field(status, "CapBnd"), 16) & ~CAP_NET_BIND_SERVICE, status);
+                n++;
+            }
+            assertTrue(n >= 8, "threads: " + n);
         }
     }
 }

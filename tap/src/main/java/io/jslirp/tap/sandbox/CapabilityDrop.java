@@ -95,10 +95,7 @@ final class CapabilityDrop {
      * handle on this process's thread list. The handle is closed by {@link #run()}.
      */
     static CapabilityDrop prepare() throws IOException {
-        if (SyscallArch.current() != SyscallArch.X86_64) {
-            throw NativeException.withMessage("sandbox: dropping capabilities on every thread is implemented for "
-                    + "x86-64 only (its signal handler is x86-64 machine code)", Errno.ENOSYS);
-        }
+        requireSupportedArch();
         int lastCap = lastCap();
         // Keep CAP_NET_BIND_SERVICE only where it is held: capset cannot add to the permitted set.
         boolean keep = (capabilities(0)[1] & (1L << CAP_NET_BIND_SERVICE)) != 0;
@@ -107,6 +104,13 @@ final class CapabilityDrop {
             throw NativeException.last("sandbox: open /proc/self/task");
         }
         return new CapabilityDrop(lastCap, fd, keep);
+    }
+
+    static void requireSupportedArch() throws NativeException {
+        if (SyscallArch.current() != SyscallArch.X86_64) {
+            throw NativeException.withMessage("sandbox: dropping capabilities on every thread is implemented for "
+                    + "x86-64 only (its signal handler is x86-64 machine code)", Errno.ENOSYS);
+        }
     }
 
     /**

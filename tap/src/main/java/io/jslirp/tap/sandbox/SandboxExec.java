@@ -50,6 +50,8 @@ public final class SandboxExec {
      * {@code --userns-path}, since the process is now inside that user namespace).
      */
     public static Settings ensureOwnMountNamespace(Settings settings) throws IOException {
+        // Refused before the restart rather than after it: the per-thread drop needs x86-64.
+        CapabilityDrop.requireSupportedArch();
         String from = System.getenv(ENV);
         long mntns = inode(Path.of("/proc/self/ns/mnt"));
         if (from != null) {

@@ -40,6 +40,8 @@ public final class SandboxExec {
     private static final int CLONE_NEWNS = 0x00020000;
     private static final long MS_REC = 16384;
     private static final long MS_SLAVE = 1 << 19;
+    private static final int F_SETFD = 2;
+    private static final int FD_CLOEXEC = 1;
 
     private SandboxExec() {
     }
@@ -69,6 +71,7 @@ public final class SandboxExec {
         List<String> env = environment(mntns);
         Path userns = usernsToEnter(settings);
         LibC c = Native.libc();
+        closeOnExec(settings);
         System.out.flush();
         System.err.flush();
         // execve skips the JVM's exit, which would have removed this JVM's perf-data file; the restarted
@@ -93,6 +96,40 @@ public final class SandboxExec {
         argv.addAll(java);
         c.execve(nsenter, argv.toArray(String[]::new), env.toArray(String[]::new));
         throw NativeException.last("sandbox: execve " + nsenter);
+    }
+
+    /**
+     * Marks close-on-exec every fd the restarted JVM must not inherit: what this JVM opened without
+     * O_CLOEXEC (its jar, lib/modules, /dev/random, a socket of java.net's start-up probe) and any file,
+     * directory or socket the caller left open without naming it, since a directory fd inside the sandbox
+     * would be a way out of it. Kept: 0-2, the fds the command line names (ready, exit, tapfd), and pipes,
+     * which runtimes pass and which lead nowhere in the filesystem.
+     */
+    private static void closeOnExec(Settings settings) throws IOException {
+        java.util.Set<Integer> keep = new java.util.HashSet<>(List.of(0, 1, 2, settings.readyFd(), settings.exitFd()));
+        if (settings.target() instanceof Target.TapFd tap) {
+            keep.add(tap.fd());
+        }
+        List<Integer> fds = new ArrayList<>();
+        try (java.nio.file.DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path fd : dir) {
+                fds.add(Integer.parseInt(fd.getFileName().toString()));
+            }
+        }
+        for (int fd : fds) {
+            if (keep.contains(fd)) {
+                continue;
+            }
+            String target;
+            try {
+                target = Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd))).toString();
+            } catch (IOException e) {
+                continue; // the listing's own fd, closed by now
+            }
+            if (!target.startsWith("pipe:") && Native.libc().fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+                throw NativeException.last("sandbox: marking fd " + fd + " close-on-exec");
+            }
+        }
     }
 
     /** The user namespace to restart in, or null when ours will do (we can unshare a mount namespace). */

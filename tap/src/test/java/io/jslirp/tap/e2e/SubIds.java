@@ -26,7 +26,11 @@ final class SubIds implements AutoCloseable {
                 if (!text.isEmpty() && !text.endsWith("\n")) {
                     text += "\n";
                 }
-                Files.writeString(f, text + line);
+                // A range already there (another run on this machine holds it) is not added twice: newuidmap
+                // refuses overlapping ranges.
+                if (!text.contains("\n" + line) && !text.startsWith(line)) {
+                    Files.writeString(f, text + line);
+                }
             }
         } catch (IOException | RuntimeException e) {
             close();

@@ -102,9 +102,7 @@ public final class TcpConnection {
     int tcpHeaderLength;
 
     // ---- retransmission (RFC 6298)
-    long srtt;
-    long rttvar;
-    long rto = INITIAL_RTO;
+    final RttEstimator rtt = new RttEstimator();
     int retransmits;
     int dupAcks;
     int recover;
@@ -120,30 +118,9 @@ public final class TcpConnection {
     /** Port forward: in the layer's list of connections whose first SYN waits for the guest's MAC. */
     boolean awaitingMac;
 
-    // ---- retransmission queue: frames sent to the guest and not yet acknowledged, oldest first
-    private ByteBuf[] rtxFrame = new ByteBuf[16];
-    private int[] rtxSeq = new int[16];
-    private int[] rtxLen = new int[16];
-    private long[] rtxSentAt = new long[16];
-    /** bit 0: retransmitted (Karn: no RTT sample), bit 1: covered by a guest SACK block. */
-    private byte[] rtxMark = new byte[16];
-    private int rtxHead;
-    private int rtxCount;
-
-    // ---- guest bytes the host socket has not taken yet (retained slices of received frames)
-    private ByteBuf[] toHost = new ByteBuf[8];
-    private int toHostHead;
-    private int toHostCount;
-    int toHostQueued;
-
-    // ---- out-of-order guest segments, sorted, non-overlapping
-    private int[] oooSeq;
-    private ByteBuf[] oooData;
-    private int oooCount;
-    private int oooBytes;
-    private boolean oooFin;
-    private int oooFinSeq;
-    private int lastOooSeq;
+    final RetransmitQueue rtx = new RetransmitQueue();
+    final ToHostQueue toHost = new ToHostQueue();
+    final OutOfOrderQueue ooo;
 
     // ---- host interest and batching
     private boolean readInterest;
@@ -171,6 +148,7 @@ public final class TcpConnection {
         this.remotePort = remotePort;
         this.createdAt = now;
         this.lastActivity = now;
+        this.ooo = new OutOfOrderQueue(layer);
     }
 
     public int state() {
@@ -186,11 +164,11 @@ public final class TcpConnection {
     }
 
     public long rtoNanos() {
-        return rto;
+        return rtt.rto();
     }
 
     public int queuedToHost() {
-        return toHostQueued;
+        return toHost.queued();
     }
 
     public int sendWindow() {
@@ -297,14 +275,14 @@ public final class TcpConnection {
             state = SYN_RECEIVED;
             setInterest(false, false);
             sendSynAck(false);
-            rtxDeadline = now() + rto;
+            rtxDeadline = now() + rtt.rto();
             scheduleTimers();
             return;
         }
         if (state == CLOSED || handle < 0) {
             return;
         }
-        if ((events & (HostSockets.WRITABLE | HostSockets.ERROR | HostSockets.HANGUP)) != 0 && toHostCount > 0) {
+        if ((events & (HostSockets.WRITABLE | HostSockets.ERROR | HostSockets.HANGUP)) != 0 && !toHost.isEmpty()) {
             drainToHost();
             if (state == CLOSED) {
                 return;
@@ -412,7 +390,7 @@ public final class TcpConnection {
             // resolve() sent an ARP request; the layer hands us the answer (guestMacKnown) in the same event.
             layer.awaitMac(this);
         }
-        rtxDeadline = now() + rto;
+        rtxDeadline = now() + rtt.rto();
         scheduleTimers();
     }
 
@@ -420,7 +398,7 @@ public final class TcpConnection {
     void guestMacKnown(long mac) {
         guestMac = mac;
         sendSyn();
-        rtxDeadline = now() + rto;
+        rtxDeadline = now() + rtt.rto();
         scheduleTimers();
     }
 
@@ -495,7 +473,7 @@ public final class TcpConnection {
             // passive side's SYN_RECEIVED handling takes it from there.
             state = SYN_RECEIVED;
             sendSynAck(false);
-            rtxDeadline = now + rto;
+            rtxDeadline = now + rtt.rto();
             scheduleTimers();
             return false;
         }
@@ -507,12 +485,11 @@ public final class TcpConnection {
         sndWl2 = ack;
         rtxDeadline = Long.MAX_VALUE;
         if (tsOk && s.tsEcr() != 0) {
-            rttSample((long) (tsNow() - s.tsEcr()) * 1_000_000L);
+            rtt.sample((long) (tsNow() - s.tsEcr()) * 1_000_000L);
         } else if (synRetransmits == 0) {
-            rttSample(now - synSentAt);
+            rtt.sample(now - synSentAt);
         } else {
-            // RFC 6298 5.7: no sample (Karn) after a SYN timeout, so data starts from the 3 s RTO.
-            rto = SYN_TIMEOUT_RTO;
+            rtt.afterSynTimeout();
         }
         lastActivity = now;
         state = ESTABLISHED;
@@ -621,9 +598,9 @@ public final class TcpConnection {
             sndWl2 = ack;
             rtxDeadline = Long.MAX_VALUE;
             if (synAckRetransmits == 0 && !tsOk) {
-                rttSample(now - synAckSentAt);
+                rtt.sample(now - synAckSentAt);
             } else if (tsOk && s.tsEcr() != 0) {
-                rttSample((long) (tsNow() - s.tsEcr()) * 1_000_000L);
+                rtt.sample((long) (tsNow() - s.tsEcr()) * 1_000_000L);
             }
             retransmits = 0;
             state = ESTABLISHED;
@@ -731,31 +708,13 @@ public final class TcpConnection {
     private void ackAdvanced(TcpSegment s, int ack, long now) {
         dupAcks = 0;
         retransmits = 0;
-        long sampleSentAt = -1;
-        boolean finAcked = false;
-        while (rtxCount > 0) {
-            int i = rtxHead;
-            int end = rtxSeq[i] + rtxLen[i];
-            if (Seq.gt(end, ack)) {
-                break;
-            }
-            if ((rtxMark[i] & 1) == 0) {
-                sampleSentAt = rtxSentAt[i];
-            }
-            if (finSentToGuest && end == finSeqToGuest + 1) {
-                finAcked = true;
-            }
-            layer.recycleFrame(rtxFrame[i]);
-            rtxFrame[i] = null;
-            rtxHead = (rtxHead + 1) & (rtxFrame.length - 1);
-            rtxCount--;
-        }
+        long sampleSentAt = rtx.removeAcked(ack, layer);
         sndUna = ack;
         if (tsOk && s.hasTimestamps() && s.tsEcr() != 0) {
-            rttSample((long) (tsNow() - s.tsEcr()) * 1_000_000L);
+            rtt.sample((long) (tsNow() - s.tsEcr()) * 1_000_000L);
         } else if (sampleSentAt >= 0) {
             // Karn's algorithm: only segments never retransmitted give samples.
-            rttSample(now - sampleSentAt);
+            rtt.sample(now - sampleSentAt);
         }
         if (inRecovery) {
             if (Seq.lt(ack, recover)) {
@@ -765,11 +724,12 @@ public final class TcpConnection {
                 inRecovery = false;
             }
         }
-        rtxDeadline = sndUna != sndNxt ? now + rto : Long.MAX_VALUE;
+        rtxDeadline = sndUna != sndNxt ? now + rtt.rto() : Long.MAX_VALUE;
         if (rtxDeadline != Long.MAX_VALUE) {
             layer.timers.schedule(this, rtxDeadline);
         }
-        if (finAcked || (finSentToGuest && Seq.gt(ack, finSeqToGuest))) {
+        // Our FIN counts once SND.UNA passes it.
+        if (finSentToGuest && Seq.gt(ack, finSeqToGuest)) {
             onOurFinAcked();
         }
     }
@@ -790,7 +750,7 @@ public final class TcpConnection {
                 // LAST-ACK: "if our FIN is now acknowledged, delete the TCB, enter the CLOSED state";
                 // unless the host has not taken all of the guest's data yet: then a TIME_WAIT record keeps
                 // the host socket until the queue drains.
-                if (toHostCount == 0) {
+                if (toHost.isEmpty()) {
                     destroy(false);
                 } else {
                     enterTimeWait();
@@ -806,7 +766,7 @@ public final class TcpConnection {
         // Both directions are done: the host socket goes now (or as soon as it has taken the guest's
         // last bytes), only this small record stays.
         releaseSendBuffers();
-        if (toHostCount == 0) {
+        if (toHost.isEmpty()) {
             releaseHost(false);
         }
         rtxDeadline = Long.MAX_VALUE;
@@ -823,11 +783,7 @@ public final class TcpConnection {
             if (!Seq.le(sndUna, left) || !Seq.lt(left, right) || !Seq.le(right, sndNxt)) {
                 continue;
             }
-            for (int k = 0, i = rtxHead; k < rtxCount; k++, i = (i + 1) & (rtxFrame.length - 1)) {
-                if (Seq.le(left, rtxSeq[i]) && Seq.le(rtxSeq[i] + rtxLen[i], right)) {
-                    rtxMark[i] |= 2;
-                }
-            }
+            rtx.markSacked(left, right);
         }
     }
 
@@ -862,7 +818,7 @@ public final class TcpConnection {
         }
         if (seq != rcvNxt) {
             counters.tcpOutOfOrderIn++;
-            holdOutOfOrder(buf, at, len, seq, fin);
+            ooo.hold(buf, at, len, seq, fin);
             if (!writeDeferred()) {
                 return;
             }
@@ -878,11 +834,11 @@ public final class TcpConnection {
                 return;
             }
         }
-        boolean filledGap = oooCount > 0;
+        boolean filledGap = !ooo.isEmpty();
         if (filledGap && !drainOutOfOrder()) {
             return;
         }
-        boolean finNow = fin || (oooFin && rcvNxt == oooFinSeq);
+        boolean finNow = fin || ooo.finAt(rcvNxt);
         if ((filledGap || finNow) && !writeDeferred()) {
             return;
         }
@@ -904,7 +860,7 @@ public final class TcpConnection {
     private void receiveFin() {
         rcvNxt += 1;
         finFromGuest = true;
-        oooFin = false;
+        ooo.clearFin();
         switch (state) {
             case ESTABLISHED:
                 // ESTABLISHED: enter CLOSE-WAIT; the host gets shutdown(SHUT_WR) once our queue is empty.
@@ -921,7 +877,7 @@ public final class TcpConnection {
             default:
                 break;
         }
-        if (toHostCount == 0) {
+        if (toHost.isEmpty()) {
             shutHostWrite();
         }
         if (state == TIME_WAIT) {
@@ -943,7 +899,7 @@ public final class TcpConnection {
 
     /** Writes straight to the host socket; queues (a retained slice) what the kernel does not take. */
     private boolean deliverToHost(ByteBuf buf, int index, int len) {
-        if (toHostCount == 0 && (!wroteThisBatch || len >= COALESCE_BELOW)) {
+        if (toHost.isEmpty() && (!wroteThisBatch || len >= COALESCE_BELOW)) {
             // The first bytes of a batch go at once (latency); later small segments of the batch are gathered
             // into one write at the flush, so a stream of MSS-sized segments costs one system call per batch.
             // A big (TSO) segment is worth its own call, and holding it would pin its 64 KiB read buffer.
@@ -958,11 +914,11 @@ public final class TcpConnection {
                 return true;
             }
             // The kernel is full: keep the rest until it reports WRITABLE.
-            enqueueToHost(layer.keep(buf, index + n, len - n));
+            toHost.add(layer.keep(buf, index + n, len - n));
             setInterest(readInterest, true);
             return true;
         }
-        enqueueToHost(layer.keep(buf, index, len));
+        toHost.add(layer.keep(buf, index, len));
         if (!writeInterest && !drainDue) {
             // Held only to be coalesced: the flush writes it (and asks for WRITABLE if the kernel is full).
             drainDue = true;
@@ -976,7 +932,7 @@ public final class TcpConnection {
      * gone) or a FIN that must follow them. False when the flow died on a host error.
      */
     private boolean writeDeferred() {
-        if (drainDue && toHostCount > 0 && !writeInterest) {
+        if (drainDue && !toHost.isEmpty() && !writeInterest) {
             drainDue = false;
             drainToHost();
             return state != CLOSED;
@@ -984,58 +940,18 @@ public final class TcpConnection {
         return true;
     }
 
-    private void enqueueToHost(ByteBuf slice) {
-        if (toHostCount == toHost.length) {
-            ByteBuf[] bigger = new ByteBuf[toHost.length * 2];
-            for (int k = 0; k < toHostCount; k++) {
-                bigger[k] = toHost[(toHostHead + k) & (toHost.length - 1)];
-            }
-            toHost = bigger;
-            toHostHead = 0;
-        }
-        toHost[(toHostHead + toHostCount) & (toHost.length - 1)] = slice;
-        toHostCount++;
-        toHostQueued += slice.readableBytes();
-    }
-
     /** WRITABLE: hand the queue to the kernel; open the window again as it drains. */
     private void drainToHost() {
         int before = receiveSpace();
-        int mask = toHost.length - 1;
-        // Bounded: each round hands the kernel up to 64 buffers in one gathering write.
-        for (int round = 0; toHostCount > 0 && round < 64; round++) {
-            long n = host.writeGather(handle, toHost, toHostHead, toHostCount, mask);
-            if (n < 0) {
-                hostError((int) -n);
-                return;
-            }
-            if (n == 0) {
-                break;
-            }
-            toHostQueued -= (int) n;
-            boolean full = false;
-            while (n > 0) {
-                ByteBuf b = toHost[toHostHead];
-                int len = b.readableBytes();
-                if (n < len) {
-                    b.skipBytes((int) n);
-                    full = true; // the kernel stopped inside a buffer: its send buffer is full
-                    break;
-                }
-                n -= len;
-                b.release();
-                toHost[toHostHead] = null;
-                toHostHead = (toHostHead + 1) & mask;
-                toHostCount--;
-            }
-            if (full) {
-                break;
-            }
+        long err = toHost.writeTo(host, handle);
+        if (err < 0) {
+            hostError((int) -err);
+            return;
         }
-        if (toHostCount > 0 && !writeInterest) {
+        if (!toHost.isEmpty() && !writeInterest) {
             setInterest(readInterest, true);
         }
-        if (toHostCount == 0) {
+        if (toHost.isEmpty()) {
             setInterest(readInterest, false);
             if (finFromGuest) {
                 shutHostWrite();
@@ -1056,86 +972,21 @@ public final class TcpConnection {
 
     /** Free space in the per-connection queue toward the host: the window we can offer the guest. */
     int receiveSpace() {
-        return Math.max(0, RCV_BUFFER - toHostQueued);
+        return Math.max(0, RCV_BUFFER - toHost.queued());
     }
 
     private int advertisableWindow(int space) {
         return Math.min(space >>> rcvShift, 0xffff) << rcvShift;
     }
 
-    private void holdOutOfOrder(ByteBuf buf, int at, int len, int seq, boolean fin) {
-        if (fin) {
-            oooFin = true;
-            oooFinSeq = seq + len;
-        }
-        if (len <= 0) {
-            return;
-        }
-        if (oooSeq == null) {
-            oooSeq = new int[MAX_OOO_SEGMENTS];
-            oooData = new ByteBuf[MAX_OOO_SEGMENTS];
-        }
-        lastOooSeq = seq;
-        int end = seq + len;
-        // Drop held pieces the new one covers; trim the new one against pieces that overlap its edges.
-        for (int i = 0; i < oooCount; ) {
-            int a = oooSeq[i];
-            int b = a + oooData[i].readableBytes();
-            if (Seq.le(a, seq) && Seq.ge(b, end)) {
-                return; // already have all of it
-            }
-            if (Seq.le(seq, a) && Seq.ge(end, b)) {
-                oooBytes -= oooData[i].readableBytes();
-                oooData[i].release();
-                System.arraycopy(oooSeq, i + 1, oooSeq, i, oooCount - i - 1);
-                System.arraycopy(oooData, i + 1, oooData, i, oooCount - i - 1);
-                oooData[--oooCount] = null;
-                continue;
-            }
-            if (Seq.lt(a, seq) && Seq.gt(b, seq)) {
-                int cut = Seq.diff(b, seq);
-                at += cut;
-                len -= cut;
-                seq = b;
-            }
-            if (Seq.lt(a, end) && Seq.gt(b, end)) {
-                len -= Seq.diff(end, a);
-                end = a;
-            }
-            i++;
-        }
-        if (len <= 0) {
-            return;
-        }
-        if (oooCount == MAX_OOO_SEGMENTS) {
-            counters.tcpOutOfOrderDropped++;
-            return;
-        }
-        int pos = 0;
-        while (pos < oooCount && Seq.lt(oooSeq[pos], seq)) {
-            pos++;
-        }
-        System.arraycopy(oooSeq, pos, oooSeq, pos + 1, oooCount - pos);
-        System.arraycopy(oooData, pos, oooData, pos + 1, oooCount - pos);
-        oooSeq[pos] = seq;
-        oooData[pos] = layer.keep(buf, at, len);
-        oooCount++;
-        oooBytes += len;
-    }
-
     /** Delivers held segments that RCV.NXT has reached. False when the flow died on a host error. */
     private boolean drainOutOfOrder() {
-        while (oooCount > 0 && !Seq.gt(oooSeq[0], rcvNxt)) {
-            int a = oooSeq[0];
-            ByteBuf d = oooData[0];
+        while (ooo.headReached(rcvNxt)) {
+            int a = ooo.headSeq();
             // Off the queue before delivering: a host error destroys the flow, and destroy() releases only
             // what is still held, so the segment in hand must no longer be among it.
-            oooCount--;
-            System.arraycopy(oooSeq, 1, oooSeq, 0, oooCount);
-            System.arraycopy(oooData, 1, oooData, 0, oooCount);
-            oooData[oooCount] = null;
+            ByteBuf d = ooo.pollHead();
             int len = d.readableBytes();
-            oooBytes -= len;
             int skip = Seq.diff(rcvNxt, a);
             boolean ok = true;
             try {
@@ -1240,9 +1091,9 @@ public final class TcpConnection {
         writeTcp(f, seq, flags, payload);
         sndNxt = seq + seqLen;
         long now = now();
-        rtxAdd(f, seq, seqLen, now);
+        rtx.add(f, seq, seqLen, now);
         if (rtxDeadline == Long.MAX_VALUE) {
-            rtxDeadline = now + rto;
+            rtxDeadline = now + rtt.rto();
             layer.timers.schedule(this, rtxDeadline);
         }
         // The queue keeps its reference; the sink releases the other. Not a duplicate: a duplicate is one
@@ -1291,55 +1142,20 @@ public final class TcpConnection {
         scheduleTimers();
     }
 
-    private void rtxAdd(ByteBuf f, int seq, int seqLen, long now) {
-        if (rtxCount == rtxFrame.length) {
-            int n = rtxFrame.length * 2;
-            ByteBuf[] frames = new ByteBuf[n];
-            int[] seqs = new int[n];
-            int[] lens = new int[n];
-            long[] sent = new long[n];
-            byte[] marks = new byte[n];
-            for (int k = 0; k < rtxCount; k++) {
-                int i = (rtxHead + k) & (rtxFrame.length - 1);
-                frames[k] = rtxFrame[i];
-                seqs[k] = rtxSeq[i];
-                lens[k] = rtxLen[i];
-                sent[k] = rtxSentAt[i];
-                marks[k] = rtxMark[i];
-            }
-            rtxFrame = frames;
-            rtxSeq = seqs;
-            rtxLen = lens;
-            rtxSentAt = sent;
-            rtxMark = marks;
-            rtxHead = 0;
-        }
-        int i = (rtxHead + rtxCount) & (rtxFrame.length - 1);
-        rtxFrame[i] = f;
-        rtxSeq[i] = seq;
-        rtxLen[i] = seqLen;
-        rtxSentAt[i] = now;
-        rtxMark[i] = 0;
-        rtxCount++;
-    }
-
     /** Resends the oldest segment the guest has not acknowledged or SACKed. */
     private void retransmitFirst(long now) {
-        for (int k = 0, i = rtxHead; k < rtxCount; k++, i = (i + 1) & (rtxFrame.length - 1)) {
-            if ((rtxMark[i] & 2) != 0) {
-                continue;
-            }
-            ByteBuf f = rtxFrame[i];
-            int payload = f.writerIndex() - TcpLayer.ETH_IP - tcpHeaderLength;
-            int flags = f.getUnsignedByte(TcpLayer.TCP_AT + 13);
-            writeTcp(f, rtxSeq[i], flags, payload);
-            rtxMark[i] |= 1;
-            rtxSentAt[i] = now;
-            counters.tcpRetransmits++;
-            f.readerIndex(0);
-            layer.sendDataFrame(f.retain(), effMss);
+        int i = rtx.firstUnsacked();
+        if (i < 0) {
             return;
         }
+        ByteBuf f = rtx.frame(i);
+        int payload = f.writerIndex() - TcpLayer.ETH_IP - tcpHeaderLength;
+        int flags = f.getUnsignedByte(TcpLayer.TCP_AT + 13);
+        writeTcp(f, rtx.seq(i), flags, payload);
+        rtx.markResent(i, now);
+        counters.tcpRetransmits++;
+        f.readerIndex(0);
+        layer.sendDataFrame(f.retain(), effMss);
     }
 
     // ---------------------------------------------------------------- ACKs toward the guest
@@ -1358,7 +1174,7 @@ public final class TcpConnection {
             // Nothing is synchronized yet: the only thing to say is the SYN-ACK.
             return;
         }
-        int blocks = sackOk ? Math.min(oooBlocks(), tsOk ? 3 : 4) : 0;
+        int blocks = sackOk ? Math.min(ooo.sackBlocks(layer.sackLeft, layer.sackRight), tsOk ? 3 : 4) : 0;
         int hl = tcpHeaderLength + (blocks > 0 ? 4 + 8 * blocks : 0);
         ByteBuf f = layer.alloc.directBuffer(TcpLayer.ETH_IP + hl);
         layer.writeEthIp(f, guestMac, remoteAddr, guestAddr, hl);
@@ -1379,47 +1195,12 @@ public final class TcpConnection {
     }
 
 
-    /** Fills layer.sackLeft/RIGHT with merged held ranges, the one holding the latest arrival first (RFC 2018 4). */
-    private int oooBlocks() {
-        int n = 0;
-        int first = -1;
-        for (int i = 0; i < oooCount && n < 4; ) {
-            int left = oooSeq[i];
-            int right = left + oooData[i].readableBytes();
-            boolean latest = false;
-            int j = i;
-            do {
-                if (Seq.inRange(lastOooSeq, oooSeq[j], oooSeq[j] + oooData[j].readableBytes())) {
-                    latest = true;
-                }
-                right = oooSeq[j] + oooData[j].readableBytes();
-                j++;
-            } while (j < oooCount && oooSeq[j] == right);
-            layer.sackLeft[n] = left;
-            layer.sackRight[n] = right;
-            if (latest) {
-                first = n;
-            }
-            n++;
-            i = j;
-        }
-        if (first > 0) {
-            int l = layer.sackLeft[first];
-            int r = layer.sackRight[first];
-            System.arraycopy(layer.sackLeft, 0, layer.sackLeft, 1, first);
-            System.arraycopy(layer.sackRight, 0, layer.sackRight, 1, first);
-            layer.sackLeft[0] = l;
-            layer.sackRight[0] = r;
-        }
-        return n;
-    }
-
     /** End of batch: read what the guest's window allows now, then any ACK still owed. */
     void flush() {
         wroteThisBatch = false;
         if (drainDue) {
             drainDue = false;
-            if (toHostCount > 0 && handle >= 0 && !writeInterest) {
+            if (!toHost.isEmpty() && handle >= 0 && !writeInterest) {
                 drainToHost();
                 if (state == CLOSED) {
                     return;
@@ -1445,7 +1226,7 @@ public final class TcpConnection {
         }
         boolean read = sendingState() && usableWindow() > 0;
         // Bytes held only for the flush need no WRITABLE report: the flush writes them.
-        setInterest(read, toHostCount > 0 && (writeInterest || !drainDue));
+        setInterest(read, !toHost.isEmpty() && (writeInterest || !drainDue));
     }
 
     /**
@@ -1483,7 +1264,7 @@ public final class TcpConnection {
         // deadlock the connection.
         if (sendingState() && sndWnd == 0 && sndNxt == sndUna) {
             if (persistDeadline == Long.MAX_VALUE) {
-                persistInterval = Math.max(rto, MIN_RTO);
+                persistInterval = Math.max(rtt.rto(), MIN_RTO);
                 persistDeadline = now() + persistInterval;
                 layer.timers.schedule(this, persistDeadline);
             }
@@ -1572,7 +1353,7 @@ public final class TcpConnection {
             }
             synRetransmits++;
             counters.tcpSynRetransmits++;
-            rto = Math.min(rto * 2, MAX_RTO);
+            rtt.backOff();
             if (guestMac == ArpCache.NONE) {
                 // Still no ARP answer: ask again (the layer is told if it comes later).
                 long mac = layer.resolveGuest(guestAddr);
@@ -1584,7 +1365,7 @@ public final class TcpConnection {
             } else {
                 sendSyn();
             }
-            rtxDeadline = now + rto;
+            rtxDeadline = now + rtt.rto();
             return;
         }
         if (state == SYN_RECEIVED) {
@@ -1595,12 +1376,12 @@ public final class TcpConnection {
             }
             synAckRetransmits++;
             counters.tcpSynAckRetransmits++;
-            rto = Math.min(rto * 2, MAX_RTO);
+            rtt.backOff();
             sendSynAck(true);
-            rtxDeadline = now + rto;
+            rtxDeadline = now + rtt.rto();
             return;
         }
-        if (rtxCount == 0) {
+        if (rtx.isEmpty()) {
             return;
         }
         if (retransmits >= MAX_RETRANSMITS) {
@@ -1611,11 +1392,11 @@ public final class TcpConnection {
         }
         retransmits++;
         // RFC 6298 5.5-5.6: back off and retransmit the earliest unacknowledged segment.
-        rto = Math.min(rto * 2, MAX_RTO);
+        rtt.backOff();
         dupAcks = 0;
         inRecovery = false;
         retransmitFirst(now);
-        rtxDeadline = now + rto;
+        rtxDeadline = now + rtt.rto();
     }
 
     private void onLifetimeExpired() {
@@ -1631,24 +1412,6 @@ public final class TcpConnection {
         }
         counters.tcpFlowsReaped++;
         resetBothWays();
-    }
-
-    private void rttSample(long r) {
-        if (r < 0) {
-            return;
-        }
-        if (srtt == 0) {
-            // RFC 6298 2.2: first measurement.
-            srtt = r;
-            rttvar = r / 2;
-        } else {
-            // RFC 6298 2.3, alpha 1/8, beta 1/4.
-            long delta = Math.abs(srtt - r);
-            rttvar = (3 * rttvar + delta) / 4;
-            srtt = (7 * srtt + r) / 8;
-        }
-        long g = 1_000_000L; // clock granularity: timestamps tick in milliseconds
-        rto = Math.min(MAX_RTO, Math.max(MIN_RTO, srtt + Math.max(g, 4 * rttvar)));
     }
 
     // ---------------------------------------------------------------- endings
@@ -1690,31 +1453,13 @@ public final class TcpConnection {
     }
 
     private void releaseSendBuffers() {
-        for (int k = 0; k < rtxCount; k++) {
-            int i = (rtxHead + k) & (rtxFrame.length - 1);
-            rtxFrame[i].release();
-            rtxFrame[i] = null;
-        }
-        rtxCount = 0;
-        rtxHead = 0;
-        for (int i = 0; i < oooCount; i++) {
-            oooData[i].release();
-            oooData[i] = null;
-        }
-        oooCount = 0;
-        oooBytes = 0;
+        rtx.releaseAll();
+        ooo.releaseAll();
     }
 
     private void releaseBuffers() {
         releaseSendBuffers();
-        for (int k = 0; k < toHostCount; k++) {
-            int i = (toHostHead + k) & (toHost.length - 1);
-            toHost[i].release();
-            toHost[i] = null;
-        }
-        toHostCount = 0;
-        toHostHead = 0;
-        toHostQueued = 0;
+        toHost.releaseAll();
     }
 
     /** Removes the flow: host socket closed (or aborted) in the same moment, every buffer released. */

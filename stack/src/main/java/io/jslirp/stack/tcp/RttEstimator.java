@@ -42,7 +42,8 @@ final class RttEstimator {
             rttvar = (3 * rttvar + delta) / 4;
             srtt = (7 * srtt + r) / 8;
         }
-        rto = Math.min(TcpConnection.MAX_RTO, Math.max(TcpConnection.MIN_RTO, srtt + Math.max(GRANULARITY, 4 * rttvar)));
+        long computed = srtt + Math.max(GRANULARITY, 4 * rttvar);
+        rto = Math.min(TcpConnection.MAX_RTO, Math.max(TcpConnection.MIN_RTO, computed));
     }
 
     /** RFC 6298 5.5: the timer expired; back off. */

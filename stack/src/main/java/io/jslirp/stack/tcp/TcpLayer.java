@@ -258,7 +258,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         int remotePort = seg.destinationPort();
         TcpConnection c = flows.get(guestAddr, guestPort, remoteAddr, remotePort);
         if (c != null) {
-            if (c.onSegment(seg) && c.state == TcpState.CLOSED) {
+            if (SegmentsFromGuest.onSegment(c, seg) && c.state == TcpState.CLOSED) {
                 // A new SYN reopened a TIME_WAIT tuple (RFC 9293 3.10.7.4, RFC 6191): start afresh.
                 openFromSyn(seg, sourceMac, guestAddr, remoteAddr);
             }
@@ -347,7 +347,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         }
         c.adoptHandle(handle);
         handles.put(handle, c);
-        c.scheduleTimers();
+        ConnectionTimers.scheduleTimers(c);
     }
 
     // ---------------------------------------------------------------- host events
@@ -416,7 +416,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         while (timers.size() > 0 && timers.peekDeadline() <= now) {
             TcpConnection c = timers.poll();
             try {
-                c.onTimer(now);
+                ConnectionTimers.onTimer(c, now);
             } catch (RuntimeException e) {
                 counters.internalErrors++;
             }

@@ -108,6 +108,15 @@
  * deadlines pushed by activity) do not touch the heap: the entry fires early and the connection
  * reschedules itself, so the per-packet cost is a field write.
  *
+ * <p><b>Files.</b> The connection is split by job, as gVisor splits its endpoint into snd.go and rcv.go:
+ * {@link io.jslirp.stack.tcp.TcpConnection} holds the state of one connection (the TCB) and its host side;
+ * {@code SegmentsFromGuest} is the decision table per state for an arriving segment, {@code SegmentsToGuest}
+ * builds and sends every segment toward the guest, {@code ConnectionTimers} decides what an expired
+ * deadline does; {@code RetransmitQueue}, {@code OutOfOrderQueue} (with the SACK blocks), {@code ToHostQueue}
+ * and {@code RttEstimator} (RFC 6298) are the connection's data structures, each documented with its own
+ * theory of operation. {@link io.jslirp.stack.tcp.TcpLayer} is the demux, flow creation and forward
+ * listeners; {@code TimerHeap} the one timer heap.
+ *
  * <p><b>Left out for now.</b> Congestion control; PAWS (RFC 7323 5) and sending SACK-based retransmission
  * beyond the first hole; urgent data (ignored, delivered inline); TCP Fast Open data on the SYN (not
  * acknowledged, so the guest resends it); ECN (never negotiated); a global memory bound across connections

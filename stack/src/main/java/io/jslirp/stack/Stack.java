@@ -5,7 +5,6 @@ import io.jslirp.stack.icmp.IcmpResponder;
 import io.jslirp.stack.iface.EthernetInterface;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSockets;
-import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.tcp.TcpLayer;
 import io.jslirp.stack.udp.DnsServers;

@@ -13,7 +13,6 @@ import io.jslirp.stack.iface.Ipv4Protocol;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
-import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.udp.DnsServers;
 import io.jslirp.stack.wire.EthernetFrame;
@@ -672,7 +671,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     /** An accepted host client: a new flow in SYN_SENT toward the forward's guest address and port. */
     private void openForward(int h, int guestAddr, int guestPort) {
         counters.tcpForwardAccepted++;
-        int seenAddr = PortForwards.clientAsSeen(config, acceptPeer);
+        int seenAddr = config.clientAsSeen(acceptPeer.ipv6, acceptPeer.addr);
         int clientPort = acceptPeer.port;
         if (seenAddr == 0) {
             // No TCP client comes from 0.0.0.0 or a group address; a kernel that said so is not to be trusted.

@@ -15,7 +15,6 @@ import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
-import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
@@ -767,7 +766,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     /** Decision table for a datagram from a forward's client: from whom does the guest see it come? */
     private void forwardToGuest(UdpForward fw, ByteBuf b, int length) {
         int clientPort = info.port;
-        int seenAddr = PortForwards.clientAsSeen(config, info);
+        int seenAddr = config.clientAsSeen(info.ipv6, info.addr);
         if (clientPort == 0 || seenAddr == 0) {
             // A reply could not be addressed to port 0 (RFC 768 makes it "no port"), nor to 0.0.0.0, a
             // broadcast or a multicast group.

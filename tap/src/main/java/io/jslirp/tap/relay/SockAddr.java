@@ -1,7 +1,7 @@
 package io.jslirp.tap.relay;
 
 import io.jslirp.stack.relay.DatagramInfo;
-import io.jslirp.stack.relay.PortForwards;
+import io.jslirp.stack.PortForwards;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.Native;
 import io.netty.buffer.ByteBuf;

@@ -8,6 +8,7 @@ import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.jslirp.stack.wire.TcpSegment;
 import io.jslirp.stack.wire.VirtioNetHeader;
@@ -85,7 +86,8 @@ public class TcpBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         for (int i = 0; i < 10_000; i++) {
-            flows.put(guest, 10_000 + i, remote, 443, "flow" + i);
+            flows.put(IpAddress.V4_HI, IpAddress.v4Lo(guest), 10_000 + i, IpAddress.V4_HI, IpAddress.v4Lo(remote), 443,
+                    "flow" + i);
         }
         host = new DiscardingHostSockets();
         Clock clock = System::nanoTime;
@@ -174,7 +176,9 @@ public class TcpBenchmark {
     @Benchmark
     public Object flowLookup() {
         lookupPort = (lookupPort + 7919) % 10_000;
-        return flows.get(guest, 10_000 + lookupPort, remote, 443);
+        // IPv4, stored IPv4-mapped as the TCP layer keys it.
+        return flows.get(IpAddress.V4_HI, IpAddress.v4Lo(guest), 10_000 + lookupPort, IpAddress.V4_HI,
+                IpAddress.v4Lo(remote), 443);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.jslirp.stack.Stack;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.EthernetFrame;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.jslirp.stack.wire.UdpDatagram;
 import io.jslirp.stack.wire.VirtioNetHeader;
@@ -42,7 +43,7 @@ final class Warmup {
 
     /** Returns how many datagrams the throwaway stack relayed to the host (0 when the host refused a socket). */
     static int udp(NetConfig net, Stack.DeviceFormat format, HostDatagrams datagrams, ByteBufAllocator alloc) {
-        int sink = datagrams.openUdp(LOOPBACK, 0, (handle, events) -> { });
+        int sink = datagrams.openUdp(IpAddress.V4_HI, IpAddress.v4Lo(LOOPBACK), 0, (handle, events) -> { });
         if (sink < 0) {
             return 0;
         }

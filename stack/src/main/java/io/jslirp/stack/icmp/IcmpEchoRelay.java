@@ -24,6 +24,9 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.jslirp.stack.wire.IpAddress.V4_HI;
+import static io.jslirp.stack.wire.IpAddress.v4Lo;
+
 /**
  * ICMP echo from the guest to anywhere but our own addresses (which {@link IcmpResponder} answers), relayed
  * through the host's ping sockets. See the package documentation.
@@ -131,7 +134,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
         }
         int src = ip.source();
         int id = icmp.identifier();
-        PingFlow f = flows.get(src, id, dst, 0);
+        PingFlow f = flows.get(V4_HI, v4Lo(src), id, V4_HI, v4Lo(dst), 0);
         if (f == null) {
             f = open(sourceMac, src, id, dst);
             if (f == null) {
@@ -142,7 +145,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
         f.lastSeq = icmp.sequence();
         f.lastLength = icmp.length();
         idle.touch(f, clock.nanoTime());
-        int n = datagrams.sendPing(f.handle, dst, ip.buffer(), icmp.offset(), icmp.length());
+        int n = datagrams.sendPing(f.handle, V4_HI, v4Lo(dst), ip.buffer(), icmp.offset(), icmp.length());
         if (n > 0) {
             counters.icmpEchoRelayed++;
         } else if (n == 0) {
@@ -170,7 +173,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
             return null;
         }
         PingFlow f = new PingFlow(mac, src, id, dst, handle);
-        flows.put(src, id, dst, 0, f);
+        flows.put(V4_HI, v4Lo(src), id, V4_HI, v4Lo(dst), 0, f);
         handles.put(handle, f);
         counters.icmpEchoFlowsOpened++;
         return f;
@@ -249,7 +252,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
             if (IcmpErrors.passedOn(info.icmpType, info.icmpCode)) {
                 // The pinged address is the same to the host and the guest (loopback is never relayed).
                 sendError(f, info.icmpType, info.icmpCode,
-                        IcmpErrors.reportedFrom(config, info.offenderAddr, f.remoteAddr, f.remoteAddr));
+                        IcmpErrors.reportedFrom(config, info.offenderIpv4(), f.remoteAddr, f.remoteAddr));
             } else {
                 counters.icmpErrorsDropped++;
             }
@@ -281,7 +284,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
     }
 
     private void destroy(PingFlow f) {
-        flows.remove(f.guestAddr, f.guestId, f.remoteAddr, 0);
+        flows.remove(V4_HI, v4Lo(f.guestAddr), f.guestId, V4_HI, v4Lo(f.remoteAddr), 0);
         handles.remove(f.handle, f);
         idle.remove(f);
         datagrams.close(f.handle);

@@ -17,6 +17,7 @@ import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.udp.DnsServers;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.jslirp.stack.wire.TcpSegment;
 import io.netty.buffer.ByteBuf;
@@ -27,6 +28,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntToLongFunction;
+
+import static io.jslirp.stack.wire.IpAddress.V4_HI;
+import static io.jslirp.stack.wire.IpAddress.v4Lo;
 
 /**
  * TCP input demux, flow creation (from guest SYNs and from clients accepted on port forward listeners), the
@@ -226,7 +230,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
 
     /** The connection for a 4-tuple, or null; for tests and diagnostics. */
     public TcpConnection connection(int guestAddr, int guestPort, int remoteAddr, int remotePort) {
-        return flows.get(guestAddr, guestPort, remoteAddr, remotePort);
+        return flows.get(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(remoteAddr), remotePort);
     }
 
     // ---------------------------------------------------------------- input
@@ -255,7 +259,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         counters.tcpSegmentsIn++;
         int guestPort = seg.sourcePort();
         int remotePort = seg.destinationPort();
-        TcpConnection c = flows.get(guestAddr, guestPort, remoteAddr, remotePort);
+        TcpConnection c = flows.get(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(remoteAddr), remotePort);
         if (c != null) {
             if (SegmentsFromGuest.onSegment(c, seg) && c.state == TcpState.CLOSED) {
                 // A new SYN reopened a TIME_WAIT tuple (RFC 9293 3.10.7.4, RFC 6191): start afresh.
@@ -337,9 +341,10 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         TcpConnection c = new TcpConnection(this, guestMac, guestAddr, s.sourcePort(), remoteAddr,
                 s.destinationPort(), clock.nanoTime());
         c.acceptSyn(s, isnGenerator.isn(guestAddr, s.sourcePort(), remoteAddr, s.destinationPort()));
-        flows.put(guestAddr, s.sourcePort(), remoteAddr, s.destinationPort(), c);
+        flows.put(V4_HI, v4Lo(guestAddr), s.sourcePort(), V4_HI, v4Lo(remoteAddr), s.destinationPort(), c);
         counters.tcpFlowsOpened++;
-        int handle = host.connectTcp(hostAddr, s.destinationPort(), options.outboundAddr(), this);
+        int handle = host.connectTcp(V4_HI, v4Lo(hostAddr), s.destinationPort(), V4_HI, v4Lo(options.outboundAddr()),
+                this);
         if (handle < 0) {
             c.connectFailed(-handle);
             return;
@@ -439,8 +444,8 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     }
 
     void forget(TcpConnection c) {
-        if (flows.get(c.guestAddr, c.guestPort, c.remoteAddr, c.remotePort) == c) {
-            flows.remove(c.guestAddr, c.guestPort, c.remoteAddr, c.remotePort);
+        if (flows.get(V4_HI, v4Lo(c.guestAddr), c.guestPort, V4_HI, v4Lo(c.remoteAddr), c.remotePort) == c) {
+            flows.remove(V4_HI, v4Lo(c.guestAddr), c.guestPort, V4_HI, v4Lo(c.remoteAddr), c.remotePort);
         }
         if (c.handle >= 0) {
             handles.remove(c.handle, c);
@@ -563,7 +568,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         if (host == null) {
             return -EOPNOTSUPP;
         }
-        int h = host.listenTcp(hostAddr, hostPort, listenerEvents);
+        int h = host.listenTcp(IpAddress.hi(hostAddr), IpAddress.lo(hostAddr), hostPort, listenerEvents);
         if (h < 0) {
             return h;
         }
@@ -671,7 +676,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     /** An accepted host client: a new flow in SYN_SENT toward the forward's guest address and port. */
     private void openForward(int h, int guestAddr, int guestPort) {
         counters.tcpForwardAccepted++;
-        int seenAddr = config.clientAsSeen(acceptPeer.ipv6, acceptPeer.addr);
+        int seenAddr = config.clientAsSeen(!acceptPeer.isIpv4(), acceptPeer.ipv4());
         int clientPort = acceptPeer.port;
         if (seenAddr == 0) {
             // No TCP client comes from 0.0.0.0 or a group address; a kernel that said so is not to be trusted.
@@ -679,7 +684,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
             host.abort(h);
             return;
         }
-        TcpConnection old = flows.get(guestAddr, guestPort, seenAddr, clientPort);
+        TcpConnection old = flows.get(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(seenAddr), clientPort);
         if (old != null) {
             if (old.state == TcpState.TIME_WAIT && old.handle < 0) {
                 // Only a record kept to re-acknowledge a lost final ACK: a new connection may reuse the tuple
@@ -701,7 +706,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         }
         TcpConnection c = new TcpConnection(this, ArpCache.NONE, guestAddr, guestPort, seenAddr, clientPort,
                 clock.nanoTime());
-        flows.put(guestAddr, guestPort, seenAddr, clientPort, c);
+        flows.put(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(seenAddr), clientPort, c);
         handles.put(h, c);
         counters.tcpFlowsOpened++;
         c.openToGuest(h, isnGenerator.isn(guestAddr, guestPort, seenAddr, clientPort));

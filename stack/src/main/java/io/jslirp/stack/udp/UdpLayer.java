@@ -18,6 +18,7 @@ import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.jslirp.stack.wire.UdpDatagram;
 import io.netty.buffer.ByteBuf;
@@ -26,6 +27,9 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntToLongFunction;
+
+import static io.jslirp.stack.wire.IpAddress.V4_HI;
+import static io.jslirp.stack.wire.IpAddress.v4Lo;
 
 /**
  * UDP from the guest to any destination: local services, the DNS forwarder at network+3, and the relay
@@ -199,7 +203,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         int srcPort = udp.sourcePort();
         int dstPort = udp.destinationPort();
         if (mappings.size() != 0) {
-            UdpMapping m = mappings.get(src, srcPort, dst, dstPort);
+            UdpMapping m = mappings.get(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dst), dstPort);
             if (m != null) {
                 // A reply to a forward's client, as the guest saw it: back through the forward's socket to the
                 // real client, before the table below (network+2 there would mean the host's loopback).
@@ -278,7 +282,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             sendUnreachable(mac, src, srcPort, guestDst, dstPort, Icmpv4Packet.CODE_PORT_UNREACHABLE);
             return;
         }
-        UdpFlow f = flows.get(src, srcPort, ANY, ANY);
+        UdpFlow f = flows.get(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(ANY), ANY);
         if (f == null) {
             f = open(mac, src, srcPort, false);
             if (f == null) {
@@ -302,7 +306,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             counters.dnsNoServer++;
             return;
         }
-        UdpFlow f = flows.get(src, srcPort, dns, DNS_PORT);
+        UdpFlow f = flows.get(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dns), DNS_PORT);
         if (f == null) {
             f = open(mac, src, srcPort, true);
             if (f == null) {
@@ -322,13 +326,13 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         if (flows.isFull()) {
             evictOldest();
         }
-        int handle = datagrams.openUdp(options.outboundAddr(), 0, this);
+        int handle = datagrams.openUdp(V4_HI, v4Lo(options.outboundAddr()), 0, this);
         if (handle < 0) {
             counters.udpNoSocket++;
             return null;
         }
         UdpFlow f = new UdpFlow(mac, src, srcPort, isDns, handle);
-        flows.put(src, srcPort, isDns ? dns : ANY, isDns ? DNS_PORT : ANY, f);
+        flows.put(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(isDns ? dns : ANY), isDns ? DNS_PORT : ANY, f);
         handles.put(handle, f);
         counters.udpFlowsOpened++;
         return f;
@@ -341,12 +345,12 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         f.lastLength = udp.length();
         f.lastHostAddr = hostDst;
         ByteBuf b = udp.buffer();
-        int n = datagrams.sendTo(f.handle, hostDst, dstPort, b, udp.payloadOffset(), udp.payloadLength());
+        int n = datagrams.sendTo(f.handle, V4_HI, v4Lo(hostDst), dstPort, b, udp.payloadOffset(), udp.payloadLength());
         if (n < 0) {
             // With IP_RECVERR an ICMP error also leaves its errno pending on the socket (sk_err), and the next
             // sendto reports that instead of sending (the error itself reaches the guest from the error
             // queue). Reporting clears it, so one more try sends this datagram.
-            n = datagrams.sendTo(f.handle, hostDst, dstPort, b, udp.payloadOffset(), udp.payloadLength());
+            n = datagrams.sendTo(f.handle, V4_HI, v4Lo(hostDst), dstPort, b, udp.payloadOffset(), udp.payloadLength());
         }
         if (n >= 0 && (n > 0 || udp.payloadLength() == 0)) {
             counters.udpToHost++;
@@ -434,7 +438,8 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
 
     /** Decision table for a datagram from the host: from where does the guest see it come? */
     private void deliverToGuest(UdpFlow f, ByteBuf b, int length) {
-        int from = info.addr;
+        // A relayed flow's socket is AF_INET: every source is IPv4.
+        int from = info.ipv4();
         int fromPort = info.port;
         int src;
         int srcPort;
@@ -524,16 +529,16 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         if (f.dns) {
             // A resolver that does not answer: the next query goes to the next one. The guest is not told (its
             // retry will reach the next server; with one server it times out, as with slirp4netns).
-            if (dnsServers.failed(info.originalDstAddr != 0 ? info.originalDstAddr : f.lastHostAddr)) {
+            if (dnsServers.failed(info.hasOriginalDst() ? info.originalDstIpv4() : f.lastHostAddr)) {
                 counters.dnsServerSwitches++;
             }
             counters.dnsServerErrors++;
             return;
         }
-        int hostDst = info.originalDstAddr != 0 ? info.originalDstAddr : f.lastHostAddr;
-        int dstPort = info.originalDstAddr != 0 ? info.originalDstPort : f.lastDstPort;
+        int hostDst = info.hasOriginalDst() ? info.originalDstIpv4() : f.lastHostAddr;
+        int dstPort = info.hasOriginalDst() ? info.originalDstPort : f.lastDstPort;
         int guestDst = hostDst == RelayOptions.LOOPBACK ? gateway : hostDst;
-        int from = IcmpErrors.reportedFrom(config, info.offenderAddr, hostDst, guestDst);
+        int from = IcmpErrors.reportedFrom(config, info.offenderIpv4(), hostDst, guestDst);
         int udpLength = guestDst == f.lastDstAddr && dstPort == f.lastDstPort ? f.lastLength
                 : UdpDatagram.HEADER_LENGTH;
         sendError(f.guestMac, f.guestAddr, f.guestPort, guestDst, dstPort, udpLength, type, code, from);
@@ -626,7 +631,8 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     }
 
     private void destroy(UdpFlow f) {
-        flows.remove(f.guestAddr, f.guestPort, f.dns ? dns : ANY, f.dns ? DNS_PORT : ANY);
+        flows.remove(V4_HI, v4Lo(f.guestAddr), f.guestPort, V4_HI, v4Lo(f.dns ? dns : ANY),
+                f.dns ? DNS_PORT : ANY);
         handles.remove(f.handle, f);
         (f.dns ? dnsIdle : relayIdle).remove(f);
         datagrams.close(f.handle);
@@ -664,7 +670,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         if (guestMacs == null) {
             throw new IllegalStateException("setGuestResolver was not called");
         }
-        int handle = datagrams.openUdp(hostAddr, hostPort, this);
+        int handle = datagrams.listenUdp(IpAddress.hi(hostAddr), IpAddress.lo(hostAddr), hostPort, this);
         if (handle < 0) {
             return handle;
         }
@@ -766,7 +772,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     /** Decision table for a datagram from a forward's client: from whom does the guest see it come? */
     private void forwardToGuest(UdpForward fw, ByteBuf b, int length) {
         int clientPort = info.port;
-        int seenAddr = config.clientAsSeen(info.ipv6, info.addr);
+        int seenAddr = config.clientAsSeen(!info.isIpv4(), info.ipv4());
         if (clientPort == 0 || seenAddr == 0) {
             // A reply could not be addressed to port 0 (RFC 768 makes it "no port"), nor to 0.0.0.0, a
             // broadcast or a multicast group.
@@ -774,10 +780,10 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             readBuffers.giveBack(b);
             return;
         }
-        UdpMapping m = mappings.get(fw.guestAddr, fw.guestPort, seenAddr, clientPort);
+        UdpMapping m = mappings.get(V4_HI, v4Lo(fw.guestAddr), fw.guestPort, V4_HI, v4Lo(seenAddr), clientPort);
         if (m == null) {
             m = openMapping(fw, seenAddr, clientPort);
-        } else if (!m.isClient(fw, info.ipv6, info.addr, info.addr6, clientPort)) {
+        } else if (!m.isClient(fw, info.addrHi, info.addrLo, clientPort)) {
             // Another client (127.0.0.1:p and [::1]:p both look like network+2:p), or another forward to the
             // same guest endpoint, holds this guest-visible source: sharing it would send the guest's replies
             // to the wrong one. Dropped until that mapping idles out.
@@ -815,15 +821,15 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             counters.udpForwardMappingsEvicted++;
             dropMapping(mappingIdle.first());
         }
-        UdpMapping m = new UdpMapping(fw, seenAddr, clientPort, info.ipv6 ? 0 : info.addr,
-                info.ipv6 ? info.addr6.clone() : null, clientPort);
-        mappings.put(fw.guestAddr, fw.guestPort, seenAddr, clientPort, m);
+        UdpMapping m = new UdpMapping(fw, seenAddr, clientPort, info.addrHi, info.addrLo, clientPort);
+        mappings.put(V4_HI, v4Lo(fw.guestAddr), fw.guestPort, V4_HI, v4Lo(seenAddr), clientPort, m);
         counters.udpForwardMappingsOpened++;
         return m;
     }
 
     private void dropMapping(UdpMapping m) {
-        mappings.remove(m.forward.guestAddr, m.forward.guestPort, m.seenAddr, m.seenPort);
+        mappings.remove(V4_HI, v4Lo(m.forward.guestAddr), m.forward.guestPort, V4_HI, v4Lo(m.seenAddr),
+                m.seenPort);
         mappingIdle.remove(m);
     }
 
@@ -848,9 +854,8 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     private int sendToClient(UdpMapping m) {
         ByteBuf b = udp.buffer();
         int handle = m.forward.handle;
-        return m.clientAddr6 != null
-                ? datagrams.sendTo6(handle, m.clientAddr6, m.clientPort, b, udp.payloadOffset(), udp.payloadLength())
-                : datagrams.sendTo(handle, m.clientAddr, m.clientPort, b, udp.payloadOffset(), udp.payloadLength());
+        return datagrams.sendTo(handle, m.clientAddrHi, m.clientAddrLo, m.clientPort, b, udp.payloadOffset(),
+                udp.payloadLength());
     }
 
     private HeldDatagrams heldFor(int guestAddr) {

@@ -17,5 +17,7 @@
  *
  * <p>Numbers follow the rest of the stack: IPv4 addresses are {@code int} in host order, MAC addresses
  * are the low 48 bits of a {@code long}, 8- and 16-bit fields are returned as non-negative {@code int}.
+ * Where an address of either family must fit one slot (flow keys, flows, the host-socket interfaces) it is
+ * {@link io.jslirp.stack.wire.IpAddress}'s pair of longs, IPv4 stored IPv4-mapped.
  */
 package io.jslirp.stack.wire;

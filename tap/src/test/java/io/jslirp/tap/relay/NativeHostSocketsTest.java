@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.testing.LeakCheckExtension;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Fds;
@@ -157,7 +158,8 @@ class NativeHostSocketsTest {
 
     private Flow connect(int addr, int port, int bind) throws Exception {
         Flow flow = new Flow();
-        int h = loop.call(() -> host.connectTcp(addr, port, bind, flow));
+        int h = loop.call(() -> host.connectTcp(IpAddress.V4_HI, IpAddress.v4Lo(addr), port, IpAddress.V4_HI, IpAddress.v4Lo(bind),
+                flow));
         assertTrue(h >= 0, "connectTcp failed: " + h);
         flow.handle = h;
         return flow;
@@ -280,7 +282,7 @@ class NativeHostSocketsTest {
         }
         Flow flow = new Flow();
         try {
-            int h = loop.call(() -> host.connectTcp(LOCALHOST, closedPort, 0, flow));
+            int h = loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), closedPort, 0, IpAddress.v4Lo(0), flow));
             if (h < 0) {
                 assertEquals(-HostSockets.ECONNREFUSED, h, "refused at once is allowed too");
             } else {
@@ -309,10 +311,12 @@ class NativeHostSocketsTest {
     @Test
     void bindFailureIsReportedAtOnceAndLeavesNothingOpen() throws Exception {
         // 192.0.2.1 (TEST-NET) is not an address of this host, so bind fails before any packet is sent.
-        int h = loop.call(() -> host.connectTcp(LOCALHOST, server.getLocalPort(), 0xc000_0201, (fd, ev) -> { }));
+        int h = loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), server.getLocalPort(), 0,
+                IpAddress.v4Lo(0xc000_0201), (fd, ev) -> { }));
         assertEquals(-HostSockets.EADDRNOTAVAIL, h);
         assertEquals(0, loop.call(host::openCount));
-        assertEquals(-22, (int) loop.call(() -> host.connectTcp(LOCALHOST, 70_000, 0, (fd, ev) -> { })));
+        assertEquals(-22, (int) loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), 70_000, 0, IpAddress.v4Lo(0),
+                (fd, ev) -> { })));
     }
 
     @Test
@@ -345,7 +349,8 @@ class NativeHostSocketsTest {
                 host.setInterest(fd, false, false); // the guest's window is full: stop reading, leave the data
             }
         };
-        int h = loop.call(() -> host.connectTcp(LOCALHOST, server.getLocalPort(), 0, pausing));
+        int h = loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), server.getLocalPort(), 0,
+                IpAddress.v4Lo(0), pausing));
         assertTrue(h >= 0);
         Socket peer = accept();
         assertEquals(0, connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
@@ -380,7 +385,8 @@ class NativeHostSocketsTest {
             events.incrementAndGet();
             lastEvents.set(ev);
         };
-        int h = loop.call(() -> host.connectTcp(LOCALHOST, server.getLocalPort(), 0, paused));
+        int h = loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), server.getLocalPort(), 0,
+                IpAddress.v4Lo(0), paused));
         Socket peer = accept();
         assertEquals(0, connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
         peer.setSoLinger(true, 0);
@@ -562,7 +568,7 @@ class NativeHostSocketsTest {
 
     @Test
     void handlerMustNotBeNull() {
-        assertThrows(NullPointerException.class, () -> loop.call(() -> host.connectTcp(LOCALHOST, 1, 0, null)));
+        assertThrows(NullPointerException.class, () -> loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), 1, 0, 0, null)));
         assertNotNull(host);
     }
 }

@@ -140,7 +140,7 @@ public class TcpBenchmark {
         for (int i = 0; i < payload; i++) {
             f.setByte(tcpAt + hl + i, i);
         }
-        TcpSegment.writeChecksum(f, tcpAt, hl + payload, guest, remote);
+        TcpSegment.writeChecksum(f, tcpAt, hl + payload, Checksum.addressSum(guest, remote));
         f.writerIndex(len);
         return f;
     }
@@ -165,8 +165,8 @@ public class TcpBenchmark {
      */
     @Benchmark
     public int parseAndChecksum() {
-        if (!seg.wrap(dataTemplate, pre + TCP_AT, dataTemplate.readableBytes() - pre - TCP_AT, guest, remote,
-                !offload)) {
+        if (!seg.wrap(dataTemplate, pre + TCP_AT, dataTemplate.readableBytes() - pre - TCP_AT,
+                Checksum.addressSum(guest, remote), !offload)) {
             throw new IllegalStateException();
         }
         return seg.seq();

@@ -93,12 +93,12 @@ public final class Stack {
         int gateway = config.gateway();
         int dns = config.dns();
         // Our own addresses answer echo themselves; everything else is relayed through host ping sockets.
-        iface.register(Ipv4Packet.PROTO_ICMP, (ip, mac) -> {
-            int dst = ip.destination();
+        iface.register(Ipv4Packet.PROTO_ICMP, p -> {
+            int dst = p.destinationV4();
             if (dst == gateway || dst == dns) {
-                responder.receive(ip, mac);
+                responder.receive(p.ipv4(), p.sourceMac());
             } else {
-                ping.receive(ip, mac);
+                ping.receive(p.ipv4(), p.sourceMac());
             }
         }, true);
         this.tcp = new TcpLayer(config, clock, counters, alloc, iface.output(), host, options,
@@ -167,15 +167,8 @@ public final class Stack {
                 if (vnet.gsoType() != VirtioNetHeader.GSO_NONE) {
                     counters.gsoFramesIn++;
                 }
-                boolean trusted = vnet.checksumTrusted();
-                tcp.trustChecksum(trusted);
-                udp.trustChecksum(trusted);
-                try {
-                    iface.receive(frame);
-                } finally {
-                    tcp.trustChecksum(false);
-                    udp.trustChecksum(false);
-                }
+                // The device's word on the transport checksum travels with each packet of the frame.
+                iface.receive(frame, vnet.checksumTrusted());
                 return;
             }
             iface.receive(frame);

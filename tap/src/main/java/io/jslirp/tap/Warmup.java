@@ -6,6 +6,7 @@ import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.Stack;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
@@ -115,7 +116,7 @@ final class Warmup {
         for (int i = 0; i < payload; i++) {
             b.setByte(udp + UdpDatagram.HEADER_LENGTH + i, i);
         }
-        UdpDatagram.writeChecksum(b, udp, udpLength, guest, gateway);
+        UdpDatagram.writeChecksum(b, udp, udpLength, Checksum.addressSum(guest, gateway));
         if (vnet != 0) {
             // What a guest with checksum offload sends: the device vouches for the checksum.
             VirtioNetHeader.write(b, 0, VirtioNetHeader.F_DATA_VALID, VirtioNetHeader.GSO_NONE, 0, 0, 0, 0);

@@ -8,7 +8,6 @@ import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.flow.IdleList;
 import io.jslirp.stack.iface.Ipv4Output;
-import io.jslirp.stack.iface.Ipv4Protocol;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
@@ -31,7 +30,7 @@ import static io.jslirp.stack.wire.IpAddress.v4Lo;
  * ICMP echo from the guest to anywhere but our own addresses (which {@link IcmpResponder} answers), relayed
  * through the host's ping sockets. See the package documentation.
  */
-public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
+public final class IcmpEchoRelay implements HostSocketHandler {
     /** A ping flow's socket is closed after this long without a request or a reply. */
     public static final long IDLE_NANOS = 30_000_000_000L;
     public static final int MAX_FLOWS = 1024;
@@ -106,7 +105,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
 
     // ---------------------------------------------------------------- guest to host
 
-    @Override
+    /** An ICMP message in {@code ip}, which came from {@code sourceMac} (IPv4 input dispatches it here). */
     public void receive(Ipv4Packet ip, long sourceMac) {
         if (!icmp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength())) {
             if (icmp.error() == Icmpv4Packet.ERR_CHECKSUM) {

@@ -33,7 +33,7 @@ public final class EthernetInterface {
     private final ArpCache arpCache = new ArpCache(DEFAULT_ARP_CACHE);
     private final Ipv4Reassembler reassembler;
     private final Ipv4Output output;
-    private final Ipv4Protocol[] protocols = new Ipv4Protocol[256];
+    private final IpProtocol[] protocols = new IpProtocol[256];
     /** Protocols whose handler takes datagrams for any destination (the relay), not only our addresses. */
     private final boolean[] anyDestination = new boolean[256];
 
@@ -42,6 +42,10 @@ public final class EthernetInterface {
     private final ArpPacket arp = new ArpPacket();
     private final Ipv4Packet ip = new Ipv4Packet();
     private final Ipv4Packet reassembled = new Ipv4Packet();
+    /** What the transports get: one packet's metadata, refilled for each. */
+    private final IpPacket packet = new IpPacket();
+    /** The device vouched for the transport checksum of the frame being received. */
+    private boolean checksumTrusted;
 
     /** Told the address of each guest whose MAC becomes known or changes (see {@link #resolve}). */
     private java.util.function.IntConsumer[] neighborListeners = new java.util.function.IntConsumer[0];
@@ -67,7 +71,7 @@ public final class EthernetInterface {
     }
 
     /** A handler for datagrams addressed to network+2 or network+3 only. */
-    public void register(int protocol, Ipv4Protocol handler) {
+    public void register(int protocol, IpProtocol handler) {
         register(protocol, handler, false);
     }
 
@@ -75,7 +79,7 @@ public final class EthernetInterface {
      * @param anyDestination true for a relaying handler (TCP): it gets datagrams for every destination, since
      *                       the guest uses us as its router, and decides itself what to do with each
      */
-    public void register(int protocol, Ipv4Protocol handler, boolean anyDestination) {
+    public void register(int protocol, IpProtocol handler, boolean anyDestination) {
         protocols[protocol] = handler;
         this.anyDestination[protocol] = anyDestination;
     }
@@ -131,6 +135,15 @@ public final class EthernetInterface {
 
     /** Handles one frame; the caller keeps ownership and releases it afterwards. */
     public void receive(ByteBuf frame) {
+        receive(frame, false);
+    }
+
+    /**
+     * As {@link #receive(ByteBuf)}, for a frame whose device vouched for its transport checksum (vnet_hdr
+     * NEEDS_CSUM or DATA_VALID) when {@code checksumTrusted}; the packets it carries say so to the transport.
+     */
+    public void receive(ByteBuf frame, boolean checksumTrusted) {
+        this.checksumTrusted = checksumTrusted;
         if (!eth.wrap(frame, frame.readerIndex(), frame.readableBytes())) {
             counters.ethTruncated++;
             return;
@@ -238,14 +251,15 @@ public final class EthernetInterface {
             counters.ipv4NoRoute++;
             return;
         }
-        Ipv4Protocol handler = protocols[protocol];
+        IpProtocol handler = protocols[protocol];
         if (handler == null) {
             counters.ipv4UnknownProtocol++;
             return;
         }
         if (!ip.isFragment()) {
             counters.ipv4Delivered++;
-            handler.receive(ip, eth.source());
+            packet.setIpv4(ip, eth.source(), checksumTrusted);
+            handler.receive(packet);
             return;
         }
         counters.ipv4FragmentsIn++;
@@ -259,7 +273,8 @@ public final class EthernetInterface {
                 return;
             }
             counters.ipv4Delivered++;
-            handler.receive(reassembled, eth.source());
+            packet.setIpv4(reassembled, eth.source(), checksumTrusted);
+            handler.receive(packet);
         } finally {
             whole.release();
         }

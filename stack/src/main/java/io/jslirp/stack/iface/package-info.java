@@ -22,6 +22,15 @@
  * timer; later fragments do not extend it, so an endless trickle cannot pin memory). The complete
  * datagram is handed to the protocol handler exactly as a single unfragmented one would be.
  *
+ * <p><b>The seam toward the transports.</b> A handler is an {@link io.jslirp.stack.iface.IpProtocol}
+ * registered by protocol number (TCP and UDP have the same numbers in both IP versions) and gets an
+ * {@link io.jslirp.stack.iface.IpPacket}: one reused object that IP input fills for each packet it delivers,
+ * carrying family-neutral source and destination, the transport protocol, the payload bounds, the
+ * pseudo-header's address sum and whether the device vouched for the transport checksum (vnet_hdr's
+ * NEEDS_CSUM or DATA_VALID, given to {@code receive(frame, trusted)} with the frame). So the metadata travels
+ * with the packet: no layer holds a per-frame flag, and a transport verifies its checksum the same way
+ * whichever IP version carried it. Handlers that speak one version only (ICMP) take its own view from it.
+ *
  * <p>{@link io.jslirp.stack.iface.Ipv4Output} splits datagrams larger than the MTU into fragments on
  * 8-byte boundaries (RFC 791 section 3.2) so that replies to big pings fit the guest's link.
  */

@@ -47,7 +47,7 @@ final class SegmentsToGuest {
         if (c.rcvShift > 0) {
             TcpSegment.writeWindowScale(f, at, RCV_SHIFT);
         }
-        TcpSegment.writeChecksum(f, TcpLayer.TCP_AT, hl, c.remoteAddr, c.guestAddr);
+        TcpSegment.writeChecksum(f, TcpLayer.TCP_AT, hl, c.addressSum);
         f.writerIndex(TcpLayer.ETH_IP + hl);
         c.sndNxt = c.iss + 1;
         c.rcvAdvertisedEdge = c.rcvNxt + window;
@@ -72,7 +72,7 @@ final class SegmentsToGuest {
         int at = TcpSegment.writeMss(f, TcpLayer.TCP_AT + 20, c.layer.mtu - 40);
         at = TcpSegment.writeTimestamps(f, at, c.tsNow(), 0, true);
         TcpSegment.writeWindowScale(f, at, RCV_SHIFT);
-        TcpSegment.writeChecksum(f, TcpLayer.TCP_AT, hl, c.remoteAddr, c.guestAddr);
+        TcpSegment.writeChecksum(f, TcpLayer.TCP_AT, hl, c.addressSum);
         f.writerIndex(TcpLayer.ETH_IP + hl);
         if (c.sndNxt == c.iss) {
             c.synSentAt = c.now();
@@ -190,9 +190,9 @@ final class SegmentsToGuest {
         }
         if (c.layer.offload) {
             // The device completes it (NEEDS_CSUM); a receiving Linux takes a partial checksum as valid.
-            TcpSegment.writePartialChecksum(f, at, c.tcpHeaderLength + payload, c.remoteAddr, c.guestAddr);
+            TcpSegment.writePartialChecksum(f, at, c.tcpHeaderLength + payload, c.addressSum);
         } else {
-            TcpSegment.writeChecksum(f, at, c.tcpHeaderLength + payload, c.remoteAddr, c.guestAddr);
+            TcpSegment.writeChecksum(f, at, c.tcpHeaderLength + payload, c.addressSum);
         }
         noteAckSent(c, window);
     }
@@ -259,7 +259,7 @@ final class SegmentsToGuest {
         if (blocks > 0) {
             TcpSegment.writeSackBlocks(f, opt, c.layer.sackLeft, c.layer.sackRight, blocks);
         }
-        TcpSegment.writeChecksum(f, at, hl, c.remoteAddr, c.guestAddr);
+        TcpSegment.writeChecksum(f, at, hl, c.addressSum);
         f.writerIndex(TcpLayer.ETH_IP + hl);
         noteAckSent(c, window);
         c.layer.sendFrame(f);

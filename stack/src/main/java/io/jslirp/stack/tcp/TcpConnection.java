@@ -3,6 +3,7 @@ package io.jslirp.stack.tcp;
 import io.jslirp.stack.Counters;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.Seq;
 import io.jslirp.stack.wire.TcpSegment;
@@ -76,6 +77,8 @@ public final class TcpConnection {
     final int guestPort;
     final int remoteAddr;
     final int remotePort;
+    /** The pseudo-header's address part for every segment toward the guest, summed once per connection. */
+    final long addressSum;
     final long createdAt;
     long lastActivity;
 
@@ -162,6 +165,7 @@ public final class TcpConnection {
         this.guestPort = guestPort;
         this.remoteAddr = remoteAddr;
         this.remotePort = remotePort;
+        this.addressSum = Checksum.addressSum(remoteAddr, guestAddr);
         this.createdAt = now;
         this.lastActivity = now;
         this.ooo = new OutOfOrderQueue(layer);

@@ -9,12 +9,14 @@ import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.Ipv4Output;
-import io.jslirp.stack.iface.Ipv4Protocol;
+import io.jslirp.stack.iface.IpPacket;
+import io.jslirp.stack.iface.IpProtocol;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.udp.DnsServers;
+import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.IpAddress;
@@ -37,7 +39,7 @@ import static io.jslirp.stack.wire.IpAddress.v4Lo;
  * timer heap, the end-of-batch flush list, and frame building shared by all connections. See the package
  * documentation for the theory; each branch names its rule.
  */
-public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
+public final class TcpLayer implements IpProtocol, HostSocketHandler {
     /** Generates our initial sequence numbers; replaceable so that tests can start near 2^32. */
     @FunctionalInterface
     public interface IsnGenerator {
@@ -78,8 +80,6 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     private DnsServers dnsServers;
     /** The device takes TSO super-segments with partial checksums (Stack.DeviceFormat.VNET_HDR). */
     final boolean offload;
-    /** Set by the Stack for the frame being received: its device says the TCP checksum needs no check. */
-    private boolean checksumTrusted;
     /**
      * Frames toward the guest that the guest acknowledged, kept for the next host read instead of going back
      * to the allocator: a bulk transfer then reuses the same few buffers and allocates nothing, not even the
@@ -219,11 +219,6 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         this.isnGenerator = generator;
     }
 
-    /** For the frame about to be received: true when its device vouches for (or never computed) the TCP checksum. */
-    public void trustChecksum(boolean trusted) {
-        this.checksumTrusted = trusted;
-    }
-
     public int activeFlows() {
         return flows.size();
     }
@@ -236,11 +231,11 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     // ---------------------------------------------------------------- input
 
     @Override
-    public void receive(Ipv4Packet ip, long sourceMac) {
-        int guestAddr = ip.source();
-        int remoteAddr = ip.destination();
-        if (!seg.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), guestAddr, remoteAddr,
-                !checksumTrusted)) {
+    public void receive(IpPacket ip) {
+        int guestAddr = ip.sourceV4();
+        int remoteAddr = ip.destinationV4();
+        long sourceMac = ip.sourceMac();
+        if (!seg.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), ip.addressSum(), !ip.checksumTrusted())) {
             switch (seg.error()) {
                 case TcpSegment.ERR_HEADER_LENGTH:
                     counters.tcpBadHeaderLength++;
@@ -535,7 +530,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         writeEthIp(f, guestMac, remoteAddr, guestAddr, len);
         TcpSegment.writeHeader(f, TCP_AT, remotePort, guestPort, seq, (flags & TcpSegment.ACK) != 0 ? ack : 0,
                 len, flags, 0);
-        TcpSegment.writeChecksum(f, TCP_AT, len, remoteAddr, guestAddr);
+        TcpSegment.writeChecksum(f, TCP_AT, len, Checksum.addressSum(remoteAddr, guestAddr));
         f.writerIndex(ETH_IP + len);
         counters.tcpRstOut++;
         sendFrame(f);

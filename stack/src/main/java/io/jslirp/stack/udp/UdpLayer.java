@@ -10,12 +10,14 @@ import io.jslirp.stack.flow.IdleList;
 import io.jslirp.stack.icmp.IcmpErrors;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.Ipv4Output;
-import io.jslirp.stack.iface.Ipv4Protocol;
+import io.jslirp.stack.iface.IpPacket;
+import io.jslirp.stack.iface.IpProtocol;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.IpAddress;
@@ -35,7 +37,7 @@ import static io.jslirp.stack.wire.IpAddress.v4Lo;
  * UDP from the guest to any destination: local services, the DNS forwarder at network+3, and the relay
  * through host UDP sockets; and port forwards, host sockets whose clients' datagrams go into the guest. See the package documentation for the theory; each branch names its rule.
  */
-public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
+public final class UdpLayer implements IpProtocol, HostSocketHandler {
     /** Idle time after which a relayed flow's host socket is closed (either direction counts as activity). */
     public static final long IDLE_NANOS = 60_000_000_000L;
     /** DNS flows carry one query and its reply; libslirp expires them after 10 s too (SO_EXPIREFAST). */
@@ -89,7 +91,6 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     private int serviceCount;
     private final UdpReplier replier = this::sendFrom;
     private HostDatagrams datagrams;
-    private boolean checksumTrusted;
     /** Port forwards: client mappings keyed (guest address, guest port, seen address, seen port). */
     private final FlowTable<UdpMapping> mappings;
     private final IdleList<UdpMapping> mappingIdle = new IdleList<>();
@@ -127,11 +128,6 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
      */
     public void setGuestResolver(IntToLongFunction resolve) {
         this.guestMacs = resolve;
-    }
-
-    /** For the frame about to be received: its device vouches for (or never computed) the UDP checksum. */
-    public void trustChecksum(boolean trusted) {
-        this.checksumTrusted = trusted;
     }
 
     /**
@@ -183,10 +179,11 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     // ---------------------------------------------------------------- guest to host
 
     @Override
-    public void receive(Ipv4Packet ip, long sourceMac) {
-        int src = ip.source();
-        int dst = ip.destination();
-        if (!udp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), src, dst, !checksumTrusted)) {
+    public void receive(IpPacket ip) {
+        int src = ip.sourceV4();
+        int dst = ip.destinationV4();
+        long sourceMac = ip.sourceMac();
+        if (!udp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), ip.addressSum(), !ip.checksumTrusted())) {
             switch (udp.error()) {
                 case UdpDatagram.ERR_CHECKSUM:
                     counters.udpBadChecksum++;
@@ -485,7 +482,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         Ipv4Packet.writeHeader(f, IP_AT, 0, Ipv4Packet.MIN_HEADER_LENGTH + udpLength, output.nextIdentification(),
                 0, TTL, Ipv4Packet.PROTO_UDP, src, dst);
         UdpDatagram.writeHeader(f, UDP_AT, srcPort, dstPort, udpLength);
-        UdpDatagram.writeChecksum(f, UDP_AT, udpLength, src, dst);
+        UdpDatagram.writeChecksum(f, UDP_AT, udpLength, Checksum.addressSum(src, dst));
         f.setIndex(0, HEADROOM + payloadLength);
     }
 

@@ -95,7 +95,7 @@ public class TcpBenchmark {
         guestPayload = offload ? 44 * MSS : MSS;
         stack = new Stack(net, clock, ByteBuf::release, alloc, host, RelayOptions.defaults(),
                 offload ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET);
-        stack.tcp().setIsnGenerator((a, b, c, d) -> 1_000_000);
+        stack.tcp().setIsnGenerator((gh, gl, gp, rh, rl, rp) -> 1_000_000);
         // Handshake: SYN (MSS 1460, window scale 7, no timestamps), connect settles, ACK.
         guestSeq = 5000;
         stack.receiveFrame(frame(guestSeq, 0, TcpSegment.SYN, 64240, true, 0));

@@ -67,7 +67,7 @@ public final class EthernetInterface {
         this.dnsMac = config.dnsMac();
         this.reassembler = new Ipv4Reassembler(counters, alloc, clock, MAX_REASSEMBLY_DATAGRAMS,
                 MAX_FRAGMENTS_PER_DATAGRAM, MAX_REASSEMBLY_BYTES);
-        this.output = new Ipv4Output(config.mtu(), counters, alloc, sink);
+        this.output = new Ipv4Output(config, counters, alloc, sink);
     }
 
     /** A handler for datagrams addressed to network+2 or network+3 only. */

@@ -31,6 +31,12 @@
  * with the packet: no layer holds a per-frame flag, and a transport verifies its checksum the same way
  * whichever IP version carried it. Handlers that speak one version only (ICMP) take its own view from it.
  *
+ * <p>The send half is {@link io.jslirp.stack.iface.IpOutput}, one per IP version ({@code Ipv4Output} for
+ * IPv4): a transport asks it where the transport header goes ({@code l4Offset}), builds its part there, and
+ * has it write the Ethernet and IP headers for the route (guest MAC, our MAC for the source, addresses,
+ * protocol, length) before sending. So TCP and UDP hold no fixed header offsets and build no IP header; a TCP
+ * connection keeps its route and offset, chosen once when it is created.
+ *
  * <p>{@link io.jslirp.stack.iface.Ipv4Output} splits datagrams larger than the MTU into fragments on
  * 8-byte boundaries (RFC 791 section 3.2) so that replies to big pings fit the guest's link.
  */

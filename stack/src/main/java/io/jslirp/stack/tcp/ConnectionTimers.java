@@ -112,7 +112,7 @@ final class ConnectionTimers {
             c.rtt.backOff();
             if (c.guestMac == ArpCache.NONE) {
                 // Still no ARP answer: ask again (the layer is told if it comes later).
-                long mac = c.layer.resolveGuest(c.guestAddr);
+                long mac = c.layer.resolveGuest(c.guestAddrHi, c.guestAddrLo);
                 if (mac != ArpCache.NONE) {
                     c.layer.stopAwaitingMac(c);
                     c.guestMac = mac;

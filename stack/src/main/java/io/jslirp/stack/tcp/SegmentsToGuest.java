@@ -32,13 +32,13 @@ final class SegmentsToGuest {
     static void sendSynAck(TcpConnection c, boolean retransmission) {
         int optLen = 4 + (c.tsOk ? 12 : (c.sackOk ? 4 : 0)) + (c.rcvShift > 0 ? 4 : 0);
         int hl = TcpSegment.MIN_HEADER_LENGTH + optLen;
-        ByteBuf f = c.layer.alloc.directBuffer(TcpLayer.ETH_IP + hl);
-        c.layer.writeEthIp(f, c.guestMac, c.remoteAddr, c.guestAddr, hl);
+        ByteBuf f = c.layer.alloc.directBuffer(c.l4At + hl);
+        c.writeHeaders(f, hl);
         // RFC 7323 2.2: the window in a SYN is never scaled.
         int window = Math.min(c.receiveSpace(), 0xffff);
-        TcpSegment.writeHeader(f, TcpLayer.TCP_AT, c.remotePort, c.guestPort, c.iss, c.rcvNxt, hl,
+        TcpSegment.writeHeader(f, c.l4At, c.remotePort, c.guestPort, c.iss, c.rcvNxt, hl,
                 TcpSegment.SYN | TcpSegment.ACK, window);
-        int at = TcpSegment.writeMss(f, TcpLayer.TCP_AT + 20, c.layer.mtu - 40);
+        int at = TcpSegment.writeMss(f, c.l4At + 20, c.ourMss());
         if (c.tsOk) {
             at = TcpSegment.writeTimestamps(f, at, c.tsNow(), c.tsRecent, c.sackOk);
         } else if (c.sackOk) {
@@ -47,8 +47,8 @@ final class SegmentsToGuest {
         if (c.rcvShift > 0) {
             TcpSegment.writeWindowScale(f, at, RCV_SHIFT);
         }
-        TcpSegment.writeChecksum(f, TcpLayer.TCP_AT, hl, c.addressSum);
-        f.writerIndex(TcpLayer.ETH_IP + hl);
+        TcpSegment.writeChecksum(f, c.l4At, hl, c.addressSum);
+        f.writerIndex(c.l4At + hl);
         c.sndNxt = c.iss + 1;
         c.rcvAdvertisedEdge = c.rcvNxt + window;
         c.lastAckSent = c.rcvNxt;
@@ -64,16 +64,16 @@ final class SegmentsToGuest {
      */
     static void sendSyn(TcpConnection c) {
         int hl = TcpSegment.MIN_HEADER_LENGTH + 20;
-        ByteBuf f = c.layer.alloc.directBuffer(TcpLayer.ETH_IP + hl);
-        c.layer.writeEthIp(f, c.guestMac, c.remoteAddr, c.guestAddr, hl);
+        ByteBuf f = c.layer.alloc.directBuffer(c.l4At + hl);
+        c.writeHeaders(f, hl);
         // RFC 7323 2.2: the window in a SYN is never scaled.
-        TcpSegment.writeHeader(f, TcpLayer.TCP_AT, c.remotePort, c.guestPort, c.iss, 0, hl, TcpSegment.SYN,
+        TcpSegment.writeHeader(f, c.l4At, c.remotePort, c.guestPort, c.iss, 0, hl, TcpSegment.SYN,
                 Math.min(c.receiveSpace(), 0xffff));
-        int at = TcpSegment.writeMss(f, TcpLayer.TCP_AT + 20, c.layer.mtu - 40);
+        int at = TcpSegment.writeMss(f, c.l4At + 20, c.ourMss());
         at = TcpSegment.writeTimestamps(f, at, c.tsNow(), 0, true);
         TcpSegment.writeWindowScale(f, at, RCV_SHIFT);
-        TcpSegment.writeChecksum(f, TcpLayer.TCP_AT, hl, c.addressSum);
-        f.writerIndex(TcpLayer.ETH_IP + hl);
+        TcpSegment.writeChecksum(f, c.l4At, hl, c.addressSum);
+        f.writerIndex(c.l4At + hl);
         if (c.sndNxt == c.iss) {
             c.synSentAt = c.now();
         }
@@ -110,7 +110,7 @@ final class SegmentsToGuest {
             return;
         }
         int hl = c.tcpHeaderLength;
-        int payloadAt = TcpLayer.ETH_IP + hl;
+        int payloadAt = c.l4At + hl;
         for (int budget = PUMP_BUDGET; ; budget--) {
             if (budget == 0) {
                 // Fairness: let other flows run; the level-triggered readiness brings us back.
@@ -164,8 +164,8 @@ final class SegmentsToGuest {
     private static void sendNewSegment(TcpConnection c, ByteBuf f, int payload, int flags) {
         int seq = c.sndNxt;
         int seqLen = payload + ((flags & TcpSegment.FIN) != 0 ? 1 : 0);
-        f.writerIndex(TcpLayer.ETH_IP + c.tcpHeaderLength + payload);
-        c.layer.writeEthIp(f, c.guestMac, c.remoteAddr, c.guestAddr, c.tcpHeaderLength + payload);
+        f.writerIndex(c.l4At + c.tcpHeaderLength + payload);
+        c.writeHeaders(f, c.tcpHeaderLength + payload);
         writeTcp(c, f, seq, flags, payload);
         c.sndNxt = seq + seqLen;
         long now = c.now();
@@ -176,12 +176,12 @@ final class SegmentsToGuest {
         }
         // The queue keeps its reference; the sink releases the other. Not a duplicate: a duplicate is one
         // more object per segment, and the sink only reads the frame (retransmission resets its readerIndex).
-        c.layer.sendDataFrame(f.retain(), c.effMss);
+        c.layer.sendDataFrame(f.retain(), c.effMss, c.l4At);
     }
 
     /** Writes (or rewrites, on retransmission) the TCP header of a frame: current ACK, window, timestamps. */
     private static void writeTcp(TcpConnection c, ByteBuf f, int seq, int flags, int payload) {
-        int at = TcpLayer.TCP_AT;
+        int at = c.l4At;
         int space = c.receiveSpace();
         int window = Math.min(space >>> c.rcvShift, 0xffff);
         TcpSegment.writeHeader(f, at, c.remotePort, c.guestPort, seq, c.rcvNxt, c.tcpHeaderLength, flags, window);
@@ -209,8 +209,8 @@ final class SegmentsToGuest {
     private static void onHostEof(TcpConnection c) {
         c.hostEof = true;
         // Host EOF: our FIN follows the data already sent (it needs no window, RFC 9293 3.8.6.2.1).
-        ByteBuf f = c.layer.alloc.directBuffer(TcpLayer.ETH_IP + c.tcpHeaderLength);
-        f.writerIndex(TcpLayer.ETH_IP + c.tcpHeaderLength);
+        ByteBuf f = c.layer.alloc.directBuffer(c.l4At + c.tcpHeaderLength);
+        f.writerIndex(c.l4At + c.tcpHeaderLength);
         c.finSentToGuest = true;
         c.finSeqToGuest = c.sndNxt;
         c.state = c.state == ESTABLISHED ? FIN_WAIT_1 : LAST_ACK;
@@ -227,13 +227,13 @@ final class SegmentsToGuest {
             return;
         }
         ByteBuf f = c.rtx.frame(i);
-        int payload = f.writerIndex() - TcpLayer.ETH_IP - c.tcpHeaderLength;
-        int flags = f.getUnsignedByte(TcpLayer.TCP_AT + 13);
+        int payload = f.writerIndex() - c.l4At - c.tcpHeaderLength;
+        int flags = f.getUnsignedByte(c.l4At + 13);
         writeTcp(c, f, c.rtx.seq(i), flags, payload);
         c.rtx.markResent(i, now);
         c.counters.tcpRetransmits++;
         f.readerIndex(0);
-        c.layer.sendDataFrame(f.retain(), c.effMss);
+        c.layer.sendDataFrame(f.retain(), c.effMss, c.l4At);
     }
 
     /** An ACK (with SACK blocks when we hold out-of-order data and the guest agreed), sent now. */
@@ -247,9 +247,9 @@ final class SegmentsToGuest {
         }
         int blocks = c.sackOk ? Math.min(c.ooo.sackBlocks(c.layer.sackLeft, c.layer.sackRight), c.tsOk ? 3 : 4) : 0;
         int hl = c.tcpHeaderLength + (blocks > 0 ? 4 + 8 * blocks : 0);
-        ByteBuf f = c.layer.alloc.directBuffer(TcpLayer.ETH_IP + hl);
-        c.layer.writeEthIp(f, c.guestMac, c.remoteAddr, c.guestAddr, hl);
-        int at = TcpLayer.TCP_AT;
+        ByteBuf f = c.layer.alloc.directBuffer(c.l4At + hl);
+        c.writeHeaders(f, hl);
+        int at = c.l4At;
         int window = Math.min(c.receiveSpace() >>> c.rcvShift, 0xffff);
         TcpSegment.writeHeader(f, at, c.remotePort, c.guestPort, c.sndNxt, c.rcvNxt, hl, TcpSegment.ACK, window);
         int opt = at + TcpSegment.MIN_HEADER_LENGTH;
@@ -260,18 +260,18 @@ final class SegmentsToGuest {
             TcpSegment.writeSackBlocks(f, opt, c.layer.sackLeft, c.layer.sackRight, blocks);
         }
         TcpSegment.writeChecksum(f, at, hl, c.addressSum);
-        f.writerIndex(TcpLayer.ETH_IP + hl);
+        f.writerIndex(c.l4At + hl);
         noteAckSent(c, window);
         c.layer.sendFrame(f);
     }
 
     static void sendProbe(TcpConnection c) {
         int hl = c.tcpHeaderLength;
-        ByteBuf f = c.layer.alloc.directBuffer(TcpLayer.ETH_IP + hl);
-        c.layer.writeEthIp(f, c.guestMac, c.remoteAddr, c.guestAddr, hl);
-        f.writerIndex(TcpLayer.ETH_IP + hl);
+        ByteBuf f = c.layer.alloc.directBuffer(c.l4At + hl);
+        c.writeHeaders(f, hl);
+        f.writerIndex(c.l4At + hl);
         writeTcp(c, f, c.sndUna - 1, TcpSegment.ACK, 0);
-        c.layer.sendDataFrame(f, c.effMss);
+        c.layer.sendDataFrame(f, c.effMss, c.l4At);
     }
 
     static void sendRstToGuest(TcpConnection c) {

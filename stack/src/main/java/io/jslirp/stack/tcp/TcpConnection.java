@@ -2,9 +2,13 @@ package io.jslirp.stack.tcp;
 
 import io.jslirp.stack.Counters;
 import io.jslirp.stack.iface.ArpCache;
+import io.jslirp.stack.iface.IpOutput;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.wire.Checksum;
+import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
+import io.jslirp.stack.wire.IpAddress;
+import io.jslirp.stack.wire.Ipv4Packet;
 import io.jslirp.stack.wire.Seq;
 import io.jslirp.stack.wire.TcpSegment;
 import io.netty.buffer.ByteBuf;
@@ -73,10 +77,16 @@ public final class TcpConnection {
     final HostSockets host;
     /** The guest's MAC; for a port forward {@link ArpCache#NONE} until ARP finds it. */
     long guestMac;
-    final int guestAddr;
+    /** The guest's address and the remote one as the guest sees it: family-neutral (IpAddress). */
+    final long guestAddrHi;
+    final long guestAddrLo;
     final int guestPort;
-    final int remoteAddr;
+    final long remoteAddrHi;
+    final long remoteAddrLo;
     final int remotePort;
+    /** The IP version's way to the guest, and where its frames put the TCP header. */
+    final IpOutput out;
+    final int l4At;
     /** The pseudo-header's address part for every segment toward the guest, summed once per connection. */
     final long addressSum;
     final long createdAt;
@@ -155,17 +165,21 @@ public final class TcpConnection {
     long heapKey;
     int heapIndex = -1;
 
-    TcpConnection(TcpLayer layer, long guestMac, int guestAddr, int guestPort, int remoteAddr, int remotePort,
-                  long now) {
+    TcpConnection(TcpLayer layer, long guestMac, long guestAddrHi, long guestAddrLo, int guestPort,
+                  long remoteAddrHi, long remoteAddrLo, int remotePort, long now) {
         this.layer = layer;
         this.counters = layer.counters;
         this.host = layer.host;
         this.guestMac = guestMac;
-        this.guestAddr = guestAddr;
+        this.guestAddrHi = guestAddrHi;
+        this.guestAddrLo = guestAddrLo;
         this.guestPort = guestPort;
-        this.remoteAddr = remoteAddr;
+        this.remoteAddrHi = remoteAddrHi;
+        this.remoteAddrLo = remoteAddrLo;
+        this.out = layer.output;
+        this.l4At = out.l4Offset();
         this.remotePort = remotePort;
-        this.addressSum = Checksum.addressSum(remoteAddr, guestAddr);
+        this.addressSum = Checksum.addressSum(remoteAddrHi, remoteAddrLo, guestAddrHi, guestAddrLo);
         this.createdAt = now;
         this.lastActivity = now;
         this.ooo = new OutOfOrderQueue(layer);
@@ -236,11 +250,11 @@ public final class TcpConnection {
         }
         tcpHeaderLength = TcpSegment.MIN_HEADER_LENGTH + (tsOk ? 12 : 0);
         // Our frames never exceed the MTU: the guest's MSS, capped by ours, less the options we always send.
-        effMss = Math.max(MIN_MSS, Math.min(guestMss, layer.mtu - 40) - (tsOk ? 12 : 0));
-        // With offload one frame carries as many whole MSS-sized segments as an IPv4 datagram holds; the
+        effMss = Math.max(MIN_MSS, Math.min(guestMss, ourMss()) - (tsOk ? 12 : 0));
+        // With offload one frame carries as many whole MSS-sized segments as an IP datagram holds; the
         // device (the guest's stack) cuts it back to effMss.
         maxSegToGuest = layer.offload
-                ? Math.max(effMss, (TcpLayer.MAX_DATAGRAM - 20 - tcpHeaderLength) / effMss * effMss)
+                ? Math.max(effMss, (out.maxL4Length() - tcpHeaderLength) / effMss * effMss)
                 : effMss;
         sndWnd = s.window(); // unscaled in a SYN (RFC 7323 2.2)
         maxSndWnd = sndWnd;
@@ -307,13 +321,15 @@ public final class TcpConnection {
             case HostSockets.ENETUNREACH:
             case HostSockets.ENETDOWN:
                 counters.tcpConnectUnreachable++;
-                layer.sendUnreachable(guestMac, guestAddr, remoteAddr, guestPort, remotePort, irs,
+                layer.sendUnreachable(guestMac, IpAddress.v4(guestAddrLo), IpAddress.v4(remoteAddrLo), guestPort,
+                        remotePort, irs,
                         Icmpv4Packet.CODE_NET_UNREACHABLE);
                 break;
             case HostSockets.EHOSTUNREACH:
             case HostSockets.EHOSTDOWN:
                 counters.tcpConnectUnreachable++;
-                layer.sendUnreachable(guestMac, guestAddr, remoteAddr, guestPort, remotePort, irs,
+                layer.sendUnreachable(guestMac, IpAddress.v4(guestAddrLo), IpAddress.v4(remoteAddrLo), guestPort,
+                        remotePort, irs,
                         Icmpv4Packet.CODE_HOST_UNREACHABLE);
                 break;
             case HostSockets.ETIMEDOUT:
@@ -343,7 +359,7 @@ public final class TcpConnection {
         sndUna = iss;
         sndNxt = iss;
         state = SYN_SENT;
-        guestMac = layer.resolveGuest(guestAddr);
+        guestMac = layer.resolveGuest(guestAddrHi, guestAddrLo);
         if (guestMac != ArpCache.NONE) {
             sendSyn(this);
         } else {
@@ -569,7 +585,22 @@ public final class TcpConnection {
 
     /** A RST from the remote end of this flow to the guest (no options, window 0). */
     void sendReset(int seq, int ack, int flags) {
-        layer.sendReset(guestMac, guestAddr, remoteAddr, guestPort, remotePort, seq, ack, flags);
+        layer.sendReset(guestMac, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, guestPort, remotePort, seq,
+                ack, flags);
+    }
+
+    /**
+     * Ethernet and IP headers of a frame from the remote end to the guest carrying {@code tcpLength} bytes of
+     * TCP (DF set, as Linux sets it on TCP); returns where the TCP header goes, {@link #l4At}.
+     */
+    int writeHeaders(ByteBuf f, int tcpLength) {
+        return out.writeHeaders(f, 0, guestMac, remoteAddrHi, remoteAddrLo, guestAddrHi, guestAddrLo,
+                Ipv4Packet.PROTO_TCP, tcpLength, true);
+    }
+
+    /** The MSS we offer and the cap on the guest's: what fits the MTU after this IP version's and TCP's headers. */
+    int ourMss() {
+        return layer.mtu - (l4At - EthernetFrame.HEADER_LENGTH) - TcpSegment.MIN_HEADER_LENGTH;
     }
 
     /** Host read/write failed (ECONNRESET, EPIPE...): RST the guest, drop the flow. */

@@ -43,14 +43,11 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     /** Generates our initial sequence numbers; replaceable so that tests can start near 2^32. */
     @FunctionalInterface
     public interface IsnGenerator {
-        int isn(int guestAddr, int guestPort, int remoteAddr, int remotePort);
+        /** Addresses are family-neutral ({@code IpAddress}). */
+        int isn(long guestAddrHi, long guestAddrLo, int guestPort, long remoteAddrHi, long remoteAddrLo,
+                int remotePort);
     }
 
-    static final int ETH_IP = EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH;
-    static final int TCP_AT = ETH_IP;
-    static final int TTL = 64;
-    /** Largest IPv4 datagram: bounds a super-segment toward an offloading device. */
-    static final int MAX_DATAGRAM = 0xffff;
     /**
      * A buffer this much larger than the bytes it would keep is not kept: the bytes are copied into a
      * right-sized one, so that memory pinned by queues stays within twice the bytes they count.
@@ -61,6 +58,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     final Clock clock;
     final Counters counters;
     final ByteBufAllocator alloc;
+    /** IPv4 toward the guest: the route of every connection, and ICMP errors. */
     final Ipv4Output output;
     final HostSockets host;
     final RelayOptions options;
@@ -126,8 +124,10 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     HostSockets host, RelayOptions options, boolean offload) {
         this.offload = offload;
-        this.frameCapacity = Math.max(EthernetFrame.HEADER_LENGTH + (offload ? MAX_DATAGRAM : config.mtu()),
-                ETH_IP + TcpSegment.MAX_HEADER_LENGTH + TcpConnection.MIN_MSS);
+        // With offload a frame holds the largest datagram (a TSO super-segment), else one MTU.
+        this.frameCapacity = Math.max(offload ? output.l4Offset() + output.maxL4Length()
+                        : EthernetFrame.HEADER_LENGTH + config.mtu(),
+                output.l4Offset() + TcpSegment.MAX_HEADER_LENGTH + TcpConnection.MIN_MSS);
         this.frames = new FrameBuffers(alloc, frameCapacity, Math.max(4, Math.min(64, (2 << 20) / frameCapacity)));
         this.config = config;
         this.clock = clock;
@@ -142,8 +142,10 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         this.dns = config.dns();
         // RFC 6528: ISN = M + F(4-tuple, secret), M a 4 microsecond clock. The secret is per process.
         long secret = new SecureRandom().nextLong();
-        this.isnGenerator = (ga, gp, ra, rp) -> {
-            long h = (((long) ga << 32) ^ (ra & 0xffff_ffffL) ^ ((long) gp << 16 ^ rp) * 0x9E37_79B9_7F4A_7C15L)
+        this.isnGenerator = (gHi, gLo, gp, rHi, rLo, rp) -> {
+            // The low 32 bits of each address (all of an IPv4 one) as before; the rest folded in for IPv6.
+            long h = ((gLo << 32) ^ (rLo & 0xffff_ffffL) ^ ((long) gp << 16 ^ rp) * 0x9E37_79B9_7F4A_7C15L)
+                    ^ (gHi ^ gLo >>> 32) * 0xC2B2_AE3D_27D4_EB4FL ^ (rHi ^ rLo >>> 32) * 0x1656_67B1_9E37_79F9L
                     ^ secret;
             h *= 0xff51_afd7_ed55_8ccdL;
             h ^= h >>> 33;
@@ -171,7 +173,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         for (int i = 0; i < awaitingCount; i++) {
             TcpConnection c = awaitingMac[i];
             awaitingMac[i] = null;
-            if (c.guestAddr != guestIp) {
+            if (c.guestAddrLo != v4Lo(guestIp) || c.guestAddrHi != V4_HI) {
                 awaitingMac[kept++] = c;
                 continue;
             }
@@ -192,8 +194,9 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         awaitingCount = kept;
     }
 
-    long resolveGuest(int guestIp) {
-        return guestResolver.applyAsLong(guestIp);
+    /** The MAC of a guest address, or {@link ArpCache#NONE} after asking for it (IPv4: ARP). */
+    long resolveGuest(long guestAddrHi, long guestAddrLo) {
+        return guestResolver.applyAsLong(IpAddress.v4(guestAddrLo));
     }
 
     void awaitMac(TcpConnection c) {
@@ -232,6 +235,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
 
     @Override
     public void receive(IpPacket ip) {
+        // The decisions below are IPv4's (network+2, network+3, the virtual network); flows are keyed neutrally.
         int guestAddr = ip.sourceV4();
         int remoteAddr = ip.destinationV4();
         long sourceMac = ip.sourceMac();
@@ -254,7 +258,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         counters.tcpSegmentsIn++;
         int guestPort = seg.sourcePort();
         int remotePort = seg.destinationPort();
-        TcpConnection c = flows.get(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(remoteAddr), remotePort);
+        TcpConnection c = flows.get(ip.sourceHi(), ip.sourceLo(), guestPort, ip.destinationHi(),
+                ip.destinationLo(), remotePort);
         if (c != null) {
             if (SegmentsFromGuest.onSegment(c, seg) && c.state == TcpState.CLOSED) {
                 // A new SYN reopened a TIME_WAIT tuple (RFC 9293 3.10.7.4, RFC 6191): start afresh.
@@ -291,12 +296,12 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     private void resetFor(TcpSegment s, long guestMac, int guestAddr, int remoteAddr) {
         if (s.hasAck()) {
             // <SEQ=SEG.ACK><CTL=RST>
-            sendReset(guestMac, guestAddr, remoteAddr, s.sourcePort(), s.destinationPort(), s.ack(), 0,
-                    TcpSegment.RST);
+            sendReset(guestMac, V4_HI, v4Lo(guestAddr), V4_HI, v4Lo(remoteAddr), s.sourcePort(), s.destinationPort(),
+                    s.ack(), 0, TcpSegment.RST);
         } else {
             // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
-            sendReset(guestMac, guestAddr, remoteAddr, s.sourcePort(), s.destinationPort(), 0,
-                    s.seq() + s.seqLength(), TcpSegment.RST | TcpSegment.ACK);
+            sendReset(guestMac, V4_HI, v4Lo(guestAddr), V4_HI, v4Lo(remoteAddr), s.sourcePort(), s.destinationPort(),
+                    0, s.seq() + s.seqLength(), TcpSegment.RST | TcpSegment.ACK);
         }
     }
 
@@ -333,10 +338,12 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
             resetFor(s, guestMac, guestAddr, remoteAddr);
             return;
         }
-        TcpConnection c = new TcpConnection(this, guestMac, guestAddr, s.sourcePort(), remoteAddr,
+        TcpConnection c = new TcpConnection(this, guestMac, V4_HI, v4Lo(guestAddr), s.sourcePort(), V4_HI,
+                v4Lo(remoteAddr),
                 s.destinationPort(), clock.nanoTime());
-        c.acceptSyn(s, isnGenerator.isn(guestAddr, s.sourcePort(), remoteAddr, s.destinationPort()));
-        flows.put(V4_HI, v4Lo(guestAddr), s.sourcePort(), V4_HI, v4Lo(remoteAddr), s.destinationPort(), c);
+        c.acceptSyn(s, isnGenerator.isn(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo,
+                c.remotePort));
+        flows.put(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo, c.remotePort, c);
         counters.tcpFlowsOpened++;
         int handle = host.connectTcp(V4_HI, v4Lo(hostAddr), s.destinationPort(), V4_HI, v4Lo(options.outboundAddr()),
                 this);
@@ -439,8 +446,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     }
 
     void forget(TcpConnection c) {
-        if (flows.get(V4_HI, v4Lo(c.guestAddr), c.guestPort, V4_HI, v4Lo(c.remoteAddr), c.remotePort) == c) {
-            flows.remove(V4_HI, v4Lo(c.guestAddr), c.guestPort, V4_HI, v4Lo(c.remoteAddr), c.remotePort);
+        if (flows.get(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo, c.remotePort) == c) {
+            flows.remove(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo, c.remotePort);
         }
         if (c.handle >= 0) {
             handles.remove(c.handle, c);
@@ -458,23 +465,19 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
 
     // ---------------------------------------------------------------- frame building
 
-    /** Ethernet + IPv4 headers for a TCP segment of {@code tcpLength} bytes toward the guest. */
-    void writeEthIp(ByteBuf f, long guestMac, int remoteAddr, int guestAddr, int tcpLength) {
-        EthernetFrame.writeHeader(f, 0, guestMac, config.ourMacFor(remoteAddr), EthernetFrame.TYPE_IPV4);
-        Ipv4Packet.writeHeader(f, EthernetFrame.HEADER_LENGTH, 0, Ipv4Packet.MIN_HEADER_LENGTH + tcpLength,
-                output.nextIdentification(), Ipv4Packet.FLAG_DF, TTL, Ipv4Packet.PROTO_TCP, remoteAddr, guestAddr);
-    }
-
     void sendFrame(ByteBuf f) {
         counters.tcpSegmentsOut++;
         output.send(f);
     }
 
-    /** A segment from writeTcp: partial checksum and TSO for an offloading device, else complete. */
-    void sendDataFrame(ByteBuf f, int gsoSize) {
+    /**
+     * A segment from writeTcp, its TCP header at {@code l4At}: partial checksum and TSO for an offloading
+     * device, else complete.
+     */
+    void sendDataFrame(ByteBuf f, int gsoSize, int l4At) {
         counters.tcpSegmentsOut++;
         if (offload) {
-            if (f.readableBytes() - ETH_IP - (f.getUnsignedByte(TCP_AT + 12) >>> 4) * 4 > gsoSize) {
+            if (f.readableBytes() - l4At - (f.getUnsignedByte(l4At + 12) >>> 4) * 4 > gsoSize) {
                 counters.gsoFramesOut++;
             }
             output.sendOffload(f, gsoSize);
@@ -522,16 +525,21 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         return copy;
     }
 
-    /** A RST (with or without ACK) from {@code remoteAddr:remotePort} to the guest; no options, window 0. */
-    void sendReset(long guestMac, int guestAddr, int remoteAddr, int guestPort, int remotePort, int seq, int ack,
+    /**
+     * A RST (with or without ACK) from {@code remoteAddr:remotePort} to the guest (family-neutral addresses);
+     * no options, window 0.
+     */
+    void sendReset(long guestMac, long guestAddrHi, long guestAddrLo, long remoteAddrHi, long remoteAddrLo,
+                   int guestPort, int remotePort, int seq, int ack,
                    int flags) {
         int len = TcpSegment.MIN_HEADER_LENGTH;
-        ByteBuf f = alloc.directBuffer(ETH_IP + len);
-        writeEthIp(f, guestMac, remoteAddr, guestAddr, len);
-        TcpSegment.writeHeader(f, TCP_AT, remotePort, guestPort, seq, (flags & TcpSegment.ACK) != 0 ? ack : 0,
+        ByteBuf f = alloc.directBuffer(output.l4Offset() + len);
+        int at = output.writeHeaders(f, 0, guestMac, remoteAddrHi, remoteAddrLo, guestAddrHi, guestAddrLo,
+                Ipv4Packet.PROTO_TCP, len, true);
+        TcpSegment.writeHeader(f, at, remotePort, guestPort, seq, (flags & TcpSegment.ACK) != 0 ? ack : 0,
                 len, flags, 0);
-        TcpSegment.writeChecksum(f, TCP_AT, len, Checksum.addressSum(remoteAddr, guestAddr));
-        f.writerIndex(ETH_IP + len);
+        TcpSegment.writeChecksum(f, at, len, Checksum.addressSum(remoteAddrHi, remoteAddrLo, guestAddrHi, guestAddrLo));
+        f.writerIndex(at + len);
         counters.tcpRstOut++;
         sendFrame(f);
     }
@@ -545,6 +553,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
      */
     void sendUnreachable(long guestMac, int guestAddr, int remoteAddr, int guestPort, int remotePort, int synSeq,
                          int code) {
+        // (ICMPv4: the addresses are IPv4's.)
         // The quote is the guest's SYN as the guest's kernel matches it: addresses, ports and sequence number.
         long quotedTcp = ((long) guestPort << 48) | ((long) remotePort << 32) | (synSeq & 0xffff_ffffL);
         output.send(IcmpErrors.build(alloc, config, output.nextIdentification(), guestMac, gateway, guestAddr,
@@ -699,11 +708,12 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
             host.abort(h);
             return;
         }
-        TcpConnection c = new TcpConnection(this, ArpCache.NONE, guestAddr, guestPort, seenAddr, clientPort,
-                clock.nanoTime());
+        TcpConnection c = new TcpConnection(this, ArpCache.NONE, V4_HI, v4Lo(guestAddr), guestPort, V4_HI,
+                v4Lo(seenAddr), clientPort, clock.nanoTime());
         flows.put(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(seenAddr), clientPort, c);
         handles.put(h, c);
         counters.tcpFlowsOpened++;
-        c.openToGuest(h, isnGenerator.isn(guestAddr, guestPort, seenAddr, clientPort));
+        c.openToGuest(h, isnGenerator.isn(c.guestAddrHi, c.guestAddrLo, guestPort, c.remoteAddrHi, c.remoteAddrLo,
+                clientPort));
     }
 }

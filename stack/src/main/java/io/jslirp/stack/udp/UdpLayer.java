@@ -47,11 +47,11 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     /** Datagrams read per READABLE event: the socket stays readable (level-triggered) if more wait. */
     public static final int READS_PER_EVENT = 64;
     static final int ERRORS_PER_EVENT = 16;
-    static final int IP_AT = EthernetFrame.HEADER_LENGTH;
-    static final int UDP_AT = IP_AT + Ipv4Packet.MIN_HEADER_LENGTH;
-    /** Room before a datagram's payload for its Ethernet, IPv4 and UDP headers. */
-    public static final int HEADROOM = UDP_AT + UdpDatagram.HEADER_LENGTH;
-    static final int TTL = 64;
+    /**
+     * Room before a datagram's payload for the route's Ethernet and IP headers and UDP's: IPv4's. A route with a
+     * longer IP header (IPv6's 40 bytes) needs this raised; {@link #writeHeaders} then starts IPv4 frames later.
+     */
+    public static final int HEADROOM = Ipv4Output.L4_OFFSET + UdpDatagram.HEADER_LENGTH;
     public static final int DNS_PORT = 53;
     private static final int MAX_SERVICES = 16;
     /** Flow key for relayed flows: remote address and port 0, so one flow (and socket) per guest endpoint. */
@@ -475,15 +475,20 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         readBuffers.giveBack(b);
     }
 
-    /** Ethernet, IPv4 and UDP headers (checksum computed) before {@code payloadLength} bytes at {@link #HEADROOM}. */
+    /**
+     * The route's Ethernet and IP headers, then the UDP header (checksum computed), before {@code payloadLength}
+     * bytes at {@link #HEADROOM}. The headers end where the payload starts, so a route with a shorter IP header
+     * than the headroom allows starts its frame later in the buffer (readerIndex); IPv4's starts at 0.
+     */
     private void writeHeaders(ByteBuf f, long dstMac, int src, int srcPort, int dst, int dstPort, int payloadLength) {
         int udpLength = UdpDatagram.HEADER_LENGTH + payloadLength;
-        EthernetFrame.writeHeader(f, 0, dstMac, config.ourMacFor(src), EthernetFrame.TYPE_IPV4);
-        Ipv4Packet.writeHeader(f, IP_AT, 0, Ipv4Packet.MIN_HEADER_LENGTH + udpLength, output.nextIdentification(),
-                0, TTL, Ipv4Packet.PROTO_UDP, src, dst);
-        UdpDatagram.writeHeader(f, UDP_AT, srcPort, dstPort, udpLength);
-        UdpDatagram.writeChecksum(f, UDP_AT, udpLength, Checksum.addressSum(src, dst));
-        f.setIndex(0, HEADROOM + payloadLength);
+        int at = HEADROOM - UdpDatagram.HEADER_LENGTH - output.l4Offset();
+        // No DF: a datagram larger than the guest's MTU is fragmented (by us, or on the way), as the host's is.
+        int l4 = output.writeHeaders(f, at, dstMac, V4_HI, v4Lo(src), V4_HI, v4Lo(dst), Ipv4Packet.PROTO_UDP, udpLength,
+                false);
+        UdpDatagram.writeHeader(f, l4, srcPort, dstPort, udpLength);
+        UdpDatagram.writeChecksum(f, l4, udpLength, Checksum.addressSum(src, dst));
+        f.setIndex(at, HEADROOM + payloadLength);
     }
 
     /** The {@link UdpReplier} of every service: a complete frame to {@code dstMac}. */

@@ -104,13 +104,11 @@ public final class Stack {
         this.tcp = new TcpLayer(config, clock, counters, alloc, iface.output(), host, options,
                 format == DeviceFormat.VNET_HDR);
         tcp.setDnsServers(dnsServers);
-        tcp.setGuestResolver(iface::resolve);
-        iface.addNeighborListener(tcp::neighborKnown);
+        tcp.setNeighbors(iface::resolve, iface.pendingNeighbors());
         iface.register(Ipv4Packet.PROTO_TCP, tcp, true);
         this.udp = new UdpLayer(config, clock, counters, alloc, iface.output(), options, dnsServers);
         iface.register(Ipv4Packet.PROTO_UDP, udp, true);
-        udp.setGuestResolver(iface::resolve);
-        iface.addNeighborListener(udp::guestResolved);
+        udp.setNeighbors(iface::resolve, iface.pendingNeighbors());
         this.forwards = new PortForwards(config, tcp, udp);
     }
 

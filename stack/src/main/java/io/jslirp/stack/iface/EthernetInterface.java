@@ -6,6 +6,7 @@ import io.jslirp.stack.FrameSink;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.wire.ArpPacket;
 import io.jslirp.stack.wire.EthernetFrame;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -47,8 +48,8 @@ public final class EthernetInterface {
     /** The device vouched for the transport checksum of the frame being received. */
     private boolean checksumTrusted;
 
-    /** Told the address of each guest whose MAC becomes known or changes (see {@link #resolve}). */
-    private java.util.function.IntConsumer[] neighborListeners = new java.util.function.IntConsumer[0];
+    /** Flows and frames waiting for a guest's MAC (see {@link #resolve}), released when it is learned. */
+    private final PendingNeighbors pending;
     /** The last address {@link #resolve} asked for, and when: one request per address per interval. */
     private int lastRequestedIp;
     private long lastRequestNanos;
@@ -68,6 +69,7 @@ public final class EthernetInterface {
         this.reassembler = new Ipv4Reassembler(counters, alloc, clock, MAX_REASSEMBLY_DATAGRAMS,
                 MAX_FRAGMENTS_PER_DATAGRAM, MAX_REASSEMBLY_BYTES);
         this.output = new Ipv4Output(config, counters, alloc, sink);
+        this.pending = new PendingNeighbors(counters);
     }
 
     /** A handler for datagrams addressed to network+2 or network+3 only. */
@@ -97,8 +99,8 @@ public final class EthernetInterface {
      * request (RFC 826; at most one per 100 ms for the address asked last, so a burst toward one unknown guest
      * sends one; alternating between two unknown guests asks each time).
      * Needed when we speak first, as a port forward's SYN or datagram does: a guest that has not sent
-     * anything yet is not in the cache. The answer reaches the cache through the ARP reply, and every
-     * {@link #addNeighborListener listener} is told, so that callers holding a frame can send it then.
+     * anything yet is not in the cache. The answer reaches the cache through the ARP reply, and what waits for
+     * it in {@link #pendingNeighbors()} goes then.
      */
     public long resolve(int ip) {
         long mac = arpCache.get(ip);
@@ -121,12 +123,9 @@ public final class EthernetInterface {
         return ArpCache.NONE;
     }
 
-    /** Calls {@code listener} with a guest's address whenever its MAC is learned anew or changes. */
-    public void addNeighborListener(java.util.function.IntConsumer listener) {
-        java.util.function.IntConsumer[] bigger = java.util.Arrays.copyOf(neighborListeners,
-                neighborListeners.length + 1);
-        bigger[neighborListeners.length] = java.util.Objects.requireNonNull(listener, "listener");
-        neighborListeners = bigger;
+    /** Where the transports park what waits for a guest's MAC; released whenever a MAC is learned anew. */
+    public PendingNeighbors pendingNeighbors() {
+        return pending;
     }
 
     public Ipv4Reassembler reassembler() {
@@ -220,9 +219,7 @@ public final class EthernetInterface {
         arpCache.put(senderIp, senderMac);
         counters.arpLearned++;
         if (news) {
-            for (java.util.function.IntConsumer l : neighborListeners) {
-                l.accept(senderIp);
-            }
+            pending.resolved(IpAddress.V4_HI, IpAddress.v4Lo(senderIp), senderMac);
         }
     }
 
@@ -304,14 +301,21 @@ public final class EthernetInterface {
     }
 
     public long nextDeadlineNanos() {
-        return reassembler.nextDeadline();
+        long reassembly = reassembler.nextDeadline();
+        long held = pending.nextDeadline();
+        if (reassembly == Long.MAX_VALUE) {
+            return held;
+        }
+        return held == Long.MAX_VALUE || reassembly - held < 0 ? reassembly : held;
     }
 
     public void runTimers(long now) {
         reassembler.expire(now);
+        pending.expire(now);
     }
 
     public void close() {
         reassembler.clear();
+        pending.clear();
     }
 }

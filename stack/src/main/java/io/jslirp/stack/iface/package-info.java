@@ -37,6 +37,13 @@
  * protocol, length) before sending. So TCP and UDP hold no fixed header offsets and build no IP header; a TCP
  * connection keeps its route and offset, chosen once when it is created.
  *
+ * <p><b>Neighbours.</b> When we speak first to a guest whose MAC is unknown,
+ * {@link io.jslirp.stack.iface.EthernetInterface#resolve} asks by ARP and the caller parks what it wanted to
+ * send in the one {@link io.jslirp.stack.iface.PendingNeighbors} queue, keyed by family-neutral address: a
+ * flow (a forward's TCP connection, which builds its SYN then) or a built frame (a forward's UDP datagram,
+ * bounded per address and in time). Learning a MAC anew from ARP releases that address's entries; NDP will
+ * feed the same queue for IPv6.
+ *
  * <p>{@link io.jslirp.stack.iface.Ipv4Output} splits datagrams larger than the MTU into fragments on
  * 8-byte boundaries (RFC 791 section 3.2) so that replies to big pings fit the guest's link.
  */

@@ -3,6 +3,7 @@ package io.jslirp.stack.tcp;
 import io.jslirp.stack.Counters;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.IpOutput;
+import io.jslirp.stack.iface.PendingNeighbors;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
@@ -39,7 +40,7 @@ import static io.jslirp.stack.tcp.TcpState.*;
  * queues and estimator are objects of their own: {@link RetransmitQueue}, {@link OutOfOrderQueue},
  * {@link ToHostQueue}, {@link RttEstimator}.
  */
-public final class TcpConnection {
+public final class TcpConnection implements PendingNeighbors.Waiter {
     /** Per-connection bound on bytes accepted from the guest but not yet taken by the host socket. */
     public static final int RCV_BUFFER = 4 << 20;
     /** Our window-scale shift: the smallest that lets 4 MiB fit the 16-bit field (RFC 7323 2.2). */
@@ -144,7 +145,7 @@ public final class TcpConnection {
     /** Port forward: retransmissions of our SYN, and when the first one went out (an RTT sample). */
     int synRetransmits;
     long synSentAt;
-    /** Port forward: in the layer's list of connections whose first SYN waits for the guest's MAC. */
+    /** Port forward: in the interface's pending queue, its first SYN waiting for the guest's MAC. */
     boolean awaitingMac;
 
     final RetransmitQueue rtx = new RetransmitQueue();
@@ -363,7 +364,8 @@ public final class TcpConnection {
         if (guestMac != ArpCache.NONE) {
             sendSyn(this);
         } else {
-            // resolve() sent an ARP request; the layer hands us the answer (guestMacKnown) in the same event.
+            // resolve() sent an ARP request; the pending queue hands us the answer (neighborKnown) in the same
+            // event that brings it.
             layer.awaitMac(this);
         }
         rtxDeadline = now() + rtt.rto();
@@ -371,7 +373,9 @@ public final class TcpConnection {
     }
 
     /** The guest's MAC arrived while our first SYN waited for it: send it now, the SYN timer counting from here. */
-    void guestMacKnown(long mac) {
+    @Override
+    public void neighborKnown(long mac) {
+        awaitingMac = false;
         guestMac = mac;
         sendSyn(this);
         rtxDeadline = now() + rtt.rto();

@@ -9,6 +9,7 @@ import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.Ipv4Output;
+import io.jslirp.stack.iface.PendingNeighbors;
 import io.jslirp.stack.iface.IpPacket;
 import io.jslirp.stack.iface.IpProtocol;
 import io.jslirp.stack.relay.DatagramInfo;
@@ -112,9 +113,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     private final DatagramInfo acceptPeer = new DatagramInfo();
     /** The guest's MAC by address; asks by ARP when unknown (EthernetInterface.resolve, set by the Stack). */
     private IntToLongFunction guestResolver = ip -> ArpCache.NONE;
-    /** Forward connections whose first SYN waits for the guest's MAC, oldest first. */
-    private TcpConnection[] awaitingMac = new TcpConnection[4];
-    private int awaitingCount;
+    /** Where a forward connection's first SYN waits for the guest's MAC (the interface's, set by the Stack). */
+    private PendingNeighbors pendingNeighbors;
 
     public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     HostSockets host, RelayOptions options) {
@@ -159,39 +159,14 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     }
 
     /**
-     * How a port forward finds the guest's MAC before its first SYN: the MAC, or {@link ArpCache#NONE} after
-     * asking by ARP ({@code EthernetInterface.resolve}). The answer comes back through {@link #neighborKnown}.
+     * How a port forward finds the guest's MAC before its first SYN: {@code resolver} answers the MAC, or
+     * {@link ArpCache#NONE} after asking by ARP ({@code EthernetInterface.resolve}); then the connection waits
+     * in {@code pending} (the interface's queue), which hands it the MAC when the answer comes. Call before
+     * {@link #listen}.
      */
-    public void setGuestResolver(IntToLongFunction resolver) {
+    public void setNeighbors(IntToLongFunction resolver, PendingNeighbors pending) {
         this.guestResolver = resolver;
-    }
-
-    /** A guest's MAC became known: the forward SYNs waiting for it go out now, in the order they were accepted. */
-    public void neighborKnown(int guestIp) {
-        int kept = 0;
-        long mac = ArpCache.NONE;
-        for (int i = 0; i < awaitingCount; i++) {
-            TcpConnection c = awaitingMac[i];
-            awaitingMac[i] = null;
-            if (c.guestAddrLo != v4Lo(guestIp) || c.guestAddrHi != V4_HI) {
-                awaitingMac[kept++] = c;
-                continue;
-            }
-            if (mac == ArpCache.NONE) {
-                mac = guestResolver.applyAsLong(guestIp);
-                if (mac == ArpCache.NONE) {
-                    awaitingMac[kept++] = c;
-                    continue;
-                }
-            }
-            c.awaitingMac = false;
-            try {
-                c.guestMacKnown(mac);
-            } catch (RuntimeException e) {
-                counters.internalErrors++;
-            }
-        }
-        awaitingCount = kept;
+        this.pendingNeighbors = pending;
     }
 
     /** The MAC of a guest address, or {@link ArpCache#NONE} after asking for it (IPv4: ARP). */
@@ -199,22 +174,14 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         return guestResolver.applyAsLong(IpAddress.v4(guestAddrLo));
     }
 
+    /** {@code c}'s first SYN waits for the guest's MAC. */
     void awaitMac(TcpConnection c) {
-        if (awaitingCount == awaitingMac.length) {
-            awaitingMac = Arrays.copyOf(awaitingMac, awaitingCount * 2);
-        }
-        awaitingMac[awaitingCount++] = c;
+        pendingNeighbors.await(c.guestAddrHi, c.guestAddrLo, c);
         c.awaitingMac = true;
     }
 
     void stopAwaitingMac(TcpConnection c) {
-        for (int i = 0; i < awaitingCount; i++) {
-            if (awaitingMac[i] == c) {
-                System.arraycopy(awaitingMac, i + 1, awaitingMac, i, awaitingCount - i - 1);
-                awaitingMac[--awaitingCount] = null;
-                break;
-            }
-        }
+        pendingNeighbors.cancel(c);
         c.awaitingMac = false;
     }
 

@@ -30,7 +30,8 @@
  * genuine IPv6 one (an IPv4 guest cannot address it) and one inside the virtual network, as slirp4netns shows
  * them. A client whose 4-tuple a live flow holds (two loopback clients with one port) is reset at once; a
  * TIME_WAIT record gives way to it. The guest's MAC comes from {@code EthernetInterface.resolve}; when it is
- * unknown the SYN waits, and goes out while the guest's ARP reply is being handled (the neighbour listener).
+ * unknown the connection waits in the interface's {@code PendingNeighbors} queue, and its SYN goes out while
+ * the guest's ARP reply is being handled.
  * The accepted socket has no interest until the guest's SYN-ACK: what the client sends meanwhile, and its EOF,
  * wait in the host's kernel and are read right after our handshake ACK, in order, our FIN after them. SYN-SENT
  * follows RFC 9293 3.10.7.3: an ACK outside ISS..SND.NXT draws {@code <SEQ=SEG.ACK><CTL=RST>}; a RST that

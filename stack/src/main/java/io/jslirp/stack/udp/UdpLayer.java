@@ -10,6 +10,7 @@ import io.jslirp.stack.flow.IdleList;
 import io.jslirp.stack.icmp.IcmpErrors;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.Ipv4Output;
+import io.jslirp.stack.iface.PendingNeighbors;
 import io.jslirp.stack.iface.IpPacket;
 import io.jslirp.stack.iface.IpProtocol;
 import io.jslirp.stack.relay.DatagramInfo;
@@ -18,7 +19,6 @@ import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.Checksum;
-import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
@@ -59,12 +59,12 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     /** Bound on port-forward client mappings (no file descriptor each), below RelayOptions.maxFlows. */
     public static final int MAX_FORWARD_MAPPINGS = 4096;
     /** Datagrams from forwards held per guest address while its MAC is asked for (Linux's unres_qlen is 3..101). */
-    public static final int HELD_PER_GUEST = 8;
+    public static final int HELD_PER_GUEST = PendingNeighbors.FRAMES_PER_ADDRESS;
     /**
      * How long a held datagram waits for the guest's ARP answer: Linux's neighbour code gives up (and drops its
      * queue) after 3 unanswered solicitations 1 s apart.
      */
-    public static final long HOLD_NANOS = 3_000_000_000L;
+    public static final long HOLD_NANOS = PendingNeighbors.HOLD_NANOS;
     /** {@link #listen} without HostDatagrams: the network the forward leads to is not up. */
     public static final int ENETDOWN = HostSockets.ENETDOWN;
     /** {@link #localPort} for a handle that is no listener of ours. */
@@ -97,8 +97,24 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     private final HandleIndex<UdpForward> forwardHandles = new HandleIndex<>();
     private final List<UdpForward> forwards = new ArrayList<>();
     /** Queues of datagrams waiting for a guest's MAC, one per guest address that has some. */
-    private final List<HeldDatagrams> held = new ArrayList<>();
     private IntToLongFunction guestMacs;
+    private PendingNeighbors pendingNeighbors;
+    /** What the pending queue gives back: held forward datagrams, sent or dropped, counted here. */
+    private final PendingNeighbors.FrameOwner heldFrames = new PendingNeighbors.FrameOwner() {
+        @Override
+        public void sendHeld(ByteBuf frame) {
+            counters.udpOut++;
+            counters.udpForwardedToGuest++;
+            output.send(frame);
+        }
+
+        @Override
+        public void heldDropped(int count) {
+            // Pushed out by newer ones, or no ARP answer in time (the guest is not there yet; the clients retry
+            // or give up), or the forward went away.
+            counters.udpForwardHeldDropped += count;
+        }
+    };
 
     public UdpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     RelayOptions options, DnsServers dnsServers) {
@@ -122,12 +138,14 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     }
 
     /**
-     * How forwards find a guest's MAC: {@code EthernetInterface.resolve}, which answers {@link ArpCache#NONE}
-     * after asking the guest. A forward's datagram may be the first thing said to a guest that has sent
-     * nothing yet. Call once, before {@link #listen}; tell {@link #guestResolved} when an answer arrives.
+     * How forwards find a guest's MAC: {@code resolve} ({@code EthernetInterface.resolve}) answers
+     * {@link ArpCache#NONE} after asking the guest, and the datagram then waits in {@code pending} (the
+     * interface's queue) until the answer. A forward's datagram may be the first thing said to a guest that has
+     * sent nothing yet. Call once, before {@link #listen}.
      */
-    public void setGuestResolver(IntToLongFunction resolve) {
+    public void setNeighbors(IntToLongFunction resolve, PendingNeighbors pending) {
         this.guestMacs = resolve;
+        this.pendingNeighbors = pending;
     }
 
     /**
@@ -583,9 +601,6 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         if (m != null) {
             next = earlier(next, m.lastActive + IDLE_NANOS);
         }
-        for (int i = 0; i < held.size(); i++) {
-            next = earlier(next, held.get(i).oldestHeldAt() + HOLD_NANOS);
-        }
         return next;
     }
 
@@ -599,17 +614,6 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         for (UdpMapping m = mappingIdle.first(); m != null && now - (m.lastActive + IDLE_NANOS) >= 0; m = mappingIdle.first()) {
             counters.udpForwardMappingsExpired++;
             dropMapping(m);
-        }
-        for (int i = held.size() - 1; i >= 0; i--) {
-            HeldDatagrams h = held.get(i);
-            while (!h.isEmpty() && now - (h.oldestHeldAt() + HOLD_NANOS) >= 0) {
-                // No ARP answer in time: the guest is not there (yet); the clients retry or give up.
-                h.poll().release();
-                counters.udpForwardHeldDropped++;
-            }
-            if (h.isEmpty()) {
-                held.remove(i);
-            }
         }
     }
 
@@ -670,7 +674,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
             return -ENETDOWN;
         }
         if (guestMacs == null) {
-            throw new IllegalStateException("setGuestResolver was not called");
+            throw new IllegalStateException("setNeighbors was not called");
         }
         int handle = datagrams.listenUdp(IpAddress.hi(hostAddr), IpAddress.lo(hostAddr), hostPort, this);
         if (handle < 0) {
@@ -705,13 +709,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
                 dropMapping(m);
             }
         }
-        for (int i = held.size() - 1; i >= 0; i--) {
-            HeldDatagrams h = held.get(i);
-            counters.udpForwardHeldDropped += h.releaseFrom(fw);
-            if (h.isEmpty()) {
-                held.remove(i);
-            }
-        }
+        pendingNeighbors.releaseTagged(fw);
         datagrams.close(handle);
     }
 
@@ -725,28 +723,9 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         return mappings.size();
     }
 
-    /** Datagrams from forwards waiting for their guest's MAC. */
+    /** Datagrams from forwards waiting for their guest's MAC (the only frames the pending queue holds). */
     public int heldDatagrams() {
-        int n = 0;
-        for (HeldDatagrams h : held) {
-            n += h.size();
-        }
-        return n;
-    }
-
-    /**
-     * A guest's MAC became known (the neighbour listener of {@code EthernetInterface}): the datagrams held for
-     * it go out now, oldest first.
-     */
-    public void guestResolved(int guestAddr) {
-        HeldDatagrams h = heldFor(guestAddr);
-        if (h == null) {
-            return;
-        }
-        long mac = guestMacs.applyAsLong(guestAddr);
-        if (mac != ArpCache.NONE) {
-            sendHeld(h, mac);
-        }
+        return pendingNeighbors == null ? 0 : pendingNeighbors.heldFrames();
     }
 
     private void onForwardEvent(UdpForward fw, int events) {
@@ -803,12 +782,9 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
             hold(fw, b, now);
             return;
         }
-        if (!held.isEmpty()) {
-            HeldDatagrams h = heldFor(fw.guestAddr);
-            if (h != null) {
-                // Known before the neighbour listener ran: the held ones first, to keep the clients' order.
-                sendHeld(h, mac);
-            }
+        if (pendingNeighbors.heldFrames() != 0) {
+            // Known before the pending queue heard of it: the held ones first, to keep the clients' order.
+            pendingNeighbors.resolved(V4_HI, v4Lo(fw.guestAddr), mac);
         }
         writeHeaders(b, mac, seenAddr, clientPort, fw.guestAddr, fw.guestPort, length);
         counters.udpOut++;
@@ -860,44 +836,18 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
                 udp.payloadLength());
     }
 
-    private HeldDatagrams heldFor(int guestAddr) {
-        for (int i = 0; i < held.size(); i++) {
-            HeldDatagrams h = held.get(i);
-            if (h.guestAddr == guestAddr) {
-                return h;
-            }
-        }
-        return null;
-    }
-
     /**
      * Keeps the frame {@code b} (headers written, destination MAC still 0) until the guest answers ARP. A copy
      * of its own size, so a small datagram does not pin a 64 KiB read buffer; this is the ARP-miss path, not
      * the steady one.
      */
     private void hold(UdpForward fw, ByteBuf b, long now) {
-        HeldDatagrams h = heldFor(fw.guestAddr);
-        if (h == null) {
-            h = new HeldDatagrams(fw.guestAddr, HELD_PER_GUEST);
-            held.add(h);
-        }
         int length = b.readableBytes();
         ByteBuf copy = alloc.directBuffer(length, length);
         copy.writeBytes(b, b.readerIndex(), length);
         readBuffers.giveBack(b);
         counters.udpForwardHeld++;
-        if (h.add(copy, fw, now)) {
-            counters.udpForwardHeldDropped++;
-        }
-    }
-
-    private void sendHeld(HeldDatagrams h, long mac) {
-        for (ByteBuf f = h.poll(); f != null; f = h.poll()) {
-            EthernetFrame.writeMac(f, 0, mac);
-            counters.udpOut++;
-            counters.udpForwardedToGuest++;
-            output.send(f);
-        }
-        held.remove(h);
+        // A full address gives up its oldest datagram, counted through heldFrames.
+        pendingNeighbors.hold(V4_HI, v4Lo(fw.guestAddr), copy, heldFrames, fw, now);
     }
 }

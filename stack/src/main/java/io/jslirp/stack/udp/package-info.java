@@ -53,10 +53,10 @@
  * mappings: the guest's later datagrams to those clients follow the ordinary rules above (network+2 is
  * host loopback again). ICMP errors about replies are read from the forward socket and counted only. The
  * guest may not have said anything yet, so its MAC comes from {@code EthernetInterface.resolve}, which
- * asks with ARP when it does not know: meanwhile up to 8 frames per guest address wait (a full queue drops
- * its oldest, as Linux's neighbour queue does) and go out, in order, when the neighbour listener reports the
- * guest; unanswered for 3 s, or when their forward is removed or the stack closed, they are released and
- * counted (udpForwardHeldDropped).
+ * asks with ARP when it does not know: meanwhile up to 8 frames per guest address wait in the interface's
+ * {@link io.jslirp.stack.iface.PendingNeighbors} queue (a full address drops its oldest, as Linux's neighbour
+ * queue does) and go out, in order, when the guest's MAC is learned; unanswered for 3 s, or when their
+ * forward is removed or the stack closed, they are released and counted (udpForwardHeldDropped).
  *
  * <p><b>Errors.</b> Host sockets have IP_RECVERR, so an ICMP error about a datagram waits in the socket's
  * error queue and the socket reports ERROR: destination unreachable (all codes but fragmentation needed) and

@@ -1,7 +1,7 @@
 package io.jslirp.stack.tcp;
 
-import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.PortForwards;
+import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.testing.FakeHostSockets;
 import io.jslirp.stack.testing.FakeHostSockets.Sock;

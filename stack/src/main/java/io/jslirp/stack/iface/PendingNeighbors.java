@@ -27,9 +27,9 @@ import java.util.Arrays;
  * When the interface learns an address's MAC anew ({@link #resolved}), that address's flows are told first,
  * then its frames get the MAC written and go back to their {@link FrameOwner} to be counted and sent, each
  * kind oldest first. Frames given up (pushed out, expired, or withdrawn by their owner with
- * {@link #releaseTagged}) are released here and counted by their owner. Entries sit in small arrays in arrival
- * order; this is the resolution-miss path, rare and short, so removal by copying is fine, and nothing here
- * runs per packet of an established flow.
+ * {@link #releaseTagged}) are released here and counted by their owner. Both kinds sit in one list of small
+ * parallel arrays in arrival order; this is the resolution-miss path, rare and short, so removal by copying is
+ * fine, and nothing here runs per packet of an established flow.
  */
 public final class PendingNeighbors {
     /** A flow waiting for the MAC of one address. */
@@ -54,17 +54,15 @@ public final class PendingNeighbors {
 
     private final Counters counters;
 
-    private Waiter[] waiters = new Waiter[4];
-    private long[] waiterHi = new long[4];
-    private long[] waiterLo = new long[4];
-    private int waiterCount;
-
-    private ByteBuf[] frames = new ByteBuf[8];
+    // One list of entries in arrival order. A flow: item is its Waiter, owner null. A frame: item is the ByteBuf,
+    // owner and tag set, heldAt when it came.
+    private Object[] items = new Object[8];
     private FrameOwner[] owners = new FrameOwner[8];
     private Object[] tags = new Object[8];
-    private long[] frameHi = new long[8];
-    private long[] frameLo = new long[8];
+    private long[] addrHi = new long[8];
+    private long[] addrLo = new long[8];
     private long[] heldAt = new long[8];
+    private int count;
     private int frameCount;
 
     public PendingNeighbors(Counters counters) {
@@ -73,23 +71,14 @@ public final class PendingNeighbors {
 
     /** Queues {@code w} until the MAC of {@code hi:lo} is known. */
     public void await(long hi, long lo, Waiter w) {
-        if (waiterCount == waiters.length) {
-            int n = waiterCount * 2;
-            waiters = Arrays.copyOf(waiters, n);
-            waiterHi = Arrays.copyOf(waiterHi, n);
-            waiterLo = Arrays.copyOf(waiterLo, n);
-        }
-        waiters[waiterCount] = w;
-        waiterHi[waiterCount] = hi;
-        waiterLo[waiterCount] = lo;
-        waiterCount++;
+        append(hi, lo, w, null, null, 0);
     }
 
     /** Takes {@code w} off the queue (it found the MAC itself, or it ended); nothing if it is not queued. */
     public void cancel(Waiter w) {
-        for (int i = 0; i < waiterCount; i++) {
-            if (waiters[i] == w) {
-                removeWaiter(i);
+        for (int i = 0; i < count; i++) {
+            if (items[i] == w) {
+                remove(i);
                 return;
             }
         }
@@ -103,35 +92,16 @@ public final class PendingNeighbors {
     public boolean hold(long hi, long lo, ByteBuf frame, FrameOwner owner, Object tag, long now) {
         int held = 0;
         int oldest = -1;
-        for (int i = 0; i < frameCount; i++) {
-            if (frameLo[i] == lo && frameHi[i] == hi) {
-                if (held++ == 0) {
-                    oldest = i;
-                }
+        for (int i = 0; i < count; i++) {
+            if (owners[i] != null && addrLo[i] == lo && addrHi[i] == hi && held++ == 0) {
+                oldest = i;
             }
         }
         boolean pushedOut = held >= FRAMES_PER_ADDRESS;
         if (pushedOut) {
-            FrameOwner o = owners[oldest];
-            removeFrame(oldest).release();
-            o.heldDropped(1);
+            drop(oldest);
         }
-        if (frameCount == frames.length) {
-            int n = frameCount * 2;
-            frames = Arrays.copyOf(frames, n);
-            owners = Arrays.copyOf(owners, n);
-            tags = Arrays.copyOf(tags, n);
-            frameHi = Arrays.copyOf(frameHi, n);
-            frameLo = Arrays.copyOf(frameLo, n);
-            heldAt = Arrays.copyOf(heldAt, n);
-        }
-        frames[frameCount] = frame;
-        owners[frameCount] = owner;
-        tags[frameCount] = tag;
-        frameHi[frameCount] = hi;
-        frameLo[frameCount] = lo;
-        heldAt[frameCount] = now;
-        frameCount++;
+        append(hi, lo, frame, owner, tag, now);
         return pushedOut;
     }
 
@@ -140,26 +110,25 @@ public final class PendingNeighbors {
      * go to their owners with the MAC written, each oldest first.
      */
     public void resolved(long hi, long lo, long mac) {
-        for (int i = 0; i < waiterCount; ) {
-            if (waiterLo[i] != lo || waiterHi[i] != hi) {
+        for (int i = 0; i < count; ) {
+            if (owners[i] != null || addrLo[i] != lo || addrHi[i] != hi) {
                 i++;
                 continue;
             }
-            Waiter w = waiters[i];
-            removeWaiter(i);
+            Waiter w = (Waiter) remove(i);
             try {
                 w.neighborKnown(mac);
             } catch (RuntimeException e) {
                 counters.internalErrors++;
             }
         }
-        for (int i = 0; i < frameCount; ) {
-            if (frameLo[i] != lo || frameHi[i] != hi) {
+        for (int i = 0; i < count; ) {
+            if (owners[i] == null || addrLo[i] != lo || addrHi[i] != hi) {
                 i++;
                 continue;
             }
             FrameOwner o = owners[i];
-            ByteBuf f = removeFrame(i);
+            ByteBuf f = (ByteBuf) remove(i);
             EthernetFrame.writeMac(f, f.readerIndex(), mac);
             o.sendHeld(f);
         }
@@ -167,30 +136,27 @@ public final class PendingNeighbors {
 
     /** Gives up the frames held with {@code tag} (their owner is going away), keeping the others in order. */
     public void releaseTagged(Object tag) {
-        for (int i = 0; i < frameCount; ) {
-            if (tags[i] != tag) {
+        for (int i = 0; i < count; ) {
+            if (owners[i] != null && tags[i] == tag) {
+                drop(i);
+            } else {
                 i++;
-                continue;
             }
-            FrameOwner o = owners[i];
-            removeFrame(i).release();
-            o.heldDropped(1);
         }
     }
 
     /** Gives up the frames held {@link #HOLD_NANOS} or longer. */
     public void expire(long now) {
-        // Arrival order is age order: the oldest is first.
-        while (frameCount > 0 && now - (heldAt[0] + HOLD_NANOS) >= 0) {
-            FrameOwner o = owners[0];
-            removeFrame(0).release();
-            o.heldDropped(1);
+        // Arrival order is age order: the first frame is the oldest.
+        for (int i = firstFrame(); i >= 0 && now - (heldAt[i] + HOLD_NANOS) >= 0; i = firstFrame()) {
+            drop(i);
         }
     }
 
     /** When the oldest held frame is given up, or {@code Long.MAX_VALUE} when none is held. */
     public long nextDeadline() {
-        return frameCount == 0 ? Long.MAX_VALUE : heldAt[0] + HOLD_NANOS;
+        int i = firstFrame();
+        return i < 0 ? Long.MAX_VALUE : heldAt[i] + HOLD_NANOS;
     }
 
     /** Frames held now. */
@@ -198,37 +164,74 @@ public final class PendingNeighbors {
         return frameCount;
     }
 
-    /** Releases every held frame and forgets every waiter, uncounted (the stack is closing). */
+    /** Releases every held frame and forgets every waiting flow, uncounted (the stack is closing). */
     public void clear() {
-        while (frameCount > 0) {
-            removeFrame(frameCount - 1).release();
-        }
-        while (waiterCount > 0) {
-            removeWaiter(waiterCount - 1);
+        while (count > 0) {
+            boolean frame = owners[count - 1] != null;
+            Object item = remove(count - 1);
+            if (frame) {
+                ((ByteBuf) item).release();
+            }
         }
     }
 
-    private void removeWaiter(int i) {
-        int tail = waiterCount - i - 1;
-        System.arraycopy(waiters, i + 1, waiters, i, tail);
-        System.arraycopy(waiterHi, i + 1, waiterHi, i, tail);
-        System.arraycopy(waiterLo, i + 1, waiterLo, i, tail);
-        waiters[--waiterCount] = null;
+    private int firstFrame() {
+        if (frameCount == 0) {
+            return -1;
+        }
+        int i = 0;
+        while (owners[i] == null) {
+            i++;
+        }
+        return i;
     }
 
-    private ByteBuf removeFrame(int i) {
-        ByteBuf f = frames[i];
-        int tail = frameCount - i - 1;
-        System.arraycopy(frames, i + 1, frames, i, tail);
+    /** Releases the frame at {@code i} and has its owner count it. */
+    private void drop(int i) {
+        FrameOwner o = owners[i];
+        ((ByteBuf) remove(i)).release();
+        o.heldDropped(1);
+    }
+
+    private void append(long hi, long lo, Object item, FrameOwner owner, Object tag, long now) {
+        if (count == items.length) {
+            int n = count * 2;
+            items = Arrays.copyOf(items, n);
+            owners = Arrays.copyOf(owners, n);
+            tags = Arrays.copyOf(tags, n);
+            addrHi = Arrays.copyOf(addrHi, n);
+            addrLo = Arrays.copyOf(addrLo, n);
+            heldAt = Arrays.copyOf(heldAt, n);
+        }
+        items[count] = item;
+        owners[count] = owner;
+        tags[count] = tag;
+        addrHi[count] = hi;
+        addrLo[count] = lo;
+        heldAt[count] = now;
+        count++;
+        if (owner != null) {
+            frameCount++;
+        }
+    }
+
+    /** Takes entry {@code i} out, keeping the order of the rest; returns its item. */
+    private Object remove(int i) {
+        Object item = items[i];
+        if (owners[i] != null) {
+            frameCount--;
+        }
+        int tail = count - i - 1;
+        System.arraycopy(items, i + 1, items, i, tail);
         System.arraycopy(owners, i + 1, owners, i, tail);
         System.arraycopy(tags, i + 1, tags, i, tail);
-        System.arraycopy(frameHi, i + 1, frameHi, i, tail);
-        System.arraycopy(frameLo, i + 1, frameLo, i, tail);
+        System.arraycopy(addrHi, i + 1, addrHi, i, tail);
+        System.arraycopy(addrLo, i + 1, addrLo, i, tail);
         System.arraycopy(heldAt, i + 1, heldAt, i, tail);
-        frameCount--;
-        frames[frameCount] = null;
-        owners[frameCount] = null;
-        tags[frameCount] = null;
-        return f;
+        count--;
+        items[count] = null;
+        owners[count] = null;
+        tags[count] = null;
+        return item;
     }
 }

@@ -43,8 +43,9 @@ public interface HostDatagrams {
     /**
      * Receives one datagram into {@code dst} at its writerIndex (advancing it), at most {@code maxBytes}
      * ({@code dst} is direct with that much room); fills {@code from.addrHi}/{@code from.addrLo} (IPv4 sources
-     * IPv4-mapped, whatever the socket's family), {@code from.port} and {@code from.truncated}. Returns the datagram's length (0 for an empty datagram, which UDP allows),
-     * {@code -EAGAIN} when none waits, or another {@code -errno}.
+     * IPv4-mapped, whatever the socket's family), {@code from.port} and {@code from.truncated}. Returns the
+     * datagram's length (0 for an empty datagram, which UDP allows), {@code -EAGAIN} when none waits, or
+     * another {@code -errno}.
      */
     int receiveFrom(int handle, ByteBuf dst, int maxBytes, DatagramInfo from);
 
@@ -73,8 +74,8 @@ public interface HostDatagrams {
     /**
      * Receives one echo reply meant for this socket (replies for other sockets, which a raw socket also sees,
      * are consumed and skipped) into {@code dst}: the ICMP message only, header first, without an IP header;
-     * its identifier field is meaningless and the caller rewrites it. Fills {@code from.addrHi}/{@code addrLo}. Returns the
-     * length, or {@code -errno}: -EAGAIN when none waits, as for {@link #receiveFrom}.
+     * its identifier field is meaningless and the caller rewrites it. Fills {@code from.addrHi}/{@code addrLo}.
+     * Returns the length, or {@code -errno}: -EAGAIN when none waits, as for {@link #receiveFrom}.
      */
     int receivePing(int handle, ByteBuf dst, int maxBytes, DatagramInfo from);
 

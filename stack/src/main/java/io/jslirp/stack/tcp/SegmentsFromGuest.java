@@ -162,6 +162,49 @@ final class SegmentsFromGuest {
         return false;
     }
 
+    /** Records the guest's SYN (RFC 9293 3.10.7.2, LISTEN state, "third check for a SYN"). */
+    static void acceptSyn(TcpConnection c, TcpSegment s, int isn) {
+        c.irs = s.seq();
+        // Data on a SYN (TCP Fast Open) is not acknowledged; the guest sends it again after the handshake.
+        c.rcvNxt = c.irs + 1;
+        c.iss = isn;
+        c.sndUna = c.iss;
+        c.sndNxt = c.iss;
+        takeSynOptions(c, s);
+        c.state = CONNECTING;
+    }
+
+    /**
+     * The options of the guest's SYN or SYN-ACK. We offer every option we speak (or, answering a SYN, exactly
+     * those it offered), so what it sends is what is agreed.
+     */
+    static void takeSynOptions(TcpConnection c, TcpSegment s) {
+        int guestMss = s.mss() > 0 ? s.mss() : DEFAULT_GUEST_MSS;
+        if (s.windowScale() >= 0) {
+            // RFC 7323 2.2: scaling is on only when both SYNs carry the option.
+            c.sndShift = s.windowScale();
+            c.rcvShift = RCV_SHIFT;
+        } else {
+            c.sndShift = 0;
+            c.rcvShift = 0;
+        }
+        c.sackOk = s.sackPermitted();
+        c.tsOk = s.hasTimestamps();
+        if (c.tsOk) {
+            c.tsRecent = s.tsVal();
+        }
+        c.tcpHeaderLength = TcpSegment.MIN_HEADER_LENGTH + (c.tsOk ? 12 : 0);
+        // Our frames never exceed the MTU: the guest's MSS, capped by ours, less the options we always send.
+        c.effMss = Math.max(MIN_MSS, Math.min(guestMss, c.ourMss()) - (c.tsOk ? 12 : 0));
+        // With offload one frame carries as many whole MSS-sized segments as an IP datagram holds; the
+        // device (the guest's stack) cuts it back to effMss.
+        c.maxSegToGuest = c.layer.offload
+                ? Math.max(c.effMss, (c.out.maxL4Length() - c.tcpHeaderLength) / c.effMss * c.effMss)
+                : c.effMss;
+        c.sndWnd = s.window(); // unscaled in a SYN (RFC 7323 2.2)
+        c.maxSndWnd = c.sndWnd;
+    }
+
     /** Decision table for a guest segment while the host connect is pending (we have not answered yet). */
     private static boolean onSegmentConnecting(TcpConnection c, TcpSegment s) {
         int flags = s.flags();
@@ -228,7 +271,7 @@ final class SegmentsFromGuest {
         long now = c.now();
         c.irs = s.seq();
         c.rcvNxt = c.irs + 1;
-        c.takeSynOptions(s);
+        takeSynOptions(c, s);
         if (!hasAck) {
             // Simultaneous open (the guest connected out from this port to the client's address and port at
             // this very moment): "enter SYN-RECEIVED, form a SYN,ACK segment <SEQ=ISS><ACK=RCV.NXT>"; the

@@ -216,51 +216,9 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
                 + " wnd " + sndWnd + " rcv " + rcvNxt;
     }
 
-    // ================================================================ handshake
+    // ================================================================ host events and opening
 
-    /** Records the guest's SYN (RFC 9293 3.10.7.2, LISTEN state, "third check for a SYN"). */
-    void acceptSyn(TcpSegment s, int isn) {
-        irs = s.seq();
-        // Data on a SYN (TCP Fast Open) is not acknowledged; the guest sends it again after the handshake.
-        rcvNxt = irs + 1;
-        iss = isn;
-        sndUna = iss;
-        sndNxt = iss;
-        takeSynOptions(s);
-        state = CONNECTING;
-    }
-
-    /**
-     * The options of the guest's SYN or SYN-ACK. We offer every option we speak (or, answering a SYN, exactly
-     * those it offered), so what it sends is what is agreed.
-     */
-    void takeSynOptions(TcpSegment s) {
-        int guestMss = s.mss() > 0 ? s.mss() : DEFAULT_GUEST_MSS;
-        if (s.windowScale() >= 0) {
-            // RFC 7323 2.2: scaling is on only when both SYNs carry the option.
-            sndShift = s.windowScale();
-            rcvShift = RCV_SHIFT;
-        } else {
-            sndShift = 0;
-            rcvShift = 0;
-        }
-        sackOk = s.sackPermitted();
-        tsOk = s.hasTimestamps();
-        if (tsOk) {
-            tsRecent = s.tsVal();
-        }
-        tcpHeaderLength = TcpSegment.MIN_HEADER_LENGTH + (tsOk ? 12 : 0);
-        // Our frames never exceed the MTU: the guest's MSS, capped by ours, less the options we always send.
-        effMss = Math.max(MIN_MSS, Math.min(guestMss, ourMss()) - (tsOk ? 12 : 0));
-        // With offload one frame carries as many whole MSS-sized segments as an IP datagram holds; the
-        // device (the guest's stack) cuts it back to effMss.
-        maxSegToGuest = layer.offload
-                ? Math.max(effMss, (out.maxL4Length() - tcpHeaderLength) / effMss * effMss)
-                : effMss;
-        sndWnd = s.window(); // unscaled in a SYN (RFC 7323 2.2)
-        maxSndWnd = sndWnd;
-    }
-
+    /** Readiness of the host socket: the connect's outcome, room to write, bytes or EOF to read, an error. */
     void onHostEvent(int events) {
         if (state == SYN_SENT) {
             // The accepted socket has no interest yet, but epoll reports errors and hangups regardless: the

@@ -308,8 +308,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         TcpConnection c = new TcpConnection(this, guestMac, V4_HI, v4Lo(guestAddr), s.sourcePort(), V4_HI,
                 v4Lo(remoteAddr),
                 s.destinationPort(), clock.nanoTime());
-        c.acceptSyn(s, isnGenerator.isn(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo,
-                c.remotePort));
+        SegmentsFromGuest.acceptSyn(c, s, isnGenerator.isn(c.guestAddrHi, c.guestAddrLo, c.guestPort,
+                c.remoteAddrHi, c.remoteAddrLo, c.remotePort));
         flows.put(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo, c.remotePort, c);
         counters.tcpFlowsOpened++;
         int handle = host.connectTcp(V4_HI, v4Lo(hostAddr), s.destinationPort(), V4_HI, v4Lo(options.outboundAddr()),

@@ -31,10 +31,10 @@ import io.netty.buffer.ByteBuf;
  * </pre>
  *
  * <p>{@link #wrap} validates the data offset against the segment length, verifies the checksum with the
- * pseudo-header (given as the sum of its addresses, so either IP version), and parses the options once into fields, so that the accessors cannot fail. A known
- * option with a wrong length, or any option that runs past the header, makes the segment malformed
- * (RFC 9293 3.1 requires receivers to be robust; dropping a segment whose header we cannot trust is the
- * robust choice). Unknown options are skipped by their length.
+ * pseudo-header (given as the sum of its addresses, so either IP version), and parses the options once into
+ * fields, so that the accessors cannot fail. A known option with a wrong length, or any option that runs past
+ * the header, makes the segment malformed (RFC 9293 3.1 requires receivers to be robust; dropping a segment
+ * whose header we cannot trust is the robust choice). Unknown options are skipped by their length.
  */
 public final class TcpSegment {
     public static final int MIN_HEADER_LENGTH = 20;

@@ -220,6 +220,51 @@ class NativeHostDatagramsTest {
     }
 
     @Test
+    void anIpv6RelaySocketEchoesAndReportsIcmpv6PortUnreachableWithIpv6Addresses() throws Exception {
+        byte[] loopback6 = InetAddress.getByName("::1").getAddress();
+        int closedPort;
+        try (DatagramSocket gone = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("::1"), 0))) {
+            closedPort = gone.getLocalPort();
+        }
+        try (DatagramSocket v6 = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("::1"), 0))) {
+            v6.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+            Receiver r = new Receiver(false, 2048);
+            // "::" is no IPv4 address: an AF_INET6 socket with IPV6_RECVERR.
+            int h = loop.call(() -> host.openUdp(0, 0, 0, r));
+            assertTrue(h >= 0, "openUdp failed: " + h);
+            ByteBuf b = Unpooled.directBuffer(16).writeBytes(ascii("six"));
+            try {
+                assertEquals(3, (int) loop.call(() -> host.sendTo(h, 0, 1, v6.getLocalPort(), b, 0, 3)));
+                DatagramPacket p = new DatagramPacket(new byte[64], 64);
+                v6.receive(p);
+                assertEquals(InetAddress.getByName("::1"), p.getAddress());
+                v6.send(new DatagramPacket(ascii("back"), 4, p.getSocketAddress()));
+                Got g = r.next();
+                assertEquals("back", new String(g.data(), StandardCharsets.US_ASCII));
+                assertFalse(g.info().isIpv4());
+                byte[] from = new byte[16];
+                IpAddress.toBytes(g.info().addrHi, g.info().addrLo, from, 0);
+                assertArrayEquals(loopback6, from);
+                assertEquals(v6.getLocalPort(), g.info().port);
+
+                assertEquals(3, (int) loop.call(() -> host.sendTo(h, 0, 1, closedPort, b, 0, 3)));
+                Got e = r.next();
+                assertTrue(e.error(), "expected an ICMPv6 error, got a datagram");
+                assertEquals(HostSockets.ECONNREFUSED, e.info().errno);
+                assertEquals(1, e.info().icmpType, "ICMPv6 destination unreachable");
+                assertEquals(4, e.info().icmpCode, "port unreachable");
+                assertEquals(0, e.info().offenderHi);
+                assertEquals(1, e.info().offenderLo, "from ::1");
+                assertEquals(0, e.info().originalDstHi);
+                assertEquals(1, e.info().originalDstLo);
+                assertEquals(closedPort, e.info().originalDstPort);
+            } finally {
+                b.release();
+            }
+        }
+    }
+
+    @Test
     void portUnreachableArrivesAsAnErrorWithItsIcmpAndDestination() throws Exception {
         int closedPort;
         try (DatagramSocket gone = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0))) {

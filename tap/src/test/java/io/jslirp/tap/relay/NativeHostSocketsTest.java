@@ -309,6 +309,30 @@ class NativeHostSocketsTest {
     }
 
     @Test
+    void anIpv6DestinationConnectsOverAnAfInet6Socket() throws Exception {
+        try (java.net.ServerSocket v6 = new java.net.ServerSocket(0, 1, InetAddress.getByName("::1"))) {
+            Flow flow = new Flow();
+            try {
+                int h = loop.call(() -> host.connectTcp(0, 1, v6.getLocalPort(), 0, 0, flow));
+                assertTrue(h >= 0, "connectTcp failed: " + h);
+                flow.handle = h;
+                Socket peer = v6.accept();
+                assertEquals(0, flow.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
+                assertEquals(InetAddress.getByName("::1"), peer.getInetAddress());
+                assertEquals(2, write(flow.handle, "v6"));
+                assertArrayEquals("v6".getBytes(StandardCharsets.US_ASCII), readExactly(peer.getInputStream(), 2));
+                peer.close();
+                loop.run(() -> host.close(flow.handle));
+            } finally {
+                flow.release();
+            }
+        }
+        // An outbound address of the other family than the destination is a caller's mistake.
+        assertEquals(-22, (int) loop.call(() -> host.connectTcp(0, 1, 9, 0, IpAddress.v4Lo(LOCALHOST), (fd, ev) -> { })));
+        assertEquals(0, loop.call(host::openCount));
+    }
+
+    @Test
     void bindFailureIsReportedAtOnceAndLeavesNothingOpen() throws Exception {
         // 192.0.2.1 (TEST-NET) is not an address of this host, so bind fails before any packet is sent.
         int h = loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), server.getLocalPort(), 0,

@@ -37,8 +37,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * NativeHostDatagrams' port-forward sockets (openUdp with an address of either family, localPort, sendTo6)
- * against java.net clients on 127.0.0.1 and ::1; nothing leaves the host's loopback.
+ * NativeHostDatagrams' port-forward sockets (listenUdp on an address of either family, localPort, sendTo to
+ * either family) against java.net clients on 127.0.0.1 and ::1; nothing leaves the host's loopback.
  */
 @ExtendWith(LeakCheckExtension.class)
 class NativeHostDatagramsForwardTest {
@@ -150,7 +150,7 @@ class NativeHostDatagramsForwardTest {
         }
     }
 
-    private int sendTo6(int h, byte[] addr6, int port, String text) throws Exception {
+    private int sendToV6(int h, byte[] addr6, int port, String text) throws Exception {
         ByteBuf b = directWithText(text);
         try {
             return loop.call(() -> host.sendTo(h, IpAddress.hi(addr6), IpAddress.lo(addr6), port, b, 3,
@@ -237,7 +237,7 @@ class NativeHostDatagramsForwardTest {
         assertArrayEquals(V6_LOOPBACK, bytes(g.from()));
         assertEquals(client.getLocalPort(), g.from().port);
 
-        assertEquals(5, sendTo6(h, bytes(g.from()), g.from().port, "to v6"));
+        assertEquals(5, sendToV6(h, bytes(g.from()), g.from().port, "to v6"));
         DatagramPacket p = receive(client);
         assertEquals("to v6", text(p));
         assertEquals(InetAddress.getByName("::1"), p.getAddress());
@@ -254,7 +254,7 @@ class NativeHostDatagramsForwardTest {
         Got g = r.next();
         assertFalse(g.from().isIpv4());
         assertArrayEquals(V6_LOOPBACK, bytes(g.from()));
-        assertEquals(3, sendTo6(h, V6_LOOPBACK, client.getLocalPort(), "bye"));
+        assertEquals(3, sendToV6(h, V6_LOOPBACK, client.getLocalPort(), "bye"));
         assertEquals("bye", text(receive(client)));
     }
 
@@ -290,11 +290,11 @@ class NativeHostDatagramsForwardTest {
     void wrongFamiliesBadArgumentsAndForeignHandlesAreRefused() throws Exception {
         Receiver r = new Receiver();
         int v4 = openUdp(V4_LOOPBACK, 0, r);
-        assertEquals(-Errno.EAFNOSUPPORT, sendTo6(v4, V6_LOOPBACK, 9, "x"), "an AF_INET socket has no IPv6 route");
+        assertEquals(-Errno.EAFNOSUPPORT, sendToV6(v4, V6_LOOPBACK, 9, "x"), "an AF_INET socket has no IPv6 route");
         int v6 = openUdp(V6_LOOPBACK, 0, r);
         assertEquals(-Errno.EINVAL, (int) loop.call(() -> host.listenUdp(0, IpAddress.lo(V4_LOOPBACK), 70_000, r)));
         assertEquals(-Errno.EBADF, (int) loop.call(() -> host.localPort(9999)));
-        assertEquals(-Errno.EBADF, sendTo6(9999, V6_LOOPBACK, 9, "x"));
+        assertEquals(-Errno.EBADF, sendToV6(9999, V6_LOOPBACK, 9, "x"));
         ByteBuf b = Unpooled.directBuffer(64);
         try {
             assertEquals(-Errno.EBADF, (int) loop.call(() -> host.sendPing(v6, 0, IpAddress.v4Lo(LOCALHOST), b, 0, 8)), "not a ping socket");

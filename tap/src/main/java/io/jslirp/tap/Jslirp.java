@@ -7,7 +7,7 @@ import io.jslirp.stack.Stack;
 import io.jslirp.stack.services.DhcpServer;
 import io.jslirp.stack.wire.DhcpMessage;
 import io.jslirp.stack.pcap.PcapWriter;
-import io.jslirp.stack.relay.PortForwards;
+import io.jslirp.stack.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.VirtioNetHeader;
 import io.jslirp.tap.api.ApiProtocol;

@@ -6,6 +6,7 @@ import io.jslirp.stack.FrameSink;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.wire.ArpPacket;
 import io.jslirp.stack.wire.EthernetFrame;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -33,7 +34,7 @@ public final class EthernetInterface {
     private final ArpCache arpCache = new ArpCache(DEFAULT_ARP_CACHE);
     private final Ipv4Reassembler reassembler;
     private final Ipv4Output output;
-    private final Ipv4Protocol[] protocols = new Ipv4Protocol[256];
+    private final IpProtocol[] protocols = new IpProtocol[256];
     /** Protocols whose handler takes datagrams for any destination (the relay), not only our addresses. */
     private final boolean[] anyDestination = new boolean[256];
 
@@ -42,9 +43,13 @@ public final class EthernetInterface {
     private final ArpPacket arp = new ArpPacket();
     private final Ipv4Packet ip = new Ipv4Packet();
     private final Ipv4Packet reassembled = new Ipv4Packet();
+    /** What the transports get: one packet's metadata, refilled for each. */
+    private final IpPacket packet = new IpPacket();
+    /** The device vouched for the transport checksum of the frame being received. */
+    private boolean checksumTrusted;
 
-    /** Told the address of each guest whose MAC becomes known or changes (see {@link #resolve}). */
-    private java.util.function.IntConsumer[] neighborListeners = new java.util.function.IntConsumer[0];
+    /** Flows and frames waiting for a guest's MAC (see {@link #resolve}), released when it is learned. */
+    private final PendingNeighbors pending;
     /** The last address {@link #resolve} asked for, and when: one request per address per interval. */
     private int lastRequestedIp;
     private long lastRequestNanos;
@@ -63,11 +68,12 @@ public final class EthernetInterface {
         this.dnsMac = config.dnsMac();
         this.reassembler = new Ipv4Reassembler(counters, alloc, clock, MAX_REASSEMBLY_DATAGRAMS,
                 MAX_FRAGMENTS_PER_DATAGRAM, MAX_REASSEMBLY_BYTES);
-        this.output = new Ipv4Output(config.mtu(), counters, alloc, sink);
+        this.output = new Ipv4Output(config, counters, alloc, sink);
+        this.pending = new PendingNeighbors(counters);
     }
 
     /** A handler for datagrams addressed to network+2 or network+3 only. */
-    public void register(int protocol, Ipv4Protocol handler) {
+    public void register(int protocol, IpProtocol handler) {
         register(protocol, handler, false);
     }
 
@@ -75,7 +81,7 @@ public final class EthernetInterface {
      * @param anyDestination true for a relaying handler (TCP): it gets datagrams for every destination, since
      *                       the guest uses us as its router, and decides itself what to do with each
      */
-    public void register(int protocol, Ipv4Protocol handler, boolean anyDestination) {
+    public void register(int protocol, IpProtocol handler, boolean anyDestination) {
         protocols[protocol] = handler;
         this.anyDestination[protocol] = anyDestination;
     }
@@ -93,8 +99,8 @@ public final class EthernetInterface {
      * request (RFC 826; at most one per 100 ms for the address asked last, so a burst toward one unknown guest
      * sends one; alternating between two unknown guests asks each time).
      * Needed when we speak first, as a port forward's SYN or datagram does: a guest that has not sent
-     * anything yet is not in the cache. The answer reaches the cache through the ARP reply, and every
-     * {@link #addNeighborListener listener} is told, so that callers holding a frame can send it then.
+     * anything yet is not in the cache. The answer reaches the cache through the ARP reply, and what waits for
+     * it in {@link #pendingNeighbors()} goes then.
      */
     public long resolve(int ip) {
         long mac = arpCache.get(ip);
@@ -117,12 +123,9 @@ public final class EthernetInterface {
         return ArpCache.NONE;
     }
 
-    /** Calls {@code listener} with a guest's address whenever its MAC is learned anew or changes. */
-    public void addNeighborListener(java.util.function.IntConsumer listener) {
-        java.util.function.IntConsumer[] bigger = java.util.Arrays.copyOf(neighborListeners,
-                neighborListeners.length + 1);
-        bigger[neighborListeners.length] = java.util.Objects.requireNonNull(listener, "listener");
-        neighborListeners = bigger;
+    /** Where the transports park what waits for a guest's MAC; released whenever a MAC is learned anew. */
+    public PendingNeighbors pendingNeighbors() {
+        return pending;
     }
 
     public Ipv4Reassembler reassembler() {
@@ -131,6 +134,15 @@ public final class EthernetInterface {
 
     /** Handles one frame; the caller keeps ownership and releases it afterwards. */
     public void receive(ByteBuf frame) {
+        receive(frame, false);
+    }
+
+    /**
+     * As {@link #receive(ByteBuf)}, for a frame whose device vouched for its transport checksum (vnet_hdr
+     * NEEDS_CSUM or DATA_VALID) when {@code checksumTrusted}; the packets it carries say so to the transport.
+     */
+    public void receive(ByteBuf frame, boolean checksumTrusted) {
+        this.checksumTrusted = checksumTrusted;
         if (!eth.wrap(frame, frame.readerIndex(), frame.readableBytes())) {
             counters.ethTruncated++;
             return;
@@ -207,9 +219,7 @@ public final class EthernetInterface {
         arpCache.put(senderIp, senderMac);
         counters.arpLearned++;
         if (news) {
-            for (java.util.function.IntConsumer l : neighborListeners) {
-                l.accept(senderIp);
-            }
+            pending.resolved(IpAddress.V4_HI, IpAddress.v4Lo(senderIp), senderMac);
         }
     }
 
@@ -238,14 +248,15 @@ public final class EthernetInterface {
             counters.ipv4NoRoute++;
             return;
         }
-        Ipv4Protocol handler = protocols[protocol];
+        IpProtocol handler = protocols[protocol];
         if (handler == null) {
             counters.ipv4UnknownProtocol++;
             return;
         }
         if (!ip.isFragment()) {
             counters.ipv4Delivered++;
-            handler.receive(ip, eth.source());
+            packet.setIpv4(ip, eth.source(), checksumTrusted);
+            handler.receive(packet);
             return;
         }
         counters.ipv4FragmentsIn++;
@@ -259,7 +270,8 @@ public final class EthernetInterface {
                 return;
             }
             counters.ipv4Delivered++;
-            handler.receive(reassembled, eth.source());
+            packet.setIpv4(reassembled, eth.source(), checksumTrusted);
+            handler.receive(packet);
         } finally {
             whole.release();
         }
@@ -289,14 +301,21 @@ public final class EthernetInterface {
     }
 
     public long nextDeadlineNanos() {
-        return reassembler.nextDeadline();
+        long reassembly = reassembler.nextDeadline();
+        long held = pending.nextDeadline();
+        if (reassembly == Long.MAX_VALUE) {
+            return held;
+        }
+        return held == Long.MAX_VALUE || reassembly - held < 0 ? reassembly : held;
     }
 
     public void runTimers(long now) {
         reassembler.expire(now);
+        pending.expire(now);
     }
 
     public void close() {
         reassembler.clear();
+        pending.clear();
     }
 }

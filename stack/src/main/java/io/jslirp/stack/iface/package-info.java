@@ -22,6 +22,28 @@
  * timer; later fragments do not extend it, so an endless trickle cannot pin memory). The complete
  * datagram is handed to the protocol handler exactly as a single unfragmented one would be.
  *
+ * <p><b>The seam toward the transports.</b> A handler is an {@link io.jslirp.stack.iface.IpProtocol}
+ * registered by protocol number (TCP and UDP have the same numbers in both IP versions) and gets an
+ * {@link io.jslirp.stack.iface.IpPacket}: one reused object that IP input fills for each packet it delivers,
+ * carrying family-neutral source and destination, the transport protocol, the payload bounds, the
+ * pseudo-header's address sum and whether the device vouched for the transport checksum (vnet_hdr's
+ * NEEDS_CSUM or DATA_VALID, given to {@code receive(frame, trusted)} with the frame). So the metadata travels
+ * with the packet: no layer holds a per-frame flag, and a transport verifies its checksum the same way
+ * whichever IP version carried it. Handlers that speak one version only (ICMP) take its own view from it.
+ *
+ * <p>The send half is {@link io.jslirp.stack.iface.IpOutput}, one per IP version ({@code Ipv4Output} for
+ * IPv4): a transport asks it where the transport header goes ({@code l4Offset}), builds its part there, and
+ * has it write the Ethernet and IP headers for the route (guest MAC, our MAC for the source, addresses,
+ * protocol, length) before sending. So TCP and UDP hold no fixed header offsets and build no IP header; a TCP
+ * connection keeps its route and offset, chosen once when it is created.
+ *
+ * <p><b>Neighbours.</b> When we speak first to a guest whose MAC is unknown,
+ * {@link io.jslirp.stack.iface.EthernetInterface#resolve} asks by ARP and the caller parks what it wanted to
+ * send in the one {@link io.jslirp.stack.iface.PendingNeighbors} queue, keyed by family-neutral address: a
+ * flow (a forward's TCP connection, which builds its SYN then) or a built frame (a forward's UDP datagram,
+ * bounded per address and in time). Learning a MAC anew from ARP releases that address's entries; NDP will
+ * feed the same queue for IPv6.
+ *
  * <p>{@link io.jslirp.stack.iface.Ipv4Output} splits datagrams larger than the MTU into fragments on
  * 8-byte boundaries (RFC 791 section 3.2) so that replies to big pings fit the guest's link.
  */

@@ -41,6 +41,10 @@ if command -v javac >/dev/null 2>&1; then
 fi
 $jdk_ok || missing+=(openjdk-17-jdk-headless)
 
+# Files rather than commands: the seccomp tests check jslirp's syscall numbers against the kernel's headers.
+[[ -f /usr/include/x86_64-linux-gnu/asm/unistd_64.h && -f /usr/include/asm-generic/unistd.h \
+  && -f /usr/include/linux/audit.h ]] || missing+=(linux-libc-dev)
+
 ((${#missing[@]} == 0)) && exit 0
 
 # de-duplicate (util-linux is named three times)

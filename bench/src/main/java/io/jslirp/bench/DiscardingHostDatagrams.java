@@ -4,6 +4,7 @@ import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.HostSocketHandler;
+import io.jslirp.stack.wire.IpAddress;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -23,14 +24,14 @@ final class DiscardingHostDatagrams implements HostDatagrams {
     private int next = 10;
 
     @Override
-    public int openUdp(int bindAddr, int bindPort, HostSocketHandler handler) {
+    public int openUdp(long bindHi, long bindLo, int bindPort, HostSocketHandler handler) {
         this.handler = handler;
         lastHandle = next++;
         return lastHandle;
     }
 
     @Override
-    public int sendTo(int handle, int dstAddr, int dstPort, ByteBuf src, int index, int length) {
+    public int sendTo(int handle, long dstHi, long dstLo, int dstPort, ByteBuf src, int index, int length) {
         sent++;
         sentBytes += length;
         return Math.max(length, 1);
@@ -43,7 +44,8 @@ final class DiscardingHostDatagrams implements HostDatagrams {
         }
         pending--;
         dst.writerIndex(dst.writerIndex() + length);
-        from.addr = fromAddr;
+        from.addrHi = IpAddress.V4_HI;
+        from.addrLo = IpAddress.v4Lo(fromAddr);
         from.port = fromPort;
         return length;
     }
@@ -59,7 +61,7 @@ final class DiscardingHostDatagrams implements HostDatagrams {
     }
 
     @Override
-    public int sendPing(int handle, int dstAddr, ByteBuf src, int index, int length) {
+    public int sendPing(int handle, long dstHi, long dstLo, ByteBuf src, int index, int length) {
         return length;
     }
 
@@ -79,17 +81,12 @@ final class DiscardingHostDatagrams implements HostDatagrams {
     private static final int EOPNOTSUPP = 95;
 
     @Override
-    public int openUdp(byte[] addr, int port, HostSocketHandler handler) {
+    public int listenUdp(long addrHi, long addrLo, int port, HostSocketHandler handler) {
         return -EOPNOTSUPP;
     }
 
     @Override
     public int localPort(int handle) {
-        return -EOPNOTSUPP;
-    }
-
-    @Override
-    public int sendTo6(int handle, byte[] addr6, int dstPort, ByteBuf src, int index, int length) {
         return -EOPNOTSUPP;
     }
 }

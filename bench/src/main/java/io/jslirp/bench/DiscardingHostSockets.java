@@ -18,7 +18,8 @@ final class DiscardingHostSockets implements HostSockets {
     private int next = 10;
 
     @Override
-    public int connectTcp(int dstAddr, int dstPort, int bindAddr, HostSocketHandler handler) {
+    public int connectTcp(long dstHi, long dstLo, int dstPort, long bindHi, long bindLo,
+                          HostSocketHandler handler) {
         this.handler = handler;
         return next++;
     }
@@ -69,7 +70,7 @@ final class DiscardingHostSockets implements HostSockets {
     private static final int EOPNOTSUPP = 95;
 
     @Override
-    public int listenTcp(byte[] addr, int port, HostSocketHandler handler) {
+    public int listenTcp(long addrHi, long addrLo, int port, HostSocketHandler handler) {
         return -EOPNOTSUPP;
     }
 

@@ -5,6 +5,7 @@ import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.Stack;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.jslirp.stack.wire.UdpDatagram;
@@ -64,7 +65,8 @@ public class UdpBenchmark {
         for (int i = 0; i < payload; i++) {
             template.setByte(42 + i, i);
         }
-        UdpDatagram.writeChecksum(template, 34, udpLength, net.guestAddress(), remote);
+        UdpDatagram.writeChecksum(template, 34, udpLength,
+                Checksum.addressSum(net.guestAddress(), remote));
         template.writerIndex(frameLength);
         Clock clock = System::nanoTime;
         stack = new Stack(net, clock, frame -> {

@@ -1,7 +1,7 @@
 package io.jslirp.examples;
 
 import io.jslirp.stack.NetConfig;
-import io.jslirp.stack.relay.PortForwards;
+import io.jslirp.stack.PortForwards;
 import io.jslirp.tap.Jslirp;
 import io.jslirp.tap.Settings;
 import io.jslirp.tap.Target;

@@ -225,6 +225,23 @@ public final class NetConfig {
         return Ipv4Packet.isLoopback(address) || contains(address);
     }
 
+    /**
+     * Where the guest sees a forward's client come from (slirp4netns's rule), for TCP and UDP alike: the client's
+     * own IPv4 address, except that a client on host loopback, a genuine IPv6 client (an IPv4 guest cannot
+     * address it; {@code ipv6} true) and a client whose address lies inside the virtual network (the guest would
+     * take it for a neighbour and ARP for it, unanswered) appear as network+2, the host. Returns 0 for a source
+     * no reply could reach (0.0.0.0, the limited broadcast, multicast): only a datagram can claim one.
+     */
+    public int clientAsSeen(boolean ipv6, int address) {
+        if (ipv6 || showsAsGateway(address)) {
+            return gateway();
+        }
+        if (!Ipv4Packet.isUnicast(address)) {
+            return 0;
+        }
+        return address;
+    }
+
     @Override
     public String toString() {
         return formatIpv4(network) + "/" + prefixLength + " mtu " + mtu + (ipv6 == null ? "" : " ipv6 " + ipv6);

@@ -3,14 +3,13 @@ package io.jslirp.stack;
 import io.jslirp.stack.icmp.IcmpEchoRelay;
 import io.jslirp.stack.icmp.IcmpResponder;
 import io.jslirp.stack.icmp.Icmpv6Responder;
+import io.jslirp.stack.iface.EthernetInterface;
 import io.jslirp.stack.iface.Ipv6Input;
 import io.jslirp.stack.iface.NeighborDiscovery;
 import io.jslirp.stack.services.RouterAdvertiser;
 import io.jslirp.stack.wire.Icmpv6Packet;
-import io.jslirp.stack.iface.EthernetInterface;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSockets;
-import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.tcp.TcpLayer;
 import io.jslirp.stack.udp.DnsServers;
@@ -101,24 +100,22 @@ public final class Stack {
         int gateway = config.gateway();
         int dns = config.dns();
         // Our own addresses answer echo themselves; everything else is relayed through host ping sockets.
-        iface.register(Ipv4Packet.PROTO_ICMP, (ip, mac) -> {
-            int dst = ip.destination();
+        iface.register(Ipv4Packet.PROTO_ICMP, p -> {
+            int dst = p.destinationV4();
             if (dst == gateway || dst == dns) {
-                responder.receive(ip, mac);
+                responder.receive(p.ipv4(), p.sourceMac());
             } else {
-                ping.receive(ip, mac);
+                ping.receive(p.ipv4(), p.sourceMac());
             }
         }, true);
         this.tcp = new TcpLayer(config, clock, counters, alloc, iface.output(), host, options,
                 format == DeviceFormat.VNET_HDR);
         tcp.setDnsServers(dnsServers);
-        tcp.setGuestResolver(iface::resolve);
-        iface.addNeighborListener(tcp::neighborKnown);
+        tcp.setNeighbors(iface::resolve, iface.pendingNeighbors());
         iface.register(Ipv4Packet.PROTO_TCP, tcp, true);
         this.udp = new UdpLayer(config, clock, counters, alloc, iface.output(), options, dnsServers);
         iface.register(Ipv4Packet.PROTO_UDP, udp, true);
-        udp.setGuestResolver(iface::resolve);
-        iface.addNeighborListener(udp::guestResolved);
+        udp.setNeighbors(iface::resolve, iface.pendingNeighbors());
         this.forwards = new PortForwards(config, tcp, udp);
         Ipv6Input v6 = iface.ipv6();
         if (v6 != null) {
@@ -184,15 +181,8 @@ public final class Stack {
                 if (vnet.gsoType() != VirtioNetHeader.GSO_NONE) {
                     counters.gsoFramesIn++;
                 }
-                boolean trusted = vnet.checksumTrusted();
-                tcp.trustChecksum(trusted);
-                udp.trustChecksum(trusted);
-                try {
-                    iface.receive(frame);
-                } finally {
-                    tcp.trustChecksum(false);
-                    udp.trustChecksum(false);
-                }
+                // The device's word on the transport checksum travels with each packet of the frame.
+                iface.receive(frame, vnet.checksumTrusted());
                 return;
             }
             iface.receive(frame);
@@ -269,7 +259,7 @@ public final class Stack {
         return forwards;
     }
 
-    /** IPv6 Neighbor Discovery (its cache, {@code resolve}, listeners), or null when IPv6 is off. */
+    /** IPv6 Neighbor Discovery (its cache, {@code resolve}, the pending queue), or null when IPv6 is off. */
     public NeighborDiscovery ipv6Neighbors() {
         return iface.ipv6() == null ? null : iface.ipv6().ndp();
     }

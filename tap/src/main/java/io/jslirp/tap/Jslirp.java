@@ -7,7 +7,7 @@ import io.jslirp.stack.Stack;
 import io.jslirp.stack.services.DhcpServer;
 import io.jslirp.stack.wire.DhcpMessage;
 import io.jslirp.stack.pcap.PcapWriter;
-import io.jslirp.stack.relay.PortForwards;
+import io.jslirp.stack.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.VirtioNetHeader;
 import io.jslirp.tap.api.ApiProtocol;
@@ -194,6 +194,21 @@ public final class Jslirp implements AutoCloseable {
      * session is not yet serving: call {@link #run()} on the thread that will own it.
      */
     public static Jslirp start(Settings settings) throws IOException {
+        return start(settings, () -> { });
+    }
+
+    /** What runs once setup is complete and before the ready byte (the CLI confines the process there). */
+    @FunctionalInterface
+    public interface BeforeReady {
+        void run() throws IOException;
+    }
+
+    /**
+     * {@link #start(Settings)}, running {@code beforeReady} after everything that needs the process's full
+     * rights (namespace entry, TAP, configuration, capture file, forwards, API socket) and before the ready
+     * byte, so a runtime never talks to a process that is not yet confined; its failure fails the start.
+     */
+    public static Jslirp start(Settings settings, BeforeReady beforeReady) throws IOException {
         Target target = settings.target();
         TapDevice tap = null;
         Jslirp session = null;
@@ -239,6 +254,7 @@ public final class Jslirp implements AutoCloseable {
                 // Compiled before the guest's first burst, not during it (see Warmup).
                 Warmup.udp(settings.net(), session.stack.format(), session.hostDatagrams, session.alloc);
             }
+            beforeReady.run();
             // Like slirp4netns: ready only once the API socket listens (and, ours, once --publish holds).
             signalReady(settings.readyFd());
             return session;

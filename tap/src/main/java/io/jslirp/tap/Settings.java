@@ -1,7 +1,7 @@
 package io.jslirp.tap;
 
 import io.jslirp.stack.NetConfig;
-import io.jslirp.stack.relay.PortForwards.Protocol;
+import io.jslirp.stack.PortForwards.Protocol;
 import io.jslirp.tap.api.HostAddresses;
 import java.net.Inet6Address;
 import java.net.InetAddress;

@@ -6,7 +6,9 @@ import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.Stack;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.jslirp.stack.wire.UdpDatagram;
 import io.jslirp.stack.wire.VirtioNetHeader;
@@ -42,7 +44,7 @@ final class Warmup {
 
     /** Returns how many datagrams the throwaway stack relayed to the host (0 when the host refused a socket). */
     static int udp(NetConfig net, Stack.DeviceFormat format, HostDatagrams datagrams, ByteBufAllocator alloc) {
-        int sink = datagrams.openUdp(LOOPBACK, 0, (handle, events) -> { });
+        int sink = datagrams.openUdp(IpAddress.V4_HI, IpAddress.v4Lo(LOOPBACK), 0, (handle, events) -> { });
         if (sink < 0) {
             return 0;
         }
@@ -114,7 +116,7 @@ final class Warmup {
         for (int i = 0; i < payload; i++) {
             b.setByte(udp + UdpDatagram.HEADER_LENGTH + i, i);
         }
-        UdpDatagram.writeChecksum(b, udp, udpLength, guest, gateway);
+        UdpDatagram.writeChecksum(b, udp, udpLength, Checksum.addressSum(guest, gateway));
         if (vnet != 0) {
             // What a guest with checksum offload sends: the device vouches for the checksum.
             VirtioNetHeader.write(b, 0, VirtioNetHeader.F_DATA_VALID, VirtioNetHeader.GSO_NONE, 0, 0, 0, 0);

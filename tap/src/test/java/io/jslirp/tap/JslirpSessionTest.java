@@ -56,22 +56,22 @@ class JslirpSessionTest {
             Jslirp session = Jslirp.start(settings);
             java.net.InetAddress lo = java.net.InetAddress.getByName("127.0.0.1");
             // before run(): on this thread, which still owns the session
-            io.jslirp.stack.relay.PortForwards.Forward first = session.addForward(
-                    io.jslirp.stack.relay.PortForwards.Protocol.TCP, lo, 0, null, 80);
+            io.jslirp.stack.PortForwards.Forward first = session.addForward(
+                    io.jslirp.stack.PortForwards.Protocol.TCP, lo, 0, null, 80);
             assertEquals(1, first.id());
             assertTrue(first.hostPort() > 0);
             assertEquals(settings.net().guestAddress(), first.guestAddr());
             Thread loop = new Thread(session::run, "jslirp-loop");
             loop.start();
             try {
-                io.jslirp.stack.relay.PortForwards.Forward udp = session.addForward(
-                        io.jslirp.stack.relay.PortForwards.Protocol.UDP, lo, 0,
+                io.jslirp.stack.PortForwards.Forward udp = session.addForward(
+                        io.jslirp.stack.PortForwards.Protocol.UDP, lo, 0,
                         (java.net.Inet4Address) java.net.InetAddress.getByName("10.0.2.77"), 53);
                 assertEquals(2, udp.id());
                 assertEquals(java.util.List.of(1, 2), session.forwards().stream().map(f -> f.id()).toList());
-                io.jslirp.stack.relay.PortForwards.ForwardException taken = org.junit.jupiter.api.Assertions.assertThrows(
-                        io.jslirp.stack.relay.PortForwards.ForwardException.class,
-                        () -> session.addForward(io.jslirp.stack.relay.PortForwards.Protocol.TCP, lo, first.hostPort(), null, 81));
+                io.jslirp.stack.PortForwards.ForwardException taken = org.junit.jupiter.api.Assertions.assertThrows(
+                        io.jslirp.stack.PortForwards.ForwardException.class,
+                        () -> session.addForward(io.jslirp.stack.PortForwards.Protocol.TCP, lo, first.hostPort(), null, 81));
                 assertEquals(io.jslirp.stack.relay.HostSockets.EADDRINUSE, taken.errno());
                 // nothing listens on the guest's port 80: the guest's kernel refuses, and the client is reset at once
                 try (java.net.Socket c = new java.net.Socket("127.0.0.1", first.hostPort())) {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jslirp.stack.relay.PortForwards.Protocol;
+import io.jslirp.stack.PortForwards.Protocol;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;

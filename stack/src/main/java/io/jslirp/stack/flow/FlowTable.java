@@ -3,8 +3,9 @@ package io.jslirp.stack.flow;
 import java.util.function.Consumer;
 
 /**
- * Flows keyed by the 4-tuple (guest address, guest port, remote address, remote port), bounded by a
- * maximum size. See the package documentation.
+ * Flows keyed by the 4-tuple (guest address, guest port, remote address, remote port), bounded by a maximum
+ * size. Addresses are family-neutral pairs of longs ({@link io.jslirp.stack.wire.IpAddress}: IPv4 stored
+ * IPv4-mapped), so IPv4 and IPv6 flows share one table. See the package documentation.
  *
  * @param <T> the flow object (one per connection; allocated at connection setup, never per packet)
  */
@@ -13,8 +14,10 @@ public final class FlowTable<T> {
 
     private final int maxFlows;
     private final int maxCapacity;
-    /** guestAddr << 32 | remoteAddr (unsigned). */
-    private long[] addrs;
+    private long[] guestHi;
+    private long[] guestLo;
+    private long[] remoteHi;
+    private long[] remoteLo;
     /** guestPort << 16 | remotePort. */
     private int[] ports;
     /** null marks an empty slot. */
@@ -33,27 +36,34 @@ public final class FlowTable<T> {
     }
 
     private void allocate(int capacity) {
-        addrs = new long[capacity];
+        guestHi = new long[capacity];
+        guestLo = new long[capacity];
+        remoteHi = new long[capacity];
+        remoteLo = new long[capacity];
         ports = new int[capacity];
         values = new Object[capacity];
         mask = capacity - 1;
-    }
-
-    public static long addrKey(int guestAddr, int remoteAddr) {
-        return ((long) guestAddr << 32) | (remoteAddr & 0xffff_ffffL);
     }
 
     public static int portKey(int guestPort, int remotePort) {
         return (guestPort << 16) | (remotePort & 0xffff);
     }
 
-    /** A 64-bit mix (murmur3 finaliser) so that sequential ports spread over the table. */
-    private static int hash(long addr, int port) {
-        long h = addr * 0x9E37_79B9_7F4A_7C15L ^ (port & 0xffff_ffffL) * 0xC2B2_AE3D_27D4_EB4FL;
+    /**
+     * A 64-bit mix (murmur3 finaliser) so that sequential ports spread over the table. The low halves carry an
+     * IPv4 address whole and the varying bits of most IPv6 ones; the high halves (0 for IPv4) are folded in once.
+     */
+    private static int hash(long gHi, long gLo, long rHi, long rLo, int port) {
+        long h = gLo * 0x9E37_79B9_7F4A_7C15L ^ rLo * 0xC2B2_AE3D_27D4_EB4FL
+                ^ (port & 0xffff_ffffL) * 0x1656_67B1_9E37_79F9L ^ (gHi ^ Long.rotateLeft(rHi, 32));
         h ^= h >>> 33;
         h *= 0xff51_afd7_ed55_8ccdL;
         h ^= h >>> 33;
         return (int) h;
+    }
+
+    private boolean matches(int i, long gHi, long gLo, long rHi, long rLo, int p) {
+        return guestLo[i] == gLo && remoteLo[i] == rLo && ports[i] == p && guestHi[i] == gHi && remoteHi[i] == rHi;
     }
 
     public int size() {
@@ -69,22 +79,23 @@ public final class FlowTable<T> {
     }
 
     @SuppressWarnings("unchecked")
-    public T get(int guestAddr, int guestPort, int remoteAddr, int remotePort) {
-        long a = addrKey(guestAddr, remoteAddr);
+    public T get(long guestAddrHi, long guestAddrLo, int guestPort, long remoteAddrHi, long remoteAddrLo,
+                 int remotePort) {
         int p = portKey(guestPort, remotePort);
-        for (int i = hash(a, p) & mask; ; i = (i + 1) & mask) {
+        for (int i = hash(guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, p) & mask; ; i = (i + 1) & mask) {
             Object v = values[i];
             if (v == null) {
                 return null;
             }
-            if (addrs[i] == a && ports[i] == p) {
+            if (matches(i, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, p)) {
                 return (T) v;
             }
         }
     }
 
     /** Adds a flow; false when the table is full or the key is present. */
-    public boolean put(int guestAddr, int guestPort, int remoteAddr, int remotePort, T value) {
+    public boolean put(long guestAddrHi, long guestAddrLo, int guestPort, long remoteAddrHi, long remoteAddrLo,
+                       int remotePort, T value) {
         if (value == null) {
             throw new NullPointerException("value");
         }
@@ -94,32 +105,38 @@ public final class FlowTable<T> {
         if ((size + 1) * 2 > values.length && values.length < maxCapacity) {
             grow();
         }
-        long a = addrKey(guestAddr, remoteAddr);
         int p = portKey(guestPort, remotePort);
-        int i = hash(a, p) & mask;
+        int i = hash(guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, p) & mask;
         for (; values[i] != null; i = (i + 1) & mask) {
-            if (addrs[i] == a && ports[i] == p) {
+            if (matches(i, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, p)) {
                 return false;
             }
         }
-        addrs[i] = a;
-        ports[i] = p;
-        values[i] = value;
+        store(i, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, p, value);
         size++;
         return true;
     }
 
+    private void store(int i, long gHi, long gLo, long rHi, long rLo, int p, Object value) {
+        guestHi[i] = gHi;
+        guestLo[i] = gLo;
+        remoteHi[i] = rHi;
+        remoteLo[i] = rLo;
+        ports[i] = p;
+        values[i] = value;
+    }
+
     /** Removes a flow; returns it, or null when absent. Backward-shift deletion, so no tombstones pile up. */
     @SuppressWarnings("unchecked")
-    public T remove(int guestAddr, int guestPort, int remoteAddr, int remotePort) {
-        long a = addrKey(guestAddr, remoteAddr);
+    public T remove(long guestAddrHi, long guestAddrLo, int guestPort, long remoteAddrHi, long remoteAddrLo,
+                    int remotePort) {
         int p = portKey(guestPort, remotePort);
-        int i = hash(a, p) & mask;
+        int i = hash(guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, p) & mask;
         for (; ; i = (i + 1) & mask) {
             if (values[i] == null) {
                 return null;
             }
-            if (addrs[i] == a && ports[i] == p) {
+            if (matches(i, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, p)) {
                 break;
             }
         }
@@ -127,37 +144,34 @@ public final class FlowTable<T> {
         // Knuth's algorithm R: pull later entries of the chain back into the hole when their home allows.
         int hole = i;
         for (int j = (hole + 1) & mask; values[j] != null; j = (j + 1) & mask) {
-            int home = hash(addrs[j], ports[j]) & mask;
+            int home = hash(guestHi[j], guestLo[j], remoteHi[j], remoteLo[j], ports[j]) & mask;
             // Move j into hole unless its home lies cyclically in (hole, j].
             boolean homeBetween = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
             if (!homeBetween) {
-                addrs[hole] = addrs[j];
-                ports[hole] = ports[j];
-                values[hole] = values[j];
+                store(hole, guestHi[j], guestLo[j], remoteHi[j], remoteLo[j], ports[j], values[j]);
                 hole = j;
             }
         }
-        values[hole] = null;
-        addrs[hole] = 0;
-        ports[hole] = 0;
+        store(hole, 0, 0, 0, 0, 0, null);
         size--;
         return removed;
     }
 
     private void grow() {
-        long[] oldAddrs = addrs;
+        long[] oldGuestHi = guestHi;
+        long[] oldGuestLo = guestLo;
+        long[] oldRemoteHi = remoteHi;
+        long[] oldRemoteLo = remoteLo;
         int[] oldPorts = ports;
         Object[] oldValues = values;
         allocate(oldValues.length * 2);
         for (int k = 0; k < oldValues.length; k++) {
             if (oldValues[k] != null) {
-                int i = hash(oldAddrs[k], oldPorts[k]) & mask;
+                int i = hash(oldGuestHi[k], oldGuestLo[k], oldRemoteHi[k], oldRemoteLo[k], oldPorts[k]) & mask;
                 while (values[i] != null) {
                     i = (i + 1) & mask;
                 }
-                addrs[i] = oldAddrs[k];
-                ports[i] = oldPorts[k];
-                values[i] = oldValues[k];
+                store(i, oldGuestHi[k], oldGuestLo[k], oldRemoteHi[k], oldRemoteLo[k], oldPorts[k], oldValues[k]);
             }
         }
     }

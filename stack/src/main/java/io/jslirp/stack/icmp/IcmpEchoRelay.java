@@ -8,7 +8,6 @@ import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.flow.IdleList;
 import io.jslirp.stack.iface.Ipv4Output;
-import io.jslirp.stack.iface.Ipv4Protocol;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
@@ -24,11 +23,14 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.jslirp.stack.wire.IpAddress.V4_HI;
+import static io.jslirp.stack.wire.IpAddress.v4Lo;
+
 /**
  * ICMP echo from the guest to anywhere but our own addresses (which {@link IcmpResponder} answers), relayed
  * through the host's ping sockets. See the package documentation.
  */
-public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
+public final class IcmpEchoRelay implements HostSocketHandler {
     /** A ping flow's socket is closed after this long without a request or a reply. */
     public static final long IDLE_NANOS = 30_000_000_000L;
     public static final int MAX_FLOWS = 1024;
@@ -103,7 +105,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
 
     // ---------------------------------------------------------------- guest to host
 
-    @Override
+    /** An ICMP message in {@code ip}, which came from {@code sourceMac} (IPv4 input dispatches it here). */
     public void receive(Ipv4Packet ip, long sourceMac) {
         if (!icmp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength())) {
             if (icmp.error() == Icmpv4Packet.ERR_CHECKSUM) {
@@ -131,7 +133,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
         }
         int src = ip.source();
         int id = icmp.identifier();
-        PingFlow f = flows.get(src, id, dst, 0);
+        PingFlow f = flows.get(V4_HI, v4Lo(src), id, V4_HI, v4Lo(dst), 0);
         if (f == null) {
             f = open(sourceMac, src, id, dst);
             if (f == null) {
@@ -142,7 +144,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
         f.lastSeq = icmp.sequence();
         f.lastLength = icmp.length();
         idle.touch(f, clock.nanoTime());
-        int n = datagrams.sendPing(f.handle, dst, ip.buffer(), icmp.offset(), icmp.length());
+        int n = datagrams.sendPing(f.handle, V4_HI, v4Lo(dst), ip.buffer(), icmp.offset(), icmp.length());
         if (n > 0) {
             counters.icmpEchoRelayed++;
         } else if (n == 0) {
@@ -170,7 +172,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
             return null;
         }
         PingFlow f = new PingFlow(mac, src, id, dst, handle);
-        flows.put(src, id, dst, 0, f);
+        flows.put(V4_HI, v4Lo(src), id, V4_HI, v4Lo(dst), 0, f);
         handles.put(handle, f);
         counters.icmpEchoFlowsOpened++;
         return f;
@@ -249,7 +251,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
             if (IcmpErrors.passedOn(info.icmpType, info.icmpCode)) {
                 // The pinged address is the same to the host and the guest (loopback is never relayed).
                 sendError(f, info.icmpType, info.icmpCode,
-                        IcmpErrors.reportedFrom(config, info.offenderAddr, f.remoteAddr, f.remoteAddr));
+                        IcmpErrors.reportedFrom(config, info.offenderIpv4(), f.remoteAddr, f.remoteAddr));
             } else {
                 counters.icmpErrorsDropped++;
             }
@@ -281,7 +283,7 @@ public final class IcmpEchoRelay implements Ipv4Protocol, HostSocketHandler {
     }
 
     private void destroy(PingFlow f) {
-        flows.remove(f.guestAddr, f.guestId, f.remoteAddr, 0);
+        flows.remove(V4_HI, v4Lo(f.guestAddr), f.guestId, V4_HI, v4Lo(f.remoteAddr), 0);
         handles.remove(f.handle, f);
         idle.remove(f);
         datagrams.close(f.handle);

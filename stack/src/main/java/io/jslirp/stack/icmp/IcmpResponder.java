@@ -3,7 +3,6 @@ package io.jslirp.stack.icmp;
 import io.jslirp.stack.Counters;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.iface.Ipv4Output;
-import io.jslirp.stack.iface.Ipv4Protocol;
 import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
@@ -12,7 +11,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 /** Answers ICMP echo requests addressed to our own addresses; see the package documentation. */
-public final class IcmpResponder implements Ipv4Protocol {
+public final class IcmpResponder {
     /** libslirp's icmp_reflect sends replies with MAXTTL; matching it keeps traceroute-style output identical. */
     public static final int REPLY_TTL = 255;
     private static final int IP_AT = EthernetFrame.HEADER_LENGTH;
@@ -29,7 +28,7 @@ public final class IcmpResponder implements Ipv4Protocol {
         this.output = output;
     }
 
-    @Override
+    /** An ICMP message in {@code ip}, which came from {@code sourceMac} (IPv4 input dispatches it here). */
     public void receive(Ipv4Packet ip, long sourceMac) {
         if (!icmp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength())) {
             if (icmp.error() == Icmpv4Packet.ERR_CHECKSUM) {

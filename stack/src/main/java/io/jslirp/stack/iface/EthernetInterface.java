@@ -7,6 +7,7 @@ import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.wire.ArpPacket;
 import io.jslirp.stack.wire.EthernetFrame;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -34,7 +35,7 @@ public final class EthernetInterface {
     private final ArpCache arpCache = new ArpCache(DEFAULT_ARP_CACHE);
     private final Ipv4Reassembler reassembler;
     private final Ipv4Output output;
-    private final Ipv4Protocol[] protocols = new Ipv4Protocol[256];
+    private final IpProtocol[] protocols = new IpProtocol[256];
     /** IPv6 input, or null when IPv6 is off; and the IPv6 router's and DNS forwarder's MACs (else -1). */
     private final Ipv6Input ipv6;
     private final long router6Mac;
@@ -47,9 +48,13 @@ public final class EthernetInterface {
     private final ArpPacket arp = new ArpPacket();
     private final Ipv4Packet ip = new Ipv4Packet();
     private final Ipv4Packet reassembled = new Ipv4Packet();
+    /** What the transports get: one packet's metadata, refilled for each. */
+    private final IpPacket packet = new IpPacket();
+    /** The device vouched for the transport checksum of the frame being received. */
+    private boolean checksumTrusted;
 
-    /** Told the address of each guest whose MAC becomes known or changes (see {@link #resolve}). */
-    private java.util.function.IntConsumer[] neighborListeners = new java.util.function.IntConsumer[0];
+    /** Flows and frames waiting for a guest's MAC (see {@link #resolve}), released when it is learned. */
+    private final PendingNeighbors pending;
     /** The last address {@link #resolve} asked for, and when: one request per address per interval. */
     private int lastRequestedIp;
     private long lastRequestNanos;
@@ -68,9 +73,11 @@ public final class EthernetInterface {
         this.dnsMac = config.dnsMac();
         this.reassembler = new Ipv4Reassembler(counters, alloc, clock, MAX_REASSEMBLY_DATAGRAMS,
                 MAX_FRAGMENTS_PER_DATAGRAM, MAX_REASSEMBLY_BYTES);
-        this.output = new Ipv4Output(config.mtu(), counters, alloc, sink);
+        this.output = new Ipv4Output(config, counters, alloc, sink);
+        this.pending = new PendingNeighbors(counters);
         Ipv6Config v6 = config.ipv6();
-        this.ipv6 = v6 == null ? null : new Ipv6Input(v6, clock, counters, alloc, new Ipv6Output(v6, counters, alloc, sink));
+        this.ipv6 = v6 == null ? null
+                : new Ipv6Input(v6, clock, counters, alloc, new Ipv6Output(v6, counters, alloc, sink), pending);
         this.router6Mac = v6 == null ? -1 : v6.routerMac();
         this.dns6Mac = v6 == null ? -1 : v6.dnsMac();
     }
@@ -81,7 +88,7 @@ public final class EthernetInterface {
     }
 
     /** A handler for datagrams addressed to network+2 or network+3 only. */
-    public void register(int protocol, Ipv4Protocol handler) {
+    public void register(int protocol, IpProtocol handler) {
         register(protocol, handler, false);
     }
 
@@ -89,7 +96,7 @@ public final class EthernetInterface {
      * @param anyDestination true for a relaying handler (TCP): it gets datagrams for every destination, since
      *                       the guest uses us as its router, and decides itself what to do with each
      */
-    public void register(int protocol, Ipv4Protocol handler, boolean anyDestination) {
+    public void register(int protocol, IpProtocol handler, boolean anyDestination) {
         protocols[protocol] = handler;
         this.anyDestination[protocol] = anyDestination;
     }
@@ -107,8 +114,8 @@ public final class EthernetInterface {
      * request (RFC 826; at most one per 100 ms for the address asked last, so a burst toward one unknown guest
      * sends one; alternating between two unknown guests asks each time).
      * Needed when we speak first, as a port forward's SYN or datagram does: a guest that has not sent
-     * anything yet is not in the cache. The answer reaches the cache through the ARP reply, and every
-     * {@link #addNeighborListener listener} is told, so that callers holding a frame can send it then.
+     * anything yet is not in the cache. The answer reaches the cache through the ARP reply, and what waits for
+     * it in {@link #pendingNeighbors()} goes then.
      */
     public long resolve(int ip) {
         long mac = arpCache.get(ip);
@@ -131,12 +138,9 @@ public final class EthernetInterface {
         return ArpCache.NONE;
     }
 
-    /** Calls {@code listener} with a guest's address whenever its MAC is learned anew or changes. */
-    public void addNeighborListener(java.util.function.IntConsumer listener) {
-        java.util.function.IntConsumer[] bigger = java.util.Arrays.copyOf(neighborListeners,
-                neighborListeners.length + 1);
-        bigger[neighborListeners.length] = java.util.Objects.requireNonNull(listener, "listener");
-        neighborListeners = bigger;
+    /** Where the transports park what waits for a guest's MAC; released whenever a MAC is learned anew. */
+    public PendingNeighbors pendingNeighbors() {
+        return pending;
     }
 
     public Ipv4Reassembler reassembler() {
@@ -145,6 +149,15 @@ public final class EthernetInterface {
 
     /** Handles one frame; the caller keeps ownership and releases it afterwards. */
     public void receive(ByteBuf frame) {
+        receive(frame, false);
+    }
+
+    /**
+     * As {@link #receive(ByteBuf)}, for a frame whose device vouched for its transport checksum (vnet_hdr
+     * NEEDS_CSUM or DATA_VALID) when {@code checksumTrusted}; the packets it carries say so to the transport.
+     */
+    public void receive(ByteBuf frame, boolean checksumTrusted) {
+        this.checksumTrusted = checksumTrusted;
         if (!eth.wrap(frame, frame.readerIndex(), frame.readableBytes())) {
             counters.ethTruncated++;
             return;
@@ -171,7 +184,7 @@ public final class EthernetInterface {
                     counters.ethUnknownType++;
                     return;
                 }
-                ipv6.receive(eth.buffer(), eth.payloadOffset(), eth.payloadLength(), eth.source(), false);
+                ipv6.receive(eth.buffer(), eth.payloadOffset(), eth.payloadLength(), eth.source(), checksumTrusted);
                 break;
             default:
                 counters.ethUnknownType++;
@@ -228,9 +241,7 @@ public final class EthernetInterface {
         arpCache.put(senderIp, senderMac);
         counters.arpLearned++;
         if (news) {
-            for (java.util.function.IntConsumer l : neighborListeners) {
-                l.accept(senderIp);
-            }
+            pending.resolved(IpAddress.V4_HI, IpAddress.v4Lo(senderIp), senderMac);
         }
     }
 
@@ -259,14 +270,15 @@ public final class EthernetInterface {
             counters.ipv4NoRoute++;
             return;
         }
-        Ipv4Protocol handler = protocols[protocol];
+        IpProtocol handler = protocols[protocol];
         if (handler == null) {
             counters.ipv4UnknownProtocol++;
             return;
         }
         if (!ip.isFragment()) {
             counters.ipv4Delivered++;
-            handler.receive(ip, eth.source());
+            packet.setIpv4(ip, eth.source(), checksumTrusted);
+            handler.receive(packet);
             return;
         }
         counters.ipv4FragmentsIn++;
@@ -280,7 +292,8 @@ public final class EthernetInterface {
                 return;
             }
             counters.ipv4Delivered++;
-            handler.receive(reassembled, eth.source());
+            packet.setIpv4(reassembled, eth.source(), checksumTrusted);
+            handler.receive(packet);
         } finally {
             whole.release();
         }
@@ -310,12 +323,21 @@ public final class EthernetInterface {
     }
 
     public long nextDeadlineNanos() {
-        long next = reassembler.nextDeadline();
-        return ipv6 == null ? next : Math.min(next, ipv6.nextDeadlineNanos());
+        long next = earlier(reassembler.nextDeadline(), pending.nextDeadline());
+        return ipv6 == null ? next : earlier(next, ipv6.nextDeadlineNanos());
+    }
+
+    /** The earlier of two clock readings, Long.MAX_VALUE meaning none (readings may wrap, so compare by difference). */
+    private static long earlier(long a, long b) {
+        if (a == Long.MAX_VALUE) {
+            return b;
+        }
+        return b == Long.MAX_VALUE || a - b < 0 ? a : b;
     }
 
     public void runTimers(long now) {
         reassembler.expire(now);
+        pending.expire(now);
         if (ipv6 != null) {
             ipv6.runTimers(now);
         }
@@ -323,6 +345,7 @@ public final class EthernetInterface {
 
     public void close() {
         reassembler.clear();
+        pending.clear();
         if (ipv6 != null) {
             ipv6.close();
         }

@@ -60,6 +60,9 @@ public final class Ipv6Input {
     private final NeighborDiscovery ndp;
     private final Ipv6Reassembler reassembler;
     private final Icmpv6Handler[] icmpHandlers = new Icmpv6Handler[256];
+    /** Transport handlers fed over IPv6 (none yet: TCP and UDP are not relayed over IPv6). */
+    private final IpProtocol[] protocols = new IpProtocol[256];
+    private final IpPacket packet = new IpPacket();
 
     // Reused views: one packet at a time on the event loop.
     private final Ipv6Packet ip = new Ipv6Packet();
@@ -70,12 +73,14 @@ public final class Ipv6Input {
     private long errorTokens = ERROR_BURST;
     private long errorRefilled;
 
-    public Ipv6Input(Ipv6Config config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv6Output output) {
+    /** @param pending the interface's one queue of what waits for a guest's MAC, shared with ARP */
+    public Ipv6Input(Ipv6Config config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv6Output output,
+                     PendingNeighbors pending) {
         this.config = config;
         this.clock = clock;
         this.counters = counters;
         this.output = output;
-        this.ndp = new NeighborDiscovery(config, clock, counters, output);
+        this.ndp = new NeighborDiscovery(config, clock, counters, output, pending);
         this.reassembler = new Ipv6Reassembler(alloc, clock, MAX_REASSEMBLY_PACKETS, MAX_FRAGMENTS_PER_PACKET,
                 MAX_REASSEMBLY_BYTES, this::reassemblyExpired);
         this.errorRefilled = clock.nanoTime();
@@ -95,6 +100,15 @@ public final class Ipv6Input {
      */
     public void registerIcmpv6(int type, Icmpv6Handler handler) {
         icmpHandlers[type] = handler;
+    }
+
+    /**
+     * A transport handler for IPv6 packets to any unicast destination, fed through the same {@link IpPacket} seam
+     * as IPv4 (the payload after the extension headers, IPv6's pseudo-header address sum, the device's checksum
+     * word). Without one, TCP and UDP get Destination Unreachable (see the table).
+     */
+    public void register(int protocol, IpProtocol handler) {
+        protocols[protocol] = handler;
     }
 
     /**
@@ -182,6 +196,13 @@ public final class Ipv6Input {
         }
         if (protocol == Ipv6Packet.NEXT_NONE) {
             counters.ipv6NoNextHeader++;
+            return;
+        }
+        IpProtocol handler = protocols[protocol];
+        if (handler != null) {
+            counters.ipv6Delivered++;
+            packet.setIpv6(p, chain.upperOffset(), chain.upperLength(), protocol, sourceMac, checksumTrusted);
+            handler.receive(packet);
             return;
         }
         if (protocol == Ipv6Packet.NEXT_TCP || protocol == Ipv6Packet.NEXT_UDP) {

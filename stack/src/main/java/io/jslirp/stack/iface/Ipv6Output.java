@@ -11,8 +11,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 /**
- * IPv6 toward the guest: writes the Ethernet and IPv6 headers of the frames we originate and sends them,
- * fragmenting at the source what exceeds the MTU.
+ * IPv6 toward the guest, the IPv6 {@link IpOutput}: writes the Ethernet and IPv6 headers of the frames we
+ * originate and sends them, fragmenting at the source what exceeds the MTU.
  *
  * <p>Every packet leaves with hop limit 255, as libslirp sends them: Neighbor Discovery requires it (RFC 4861
  * 6.1, 7.1, a receiver drops anything else), and for the rest it shows the guest the packet came from its
@@ -23,7 +23,7 @@ import io.netty.buffer.ByteBufAllocator;
  * repeats it with Next Header 44 and a Fragment header naming the original next header, then carries a
  * multiple of 8 octets (the last one the rest) so that header, fragment header and data fit the MTU.
  */
-public final class Ipv6Output {
+public final class Ipv6Output implements IpOutput {
     /** Ethernet and the IPv6 fixed header: where the transport header starts. */
     public static final int L4_OFFSET = EthernetFrame.HEADER_LENGTH + Ipv6Packet.HEADER_LENGTH;
     /** The hop limit of every packet we send (RFC 4861 for NDP; libslirp uses it for everything). */
@@ -45,11 +45,13 @@ public final class Ipv6Output {
         this.sink = sink;
     }
 
+    @Override
     public int l4Offset() {
         return L4_OFFSET;
     }
 
     /** The Payload Length field's limit (no jumbograms). */
+    @Override
     public int maxL4Length() {
         return Ipv6Packet.MAX_PAYLOAD_LENGTH;
     }
@@ -61,6 +63,7 @@ public final class Ipv6Output {
      *
      * @return where the transport header goes: {@code at + L4_OFFSET}
      */
+    @Override
     public int writeHeaders(ByteBuf f, int at, long dstMac, long srcHi, long srcLo, long dstHi, long dstLo,
                             int protocol, int l4Length, boolean dontFragment) {
         EthernetFrame.writeHeader(f, at, dstMac, config.ourMacFor(srcHi, srcLo), EthernetFrame.TYPE_IPV6);
@@ -92,6 +95,7 @@ public final class Ipv6Output {
     }
 
     /** Sends a frame whose Ethernet and IPv6 headers are complete. Takes ownership. */
+    @Override
     public void send(ByteBuf frame) {
         int ipAt = frame.readerIndex() + EthernetFrame.HEADER_LENGTH;
         int total = Ipv6Packet.HEADER_LENGTH + frame.getUnsignedShort(ipAt + 4);
@@ -108,6 +112,7 @@ public final class Ipv6Output {
     }
 
     /** A TCP frame built for the offloading device: never fragmented, the device cuts it. */
+    @Override
     public void sendOffload(ByteBuf frame, int gsoSize) {
         counters.ipv6PacketsOut++;
         sink.sendOffloadFrame(frame, gsoSize);

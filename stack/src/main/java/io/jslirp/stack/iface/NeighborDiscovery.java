@@ -8,9 +8,6 @@ import io.jslirp.stack.wire.Icmpv6Packet;
 import io.jslirp.stack.wire.Ipv6Packet;
 import io.netty.buffer.ByteBuf;
 
-import java.util.Arrays;
-import java.util.Objects;
-
 /**
  * Neighbor Discovery (RFC 4861) for our side of the link: answers solicitations for our four addresses,
  * learns the guest's MAC, and solicits the guest when we must speak first.
@@ -40,33 +37,29 @@ import java.util.Objects;
  * ::; the answer (a router advertisement) is the advertiser's.
  *
  * <p>Learning takes only addresses that may be the guest's ({@link Ipv6Config#isGuestSource}) and unicast
- * MACs, and tells every listener about an address whose MAC is new or changed, so that a frame held for
- * resolution can go.
+ * MACs, and tells the interface's one {@link PendingNeighbors} queue (shared with ARP) about an address whose
+ * MAC is new or changed, so that what waits for it there goes.
  */
 public final class NeighborDiscovery {
     public static final int DEFAULT_CACHE = 64;
     /** At most one solicitation per address asked last per interval, as for ARP requests. */
     static final long SOLICIT_INTERVAL = 100_000_000L;
 
-    /** Told the address of a guest whose MAC became known or changed. */
-    @FunctionalInterface
-    public interface Listener {
-        void neighborKnown(long hi, long lo);
-    }
-
     private final Ipv6Config config;
     private final Clock clock;
     private final Counters counters;
     private final Ipv6Output output;
     private final Ipv6NeighborCache cache = new Ipv6NeighborCache(DEFAULT_CACHE);
-    private Listener[] listeners = new Listener[0];
+    private final PendingNeighbors pending;
     private long lastSolicitedHi;
     private long lastSolicitedLo;
     private long lastSolicitNanos;
     private boolean solicitedOnce;
 
-    public NeighborDiscovery(Ipv6Config config, Clock clock, Counters counters, Ipv6Output output) {
+    public NeighborDiscovery(Ipv6Config config, Clock clock, Counters counters, Ipv6Output output,
+                             PendingNeighbors pending) {
         this.config = config;
+        this.pending = pending;
         this.clock = clock;
         this.counters = counters;
         this.output = output;
@@ -76,10 +69,9 @@ public final class NeighborDiscovery {
         return cache;
     }
 
-    public void addListener(Listener listener) {
-        Listener[] bigger = Arrays.copyOf(listeners, listeners.length + 1);
-        bigger[listeners.length] = Objects.requireNonNull(listener, "listener");
-        listeners = bigger;
+    /** The interface's queue of what waits for a guest's MAC, which learning here releases. */
+    public PendingNeighbors pending() {
+        return pending;
     }
 
     /** A Neighbor Solicitation that passed the checks; {@code frameSource} is the Ethernet source. */
@@ -149,17 +141,15 @@ public final class NeighborDiscovery {
         cache.put(hi, lo, mac);
         counters.ndpLearned++;
         if (news) {
-            for (Listener l : listeners) {
-                l.neighborKnown(hi, lo);
-            }
+            pending.resolved(hi, lo, mac);
         }
     }
 
     /**
      * The MAC of guest address {@code hi:lo}, or {@link Ipv6NeighborCache#NONE} after soliciting it (RFC 4861
      * 7.2.2: an NS to the target's solicited-node group, with our source link-layer option; at most one per
-     * 100 ms for the address asked last). The answer reaches the cache through the guest's NA, and the
-     * listeners are told.
+     * 100 ms for the address asked last). The answer reaches the cache through the guest's NA, and what waits
+     * for it in the interface's {@link PendingNeighbors} goes then.
      */
     public long resolve(long hi, long lo) {
         long mac = cache.get(hi, lo);

@@ -22,6 +22,28 @@
  * timer; later fragments do not extend it, so an endless trickle cannot pin memory). The complete
  * datagram is handed to the protocol handler exactly as a single unfragmented one would be.
  *
+ * <p><b>The seam toward the transports.</b> A handler is an {@link io.jslirp.stack.iface.IpProtocol}
+ * registered by protocol number (TCP and UDP have the same numbers in both IP versions) and gets an
+ * {@link io.jslirp.stack.iface.IpPacket}: one reused object that IP input fills for each packet it delivers,
+ * carrying family-neutral source and destination, the transport protocol, the payload bounds, the
+ * pseudo-header's address sum and whether the device vouched for the transport checksum (vnet_hdr's
+ * NEEDS_CSUM or DATA_VALID, given to {@code receive(frame, trusted)} with the frame). So the metadata travels
+ * with the packet: no layer holds a per-frame flag, and a transport verifies its checksum the same way
+ * whichever IP version carried it. Handlers that speak one version only (ICMP) take its own view from it.
+ *
+ * <p>The send half is {@link io.jslirp.stack.iface.IpOutput}, one per IP version ({@code Ipv4Output} for
+ * IPv4): a transport asks it where the transport header goes ({@code l4Offset}), builds its part there, and
+ * has it write the Ethernet and IP headers for the route (guest MAC, our MAC for the source, addresses,
+ * protocol, length) before sending. So TCP and UDP hold no fixed header offsets and build no IP header; a TCP
+ * connection keeps its route and offset, chosen once when it is created.
+ *
+ * <p><b>Neighbours.</b> When we speak first to a guest whose MAC is unknown,
+ * {@link io.jslirp.stack.iface.EthernetInterface#resolve} asks by ARP and the caller parks what it wanted to
+ * send in the one {@link io.jslirp.stack.iface.PendingNeighbors} queue, keyed by family-neutral address: a
+ * flow (a forward's TCP connection, which builds its SYN then) or a built frame (a forward's UDP datagram,
+ * bounded per address and in time). Learning a MAC anew from ARP releases that address's entries; NDP will
+ * feed the same queue for IPv6.
+ *
  * <p>{@link io.jslirp.stack.iface.Ipv4Output} splits datagrams larger than the MTU into fragments on
  * 8-byte boundaries (RFC 791 section 3.2) so that replies to big pings fit the guest's link.
  *
@@ -34,7 +56,10 @@
  * {@link io.jslirp.stack.iface.NeighborDiscovery}: the NDP twin of the ARP responder, with its own bounded cache
  * ({@link io.jslirp.stack.iface.Ipv6NeighborCache}) learned only from the guest's RS, NS and NA (never from a DAD
  * probe, which is never answered either, so the guest's address never collides) and a rate-limited solicitation
- * when we must speak first. Other ICMPv6 types go to handlers registered per type (the router advertiser for RS,
+ * when we must speak first; what waits for the answer waits in the same {@code PendingNeighbors} queue as for ARP,
+ * keyed by the neutral address. A transport registered with {@code Ipv6Input.register} gets its packets through
+ * the same {@code IpPacket} seam as over IPv4 (none is yet: TCP and UDP are not relayed over IPv6), and
+ * {@code Ipv6Output} is the IPv6 {@code IpOutput}. Other ICMPv6 types go to handlers registered per type (the router advertiser for RS,
  * the echo responder). {@link io.jslirp.stack.iface.Ipv6Output} writes Ethernet and IPv6 headers with hop limit
  * 255 and fragments at the source what exceeds the MTU. The errors RFC 4443 and RFC 8200 ask for (Parameter
  * Problem, reassembly Time Exceeded, Destination Unreachable for what is not relayed over IPv6) are sent by

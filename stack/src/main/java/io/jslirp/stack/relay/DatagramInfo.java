@@ -1,21 +1,18 @@
 package io.jslirp.stack.relay;
 
+import io.jslirp.stack.wire.IpAddress;
+
 /**
  * What {@link HostDatagrams} says about a datagram or an ICMP error, and what {@link HostSockets#accept} says
- * about a client, in a holder the caller reuses so the packet path allocates nothing. Addresses are IPv4 in
- * host byte order; a peer on an IPv6 socket whose address is IPv4-mapped ({@code ::ffff:a.b.c.d}) is reported
- * as that IPv4 address.
+ * about a client, in a holder the caller reuses so the packet path allocates nothing. Addresses are
+ * family-neutral pairs of longs ({@link IpAddress}): an IPv4 peer, and a peer on a dual-stack IPv6 socket whose
+ * address is IPv4-mapped ({@code ::ffff:a.b.c.d}), are both the mapped form, so the two read the same.
  */
 public final class DatagramInfo {
     /** Source of a received datagram or echo reply, or the client of an accepted connection. */
-    public int addr;
+    public long addrHi;
+    public long addrLo;
     public int port;
-    /**
-     * The source is a genuine IPv6 address (not IPv4-mapped): {@link #addr} is 0 and the address is in
-     * {@link #addr6}, network byte order.
-     */
-    public boolean ipv6;
-    public final byte[] addr6 = new byte[16];
     /** The datagram was longer than the room given and was cut. */
     public boolean truncated;
 
@@ -23,22 +20,51 @@ public final class DatagramInfo {
     public int errno;
     public int icmpType;
     public int icmpCode;
-    /** For an ICMP error: the node that sent it (0 when unknown). */
-    public int offenderAddr;
-    /** For an ICMP error: where the datagram that caused it was going. */
-    public int originalDstAddr;
+    /** For an ICMP error: the node that sent it; unspecified ({@link IpAddress#isUnspecified}) when unknown. */
+    public long offenderHi;
+    public long offenderLo;
+    /** For an ICMP error: where the datagram that caused it was going; unspecified when the kernel did not say. */
+    public long originalDstHi;
+    public long originalDstLo;
     public int originalDstPort;
 
+    /** Whether {@link #addrHi}:{@link #addrLo} is an IPv4 address (IPv4-mapped included). */
+    public boolean isIpv4() {
+        return IpAddress.isV4(addrHi, addrLo);
+    }
+
+    /** The source's IPv4 address, host order; meaningful when {@link #isIpv4()}. */
+    public int ipv4() {
+        return IpAddress.v4(addrLo);
+    }
+
+    /** The offender's IPv4 address (host order), or 0 when it is unknown or not IPv4. */
+    public int offenderIpv4() {
+        return IpAddress.isV4(offenderHi, offenderLo) ? IpAddress.v4(offenderLo) : 0;
+    }
+
+    /** Whether the kernel named the erring datagram's destination ({@link #originalDstHi}...). */
+    public boolean hasOriginalDst() {
+        return !IpAddress.isUnspecified(originalDstHi, originalDstLo);
+    }
+
+    /** That destination's IPv4 address, host order; meaningful when {@link #hasOriginalDst()} and IPv4. */
+    public int originalDstIpv4() {
+        return IpAddress.v4(originalDstLo);
+    }
+
     public void clear() {
-        addr = 0;
+        addrHi = 0;
+        addrLo = 0;
         port = 0;
-        ipv6 = false;
         truncated = false;
         errno = 0;
         icmpType = 0;
         icmpCode = 0;
-        offenderAddr = 0;
-        originalDstAddr = 0;
+        offenderHi = 0;
+        offenderLo = 0;
+        originalDstHi = 0;
+        originalDstLo = 0;
         originalDstPort = 0;
     }
 }

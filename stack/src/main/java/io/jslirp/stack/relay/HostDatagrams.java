@@ -12,51 +12,47 @@ import io.netty.buffer.ByteBuf;
  */
 public interface HostDatagrams {
     /**
-     * Opens a non-blocking UDP socket bound to {@code bindAddr:bindPort} (0 and 0 for the kernel's choice),
-     * with IP_RECVERR on so that ICMP errors (port unreachable and friends) can be passed on to the guest.
-     * Returns the handle or {@code -errno}.
+     * Opens a non-blocking UDP socket for relayed flows, bound to {@code bindHi:bindLo} port {@code bindPort}
+     * (a family-neutral address, {@code IpAddress}): AF_INET for an IPv4-mapped address (::ffff:0.0.0.0 and port
+     * 0 for the kernel's choice), AF_INET6 otherwise (:: for any). The error queue is on (IP_RECVERR or
+     * IPV6_RECVERR) so that ICMP errors (port unreachable and friends) can be passed on to the guest. Returns the
+     * handle or {@code -errno}.
      */
-    int openUdp(int bindAddr, int bindPort, HostSocketHandler handler);
+    int openUdp(long bindHi, long bindLo, int bindPort, HostSocketHandler handler);
 
     /**
-     * Opens a non-blocking UDP socket for a port forward on {@code addr:port}: {@code addr} is 4 bytes (IPv4)
-     * or 16 (IPv6, dual-stack), network byte order; port 0 lets the kernel choose ({@link #localPort}). No
-     * SO_REUSEADDR: for UDP it would let a second socket share the port silently. Interest is read.
-     * {@link #receiveFrom} on it reports IPv6 clients with {@link DatagramInfo#ipv6}. Returns the handle or
-     * {@code -errno} (EADDRINUSE, EACCES, EADDRNOTAVAIL...).
+     * Opens a non-blocking UDP socket for a port forward on {@code addrHi:addrLo} port {@code port}: AF_INET for
+     * an IPv4-mapped address, otherwise AF_INET6, dual-stack; port 0 lets the kernel choose ({@link #localPort}).
+     * No SO_REUSEADDR: for UDP it would let a second socket share the port silently. Interest is read. Returns
+     * the handle or {@code -errno} (EADDRINUSE, EACCES, EADDRNOTAVAIL...).
      */
-    int openUdp(byte[] addr, int port, HostSocketHandler handler);
+    int listenUdp(long addrHi, long addrLo, int port, HostSocketHandler handler);
 
     /** The local port a socket is bound to, or {@code -errno}. */
     int localPort(int handle);
 
     /**
-     * {@link #sendTo} for an IPv6 destination ({@code addr6}, 16 bytes, network byte order), on a socket opened
-     * with a 16-byte address by {@link #openUdp(byte[], int, HostSocketHandler)}. {@link #sendTo} on such a
-     * socket sends to the IPv4-mapped address.
-     */
-    int sendTo6(int handle, byte[] addr6, int dstPort, ByteBuf src, int index, int length);
-
-    /**
      * Sends one datagram of {@code length} bytes of {@code src} from absolute {@code index} to
-     * {@code dstAddr:dstPort}. Returns the bytes sent, 0 when the socket buffer is full (the datagram is
-     * dropped, as a full NIC queue would drop it), or {@code -errno} (ECONNREFUSED left by an earlier ICMP
-     * error, EMSGSIZE, ENETUNREACH...).
+     * {@code dstHi:dstLo} port {@code dstPort}. An AF_INET socket reaches only IPv4(-mapped) destinations
+     * (-EAFNOSUPPORT for others); an AF_INET6 one reaches both. Returns the bytes sent, 0 when the socket buffer
+     * is full (the datagram is dropped, as a full NIC queue would drop it), or {@code -errno} (ECONNREFUSED left
+     * by an earlier ICMP error, EMSGSIZE, ENETUNREACH...).
      */
-    int sendTo(int handle, int dstAddr, int dstPort, ByteBuf src, int index, int length);
+    int sendTo(int handle, long dstHi, long dstLo, int dstPort, ByteBuf src, int index, int length);
 
     /**
      * Receives one datagram into {@code dst} at its writerIndex (advancing it), at most {@code maxBytes}
-     * ({@code dst} is direct with that much room); fills {@code from.addr}, {@code from.port} and
-     * {@code from.truncated}. Returns the datagram's length (0 for an empty datagram, which UDP allows),
-     * {@code -EAGAIN} when none waits, or another {@code -errno}.
+     * ({@code dst} is direct with that much room); fills {@code from.addrHi}/{@code from.addrLo} (IPv4 sources
+     * IPv4-mapped, whatever the socket's family), {@code from.port} and {@code from.truncated}. Returns the
+     * datagram's length (0 for an empty datagram, which UDP allows), {@code -EAGAIN} when none waits, or
+     * another {@code -errno}.
      */
     int receiveFrom(int handle, ByteBuf dst, int maxBytes, DatagramInfo from);
 
     /**
      * Takes one ICMP error from the socket's error queue (MSG_ERRQUEUE) and describes it in {@code info}:
      * errno, ICMP type and code, the offender (the router or host that sent it), and the destination of the
-     * datagram that caused it. Returns 1 when one was taken, 0 when the queue is empty.
+     * datagram that caused it, as family-neutral addresses. Returns 1 when one was taken, 0 when the queue is empty.
      */
     int receiveError(int handle, DatagramInfo info);
 
@@ -69,16 +65,17 @@ public interface HostDatagrams {
 
     /**
      * Sends an ICMP echo request (the ICMP message of {@code length} bytes at {@code index}: header and
-     * payload; the identifier is the socket's own, whatever the message says) to {@code dstAddr}. Returns the
+     * payload; the identifier is the socket's own, whatever the message says) to {@code dstHi:dstLo}, an
+     * IPv4(-mapped) address. Returns the
      * bytes sent, 0 when the buffer is full, or {@code -errno}.
      */
-    int sendPing(int handle, int dstAddr, ByteBuf src, int index, int length);
+    int sendPing(int handle, long dstHi, long dstLo, ByteBuf src, int index, int length);
 
     /**
      * Receives one echo reply meant for this socket (replies for other sockets, which a raw socket also sees,
      * are consumed and skipped) into {@code dst}: the ICMP message only, header first, without an IP header;
-     * its identifier field is meaningless and the caller rewrites it. Fills {@code from.addr}. Returns the
-     * length, or {@code -errno}: -EAGAIN when none waits, as for {@link #receiveFrom}.
+     * its identifier field is meaningless and the caller rewrites it. Fills {@code from.addrHi}/{@code addrLo}.
+     * Returns the length, or {@code -errno}: -EAGAIN when none waits, as for {@link #receiveFrom}.
      */
     int receivePing(int handle, ByteBuf dst, int maxBytes, DatagramInfo from);
 

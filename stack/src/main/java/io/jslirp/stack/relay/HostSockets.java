@@ -43,31 +43,33 @@ public interface HostSockets {
     int EINPROGRESS = 115;
 
     /**
-     * Starts a non-blocking TCP connect to {@code dstAddr:dstPort} (IPv4, host byte order), bound to
-     * {@code bindAddr} first when it is not 0 ({@code --outbound-addr}). Returns the handle, or {@code -errno}
-     * when it fails at once (ENETUNREACH, EMFILE, EADDRNOTAVAIL...). The outcome arrives later as an event:
-     * WRITABLE (or ERROR/HANGUP) on the handle, after which {@link #connectResult} tells success (0) from the
-     * errno the kernel reports (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH...). Until the caller changes it, the new
-     * handle's interest is write only.
+     * Starts a non-blocking TCP connect to {@code dstHi:dstLo} port {@code dstPort}, a family-neutral address
+     * ({@code IpAddress}: AF_INET for an IPv4-mapped one, AF_INET6 otherwise), bound first to
+     * {@code bindHi:bindLo} unless that is unspecified ({@code --outbound-addr}; the caller passes an address of
+     * the destination's family). Returns the handle, or {@code -errno} when it fails at once (ENETUNREACH,
+     * EMFILE, EADDRNOTAVAIL...). The outcome arrives later as an event: WRITABLE (or ERROR/HANGUP) on the handle,
+     * after which {@link #connectResult} tells success (0) from the errno the kernel reports (ECONNREFUSED,
+     * ETIMEDOUT, EHOSTUNREACH...). Until the caller changes it, the new handle's interest is write only.
      */
-    int connectTcp(int dstAddr, int dstPort, int bindAddr, HostSocketHandler handler);
+    int connectTcp(long dstHi, long dstLo, int dstPort, long bindHi, long bindLo, HostSocketHandler handler);
 
     /**
-     * Opens a non-blocking listening TCP socket for a port forward on {@code addr:port}: {@code addr} is 4 bytes
-     * (IPv4) or 16 (IPv6, dual-stack so that {@code ::} also takes IPv4 clients), network byte order; port 0
-     * lets the kernel choose ({@link #localPort} tells which). SO_REUSEADDR is set, as every server sets it,
-     * so a forward can be re-added while old connections linger in TIME_WAIT. Interest starts as read only:
-     * READABLE means a connection waits for {@link #accept}. Returns the handle, or {@code -errno}
+     * Opens a non-blocking listening TCP socket for a port forward on {@code addrHi:addrLo} port {@code port}:
+     * AF_INET for an IPv4-mapped address, otherwise AF_INET6, dual-stack so that {@code ::} also takes IPv4
+     * clients; port 0 lets the kernel choose ({@link #localPort} tells which). SO_REUSEADDR is set, as every
+     * server sets it, so a forward can be re-added while old connections linger in TIME_WAIT. Interest starts
+     * as read only: READABLE means a connection waits for {@link #accept}. Returns the handle, or {@code -errno}
      * (EADDRINUSE, EACCES for a privileged port, EADDRNOTAVAIL for an address the host does not have...).
      */
-    int listenTcp(byte[] addr, int port, HostSocketHandler handler);
+    int listenTcp(long addrHi, long addrLo, int port, HostSocketHandler handler);
 
     /**
      * Accepts one waiting connection on a listening handle, non-blocking, and describes the client in
-     * {@code peer} ({@link DatagramInfo#addr}/{@link DatagramInfo#port}, or {@link DatagramInfo#ipv6} and
-     * {@link DatagramInfo#addr6}). The new handle reports to {@code handler} and starts with no interest at
-     * all: nothing is read from the client before the guest has accepted the connection. Returns the new
-     * handle, {@code -EAGAIN} when none waits, or another {@code -errno} (EMFILE, ECONNABORTED...).
+     * {@code peer} ({@link DatagramInfo#addrHi}/{@link DatagramInfo#addrLo}, IPv4 clients of a dual-stack
+     * listener IPv4-mapped like any IPv4 client, and {@link DatagramInfo#port}). The new handle reports to
+     * {@code handler} and starts with no interest at all: nothing is read from the client before the guest has
+     * accepted the connection. Returns the new handle, {@code -EAGAIN} when none waits, or another
+     * {@code -errno} (EMFILE, ECONNABORTED...).
      */
     int accept(int listenHandle, HostSocketHandler handler, DatagramInfo peer);
 

@@ -9,15 +9,18 @@ import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.Ipv4Output;
-import io.jslirp.stack.iface.Ipv4Protocol;
+import io.jslirp.stack.iface.PendingNeighbors;
+import io.jslirp.stack.iface.IpPacket;
+import io.jslirp.stack.iface.IpProtocol;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
-import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.udp.DnsServers;
+import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.jslirp.stack.wire.TcpSegment;
 import io.netty.buffer.ByteBuf;
@@ -29,23 +32,23 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntToLongFunction;
 
+import static io.jslirp.stack.wire.IpAddress.V4_HI;
+import static io.jslirp.stack.wire.IpAddress.v4Lo;
+
 /**
  * TCP input demux, flow creation (from guest SYNs and from clients accepted on port forward listeners), the
  * timer heap, the end-of-batch flush list, and frame building shared by all connections. See the package
  * documentation for the theory; each branch names its rule.
  */
-public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
+public final class TcpLayer implements IpProtocol, HostSocketHandler {
     /** Generates our initial sequence numbers; replaceable so that tests can start near 2^32. */
     @FunctionalInterface
     public interface IsnGenerator {
-        int isn(int guestAddr, int guestPort, int remoteAddr, int remotePort);
+        /** Addresses are family-neutral ({@code IpAddress}). */
+        int isn(long guestAddrHi, long guestAddrLo, int guestPort, long remoteAddrHi, long remoteAddrLo,
+                int remotePort);
     }
 
-    static final int ETH_IP = EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH;
-    static final int TCP_AT = ETH_IP;
-    static final int TTL = 64;
-    /** Largest IPv4 datagram: bounds a super-segment toward an offloading device. */
-    static final int MAX_DATAGRAM = 0xffff;
     /**
      * A buffer this much larger than the bytes it would keep is not kept: the bytes are copied into a
      * right-sized one, so that memory pinned by queues stays within twice the bytes they count.
@@ -56,6 +59,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     final Clock clock;
     final Counters counters;
     final ByteBufAllocator alloc;
+    /** IPv4 toward the guest: the route of every connection, and ICMP errors. */
     final Ipv4Output output;
     final HostSockets host;
     final RelayOptions options;
@@ -75,8 +79,6 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     private DnsServers dnsServers;
     /** The device takes TSO super-segments with partial checksums (Stack.DeviceFormat.VNET_HDR). */
     final boolean offload;
-    /** Set by the Stack for the frame being received: its device says the TCP checksum needs no check. */
-    private boolean checksumTrusted;
     /**
      * Frames toward the guest that the guest acknowledged, kept for the next host read instead of going back
      * to the allocator: a bulk transfer then reuses the same few buffers and allocates nothing, not even the
@@ -111,9 +113,8 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     private final DatagramInfo acceptPeer = new DatagramInfo();
     /** The guest's MAC by address; asks by ARP when unknown (EthernetInterface.resolve, set by the Stack). */
     private IntToLongFunction guestResolver = ip -> ArpCache.NONE;
-    /** Forward connections whose first SYN waits for the guest's MAC, oldest first. */
-    private TcpConnection[] awaitingMac = new TcpConnection[4];
-    private int awaitingCount;
+    /** Where a forward connection's first SYN waits for the guest's MAC (the interface's, set by the Stack). */
+    private PendingNeighbors pendingNeighbors;
 
     public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     HostSockets host, RelayOptions options) {
@@ -123,8 +124,10 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     HostSockets host, RelayOptions options, boolean offload) {
         this.offload = offload;
-        this.frameCapacity = Math.max(EthernetFrame.HEADER_LENGTH + (offload ? MAX_DATAGRAM : config.mtu()),
-                ETH_IP + TcpSegment.MAX_HEADER_LENGTH + TcpConnection.MIN_MSS);
+        // With offload a frame holds the largest datagram (a TSO super-segment), else one MTU.
+        this.frameCapacity = Math.max(offload ? output.l4Offset() + output.maxL4Length()
+                        : EthernetFrame.HEADER_LENGTH + config.mtu(),
+                output.l4Offset() + TcpSegment.MAX_HEADER_LENGTH + TcpConnection.MIN_MSS);
         this.frames = new FrameBuffers(alloc, frameCapacity, Math.max(4, Math.min(64, (2 << 20) / frameCapacity)));
         this.config = config;
         this.clock = clock;
@@ -139,8 +142,10 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         this.dns = config.dns();
         // RFC 6528: ISN = M + F(4-tuple, secret), M a 4 microsecond clock. The secret is per process.
         long secret = new SecureRandom().nextLong();
-        this.isnGenerator = (ga, gp, ra, rp) -> {
-            long h = (((long) ga << 32) ^ (ra & 0xffff_ffffL) ^ ((long) gp << 16 ^ rp) * 0x9E37_79B9_7F4A_7C15L)
+        this.isnGenerator = (gHi, gLo, gp, rHi, rLo, rp) -> {
+            // The low 32 bits of each address (all of an IPv4 one) as before; the rest folded in for IPv6.
+            long h = ((gLo << 32) ^ (rLo & 0xffff_ffffL) ^ ((long) gp << 16 ^ rp) * 0x9E37_79B9_7F4A_7C15L)
+                    ^ (gHi ^ gLo >>> 32) * 0xC2B2_AE3D_27D4_EB4FL ^ (rHi ^ rLo >>> 32) * 0x1656_67B1_9E37_79F9L
                     ^ secret;
             h *= 0xff51_afd7_ed55_8ccdL;
             h ^= h >>> 33;
@@ -154,71 +159,34 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     }
 
     /**
-     * How a port forward finds the guest's MAC before its first SYN: the MAC, or {@link ArpCache#NONE} after
-     * asking by ARP ({@code EthernetInterface.resolve}). The answer comes back through {@link #neighborKnown}.
+     * How a port forward finds the guest's MAC before its first SYN: {@code resolver} answers the MAC, or
+     * {@link ArpCache#NONE} after asking by ARP ({@code EthernetInterface.resolve}); then the connection waits
+     * in {@code pending} (the interface's queue), which hands it the MAC when the answer comes. Call before
+     * {@link #listen}.
      */
-    public void setGuestResolver(IntToLongFunction resolver) {
+    public void setNeighbors(IntToLongFunction resolver, PendingNeighbors pending) {
         this.guestResolver = resolver;
+        this.pendingNeighbors = pending;
     }
 
-    /** A guest's MAC became known: the forward SYNs waiting for it go out now, in the order they were accepted. */
-    public void neighborKnown(int guestIp) {
-        int kept = 0;
-        long mac = ArpCache.NONE;
-        for (int i = 0; i < awaitingCount; i++) {
-            TcpConnection c = awaitingMac[i];
-            awaitingMac[i] = null;
-            if (c.guestAddr != guestIp) {
-                awaitingMac[kept++] = c;
-                continue;
-            }
-            if (mac == ArpCache.NONE) {
-                mac = guestResolver.applyAsLong(guestIp);
-                if (mac == ArpCache.NONE) {
-                    awaitingMac[kept++] = c;
-                    continue;
-                }
-            }
-            c.awaitingMac = false;
-            try {
-                c.guestMacKnown(mac);
-            } catch (RuntimeException e) {
-                counters.internalErrors++;
-            }
-        }
-        awaitingCount = kept;
+    /** The MAC of a guest address, or {@link ArpCache#NONE} after asking for it (IPv4: ARP). */
+    long resolveGuest(long guestAddrHi, long guestAddrLo) {
+        return guestResolver.applyAsLong(IpAddress.v4(guestAddrLo));
     }
 
-    long resolveGuest(int guestIp) {
-        return guestResolver.applyAsLong(guestIp);
-    }
-
+    /** {@code c}'s first SYN waits for the guest's MAC. */
     void awaitMac(TcpConnection c) {
-        if (awaitingCount == awaitingMac.length) {
-            awaitingMac = Arrays.copyOf(awaitingMac, awaitingCount * 2);
-        }
-        awaitingMac[awaitingCount++] = c;
+        pendingNeighbors.await(c.guestAddrHi, c.guestAddrLo, c);
         c.awaitingMac = true;
     }
 
     void stopAwaitingMac(TcpConnection c) {
-        for (int i = 0; i < awaitingCount; i++) {
-            if (awaitingMac[i] == c) {
-                System.arraycopy(awaitingMac, i + 1, awaitingMac, i, awaitingCount - i - 1);
-                awaitingMac[--awaitingCount] = null;
-                break;
-            }
-        }
+        pendingNeighbors.cancel(c);
         c.awaitingMac = false;
     }
 
     public void setIsnGenerator(IsnGenerator generator) {
         this.isnGenerator = generator;
-    }
-
-    /** For the frame about to be received: true when its device vouches for (or never computed) the TCP checksum. */
-    public void trustChecksum(boolean trusted) {
-        this.checksumTrusted = trusted;
     }
 
     public int activeFlows() {
@@ -227,17 +195,18 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
 
     /** The connection for a 4-tuple, or null; for tests and diagnostics. */
     public TcpConnection connection(int guestAddr, int guestPort, int remoteAddr, int remotePort) {
-        return flows.get(guestAddr, guestPort, remoteAddr, remotePort);
+        return flows.get(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(remoteAddr), remotePort);
     }
 
     // ---------------------------------------------------------------- input
 
     @Override
-    public void receive(Ipv4Packet ip, long sourceMac) {
-        int guestAddr = ip.source();
-        int remoteAddr = ip.destination();
-        if (!seg.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), guestAddr, remoteAddr,
-                !checksumTrusted)) {
+    public void receive(IpPacket ip) {
+        // The decisions below are IPv4's (network+2, network+3, the virtual network); flows are keyed neutrally.
+        int guestAddr = ip.sourceV4();
+        int remoteAddr = ip.destinationV4();
+        long sourceMac = ip.sourceMac();
+        if (!seg.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), ip.addressSum(), !ip.checksumTrusted())) {
             switch (seg.error()) {
                 case TcpSegment.ERR_HEADER_LENGTH:
                     counters.tcpBadHeaderLength++;
@@ -256,9 +225,10 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         counters.tcpSegmentsIn++;
         int guestPort = seg.sourcePort();
         int remotePort = seg.destinationPort();
-        TcpConnection c = flows.get(guestAddr, guestPort, remoteAddr, remotePort);
+        TcpConnection c = flows.get(ip.sourceHi(), ip.sourceLo(), guestPort, ip.destinationHi(),
+                ip.destinationLo(), remotePort);
         if (c != null) {
-            if (c.onSegment(seg) && c.state == TcpState.CLOSED) {
+            if (SegmentsFromGuest.onSegment(c, seg) && c.state == TcpState.CLOSED) {
                 // A new SYN reopened a TIME_WAIT tuple (RFC 9293 3.10.7.4, RFC 6191): start afresh.
                 openFromSyn(seg, sourceMac, guestAddr, remoteAddr);
             }
@@ -293,12 +263,12 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     private void resetFor(TcpSegment s, long guestMac, int guestAddr, int remoteAddr) {
         if (s.hasAck()) {
             // <SEQ=SEG.ACK><CTL=RST>
-            sendReset(guestMac, guestAddr, remoteAddr, s.sourcePort(), s.destinationPort(), s.ack(), 0,
-                    TcpSegment.RST);
+            sendReset(guestMac, V4_HI, v4Lo(guestAddr), V4_HI, v4Lo(remoteAddr), s.sourcePort(), s.destinationPort(),
+                    s.ack(), 0, TcpSegment.RST);
         } else {
             // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
-            sendReset(guestMac, guestAddr, remoteAddr, s.sourcePort(), s.destinationPort(), 0,
-                    s.seq() + s.seqLength(), TcpSegment.RST | TcpSegment.ACK);
+            sendReset(guestMac, V4_HI, v4Lo(guestAddr), V4_HI, v4Lo(remoteAddr), s.sourcePort(), s.destinationPort(),
+                    0, s.seq() + s.seqLength(), TcpSegment.RST | TcpSegment.ACK);
         }
     }
 
@@ -335,19 +305,22 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
             resetFor(s, guestMac, guestAddr, remoteAddr);
             return;
         }
-        TcpConnection c = new TcpConnection(this, guestMac, guestAddr, s.sourcePort(), remoteAddr,
+        TcpConnection c = new TcpConnection(this, guestMac, V4_HI, v4Lo(guestAddr), s.sourcePort(), V4_HI,
+                v4Lo(remoteAddr),
                 s.destinationPort(), clock.nanoTime());
-        c.acceptSyn(s, isnGenerator.isn(guestAddr, s.sourcePort(), remoteAddr, s.destinationPort()));
-        flows.put(guestAddr, s.sourcePort(), remoteAddr, s.destinationPort(), c);
+        SegmentsFromGuest.acceptSyn(c, s, isnGenerator.isn(c.guestAddrHi, c.guestAddrLo, c.guestPort,
+                c.remoteAddrHi, c.remoteAddrLo, c.remotePort));
+        flows.put(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo, c.remotePort, c);
         counters.tcpFlowsOpened++;
-        int handle = host.connectTcp(hostAddr, s.destinationPort(), options.outboundAddr(), this);
+        int handle = host.connectTcp(V4_HI, v4Lo(hostAddr), s.destinationPort(), V4_HI, v4Lo(options.outboundAddr()),
+                this);
         if (handle < 0) {
             c.connectFailed(-handle);
             return;
         }
         c.adoptHandle(handle);
         handles.put(handle, c);
-        c.scheduleTimers();
+        ConnectionTimers.scheduleTimers(c);
     }
 
     // ---------------------------------------------------------------- host events
@@ -416,7 +389,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         while (timers.size() > 0 && timers.peekDeadline() <= now) {
             TcpConnection c = timers.poll();
             try {
-                c.onTimer(now);
+                ConnectionTimers.onTimer(c, now);
             } catch (RuntimeException e) {
                 counters.internalErrors++;
             }
@@ -440,8 +413,8 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     }
 
     void forget(TcpConnection c) {
-        if (flows.get(c.guestAddr, c.guestPort, c.remoteAddr, c.remotePort) == c) {
-            flows.remove(c.guestAddr, c.guestPort, c.remoteAddr, c.remotePort);
+        if (flows.get(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo, c.remotePort) == c) {
+            flows.remove(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo, c.remotePort);
         }
         if (c.handle >= 0) {
             handles.remove(c.handle, c);
@@ -459,23 +432,19 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
 
     // ---------------------------------------------------------------- frame building
 
-    /** Ethernet + IPv4 headers for a TCP segment of {@code tcpLength} bytes toward the guest. */
-    void writeEthIp(ByteBuf f, long guestMac, int remoteAddr, int guestAddr, int tcpLength) {
-        EthernetFrame.writeHeader(f, 0, guestMac, config.ourMacFor(remoteAddr), EthernetFrame.TYPE_IPV4);
-        Ipv4Packet.writeHeader(f, EthernetFrame.HEADER_LENGTH, 0, Ipv4Packet.MIN_HEADER_LENGTH + tcpLength,
-                output.nextIdentification(), Ipv4Packet.FLAG_DF, TTL, Ipv4Packet.PROTO_TCP, remoteAddr, guestAddr);
-    }
-
     void sendFrame(ByteBuf f) {
         counters.tcpSegmentsOut++;
         output.send(f);
     }
 
-    /** A segment from writeTcp: partial checksum and TSO for an offloading device, else complete. */
-    void sendDataFrame(ByteBuf f, int gsoSize) {
+    /**
+     * A segment from writeTcp, its TCP header at {@code l4At}: partial checksum and TSO for an offloading
+     * device, else complete.
+     */
+    void sendDataFrame(ByteBuf f, int gsoSize, int l4At) {
         counters.tcpSegmentsOut++;
         if (offload) {
-            if (f.readableBytes() - ETH_IP - (f.getUnsignedByte(TCP_AT + 12) >>> 4) * 4 > gsoSize) {
+            if (f.readableBytes() - l4At - (f.getUnsignedByte(l4At + 12) >>> 4) * 4 > gsoSize) {
                 counters.gsoFramesOut++;
             }
             output.sendOffload(f, gsoSize);
@@ -523,16 +492,21 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         return copy;
     }
 
-    /** A RST (with or without ACK) from {@code remoteAddr:remotePort} to the guest; no options, window 0. */
-    void sendReset(long guestMac, int guestAddr, int remoteAddr, int guestPort, int remotePort, int seq, int ack,
+    /**
+     * A RST (with or without ACK) from {@code remoteAddr:remotePort} to the guest (family-neutral addresses);
+     * no options, window 0.
+     */
+    void sendReset(long guestMac, long guestAddrHi, long guestAddrLo, long remoteAddrHi, long remoteAddrLo,
+                   int guestPort, int remotePort, int seq, int ack,
                    int flags) {
         int len = TcpSegment.MIN_HEADER_LENGTH;
-        ByteBuf f = alloc.directBuffer(ETH_IP + len);
-        writeEthIp(f, guestMac, remoteAddr, guestAddr, len);
-        TcpSegment.writeHeader(f, TCP_AT, remotePort, guestPort, seq, (flags & TcpSegment.ACK) != 0 ? ack : 0,
+        ByteBuf f = alloc.directBuffer(output.l4Offset() + len);
+        int at = output.writeHeaders(f, 0, guestMac, remoteAddrHi, remoteAddrLo, guestAddrHi, guestAddrLo,
+                Ipv4Packet.PROTO_TCP, len, true);
+        TcpSegment.writeHeader(f, at, remotePort, guestPort, seq, (flags & TcpSegment.ACK) != 0 ? ack : 0,
                 len, flags, 0);
-        TcpSegment.writeChecksum(f, TCP_AT, len, remoteAddr, guestAddr);
-        f.writerIndex(ETH_IP + len);
+        TcpSegment.writeChecksum(f, at, len, Checksum.addressSum(remoteAddrHi, remoteAddrLo, guestAddrHi, guestAddrLo));
+        f.writerIndex(at + len);
         counters.tcpRstOut++;
         sendFrame(f);
     }
@@ -546,6 +520,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
      */
     void sendUnreachable(long guestMac, int guestAddr, int remoteAddr, int guestPort, int remotePort, int synSeq,
                          int code) {
+        // (ICMPv4: the addresses are IPv4's.)
         // The quote is the guest's SYN as the guest's kernel matches it: addresses, ports and sequence number.
         long quotedTcp = ((long) guestPort << 48) | ((long) remotePort << 32) | (synSeq & 0xffff_ffffL);
         output.send(IcmpErrors.build(alloc, config, output.nextIdentification(), guestMac, gateway, guestAddr,
@@ -564,7 +539,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
         if (host == null) {
             return -EOPNOTSUPP;
         }
-        int h = host.listenTcp(hostAddr, hostPort, listenerEvents);
+        int h = host.listenTcp(IpAddress.hi(hostAddr), IpAddress.lo(hostAddr), hostPort, listenerEvents);
         if (h < 0) {
             return h;
         }
@@ -672,7 +647,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
     /** An accepted host client: a new flow in SYN_SENT toward the forward's guest address and port. */
     private void openForward(int h, int guestAddr, int guestPort) {
         counters.tcpForwardAccepted++;
-        int seenAddr = PortForwards.clientAsSeen(config, acceptPeer);
+        int seenAddr = config.clientAsSeen(!acceptPeer.isIpv4(), acceptPeer.ipv4());
         int clientPort = acceptPeer.port;
         if (seenAddr == 0) {
             // No TCP client comes from 0.0.0.0 or a group address; a kernel that said so is not to be trusted.
@@ -680,7 +655,7 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
             host.abort(h);
             return;
         }
-        TcpConnection old = flows.get(guestAddr, guestPort, seenAddr, clientPort);
+        TcpConnection old = flows.get(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(seenAddr), clientPort);
         if (old != null) {
             if (old.state == TcpState.TIME_WAIT && old.handle < 0) {
                 // Only a record kept to re-acknowledge a lost final ACK: a new connection may reuse the tuple
@@ -700,11 +675,12 @@ public final class TcpLayer implements Ipv4Protocol, HostSocketHandler {
             host.abort(h);
             return;
         }
-        TcpConnection c = new TcpConnection(this, ArpCache.NONE, guestAddr, guestPort, seenAddr, clientPort,
-                clock.nanoTime());
-        flows.put(guestAddr, guestPort, seenAddr, clientPort, c);
+        TcpConnection c = new TcpConnection(this, ArpCache.NONE, V4_HI, v4Lo(guestAddr), guestPort, V4_HI,
+                v4Lo(seenAddr), clientPort, clock.nanoTime());
+        flows.put(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(seenAddr), clientPort, c);
         handles.put(h, c);
         counters.tcpFlowsOpened++;
-        c.openToGuest(h, isnGenerator.isn(guestAddr, guestPort, seenAddr, clientPort));
+        c.openToGuest(h, isnGenerator.isn(c.guestAddrHi, c.guestAddrLo, guestPort, c.remoteAddrHi, c.remoteAddrLo,
+                clientPort));
     }
 }

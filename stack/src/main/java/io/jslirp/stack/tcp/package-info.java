@@ -30,7 +30,8 @@
  * genuine IPv6 one (an IPv4 guest cannot address it) and one inside the virtual network, as slirp4netns shows
  * them. A client whose 4-tuple a live flow holds (two loopback clients with one port) is reset at once; a
  * TIME_WAIT record gives way to it. The guest's MAC comes from {@code EthernetInterface.resolve}; when it is
- * unknown the SYN waits, and goes out while the guest's ARP reply is being handled (the neighbour listener).
+ * unknown the connection waits in the interface's {@code PendingNeighbors} queue, and its SYN goes out while
+ * the guest's ARP reply is being handled.
  * The accepted socket has no interest until the guest's SYN-ACK: what the client sends meanwhile, and its EOF,
  * wait in the host's kernel and are read right after our handshake ACK, in order, our FIN after them. SYN-SENT
  * follows RFC 9293 3.10.7.3: an ACK outside ISS..SND.NXT draws {@code <SEQ=SEG.ACK><CTL=RST>}; a RST that
@@ -107,6 +108,15 @@
  * position stored in the connection. Deadlines that move later (the RTO restarted on each ACK, idle
  * deadlines pushed by activity) do not touch the heap: the entry fires early and the connection
  * reschedules itself, so the per-packet cost is a field write.
+ *
+ * <p><b>Files.</b> The connection is split by job, as gVisor splits its endpoint into snd.go and rcv.go:
+ * {@link io.jslirp.stack.tcp.TcpConnection} holds the state of one connection (the TCB) and its host side;
+ * {@code SegmentsFromGuest} is the decision table per state for an arriving segment, {@code SegmentsToGuest}
+ * builds and sends every segment toward the guest, {@code ConnectionTimers} decides what an expired
+ * deadline does; {@code RetransmitQueue}, {@code OutOfOrderQueue} (with the SACK blocks), {@code ToHostQueue}
+ * and {@code RttEstimator} (RFC 6298) are the connection's data structures, each documented with its own
+ * theory of operation. {@link io.jslirp.stack.tcp.TcpLayer} is the demux, flow creation and forward
+ * listeners; {@code TimerHeap} the one timer heap.
  *
  * <p><b>Left out for now.</b> Congestion control; PAWS (RFC 7323 5) and sending SACK-based retransmission
  * beyond the first hole; urgent data (ignored, delivered inline); TCP Fast Open data on the SYN (not

@@ -10,15 +10,17 @@ import io.jslirp.stack.flow.IdleList;
 import io.jslirp.stack.icmp.IcmpErrors;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.Ipv4Output;
-import io.jslirp.stack.iface.Ipv4Protocol;
+import io.jslirp.stack.iface.PendingNeighbors;
+import io.jslirp.stack.iface.IpPacket;
+import io.jslirp.stack.iface.IpProtocol;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
-import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
-import io.jslirp.stack.wire.EthernetFrame;
+import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.Icmpv4Packet;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.jslirp.stack.wire.UdpDatagram;
 import io.netty.buffer.ByteBuf;
@@ -28,11 +30,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntToLongFunction;
 
+import static io.jslirp.stack.wire.IpAddress.V4_HI;
+import static io.jslirp.stack.wire.IpAddress.v4Lo;
+
 /**
  * UDP from the guest to any destination: local services, the DNS forwarder at network+3, and the relay
  * through host UDP sockets; and port forwards, host sockets whose clients' datagrams go into the guest. See the package documentation for the theory; each branch names its rule.
  */
-public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
+public final class UdpLayer implements IpProtocol, HostSocketHandler {
     /** Idle time after which a relayed flow's host socket is closed (either direction counts as activity). */
     public static final long IDLE_NANOS = 60_000_000_000L;
     /** DNS flows carry one query and its reply; libslirp expires them after 10 s too (SO_EXPIREFAST). */
@@ -42,11 +47,11 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     /** Datagrams read per READABLE event: the socket stays readable (level-triggered) if more wait. */
     public static final int READS_PER_EVENT = 64;
     static final int ERRORS_PER_EVENT = 16;
-    static final int IP_AT = EthernetFrame.HEADER_LENGTH;
-    static final int UDP_AT = IP_AT + Ipv4Packet.MIN_HEADER_LENGTH;
-    /** Room before a datagram's payload for its Ethernet, IPv4 and UDP headers. */
-    public static final int HEADROOM = UDP_AT + UdpDatagram.HEADER_LENGTH;
-    static final int TTL = 64;
+    /**
+     * Room before a datagram's payload for the route's Ethernet and IP headers and UDP's: IPv4's. A route with a
+     * longer IP header (IPv6's 40 bytes) needs this raised; {@link #writeHeaders} then starts IPv4 frames later.
+     */
+    public static final int HEADROOM = Ipv4Output.L4_OFFSET + UdpDatagram.HEADER_LENGTH;
     public static final int DNS_PORT = 53;
     private static final int MAX_SERVICES = 16;
     /** Flow key for relayed flows: remote address and port 0, so one flow (and socket) per guest endpoint. */
@@ -54,12 +59,12 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     /** Bound on port-forward client mappings (no file descriptor each), below RelayOptions.maxFlows. */
     public static final int MAX_FORWARD_MAPPINGS = 4096;
     /** Datagrams from forwards held per guest address while its MAC is asked for (Linux's unres_qlen is 3..101). */
-    public static final int HELD_PER_GUEST = 8;
+    public static final int HELD_PER_GUEST = PendingNeighbors.FRAMES_PER_ADDRESS;
     /**
      * How long a held datagram waits for the guest's ARP answer: Linux's neighbour code gives up (and drops its
      * queue) after 3 unanswered solicitations 1 s apart.
      */
-    public static final long HOLD_NANOS = 3_000_000_000L;
+    public static final long HOLD_NANOS = PendingNeighbors.HOLD_NANOS;
     /** {@link #listen} without HostDatagrams: the network the forward leads to is not up. */
     public static final int ENETDOWN = HostSockets.ENETDOWN;
     /** {@link #localPort} for a handle that is no listener of ours. */
@@ -86,15 +91,30 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     private int serviceCount;
     private final UdpReplier replier = this::sendFrom;
     private HostDatagrams datagrams;
-    private boolean checksumTrusted;
     /** Port forwards: client mappings keyed (guest address, guest port, seen address, seen port). */
     private final FlowTable<UdpMapping> mappings;
     private final IdleList<UdpMapping> mappingIdle = new IdleList<>();
     private final HandleIndex<UdpForward> forwardHandles = new HandleIndex<>();
     private final List<UdpForward> forwards = new ArrayList<>();
     /** Queues of datagrams waiting for a guest's MAC, one per guest address that has some. */
-    private final List<HeldDatagrams> held = new ArrayList<>();
     private IntToLongFunction guestMacs;
+    private PendingNeighbors pendingNeighbors;
+    /** What the pending queue gives back: held forward datagrams, sent or dropped, counted here. */
+    private final PendingNeighbors.FrameOwner heldFrames = new PendingNeighbors.FrameOwner() {
+        @Override
+        public void sendHeld(ByteBuf frame) {
+            counters.udpOut++;
+            counters.udpForwardedToGuest++;
+            output.send(frame);
+        }
+
+        @Override
+        public void heldDropped(int count) {
+            // Pushed out by newer ones, or no ARP answer in time (the guest is not there yet; the clients retry
+            // or give up), or the forward went away.
+            counters.udpForwardHeldDropped += count;
+        }
+    };
 
     public UdpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     RelayOptions options, DnsServers dnsServers) {
@@ -118,17 +138,14 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     }
 
     /**
-     * How forwards find a guest's MAC: {@code EthernetInterface.resolve}, which answers {@link ArpCache#NONE}
-     * after asking the guest. A forward's datagram may be the first thing said to a guest that has sent
-     * nothing yet. Call once, before {@link #listen}; tell {@link #guestResolved} when an answer arrives.
+     * How forwards find a guest's MAC: {@code resolve} ({@code EthernetInterface.resolve}) answers
+     * {@link ArpCache#NONE} after asking the guest, and the datagram then waits in {@code pending} (the
+     * interface's queue) until the answer. A forward's datagram may be the first thing said to a guest that has
+     * sent nothing yet. Call once, before {@link #listen}.
      */
-    public void setGuestResolver(IntToLongFunction resolve) {
+    public void setNeighbors(IntToLongFunction resolve, PendingNeighbors pending) {
         this.guestMacs = resolve;
-    }
-
-    /** For the frame about to be received: its device vouches for (or never computed) the UDP checksum. */
-    public void trustChecksum(boolean trusted) {
-        this.checksumTrusted = trusted;
+        this.pendingNeighbors = pending;
     }
 
     /**
@@ -180,10 +197,11 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     // ---------------------------------------------------------------- guest to host
 
     @Override
-    public void receive(Ipv4Packet ip, long sourceMac) {
-        int src = ip.source();
-        int dst = ip.destination();
-        if (!udp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), src, dst, !checksumTrusted)) {
+    public void receive(IpPacket ip) {
+        int src = ip.sourceV4();
+        int dst = ip.destinationV4();
+        long sourceMac = ip.sourceMac();
+        if (!udp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), ip.addressSum(), !ip.checksumTrusted())) {
             switch (udp.error()) {
                 case UdpDatagram.ERR_CHECKSUM:
                     counters.udpBadChecksum++;
@@ -200,7 +218,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         int srcPort = udp.sourcePort();
         int dstPort = udp.destinationPort();
         if (mappings.size() != 0) {
-            UdpMapping m = mappings.get(src, srcPort, dst, dstPort);
+            UdpMapping m = mappings.get(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dst), dstPort);
             if (m != null) {
                 // A reply to a forward's client, as the guest saw it: back through the forward's socket to the
                 // real client, before the table below (network+2 there would mean the host's loopback).
@@ -279,7 +297,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             sendUnreachable(mac, src, srcPort, guestDst, dstPort, Icmpv4Packet.CODE_PORT_UNREACHABLE);
             return;
         }
-        UdpFlow f = flows.get(src, srcPort, ANY, ANY);
+        UdpFlow f = flows.get(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(ANY), ANY);
         if (f == null) {
             f = open(mac, src, srcPort, false);
             if (f == null) {
@@ -303,7 +321,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             counters.dnsNoServer++;
             return;
         }
-        UdpFlow f = flows.get(src, srcPort, dns, DNS_PORT);
+        UdpFlow f = flows.get(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dns), DNS_PORT);
         if (f == null) {
             f = open(mac, src, srcPort, true);
             if (f == null) {
@@ -323,13 +341,13 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         if (flows.isFull()) {
             evictOldest();
         }
-        int handle = datagrams.openUdp(options.outboundAddr(), 0, this);
+        int handle = datagrams.openUdp(V4_HI, v4Lo(options.outboundAddr()), 0, this);
         if (handle < 0) {
             counters.udpNoSocket++;
             return null;
         }
         UdpFlow f = new UdpFlow(mac, src, srcPort, isDns, handle);
-        flows.put(src, srcPort, isDns ? dns : ANY, isDns ? DNS_PORT : ANY, f);
+        flows.put(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(isDns ? dns : ANY), isDns ? DNS_PORT : ANY, f);
         handles.put(handle, f);
         counters.udpFlowsOpened++;
         return f;
@@ -342,12 +360,12 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         f.lastLength = udp.length();
         f.lastHostAddr = hostDst;
         ByteBuf b = udp.buffer();
-        int n = datagrams.sendTo(f.handle, hostDst, dstPort, b, udp.payloadOffset(), udp.payloadLength());
+        int n = datagrams.sendTo(f.handle, V4_HI, v4Lo(hostDst), dstPort, b, udp.payloadOffset(), udp.payloadLength());
         if (n < 0) {
             // With IP_RECVERR an ICMP error also leaves its errno pending on the socket (sk_err), and the next
             // sendto reports that instead of sending (the error itself reaches the guest from the error
             // queue). Reporting clears it, so one more try sends this datagram.
-            n = datagrams.sendTo(f.handle, hostDst, dstPort, b, udp.payloadOffset(), udp.payloadLength());
+            n = datagrams.sendTo(f.handle, V4_HI, v4Lo(hostDst), dstPort, b, udp.payloadOffset(), udp.payloadLength());
         }
         if (n >= 0 && (n > 0 || udp.payloadLength() == 0)) {
             counters.udpToHost++;
@@ -435,7 +453,8 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
 
     /** Decision table for a datagram from the host: from where does the guest see it come? */
     private void deliverToGuest(UdpFlow f, ByteBuf b, int length) {
-        int from = info.addr;
+        // A relayed flow's socket is AF_INET: every source is IPv4.
+        int from = info.ipv4();
         int fromPort = info.port;
         int src;
         int srcPort;
@@ -474,15 +493,20 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         readBuffers.giveBack(b);
     }
 
-    /** Ethernet, IPv4 and UDP headers (checksum computed) before {@code payloadLength} bytes at {@link #HEADROOM}. */
+    /**
+     * The route's Ethernet and IP headers, then the UDP header (checksum computed), before {@code payloadLength}
+     * bytes at {@link #HEADROOM}. The headers end where the payload starts, so a route with a shorter IP header
+     * than the headroom allows starts its frame later in the buffer (readerIndex); IPv4's starts at 0.
+     */
     private void writeHeaders(ByteBuf f, long dstMac, int src, int srcPort, int dst, int dstPort, int payloadLength) {
         int udpLength = UdpDatagram.HEADER_LENGTH + payloadLength;
-        EthernetFrame.writeHeader(f, 0, dstMac, config.ourMacFor(src), EthernetFrame.TYPE_IPV4);
-        Ipv4Packet.writeHeader(f, IP_AT, 0, Ipv4Packet.MIN_HEADER_LENGTH + udpLength, output.nextIdentification(),
-                0, TTL, Ipv4Packet.PROTO_UDP, src, dst);
-        UdpDatagram.writeHeader(f, UDP_AT, srcPort, dstPort, udpLength);
-        UdpDatagram.writeChecksum(f, UDP_AT, udpLength, src, dst);
-        f.setIndex(0, HEADROOM + payloadLength);
+        int at = HEADROOM - UdpDatagram.HEADER_LENGTH - output.l4Offset();
+        // No DF: a datagram larger than the guest's MTU is fragmented (by us, or on the way), as the host's is.
+        int l4 = output.writeHeaders(f, at, dstMac, V4_HI, v4Lo(src), V4_HI, v4Lo(dst), Ipv4Packet.PROTO_UDP, udpLength,
+                false);
+        UdpDatagram.writeHeader(f, l4, srcPort, dstPort, udpLength);
+        UdpDatagram.writeChecksum(f, l4, udpLength, Checksum.addressSum(src, dst));
+        f.setIndex(at, HEADROOM + payloadLength);
     }
 
     /** The {@link UdpReplier} of every service: a complete frame to {@code dstMac}. */
@@ -525,16 +549,16 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         if (f.dns) {
             // A resolver that does not answer: the next query goes to the next one. The guest is not told (its
             // retry will reach the next server; with one server it times out, as with slirp4netns).
-            if (dnsServers.failed(info.originalDstAddr != 0 ? info.originalDstAddr : f.lastHostAddr)) {
+            if (dnsServers.failed(info.hasOriginalDst() ? info.originalDstIpv4() : f.lastHostAddr)) {
                 counters.dnsServerSwitches++;
             }
             counters.dnsServerErrors++;
             return;
         }
-        int hostDst = info.originalDstAddr != 0 ? info.originalDstAddr : f.lastHostAddr;
-        int dstPort = info.originalDstAddr != 0 ? info.originalDstPort : f.lastDstPort;
+        int hostDst = info.hasOriginalDst() ? info.originalDstIpv4() : f.lastHostAddr;
+        int dstPort = info.hasOriginalDst() ? info.originalDstPort : f.lastDstPort;
         int guestDst = hostDst == RelayOptions.LOOPBACK ? gateway : hostDst;
-        int from = IcmpErrors.reportedFrom(config, info.offenderAddr, hostDst, guestDst);
+        int from = IcmpErrors.reportedFrom(config, info.offenderIpv4(), hostDst, guestDst);
         int udpLength = guestDst == f.lastDstAddr && dstPort == f.lastDstPort ? f.lastLength
                 : UdpDatagram.HEADER_LENGTH;
         sendError(f.guestMac, f.guestAddr, f.guestPort, guestDst, dstPort, udpLength, type, code, from);
@@ -577,9 +601,6 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         if (m != null) {
             next = earlier(next, m.lastActive + IDLE_NANOS);
         }
-        for (int i = 0; i < held.size(); i++) {
-            next = earlier(next, held.get(i).oldestHeldAt() + HOLD_NANOS);
-        }
         return next;
     }
 
@@ -593,17 +614,6 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         for (UdpMapping m = mappingIdle.first(); m != null && now - (m.lastActive + IDLE_NANOS) >= 0; m = mappingIdle.first()) {
             counters.udpForwardMappingsExpired++;
             dropMapping(m);
-        }
-        for (int i = held.size() - 1; i >= 0; i--) {
-            HeldDatagrams h = held.get(i);
-            while (!h.isEmpty() && now - (h.oldestHeldAt() + HOLD_NANOS) >= 0) {
-                // No ARP answer in time: the guest is not there (yet); the clients retry or give up.
-                h.poll().release();
-                counters.udpForwardHeldDropped++;
-            }
-            if (h.isEmpty()) {
-                held.remove(i);
-            }
         }
     }
 
@@ -627,7 +637,8 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     }
 
     private void destroy(UdpFlow f) {
-        flows.remove(f.guestAddr, f.guestPort, f.dns ? dns : ANY, f.dns ? DNS_PORT : ANY);
+        flows.remove(V4_HI, v4Lo(f.guestAddr), f.guestPort, V4_HI, v4Lo(f.dns ? dns : ANY),
+                f.dns ? DNS_PORT : ANY);
         handles.remove(f.handle, f);
         (f.dns ? dnsIdle : relayIdle).remove(f);
         datagrams.close(f.handle);
@@ -663,9 +674,9 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             return -ENETDOWN;
         }
         if (guestMacs == null) {
-            throw new IllegalStateException("setGuestResolver was not called");
+            throw new IllegalStateException("setNeighbors was not called");
         }
-        int handle = datagrams.openUdp(hostAddr, hostPort, this);
+        int handle = datagrams.listenUdp(IpAddress.hi(hostAddr), IpAddress.lo(hostAddr), hostPort, this);
         if (handle < 0) {
             return handle;
         }
@@ -698,13 +709,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
                 dropMapping(m);
             }
         }
-        for (int i = held.size() - 1; i >= 0; i--) {
-            HeldDatagrams h = held.get(i);
-            counters.udpForwardHeldDropped += h.releaseFrom(fw);
-            if (h.isEmpty()) {
-                held.remove(i);
-            }
-        }
+        pendingNeighbors.releaseTagged(fw);
         datagrams.close(handle);
     }
 
@@ -718,28 +723,9 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
         return mappings.size();
     }
 
-    /** Datagrams from forwards waiting for their guest's MAC. */
+    /** Datagrams from forwards waiting for their guest's MAC (the only frames the pending queue holds). */
     public int heldDatagrams() {
-        int n = 0;
-        for (HeldDatagrams h : held) {
-            n += h.size();
-        }
-        return n;
-    }
-
-    /**
-     * A guest's MAC became known (the neighbour listener of {@code EthernetInterface}): the datagrams held for
-     * it go out now, oldest first.
-     */
-    public void guestResolved(int guestAddr) {
-        HeldDatagrams h = heldFor(guestAddr);
-        if (h == null) {
-            return;
-        }
-        long mac = guestMacs.applyAsLong(guestAddr);
-        if (mac != ArpCache.NONE) {
-            sendHeld(h, mac);
-        }
+        return pendingNeighbors == null ? 0 : pendingNeighbors.heldFrames();
     }
 
     private void onForwardEvent(UdpForward fw, int events) {
@@ -767,7 +753,7 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     /** Decision table for a datagram from a forward's client: from whom does the guest see it come? */
     private void forwardToGuest(UdpForward fw, ByteBuf b, int length) {
         int clientPort = info.port;
-        int seenAddr = PortForwards.clientAsSeen(config, info);
+        int seenAddr = config.clientAsSeen(!info.isIpv4(), info.ipv4());
         if (clientPort == 0 || seenAddr == 0) {
             // A reply could not be addressed to port 0 (RFC 768 makes it "no port"), nor to 0.0.0.0, a
             // broadcast or a multicast group.
@@ -775,10 +761,10 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             readBuffers.giveBack(b);
             return;
         }
-        UdpMapping m = mappings.get(fw.guestAddr, fw.guestPort, seenAddr, clientPort);
+        UdpMapping m = mappings.get(V4_HI, v4Lo(fw.guestAddr), fw.guestPort, V4_HI, v4Lo(seenAddr), clientPort);
         if (m == null) {
             m = openMapping(fw, seenAddr, clientPort);
-        } else if (!m.isClient(fw, info.ipv6, info.addr, info.addr6, clientPort)) {
+        } else if (!m.isClient(fw, info.addrHi, info.addrLo, clientPort)) {
             // Another client (127.0.0.1:p and [::1]:p both look like network+2:p), or another forward to the
             // same guest endpoint, holds this guest-visible source: sharing it would send the guest's replies
             // to the wrong one. Dropped until that mapping idles out.
@@ -796,12 +782,9 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             hold(fw, b, now);
             return;
         }
-        if (!held.isEmpty()) {
-            HeldDatagrams h = heldFor(fw.guestAddr);
-            if (h != null) {
-                // Known before the neighbour listener ran: the held ones first, to keep the clients' order.
-                sendHeld(h, mac);
-            }
+        if (pendingNeighbors.heldFrames() != 0) {
+            // Known before the pending queue heard of it: the held ones first, to keep the clients' order.
+            pendingNeighbors.resolved(V4_HI, v4Lo(fw.guestAddr), mac);
         }
         writeHeaders(b, mac, seenAddr, clientPort, fw.guestAddr, fw.guestPort, length);
         counters.udpOut++;
@@ -816,15 +799,15 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
             counters.udpForwardMappingsEvicted++;
             dropMapping(mappingIdle.first());
         }
-        UdpMapping m = new UdpMapping(fw, seenAddr, clientPort, info.ipv6 ? 0 : info.addr,
-                info.ipv6 ? info.addr6.clone() : null, clientPort);
-        mappings.put(fw.guestAddr, fw.guestPort, seenAddr, clientPort, m);
+        UdpMapping m = new UdpMapping(fw, seenAddr, clientPort, info.addrHi, info.addrLo, clientPort);
+        mappings.put(V4_HI, v4Lo(fw.guestAddr), fw.guestPort, V4_HI, v4Lo(seenAddr), clientPort, m);
         counters.udpForwardMappingsOpened++;
         return m;
     }
 
     private void dropMapping(UdpMapping m) {
-        mappings.remove(m.forward.guestAddr, m.forward.guestPort, m.seenAddr, m.seenPort);
+        mappings.remove(V4_HI, v4Lo(m.forward.guestAddr), m.forward.guestPort, V4_HI, v4Lo(m.seenAddr),
+                m.seenPort);
         mappingIdle.remove(m);
     }
 
@@ -849,19 +832,8 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
     private int sendToClient(UdpMapping m) {
         ByteBuf b = udp.buffer();
         int handle = m.forward.handle;
-        return m.clientAddr6 != null
-                ? datagrams.sendTo6(handle, m.clientAddr6, m.clientPort, b, udp.payloadOffset(), udp.payloadLength())
-                : datagrams.sendTo(handle, m.clientAddr, m.clientPort, b, udp.payloadOffset(), udp.payloadLength());
-    }
-
-    private HeldDatagrams heldFor(int guestAddr) {
-        for (int i = 0; i < held.size(); i++) {
-            HeldDatagrams h = held.get(i);
-            if (h.guestAddr == guestAddr) {
-                return h;
-            }
-        }
-        return null;
+        return datagrams.sendTo(handle, m.clientAddrHi, m.clientAddrLo, m.clientPort, b, udp.payloadOffset(),
+                udp.payloadLength());
     }
 
     /**
@@ -870,28 +842,12 @@ public final class UdpLayer implements Ipv4Protocol, HostSocketHandler {
      * the steady one.
      */
     private void hold(UdpForward fw, ByteBuf b, long now) {
-        HeldDatagrams h = heldFor(fw.guestAddr);
-        if (h == null) {
-            h = new HeldDatagrams(fw.guestAddr, HELD_PER_GUEST);
-            held.add(h);
-        }
         int length = b.readableBytes();
         ByteBuf copy = alloc.directBuffer(length, length);
         copy.writeBytes(b, b.readerIndex(), length);
         readBuffers.giveBack(b);
         counters.udpForwardHeld++;
-        if (h.add(copy, fw, now)) {
-            counters.udpForwardHeldDropped++;
-        }
-    }
-
-    private void sendHeld(HeldDatagrams h, long mac) {
-        for (ByteBuf f = h.poll(); f != null; f = h.poll()) {
-            EthernetFrame.writeMac(f, 0, mac);
-            counters.udpOut++;
-            counters.udpForwardedToGuest++;
-            output.send(f);
-        }
-        held.remove(h);
+        // A full address gives up its oldest datagram, counted through heldFrames.
+        pendingNeighbors.hold(V4_HI, v4Lo(fw.guestAddr), copy, heldFrames, fw, now);
     }
 }

@@ -43,9 +43,9 @@
  * guest cannot address them) and clients inside the virtual network (which the guest would take for a
  * neighbour) appear as network+2 with the client's port, as with slirp4netns. Each client gets a mapping
  * in its own FlowTable, keyed (guest address, guest port, seen address, seen port), holding the forward
- * and the real client (the IPv6 address copied once per mapping). A guest datagram whose source and
- * destination match a mapping goes back through the forward's socket to the real client ({@code sendTo}, or
- * {@code sendTo6} for IPv6), straight from the frame, before the decision table, where network+2 would mean
+ * and the real client as a family-neutral address (two longs, IPv4 mapped). A guest datagram whose source and
+ * destination match a mapping goes back through the forward's socket to the real client ({@code sendTo}, to
+ * either family), straight from the frame, before the decision table, where network+2 would mean
  * the host's loopback. Two clients that would look alike to the guest (127.0.0.1:p and [::1]:p) cannot share
  * a mapping: the newcomer is dropped (udpForwardClashes) until the other's idles out. Mappings expire
  * after 60 s idle (either direction), in their own IdleList, and the table is bounded at 4096 or
@@ -53,10 +53,10 @@
  * mappings: the guest's later datagrams to those clients follow the ordinary rules above (network+2 is
  * host loopback again). ICMP errors about replies are read from the forward socket and counted only. The
  * guest may not have said anything yet, so its MAC comes from {@code EthernetInterface.resolve}, which
- * asks with ARP when it does not know: meanwhile up to 8 frames per guest address wait (a full queue drops
- * its oldest, as Linux's neighbour queue does) and go out, in order, when the neighbour listener reports the
- * guest; unanswered for 3 s, or when their forward is removed or the stack closed, they are released and
- * counted (udpForwardHeldDropped).
+ * asks with ARP when it does not know: meanwhile up to 8 frames per guest address wait in the interface's
+ * {@link io.jslirp.stack.iface.PendingNeighbors} queue (a full address drops its oldest, as Linux's neighbour
+ * queue does) and go out, in order, when the guest's MAC is learned; unanswered for 3 s, or when their
+ * forward is removed or the stack closed, they are released and counted (udpForwardHeldDropped).
  *
  * <p><b>Errors.</b> Host sockets have IP_RECVERR, so an ICMP error about a datagram waits in the socket's
  * error queue and the socket reports ERROR: destination unreachable (all codes but fragmentation needed) and

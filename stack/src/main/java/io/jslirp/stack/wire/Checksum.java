@@ -73,7 +73,36 @@ public final class Checksum {
      * destination, zero, protocol, and the transport length.
      */
     public static long pseudoHeaderSum(int src, int dst, int protocol, int transportLength) {
-        return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + transportLength;
+        return pseudoHeaderSum(addressSum(src, dst), protocol, transportLength);
+    }
+
+    /**
+     * A pseudo-header's sum from the sum of its addresses ({@link #addressSum}): the rest of it is the same
+     * words in both families, protocol (next header) and transport length, a 16-bit field for IPv4 (RFC 793
+     * 3.1, RFC 768) and a 32-bit one for IPv6 (RFC 8200 8.1), whose halves add alike.
+     */
+    public static long pseudoHeaderSum(long addressSum, int protocol, int transportLength) {
+        return addressSum + protocol + (transportLength >>> 16) + (transportLength & 0xffff);
+    }
+
+    /** The address part of an IPv4 pseudo-header: source and destination, host order. */
+    public static long addressSum(int src, int dst) {
+        return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
+    }
+
+    /**
+     * The address part of the pseudo-header for two family-neutral addresses ({@link IpAddress}): IPv4's when
+     * both are IPv4(-mapped), otherwise the sixteen 16-bit words of the two IPv6 addresses (RFC 8200 8.1).
+     */
+    public static long addressSum(long srcHi, long srcLo, long dstHi, long dstLo) {
+        if (IpAddress.isV4(srcHi, srcLo) && IpAddress.isV4(dstHi, dstLo)) {
+            return addressSum(IpAddress.v4(srcLo), IpAddress.v4(dstLo));
+        }
+        return words(srcHi) + words(srcLo) + words(dstHi) + words(dstLo);
+    }
+
+    private static long words(long v) {
+        return (v >>> 48) + ((v >>> 32) & 0xffff) + ((v >>> 16) & 0xffff) + (v & 0xffff);
     }
 
     /**

@@ -31,10 +31,10 @@ import io.netty.buffer.ByteBuf;
  * </pre>
  *
  * <p>{@link #wrap} validates the data offset against the segment length, verifies the checksum with the
- * IPv4 pseudo-header, and parses the options once into fields, so that the accessors cannot fail. A known
- * option with a wrong length, or any option that runs past the header, makes the segment malformed
- * (RFC 9293 3.1 requires receivers to be robust; dropping a segment whose header we cannot trust is the
- * robust choice). Unknown options are skipped by their length.
+ * pseudo-header (given as the sum of its addresses, so either IP version), and parses the options once into
+ * fields, so that the accessors cannot fail. A known option with a wrong length, or any option that runs past
+ * the header, makes the segment malformed (RFC 9293 3.1 requires receivers to be robust; dropping a segment
+ * whose header we cannot trust is the robust choice). Unknown options are skipped by their length.
  */
 public final class TcpSegment {
     public static final int MIN_HEADER_LENGTH = 20;
@@ -79,21 +79,21 @@ public final class TcpSegment {
     private final int[] sackRight = new int[MAX_SACK_BLOCKS];
 
     /**
-     * Wraps {@code length} bytes at {@code offset} (the IPv4 payload) and checks them.
+     * Wraps {@code length} bytes at {@code offset} (the IP payload) and checks them.
      *
-     * @param src IPv4 source (for the pseudo-header), host order
-     * @param dst IPv4 destination
+     * @param addressSum the pseudo-header's address part ({@link Checksum#addressSum}); this adds protocol
+     *                   and length
      */
-    public boolean wrap(ByteBuf buf, int offset, int length, int src, int dst) {
-        return wrap(buf, offset, length, src, dst, true);
+    public boolean wrap(ByteBuf buf, int offset, int length, long addressSum) {
+        return wrap(buf, offset, length, addressSum, true);
     }
 
     /**
-     * As {@link #wrap(ByteBuf, int, int, int, int)}; {@code verifyChecksum} false for a segment the device
-     * says needs no check (virtio NEEDS_CSUM or DATA_VALID: it comes from the guest kernel's memory, and with
+     * As {@link #wrap(ByteBuf, int, int, long)}; {@code verifyChecksum} false for a segment the device says
+     * needs no check (virtio NEEDS_CSUM or DATA_VALID: it comes from the guest kernel's memory, and with
      * NEEDS_CSUM its checksum field holds only the pseudo-header sum).
      */
-    public boolean wrap(ByteBuf buf, int offset, int length, int src, int dst, boolean verifyChecksum) {
+    public boolean wrap(ByteBuf buf, int offset, int length, long addressSum, boolean verifyChecksum) {
         this.buf = null;
         if (offset < 0 || length < MIN_HEADER_LENGTH || buf.capacity() - offset < length) {
             error = ERR_TRUNCATED;
@@ -104,8 +104,8 @@ public final class TcpSegment {
             error = ERR_HEADER_LENGTH;
             return false;
         }
-        long pseudo = Checksum.pseudoHeaderSum(src, dst, Ipv4Packet.PROTO_TCP, length);
-        if (verifyChecksum && !Checksum.verify(pseudo, buf, offset, length)) {
+        if (verifyChecksum && !Checksum.verify(Checksum.pseudoHeaderSum(addressSum, Ipv4Packet.PROTO_TCP, length),
+                buf, offset, length)) {
             error = ERR_CHECKSUM;
             return false;
         }
@@ -364,10 +364,13 @@ public final class TcpSegment {
         return index + 4 + 8 * count;
     }
 
-    /** Computes and stores the checksum of the {@code length}-byte segment at {@code index}. */
-    public static void writeChecksum(ByteBuf buf, int index, int length, int src, int dst) {
+    /**
+     * Computes and stores the checksum of the {@code length}-byte segment at {@code index}, the pseudo-header
+     * given by its address part ({@link Checksum#addressSum}).
+     */
+    public static void writeChecksum(ByteBuf buf, int index, int length, long addressSum) {
         buf.setShort(index + 16, 0);
-        long sum = Checksum.pseudoHeaderSum(src, dst, Ipv4Packet.PROTO_TCP, length);
+        long sum = Checksum.pseudoHeaderSum(addressSum, Ipv4Packet.PROTO_TCP, length);
         buf.setShort(index + 16, Checksum.finish(Checksum.add(sum, buf, index, length)));
     }
 
@@ -375,7 +378,7 @@ public final class TcpSegment {
      * Stores only the pseudo-header sum (folded, not complemented) for a device that completes the checksum
      * (virtio NEEDS_CSUM, Linux's CHECKSUM_PARTIAL): no pass over the payload.
      */
-    public static void writePartialChecksum(ByteBuf buf, int index, int length, int src, int dst) {
-        buf.setShort(index + 16, Checksum.fold(Checksum.pseudoHeaderSum(src, dst, Ipv4Packet.PROTO_TCP, length)));
+    public static void writePartialChecksum(ByteBuf buf, int index, int length, long addressSum) {
+        buf.setShort(index + 16, Checksum.fold(Checksum.pseudoHeaderSum(addressSum, Ipv4Packet.PROTO_TCP, length)));
     }
 }

@@ -44,13 +44,13 @@ public final class UdpDatagram {
     private int error;
 
     /**
-     * @param ipPayloadLength the IPv4 payload length (total length minus header)
-     * @param src             IPv4 source for the pseudo-header, host order
-     * @param dst             IPv4 destination
+     * @param ipPayloadLength the IP payload length (total length minus header)
+     * @param addressSum      the pseudo-header's address part ({@link Checksum#addressSum}); this adds
+     *                        protocol and the Length field
      * @param verifyChecksum  false when the device says the checksum needs no check (virtio NEEDS_CSUM or
      *                        DATA_VALID)
      */
-    public boolean wrap(ByteBuf buf, int offset, int ipPayloadLength, int src, int dst, boolean verifyChecksum) {
+    public boolean wrap(ByteBuf buf, int offset, int ipPayloadLength, long addressSum, boolean verifyChecksum) {
         this.buf = null;
         if (offset < 0 || ipPayloadLength < HEADER_LENGTH || buf.capacity() - offset < ipPayloadLength) {
             error = ERR_TRUNCATED;
@@ -62,7 +62,8 @@ public final class UdpDatagram {
             return false;
         }
         if (verifyChecksum && buf.getUnsignedShort(offset + 6) != 0
-                && !Checksum.verify(Checksum.pseudoHeaderSum(src, dst, Ipv4Packet.PROTO_UDP, len), buf, offset, len)) {
+                && !Checksum.verify(Checksum.pseudoHeaderSum(addressSum, Ipv4Packet.PROTO_UDP, len), buf, offset,
+                len)) {
             error = ERR_CHECKSUM;
             return false;
         }
@@ -120,11 +121,12 @@ public final class UdpDatagram {
 
     /**
      * Computes the checksum over the pseudo-header and the {@code length} bytes at {@code index} (header with
-     * data in place) and stores it; a computed 0 goes out as 0xffff (RFC 768).
+     * data in place) and stores it; a computed 0 goes out as 0xffff (RFC 768). The pseudo-header is given by its
+     * address part ({@link Checksum#addressSum}).
      */
-    public static void writeChecksum(ByteBuf buf, int index, int length, int src, int dst) {
+    public static void writeChecksum(ByteBuf buf, int index, int length, long addressSum) {
         buf.setShort(index + 6, 0);
-        int c = Checksum.finish(Checksum.add(Checksum.pseudoHeaderSum(src, dst, Ipv4Packet.PROTO_UDP, length),
+        int c = Checksum.finish(Checksum.add(Checksum.pseudoHeaderSum(addressSum, Ipv4Packet.PROTO_UDP, length),
                 buf, index, length));
         buf.setShort(index + 6, c == 0 ? 0xffff : c);
     }

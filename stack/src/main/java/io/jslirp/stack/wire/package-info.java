@@ -17,6 +17,8 @@
  *
  * <p>Numbers follow the rest of the stack: IPv4 addresses are {@code int} in host order, MAC addresses
  * are the low 48 bits of a {@code long}, 8- and 16-bit fields are returned as non-negative {@code int}.
+ * Where an address of either family must fit one slot (flow keys, flows, the host-socket interfaces) it is
+ * {@link io.jslirp.stack.wire.IpAddress}'s pair of longs, IPv4 stored IPv4-mapped.
  *
  * <h2>IPv6</h2>
  * An IPv6 address is two {@code long}s, the high and low 64 bits in network order ({@code fd00::3} is

@@ -1,5 +1,6 @@
 package io.jslirp.stack.flow;
 
+import io.jslirp.stack.wire.IpAddress;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -9,9 +10,52 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.*;
 
 class FlowTableTest {
+    /** IPv4 keys, stored IPv4-mapped as the layers store them. */
+    private static final class V4Table<T> {
+        final FlowTable<T> t;
+
+        V4Table(int max) {
+            t = new FlowTable<>(max);
+        }
+
+        boolean put(int ga, int gp, int ra, int rp, T v) {
+            return t.put(0, IpAddress.v4Lo(ga), gp, 0, IpAddress.v4Lo(ra), rp, v);
+        }
+
+        T get(int ga, int gp, int ra, int rp) {
+            return t.get(0, IpAddress.v4Lo(ga), gp, 0, IpAddress.v4Lo(ra), rp);
+        }
+
+        T remove(int ga, int gp, int ra, int rp) {
+            return t.remove(0, IpAddress.v4Lo(ga), gp, 0, IpAddress.v4Lo(ra), rp);
+        }
+
+        boolean isFull() {
+            return t.isFull();
+        }
+
+        int size() {
+            return t.size();
+        }
+    }
+
+    @Test
+    void ipv6KeysDifferFromTheirIpv4LookAlikes() {
+        FlowTable<String> t = new FlowTable<>(4);
+        long docHi = 0x2001_0db8_0000_0000L;
+        assertTrue(t.put(0, IpAddress.v4Lo(1), 2, 0, IpAddress.v4Lo(3), 4, "v4"));
+        assertTrue(t.put(docHi, 1, 2, docHi, 3, 4, "v6"));
+        assertTrue(t.put(0, 1, 2, 0, 3, 4, "v6 low"));
+        assertEquals("v4", t.get(0, IpAddress.v4Lo(1), 2, 0, IpAddress.v4Lo(3), 4));
+        assertEquals("v6", t.get(docHi, 1, 2, docHi, 3, 4));
+        assertEquals("v6 low", t.remove(0, 1, 2, 0, 3, 4));
+        assertNull(t.get(docHi, 1, 2, 0, 3, 4));
+        assertEquals(2, t.size());
+    }
+
     @Test
     void putGetRemoveAndBound() {
-        FlowTable<String> t = new FlowTable<>(3);
+        V4Table<String> t = new V4Table<>(3);
         assertTrue(t.put(1, 2, 3, 4, "a"));
         assertFalse(t.put(1, 2, 3, 4, "dup"));
         assertTrue(t.put(1, 2, 3, 5, "b"));
@@ -28,7 +72,7 @@ class FlowTableTest {
 
     @Test
     void randomChurnAgreesWithAHashMap() {
-        FlowTable<Long> t = new FlowTable<>(20_000);
+        V4Table<Long> t = new V4Table<>(20_000);
         Map<Long, Long> ref = new HashMap<>();
         Random r = new Random(42);
         int ga = 0x0a000264;

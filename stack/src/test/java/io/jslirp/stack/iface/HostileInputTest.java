@@ -31,7 +31,9 @@ class HostileInputTest {
 
     HostileInputTest() {
         // The bare interface (used to look at reassembler state) gets the same ICMP handler as Stack wires.
-        iface.register(1, new io.jslirp.stack.icmp.IcmpResponder(counters, PooledByteBufAllocator.DEFAULT, iface.output()));
+        io.jslirp.stack.icmp.IcmpResponder responder =
+                new io.jslirp.stack.icmp.IcmpResponder(counters, PooledByteBufAllocator.DEFAULT, iface.output());
+        iface.register(1, p -> responder.receive(p.ipv4(), p.sourceMac()));
     }
 
     @AfterEach

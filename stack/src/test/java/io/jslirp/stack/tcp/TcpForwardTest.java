@@ -1,7 +1,7 @@
 package io.jslirp.stack.tcp;
 
+import io.jslirp.stack.PortForwards;
 import io.jslirp.stack.relay.HostSockets;
-import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.testing.FakeHostSockets;
 import io.jslirp.stack.testing.FakeHostSockets.Sock;
@@ -125,7 +125,7 @@ class TcpForwardTest extends TcpHarness {
         sendTo(GATEWAY_IP, Seg.of(Seg.SYN | Seg.ACK).ports(FWD_PORT, CPORT).seq(GUEST_ISN).ack(ourIsn + 1)
                 .win(65160).mss(1460));
         recvFrom(GATEWAY_IP);
-        assertEquals(3_000_000_000L, flow(GATEWAY_IP, CPORT).rto);
+        assertEquals(3_000_000_000L, flow(GATEWAY_IP, CPORT).rtoNanos());
     }
 
     // ---- opening

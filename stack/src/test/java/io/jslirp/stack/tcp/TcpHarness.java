@@ -38,7 +38,7 @@ abstract class TcpHarness extends StackHarness {
     protected void build(RelayOptions options, Stack.DeviceFormat format) {
         super.build(options, format);
         // Read when a connection starts, so the field's initializer (after this first call) still counts.
-        stack.tcp().setIsnGenerator((a, b, c, d) -> ourIsn);
+        stack.tcp().setIsnGenerator((gh, gl, gp, rh, rl, rp) -> ourIsn);
     }
 
     // ---- sending

@@ -4,6 +4,7 @@ import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.wire.IpAddress;
 import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayDeque;
@@ -20,7 +21,7 @@ public final class FakeHostDatagrams implements HostDatagrams {
     /** One datagram the stack sent: where to, and its bytes. */
     public static final class Sent {
         public final int dstAddr;
-        /** The IPv6 destination of a sendTo6 (dstAddr is then 0), or null. */
+        /** A genuine IPv6 destination (dstAddr is then 0), or null for IPv4. */
         public final byte[] dstAddr6;
         public final int dstPort;
         public final byte[] data;
@@ -39,7 +40,7 @@ public final class FakeHostDatagrams implements HostDatagrams {
 
     private static final class Incoming {
         final int fromAddr;
-        /** A genuine IPv6 source, reported with DatagramInfo.ipv6; null for IPv4. */
+        /** A genuine IPv6 source; null for IPv4. */
         final byte[] fromAddr6;
         final int fromPort;
         final byte[] data;
@@ -125,30 +126,37 @@ public final class FakeHostDatagrams implements HostDatagrams {
     }
 
     @Override
-    public int openUdp(int bindAddr, int bindPort, HostSocketHandler handler) {
+    public int openUdp(long bindHi, long bindLo, int bindPort, HostSocketHandler handler) {
         calls++;
         if (failOpenUdp != 0) {
             return -failOpenUdp;
         }
+        if (!IpAddress.isV4(bindHi, bindLo)) {
+            throw new IllegalStateException("an IPv6 relay socket: not expected from an IPv4 stack");
+        }
         Sock s = newSock(false, handler);
-        s.bindAddr = bindAddr;
+        s.bindAddr = IpAddress.v4(bindLo);
         s.bindPort = bindPort;
         return s.handle;
     }
 
     @Override
-    public int sendTo(int handle, int dstAddr, int dstPort, ByteBuf src, int index, int length) {
+    public int sendTo(int handle, long dstHi, long dstLo, int dstPort, ByteBuf src, int index, int length) {
         calls++;
         Sock s = live(handle);
         if (s.ping) {
             throw new IllegalStateException("sendTo on a ping socket");
+        }
+        boolean v4 = IpAddress.isV4(dstHi, dstLo);
+        if (!v4 && (s.bindAddrBytes == null || s.bindAddrBytes.length != 16)) {
+            throw new IllegalStateException("an IPv6 destination on a socket not opened on an IPv6 address");
         }
         if (!s.sendResults.isEmpty()) {
             return s.sendResults.poll();
         }
         byte[] b = new byte[length];
         src.getBytes(index, b);
-        s.sent.add(new Sent(dstAddr, dstPort, b));
+        s.sent.add(v4 ? new Sent(IpAddress.v4(dstLo), dstPort, b) : new Sent(0, bytesOf(dstHi, dstLo), dstPort, b));
         return length;
     }
 
@@ -165,12 +173,9 @@ public final class FakeHostDatagrams implements HostDatagrams {
             throw new IllegalStateException("receive buffer too small");
         }
         dst.writeBytes(in.data, 0, n);
-        from.addr = in.fromAddr;
+        from.addrHi = in.fromAddr6 != null ? IpAddress.hi(in.fromAddr6) : IpAddress.V4_HI;
+        from.addrLo = in.fromAddr6 != null ? IpAddress.lo(in.fromAddr6) : IpAddress.v4Lo(in.fromAddr);
         from.port = in.fromPort;
-        from.ipv6 = in.fromAddr6 != null;
-        if (in.fromAddr6 != null) {
-            System.arraycopy(in.fromAddr6, 0, from.addr6, 0, 16);
-        }
         from.truncated = n < in.data.length;
         return n;
     }
@@ -185,8 +190,10 @@ public final class FakeHostDatagrams implements HostDatagrams {
         info.errno = e.errno;
         info.icmpType = e.icmpType;
         info.icmpCode = e.icmpCode;
-        info.offenderAddr = e.offenderAddr;
-        info.originalDstAddr = e.originalDstAddr;
+        info.offenderHi = e.offenderHi;
+        info.offenderLo = e.offenderLo;
+        info.originalDstHi = e.originalDstHi;
+        info.originalDstLo = e.originalDstLo;
         info.originalDstPort = e.originalDstPort;
         return 1;
     }
@@ -201,7 +208,7 @@ public final class FakeHostDatagrams implements HostDatagrams {
     }
 
     @Override
-    public int sendPing(int handle, int dstAddr, ByteBuf src, int index, int length) {
+    public int sendPing(int handle, long dstHi, long dstLo, ByteBuf src, int index, int length) {
         calls++;
         Sock s = live(handle);
         if (!s.ping) {
@@ -212,7 +219,7 @@ public final class FakeHostDatagrams implements HostDatagrams {
         }
         byte[] b = new byte[length];
         src.getBytes(index, b);
-        s.sent.add(new Sent(dstAddr, 0, b));
+        s.sent.add(new Sent(IpAddress.v4(dstLo), 0, b));
         return length;
     }
 
@@ -258,19 +265,18 @@ public final class FakeHostDatagrams implements HostDatagrams {
         e.errno = errno;
         e.icmpType = type;
         e.icmpCode = code;
-        e.offenderAddr = offender;
-        e.originalDstAddr = originalDst;
+        // 0 for "unknown" becomes ::ffff:0.0.0.0, which the stack reads as unspecified, as it did 0.
+        e.offenderLo = IpAddress.v4Lo(offender);
+        e.originalDstLo = IpAddress.v4Lo(originalDst);
         e.originalDstPort = originalPort;
         s.errors.add(e);
         s.handler.onSocketEvent(s.handle, HostSockets.ERROR);
     }
 
     @Override
-    public int openUdp(byte[] addr, int port, HostSocketHandler handler) {
+    public int listenUdp(long addrHi, long addrLo, int port, HostSocketHandler handler) {
         calls++;
-        if (addr.length != 4 && addr.length != 16) {
-            throw new IllegalArgumentException("address of " + addr.length + " bytes");
-        }
+        byte[] addr = bytesOf(addrHi, addrLo);
         if (failOpenForward != 0) {
             return -failOpenForward;
         }
@@ -286,19 +292,14 @@ public final class FakeHostDatagrams implements HostDatagrams {
         return live(handle).bindPort;
     }
 
-    @Override
-    public int sendTo6(int handle, byte[] addr6, int dstPort, ByteBuf src, int index, int length) {
-        calls++;
-        Sock s = live(handle);
-        if (s.bindAddrBytes == null || s.bindAddrBytes.length != 16) {
-            throw new IllegalStateException("sendTo6 on a socket not opened on an IPv6 address");
+    /** An address as the tests name it: 4 bytes for IPv4 (mapped), else 16, network byte order. */
+    static byte[] bytesOf(long hi, long lo) {
+        if (IpAddress.isV4(hi, lo)) {
+            int a = IpAddress.v4(lo);
+            return new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
         }
-        if (!s.sendResults.isEmpty()) {
-            return s.sendResults.poll();
-        }
-        byte[] b = new byte[length];
-        src.getBytes(index, b);
-        s.sent.add(new Sent(0, addr6.clone(), dstPort, b));
-        return length;
+        byte[] b = new byte[16];
+        IpAddress.toBytes(hi, lo, b, 0);
+        return b;
     }
 }

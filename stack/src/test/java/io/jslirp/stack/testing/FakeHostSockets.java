@@ -1,6 +1,7 @@
 package io.jslirp.stack.testing;
 
 import io.jslirp.stack.relay.DatagramInfo;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.netty.buffer.ByteBuf;
@@ -82,7 +83,8 @@ public final class FakeHostSockets implements HostSockets {
     public int calls;
 
     @Override
-    public int connectTcp(int dstAddr, int dstPort, int bindAddr, HostSocketHandler handler) {
+    public int connectTcp(long dstHi, long dstLo, int dstPort, long bindHi, long bindLo,
+                          HostSocketHandler handler) {
         calls++;
         if (failNextConnect != 0) {
             int e = failNextConnect;
@@ -91,9 +93,12 @@ public final class FakeHostSockets implements HostSockets {
         }
         Sock s = new Sock();
         s.handle = nextHandle++;
-        s.dstAddr = dstAddr;
+        if (!IpAddress.isV4(dstHi, dstLo) || !IpAddress.isV4(bindHi, bindLo)) {
+            throw new IllegalStateException("an IPv6 connect: not expected from an IPv4 stack");
+        }
+        s.dstAddr = IpAddress.v4(dstLo);
         s.dstPort = dstPort;
-        s.bindAddr = bindAddr;
+        s.bindAddr = IpAddress.v4(bindLo);
         s.handler = handler;
         // As NativeHostSockets does: a connecting socket is watched for WRITABLE, which reports the outcome.
         s.writeInterest = true;
@@ -264,11 +269,9 @@ public final class FakeHostSockets implements HostSockets {
     }
 
     @Override
-    public int listenTcp(byte[] addr, int port, HostSocketHandler handler) {
+    public int listenTcp(long addrHi, long addrLo, int port, HostSocketHandler handler) {
         calls++;
-        if (addr.length != 4 && addr.length != 16) {
-            throw new IllegalArgumentException("address of " + addr.length + " bytes");
-        }
+        byte[] addr = FakeHostDatagrams.bytesOf(addrHi, addrLo);
         if (failNextListen != 0) {
             int e = failNextListen;
             failNextListen = 0;
@@ -307,12 +310,11 @@ public final class FakeHostSockets implements HostSockets {
         c.handler = handler;
         c.localPort = l.localPort;
         if (c.peerAddr6 != null) {
-            peer.ipv6 = true;
-            peer.addr = 0;
-            System.arraycopy(c.peerAddr6, 0, peer.addr6, 0, 16);
+            peer.addrHi = IpAddress.hi(c.peerAddr6);
+            peer.addrLo = IpAddress.lo(c.peerAddr6);
         } else {
-            peer.ipv6 = false;
-            peer.addr = c.peerAddr;
+            peer.addrHi = IpAddress.V4_HI;
+            peer.addrLo = IpAddress.v4Lo(c.peerAddr);
         }
         peer.port = c.peerPort;
         sockets.add(c);

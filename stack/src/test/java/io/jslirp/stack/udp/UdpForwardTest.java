@@ -1,9 +1,9 @@
 package io.jslirp.stack.udp;
 
 import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.PortForwards;
 import io.jslirp.stack.Stack;
 import io.jslirp.stack.relay.HostSockets;
-import io.jslirp.stack.relay.PortForwards;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.testing.CapturingSink;
 import io.jslirp.stack.testing.FakeHostDatagrams;

@@ -104,4 +104,23 @@ class ChecksumTest {
         java.nio.ByteBuffer.wrap(data).putInt(0, 0xc0000201);
         assertEquals(Frames.checksum(data, 0, 8), Checksum.adjust32(before, 0x0a000264, 0xc0000201));
     }
+
+    @Test
+    void addressSumOfNeutralAddressesIsIpv4sForIpv4AndTheWordsForIpv6() {
+        assertEquals(Checksum.addressSum(0x0a000264, 0x0a000202),
+                Checksum.addressSum(0, IpAddress.v4Lo(0x0a000264), 0, IpAddress.v4Lo(0x0a000202)));
+        // RFC 8200 8.1: source, destination, 32-bit length, three zero bytes, next header.
+        byte[] pseudo = new byte[40];
+        java.nio.ByteBuffer.wrap(pseudo).putLong(0x2001_0db8_0000_0001L).putLong(0xffff_0000_0000_0064L)
+                .putLong(0xfe80_0000_0000_0000L).putLong(0x0000_0000_0000_0002L).putInt(70_000).putInt(17);
+        ByteBuf b = Frames.buf(pseudo);
+        try {
+            long addresses = Checksum.addressSum(0x2001_0db8_0000_0001L, 0xffff_0000_0000_0064L,
+                    0xfe80_0000_0000_0000L, 0x0000_0000_0000_0002L);
+            assertEquals(Checksum.fold(Checksum.add(0, b, 0, 40)),
+                    Checksum.fold(Checksum.pseudoHeaderSum(addresses, 17, 70_000)));
+        } finally {
+            b.release();
+        }
+    }
 }

@@ -23,7 +23,7 @@ class TcpSegmentTest {
         ByteBuf b = Frames.buf(seg);
         try {
             TcpSegment t = new TcpSegment();
-            assertTrue(t.wrap(b, 0, seg.length, SRC, DST));
+            assertTrue(t.wrap(b, 0, seg.length, Checksum.addressSum(SRC, DST)));
             assertEquals(40000, t.sourcePort());
             assertEquals(80, t.destinationPort());
             assertEquals(0xfffffff0, t.seq());
@@ -50,7 +50,7 @@ class TcpSegmentTest {
         ByteBuf b = Frames.buf(seg);
         try {
             TcpSegment t = new TcpSegment();
-            assertTrue(t.wrap(b, 0, seg.length, SRC, DST));
+            assertTrue(t.wrap(b, 0, seg.length, Checksum.addressSum(SRC, DST)));
             assertEquals(2, t.sackCount());
             assertEquals(10, t.sackLeft(0));
             assertEquals(40, t.sackRight(1));
@@ -89,7 +89,7 @@ class TcpSegmentTest {
     private static void check(TcpSegment t, byte[] seg, int src, int dst, int error) {
         ByteBuf b = Frames.buf(seg);
         try {
-            assertFalse(t.wrap(b, 0, seg.length, src, dst));
+            assertFalse(t.wrap(b, 0, seg.length, Checksum.addressSum(src, dst)));
             assertEquals(error, t.error());
         } finally {
             b.release();
@@ -103,7 +103,7 @@ class TcpSegmentTest {
         ByteBuf b = Frames.buf(seg);
         try {
             TcpSegment t = new TcpSegment();
-            assertTrue(t.wrap(b, 0, seg.length, SRC, DST));
+            assertTrue(t.wrap(b, 0, seg.length, Checksum.addressSum(SRC, DST)));
             assertEquals(14, t.windowScale());
         } finally {
             b.release();
@@ -119,7 +119,7 @@ class TcpSegmentTest {
             int at = TcpSegment.writeMss(b, 20, 1460);
             at = TcpSegment.writeTimestamps(b, at, 100, 0, true);
             TcpSegment.writeWindowScale(b, at, 7);
-            TcpSegment.writeChecksum(b, 0, 40, DST, SRC);
+            TcpSegment.writeChecksum(b, 0, 40, Checksum.addressSum(DST, SRC));
             b.writerIndex(40);
             byte[] got = new byte[40];
             b.getBytes(0, got);

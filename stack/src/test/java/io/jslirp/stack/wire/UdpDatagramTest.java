@@ -25,7 +25,7 @@ class UdpDatagramTest {
     void parsesTheFixture() {
         ByteBuf b = Frames.buf(FIXTURE);
         try {
-            assertTrue(udp.wrap(b, 0, FIXTURE.length, SRC, DST, true));
+            assertTrue(udp.wrap(b, 0, FIXTURE.length, Checksum.addressSum(SRC, DST), true));
             assertEquals(40000, udp.sourcePort());
             assertEquals(53, udp.destinationPort());
             assertEquals(11, udp.length());
@@ -33,9 +33,9 @@ class UdpDatagramTest {
             assertEquals(3, udp.payloadLength());
             assertEquals(Frames.u16(FIXTURE, 6), udp.checksum());
             // The wrong pseudo-header fails; unverified, it passes.
-            assertFalse(udp.wrap(b, 0, FIXTURE.length, SRC, DST + 1, true));
+            assertFalse(udp.wrap(b, 0, FIXTURE.length, Checksum.addressSum(SRC, DST + 1), true));
             assertEquals(UdpDatagram.ERR_CHECKSUM, udp.error());
-            assertTrue(udp.wrap(b, 0, FIXTURE.length, SRC, DST + 1, false));
+            assertTrue(udp.wrap(b, 0, FIXTURE.length, Checksum.addressSum(SRC, DST + 1), false));
         } finally {
             b.release();
         }
@@ -47,14 +47,14 @@ class UdpDatagramTest {
         System.arraycopy(FIXTURE, 0, padded, 0, FIXTURE.length);
         ByteBuf b = Frames.buf(padded);
         try {
-            assertTrue(udp.wrap(b, 0, padded.length, SRC, DST, true), "trailing bytes beyond Length are padding");
+            assertTrue(udp.wrap(b, 0, padded.length, Checksum.addressSum(SRC, DST), true), "trailing bytes beyond Length are padding");
             assertEquals(3, udp.payloadLength());
-            assertFalse(udp.wrap(b, 0, FIXTURE.length - 1, SRC, DST, true));
+            assertFalse(udp.wrap(b, 0, FIXTURE.length - 1, Checksum.addressSum(SRC, DST), true));
             assertEquals(UdpDatagram.ERR_LENGTH, udp.error());
-            assertFalse(udp.wrap(b, 0, 7, SRC, DST, true));
+            assertFalse(udp.wrap(b, 0, 7, Checksum.addressSum(SRC, DST), true));
             assertEquals(UdpDatagram.ERR_TRUNCATED, udp.error());
             b.setShort(4, 7);
-            assertFalse(udp.wrap(b, 0, padded.length, SRC, DST, true));
+            assertFalse(udp.wrap(b, 0, padded.length, Checksum.addressSum(SRC, DST), true));
             assertEquals(UdpDatagram.ERR_LENGTH, udp.error());
         } finally {
             b.release();
@@ -68,7 +68,7 @@ class UdpDatagramTest {
         none[7] = 0;
         ByteBuf b = Frames.buf(none);
         try {
-            assertTrue(udp.wrap(b, 0, none.length, SRC, DST, true));
+            assertTrue(udp.wrap(b, 0, none.length, Checksum.addressSum(SRC, DST), true));
         } finally {
             b.release();
         }
@@ -80,7 +80,7 @@ class UdpDatagramTest {
         try {
             UdpDatagram.writeHeader(b, 0, 40000, 53, 11);
             b.setBytes(8, new byte[] {'a', 'b', 'c'});
-            UdpDatagram.writeChecksum(b, 0, 11, SRC, DST);
+            UdpDatagram.writeChecksum(b, 0, 11, Checksum.addressSum(SRC, DST));
             byte[] out = new byte[11];
             b.getBytes(0, out);
             assertArrayEquals(FIXTURE, out);
@@ -96,13 +96,13 @@ class UdpDatagramTest {
         try {
             UdpDatagram.writeHeader(b, 0, 1, 2, 10);
             b.setShort(8, 0);
-            UdpDatagram.writeChecksum(b, 0, 10, SRC, DST);
+            UdpDatagram.writeChecksum(b, 0, 10, Checksum.addressSum(SRC, DST));
             int c = b.getUnsignedShort(6);
             // Adding the checksum value as payload makes the new sum's complement 0.
             b.setShort(8, c);
-            UdpDatagram.writeChecksum(b, 0, 10, SRC, DST);
+            UdpDatagram.writeChecksum(b, 0, 10, Checksum.addressSum(SRC, DST));
             assertEquals(0xffff, b.getUnsignedShort(6));
-            assertTrue(udp.wrap(b, 0, 10, SRC, DST, true));
+            assertTrue(udp.wrap(b, 0, 10, Checksum.addressSum(SRC, DST), true));
         } finally {
             b.release();
         }

@@ -86,7 +86,7 @@ class VirtioNetHeaderTest {
         ByteBuf b = Unpooled.wrappedBuffer(f);
         int src = Frames.u32(f, 26);
         int dst = Frames.u32(f, 30);
-        TcpSegment.writePartialChecksum(b, 34, 120, src, dst);
+        TcpSegment.writePartialChecksum(b, 34, 120, Checksum.addressSum(src, dst));
         long pseudo = (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + 6 + 120;
         while (pseudo > 0xffff) {
             pseudo = (pseudo & 0xffff) + (pseudo >>> 16);

@@ -11,7 +11,7 @@
  *       numbers are truncated; strings and numbers of the wrong type read as absent; fields are checked in
  *       slirp4netns's order (proto, host_addr, host_port, guest_addr, guest_port) and the first bad one is
  *       named. It changes the forwards through {@link io.jslirp.tap.api.ForwardTable}, which is the stack's
- *       {@link io.jslirp.stack.relay.PortForwards} in a session ({@code ForwardTable.of}) and a map in tests.
+ *       {@link io.jslirp.stack.PortForwards} in a session ({@code ForwardTable.of}) and a map in tests.
  *       Where slirp4netns crashes (a missing proto or arguments) there is an error reply; where jslirp does
  *       more (host port 0, IPv6 host addresses) the reply grows a field only for the request that asked.</li>
  *   <li>{@link io.jslirp.tap.api.ApiServer} owns the socket, on the session's event loop, non-blocking

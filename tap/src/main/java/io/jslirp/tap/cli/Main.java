@@ -4,6 +4,8 @@ import io.jslirp.stack.NetConfig;
 import io.jslirp.tap.Jslirp;
 import io.jslirp.tap.Settings;
 import io.jslirp.tap.Target;
+import io.jslirp.tap.sandbox.Confinement;
+import io.jslirp.tap.sandbox.SandboxExec;
 import io.jslirp.tap.sys.Limits;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -59,8 +61,18 @@ public final class Main {
         } catch (UsageException e) {
             return usageError(e.getMessage(), "jslirp --help", err);
         }
+        if (main.enableSandbox) {
+            try {
+                // Restarts the JVM in a mount namespace of its own (the restarted one gets past this).
+                settings = SandboxExec.ensureOwnMountNamespace(settings);
+            } catch (IOException | RuntimeException e) {
+                err.println("jslirp: " + e.getMessage());
+                return 1;
+            }
+        }
         main.warnAboutMissingFeatures(err);
-        return serve(settings, out, err);
+        return serve(settings, Confinement.of(main.enableSandbox, main.enableSeccomp,
+                settings.disableDns() ? null : settings.resolvConf()), out, err);
     }
 
     static CommandLine newCommandLine(MainCommand main) {
@@ -135,11 +147,11 @@ public final class Main {
         }
     }
 
-    private static int serve(Settings settings, PrintStream out, PrintStream err) {
+    private static int serve(Settings settings, Confinement confinement, PrintStream out, PrintStream err) {
         raiseOpenFileLimit(err);
         Jslirp session;
         try {
-            session = Jslirp.start(settings);
+            session = Jslirp.start(settings, confinement::apply);
         } catch (IOException | RuntimeException e) {
             err.println("jslirp: " + e.getMessage());
             return 1;

@@ -39,9 +39,11 @@ final class MainCommand {
     @Option(names = "--target-type", paramLabel = "TYPE")
     String targetType;
 
+    /** Carried out by {@link io.jslirp.tap.sandbox.Confinement}, from {@link Main#serve}. */
     @Option(names = "--enable-sandbox")
     boolean enableSandbox;
 
+    /** Carried out by {@link io.jslirp.tap.sandbox.Confinement}, from {@link Main#serve}. */
     @Option(names = "--enable-seccomp")
     boolean enableSeccomp;
 
@@ -116,14 +118,6 @@ final class MainCommand {
 
     void warnAboutMissingFeatures(PrintStream err) {
         network.warnAboutMissingFeatures(err);
-        if (enableSandbox) {
-            err.println("jslirp: warning: --enable-sandbox is accepted, but the sandbox is not implemented yet; "
-                    + "jslirp keeps its mount namespace and capabilities");
-        }
-        if (enableSeccomp) {
-            err.println("jslirp: warning: --enable-seccomp is accepted, but seccomp filtering is not implemented yet; "
-                    + "no syscall filter is installed");
-        }
     }
 
     static int parseFd(String text, String what) {

@@ -2,7 +2,7 @@ package io.jslirp.tap.cli;
 
 import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
-import io.jslirp.stack.relay.PortForwards.Protocol;
+import io.jslirp.stack.PortForwards.Protocol;
 import io.jslirp.tap.Settings;
 import io.jslirp.tap.api.HostAddresses;
 import java.io.PrintStream;

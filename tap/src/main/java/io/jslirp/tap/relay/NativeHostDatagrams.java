@@ -3,6 +3,7 @@ package io.jslirp.tap.relay;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Flags;
@@ -30,8 +31,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
     /** What a handle is; 0 means "not ours". */
     private static final byte KIND_UDP = 1;
     /**
-     * A dual-stack AF_INET6 UDP socket (a port forward on an IPv6 address): its names are sockaddr_in6, IPv4
-     * peers as ::ffff:a.b.c.d.
+     * An AF_INET6 UDP socket (a port forward on an IPv6 address, dual-stack, or a relay socket bound to an IPv6
+     * address): its names are sockaddr_in6, IPv4 peers as ::ffff:a.b.c.d.
      */
     private static final byte KIND_UDP6 = 4;
     /** {@code socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)}: the kernel owns the echo identifier and filters replies. */
@@ -75,8 +76,9 @@ public final class NativeHostDatagrams implements HostDatagrams {
      * Control buffer for the error queue: struct cmsghdr (size_t cmsg_len @0, int cmsg_level @8, int cmsg_type
      * @12, data @16 = CMSG_ALIGN(sizeof(struct cmsghdr))), and as data a struct sock_extended_err (16 bytes:
      * u32 ee_errno @0, u8 ee_origin @4, u8 ee_type @5, u8 ee_code @6, u8 ee_pad @7, u32 ee_info @8,
-     * u32 ee_data @12) followed by the offender's struct sockaddr_in (SO_EE_OFFENDER) @16. One such message
-     * takes CMSG_SPACE(32) = 48 bytes; the room is for any other control message ahead of it.
+     * u32 ee_data @12) followed by the offender's struct sockaddr_in, or sockaddr_in6 on an AF_INET6 socket
+     * (SO_EE_OFFENDER) @16. One such message takes at most CMSG_SPACE(44) = 64 bytes; the room is for any other
+     * control message ahead of it.
      */
     private static final int CONTROL = SOCKADDR + SOCKADDR_SIZE;
     private static final int CONTROL_SIZE = 128;
@@ -87,6 +89,9 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private static final int EE_CODE = 6;
     private static final int EE_OFFENDER = 16;
     private static final int SO_EE_ORIGIN_ICMP = 2;
+    private static final int SO_EE_ORIGIN_ICMP6 = 3;
+    /** {@code linux/in6.h}: the IPv6 twin of IP_RECVERR, at level IPPROTO_IPV6 (= SOL_IPV6). */
+    private static final int IPV6_RECVERR = 25;
     private static final int SCRATCH_SIZE = CONTROL + CONTROL_SIZE;
 
     private final LibC libc = Native.libc();
@@ -142,40 +147,43 @@ public final class NativeHostDatagrams implements HostDatagrams {
     // --- UDP ---------------------------------------------------------------------------------------------
 
     @Override
-    public int openUdp(int bindAddr, int bindPort, HostSocketHandler handler) {
+    public int openUdp(long bindHi, long bindLo, int bindPort, HostSocketHandler handler) {
         Objects.requireNonNull(handler, "handler");
         if (bindPort < 0 || bindPort > 0xffff) {
             return -EINVAL;
         }
-        int fd = libc.socket(Flags.AF_INET, Flags.SOCK_DGRAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
+        boolean v4 = IpAddress.isV4(bindHi, bindLo);
+        int fd = libc.socket(v4 ? Flags.AF_INET : Flags.AF_INET6,
+                Flags.SOCK_DGRAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             return -Native.errno();
         }
         // ICMP errors go to the error queue with who sent them and what they were about, instead of only an
         // errno on the next call: the relay needs both to build the guest's ICMP error.
-        if (setup.setInt(fd, Flags.SOL_IP, Flags.IP_RECVERR, 1) < 0) {
+        if ((v4 ? setup.setInt(fd, Flags.SOL_IP, Flags.IP_RECVERR, 1)
+                : setup.setInt(fd, Flags.IPPROTO_IPV6, IPV6_RECVERR, 1)) < 0) {
             return sockets.failClosed(fd, Native.errno());
         }
-        if (libc.bind(fd, name.address, name.putIpv4(bindAddr, bindPort)) < 0) {
+        if (libc.bind(fd, name.address, name.put(bindHi, bindLo, bindPort)) < 0) {
             return sockets.failClosed(fd, Native.errno());
         }
-        return adopt(fd, KIND_UDP, handler);
+        return adopt(fd, v4 ? KIND_UDP : KIND_UDP6, handler);
     }
 
     @Override
-    public int openUdp(byte[] addr, int port, HostSocketHandler handler) {
+    public int listenUdp(long addrHi, long addrLo, int port, HostSocketHandler handler) {
         Objects.requireNonNull(handler, "handler");
-        if (addr == null || (addr.length != 4 && addr.length != 16) || port < 0 || port > 0xffff) {
+        if (port < 0 || port > 0xffff) {
             return -EINVAL;
         }
         // No SO_REUSEADDR: on UDP it would let a second socket bind the forward's port and take a share of its
         // datagrams without either side noticing. No IP_RECVERR either: an unconnected socket without it gets
         // no ICMP errors at all, and a forward has no outbound datagram of the guest's to report them about.
-        int fd = setup.openBound(Flags.SOCK_DGRAM, false, addr, port);
+        int fd = setup.openBound(Flags.SOCK_DGRAM, false, addrHi, addrLo, port);
         if (fd < 0) {
             return fd;
         }
-        return adopt(fd, addr.length == 16 ? KIND_UDP6 : KIND_UDP, handler);
+        return adopt(fd, IpAddress.isV4(addrHi, addrLo) ? KIND_UDP : KIND_UDP6, handler);
     }
 
     @Override
@@ -187,32 +195,22 @@ public final class NativeHostDatagrams implements HostDatagrams {
     }
 
     @Override
-    public int sendTo(int handle, int dstAddr, int dstPort, ByteBuf src, int index, int length) {
+    public int sendTo(int handle, long dstHi, long dstLo, int dstPort, ByteBuf src, int index, int length) {
         if (!isUdp(handle)) {
             return -EBADF;
+        }
+        boolean v4 = IpAddress.isV4(dstHi, dstLo);
+        if (kind(handle) == KIND_UDP && !v4) {
+            return -Errno.EAFNOSUPPORT; // an AF_INET socket cannot reach an IPv6 address
         }
         if (dstPort < 0 || dstPort > 0xffff || length < 0) {
             return -EINVAL;
         }
         checkRange(src, index, length);
+        // An AF_INET6 socket names an IPv4 peer ::ffff:a.b.c.d, which is what the neutral form already is.
         int nameLength = kind(handle) == KIND_UDP
-                ? name.putIpv4(dstAddr, dstPort) : name.putV4Mapped(dstAddr, dstPort);
+                ? name.putIpv4(IpAddress.v4(dstLo), dstPort) : name.putIpv6(dstHi, dstLo, dstPort);
         return sendDatagram(handle, nameLength, src, index, length);
-    }
-
-    @Override
-    public int sendTo6(int handle, byte[] addr6, int dstPort, ByteBuf src, int index, int length) {
-        if (!isUdp(handle)) {
-            return -EBADF;
-        }
-        if (kind(handle) != KIND_UDP6) {
-            return -Errno.EAFNOSUPPORT; // an AF_INET socket cannot reach an IPv6 address
-        }
-        if (addr6 == null || addr6.length != 16 || dstPort < 0 || dstPort > 0xffff || length < 0) {
-            return -EINVAL;
-        }
-        checkRange(src, index, length);
-        return sendDatagram(handle, name.putIpv6(addr6, dstPort), src, index, length);
     }
 
     /** Sends {@code length} bytes of {@code src} at {@code index} to the name the caller put at SOCKADDR. */
@@ -275,7 +273,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
             return 0;
         }
         info.clear();
-        info.originalDstAddr = name.ipv4();
+        info.originalDstHi = name.hi();
+        info.originalDstLo = name.lo();
         info.originalDstPort = name.port();
         long controlLength = scratch.getLongLE(MSG + MSG_CONTROLLEN);
         // Walk the control messages (CMSG_FIRSTHDR/CMSG_NXTHDR): each is cmsg_len long, padded to 8.
@@ -287,16 +286,23 @@ public final class NativeHostDatagrams implements HostDatagrams {
             }
             int level = scratch.getIntLE(CONTROL + at + 8);
             int type = scratch.getIntLE(CONTROL + at + 12);
-            if (level == Flags.SOL_IP && type == Flags.IP_RECVERR && len >= CMSG_HDR + EE_OFFENDER) {
+            if (((level == Flags.SOL_IP && type == Flags.IP_RECVERR)
+                    || (level == Flags.IPPROTO_IPV6 && type == IPV6_RECVERR)) && len >= CMSG_HDR + EE_OFFENDER) {
                 int ee = CONTROL + at + CMSG_HDR;
                 info.errno = scratch.getIntLE(ee + EE_ERRNO);
-                if ((scratch.getByte(ee + EE_ORIGIN) & 0xff) == SO_EE_ORIGIN_ICMP) {
+                int origin = scratch.getByte(ee + EE_ORIGIN) & 0xff;
+                if (origin == SO_EE_ORIGIN_ICMP || origin == SO_EE_ORIGIN_ICMP6) {
                     info.icmpType = scratch.getByte(ee + EE_TYPE) & 0xff;
                     info.icmpCode = scratch.getByte(ee + EE_CODE) & 0xff;
                 }
-                if (len >= CMSG_HDR + EE_OFFENDER + 8
-                        && (scratch.getShortLE(ee + EE_OFFENDER) & 0xffff) == Flags.AF_INET) {
-                    info.offenderAddr = scratch.getInt(ee + EE_OFFENDER + 4); // network order = big-endian
+                int family = scratch.getShortLE(ee + EE_OFFENDER) & 0xffff;
+                if (len >= CMSG_HDR + EE_OFFENDER + 8 && family == Flags.AF_INET) {
+                    info.offenderHi = IpAddress.V4_HI;
+                    // network order = big-endian
+                    info.offenderLo = IpAddress.v4Lo(scratch.getInt(ee + EE_OFFENDER + 4));
+                } else if (len >= CMSG_HDR + EE_OFFENDER + SockAddr.IN6_SIZE && family == Flags.AF_INET6) {
+                    info.offenderHi = scratch.getLong(ee + EE_OFFENDER + 8);
+                    info.offenderLo = scratch.getLong(ee + EE_OFFENDER + 16);
                 }
                 break;
             }
@@ -361,15 +367,18 @@ public final class NativeHostDatagrams implements HostDatagrams {
     }
 
     @Override
-    public int sendPing(int handle, int dstAddr, ByteBuf src, int index, int length) {
+    public int sendPing(int handle, long dstHi, long dstLo, ByteBuf src, int index, int length) {
         if (!isPing(handle)) {
             return -EBADF;
+        }
+        if (!IpAddress.isV4(dstHi, dstLo)) {
+            return -Errno.EAFNOSUPPORT; // ICMP (v4) echo sockets reach IPv4 addresses only
         }
         if (length < ICMP_HEADER) {
             return -EINVAL;
         }
         checkRange(src, index, length);
-        int nameLength = name.putIpv4(dstAddr, 0);
+        int nameLength = name.putIpv4(IpAddress.v4(dstLo), 0);
         long address;
         if (kind(handle) == KIND_PING_DGRAM && src.hasMemoryAddress()) {
             // The kernel writes its own identifier and checksum.
@@ -416,7 +425,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
                 return (int) n;
             }
             dst.writerIndex(writerIndex + (int) n);
-            from.addr = name.ipv4();
+            from.addrHi = IpAddress.V4_HI;
+            from.addrLo = IpAddress.v4Lo(name.ipv4());
             from.port = 0;
             from.truncated = (scratch.getIntLE(MSG + MSG_FLAGS) & Flags.MSG_TRUNC) != 0;
             return (int) n;
@@ -440,7 +450,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
             int copied = Math.min(icmpLength, maxBytes);
             dst.setBytes(writerIndex, b, ipHeader, copied);
             dst.writerIndex(writerIndex + copied);
-            from.addr = name.ipv4();
+            from.addrHi = IpAddress.V4_HI;
+            from.addrLo = IpAddress.v4Lo(name.ipv4());
             from.port = 0;
             from.truncated = copied < icmpLength;
             return copied;

@@ -3,6 +3,7 @@ package io.jslirp.tap.relay;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Flags;
@@ -83,22 +84,26 @@ public final class NativeHostSockets implements HostSockets {
     }
 
     @Override
-    public int connectTcp(int dstAddr, int dstPort, int bindAddr, HostSocketHandler handler) {
+    public int connectTcp(long dstHi, long dstLo, int dstPort, long bindHi, long bindLo,
+                          HostSocketHandler handler) {
         Objects.requireNonNull(handler, "handler");
-        if (dstPort < 0 || dstPort > 0xffff) {
+        boolean v4 = IpAddress.isV4(dstHi, dstLo);
+        boolean bind = !IpAddress.isUnspecified(bindHi, bindLo);
+        if (dstPort < 0 || dstPort > 0xffff || (bind && IpAddress.isV4(bindHi, bindLo) != v4)) {
             return -EINVAL;
         }
-        int fd = libc.socket(Flags.AF_INET, Flags.SOCK_STREAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
+        int fd = libc.socket(v4 ? Flags.AF_INET : Flags.AF_INET6,
+                Flags.SOCK_STREAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             return -Native.errno();
         }
         // The guest's own TCP already decided how to segment; Nagle here would add a second round of
         // batching and the latency slirp4netns is known for.
         setup.setInt(fd, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, 1);
-        if (bindAddr != 0 && libc.bind(fd, name.address, name.putIpv4(bindAddr, 0)) < 0) {
+        if (bind && libc.bind(fd, name.address, name.put(bindHi, bindLo, 0)) < 0) {
             return sockets.failClosed(fd, Native.errno());
         }
-        if (libc.connect(fd, name.address, name.putIpv4(dstAddr, dstPort)) < 0) {
+        if (libc.connect(fd, name.address, name.put(dstHi, dstLo, dstPort)) < 0) {
             int e = Native.errno();
             if (e != Errno.EINPROGRESS) {
                 return sockets.failClosed(fd, e);
@@ -293,14 +298,14 @@ public final class NativeHostSockets implements HostSockets {
     }
 
     @Override
-    public int listenTcp(byte[] addr, int port, HostSocketHandler handler) {
+    public int listenTcp(long addrHi, long addrLo, int port, HostSocketHandler handler) {
         Objects.requireNonNull(handler, "handler");
-        if (addr == null || (addr.length != 4 && addr.length != 16) || port < 0 || port > 0xffff) {
+        if (port < 0 || port > 0xffff) {
             return -EINVAL;
         }
         // SO_REUSEADDR: re-adding a forward must not fail while the last one's connections sit in TIME_WAIT on
         // the port.
-        int fd = setup.openBound(Flags.SOCK_STREAM, true, addr, port);
+        int fd = setup.openBound(Flags.SOCK_STREAM, true, addrHi, addrLo, port);
         if (fd < 0) {
             return fd;
         }

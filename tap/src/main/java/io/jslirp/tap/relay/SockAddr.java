@@ -1,7 +1,7 @@
 package io.jslirp.tap.relay;
 
 import io.jslirp.stack.relay.DatagramInfo;
-import io.jslirp.stack.relay.PortForwards;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.Native;
 import io.netty.buffer.ByteBuf;
@@ -16,7 +16,8 @@ import io.netty.buffer.ByteBuf;
  * on the LP64 targets jslirp supports), in_port_t sin_port @2 (network order), struct in_addr sin_addr @4
  * (network order), 8 bytes of zero @8. struct sockaddr_in6 (28 bytes) is sin6_family @0, sin6_port @2,
  * u32 sin6_flowinfo @4, struct in6_addr sin6_addr @8 (network order), u32 sin6_scope_id @24. Both put the port
- * at 2, so {@link #port()} reads either.
+ * at 2, so {@link #port()} reads either. The stack's side of a name is a family-neutral address (two longs,
+ * IPv4 stored IPv4-mapped, {@link IpAddress}): an IPv4-mapped sin6_addr and a sockaddr_in read alike.
  */
 final class SockAddr {
     static final int IN_SIZE = 16;
@@ -51,31 +52,20 @@ final class SockAddr {
         return IN_SIZE;
     }
 
-    /** sockaddr_in6 for {@code addr6} (16 bytes, network order), no flow label, no scope; returns the length. */
-    int putIpv6(byte[] addr6, int port) {
+    /** sockaddr_in6 for the family-neutral {@code hi:lo} (an IPv4 one as ::ffff:a.b.c.d); returns the length. */
+    int putIpv6(long hi, long lo, int port) {
         scratch.setShortLE(at, Flags.AF_INET6);
         scratch.setShort(at + 2, port);
         scratch.setIntLE(at + 4, 0);
-        scratch.setBytes(at + 8, addr6);
+        scratch.setLong(at + 8, hi); // big-endian: network order
+        scratch.setLong(at + 16, lo);
         scratch.setIntLE(at + 24, 0);
         return IN6_SIZE;
     }
 
-    /** sockaddr_in6 for ::ffff:{@code addr}: how a dual-stack socket names an IPv4 peer; returns the length. */
-    int putV4Mapped(int addr, int port) {
-        scratch.setShortLE(at, Flags.AF_INET6);
-        scratch.setShort(at + 2, port);
-        scratch.setIntLE(at + 4, 0);
-        scratch.setLongLE(at + 8, 0);
-        scratch.setInt(at + 16, 0xffff);
-        scratch.setInt(at + 20, addr);
-        scratch.setIntLE(at + 24, 0);
-        return IN6_SIZE;
-    }
-
-    /** sockaddr_in for a 4-byte {@code addr}, sockaddr_in6 for a 16-byte one; returns the length. */
-    int put(byte[] addr, int port) {
-        return addr.length == 16 ? putIpv6(addr, port) : putIpv4(PortForwards.ipv4(addr), port);
+    /** sockaddr_in for an IPv4(-mapped) {@code hi:lo}, sockaddr_in6 for any other; returns the length. */
+    int put(long hi, long lo, int port) {
+        return IpAddress.isV4(hi, lo) ? putIpv4(IpAddress.v4(lo), port) : putIpv6(hi, lo, port);
     }
 
     /** Before a receive: a name the kernel does not fill (the error queue's oddities) reads as AF_UNSPEC 0:0. */
@@ -97,27 +87,27 @@ final class SockAddr {
         return scratch.getInt(at + 4);
     }
 
-    /** Whether an AF_INET6 name's sin6_addr is ::ffff:a.b.c.d (RFC 4291 2.5.5.2). */
-    boolean isV4Mapped() {
-        return scratch.getLong(at + 8) == 0 && scratch.getInt(at + 16) == 0xffff;
+    /**
+     * The {@code hi} half of the name's address, family-neutral: sin6_addr's first 8 bytes for AF_INET6; for
+     * AF_INET, and for a name the kernel did not fill ({@link #clear()}: AF_UNSPEC), that of IPv4
+     * {@link #ipv4()}, which is 0.0.0.0 for the latter.
+     */
+    long hi() {
+        return family() == Flags.AF_INET6 ? scratch.getLong(at + 8) : IpAddress.V4_HI;
+    }
+
+    /** The {@code lo} half, as {@link #hi()}: an IPv4-mapped sin6_addr reads the same as that IPv4 address. */
+    long lo() {
+        return family() == Flags.AF_INET6 ? scratch.getLong(at + 16) : IpAddress.v4Lo(ipv4());
     }
 
     /**
-     * The name as a peer: port, and an IPv4 address for AF_INET or for an IPv4-mapped AF_INET6 name (a
-     * dual-stack socket's IPv4 client), otherwise {@code ipv6} with {@code addr6} and {@code addr} 0.
+     * The name as a peer: port and family-neutral address, so that a dual-stack socket's IPv4 client
+     * (::ffff:a.b.c.d) is the same peer as on an AF_INET socket.
      */
     void readPeer(DatagramInfo peer) {
         peer.port = port();
-        if (family() != Flags.AF_INET6) {
-            peer.addr = ipv4();
-            peer.ipv6 = false;
-        } else if (isV4Mapped()) {
-            peer.addr = scratch.getInt(at + 20); // the a.b.c.d of ::ffff:a.b.c.d
-            peer.ipv6 = false;
-        } else {
-            peer.addr = 0;
-            peer.ipv6 = true;
-            scratch.getBytes(at + 8, peer.addr6);
-        }
+        peer.addrHi = hi();
+        peer.addrLo = lo();
     }
 }

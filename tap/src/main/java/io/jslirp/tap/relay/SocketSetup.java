@@ -1,5 +1,6 @@
 package io.jslirp.tap.relay;
 
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
@@ -61,13 +62,13 @@ final class SocketSetup {
     }
 
     /**
-     * The prologue of a port forward's socket: {@code socket(AF_INET for a 4-byte addr, AF_INET6 for a 16-byte
-     * one, type | SOCK_NONBLOCK | SOCK_CLOEXEC)}, SO_REUSEADDR when asked, IPV6_V6ONLY = 0 on AF_INET6, then
-     * bind to {@code addr}:{@code port}. Returns the fd, or {@code -errno} with the fd closed, whichever step
-     * failed.
+     * The prologue of a port forward's socket: {@code socket(AF_INET for an IPv4-mapped addrHi:addrLo, AF_INET6
+     * for any other, type | SOCK_NONBLOCK | SOCK_CLOEXEC)}, SO_REUSEADDR when asked, IPV6_V6ONLY = 0 on AF_INET6,
+     * then bind to the address and {@code port}. Returns the fd, or {@code -errno} with the fd closed,
+     * whichever step failed.
      */
-    int openBound(int type, boolean reuseAddr, byte[] addr, int port) {
-        boolean v6 = addr.length == 16;
+    int openBound(int type, boolean reuseAddr, long addrHi, long addrLo, int port) {
+        boolean v6 = !IpAddress.isV4(addrHi, addrLo);
         int fd = libc.socket(v6 ? Flags.AF_INET6 : Flags.AF_INET, type | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             return -Native.errno();
@@ -76,7 +77,7 @@ final class SocketSetup {
         // owner expects from slirp4netns and from every dual-stack server.
         if ((reuseAddr && setInt(fd, Flags.SOL_SOCKET, Flags.SO_REUSEADDR, 1) < 0)
                 || (v6 && setInt(fd, Flags.IPPROTO_IPV6, Flags.IPV6_V6ONLY, 0) < 0)
-                || libc.bind(fd, name.address, name.put(addr, port)) < 0) {
+                || libc.bind(fd, name.address, name.put(addrHi, addrLo, port)) < 0) {
             int e = Native.errno();
             libc.close(fd);
             return -e;

@@ -8,9 +8,14 @@
  * {@link io.jslirp.tap.loop.EventLoop} watches. A handle is the socket's fd.
  *
  * <ul>
- *   <li><b>Connect.</b> {@code socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC)}, {@code TCP_NODELAY}
- *       (the guest's stack already segmented the stream; Nagle on top adds latency), {@code bind} to
- *       {@code --outbound-addr} when given, then {@code connect}. EINPROGRESS is the normal answer; any other
+ *   <li><b>Addresses.</b> The stack names every address family-neutrally, two longs with IPv4 stored
+ *       IPv4-mapped ({@link io.jslirp.stack.wire.IpAddress}). A socket the relay opens toward or on an IPv4
+ *       address is AF_INET, toward or on any other AF_INET6, so IPv4 flows use exactly the sockets they always
+ *       did and one interface serves both families.</li>
+ *   <li><b>Connect.</b> {@code socket(AF_INET or AF_INET6 by the destination, SOCK_STREAM | SOCK_NONBLOCK |
+ *       SOCK_CLOEXEC)}, {@code TCP_NODELAY} (the guest's stack already segmented the stream; Nagle on top adds
+ *       latency), {@code bind} to the outbound address when one is given (of the destination's family; a
+ *       mismatch is EINVAL), then {@code connect}. EINPROGRESS is the normal answer; any other
  *       error closes the fd and comes back as {@code -errno} at once. The fd is registered for EPOLLOUT, and
  *       its first event (WRITABLE, or ERROR/HANGUP) is when the relay asks {@code connectResult}, which
  *       reads {@code SO_ERROR}.</li>
@@ -21,9 +26,9 @@
  *       watched for read, and READABLE means a client waits. Any failure closes the fd and returns
  *       {@code -errno} as the kernel gave it (EADDRINUSE, EACCES below ip_unprivileged_port_start,
  *       EADDRNOTAVAIL). {@code accept} is {@code accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)} into the reused
- *       sockaddr_storage scratch, so accepting allocates nothing; an IPv4-mapped client
- *       ({@code ::ffff:a.b.c.d}) is reported as IPv4, any other IPv6 client with {@code ipv6} and
- *       {@code addr6}. The accepted socket gets {@code TCP_NODELAY} like an outbound one and is registered
+ *       sockaddr_storage scratch, so accepting allocates nothing; the client is reported family-neutrally, so
+ *       an IPv4-mapped client ({@code ::ffff:a.b.c.d}) of a dual-stack listener is the same IPv4 address an
+ *       AF_INET listener reports. The accepted socket gets {@code TCP_NODELAY} like an outbound one and is registered
  *       with the "no interest" mask below: nothing is read from the client before the guest has accepted,
  *       and no READABLE is reported until {@code setInterest} asks for it. EAGAIN (and EINTR) is
  *       {@code -EAGAIN}. {@code localPort} is {@code getsockname}'s port, for either family.</li>
@@ -56,8 +61,8 @@
  *
  * <p><b>Socket names.</b> Both classes read and write their sockaddr_in / sockaddr_in6 through one
  * {@link io.jslirp.tap.relay.SockAddr} over their own reused native scratch, so TCP and UDP encode destinations
- * and decode peers alike (an IPv4-mapped {@code ::ffff:a.b.c.d} is IPv4, any other IPv6 address comes with
- * {@code ipv6}/{@code addr6}) and neither allocates on accept, send or receive. A forward's socket, TCP or UDP,
+ * and decode peers alike (a sockaddr_in and an IPv4-mapped {@code ::ffff:a.b.c.d} read as the same neutral
+ * address) and neither allocates on accept, send or receive. A forward's socket, TCP or UDP,
  * is opened and bound by the same {@code SocketSetup.openBound} (socket, SO_REUSEADDR for TCP only,
  * IPV6_V6ONLY = 0, bind; the fd closed on any failure), and {@code SocketSetup} also holds the other calls
  * both make outside the data path (int options, SO_ERROR, getsockname's port).
@@ -73,21 +78,23 @@
  * <p>{@link io.jslirp.tap.relay.NativeHostDatagrams} has the same shape (handle = fd, one dispatcher, epoll bits
  * passed through, stale handles refused), for sockets that are always watched for EPOLLIN only:
  * <ul>
- *   <li><b>UDP.</b> {@code SOCK_DGRAM}, {@code IP_RECVERR} on, bound to the address and port the relay asks
- *       for. Sends are {@code sendmsg} with a reused msghdr and sockaddr_in, from the buffer's memory; receives
+ *   <li><b>UDP.</b> {@code SOCK_DGRAM}, AF_INET for an IPv4 bind address (::ffff:0.0.0.0 for any) with
+ *       {@code IP_RECVERR} on, AF_INET6 otherwise with {@code IPV6_RECVERR}, bound to the address and port the
+ *       relay asks for; {@code receiveError} reads either control message, and an AF_INET6 offender whole.
+ *       Sends are {@code sendmsg} with a reused msghdr and sockaddr_in, from the buffer's memory; receives
  *       are {@code recvmsg}, whose {@code MSG_TRUNC} in msg_flags says a datagram was cut. With IP_RECVERR an
  *       ICMP error (port unreachable...) is queued on the socket's error queue, which epoll reports as EPOLLERR
  *       level-triggered until it is drained; {@code receiveError} reads one with {@code MSG_ERRQUEUE} and
  *       takes errno, ICMP type and code and offender from the {@code sock_extended_err} control message, and
  *       the original destination from msg_name. Reading the queue also clears the socket error the kernel set
  *       with it, so the next send does not fail with a stale ECONNREFUSED.</li>
- *   <li><b>Forwarded UDP.</b> {@code openUdp} with a 4- or 16-byte address opens AF_INET or AF_INET6 (then
+ *   <li><b>Forwarded UDP.</b> {@code listenUdp} on an IPv4 address opens AF_INET, on any other AF_INET6 (then
  *       {@code IPV6_V6ONLY = 0}, dual-stack as for TCP listeners), without SO_REUSEADDR (on UDP it would let
  *       another socket share the port and take part of its datagrams) and without IP_RECVERR (an unconnected
  *       socket without it gets no ICMP errors, and a forward has nothing to report them about). On the AF_INET6
  *       kind every name is a sockaddr_in6: receives give room for one and report {@code ::ffff:a.b.c.d} as
- *       IPv4, anything else with {@code ipv6}/{@code addr6}; {@code sendTo} writes the IPv4-mapped address,
- *       {@code sendTo6} the IPv6 one ({@code -EAFNOSUPPORT} on an AF_INET socket). The msghdr's name length
+ *       the IPv4 address it maps; {@code sendTo} writes the neutral address as it is, which for IPv4 is the
+ *       IPv4-mapped one (an IPv6 destination on an AF_INET socket is {@code -EAFNOSUPPORT}). The msghdr's name length
  *       is the only thing the family changes on the datagram path, which allocates nothing either way.</li>
  *   <li><b>Ping.</b> An unprivileged ICMP datagram socket where net.ipv4.ping_group_range allows our group (the
  *       kernel owns the echo identifier and delivers only our replies, without IP header), otherwise a raw

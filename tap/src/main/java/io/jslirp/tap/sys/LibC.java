@@ -94,9 +94,38 @@ public interface LibC {
 
     int setrlimit(int resource, long rlimAddress);
 
+    // --- sandbox (io.jslirp.tap.sandbox): setup calls, made once ------------------------------------
+    int mount(String source, String target, String fstype, long flags, String data);
+
+    int umount2(String target, int flags);
+
+    int unshare(int flags);
+
+    int chdir(String path);
+
+    int mkdir(String path, int mode);
+
+    int rmdir(String path);
+
+    /** execve(2); jnr-ffi passes each String[] as a NULL-terminated char* array. Returns only on failure. */
+    int execve(String path, String[] argv, String[] envp);
+
+    long lseek(int fd, long offset, int whence);
+
+    int mprotect(long addr, @size_t long length, int prot);
+
+    /** glibc's sigaction(2) on the {@code struct sigaction} at {@code actAddress}; glibc adds the restorer. */
+    int sigaction(int signum, long actAddress, long oldActAddress);
+
     // --- misc -------------------------------------------------------------------------------------
     /** syscall(2), for calls glibc 2.36 does not wrap (pidfd_getfd). Unused arguments are ignored. */
     long syscall(long number, long arg1, long arg2, long arg3);
+
+    /** syscall(2) with six arguments, for calls that take more than three (mount_setattr). */
+    long syscall(long number, long arg1, long arg2, long arg3, long arg4, long arg5, long arg6);
+
+    /** prctl(2); options that take fewer arguments need the rest 0 (PR_SET_NO_NEW_PRIVS checks). */
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 
     String strerror(int errnum);
 

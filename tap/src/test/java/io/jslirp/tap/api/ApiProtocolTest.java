@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.relay.HostSockets;
-import io.jslirp.stack.relay.PortForwards.Protocol;
+import io.jslirp.stack.PortForwards.Protocol;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;

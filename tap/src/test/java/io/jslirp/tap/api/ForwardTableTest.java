@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.Stack;
-import io.jslirp.stack.relay.PortForwards.ForwardException;
-import io.jslirp.stack.relay.PortForwards.Protocol;
+import io.jslirp.stack.PortForwards.ForwardException;
+import io.jslirp.stack.PortForwards.Protocol;
 import io.jslirp.stack.testing.CapturingSink;
 import io.jslirp.stack.testing.FakeClock;
 import io.jslirp.stack.testing.LeakCheckExtension;

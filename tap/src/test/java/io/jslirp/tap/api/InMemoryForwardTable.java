@@ -1,8 +1,8 @@
 package io.jslirp.tap.api;
 
 import io.jslirp.stack.relay.HostSockets;
-import io.jslirp.stack.relay.PortForwards.ForwardException;
-import io.jslirp.stack.relay.PortForwards.Protocol;
+import io.jslirp.stack.PortForwards.ForwardException;
+import io.jslirp.stack.PortForwards.Protocol;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -74,14 +74,14 @@ class RootlessKitIT {
         }
     }
 
-    private static Cmd.Result ctl(Path api, String... args) {
+    static Cmd.Result ctl(Path api, String... args) {
         List<String> argv = new ArrayList<>(Unprivileged.AS_USER);
         argv.addAll(List.of("rootlessctl", "--socket=" + api));
         argv.addAll(List.of(args));
         return Cmd.run(Duration.ofSeconds(20), argv);
     }
 
-    private static String awaitFile(Path f, String marker, Process rk, Path log) throws IOException {
+    static String awaitFile(Path f, String marker, Process rk, Path log) throws IOException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             if (Files.exists(f)) {
@@ -100,7 +100,7 @@ class RootlessKitIT {
         return null;
     }
 
-    private static String readLine(int port) throws IOException {
+    static String readLine(int port) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             s.setSoTimeout(10_000);

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -25,8 +24,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class TapFdIT {
 
-    @Test
-    void servesATapFdItIsGiven() throws Exception {
+    /** Also confined: the restart into the sandbox's mount namespace must keep the fd it was given. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "flags [{0}]")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"", "--enable-sandbox --enable-seccomp"})
+    void servesATapFdItIsGiven(String flags) throws Exception {
         assumeTrue(E2e.isJslirp(), "slirp4netns 1.2 has no --netns-type=tapfd");
         Path dir = Files.createTempDirectory("jsl-tapfd");
         Path gate = dir.resolve("gate");
@@ -34,7 +35,9 @@ class TapFdIT {
         try (Netns ns = Netns.create()) {
             String gateScript = "exec 5<>/dev/net/tun || exit 97; read -r _ <\"$0\" || exit 98; exec \"$@\"";
             List<String> prefix = ns.exec("bash", "-c", gateScript, gate.toString());
-            try (Jslirp j = Jslirp.builder().prefix(prefix).ready3().args("--netns-type=tapfd", "5").start()) {
+            List<String> args = new java.util.ArrayList<>(flags.isEmpty() ? List.of() : List.of(flags.split(" ")));
+            args.addAll(List.of("--netns-type=tapfd", "5"));
+            try (Jslirp j = Jslirp.builder().prefix(prefix).ready3().args(args).start()) {
                 Path fd5 = Path.of("/proc", Long.toString(j.pid), "fd", "5");
                 long deadline = System.currentTimeMillis() + 5000;
                 while (!(Files.isSymbolicLink(fd5) && Files.readSymbolicLink(fd5).toString().equals("/dev/net/tun"))) {

@@ -11,6 +11,7 @@ import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.testing.LeakCheckExtension;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Errno;
@@ -36,8 +37,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * NativeHostDatagrams' port-forward sockets (openUdp with an address of either family, localPort, sendTo6)
- * against java.net clients on 127.0.0.1 and ::1; nothing leaves the host's loopback.
+ * NativeHostDatagrams' port-forward sockets (listenUdp on an address of either family, localPort, sendTo to
+ * either family) against java.net clients on 127.0.0.1 and ::1; nothing leaves the host's loopback.
  */
 @ExtendWith(LeakCheckExtension.class)
 class NativeHostDatagramsForwardTest {
@@ -93,10 +94,9 @@ class NativeHostDatagramsForwardTest {
                         return;
                     }
                     DatagramInfo copy = new DatagramInfo();
-                    copy.addr = reused.addr;
+                    copy.addrHi = reused.addrHi;
+                    copy.addrLo = reused.addrLo;
                     copy.port = reused.port;
-                    copy.ipv6 = reused.ipv6;
-                    System.arraycopy(reused.addr6, 0, copy.addr6, 0, 16);
                     got.add(new Got(buf.toString(StandardCharsets.US_ASCII), copy));
                 }
             } finally {
@@ -112,7 +112,7 @@ class NativeHostDatagramsForwardTest {
     }
 
     private int openUdp(byte[] addr, int port, Receiver r) throws Exception {
-        int h = loop.call(() -> host.openUdp(addr, port, r));
+        int h = loop.call(() -> host.listenUdp(IpAddress.hi(addr), IpAddress.lo(addr), port, r));
         assertTrue(h >= 0, "openUdp failed: " + h);
         return h;
     }
@@ -143,19 +143,27 @@ class NativeHostDatagramsForwardTest {
     private int sendTo(int h, int addr, int port, String text) throws Exception {
         ByteBuf b = directWithText(text);
         try {
-            return loop.call(() -> host.sendTo(h, addr, port, b, 3, b.readableBytes() - 3));
+            return loop.call(() -> host.sendTo(h, IpAddress.V4_HI, IpAddress.v4Lo(addr), port, b, 3,
+                    b.readableBytes() - 3));
         } finally {
             b.release();
         }
     }
 
-    private int sendTo6(int h, byte[] addr6, int port, String text) throws Exception {
+    private int sendToV6(int h, byte[] addr6, int port, String text) throws Exception {
         ByteBuf b = directWithText(text);
         try {
-            return loop.call(() -> host.sendTo6(h, addr6, port, b, 3, b.readableBytes() - 3));
+            return loop.call(() -> host.sendTo(h, IpAddress.hi(addr6), IpAddress.lo(addr6), port, b, 3,
+                    b.readableBytes() - 3));
         } finally {
             b.release();
         }
+    }
+
+    private static byte[] bytes(DatagramInfo d) {
+        byte[] b = new byte[16];
+        IpAddress.toBytes(d.addrHi, d.addrLo, b, 0);
+        return b;
     }
 
     private static ByteBuf directWithText(String text) {
@@ -166,7 +174,7 @@ class NativeHostDatagramsForwardTest {
     @Test
     void ipv4ForwardSocketReceivesFromAClientAndRepliesFromItsPort() throws Exception {
         Receiver r = new Receiver();
-        r.reused.ipv6 = true; // left over from an IPv6 client: must be cleared
+        r.reused.addrHi = 0x2001_0db8_0000_0000L; // left over from an IPv6 client: must be overwritten
         int h = openUdp(V4_LOOPBACK, 0, r);
         int port = loop.call(() -> host.localPort(h));
         assertTrue(port > 0, "the kernel chose a port: " + port);
@@ -175,11 +183,11 @@ class NativeHostDatagramsForwardTest {
         send(client, "127.0.0.1", port, "ping");
         Got g = r.next();
         assertEquals("ping", g.text());
-        assertFalse(g.from().ipv6);
-        assertEquals(LOCALHOST, g.from().addr);
+        assertTrue(g.from().isIpv4());
+        assertEquals(LOCALHOST, g.from().ipv4());
         assertEquals(client.getLocalPort(), g.from().port);
 
-        assertEquals(4, sendTo(h, g.from().addr, g.from().port, "pong"));
+        assertEquals(4, sendTo(h, g.from().ipv4(), g.from().port, "pong"));
         DatagramPacket p = receive(client);
         assertEquals("pong", text(p));
         assertEquals(port, p.getPort(), "the reply comes from the forward's port");
@@ -194,7 +202,7 @@ class NativeHostDatagramsForwardTest {
     @Test
     void dualStackSocketTakesAnIpv4ClientAsIpv4AndRepliesToItsMappedAddress() throws Exception {
         Receiver r = new Receiver();
-        r.reused.ipv6 = true;
+        r.reused.addrHi = 0x2001_0db8_0000_0000L;
         int h = openUdp(V6_ANY, 0, r);
         int port = loop.call(() -> host.localPort(h));
         assertTrue(port > 0);
@@ -203,8 +211,8 @@ class NativeHostDatagramsForwardTest {
         send(client, "127.0.0.1", port, "from v4");
         Got g = r.next();
         assertEquals("from v4", g.text());
-        assertFalse(g.from().ipv6, "::ffff:127.0.0.1 is reported as IPv4");
-        assertEquals(LOCALHOST, g.from().addr);
+        assertTrue(g.from().isIpv4(), "::ffff:127.0.0.1 is reported as IPv4");
+        assertEquals(LOCALHOST, g.from().ipv4());
         assertEquals(client.getLocalPort(), g.from().port);
 
         assertEquals(5, sendTo(h, LOCALHOST, client.getLocalPort(), "to v4"));
@@ -217,7 +225,7 @@ class NativeHostDatagramsForwardTest {
     @Test
     void dualStackSocketTakesAnIpv6ClientAsIpv6AndRepliesWithSendTo6() throws Exception {
         Receiver r = new Receiver();
-        r.reused.addr = 42;
+        r.reused.addrLo = IpAddress.v4Lo(42);
         int h = openUdp(V6_ANY, 0, r);
         int port = loop.call(() -> host.localPort(h));
 
@@ -225,12 +233,11 @@ class NativeHostDatagramsForwardTest {
         send(client, "::1", port, "from v6");
         Got g = r.next();
         assertEquals("from v6", g.text());
-        assertTrue(g.from().ipv6);
-        assertEquals(0, g.from().addr);
-        assertArrayEquals(V6_LOOPBACK, g.from().addr6);
+        assertFalse(g.from().isIpv4());
+        assertArrayEquals(V6_LOOPBACK, bytes(g.from()));
         assertEquals(client.getLocalPort(), g.from().port);
 
-        assertEquals(5, sendTo6(h, g.from().addr6, g.from().port, "to v6"));
+        assertEquals(5, sendToV6(h, bytes(g.from()), g.from().port, "to v6"));
         DatagramPacket p = receive(client);
         assertEquals("to v6", text(p));
         assertEquals(InetAddress.getByName("::1"), p.getAddress());
@@ -245,9 +252,9 @@ class NativeHostDatagramsForwardTest {
         DatagramSocket client = client("::1");
         send(client, "::1", port, "hello");
         Got g = r.next();
-        assertTrue(g.from().ipv6);
-        assertArrayEquals(V6_LOOPBACK, g.from().addr6);
-        assertEquals(3, sendTo6(h, V6_LOOPBACK, client.getLocalPort(), "bye"));
+        assertFalse(g.from().isIpv4());
+        assertArrayEquals(V6_LOOPBACK, bytes(g.from()));
+        assertEquals(3, sendToV6(h, V6_LOOPBACK, client.getLocalPort(), "bye"));
         assertEquals("bye", text(receive(client)));
     }
 
@@ -256,11 +263,11 @@ class NativeHostDatagramsForwardTest {
         DatagramSocket taken = client("127.0.0.1");
         int port = taken.getLocalPort();
         Receiver r = new Receiver();
-        assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.openUdp(V4_LOOPBACK, port, r)));
+        assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenUdp(0, IpAddress.lo(V4_LOOPBACK), port, r)));
         java.util.Map<Integer, String> before = OpenFds.snapshot();
         for (int i = 0; i < 20; i++) {
-            assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.openUdp(V4_LOOPBACK, port, r)));
-            assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.openUdp(V6_ANY, port, r)),
+            assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenUdp(0, IpAddress.lo(V4_LOOPBACK), port, r)));
+            assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenUdp(0, 0, port, r)),
                     "a dual-stack socket also wants the IPv4 port");
         }
         assertEquals(java.util.Map.of(), OpenFds.openedSince(before), "every failed open closed its socket");
@@ -283,16 +290,14 @@ class NativeHostDatagramsForwardTest {
     void wrongFamiliesBadArgumentsAndForeignHandlesAreRefused() throws Exception {
         Receiver r = new Receiver();
         int v4 = openUdp(V4_LOOPBACK, 0, r);
-        assertEquals(-Errno.EAFNOSUPPORT, sendTo6(v4, V6_LOOPBACK, 9, "x"), "an AF_INET socket has no IPv6 route");
+        assertEquals(-Errno.EAFNOSUPPORT, sendToV6(v4, V6_LOOPBACK, 9, "x"), "an AF_INET socket has no IPv6 route");
         int v6 = openUdp(V6_LOOPBACK, 0, r);
-        assertEquals(-Errno.EINVAL, sendTo6(v6, V4_LOOPBACK, 9, "x"));
-        assertEquals(-Errno.EINVAL, (int) loop.call(() -> host.openUdp(new byte[5], 0, r)));
-        assertEquals(-Errno.EINVAL, (int) loop.call(() -> host.openUdp(V4_LOOPBACK, 70_000, r)));
+        assertEquals(-Errno.EINVAL, (int) loop.call(() -> host.listenUdp(0, IpAddress.lo(V4_LOOPBACK), 70_000, r)));
         assertEquals(-Errno.EBADF, (int) loop.call(() -> host.localPort(9999)));
-        assertEquals(-Errno.EBADF, sendTo6(9999, V6_LOOPBACK, 9, "x"));
+        assertEquals(-Errno.EBADF, sendToV6(9999, V6_LOOPBACK, 9, "x"));
         ByteBuf b = Unpooled.directBuffer(64);
         try {
-            assertEquals(-Errno.EBADF, (int) loop.call(() -> host.sendPing(v6, LOCALHOST, b, 0, 8)), "not a ping socket");
+            assertEquals(-Errno.EBADF, (int) loop.call(() -> host.sendPing(v6, 0, IpAddress.v4Lo(LOCALHOST), b, 0, 8)), "not a ping socket");
             assertEquals(-Errno.EBADF, (int) loop.call(() -> host.receivePing(v6, b, 64, new DatagramInfo())));
         } finally {
             b.release();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.testing.LeakCheckExtension;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Flags;
@@ -82,7 +83,8 @@ class NativeHostDatagramsPingSocketTest {
                 ByteBuf msg = Unpooled.directBuffer(8 + payload.length);
                 msg.writeByte(8).writeByte(0).writeShort(0).writeShort(0x4242).writeShort(9).writeBytes(payload);
                 try {
-                    int sent = loop.call(() -> host.sendPing(h, LOCALHOST, msg, 0, msg.readableBytes()));
+                    int sent = loop.call(() -> host.sendPing(h, IpAddress.V4_HI, IpAddress.v4Lo(LOCALHOST), msg, 0,
+                            msg.readableBytes()));
                     assertEquals(msg.readableBytes(), sent);
                 } finally {
                     msg.release();
@@ -92,7 +94,7 @@ class NativeHostDatagramsPingSocketTest {
                 assertEquals(8 + payload.length, reply.length);
                 assertEquals(0, reply[0], "echo reply");
                 assertEquals(9, (reply[6] & 0xff) << 8 | (reply[7] & 0xff));
-                assertEquals(LOCALHOST, from.addr);
+                assertEquals(LOCALHOST, from.ipv4());
                 assertEquals(1, (int) loop.call(host::closeAll));
             }
         } finally {

@@ -11,6 +11,7 @@ import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.testing.LeakCheckExtension;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Errno;
@@ -121,7 +122,7 @@ class NativeHostDatagramsTest {
     }
 
     private int openUdp(int bindAddr, int bindPort, Receiver r) throws Exception {
-        int h = loop.call(() -> host.openUdp(bindAddr, bindPort, r));
+        int h = loop.call(() -> host.openUdp(IpAddress.V4_HI, IpAddress.v4Lo(bindAddr), bindPort, r));
         assertTrue(h >= 0, "openUdp failed: " + h);
         return h;
     }
@@ -131,7 +132,7 @@ class NativeHostDatagramsTest {
         ByteBuf b = Unpooled.directBuffer(data.length + 8);
         try {
             b.writeZero(8).writeBytes(data);
-            return loop.call(() -> host.sendTo(h, addr, port, b, 8, data.length));
+            return loop.call(() -> host.sendTo(h, IpAddress.V4_HI, IpAddress.v4Lo(addr), port, b, 8, data.length));
         } finally {
             b.release();
         }
@@ -166,7 +167,7 @@ class NativeHostDatagramsTest {
         assertFalse(g.error());
         assertEquals(6, g.result());
         assertArrayEquals(ascii("world!"), g.data());
-        assertEquals(LOCALHOST, g.info().addr);
+        assertEquals(LOCALHOST, g.info().ipv4());
         assertEquals(server.getLocalPort(), g.info().port);
         assertFalse(g.info().truncated);
         assertEquals(1, loop.call(host::openCount));
@@ -194,7 +195,7 @@ class NativeHostDatagramsTest {
     @Test
     void bindToAnAddressInUseIsAnErrno() throws Exception {
         Receiver r = new Receiver(false, 2048);
-        int h = loop.call(() -> host.openUdp(LOCALHOST, server.getLocalPort(), r));
+        int h = loop.call(() -> host.openUdp(IpAddress.V4_HI, IpAddress.v4Lo(LOCALHOST), server.getLocalPort(), r));
         assertEquals(-HostSockets.EADDRINUSE, h);
         assertEquals(0, loop.call(host::openCount));
     }
@@ -219,6 +220,51 @@ class NativeHostDatagramsTest {
     }
 
     @Test
+    void anIpv6RelaySocketEchoesAndReportsIcmpv6PortUnreachableWithIpv6Addresses() throws Exception {
+        byte[] loopback6 = InetAddress.getByName("::1").getAddress();
+        int closedPort;
+        try (DatagramSocket gone = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("::1"), 0))) {
+            closedPort = gone.getLocalPort();
+        }
+        try (DatagramSocket v6 = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("::1"), 0))) {
+            v6.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+            Receiver r = new Receiver(false, 2048);
+            // "::" is no IPv4 address: an AF_INET6 socket with IPV6_RECVERR.
+            int h = loop.call(() -> host.openUdp(0, 0, 0, r));
+            assertTrue(h >= 0, "openUdp failed: " + h);
+            ByteBuf b = Unpooled.directBuffer(16).writeBytes(ascii("six"));
+            try {
+                assertEquals(3, (int) loop.call(() -> host.sendTo(h, 0, 1, v6.getLocalPort(), b, 0, 3)));
+                DatagramPacket p = new DatagramPacket(new byte[64], 64);
+                v6.receive(p);
+                assertEquals(InetAddress.getByName("::1"), p.getAddress());
+                v6.send(new DatagramPacket(ascii("back"), 4, p.getSocketAddress()));
+                Got g = r.next();
+                assertEquals("back", new String(g.data(), StandardCharsets.US_ASCII));
+                assertFalse(g.info().isIpv4());
+                byte[] from = new byte[16];
+                IpAddress.toBytes(g.info().addrHi, g.info().addrLo, from, 0);
+                assertArrayEquals(loopback6, from);
+                assertEquals(v6.getLocalPort(), g.info().port);
+
+                assertEquals(3, (int) loop.call(() -> host.sendTo(h, 0, 1, closedPort, b, 0, 3)));
+                Got e = r.next();
+                assertTrue(e.error(), "expected an ICMPv6 error, got a datagram");
+                assertEquals(HostSockets.ECONNREFUSED, e.info().errno);
+                assertEquals(1, e.info().icmpType, "ICMPv6 destination unreachable");
+                assertEquals(4, e.info().icmpCode, "port unreachable");
+                assertEquals(0, e.info().offenderHi);
+                assertEquals(1, e.info().offenderLo, "from ::1");
+                assertEquals(0, e.info().originalDstHi);
+                assertEquals(1, e.info().originalDstLo);
+                assertEquals(closedPort, e.info().originalDstPort);
+            } finally {
+                b.release();
+            }
+        }
+    }
+
+    @Test
     void portUnreachableArrivesAsAnErrorWithItsIcmpAndDestination() throws Exception {
         int closedPort;
         try (DatagramSocket gone = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0))) {
@@ -232,8 +278,8 @@ class NativeHostDatagramsTest {
         assertEquals(HostSockets.ECONNREFUSED, g.info().errno);
         assertEquals(3, g.info().icmpType, "destination unreachable");
         assertEquals(3, g.info().icmpCode, "port unreachable");
-        assertEquals(LOCALHOST, g.info().offenderAddr);
-        assertEquals(LOCALHOST, g.info().originalDstAddr);
+        assertEquals(LOCALHOST, g.info().offenderIpv4());
+        assertEquals(LOCALHOST, g.info().originalDstIpv4());
         assertEquals(closedPort, g.info().originalDstPort);
         // The queue is drained and the socket's error with it: the socket works on.
         assertEquals(0, (int) loop.call(() -> host.receiveError(h, new DatagramInfo())));
@@ -259,16 +305,16 @@ class NativeHostDatagramsTest {
             assertEquals(-Errno.EBADF, (int) loop.call(() -> host.receiveFrom(h, b, 64, new DatagramInfo())));
             assertEquals(-Errno.EBADF, (int) loop.call(() -> host.receivePing(h, b, 64, new DatagramInfo())));
             int udp = openUdp(0, 0, r);
-            assertEquals(-Errno.EBADF, (int) loop.call(() -> host.sendPing(udp, LOCALHOST, b, 0, 8)));
+            assertEquals(-Errno.EBADF, (int) loop.call(() -> host.sendPing(udp, IpAddress.V4_HI, IpAddress.v4Lo(LOCALHOST), b, 0, 8)));
             DatagramInfo untouched = new DatagramInfo();
-            untouched.addr = 42;
+            untouched.addrLo = 42;
             assertEquals(-Errno.EAGAIN, (int) loop.call(() -> host.receiveFrom(udp, b, 64, untouched)), "nothing waits");
-            assertEquals(42, untouched.addr, "nothing received, nothing filled in");
+            assertEquals(42, untouched.addrLo, "nothing received, nothing filled in");
             int ping = loop.call(() -> host.openPing(new Receiver(true, 64)));
             if (ping >= 0) {
                 assertEquals(-Errno.EAGAIN, (int) loop.call(() -> host.receivePing(ping, b, 64, untouched)),
                         "no echo reply waits");
-                assertEquals(42, untouched.addr);
+                assertEquals(42, untouched.addrLo);
                 loop.call(() -> {
                     host.close(ping);
                     return null;
@@ -297,7 +343,8 @@ class NativeHostDatagramsTest {
 
     private int sendPing(int h, ByteBuf msg) throws Exception {
         try {
-            return loop.call(() -> host.sendPing(h, LOCALHOST, msg, msg.readerIndex(), msg.readableBytes()));
+            return loop.call(() -> host.sendPing(h, IpAddress.V4_HI, IpAddress.v4Lo(LOCALHOST), msg, msg.readerIndex(),
+                    msg.readableBytes()));
         } finally {
             msg.release();
         }
@@ -311,7 +358,7 @@ class NativeHostDatagramsTest {
         assertEquals(0, d[1]);
         assertEquals(seq, (d[6] & 0xff) << 8 | (d[7] & 0xff));
         assertArrayEquals(payload, Arrays.copyOfRange(d, 8, d.length));
-        assertEquals(LOCALHOST, g.info().addr);
+        assertEquals(LOCALHOST, g.info().ipv4());
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.testing.LeakCheckExtension;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Flags;
@@ -92,7 +93,7 @@ class NativeHostSocketsListenTest {
         final int handle;
 
         Listener(byte[] addr, int port) throws Exception {
-            handle = loop.call(() -> host.listenTcp(addr, port, events));
+            handle = loop.call(() -> host.listenTcp(IpAddress.hi(addr), IpAddress.lo(addr), port, events));
             assertTrue(handle >= 0, "listenTcp failed: " + handle);
         }
 
@@ -127,10 +128,10 @@ class NativeHostSocketsListenTest {
 
         Socket client = connect("127.0.0.1", port);
         DatagramInfo peer = new DatagramInfo();
-        peer.ipv6 = true; // left over from an earlier IPv6 client: must be cleared
+        peer.addrHi = 0x2001_0db8_0000_0000L; // left over from an earlier IPv6 client: must be overwritten
         int h = l.acceptOne(new Events(), peer);
-        assertFalse(peer.ipv6);
-        assertEquals(LOCALHOST, peer.addr);
+        assertTrue(peer.isIpv4());
+        assertEquals(LOCALHOST, peer.ipv4());
         assertEquals(client.getLocalPort(), peer.port);
         assertEquals(-HostSockets.EAGAIN, (int) loop.call(() -> host.accept(l.handle, new Events(), new DatagramInfo())),
                 "the one client was taken");
@@ -185,19 +186,18 @@ class NativeHostSocketsListenTest {
 
         Socket v4 = connect("127.0.0.1", port);
         DatagramInfo peer = new DatagramInfo();
-        peer.ipv6 = true;
+        peer.addrHi = 0x2001_0db8_0000_0000L;
         int h4 = l.acceptOne(new Events(), peer);
-        assertFalse(peer.ipv6, "::ffff:127.0.0.1 is reported as IPv4");
-        assertEquals(LOCALHOST, peer.addr);
+        assertTrue(peer.isIpv4(), "::ffff:127.0.0.1 is reported as IPv4");
+        assertEquals(LOCALHOST, peer.ipv4());
         assertEquals(v4.getLocalPort(), peer.port);
 
         l.events.readable.set(0);
         Socket v6 = connect("::1", port);
-        peer.addr = 42;
+        peer.addrLo = IpAddress.v4Lo(42);
         int h6 = l.acceptOne(new Events(), peer);
-        assertTrue(peer.ipv6);
-        assertEquals(0, peer.addr);
-        assertArrayEquals(V6_LOOPBACK, peer.addr6);
+        assertFalse(peer.isIpv4());
+        assertArrayEquals(V6_LOOPBACK, bytes(peer));
         assertEquals(v6.getLocalPort(), peer.port);
         loop.run(() -> {
             host.close(h4);
@@ -211,8 +211,8 @@ class NativeHostSocketsListenTest {
         Socket client = connect("::1", l.port());
         DatagramInfo peer = new DatagramInfo();
         int h = l.acceptOne(new Events(), peer);
-        assertTrue(peer.ipv6);
-        assertArrayEquals(V6_LOOPBACK, peer.addr6);
+        assertFalse(peer.isIpv4());
+        assertArrayEquals(V6_LOOPBACK, bytes(peer));
         assertEquals(client.getLocalPort(), peer.port);
         client.getOutputStream().write(7);
         loop.run(() -> host.setInterest(h, true, false));
@@ -235,11 +235,11 @@ class NativeHostSocketsListenTest {
     void aTakenPortIsEaddrinuseAndLeavesNoFdBehind() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
-            assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(V4_LOOPBACK, port, new Events())));
+            assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(0, IpAddress.lo(V4_LOOPBACK), port, new Events())));
             java.util.Map<Integer, String> before = OpenFds.snapshot();
             for (int i = 0; i < 20; i++) {
-                assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(V4_LOOPBACK, port, new Events())));
-                assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(V6_ANY, port, new Events())),
+                assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(0, IpAddress.lo(V4_LOOPBACK), port, new Events())));
+                assertEquals(-HostSockets.EADDRINUSE, (int) loop.call(() -> host.listenTcp(0, 0, port, new Events())),
                         "a dual-stack listener also wants the IPv4 port");
             }
             assertEquals(java.util.Map.of(), OpenFds.openedSince(before), "every failed listen closed its socket");
@@ -258,15 +258,14 @@ class NativeHostSocketsListenTest {
         assertEquals(-1, client.getInputStream().read());
         client.close();
         loop.run(() -> host.close(l.handle));
-        int again = loop.call(() -> host.listenTcp(V4_LOOPBACK, port, new Events()));
+        int again = loop.call(() -> host.listenTcp(0, IpAddress.lo(V4_LOOPBACK), port, new Events()));
         assertTrue(again >= 0, "SO_REUSEADDR lets the port be bound again: " + again);
         loop.run(() -> host.close(again));
     }
 
     @Test
     void badArgumentsAndForeignHandlesAreRefused() throws Exception {
-        assertEquals(-22, (int) loop.call(() -> host.listenTcp(new byte[5], 0, new Events())));
-        assertEquals(-22, (int) loop.call(() -> host.listenTcp(V4_LOOPBACK, 70_000, new Events())));
+        assertEquals(-22, (int) loop.call(() -> host.listenTcp(0, IpAddress.lo(V4_LOOPBACK), 70_000, new Events())));
         assertEquals(-9, (int) loop.call(() -> host.accept(9999, new Events(), new DatagramInfo())));
         assertEquals(-9, (int) loop.call(() -> host.localPort(9999)));
         assertEquals(0, loop.call(host::openCount));
@@ -282,5 +281,11 @@ class NativeHostSocketsListenTest {
         assertEquals(3, loop.call(host::closeAll));
         assertEquals(0, loop.call(host::openCount));
         assertEquals(-9, (int) loop.call(() -> host.localPort(b.handle)));
+    }
+
+    private static byte[] bytes(DatagramInfo d) {
+        byte[] b = new byte[16];
+        IpAddress.toBytes(d.addrHi, d.addrLo, b, 0);
+        return b;
     }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.testing.LeakCheckExtension;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.loop.LoopThread;
 import io.jslirp.tap.sys.Fds;
@@ -157,7 +158,8 @@ class NativeHostSocketsTest {
 
     private Flow connect(int addr, int port, int bind) throws Exception {
         Flow flow = new Flow();
-        int h = loop.call(() -> host.connectTcp(addr, port, bind, flow));
+        int h = loop.call(() -> host.connectTcp(IpAddress.V4_HI, IpAddress.v4Lo(addr), port, IpAddress.V4_HI, IpAddress.v4Lo(bind),
+                flow));
         assertTrue(h >= 0, "connectTcp failed: " + h);
         flow.handle = h;
         return flow;
@@ -280,7 +282,7 @@ class NativeHostSocketsTest {
         }
         Flow flow = new Flow();
         try {
-            int h = loop.call(() -> host.connectTcp(LOCALHOST, closedPort, 0, flow));
+            int h = loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), closedPort, 0, IpAddress.v4Lo(0), flow));
             if (h < 0) {
                 assertEquals(-HostSockets.ECONNREFUSED, h, "refused at once is allowed too");
             } else {
@@ -307,12 +309,38 @@ class NativeHostSocketsTest {
     }
 
     @Test
+    void anIpv6DestinationConnectsOverAnAfInet6Socket() throws Exception {
+        try (java.net.ServerSocket v6 = new java.net.ServerSocket(0, 1, InetAddress.getByName("::1"))) {
+            Flow flow = new Flow();
+            try {
+                int h = loop.call(() -> host.connectTcp(0, 1, v6.getLocalPort(), 0, 0, flow));
+                assertTrue(h >= 0, "connectTcp failed: " + h);
+                flow.handle = h;
+                Socket peer = v6.accept();
+                assertEquals(0, flow.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
+                assertEquals(InetAddress.getByName("::1"), peer.getInetAddress());
+                assertEquals(2, write(flow.handle, "v6"));
+                assertArrayEquals("v6".getBytes(StandardCharsets.US_ASCII), readExactly(peer.getInputStream(), 2));
+                peer.close();
+                loop.run(() -> host.close(flow.handle));
+            } finally {
+                flow.release();
+            }
+        }
+        // An outbound address of the other family than the destination is a caller's mistake.
+        assertEquals(-22, (int) loop.call(() -> host.connectTcp(0, 1, 9, 0, IpAddress.v4Lo(LOCALHOST), (fd, ev) -> { })));
+        assertEquals(0, loop.call(host::openCount));
+    }
+
+    @Test
     void bindFailureIsReportedAtOnceAndLeavesNothingOpen() throws Exception {
         // 192.0.2.1 (TEST-NET) is not an address of this host, so bind fails before any packet is sent.
-        int h = loop.call(() -> host.connectTcp(LOCALHOST, server.getLocalPort(), 0xc000_0201, (fd, ev) -> { }));
+        int h = loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), server.getLocalPort(), 0,
+                IpAddress.v4Lo(0xc000_0201), (fd, ev) -> { }));
         assertEquals(-HostSockets.EADDRNOTAVAIL, h);
         assertEquals(0, loop.call(host::openCount));
-        assertEquals(-22, (int) loop.call(() -> host.connectTcp(LOCALHOST, 70_000, 0, (fd, ev) -> { })));
+        assertEquals(-22, (int) loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), 70_000, 0, IpAddress.v4Lo(0),
+                (fd, ev) -> { })));
     }
 
     @Test
@@ -345,7 +373,8 @@ class NativeHostSocketsTest {
                 host.setInterest(fd, false, false); // the guest's window is full: stop reading, leave the data
             }
         };
-        int h = loop.call(() -> host.connectTcp(LOCALHOST, server.getLocalPort(), 0, pausing));
+        int h = loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), server.getLocalPort(), 0,
+                IpAddress.v4Lo(0), pausing));
         assertTrue(h >= 0);
         Socket peer = accept();
         assertEquals(0, connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
@@ -380,7 +409,8 @@ class NativeHostSocketsTest {
             events.incrementAndGet();
             lastEvents.set(ev);
         };
-        int h = loop.call(() -> host.connectTcp(LOCALHOST, server.getLocalPort(), 0, paused));
+        int h = loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), server.getLocalPort(), 0,
+                IpAddress.v4Lo(0), paused));
         Socket peer = accept();
         assertEquals(0, connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
         peer.setSoLinger(true, 0);
@@ -562,7 +592,7 @@ class NativeHostSocketsTest {
 
     @Test
     void handlerMustNotBeNull() {
-        assertThrows(NullPointerException.class, () -> loop.call(() -> host.connectTcp(LOCALHOST, 1, 0, null)));
+        assertThrows(NullPointerException.class, () -> loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), 1, 0, 0, null)));
         assertNotNull(host);
     }
 }

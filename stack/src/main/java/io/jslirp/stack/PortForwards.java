@@ -1,9 +1,8 @@
-package io.jslirp.stack.relay;
+package io.jslirp.stack;
 
-import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.tcp.TcpLayer;
 import io.jslirp.stack.udp.UdpLayer;
-import io.jslirp.stack.wire.Ipv4Packet;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -24,7 +23,8 @@ import java.util.Objects;
  * listening socket: connections it already accepted keep running until they end by themselves. A UDP
  * forward's clients all share its one socket, so removing it ends their mappings too (a guest's later
  * reply follows the ordinary relay rules). Like the rest of the stack this is confined to the event-loop
- * thread.
+ * thread. It sits beside {@link Stack}, not in {@code relay}: it drives the TCP and UDP layers, which
+ * themselves use {@code relay}'s host-socket interfaces, so {@code relay} depends on no protocol package.
  */
 public final class PortForwards {
     public enum Protocol {
@@ -210,24 +210,6 @@ public final class PortForwards {
         } else {
             udp.unlisten(handle);
         }
-    }
-
-    /**
-     * Where the guest sees a forward's client come from (slirp4netns's rule), for TCP and UDP alike: the client's
-     * own IPv4 address, except that a client on host loopback, a genuine IPv6 client (an IPv4 guest cannot
-     * address it) and a client whose address lies inside the virtual network (the guest would take it for a
-     * neighbour and ARP for it, unanswered) appear as network+2, the host. Returns 0 for a source no reply could
-     * reach (0.0.0.0, the limited broadcast, multicast): only a datagram can claim one.
-     */
-    public static int clientAsSeen(NetConfig config, DatagramInfo peer) {
-        int a = peer.addr;
-        if (peer.ipv6 || config.showsAsGateway(a)) {
-            return config.gateway();
-        }
-        if (!Ipv4Packet.isUnicast(a)) {
-            return 0;
-        }
-        return a;
     }
 
     /** Host byte order IPv4 of an {@link Inet4Address}, for callers that parse guest addresses. */

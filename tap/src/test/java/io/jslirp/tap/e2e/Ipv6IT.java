@@ -61,6 +61,26 @@ class Ipv6IT {
         }
     }
 
+    /**
+     * Podman's command line (it passes --enable-ipv6 by default, with the sandbox, seccomp, -c and MTU 65520)
+     * and podman's accept_dad=0 in the namespace: the guest configures at once, inside the confinement.
+     */
+    @Test
+    void podmansCommandLineWithIpv6() throws Exception {
+        try (NsHolder h = NsHolder.netns()) {
+            h.ok("sysctl", "-q", "-w", "net.ipv6.conf.default.accept_dad=0");
+            try (Jslirp j = Jslirp.builder().ready3().args("--disable-host-loopback", "--mtu=65520",
+                    "--enable-sandbox", "--enable-seccomp", "--enable-ipv6", "-c", "--netns-type=path", h.netPath(),
+                    "tap0").start().awaitReady()) {
+                Guest g = Guest.of(h, j);
+                awaitSlaac(g, "fd00::", j);
+                assertEquals("65520", g.mustRun("cat", "/proc/sys/net/ipv6/conf/tap0/mtu").out().trim());
+                assertTrue(g.ping("fd00::2", "-6").out().contains("ttl=255"));
+                assertTrue(g.ping("fd00::3", "-6").out().contains("ttl=255"));
+            }
+        }
+    }
+
     @Test
     void cidr6GivesTheGuestAnotherPrefix() throws Exception {
         assumeTrue(E2e.isJslirp(), "--cidr6 is jslirp's own flag");

@@ -334,6 +334,8 @@ public final class Counters {
     public long ndpBadTarget;
     /** Checks needing the addresses: a link-layer option from ::, an NS from :: not to a solicited-node group. */
     public long ndpBadAddresses;
+    /** Neighbor Discovery that arrived in fragments: ignored (RFC 6980). */
+    public long ndpFragmented;
     public long ndpRouterSolicitationsIn;
     public long ndpRouterAdvertisementsOut;
     public long ndpNeighborSolicitationsIn;

@@ -28,7 +28,8 @@ import io.netty.buffer.ByteBufAllocator;
  *     again and a fragment found then is dropped, never reassembled twice (ipv6FragNested). The reassembler's
  *     Parameter Problems and reassembly Time Exceeded are sent.</li>
  * <li>Next Header 59: nothing follows (ipv6NoNextHeader).</li>
- * <li>ICMPv6 with a bad checksum or, for NDP, hop limit, code, length, options or addresses: drop by reason.
+ * <li>ICMPv6 with a bad checksum or, for NDP, hop limit, code, length, options or addresses, or NDP that came
+ *     in fragments (RFC 6980: a node must ignore it; fragments are how RA-guard is evaded): drop by reason.
  *     Otherwise by type: RS, NS, NA to {@link NeighborDiscovery} (and RS also to its handler, the router
  *     advertiser); an echo request to one of our unicast addresses to its handler, elsewhere icmpv6EchoNotForUs
  *     (no ICMPv6 echo relay yet); anything else icmpv6Unhandled.</li>
@@ -145,7 +146,7 @@ public final class Ipv6Input {
             return;
         }
         if (!chain.isFragment()) {
-            deliver(ip, sourceMac, checksumTrusted);
+            deliver(ip, sourceMac, checksumTrusted, false);
             return;
         }
         ByteBuf assembled = reassembler.offer(ip, chain);
@@ -171,19 +172,19 @@ public final class Ipv6Input {
                 return;
             }
             // The reassembled packet's checksum was never seen by the device: verify it ourselves.
-            deliver(whole, sourceMac, false);
+            deliver(whole, sourceMac, false, true);
         } finally {
             assembled.release();
         }
     }
 
     /** A packet whose chain {@link #chain} walked to its upper layer. */
-    private void deliver(Ipv6Packet p, long sourceMac, boolean checksumTrusted) {
+    private void deliver(Ipv6Packet p, long sourceMac, boolean checksumTrusted, boolean reassembled) {
         int protocol = chain.upperProtocol();
         boolean fromUnspecified = Ipv6Packet.isUnspecified(p.sourceHi(), p.sourceLo());
         boolean toMulticast = Ipv6Packet.isMulticast(p.destinationHi());
         if (protocol == Ipv6Packet.NEXT_ICMPV6) {
-            receiveIcmpv6(p, sourceMac, checksumTrusted, fromUnspecified, toMulticast);
+            receiveIcmpv6(p, sourceMac, checksumTrusted, fromUnspecified, toMulticast, reassembled);
             return;
         }
         if (fromUnspecified) {
@@ -221,7 +222,7 @@ public final class Ipv6Input {
     }
 
     private void receiveIcmpv6(Ipv6Packet p, long sourceMac, boolean checksumTrusted, boolean fromUnspecified,
-                               boolean toMulticast) {
+                               boolean toMulticast, boolean reassembled) {
         int at = chain.upperOffset();
         int len = chain.upperLength();
         boolean ok = checksumTrusted
@@ -235,6 +236,10 @@ public final class Ipv6Input {
         int type = icmp.type();
         if (type == Icmpv6Packet.TYPE_ROUTER_SOLICITATION || type == Icmpv6Packet.TYPE_NEIGHBOR_SOLICITATION
                 || type == Icmpv6Packet.TYPE_NEIGHBOR_ADVERTISEMENT) {
+            if (reassembled) {
+                counters.ndpFragmented++; // RFC 6980 5: fragmented Neighbor Discovery is silently ignored
+                return;
+            }
             if (!icmp.ndpAddressesValid(p.sourceHi(), p.sourceLo(), p.destinationHi(), p.destinationLo())) {
                 counters.ndpBadAddresses++;
                 return;

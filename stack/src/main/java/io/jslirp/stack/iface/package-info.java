@@ -47,22 +47,22 @@
  * <p>{@link io.jslirp.stack.iface.Ipv4Output} splits datagrams larger than the MTU into fragments on
  * 8-byte boundaries (RFC 791 section 3.2) so that replies to big pings fit the guest's link.
  *
- * <p><b>IPv6</b> ({@code -6}, present when {@code NetConfig.ipv6()} is set). Frames with EtherType 0x86dd, to
- * the IPv6 router's or DNS forwarder's MAC or to a group, go to {@link io.jslirp.stack.iface.Ipv6Input}, whose
- * class comment holds the decision table: the header through the {@code Ipv6Packet} view, source sanity, only
- * the multicast groups a router on this link is in (all-nodes, all-routers, solicited-node), the extension
- * header chain through the bounded walker, fragments through {@link io.jslirp.stack.iface.Ipv6Reassembler}
- * (walked again after reassembly, never reassembled twice), then ICMPv6. Neighbor Discovery is
- * {@link io.jslirp.stack.iface.NeighborDiscovery}: the NDP twin of the ARP responder, with its own bounded cache
- * ({@link io.jslirp.stack.iface.Ipv6NeighborCache}) learned only from the guest's RS, NS and NA (never from a DAD
- * probe, which is never answered either, so the guest's address never collides) and a rate-limited solicitation
- * when we must speak first; what waits for the answer waits in the same {@code PendingNeighbors} queue as for ARP,
- * keyed by the neutral address. A transport registered with {@code Ipv6Input.register} gets its packets through
- * the same {@code IpPacket} seam as over IPv4 (none is yet: TCP and UDP are not relayed over IPv6), and
- * {@code Ipv6Output} is the IPv6 {@code IpOutput}. Other ICMPv6 types go to handlers registered per type (the router advertiser for RS,
- * the echo responder). {@link io.jslirp.stack.iface.Ipv6Output} writes Ethernet and IPv6 headers with hop limit
+ * <p><b>IPv6</b> ({@code -6}, present when {@code NetConfig.ipv6()} is set). Frames with EtherType 0x86dd, to the
+ * IPv6 router's or DNS forwarder's MAC or to a group, go to {@link io.jslirp.stack.iface.Ipv6Input}, whose class
+ * comment holds the decision table: the header through the {@code Ipv6Packet} view, source sanity, only the
+ * multicast groups a router on this link is in (all-nodes, all-routers, solicited-node), the extension header chain
+ * through the bounded walker, fragments through {@link io.jslirp.stack.iface.Ipv6Reassembler} (walked again after
+ * reassembly, never reassembled twice), then ICMPv6. Neighbor Discovery is {@link
+ * io.jslirp.stack.iface.NeighborDiscovery}: the NDP twin of the ARP responder, with its own bounded cache ({@link
+ * io.jslirp.stack.iface.Ipv6NeighborCache}) learned only from the guest's RS, NS and NA (never from a DAD probe,
+ * which is never answered either, so the guest's address never collides) and a rate-limited solicitation when we
+ * must speak first; what waits for the answer waits in the same {@code PendingNeighbors} queue as for ARP, keyed by
+ * the neutral address. A transport registered with {@code Ipv6Input.register} gets its packets through the same
+ * {@code IpPacket} seam as over IPv4 (none is yet: TCP and UDP are not relayed over IPv6), and {@code Ipv6Output}
+ * is the IPv6 {@code IpOutput}. Other ICMPv6 types go to handlers registered per type (the router advertiser for
+ * RS, the echo responder). {@link io.jslirp.stack.iface.Ipv6Output} writes Ethernet and IPv6 headers with hop limit
  * 255 and fragments at the source what exceeds the MTU. The errors RFC 4443 and RFC 8200 ask for (Parameter
- * Problem, reassembly Time Exceeded, Destination Unreachable for what is not relayed over IPv6) are sent by
- * IPv6 input under a token bucket, never about an error or to a group.
+ * Problem, reassembly Time Exceeded, Destination Unreachable for what is not relayed over IPv6) are sent by IPv6
+ * input under a token bucket, never about an error or to a group.
  */
 package io.jslirp.stack.iface;

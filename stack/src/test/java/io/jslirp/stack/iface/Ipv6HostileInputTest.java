@@ -123,6 +123,12 @@ class Ipv6HostileInputTest {
         byte[] rsCode = icmpv6(GUEST_LL, "ff02::2", 133, 1, new byte[4]);
         dropped("RS with code 1", frame(0x3333_0000_0002L, GUEST_MAC, 58, 255, GUEST_LL, "ff02::2", rsCode),
                 c -> c.ndpBadHeader);
+        // An NS in two fragments (RFC 6980: ignored, however valid once reassembled).
+        byte[] ns = icmpv6(GUEST_LL, "fe80::2", 135, 0, concat(new byte[4], addr("fe80::2"), slla(GUEST_MAC)));
+        send(frame(ROUTER_MAC, GUEST_MAC, 44, 255, GUEST_LL, "fe80::2",
+                concat(hex("3a 00 0001 00000abc"), Arrays.copyOf(ns, 16))));
+        dropped("NDP in fragments", frame(ROUTER_MAC, GUEST_MAC, 44, 255, GUEST_LL, "fe80::2",
+                concat(hex("3a 00 0010 00000abc"), Arrays.copyOfRange(ns, 16, ns.length))), c -> c.ndpFragmented);
         assertEquals(0, stack.counters().internalErrors);
     }
 

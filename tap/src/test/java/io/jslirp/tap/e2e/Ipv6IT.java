@@ -96,7 +96,8 @@ class Ipv6IT {
 
     /** Waits for a non-tentative global address in {@code prefix} and a default route; returns the address. */
     static String awaitSlaac(Guest g, String prefix, Jslirp j) {
-        Pattern global = Pattern.compile("inet6 (" + Pattern.quote(prefix) + "[0-9a-f:]*)/64 scope global (?!tentative)");
+        Pattern global = Pattern.compile("inet6 (" + Pattern.quote(prefix)
+                + "[0-9a-f:]*)/64 scope global (?!tentative)");
         long deadline = System.nanoTime() + SLAAC.toNanos();
         String addr = "";
         String route = "";
@@ -127,7 +128,8 @@ class Ipv6IT {
         String binary = E2e.isJslirp() ? E2e.launcher() : "slirp4netns";
         // The child waits (bounded) for a usable SLAAC address, reports its IPv6 state, then pings.
         String child = "for i in $(seq 150); do ip -6 addr show dev tap0 scope global | grep -q 'inet6 fd00::' && "
-                + "! ip -6 addr show dev tap0 | grep -q tentative && ip -6 route | grep -q 'default via fe80::2' && break;"
+                + "! ip -6 addr show dev tap0 | grep -q tentative && ip -6 route | grep -q 'default via fe80::2' "
+                + "&& break;"
                 + " sleep 0.1; done; ip -6 addr show dev tap0 > " + out + "; ip -6 route >> " + out
                 + "; ping -6 -c 3 -i 0.2 -W 2 fd00::2 >> " + out + " 2>&1 && ping -6 -c 3 -i 0.2 -W 2 fd00::3 >> " + out
                 + " 2>&1 && echo PING6-OK >> " + out + "; echo DONE >> " + out;
@@ -135,7 +137,8 @@ class Ipv6IT {
         argv.addAll(List.of("env", "HOME=" + state, "XDG_RUNTIME_DIR=" + state, "rootlesskit",
                 "--state-dir=" + stateDir, "--net=slirp4netns", "--ipv6", "--slirp4netns-binary=" + binary,
                 "sh", "-c", child));
-        try (SubIds ids = new SubIds("nobody", 300_000, 65_536); Unprivileged.TunOpen tun = new Unprivileged.TunOpen()) {
+        try (SubIds ids = new SubIds("nobody", 300_000, 65_536);
+             Unprivileged.TunOpen tun = new Unprivileged.TunOpen()) {
             Path log = state.resolve("rootlesskit.log");
             Process rk = new ProcessBuilder(argv)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

@@ -94,6 +94,38 @@ class Ipv6IT {
         }
     }
 
+    /** {@code --pcap} is Ethernet, so IPv6 frames are in it like any other: tshark decodes the RA and the echoes. */
+    @Test
+    void pcapShowsTheIpv6Frames() throws Exception {
+        assumeTrue(E2e.isJslirp(), "--pcap is jslirp's own flag");
+        Path dir = Files.createTempDirectory("jsl-pcap6");
+        Path pcap = dir.resolve("v6.pcap");
+        try (NsHolder h = NsHolder.netns();
+             Jslirp j = Jslirp.builder().ready3().args("-6", "-c", "--pcap=" + pcap, Long.toString(h.pid), "tap0")
+                     .start().awaitReady()) {
+            Guest g = Guest.of(h, j);
+            awaitSlaac(g, "fd00::", j);
+            g.ping("fd00::2", "-6");
+            // The capture reaches the file when the loop pauses and at least once a second.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            String seen = "";
+            while (System.nanoTime() < deadline) {
+                Cmd.Result r = Cmd.run(Duration.ofSeconds(30), "tshark", "-n", "-r", pcap.toString(), "-Y",
+                        "icmpv6.type == 134 || icmpv6.type == 136 || icmpv6.type == 129", "-T", "fields", "-e",
+                        "icmpv6.type");
+                seen = r.out();
+                if (seen.contains("134") && seen.contains("136") && seen.lines().filter("129"::equals).count() == 3) {
+                    return;
+                }
+                Procs.sleep(200);
+            }
+            fail("tshark did not find the RA, an NA and three echo replies in the capture: " + seen);
+        } finally {
+            Files.deleteIfExists(pcap);
+            Files.deleteIfExists(dir);
+        }
+    }
+
     /** Waits for a non-tentative global address in {@code prefix} and a default route; returns the address. */
     static String awaitSlaac(Guest g, String prefix, Jslirp j) {
         Pattern global = Pattern.compile("inet6 (" + Pattern.quote(prefix)

@@ -438,6 +438,37 @@ class Ipv6GuestTest {
     }
 
     @Test
+    void onAnOffloadingTapTheVnetHeaderIsStrippedAndItsChecksumWordTrusted() {
+        Stack v = new Stack(NET6, clock, sink, PooledByteBufAllocator.DEFAULT, null,
+                io.jslirp.stack.relay.RelayOptions.defaults(), Stack.DeviceFormat.VNET_HDR);
+        try {
+            byte[] data = Frames.pattern(8);
+            byte[] ping = frame(ROUTER_MAC, GUEST_MAC, 58, 64, GUEST, "fd00::2",
+                    icmpv6(GUEST, "fd00::2", 128, 0, echoBody(1, 2, data)));
+            byte[] expected = frame(GUEST_MAC, ROUTER_MAC, 58, 255, "fd00::2", GUEST,
+                    icmpv6("fd00::2", GUEST, 129, 0, echoBody(1, 2, data)));
+            // No flags: the checksum is verified, and a corrupt one is dropped.
+            byte[] corrupt = ping.clone();
+            corrupt[corrupt.length - 1] ^= 1;
+            v.receiveFrame(Frames.buf(concat(new byte[10], corrupt)));
+            assertEquals(0, sink.take().size());
+            assertEquals(1, v.counters().icmpv6BadChecksum);
+            v.receiveFrame(Frames.buf(concat(new byte[10], ping)));
+            List<byte[]> out = sink.take();
+            assertEquals(1, out.size());
+            assertArrayEquals(expected, out.get(0));
+            // DATA_VALID: the device vouched for it, so it is not verified again.
+            byte[] valid = new byte[10];
+            valid[0] = (byte) io.jslirp.stack.wire.VirtioNetHeader.F_DATA_VALID;
+            v.receiveFrame(Frames.buf(concat(valid, corrupt)));
+            assertEquals(1, sink.take().size());
+            assertEquals(1, v.counters().icmpv6BadChecksum);
+        } finally {
+            v.close();
+        }
+    }
+
+    @Test
     void withoutIpv6TheFramesAreUnknown() {
         Stack v4 = new Stack(Frames.NET, clock, sink, PooledByteBufAllocator.DEFAULT);
         try {

@@ -238,6 +238,29 @@ public final class Jslirp implements AutoCloseable {
                 Warmup.startInBackground(settings.net(), session.stack.format(), session.alloc);
             }
             return session;
+        } catch (OutOfMemoryError e) {
+            // A bound too small for even the first buffers: the caller's usual "jslirp: <reason>", status 1,
+            // and no ready byte, rather than a stack trace from the main thread.
+            IOException failure = new IOException("out of memory while starting: " + e.getMessage()
+                    + " (the launcher's bounds can be raised in JSLIRP_JAVA_OPTS, e.g. -XX:MaxDirectMemorySize=256m)", e);
+            if (controlFd >= 0) {
+                Fds.close(controlFd);
+            }
+            if (session != null) {
+                session.release();
+            } else {
+                if (tap != null) {
+                    tap.close();
+                }
+                if (pcap != null) {
+                    try {
+                        pcap.close();
+                    } catch (IOException suppressed) {
+                        failure.addSuppressed(suppressed);
+                    }
+                }
+            }
+            throw failure;
         } catch (IOException | RuntimeException e) {
             if (controlFd >= 0) {
                 Fds.close(controlFd);

@@ -58,8 +58,9 @@ final class Warmup {
         Thread t = new Thread(() -> {
             try (EventLoop loop = new EventLoop()) {
                 udp(net, format, new NativeHostDatagrams(loop), alloc);
-            } catch (RuntimeException e) {
-                // Optional by nature: the guest's first datagrams are merely slower.
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // Optional by nature: the guest's first datagrams are merely slower. (A memory bound too small
+                // for the warm-up is too small for the loop too, which says so and ends jslirp.)
             } finally {
                 if (alloc instanceof PooledByteBufAllocator pooled) {
                     pooled.freeThreadLocalCache();

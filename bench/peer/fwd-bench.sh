@@ -49,7 +49,7 @@ ROWS=()
 row() { ROWS+=("| $(printf '%s | ' "$@")"); }
 
 for tool in $TOOLS; do
-  if [[ $tool != jslirp ]] && ! command -v "$tool" >/dev/null; then
+  if ! have_tool "$tool"; then
     row "$tool" "-" "not installed" "" "" ""
     continue
   fi

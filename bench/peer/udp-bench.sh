@@ -64,7 +64,7 @@ udp_iperf() {
 
 ROWS=()
 for tool in $TOOLS; do
-  if [[ $tool != jslirp ]] && ! command -v "$tool" >/dev/null; then
+  if ! have_tool "$tool"; then
     ROWS+=("| $tool | - | - | not installed | | |")
     continue
   fi

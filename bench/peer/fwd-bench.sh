@@ -48,7 +48,7 @@ iperf() { # $1: "" (host->guest) or -R (guest->host)
 
 for ((rep = 1; rep <= REPEAT; rep++)); do
   for tool in $(tools_for_rep "$rep"); do
-    if [[ $tool != jslirp ]] && ! command -v "$tool" >/dev/null; then
+    if ! have_tool "$tool"; then
       record "$tool | -" h2g not_installed
       continue
     fi

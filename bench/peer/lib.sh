@@ -101,36 +101,48 @@ cpu_ticks() { # utime + stime of PID, in clock ticks
 hwm_mib() {
   awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null
 }
+rss_mib() {
+  awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null
+}
 HZ=$(getconf CLK_TCK)
 
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
 # --- attaching a tool to a fresh guest ------------------------------------------------------------
-# Sets TOOL_PID, GUEST (the prefix that runs a command in the guest) and HOLDER/NSNAME; returns 1 on failure.
+# Tools: jslirp (the ./jslirp launcher: the production JVM options and class-data archive),
+# jslirp-jdk25 (the same launcher with JAVA_HOME=$JDK25), jslirp-defaults (`java -XX:+UseSerialGC -jar`,
+# the JVM's default sizing: the options before the launcher bounded memory), slirp4netns, pasta.
+# Sets TOOL_PID, GUEST (the prefix that runs a command in the guest), HOLDER/NSNAME, and START_MS (exec to
+# ready: the ready fd's byte, for pasta tap0 configured, polled every 10 ms); returns 1 on failure.
 # TOOL_ARGS (an array) goes to jslirp/slirp4netns before the PID; PASTA_FWD replaces pasta's "-t none".
+JDK25=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 SEQ=0
 start_tool() {
   local tool=$1 mtu=$2
   SEQ=$((SEQ + 1))
-  TOOL_PID= HOLDER= NSNAME=
-  local logf="$TMP/$tool-$SEQ.log"
+  TOOL_PID= HOLDER= NSNAME= START_MS=
+  local logf="$TMP/$tool-$SEQ.log" t0
   case $tool in
-    jslirp | slirp4netns)
+    jslirp | jslirp-jdk25 | jslirp-defaults | slirp4netns)
       unshare -n sleep 86400 &
       HOLDER=$!
       PIDS+=("$HOLDER")
       wait_for 50 bash -c "[[ \$(readlink /proc/$HOLDER/ns/net) != \$(readlink /proc/self/ns/net) ]]" || return 1
       local cmd
-      if [[ $tool == jslirp ]]; then
-        [[ -f $JAR ]] || return 1
-        cmd=("$JAVA" -Dio.netty.leakDetection.level=disabled -XX:+UseSerialGC -jar "$JAR")
-      else
-        cmd=(slirp4netns)
-      fi
+      case $tool in
+        jslirp) cmd=("$ROOT/jslirp") ;;
+        jslirp-jdk25) [[ -x $JDK25/bin/java ]] || return 1; cmd=(env "JAVA_HOME=$JDK25" "$ROOT/jslirp") ;;
+        jslirp-defaults) [[ -f $JAR ]] || return 1; cmd=("$JAVA" -Dio.netty.leakDetection.level=disabled -XX:+UseSerialGC -jar "$JAR") ;;
+        *) cmd=(slirp4netns) ;;
+      esac
       mkfifo "$TMP/ready-$SEQ"
+      t0=$(now_ms)
       "${cmd[@]}" -c -m "$mtu" -r 3 ${TOOL_ARGS[@]+"${TOOL_ARGS[@]}"} "$HOLDER" tap0 3>"$TMP/ready-$SEQ" >"$logf" 2>&1 &
       TOOL_PID=$!
       PIDS+=("$TOOL_PID")
       local r
       r=$(timeout 30 head -c1 "$TMP/ready-$SEQ")
+      START_MS=$(($(now_ms) - t0))
       [[ $r == 1 ]] || { log "$tool did not become ready: $(tail -3 "$logf")"; return 1; }
       GUEST=(nsenter "--net=/proc/$HOLDER/ns/net" --)
       ;;
@@ -138,17 +150,32 @@ start_tool() {
       NSNAME=$NAME-$$-$SEQ
       ip netns add "$NSNAME" || return 1
       NETNS+=("$NSNAME")
+      t0=$(now_ms)
       pasta -f -q -4 --runas 0 --config-net -I tap0 -a 10.0.2.100 -n 24 -g "$GW" -m "$mtu" \
         ${PASTA_FWD:--t none} -u none -T none -U none --netns "$NSNAME" >"$logf" 2>&1 &
       TOOL_PID=$!
       PIDS+=("$TOOL_PID")
-      wait_for 100 bash -c "ip -n $NSNAME -br addr show tap0 | grep -q 10.0.2.100" \
-        || { log "pasta did not configure tap0: $(grep -v syslog "$logf" | tail -3)"; return 1; }
+      local i
+      for ((i = 0; i < 1000; i++)); do
+        ip -n "$NSNAME" -br addr show tap0 2>/dev/null | grep -q 10.0.2.100 && break
+        sleep 0.01
+      done
+      START_MS=$(($(now_ms) - t0))
+      ((i < 1000)) || { log "pasta did not configure tap0: $(grep -v syslog "$logf" | tail -3)"; return 1; }
       GUEST=(ip netns exec "$NSNAME")
       ;;
     *) return 1 ;;
   esac
   kill -0 "$TOOL_PID" 2>/dev/null
+}
+
+# Installed? jslirp's variants need only this checkout (and jslirp-jdk25 its JDK).
+have_tool() {
+  case $1 in
+    jslirp | jslirp-defaults) return 0 ;;
+    jslirp-jdk25) [[ -x $JDK25/bin/java ]] ;;
+    *) command -v "$1" >/dev/null ;;
+  esac
 }
 
 stop_tool() {

@@ -8,22 +8,27 @@
 #   DURATION=5 CONNS=20000 TOOLS="slirp4netns pasta" bench/peer/peer-bench.sh
 #
 # Settings (environment):
-#   TOOLS         tools to measure, default "jslirp slirp4netns pasta" (a missing binary is reported, not fatal)
+#   TOOLS         tools to measure, default "jslirp jslirp-defaults jslirp-jdk25 slirp4netns pasta" (a missing
+#                 one is reported, not fatal): jslirp is the ./jslirp launcher (its JVM options and class-data
+#                 archive), jslirp-jdk25 the same with JAVA_HOME=$JDK25 (default Temurin 25's directory),
+#                 jslirp-defaults `java -XX:+UseSerialGC -jar` with the JVM's default sizing (the options
+#                 before the launcher bounded memory), for the same-run comparison
+#   STARTS        start-ups per tool for the start-up median, default 5
 #   MTUS          default "1500 65520"
 #   DURATION      seconds per iperf3 direction, default 10 (measured, after OMIT)
 #   OMIT          seconds at the start of each iperf3, RR and connect+close measurement run but left out
 #                 of its result (iperf3 -O; PeerLoad's WARMUP), default 2; 0 counts from the start
 #   RR_SECONDS    seconds of 1-byte request/response over one connection, default 10
 #   CRR_SECONDS   seconds of connect + 1-byte transaction + close, default 10
-#   CONNS         short connections for the peak-RSS run, default 100000 (0 skips it)
+#   CONNS         short connections for the footprint run, default 100000 (0 skips it)
 #   CONNS_SECONDS upper bound on that run, default 300
 #   CONNS_MTU     MTU of that run, default 65520
 #   BUILD=0       do not run Maven (use the jars as they are)
 #
 # What each tool is attached to:
 #   jslirp, slirp4netns: `TOOL -c -m MTU -r 3 PID tap0`, PID = `unshare -n sleep` holding the guest netns;
-#     ready when fd 3 (a fifo) says "1". jslirp runs as
-#     `java -Dio.netty.leakDetection.level=disabled -XX:+UseSerialGC -jar tap/target/jslirp.jar`.
+#     ready when fd 3 (a fifo) says "1". jslirp runs as ./jslirp (jslirp-defaults as
+#     `java -Dio.netty.leakDetection.level=disabled -XX:+UseSerialGC -jar tap/target/jslirp.jar`).
 #   pasta: `pasta -f -q -4 --runas 0 --config-net -I tap0 -a 10.0.2.100 -n 24 -g 10.0.2.2 -m MTU
 #     -t none -u none -T none -U none --netns NAME`, NAME a named netns (`ip netns add`). pasta gives up
 #     root before opening the target, and then cannot open /proc/PID/ns/net (EACCES); a /run/netns name
@@ -38,10 +43,16 @@
 # count (slow start, and the JIT compiling jslirp and the client); CPU seconds (utime+stime from
 # /proc/PID/stat) the stack process used during the whole row, warm-ups included; peak RSS (VmHWM) of the stack process at the end of the row. A cell says "fail"
 # when that measurement failed (a tool that cannot relay yet fails its cells; the script goes on).
+#
+# The footprint run (one process per tool, at CONNS_MTU): RSS 3 s after ready (idle), then iperf3 each way and
+# CONNS short connections, VmHWM after them (peak), and RSS 10 s later (does memory come back?). Start-up:
+# exec to ready (the ready byte; pasta: tap0 configured), the median of STARTS fresh starts at CONNS_MTU.
+# All RSS from /proc/PID/status.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-TOOLS=${TOOLS:-"jslirp slirp4netns pasta"}
+TOOLS=${TOOLS:-"jslirp jslirp-defaults jslirp-jdk25 slirp4netns pasta"}
+STARTS=${STARTS:-5}
 MTUS=${MTUS-"1500 65520"}
 DURATION=${DURATION:-10}
 OMIT=${OMIT:-2}
@@ -53,7 +64,7 @@ CONNS_MTU=${CONNS_MTU:-65520}
 BUILD=${BUILD:-1}
 JAVA=${JAVA:-java}
 GW=10.0.2.2
-CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU bench/peer/peer-bench.sh"
+CMDLINE="TOOLS=\"$TOOLS\" STARTS=$STARTS MTUS=\"$MTUS\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU bench/peer/peer-bench.sh"
 
 NAME=peer-bench
 source "$ROOT/bench/peer/lib.sh"
@@ -105,11 +116,13 @@ relays() {
 }
 
 ROWS=()
+FOOT=()
 row() { ROWS+=("| $(printf '%s | ' "$@")"); }
 
 for tool in $TOOLS; do
-  if [[ $tool != jslirp ]] && ! command -v "$tool" >/dev/null; then
+  if ! have_tool "$tool"; then
     row "$tool" "-" "not installed" "" "" "" "" ""
+    FOOT+=("| $tool | not installed | | | |")
     continue
   fi
   for mtu in $MTUS; do
@@ -138,20 +151,34 @@ for tool in $TOOLS; do
     row "$tool" "MTU $mtu" "$g2h" "$h2g" "$rrv" "$crrv" "$cpu" "${rss:-fail}"
     stop_tool
   done
+  # Start-up: STARTS fresh starts, nothing else running through them.
+  starts=()
+  for ((k = 0; k < STARTS; k++)); do
+    start_tool "$tool" "$CONNS_MTU" && starts+=("$START_MS")
+    stop_tool
+  done
+  startup=fail
+  ((${#starts[@]} > 0)) && startup="$(printf '%s\n' "${starts[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}') (${starts[*]})"
   if ((CONNS > 0)); then
-    log "$tool, $CONNS connections at MTU $CONNS_MTU"
+    log "$tool, footprint: iperf3 each way and $CONNS connections at MTU $CONNS_MTU"
     if ! start_tool "$tool" "$CONNS_MTU"; then
-      row "$tool" "$CONNS conns, MTU $CONNS_MTU" "" "" "" fail fail fail
+      row "$tool" "$CONNS conns, MTU $CONNS_MTU" fail fail "" fail fail fail
+      FOOT+=("| $tool | $startup | fail | fail | fail |")
       stop_tool
       continue
     fi
+    sleep 3
+    idle=$(rss_mib "$TOOL_PID")
     if ! relays; then
       log "$tool does not relay a TCP connection; skipping the $CONNS-connection run"
-      row "$tool" "$CONNS conns, MTU $CONNS_MTU" "" "" "" fail fail "$(hwm_mib "$TOOL_PID")"
+      row "$tool" "$CONNS conns, MTU $CONNS_MTU" fail fail "" fail fail "$(hwm_mib "$TOOL_PID")"
+      FOOT+=("| $tool | $startup | ${idle:-fail} | fail | fail |")
       stop_tool
       continue
     fi
     t0=$(cpu_ticks "$TOOL_PID")
+    g2h=$(iperf "")
+    h2g=$(iperf -R)
     out=$(load crr "$CONNS_SECONDS" "$CONNS")
     t1=$(cpu_ticks "$TOOL_PID")
     rss=$(hwm_mib "$TOOL_PID")
@@ -166,8 +193,14 @@ for tool in $TOOLS; do
       cell=fail
     fi
     [[ $cell == fail ]] && log "$CONNS-connection run: ${out:-no output} $(tail -1 "$TMP/bounded.err")"
-    row "$tool" "$CONNS conns, MTU $CONNS_MTU" "" "" "" "$cell" "$cpu" "${rss:-fail}"
+    sleep 10
+    after=$(rss_mib "$TOOL_PID")
+    kill -0 "$TOOL_PID" 2>/dev/null || { log "$tool exited during the footprint run"; after=fail; }
+    row "$tool" "iperf3 + $CONNS conns, MTU $CONNS_MTU" "$g2h" "$h2g" "" "$cell" "$cpu" "${rss:-fail}"
+    FOOT+=("| $tool | $startup | ${idle:-fail} | ${rss:-fail} | ${after:-fail} |")
     stop_tool
+  else
+    FOOT+=("| $tool | $startup | | | |")
   fi
 done
 
@@ -175,6 +208,11 @@ echo
 echo "| tool | run | guest→host Gbit/s | host→guest Gbit/s | 1-byte RR tx/s | connect+close conn/s | stack CPU s | peak RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}" | sed 's/ | $/ |/'
+echo
+echo
+echo "| tool | start-up ms, median of $STARTS (each) | idle RSS MiB, 3 s after ready | peak RSS MiB (VmHWM), iperf3 each way + $CONNS conns | RSS MiB 10 s after |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${FOOT[@]}"
 echo
 echo "iperf3 ${DURATION} s per direction; RR ${RR_SECONDS} s; connect+close ${CRR_SECONDS} s; each after ${OMIT} s not counted; $(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1)"
 echo "Command: $CMDLINE"

@@ -65,7 +65,7 @@ udp_iperf() {
 
 for ((rep = 1; rep <= REPEAT; rep++)); do
   for tool in $(tools_for_rep "$rep"); do
-    if [[ $tool != jslirp ]] && ! command -v "$tool" >/dev/null; then
+    if ! have_tool "$tool"; then
       record "$tool | - | -" mbps not_installed
       continue
     fi

@@ -72,6 +72,8 @@ public final class Jslirp implements AutoCloseable {
     public static final int EXIT_NORMAL = 0;
     /** Exit status of a fatal I/O error on the TAP after start-up. */
     public static final int EXIT_FAILURE = 1;
+    /** Exit status when memory ran out, as HotSpot's own -XX:+ExitOnOutOfMemoryError exits. */
+    public static final int EXIT_OUT_OF_MEMORY = 3;
 
     private final Settings settings;
     private final TapDevice tap;
@@ -250,14 +252,37 @@ public final class Jslirp implements AutoCloseable {
             session.wire();
             session.publish();
             session.openApiSocket();
-            if (Warmup.ENABLED) {
-                // Compiled before the guest's first burst, not during it (see Warmup).
-                Warmup.udp(settings.net(), session.stack.format(), session.hostDatagrams, session.alloc);
-            }
             beforeReady.run();
             // Like slirp4netns: ready only once the API socket listens (and, ours, once --publish holds).
             signalReady(settings.readyFd());
+            if (Warmup.ENABLED) {
+                // Beside the loop, after ready: optional work never delays the guest (see Warmup).
+                Warmup.startInBackground(settings.net(), session.stack.format(), session.alloc);
+            }
             return session;
+        } catch (OutOfMemoryError e) {
+            // A bound too small for even the first buffers: the caller's usual "jslirp: <reason>", status 1,
+            // and no ready byte, rather than a stack trace from the main thread.
+            IOException failure = new IOException("out of memory while starting: " + e.getMessage()
+                    + " (the launcher's bounds can be raised in JSLIRP_JAVA_OPTS, e.g. -XX:MaxDirectMemorySize=256m)", e);
+            if (controlFd >= 0) {
+                Fds.close(controlFd);
+            }
+            if (session != null) {
+                session.release();
+            } else {
+                if (tap != null) {
+                    tap.close();
+                }
+                if (pcap != null) {
+                    try {
+                        pcap.close();
+                    } catch (IOException suppressed) {
+                        failure.addSuppressed(suppressed);
+                    }
+                }
+            }
+            throw failure;
         } catch (IOException | RuntimeException e) {
             if (controlFd >= 0) {
                 Fds.close(controlFd);
@@ -656,6 +681,14 @@ public final class Jslirp implements AutoCloseable {
         }
         try {
             loop.run();
+        } catch (OutOfMemoryError e) {
+            // The launcher bounds every pool; a burst past the packet pool's bound (direct memory) arrives here
+            // from the loop. Going on would leave some flow with a frame half handled: end, say why, and let the
+            // runtime see a failed network rather than a hung one. (The heap's own OutOfMemoryError ends the JVM
+            // at once: -XX:+ExitOnOutOfMemoryError.)
+            exitStatus = EXIT_OUT_OF_MEMORY;
+            exitReason = "out of memory: " + e.getMessage()
+                    + " (the launcher's bounds can be raised in JSLIRP_JAVA_OPTS, e.g. -XX:MaxDirectMemorySize=256m)";
         } finally {
             release();
             ended.countDown();

@@ -12,12 +12,15 @@ import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.jslirp.stack.wire.UdpDatagram;
 import io.jslirp.stack.wire.VirtioNetHeader;
+import io.jslirp.tap.loop.EventLoop;
+import io.jslirp.tap.relay.NativeHostDatagrams;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 
 /**
- * Runs the guest-to-host UDP path a few thousand times before the session says it is ready, so that the
- * JIT has compiled it when the guest's first burst arrives.
+ * Runs the guest-to-host UDP path a few thousand times as the session starts, so that the JIT has compiled
+ * it when the guest's first burst arrives.
  *
  * <p>Why: a fresh JVM interprets the path for its first tens of thousands of datagrams. A guest that starts
  * sending at once (a benchmark, a DNS storm, a media stream) meets a relay several times slower than its
@@ -26,8 +29,14 @@ import io.netty.buffer.ByteBufAllocator;
  * run's loss fell in its first second. Datagrams are the only traffic with no retransmission to hide this;
  * TCP's first second is merely slower.
  *
- * <p>How: a throwaway {@link Stack} of the same device format, using the session's own
- * {@link HostDatagrams} (so the native send path and its call sites are the ones that get compiled), relays
+ * <p>When: on a thread of its own, started right after the ready byte ({@link #startInBackground}), so it
+ * costs start-up nothing: the TAP is attached and the guest is answered while it runs. Compiled code is
+ * shared by every thread, so the loop gets the warm-up's compilations all the same; on two cores the loop
+ * and the warm-up each have one for its at most 400 ms.
+ *
+ * <p>How: a throwaway {@link Stack} of the same device format, using a {@link NativeHostDatagrams} of its
+ * own on an event loop that never runs (the same class as the session's, so the native send path and its
+ * call sites are the ones that get compiled; not the session's, which only the loop thread may touch), relays
  * synthetic datagrams from the guest's address to network+2, that is to a UDP socket of ours on 127.0.0.1
  * whose buffer simply fills; the kernel drops the rest. Each frame is written into one reused buffer that the
  * stack works on in place, as the TAP read loop's is. Bounded by count and time; everything it opened is closed before it
@@ -40,6 +49,29 @@ final class Warmup {
     private static final int LOOPBACK = 0x7f00_0001;
 
     private Warmup() {
+    }
+
+    /**
+     * Starts {@link #udp} on a daemon thread with an event loop and host datagrams of its own, all closed when
+     * it ends, as is the thread's cache of pooled buffers (the session's loop thread has its own). A failure
+     * only means no warm-up: it is never reported as the session's.
+     */
+    static Thread startInBackground(NetConfig net, Stack.DeviceFormat format, ByteBufAllocator alloc) {
+        Thread t = new Thread(() -> {
+            try (EventLoop loop = new EventLoop()) {
+                udp(net, format, new NativeHostDatagrams(loop), alloc);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // Optional by nature: the guest's first datagrams are merely slower. (A memory bound too small
+                // for the warm-up is too small for the loop too, which says so and ends jslirp.)
+            } finally {
+                if (alloc instanceof PooledByteBufAllocator pooled) {
+                    pooled.freeThreadLocalCache();
+                }
+            }
+        }, "jslirp-warmup");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Returns how many datagrams the throwaway stack relayed to the host (0 when the host refused a socket). */

@@ -15,8 +15,10 @@ import java.util.List;
  * Configuration of the end-to-end tests, from system properties that failsafe sets.
  *
  * <ul>
- *   <li>{@code jslirp.jar}: the packaged jar, run as {@code java -jar JAR}.</li>
- *   <li>{@code jslirp.launcher}: the repo's {@code ./jslirp} launcher script.</li>
+ *   <li>{@code jslirp.jar}: the packaged jar.</li>
+ *   <li>{@code jslirp.launcher}: the repo's {@code ./jslirp} launcher script. jslirp runs through it, so with
+ *       the JVM options (memory bounds, class-data archive) it runs with in production.</li>
+ *   <li>{@code jslirp.direct}: {@code true} runs {@code java -jar JAR} with the JVM's defaults instead.</li>
  *   <li>{@code jslirp.command}: a space-separated command prefix that replaces {@code java -jar JAR}.
  *       Set it to {@code slirp4netns} to check that the harness passes against the real program
  *       wherever the behaviour is shared; tests of jslirp-only features then skip themselves.</li>
@@ -54,29 +56,46 @@ final class E2e {
         if (!c.isEmpty()) {
             return new ArrayList<>(Arrays.asList(c.split("\\s+")));
         }
-        return new ArrayList<>(List.of(javaBin(), "-jar", jar().toString()));
+        if (Boolean.getBoolean("jslirp.direct")) {
+            return new ArrayList<>(List.of(javaBin(), "-jar", jar().toString()));
+        }
+        return new ArrayList<>(List.of(launcher()));
     }
 
     /**
      * The command prefix for an unprivileged user: the jar may sit under a directory that user cannot
-     * read, so a world-readable copy in a temporary directory is used.
+     * read, so a world-readable copy in a temporary directory is used, beside a copy of the launcher laid
+     * out as in the repo ({@code DIR/jslirp}, {@code DIR/tap/target/jslirp.jar}). The class-data archive is
+     * not copied: it names the jar's path, and a JDK refuses it for a jar elsewhere.
      */
     static List<String> commandForUnprivileged() throws IOException {
         if (!System.getProperty("jslirp.command", "").isBlank()) {
             return command();
         }
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jsl-jar-" + ProcessHandle.current().pid());
-        Path copy = dir.resolve("jslirp.jar");
+        Path target = dir.resolve("tap").resolve("target");
+        Path copy = target.resolve("jslirp.jar");
+        Path launcherCopy = dir.resolve("jslirp");
         if (!Files.exists(copy) || Files.size(copy) != Files.size(jar())) {
-            Files.createDirectories(dir);
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.createDirectories(target);
+            for (Path d : List.of(dir, dir.resolve("tap"), target)) {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
             Files.copy(jar(), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
-            // deleteOnExit runs in reverse order of registration: the file first, then its directory
+            Files.copy(Path.of(launcher()), launcherCopy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(launcherCopy, PosixFilePermissions.fromString("rwxr-xr-x"));
+            // deleteOnExit runs in reverse order of registration: the files first, then their directories
             dir.toFile().deleteOnExit();
+            dir.resolve("tap").toFile().deleteOnExit();
+            target.toFile().deleteOnExit();
+            launcherCopy.toFile().deleteOnExit();
             copy.toFile().deleteOnExit();
         }
-        return new ArrayList<>(List.of(javaBin(), "-jar", copy.toString()));
+        if (Boolean.getBoolean("jslirp.direct")) {
+            return new ArrayList<>(List.of(javaBin(), "-jar", copy.toString()));
+        }
+        return new ArrayList<>(List.of(launcherCopy.toString()));
     }
 
     static String javaBin() {

@@ -54,6 +54,7 @@ final class Jslirp implements AutoCloseable {
         private final List<String> args = new ArrayList<>();
         private Integer readyFd;
         private Integer exitFd;
+        private final java.util.Map<String, String> env = new java.util.HashMap<>();
 
         /** Run the repo's {@code ./jslirp} launcher instead of {@code java -jar}. */
         Builder launcher() {
@@ -94,6 +95,12 @@ final class Jslirp implements AutoCloseable {
             return this;
         }
 
+        /** An environment variable for the program (JSLIRP_JAVA_OPTS, say). */
+        Builder env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
         Builder args(String... a) {
             args.addAll(List.of(a));
             return this;
@@ -126,6 +133,7 @@ final class Jslirp implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(full)
                     .redirectError(err.toFile());
             pb.environment().put("JSLIRP_E2E_OUT", out.toString());
+            pb.environment().putAll(env);
             Process p = pb.start();
             if (exitFd == null) {
                 p.getOutputStream().close();

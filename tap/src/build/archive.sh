@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Builds the class-data archives the ./jslirp launcher starts with, one per JDK, from a training run of the
+# freshly packaged jar (run by tap/pom.xml at package time; `-Djslirp.archive.skip` skips it):
+#
+#   tap/src/build/archive.sh ROOT JAVA_HOME [JAVA_HOME...]
+#
+# For each JDK (17 or later; a directory that is not one is skipped) it starts jslirp through the launcher,
+# with the launcher's own options, against a namespace made for it, exactly as a runtime would (-c -r 3 PID
+# tap0 --api-socket), sends the guest's first packets (ARP, ICMP echo to the gateway, a TCP connect, a UDP
+# datagram to the DNS address), and ends it with SIGTERM. What it loaded (and, on JDK 25+, how its methods
+# behaved) becomes:
+#   JDK 17-24: tap/target/jslirp-<JAVA_RUNTIME_VERSION>.jsa, a static CDS archive (-Xshare:dump from the
+#              class list; static rather than dynamic because picocli's Java-5 classes only fit a static one);
+#   JDK 25+:   tap/target/jslirp-<JAVA_RUNTIME_VERSION>.aot, an AOT cache (JEP 483/514/515: classes loaded
+#              and linked, method profiles).
+# The launcher picks the one for the JDK it runs, when it is newer than the jar. Needs a network namespace:
+# as root `unshare -n`, otherwise `unshare -rn` (an unprivileged user namespace). Anything that fails leaves
+# no archive and a line on stderr, never a failed build: the archive only makes start-up faster.
+set -uo pipefail
+
+root=$1
+shift
+jar=$root/tap/target/jslirp.jar
+work=$(mktemp -d "${TMPDIR:-/tmp}/jslirp-archive.XXXXXX")
+holder= tool=
+cleanup() {
+  [[ -n $tool ]] && kill -9 "$tool" 2>/dev/null
+  [[ -n $holder ]] && kill "$holder" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { echo "jslirp archive: $*" >&2; }
+
+release_value() { # JAVA_HOME KEY
+  sed -n "s/^$2=\"\(.*\)\"$/\1/p" "$1/release" 2>/dev/null | head -1
+}
+
+# Runs "$@" inside the holder's network namespace.
+in_guest() {
+  if ((EUID == 0)); then
+    nsenter --net="/proc/$holder/ns/net" -- "$@"
+  else
+    nsenter --user="/proc/$holder/ns/user" --net="/proc/$holder/ns/net" --preserve-credentials -- "$@"
+  fi
+}
+
+train() {
+  local jh=$1 runtime major base record
+  [[ -x $jh/bin/java ]] || { say "skipping $jh: no bin/java"; return 0; }
+  runtime=$(release_value "$jh" JAVA_RUNTIME_VERSION)
+  major=$(release_value "$jh" JAVA_VERSION)
+  major=${major%%.*}
+  [[ -n $runtime && $major =~ ^[0-9]+$ ]] || { say "skipping $jh: no JAVA_RUNTIME_VERSION in its release file"; return 0; }
+  ((major >= 17)) || { say "skipping $jh: JDK $major is older than 17"; return 0; }
+  base="$root/tap/target/jslirp-${runtime//[^A-Za-z0-9._-]/_}"
+  rm -f "$base.jsa" "$base.aot"
+  if ((major >= 25)); then
+    record="-XX:AOTCacheOutput=$work/jslirp.aot"
+  else
+    record="-XX:DumpLoadedClassList=$work/classes.lst"
+  fi
+
+  if ((EUID == 0)); then unshare -n sleep 120 & else unshare -rn sleep 120 & fi
+  holder=$!
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [[ $(readlink "/proc/$holder/ns/net" 2>/dev/null) != "$(readlink /proc/self/ns/net)" ]] && break
+    sleep 0.1
+  done
+  ((i < 50)) || { say "skipping JDK $runtime: no network namespace (unshare failed)"; return 0; }
+
+  rm -f "$work/ready" && mkfifo "$work/ready"
+  JAVA_HOME=$jh JSLIRP_NO_ARCHIVE=1 JSLIRP_JAVA_OPTS="$record" \
+    "$root/jslirp" -c -r 3 --api-socket "$work/api.sock" "$holder" tap0 3>"$work/ready" >"$work/jslirp.log" 2>&1 &
+  tool=$!
+  if [[ $(timeout 30 head -c1 "$work/ready") != 1 ]]; then
+    say "skipping JDK $runtime: the training run did not become ready: $(tail -3 "$work/jslirp.log")"
+    return 0
+  fi
+  # The guest's first packets, so that their classes (and on JDK 25 their profiles) are in the archive.
+  in_guest ping -c 3 -i 0.2 -W 1 10.0.2.2 >/dev/null 2>&1
+  in_guest timeout 3 bash -c 'exec 3<>/dev/tcp/10.0.2.2/9' >/dev/null 2>&1
+  in_guest timeout 3 bash -c 'printf x >/dev/udp/10.0.2.3/53' >/dev/null 2>&1
+  # The UDP warm-up runs beside the loop after ready; let it finish (it is bounded at 400 ms).
+  sleep 1
+  kill -TERM "$tool"
+  # On JDK 25 the cache is written as the JVM exits; that takes a few seconds.
+  timeout 120 tail --pid="$tool" -f /dev/null
+  wait "$tool" 2>/dev/null
+  tool=
+  kill "$holder" 2>/dev/null
+  wait "$holder" 2>/dev/null
+  holder=
+
+  if ((major >= 25)); then
+    [[ -s $work/jslirp.aot ]] || { say "JDK $runtime: no AOT cache written: $(grep -iv '^jslirp:' "$work/jslirp.log" | tail -3)"; return 0; }
+    mv "$work/jslirp.aot" "$base.aot"
+    say "JDK $runtime: $(basename "$base.aot")"
+  else
+    [[ -s $work/classes.lst ]] || { say "JDK $runtime: no class list written"; return 0; }
+    # The dump's own options must agree with the launcher's where CDS checks them: the collector and
+    # compressed oops and class pointers (any heap under 32 GiB).
+    if ! "$jh/bin/java" -Xshare:dump -XX:+UseSerialGC -Xmx64m -XX:SharedClassListFile="$work/classes.lst" \
+        -XX:SharedArchiveFile="$work/jslirp.jsa" -Xlog:disable -Xlog:all=error:stderr -cp "$jar" >"$work/dump.log" 2>&1; then
+      say "JDK $runtime: -Xshare:dump failed: $(tail -3 "$work/dump.log")"
+      return 0
+    fi
+    mv "$work/jslirp.jsa" "$base.jsa"
+    say "JDK $runtime: $(basename "$base.jsa")"
+  fi
+}
+
+[[ -f $jar ]] || { say "no $jar"; exit 0; }
+declare -A seen=()
+for jh in "$@"; do
+  [[ -n $jh ]] || continue
+  jh=$(readlink -f "$jh" 2>/dev/null) || continue
+  [[ -d $jh && -z ${seen[$jh]:-} ]] || continue
+  seen[$jh]=1
+  train "$jh"
+done
+exit 0

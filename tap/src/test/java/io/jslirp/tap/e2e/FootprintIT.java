@@ -1,0 +1,134 @@
+package io.jslirp.tap.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The launcher's footprint options are what the running JVM has (read back from the process, not from the
+ * script), and a memory bound too small for the traffic ends jslirp with a message and a status instead of
+ * a hang.
+ */
+@Tag("e2e")
+@Timeout(120)
+class FootprintIT {
+    private static final Duration T = Duration.ofSeconds(30);
+
+    @Test
+    void theLaunchersMemoryBoundsAndArchiveReachTheJvm() throws Exception {
+        assumeTrue(E2e.isJslirp(), "the ./jslirp launcher is jslirp's");
+        String script = Files.readString(Path.of(E2e.launcher()), StandardCharsets.UTF_8);
+        try (NsHolder h = NsHolder.netns();
+             Jslirp j = Jslirp.builder().launcher().ready3().args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
+            Map<String, String> flags = vmFlags(j.pid);
+            assertEquals(mib(script, "-Xmx(\\d+)m"), flags.get("MaxHeapSize"), "max heap " + flags);
+            assertEquals(mib(script, "-XX:MaxDirectMemorySize=(\\d+)m"), flags.get("MaxDirectMemorySize"), flags.toString());
+            assertEquals(mib(script, "-XX:MaxMetaspaceSize=(\\d+)m"), flags.get("MaxMetaspaceSize"), flags.toString());
+            assertEquals(mib(script, "-XX:ReservedCodeCacheSize=(\\d+)m"), flags.get("ReservedCodeCacheSize"), flags.toString());
+            // -Xss256k is ThreadStackSize in KiB
+            assertEquals(group(script, "-Xss(\\d+)k"), flags.get("ThreadStackSize"), flags.toString());
+            assertEquals("true", flags.get("UseSerialGC"), flags.toString());
+            assertEquals("true", flags.get("ExitOnOutOfMemoryError"), flags.toString());
+
+            String props = Cmd.ok(T, jcmd(), Long.toString(j.pid), "VM.system_properties").out();
+            assertTrue(props.contains("io.netty.allocator.numDirectArenas=1"), props);
+            assertTrue(props.contains("io.netty.allocator.maxOrder=" + group(script, "-Dio.netty.allocator.maxOrder=(\\d+)")), props);
+            assertTrue(props.contains("io.netty.leakDetection.level=disabled"), props);
+
+            String environ = Files.readString(Path.of("/proc", Long.toString(j.pid), "environ"), StandardCharsets.ISO_8859_1);
+            assertTrue(List.of(environ.split("\0")).contains("MALLOC_ARENA_MAX=2"), "glibc's arenas are capped");
+
+            // The build's archive for this JDK, when there is one, is mapped: the JVM took it, it did not
+            // refuse it and start without (which it does quietly, on stderr).
+            Path archive = archiveForThisJdk();
+            if (archive != null) {
+                String maps = Files.readString(Path.of("/proc", Long.toString(j.pid), "maps"), StandardCharsets.ISO_8859_1);
+                assertTrue(maps.contains(archive.toString()), archive + " is not mapped" + j.diagnostics());
+                assertFalse(j.stderr().contains("[error]"), j.diagnostics());
+            }
+        }
+    }
+
+    @Test
+    void aDirectMemoryBoundTooSmallForTheTrafficEndsJslirpWithAMessageAndStatus3() throws Exception {
+        assumeTrue(E2e.isJslirp(), "jslirp's launcher and bounds");
+        // 3 MiB holds start-up (one 1 MiB chunk of the packet pool) but not a bulk transfer at MTU 65520, whose
+        // 64 KiB frames stay in the retransmission queue until the guest acknowledges them.
+        try (HostServer server = HostServer.start(s -> {
+                 byte[] zeros = new byte[1 << 16];
+                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                 while (System.nanoTime() < deadline) {
+                     s.getOutputStream().write(zeros);
+                 }
+             });
+             NsHolder h = NsHolder.netns();
+             Jslirp j = Jslirp.builder().launcher().env("JSLIRP_JAVA_OPTS", "-XX:MaxDirectMemorySize=3m").ready3()
+                     .args("-c", "-m", "65520", Long.toString(h.pid), "tap0").start().awaitReady()) {
+            Guest g = Guest.of(h, j);
+            g.run(Duration.ofSeconds(25), "socat", "-u", "TCP:10.0.2.2:" + server.port, "/dev/null");
+            Integer status = j.waitFor(Duration.ofSeconds(20));
+            assertNotNull(status, "still running after the transfer: it must end, not hang" + j.diagnostics());
+            assertEquals(3, status, j.diagnostics());
+            String err = j.stderr();
+            assertTrue(err.contains("jslirp: exiting: out of memory: "), j.diagnostics());
+            assertTrue(err.contains("MaxDirectMemorySize"), "the message names the bound to raise" + j.diagnostics());
+            assertFalse(err.contains("Exception in thread"), "a message, not a stack trace" + j.diagnostics());
+        }
+    }
+
+    private static String jcmd() {
+        return Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    }
+
+    /** {@code jcmd PID VM.flags}: every flag set on the command line or by ergonomics, name to value. */
+    private static Map<String, String> vmFlags(long pid) {
+        String out = Cmd.ok(T, jcmd(), Long.toString(pid), "VM.flags").out();
+        Map<String, String> flags = new HashMap<>();
+        for (String token : out.split("\\s+")) {
+            if (token.startsWith("-XX:+") || token.startsWith("-XX:-")) {
+                flags.put(token.substring(5), Boolean.toString(token.charAt(4) == '+'));
+            } else if (token.startsWith("-XX:") && token.contains("=")) {
+                flags.put(token.substring(4, token.indexOf('=')), token.substring(token.indexOf('=') + 1));
+            }
+        }
+        return flags;
+    }
+
+    private static String group(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertTrue(m.find(), "the launcher sets " + regex);
+        return m.group(1);
+    }
+
+    private static String mib(String text, String regex) {
+        return Long.toString(Long.parseLong(group(text, regex)) << 20);
+    }
+
+    /** The archive the launcher uses with the JDK that runs these tests (the launcher finds the same one). */
+    private static Path archiveForThisJdk() throws IOException {
+        Path jar = E2e.jar();
+        String runtime = System.getProperty("java.runtime.version").replaceAll("[^A-Za-z0-9._-]", "_");
+        String suffix = Runtime.version().feature() >= 25 ? ".aot" : ".jsa";
+        Path archive = jar.resolveSibling("jslirp-" + runtime + suffix);
+        if (!Files.exists(archive) || Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) <= 0) {
+            return null;
+        }
+        return archive.toRealPath();
+    }
+}

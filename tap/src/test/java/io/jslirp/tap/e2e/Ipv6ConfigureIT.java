@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code -c -6}: when the ready byte arrives, tap0 already has PREFIX::100/64 without duplicate address
@@ -101,17 +104,24 @@ class Ipv6ConfigureIT {
         }
     }
 
-    /** RootlessKit's detached mode: unprivileged, outside the user namespace, so through the helper process. */
-    @Test
-    void rootlessHelperPath() throws Exception {
+    /**
+     * RootlessKit's detached mode: unprivileged, outside the user namespace, so through the helper process.
+     * With the sandbox, jslirp restarts inside the user namespace first (see SandboxExec) and uses setns.
+     */
+    @ParameterizedTest(name = "flags [{0}]")
+    @ValueSource(strings = {"", "--enable-sandbox --enable-seccomp"})
+    void rootlessFromOutsideTheUserNamespace(String flags) throws Exception {
+        List<String> args = new ArrayList<>(flags.isEmpty() ? List.of() : List.of(flags.split(" ")));
         try (Unprivileged.TunOpen tun = new Unprivileged.TunOpen();
-             NsHolder h = NsHolder.userAndNetns(Unprivileged.AS_USER);
-             Jslirp j = Jslirp.builder().command(E2e.commandForUnprivileged()).prefix(Unprivileged.AS_USER).ready3()
-                     .args("-c", "-6", "--userns-path=" + h.userPath(), "--netns-type=path", h.netPath(), "tap0")
-                     .start().awaitReady()) {
-            assertConfiguredAtReady(Guest.of(h, j), j, "fd00::100", "fd00::2");
+             NsHolder h = NsHolder.userAndNetns(Unprivileged.AS_USER)) {
+            args.addAll(List.of("-c", "-6", "--userns-path=" + h.userPath(), "--netns-type=path", h.netPath(), "tap0"));
+            try (Jslirp j = Jslirp.builder().command(E2e.commandForUnprivileged()).prefix(Unprivileged.AS_USER)
+                    .ready3().args(args).start().awaitReady()) {
+                assertConfiguredAtReady(Guest.of(h, j), j, "fd00::100", "fd00::2");
+            }
         }
     }
+
 
     /** {@code --netns-type=tapfd}: the TAP's namespace is found with TUNGETDEVNETNS (see TapFdIT for the fd). */
     @Test

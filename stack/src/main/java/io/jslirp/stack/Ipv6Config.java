@@ -23,6 +23,11 @@ public final class Ipv6Config {
     public static final long ROUTER_LO = 2;
     /** The low half of the DNS address (prefix::3, fe80::3). */
     public static final long DNS_LO = 3;
+    /**
+     * The low half of the guest's own address, prefix::100, the IPv6 twin of 10.0.2.100: what {@code -c -6}
+     * puts on the TAP and where port forwards to the guest point. A SLAAC address beside it does no harm.
+     */
+    public static final long GUEST_LO = 0x100;
     /** libslirp's MAC prefix for IPv6: 52:56, then the address's last four octets. */
     private static final long SLIRP6_MAC_PREFIX = 0x5256_0000_0000L;
 

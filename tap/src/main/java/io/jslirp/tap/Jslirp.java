@@ -13,7 +13,9 @@ import io.jslirp.stack.wire.VirtioNetHeader;
 import io.jslirp.tap.api.ApiProtocol;
 import io.jslirp.tap.api.ApiServer;
 import io.jslirp.tap.api.ForwardTable;
+import io.jslirp.tap.dev.GuestIpv6;
 import io.jslirp.tap.dev.InterfaceConfigurator;
+import io.jslirp.tap.dev.NetlinkConfigurator;
 import io.jslirp.tap.dev.TapDevice;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.netns.NamespaceEntry;
@@ -217,17 +219,22 @@ public final class Jslirp implements AutoCloseable {
         NamespaceWatch watch = null;
         PcapWriter pcap = null;
         int controlFd = -1;
+        int netlinkFd = -1;
+        String configureWarning = null;
         try {
             if (target instanceof Target.TapFd tapFd) {
                 tap = TapDevice.fromFd(tapFd.fd(), settings.tapName());
                 if (settings.configure()) {
-                    controlFd = NamespaceEntry.openControlSocketForTap(tap.fd());
+                    NamespaceHandles control = NamespaceEntry.openControlSocketsForTap(tap.fd(), wantsNetlink(settings));
+                    controlFd = control.controlSocketFd();
+                    netlinkFd = control.netlinkFd();
                 }
             } else {
                 Path netnsPath = netnsPathOf(target);
                 requireNamespaceFile(target, netnsPath);
                 NamespaceHandles handles = enter(settings, netnsPath);
                 controlFd = handles.controlSocketFd();
+                netlinkFd = handles.netlinkFd();
                 try {
                     tap = TapDevice.attach(handles.tunFd(), settings.tapName(), OFFLOAD);
                 } catch (IOException e) {
@@ -236,18 +243,24 @@ public final class Jslirp implements AutoCloseable {
                 }
                 watch = NamespaceWatch.of(netnsPath, holderPidOf(target, netnsPath));
             }
+            int control = controlFd;
+            int netlink = netlinkFd;
+            controlFd = -1; // from here configure() owns both and closes them on every path
+            netlinkFd = -1;
             if (settings.configure()) {
-                configure(controlFd, tap.name(), settings);
-            }
-            if (controlFd >= 0) {
-                Fds.close(controlFd);
-                controlFd = -1;
+                configureWarning = configure(control, netlink, tap.name(), settings);
+            } else {
+                Fds.close(control);
+                Fds.close(netlink);
             }
             if (settings.pcapPath() != null) {
                 pcap = new PcapWriter(FileChannel.open(settings.pcapPath(), StandardOpenOption.CREATE,
                         StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
             }
             session = new Jslirp(settings, tap, watch, pcap);
+            if (configureWarning != null) {
+                session.startupWarnings.add(configureWarning);
+            }
             session.startServices(settings);
             session.wire();
             session.publish();
@@ -284,9 +297,8 @@ public final class Jslirp implements AutoCloseable {
             }
             throw failure;
         } catch (IOException | RuntimeException e) {
-            if (controlFd >= 0) {
-                Fds.close(controlFd);
-            }
+            Fds.close(controlFd);
+            Fds.close(netlinkFd);
             if (session != null) {
                 // A bad exit fd or ready fd fails after the session exists: it owns the TAP, the capture,
                 // the event loop's fds and the host sockets now, and releases them all.
@@ -323,10 +335,10 @@ public final class Jslirp implements AutoCloseable {
             if (!Files.isReadable(userns)) {
                 throw new IOException("userns path is not readable: " + userns);
             }
-            return NamespaceEntry.openViaHelper(userns, netnsPath);
+            return NamespaceEntry.openViaHelper(userns, netnsPath, wantsNetlink(settings));
         }
         try {
-            return NamespaceEntry.openViaSetns(netnsPath);
+            return NamespaceEntry.openViaSetns(netnsPath, wantsNetlink(settings));
         } catch (NativeException e) {
             // An unprivileged user cannot setns into a namespace owned by its own user namespace from
             // outside; when the target names a process, its user namespace is at hand, so do what
@@ -335,7 +347,7 @@ public final class Jslirp implements AutoCloseable {
             if (e.errno() == Errno.EPERM && pid > 0) {
                 Path userns = Path.of("/proc", Integer.toString(pid), "ns", "user");
                 if (Files.exists(userns) && !sameNamespace(userns, Path.of("/proc/self/ns/user"))) {
-                    return NamespaceEntry.openViaHelper(userns, netnsPath);
+                    return NamespaceEntry.openViaHelper(userns, netnsPath, wantsNetlink(settings));
                 }
             }
             throw e;
@@ -375,10 +387,19 @@ public final class Jslirp implements AutoCloseable {
         throw new IOException("existing path expected when --netns-type=path: " + netnsPath);
     }
 
-    /** What slirp4netns --configure does, in the same order: lo up, TAP MTU and MAC, TAP up, address, route. */
-    private static void configure(int controlFd, String ifname, Settings settings) throws IOException {
+    /** {@code -c -6} adds IPv6 over rtnetlink (GuestIpv6), so only then is a netlink socket opened in the namespace. */
+    private static boolean wantsNetlink(Settings settings) {
+        return settings.configure() && settings.net().ipv6() != null;
+    }
+
+    /**
+     * What slirp4netns --configure does, in the same order: lo up, TAP MTU and MAC, TAP up, address, route;
+     * then, with -6, the IPv6 address and route. Returns a warning for the user, or null.
+     */
+    private static String configure(int controlFd, int netlinkFd, String ifname, Settings settings) throws IOException {
         NetConfig net = settings.net();
-        try (InterfaceConfigurator conf = new InterfaceConfigurator(controlFd)) {
+        try (InterfaceConfigurator conf = new InterfaceConfigurator(controlFd);
+             NetlinkConfigurator netlink = netlinkFd >= 0 ? new NetlinkConfigurator(netlinkFd) : null) {
             conf.setUp("lo");
             conf.setMtu(ifname, net.mtu());
             // The TAP's default ring of 500 frames overflows during the JVM's first second (JIT) and on
@@ -395,6 +416,7 @@ public final class Jslirp implements AutoCloseable {
             conf.setUp(ifname);
             conf.setAddress(ifname, net.guestAddress(), net.netmask(), net.broadcast());
             conf.addDefaultRoute(ifname, net.gateway());
+            return netlink == null ? null : GuestIpv6.configure(netlink, conf.ifIndex(ifname), ifname, net.ipv6());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jslirp.tap.cli;
 
+import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.tap.Jslirp;
 import io.jslirp.tap.Settings;
@@ -163,7 +164,7 @@ public final class Main {
         out.println("jslirp: serving " + session.tapName() + " in " + settings.target() + ": network "
                 + NetConfig.formatIpv4(net.network()) + "/" + net.prefixLength() + ", gateway "
                 + NetConfig.formatIpv4(net.gateway()) + ", dns " + NetConfig.formatIpv4(net.dns())
-                + ", guest " + NetConfig.formatIpv4(net.guestAddress()) + ", mtu " + net.mtu());
+                + ", guest " + NetConfig.formatIpv4(net.guestAddress()) + ", mtu " + net.mtu() + ipv6Summary(settings));
         out.flush();
         int status = session.run();
         if (status != 0 || !session.exitReason().startsWith("exit fd")) {
@@ -172,6 +173,16 @@ public final class Main {
         err.println("jslirp: at exit: " + session.exitSummary());
         err.flush();
         return status;
+    }
+
+    /** The start-up line's IPv6 part: the prefix, and the guest's address when -c put it there. */
+    static String ipv6Summary(Settings settings) {
+        Ipv6Config v6 = settings.net().ipv6();
+        if (v6 == null) {
+            return "";
+        }
+        return ", ipv6 " + Ipv6Config.format(v6.prefixHi(), 0) + "/64 guest "
+                + (settings.configure() ? Ipv6Config.format(v6.prefixHi(), Ipv6Config.GUEST_LO) : "by SLAAC");
     }
 
     /** SIGTERM and SIGINT end the session cleanly with the statuses a shell would report for them. */

@@ -24,6 +24,16 @@
  * <em>socket</em> was created in, not the caller's, so a socket opened inside the container's namespace
  * configures it from anywhere.
  *
+ * <p>IPv6 ({@code -c -6}, {@link io.jslirp.tap.dev.GuestIpv6}) goes over rtnetlink instead
+ * ({@link io.jslirp.tap.dev.NetlinkConfigurator}, messages in {@link io.jslirp.tap.dev.Rtnetlink}), because
+ * the ioctls cannot say what it needs: the AF_INET6 {@code SIOCSIFADDR} always runs duplicate address
+ * detection, which leaves the address tentative (unusable) for a second or more after the ready byte.
+ * RTM_NEWADDR with IFA_F_NODAD does not. The default route goes with it as RTM_NEWROUTE, at metric 2048,
+ * because one at the usual 1024 makes the kernel drop our router advertisements whole (see GuestIpv6).
+ * The NETLINK_ROUTE socket, like the AF_INET one, works on the namespace
+ * it was created in; each request is acknowledged and the kernel's errno (and, with NETLINK_EXT_ACK, its own
+ * words) become the exception's message.
+ *
  * <p>Struct layouts ({@code struct ifreq}: 16-byte name + 24-byte union; {@code struct rtentry}) are
  * written with explicit offsets for LP64 Linux, the only ABI {@link io.jslirp.tap.sys.Native} loads on.
  */

@@ -43,37 +43,43 @@ public final class NamespaceEntry {
     private static final long TUNGETIFF = 0x800454d2L;
     /** {@code _IO('T', 227)}: an fd of the network namespace a TUN/TAP device lives in. */
     private static final long TUNGETDEVNETNS = 0x54e3L;
+    /** {@code asm-generic/socket.h}: a socket's address family. */
+    private static final int SO_DOMAIN = 39;
 
     /**
      * Joins {@code netnsPath} on a dedicated thread and opens the handles there. Needs CAP_SYS_ADMIN in this
      * process's user namespace and in the one owning the netns (root, or podman's case).
      */
     public static NamespaceHandles openViaSetns(Path netnsPath) throws IOException {
+        return openViaSetns(netnsPath, false);
+    }
+
+    /** As {@link #openViaSetns(Path)}, with a NETLINK_ROUTE socket as well when {@code withNetlink}. */
+    public static NamespaceHandles openViaSetns(Path netnsPath, boolean withNetlink) throws IOException {
         checkPath(netnsPath, "netns");
-        return onThrowawayThread("entering " + netnsPath, () -> openInside(netnsPath), NamespaceEntry::closeQuietly);
+        return onThrowawayThread("entering " + netnsPath, () -> openInside(netnsPath, withNetlink),
+                NamespaceEntry::closeQuietly);
     }
 
     /**
      * For {@code --netns-type=tapfd} with {@code -c}: the caller handed over only the TAP, so ask the device
-     * which namespace it lives in ({@code TUNGETDEVNETNS}) and open the AF_INET control socket there.
+     * which namespace it lives in ({@code TUNGETDEVNETNS}) and open the control sockets there. The result has
+     * no tun fd (-1): the caller's TAP is the device.
      */
-    public static int openControlSocketForTap(int tapFd) throws IOException {
+    public static NamespaceHandles openControlSocketsForTap(int tapFd, boolean withNetlink) throws IOException {
         LibC c = Native.libc();
         int nsFd = c.ioctl(tapFd, TUNGETDEVNETNS, null);
         if (nsFd < 0) {
             throw NativeException.last("TUNGETDEVNETNS on TAP fd " + tapFd + " (needed for --configure)");
         }
         try {
-            return onThrowawayThread("entering the namespace of TAP fd " + tapFd, () -> {
+            String where = "the namespace of TAP fd " + tapFd;
+            return onThrowawayThread("entering " + where, () -> {
                 if (c.setns(nsFd, Flags.CLONE_NEWNET) < 0) {
-                    throw NativeException.last("setns into the namespace of TAP fd " + tapFd);
+                    throw NativeException.last("setns into " + where);
                 }
-                int sock = c.socket(Flags.AF_INET, Flags.SOCK_DGRAM | Flags.SOCK_CLOEXEC, 0);
-                if (sock < 0) {
-                    throw NativeException.last("socket(AF_INET, SOCK_DGRAM) in the namespace of TAP fd " + tapFd);
-                }
-                return sock;
-            }, Fds::close);
+                return controlSockets(-1, where, withNetlink);
+            }, NamespaceEntry::closeQuietly);
         } finally {
             Fds.close(nsFd);
         }
@@ -123,8 +129,8 @@ public final class NamespaceEntry {
         }
     }
 
-    /** Runs on the throwaway thread: setns, then the two fds. */
-    private static NamespaceHandles openInside(Path netnsPath) throws NativeException {
+    /** Runs on the throwaway thread: setns, then the fds. */
+    private static NamespaceHandles openInside(Path netnsPath, boolean withNetlink) throws NativeException {
         LibC c = Native.libc();
         int nsFd = c.open(netnsPath.toString(), Flags.O_RDONLY | Flags.O_CLOEXEC, 0);
         if (nsFd < 0) {
@@ -136,11 +142,7 @@ public final class NamespaceEntry {
                 throw NativeException.last("setns " + netnsPath);
             }
             tunFd = TapDevice.openTunInCurrentNamespace();
-            int sock = c.socket(Flags.AF_INET, Flags.SOCK_DGRAM | Flags.SOCK_CLOEXEC, 0);
-            if (sock < 0) {
-                throw NativeException.last("socket(AF_INET, SOCK_DGRAM) in " + netnsPath);
-            }
-            NamespaceHandles h = new NamespaceHandles(tunFd, sock);
+            NamespaceHandles h = controlSockets(tunFd, netnsPath.toString(), withNetlink);
             tunFd = -1;
             return h;
         } finally {
@@ -150,13 +152,44 @@ public final class NamespaceEntry {
     }
 
     /**
+     * The AF_INET socket and, if asked, the NETLINK_ROUTE one, made in the calling thread's namespace; with
+     * {@code tunFd} they are the handles. Nothing is left open when it throws, except {@code tunFd}.
+     */
+    private static NamespaceHandles controlSockets(int tunFd, String where, boolean withNetlink) throws NativeException {
+        LibC c = Native.libc();
+        int sock = c.socket(Flags.AF_INET, Flags.SOCK_DGRAM | Flags.SOCK_CLOEXEC, 0);
+        if (sock < 0) {
+            throw NativeException.last("socket(AF_INET, SOCK_DGRAM) in " + where);
+        }
+        if (!withNetlink) {
+            return new NamespaceHandles(tunFd, sock, -1);
+        }
+        int nl = c.socket(Flags.AF_NETLINK, Flags.SOCK_RAW | Flags.SOCK_CLOEXEC, Flags.NETLINK_ROUTE);
+        if (nl < 0) {
+            NativeException e = NativeException.last("socket(AF_NETLINK, NETLINK_ROUTE) in " + where);
+            Fds.close(sock);
+            throw e;
+        }
+        return new NamespaceHandles(tunFd, sock, nl);
+    }
+
+    /**
      * Rootless from outside: a helper joins {@code usernsPath} and {@code netnsPath}, opens the handles, and
      * this process takes duplicates with pidfd_getfd. The helper has exited when this returns, on every path.
      */
     public static NamespaceHandles openViaHelper(Path usernsPath, Path netnsPath) throws IOException {
+        return openViaHelper(usernsPath, netnsPath, false);
+    }
+
+    /**
+     * As {@link #openViaHelper(Path, Path)}, with a NETLINK_ROUTE socket as well when {@code withNetlink}; the
+     * helper then loads jnr-ffi to make it (see {@link NamespaceHelperMain}).
+     */
+    public static NamespaceHandles openViaHelper(Path usernsPath, Path netnsPath, boolean withNetlink)
+            throws IOException {
         checkPath(usernsPath, "userns");
         checkPath(netnsPath, "netns");
-        List<String> cmd = helperCommand(usernsPath, netnsPath);
+        List<String> cmd = helperCommand(usernsPath, netnsPath, withNetlink);
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE).start();
@@ -167,7 +200,7 @@ public final class NamespaceEntry {
         Thread errPump = pump(p.getErrorStream(), stderr, "jslirp-helper-stderr");
         NamespaceHandles h;
         try {
-            h = takeHandles(p, stderr, errPump);
+            h = takeHandles(p, stderr, errPump, withNetlink);
         } catch (IOException | RuntimeException | Error e) {
             try {
                 finish(p, errPump);
@@ -186,7 +219,8 @@ public final class NamespaceEntry {
         return h;
     }
 
-    private static NamespaceHandles takeHandles(Process p, ByteArrayOutputStream stderr, Thread errPump) throws IOException {
+    private static NamespaceHandles takeHandles(Process p, ByteArrayOutputStream stderr, Thread errPump,
+            boolean withNetlink) throws IOException {
         CompletableFuture<String> line = new CompletableFuture<>();
         Thread outPump = new Thread(() -> {
             try {
@@ -220,10 +254,14 @@ public final class NamespaceEntry {
         int helperPid;
         int tunTarget;
         int sockTarget;
+        int netlinkTarget = -1;
         try {
             helperPid = Integer.parseInt(f[1]);
             tunTarget = Integer.parseInt(f[2]);
             sockTarget = Integer.parseInt(f[3]);
+            if (withNetlink) {
+                netlinkTarget = Integer.parseInt(f[4]);
+            }
         } catch (RuntimeException e) {
             throw new IOException("namespace helper sent a malformed report: " + report);
         }
@@ -235,17 +273,24 @@ public final class NamespaceEntry {
         int pidfd = Syscalls.pidfdOpen(helperPid);
         int tunFd = -1;
         int sockFd = -1;
+        int netlinkFd = -1;
         try {
             tunFd = Syscalls.pidfdGetfd(pidfd, tunTarget);
             sockFd = Syscalls.pidfdGetfd(pidfd, sockTarget);
             checkUnattachedTun(tunFd);
-            NamespaceHandles h = new NamespaceHandles(tunFd, sockFd);
+            if (withNetlink) {
+                netlinkFd = Syscalls.pidfdGetfd(pidfd, netlinkTarget);
+                checkSocketFamily(netlinkFd, Flags.AF_NETLINK);
+            }
+            NamespaceHandles h = new NamespaceHandles(tunFd, sockFd, netlinkFd);
             tunFd = -1;
             sockFd = -1;
+            netlinkFd = -1;
             return h;
         } finally {
             Fds.close(tunFd);
             Fds.close(sockFd);
+            Fds.close(netlinkFd);
             Fds.close(pidfd);
         }
     }
@@ -255,6 +300,16 @@ public final class NamespaceEntry {
         Pointer ifr = Memory.allocateDirect(Native.runtime(), 40, true);
         if (Native.libc().ioctl(fd, TUNGETIFF, ifr) == 0 || Native.errno() != Errno.EBADFD) {
             throw NativeException.withMessage("namespace helper's fd is not an unattached /dev/net/tun fd", Errno.EINVAL);
+        }
+    }
+
+    /** SO_DOMAIN: the fd taken from the helper is a socket of the family asked for, not some other fd. */
+    private static void checkSocketFamily(int fd, int family) throws NativeException {
+        Pointer v = Memory.allocateDirect(Native.runtime(), 8, true);
+        v.putInt(4, 4); // socklen_t after the int value
+        if (Native.libc().getsockopt(fd, Flags.SOL_SOCKET, SO_DOMAIN, v.address(), v.address() + 4) < 0
+                || v.getInt(0) != family) {
+            throw NativeException.withMessage("namespace helper's fd " + fd + " is not an AF_NETLINK socket", Errno.EINVAL);
         }
     }
 
@@ -303,8 +358,10 @@ public final class NamespaceEntry {
      * tuned for start-up time (no JIT tiers beyond C1, serial GC, small heap, no perf-data file) since it lives
      * for a fraction of a second. Its class path is just where this class came from: the helper uses only
      * the JDK, so it needs neither jnr-ffi nor its native stub, which also spares it writing to a tmpdir.
+     * {@code withNetlink} is the exception: the helper then loads jnr-ffi for one socket(2), so it gets our
+     * whole class path and the settings that say where jnr-ffi's stub is unpacked.
      */
-    static List<String> helperCommand(Path usernsPath, Path netnsPath) throws IOException {
+    static List<String> helperCommand(Path usernsPath, Path netnsPath, boolean withNetlink) throws IOException {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>();
@@ -320,17 +377,30 @@ public final class NamespaceEntry {
         cmd.add("-Xms8m");
         cmd.add("-Xmx32m");
         cmd.add("-XX:-UsePerfData");
+        if (withNetlink) {
+            for (String p : new String[] {"java.io.tmpdir", "jffi.extract.dir", "jffi.boot.library.path"}) {
+                String v = System.getProperty(p);
+                if (v != null) {
+                    cmd.add("-D" + p + "=" + v);
+                }
+            }
+        }
         cmd.add("-cp");
-        cmd.add(helperClassPath());
+        cmd.add(helperClassPath(withNetlink));
         cmd.add(NamespaceHelperMain.class.getName());
+        if (withNetlink) {
+            cmd.add(NamespaceHelperMain.NETLINK);
+        }
         return cmd;
     }
 
-    private static String helperClassPath() throws IOException {
+    private static String helperClassPath(boolean withNetlink) throws IOException {
         CodeSource cs = NamespaceHelperMain.class.getProtectionDomain().getCodeSource();
         if (cs != null && cs.getLocation() != null && "file".equals(cs.getLocation().getProtocol())) {
             try {
-                return Path.of(cs.getLocation().toURI()).toString();
+                String own = Path.of(cs.getLocation().toURI()).toString();
+                // jslirp.jar carries jnr-ffi; a build tree (tests) has it elsewhere on our class path.
+                return withNetlink ? own + java.io.File.pathSeparator + System.getProperty("java.class.path") : own;
             } catch (URISyntaxException | IllegalArgumentException e) {
                 throw new IOException("cannot locate jslirp's classes for the namespace helper: " + cs.getLocation(), e);
             }
@@ -389,5 +459,6 @@ public final class NamespaceEntry {
     private static void closeQuietly(NamespaceHandles h) {
         Fds.close(h.tunFd());
         Fds.close(h.controlSocketFd());
+        Fds.close(h.netlinkFd());
     }
 }

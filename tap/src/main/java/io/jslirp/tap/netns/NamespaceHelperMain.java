@@ -1,5 +1,6 @@
 package io.jslirp.tap.netns;
 
+import io.jslirp.tap.sys.Flags;
 import java.io.IOException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.FileChannel;
@@ -20,12 +21,20 @@ import java.util.stream.Stream;
  * {@code ok PID TUNFD SOCKFD}, and waits for stdin to close (or a deadline) so that the fds stay open while
  * the parent duplicates them. On failure it prints {@code error MESSAGE} and exits 1.
  *
- * <p>Deliberately pure JDK: no jnr-ffi means no native stub to extract into a tmpdir the namespace may not
- * let it write, and a faster start. The JDK hides fd numbers, so they are found by diffing
- * {@code /proc/self/fd} around each open and checking what the new entry points at.
+ * <p>Pure JDK by default: no jnr-ffi means a faster start (no stub to load, no bindings to generate). The
+ * JDK hides fd numbers, so they are found by diffing {@code /proc/self/fd} around each open and checking
+ * what the new entry points at.
+ *
+ * <p>With the argument {@value #NETLINK} ({@code -c -6}) it also opens a NETLINK_ROUTE socket and reports
+ * its fd as a fifth field. The JDK cannot make an AF_NETLINK socket, so only then does the helper load
+ * jnr-ffi, binding {@code socket(2)} alone ({@link NetlinkOpener}) to keep the cost to the stub's load,
+ * about 0.15 to 0.3 s here. jnr-ffi unpacks its stub into java.io.tmpdir: nsenter changes neither the mount
+ * namespace nor the filesystem credentials, so the helper can write there exactly when its parent could.
  */
 public final class NamespaceHelperMain {
     static final String OK = "ok ";
+    /** The argument that asks for the NETLINK_ROUTE socket too. */
+    static final String NETLINK = "netlink";
     /** If the parent neither closes stdin nor dies (which also closes it), give up rather than linger. */
     static final long SELF_DEADLINE_MS = 60_000;
 
@@ -38,7 +47,12 @@ public final class NamespaceHelperMain {
         DatagramChannel sock;
         int tunFd;
         int sockFd;
+        String netlinkField = "";
         try {
+            boolean withNetlink = args.length == 1 && args[0].equals(NETLINK);
+            if (args.length != 0 && !withNetlink) {
+                throw new IOException("unknown arguments " + String.join(" ", args));
+            }
             Map<Integer, String> before = fds();
             try {
                 tun = FileChannel.open(Path.of("/dev/net/tun"), StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -51,13 +65,16 @@ public final class NamespaceHelperMain {
             before = fds();
             sock = DatagramChannel.open(StandardProtocolFamily.INET);
             sockFd = newFd(before, "socket:");
-        } catch (IOException | RuntimeException e) {
+            if (withNetlink) {
+                netlinkField = " " + NetlinkOpener.open();
+            }
+        } catch (IOException | RuntimeException | LinkageError e) {
             System.out.println("error " + e.getMessage());
             System.out.flush();
             System.exit(1);
             return;
         }
-        System.out.println(OK + ProcessHandle.current().pid() + " " + tunFd + " " + sockFd);
+        System.out.println(OK + ProcessHandle.current().pid() + " " + tunFd + " " + sockFd + netlinkField);
         System.out.flush();
         Thread deadline = new Thread(() -> {
             try {
@@ -81,6 +98,33 @@ public final class NamespaceHelperMain {
         java.lang.ref.Reference.reachabilityFence(tun);
         java.lang.ref.Reference.reachabilityFence(sock);
         System.exit(0);
+    }
+
+    /**
+     * jnr-ffi's {@code socket(2)}, in a class of its own so that the pure-JDK path never loads jnr-ffi. The fd
+     * stays open (it is close-on-exec, and this process never execs) until the helper exits.
+     */
+    static final class NetlinkOpener {
+        private NetlinkOpener() {
+        }
+
+        /** Only the one call: generating bindings for all of LibC would cost the helper's start more. */
+        public interface Sockets {
+            int socket(int domain, int type, int protocol);
+
+            String strerror(int errnum);
+        }
+
+        static int open() throws IOException {
+            Sockets c = jnr.ffi.LibraryLoader.create(Sockets.class)
+                    .option(jnr.ffi.LibraryOption.SaveError, Boolean.TRUE).load("c");
+            int fd = c.socket(Flags.AF_NETLINK, Flags.SOCK_RAW | Flags.SOCK_CLOEXEC, Flags.NETLINK_ROUTE);
+            if (fd < 0) {
+                int errno = jnr.ffi.Runtime.getRuntime(c).getLastError();
+                throw new IOException("socket(AF_NETLINK, NETLINK_ROUTE): " + c.strerror(errno));
+            }
+            return fd;
+        }
     }
 
     /** fd -> link target, for every fd whose link can be read (the listing's own fd is gone by then). */

@@ -2,7 +2,7 @@ package io.jslirp.tap.sys;
 
 /**
  * Flag values from the Linux UAPI headers ({@code fcntl.h}, {@code socket.h}, {@code sched.h},
- * {@code sys/eventfd.h}, {@code sys/epoll.h}, {@code netinet/tcp.h}, {@code netinet/in.h}, {@code sys/resource.h}); the same on x86-64 and aarch64.
+ * {@code sys/eventfd.h}, {@code sys/epoll.h}, {@code netinet/tcp.h}, {@code netinet/in.h}, {@code sys/resource.h}, {@code linux/netlink.h}); the same on x86-64 and aarch64.
  */
 public final class Flags {
     private Flags() {
@@ -22,6 +22,14 @@ public final class Flags {
     public static final int AF_UNIX = 1;
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
+    public static final int AF_NETLINK = 16;
+    /** {@code linux/netlink.h}: the routing family, where addresses and routes are added. */
+    public static final int NETLINK_ROUTE = 0;
+    public static final int SOL_NETLINK = 270;
+    /** The kernel echoes only the header of a failed request, not its whole body, in the error message. */
+    public static final int NETLINK_CAP_ACK = 10;
+    /** The kernel adds its own words to an error ("Nexthop has invalid gateway"), which we print. */
+    public static final int NETLINK_EXT_ACK = 11;
     public static final int SOCK_STREAM = 1;
     public static final int SOCK_DGRAM = 2;
     public static final int SOCK_RAW = 3;
@@ -49,6 +57,7 @@ public final class Flags {
     public static final int TCP_NODELAY = 1;
     public static final int SHUT_WR = 1;
     public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_DONTWAIT = 0x40;
 
     public static final int RLIMIT_NOFILE = 7;
 

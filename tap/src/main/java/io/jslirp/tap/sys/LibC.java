@@ -64,6 +64,9 @@ public interface LibC {
     /** send(2) from native memory; hot path. Used with MSG_NOSIGNAL so a reset peer is EPIPE, not SIGPIPE. */
     @ssize_t long send(int fd, long bufAddress, @size_t long count, int flags);
 
+    /** recv(2) into native memory; setup only (rtnetlink acknowledgements), so MSG_DONTWAIT keeps it from blocking. */
+    @ssize_t long recv(int fd, long bufAddress, @size_t long count, int flags);
+
     /** sendmsg(2) of the {@code struct msghdr} at {@code msgAddress}; hot path (gathering writes). */
     @ssize_t long sendmsg(int fd, long msgAddress, int flags);
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jslirp.tap.dev.InterfaceConfigurator;
+import io.jslirp.tap.dev.NetlinkConfigurator;
 import io.jslirp.tap.dev.TapDevice;
 import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.Sh;
@@ -129,6 +130,45 @@ class NamespaceEntryTest {
         } finally {
             kill(holder);
         }
+    }
+
+    /**
+     * With a NETLINK_ROUTE socket ({@code -c -6}): the helper loads jnr-ffi for it, and the socket it hands over
+     * configures the target namespace, not ours.
+     */
+    @Test
+    void helperWithNetlinkHandsOverASocketOfTheTargetNamespace() throws Exception {
+        Process holder = startNamespaceHolder(List.of("unshare", "-U", "-r", "-n", "sleep", "30"));
+        try {
+            String proc = "/proc/" + holder.pid() + "/ns/";
+            long t0 = System.nanoTime();
+            NamespaceHandles h = NamespaceEntry.openViaHelper(Path.of(proc + "user"), Path.of(proc + "net"), true);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("openViaHelper with netlink (root) took " + ms + " ms");
+            assertNoLiveChildren(holder.pid());
+            try (TapDevice tap = TapDevice.attach(h.tunFd(), "tap0");
+                 InterfaceConfigurator cfg = new InterfaceConfigurator(h.controlSocketFd());
+                 NetlinkConfigurator nl = new NetlinkConfigurator(h.netlinkFd())) {
+                cfg.setUp("tap0");
+                nl.addIpv6AddressNoDad(cfg.ifIndex("tap0"), 0x2001_0db8_0003_0000L, 0x100, 64, "adding");
+                String addr = Sh.run("nsenter", "--net=" + proc + "net", "ip", "-6", "addr", "show", "dev", "tap0");
+                assertTrue(addr.contains("inet6 2001:db8:3::100/64 scope global nodad"), addr);
+            }
+        } finally {
+            kill(holder);
+        }
+    }
+
+    /** Without the argument the helper stays pure JDK; with a wrong one it refuses rather than guess. */
+    @Test
+    void helperRefusesUnknownArguments() throws Exception {
+        Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+                System.getProperty("java.class.path"), NamespaceHelperMain.class.getName(), "bogus")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(1, p.exitValue(), out);
+        assertTrue(out.startsWith("error unknown arguments bogus"), out);
     }
 
     /**

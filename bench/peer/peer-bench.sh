@@ -23,6 +23,8 @@
 #   CONNS         short connections for the footprint run, default 100000 (0 skips it)
 #   CONNS_SECONDS upper bound on that run, default 300
 #   CONNS_MTU     MTU of that run, default 65520
+#   REPEAT        runs of the whole sequence, the tools in alternating order; each cell prints the median
+#                 (min–max) of its runs and "±wide" past ±25% (lib.sh), default 3
 #   BUILD=0       do not run Maven (use the jars as they are)
 #
 # What each tool is attached to:
@@ -64,7 +66,7 @@ CONNS_MTU=${CONNS_MTU:-65520}
 BUILD=${BUILD:-1}
 JAVA=${JAVA:-java}
 GW=10.0.2.2
-CMDLINE="TOOLS=\"$TOOLS\" STARTS=$STARTS MTUS=\"$MTUS\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU bench/peer/peer-bench.sh"
+CMDLINE="TOOLS=\"$TOOLS\" STARTS=$STARTS MTUS=\"$MTUS\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU REPEAT=${REPEAT:-3} bench/peer/peer-bench.sh"
 
 NAME=peer-bench
 source "$ROOT/bench/peer/lib.sh"
@@ -115,104 +117,112 @@ relays() {
     "exec 3<>/dev/tcp/$GW/$LPORT && printf c >&3 && [[ \$(head -c1 <&3) == c ]]" >/dev/null
 }
 
-ROWS=()
-FOOT=()
-row() { ROWS+=("| $(printf '%s | ' "$@")"); }
+# Every cell is recorded once per repetition (lib.sh: record/cell) and printed as median (min–max).
+# Rows of the throughput table are keyed "TOOL | RUN"; the footprint table's "F:TOOL".
+measure_row() { # key: run the four measurements on the started tool, record them with CPU and peak RSS
+  local key=$1 t0 t1 cpu
+  t0=$(cpu_ticks "$TOOL_PID")
+  record "$key" g2h "$(iperf "")"
+  record "$key" h2g "$(iperf -R)"
+  record "$key" rr "$(rr)"
+  record "$key" crr "$(crr)"
+  t1=$(cpu_ticks "$TOOL_PID")
+  cpu=fail
+  [[ -n $t0 && -n $t1 ]] && cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')
+  record "$key" cpu "$cpu"
+  record "$key" rss "$(hwm_mib "$TOOL_PID")"
+}
 
-for tool in $TOOLS; do
-  if ! have_tool "$tool"; then
-    row "$tool" "-" "not installed" "" "" "" "" ""
-    FOOT+=("| $tool | not installed | | | |")
-    continue
-  fi
-  for mtu in $MTUS; do
-    log "$tool, MTU $mtu"
-    if ! start_tool "$tool" "$mtu"; then
-      row "$tool" "MTU $mtu" fail fail fail fail fail fail
-      stop_tool
+for ((rep = 1; rep <= REPEAT; rep++)); do
+  for tool in $(tools_for_rep "$rep"); do
+    if ! have_tool "$tool"; then
+      record "$tool | -" g2h not_installed
+      record "F:$tool" startup not_installed
       continue
     fi
-    if ! relays; then
-      log "$tool does not relay a TCP connection to $GW:$LPORT; its cells say fail"
-      row "$tool" "MTU $mtu" fail fail fail fail fail "$(hwm_mib "$TOOL_PID")"
+    for mtu in $MTUS; do
+      log "run $rep/$REPEAT: $tool, MTU $mtu"
+      key="$tool | MTU $mtu"
+      if ! start_tool "$tool" "$mtu"; then
+        for c in g2h h2g rr crr cpu rss; do record "$key" "$c" fail; done
+        stop_tool
+        continue
+      fi
+      if ! relays; then
+        log "$tool does not relay a TCP connection to $GW:$LPORT; its cells say fail"
+        for c in g2h h2g rr crr cpu; do record "$key" "$c" fail; done
+        record "$key" rss "$(hwm_mib "$TOOL_PID")"
+        stop_tool
+        continue
+      fi
+      measure_row "$key"
+      kill -0 "$TOOL_PID" 2>/dev/null || log "$tool exited during the run"
       stop_tool
-      continue
-    fi
-    t0=$(cpu_ticks "$TOOL_PID")
-    g2h=$(iperf "")
-    h2g=$(iperf -R)
-    rrv=$(rr)
-    crrv=$(crr)
-    t1=$(cpu_ticks "$TOOL_PID")
-    rss=$(hwm_mib "$TOOL_PID")
-    cpu=fail
-    [[ -n $t0 && -n $t1 ]] && cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')
-    kill -0 "$TOOL_PID" 2>/dev/null || log "$tool exited during the run"
-    row "$tool" "MTU $mtu" "$g2h" "$h2g" "$rrv" "$crrv" "$cpu" "${rss:-fail}"
-    stop_tool
-  done
-  # Start-up: STARTS fresh starts, nothing else running through them.
-  starts=()
-  for ((k = 0; k < STARTS; k++)); do
-    start_tool "$tool" "$CONNS_MTU" && starts+=("$START_MS")
-    stop_tool
-  done
-  startup=fail
-  ((${#starts[@]} > 0)) && startup="$(printf '%s\n' "${starts[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}') (${starts[*]})"
-  if ((CONNS > 0)); then
-    log "$tool, footprint: iperf3 each way and $CONNS connections at MTU $CONNS_MTU"
+    done
+    # Start-up: STARTS fresh starts, nothing else running through them; every start is one value of the cell.
+    for ((k = 0; k < STARTS; k++)); do
+      if start_tool "$tool" "$CONNS_MTU"; then record "F:$tool" startup "$START_MS"; else record "F:$tool" startup fail; fi
+      stop_tool
+    done
+    ((CONNS > 0)) || continue
+    log "run $rep/$REPEAT: $tool, footprint: iperf3 each way and $CONNS connections at MTU $CONNS_MTU"
+    key="$tool | iperf3 + $CONNS conns, MTU $CONNS_MTU"
     if ! start_tool "$tool" "$CONNS_MTU"; then
-      row "$tool" "$CONNS conns, MTU $CONNS_MTU" fail fail "" fail fail fail
-      FOOT+=("| $tool | $startup | fail | fail | fail |")
+      for c in idle peak after; do record "F:$tool" "$c" fail; done
       stop_tool
       continue
     fi
     sleep 3
-    idle=$(rss_mib "$TOOL_PID")
+    record "F:$tool" idle "$(rss_mib "$TOOL_PID")"
     if ! relays; then
       log "$tool does not relay a TCP connection; skipping the $CONNS-connection run"
-      row "$tool" "$CONNS conns, MTU $CONNS_MTU" fail fail "" fail fail "$(hwm_mib "$TOOL_PID")"
-      FOOT+=("| $tool | $startup | ${idle:-fail} | fail | fail |")
+      record "F:$tool" peak fail
+      record "F:$tool" after fail
       stop_tool
       continue
     fi
     t0=$(cpu_ticks "$TOOL_PID")
-    g2h=$(iperf "")
-    h2g=$(iperf -R)
+    record "$key" g2h "$(iperf "")"
+    record "$key" h2g "$(iperf -R)"
     out=$(load crr "$CONNS_SECONDS" "$CONNS")
     t1=$(cpu_ticks "$TOOL_PID")
-    rss=$(hwm_mib "$TOOL_PID")
     cpu=fail
     [[ -n $t0 && -n $t1 ]] && cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')
-    if [[ $out == crr\ * ]]; then
-      read -r _ cps n errs <<<"$out"
-      cell="$n in $(awk -v n="$n" -v c="$cps" 'BEGIN {printf "%.0f", (c > 0 ? n / c : 0)}') s ($cps/s, $errs errors)"
-      ((n > 0)) || cell=fail
+    record "$key" cpu "$cpu"
+    peak=$(hwm_mib "$TOOL_PID")
+    record "$key" rss "${peak:-fail}"
+    record "F:$tool" peak "${peak:-fail}"
+    if [[ $out == crr\ * ]] && read -r _ cps n errs <<<"$out" && ((n > 0)); then
+      record "$key" crr "$cps"
+      ((errs == 0)) || log "$tool: $errs of $n connections failed in the $CONNS-connection run"
     else
-      log "$CONNS-connection run failed: $(tail -1 "$TMP/bounded.err")"
-      cell=fail
+      log "$CONNS-connection run failed: ${out:-no output} $(tail -1 "$TMP/bounded.err")"
+      record "$key" crr fail
     fi
-    [[ $cell == fail ]] && log "$CONNS-connection run: ${out:-no output} $(tail -1 "$TMP/bounded.err")"
     sleep 10
     after=$(rss_mib "$TOOL_PID")
     kill -0 "$TOOL_PID" 2>/dev/null || { log "$tool exited during the footprint run"; after=fail; }
-    row "$tool" "iperf3 + $CONNS conns, MTU $CONNS_MTU" "$g2h" "$h2g" "" "$cell" "$cpu" "${rss:-fail}"
-    FOOT+=("| $tool | $startup | ${idle:-fail} | ${rss:-fail} | ${after:-fail} |")
+    record "F:$tool" after "${after:-fail}"
     stop_tool
-  else
-    FOOT+=("| $tool | $startup | | | |")
-  fi
+  done
 done
 
 echo
 echo "| tool | run | guest→host Gbit/s | host→guest Gbit/s | 1-byte RR tx/s | connect+close conn/s | stack CPU s | peak RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|"
-printf '%s\n' "${ROWS[@]}" | sed 's/ | $/ |/'
+for r in "${ROW_ORDER[@]}"; do
+  [[ $r == F:* ]] && continue
+  echo "| $r | $(cell "$r" g2h) | $(cell "$r" h2g) | $(cell "$r" rr) | $(cell "$r" crr) | $(cell "$r" cpu) | $(cell "$r" rss) |"
+done
 echo
-echo
-echo "| tool | start-up ms, median of $STARTS (each) | idle RSS MiB, 3 s after ready | peak RSS MiB (VmHWM), iperf3 each way + $CONNS conns | RSS MiB 10 s after |"
+echo "| tool | start-up ms ($STARTS starts per run) | idle RSS MiB, 3 s after ready | peak RSS MiB (VmHWM), iperf3 each way + $CONNS conns | RSS MiB 10 s after |"
 echo "|---|---|---|---|---|"
-printf '%s\n' "${FOOT[@]}"
+for r in "${ROW_ORDER[@]}"; do
+  [[ $r == F:* ]] || continue
+  echo "| ${r#F:} | $(cell "$r" startup) | $(cell "$r" idle) | $(cell "$r" peak) | $(cell "$r" after) |"
+done
 echo
-echo "iperf3 ${DURATION} s per direction; RR ${RR_SECONDS} s; connect+close ${CRR_SECONDS} s; each after ${OMIT} s not counted; $(nproc) CPUs, $(uname -r), $("$JAVA" -version 2>&1 | head -1)"
+echo "iperf3 ${DURATION} s per direction; RR ${RR_SECONDS} s; connect+close ${CRR_SECONDS} s; each after ${OMIT} s not counted."
+echo "The connect+close cell of the footprint row is the rate over all $CONNS connections."
+machine_line
 echo "Command: $CMDLINE"

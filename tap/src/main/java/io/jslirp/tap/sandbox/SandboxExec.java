@@ -127,6 +127,9 @@ public final class SandboxExec {
                 continue; // the listing's own fd, closed by now
             }
             if (!target.startsWith("pipe:") && Native.libc().fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+                if (Native.errno() == io.jslirp.tap.sys.Errno.EBADF) {
+                    continue; // closed since the listing by another of the JVM's threads: nothing to inherit
+                }
                 throw NativeException.last("sandbox: marking fd " + fd + " close-on-exec");
             }
         }

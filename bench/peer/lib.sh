@@ -123,7 +123,7 @@ start_tool() {
   TOOL_PID= HOLDER= NSNAME= START_MS=
   local logf="$TMP/$tool-$SEQ.log" t0
   case $tool in
-    jslirp | jslirp-jdk25 | jslirp-defaults | slirp4netns)
+    jslirp | jslirp-confined | jslirp-jdk25 | jslirp-defaults | slirp4netns)
       unshare -n sleep 86400 &
       HOLDER=$!
       PIDS+=("$HOLDER")
@@ -131,6 +131,7 @@ start_tool() {
       local cmd
       case $tool in
         jslirp) cmd=("$ROOT/jslirp") ;;
+        jslirp-confined) cmd=("$ROOT/jslirp" --enable-sandbox --enable-seccomp) ;;
         jslirp-jdk25) [[ -x $JDK25/bin/java ]] || return 1; cmd=(env "JAVA_HOME=$JDK25" "$ROOT/jslirp") ;;
         jslirp-defaults) [[ -f $JAR ]] || return 1; cmd=("$JAVA" -Dio.netty.leakDetection.level=disabled -XX:+UseSerialGC -jar "$JAR") ;;
         *) cmd=(slirp4netns) ;;
@@ -172,7 +173,7 @@ start_tool() {
 # Installed? jslirp's variants need only this checkout (and jslirp-jdk25 its JDK).
 have_tool() {
   case $1 in
-    jslirp | jslirp-defaults) return 0 ;;
+    jslirp | jslirp-defaults | jslirp-confined) return 0 ;;
     jslirp-jdk25) [[ -x $JDK25/bin/java ]] ;;
     *) command -v "$1" >/dev/null ;;
   esac

@@ -12,7 +12,8 @@
 #                 one is reported, not fatal): jslirp is the ./jslirp launcher (its JVM options and class-data
 #                 archive), jslirp-jdk25 the same with JAVA_HOME=$JDK25 (default Temurin 25's directory),
 #                 jslirp-defaults `java -XX:+UseSerialGC -jar` with the JVM's default sizing (the options
-#                 before the launcher bounded memory), for the same-run comparison
+#                 before the launcher bounded memory), for the same-run comparison; jslirp-confined the
+#                 launcher with --enable-sandbox --enable-seccomp (what podman passes), not in the default list
 #   STARTS        start-ups per tool for the start-up median, default 5
 #   MTUS          default "1500 65520"
 #   DURATION      seconds per iperf3 direction, default 10 (measured, after OMIT)

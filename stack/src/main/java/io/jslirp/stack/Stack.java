@@ -16,6 +16,7 @@ import io.jslirp.stack.udp.DnsServers;
 import io.jslirp.stack.udp.UdpLayer;
 import io.jslirp.stack.udp.UdpService;
 import io.jslirp.stack.wire.Ipv4Packet;
+import io.jslirp.stack.wire.Ipv6Packet;
 import io.jslirp.stack.wire.VirtioNetHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -113,6 +114,11 @@ public final class Stack {
         tcp.setDnsServers(dnsServers);
         tcp.setNeighbors(iface::resolve, iface.pendingNeighbors());
         iface.register(Ipv4Packet.PROTO_TCP, tcp, true);
+        Ipv6Input ipv6 = iface.ipv6();
+        if (ipv6 != null) {
+            tcp.setIpv6(config.ipv6(), ipv6.output(), ipv6.ndp()::resolve);
+            ipv6.register(Ipv6Packet.NEXT_TCP, tcp);
+        }
         this.udp = new UdpLayer(config, clock, counters, alloc, iface.output(), options, dnsServers);
         iface.register(Ipv4Packet.PROTO_UDP, udp, true);
         udp.setNeighbors(iface::resolve, iface.pendingNeighbors());

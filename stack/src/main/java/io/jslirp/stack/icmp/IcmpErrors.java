@@ -1,7 +1,10 @@
 package io.jslirp.stack.icmp;
 
 import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.iface.Ipv6Output;
 import io.jslirp.stack.wire.Checksum;
+import io.jslirp.stack.wire.Icmpv6Packet;
+import io.jslirp.stack.wire.Ipv6Packet;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.Ipv4Packet;
@@ -88,5 +91,25 @@ public final class IcmpErrors {
         f.setShort(icmpAt + 2, Checksum.compute(f, icmpAt, icmpLength));
         f.writerIndex(FRAME_LENGTH);
         return f;
+    }
+
+    /**
+     * Sends an ICMPv6 error (RFC 4443 2.1: type, code, a 32-bit word, then the invoking packet) toward the
+     * guest, quoting an IPv6 header from the guest to {@code quotedDstHi:Lo} carrying {@code quotedPayloadLength}
+     * octets of {@code quotedNextHeader}, and the first eight transport octets: what the guest's kernel needs
+     * to find the socket. Rebuilt, as for IPv4, because the guest's packet is long gone.
+     */
+    public static void sendV6(Ipv6Output out, long guestMac, long fromHi, long fromLo, long guestHi, long guestLo,
+                              int type, int code, int word, int quotedNextHeader, int quotedPayloadLength,
+                              long quotedDstHi, long quotedDstLo, long quotedTransport) {
+        int icmpLength = Icmpv6Packet.HEADER_LENGTH + Ipv6Packet.HEADER_LENGTH + 8;
+        ByteBuf f = out.icmpv6Buffer(icmpLength);
+        int at = Ipv6Output.L4_OFFSET;
+        Icmpv6Packet.writeHeader(f, at, type, code, word);
+        int innerAt = at + Icmpv6Packet.HEADER_LENGTH;
+        Ipv6Packet.writeHeader(f, innerAt, 0, 0, quotedPayloadLength, quotedNextHeader, TTL, guestHi, guestLo,
+                quotedDstHi, quotedDstLo);
+        f.setLong(innerAt + Ipv6Packet.HEADER_LENGTH, quotedTransport);
+        out.sendIcmpv6(f, guestMac, fromHi, fromLo, guestHi, guestLo, icmpLength);
     }
 }

@@ -459,13 +459,13 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         int src;
         int srcPort;
         if (f.dns) {
-            if (fromPort != DNS_PORT || !dnsServers.contains(from)) {
+            if (fromPort != DNS_PORT || !dnsServers.contains(V4_HI, v4Lo(from))) {
                 // Only the resolvers answer DNS flows; anything else is a stray or a spoof.
                 counters.dnsBadReplySource++;
                 readBuffers.giveBack(b);
                 return;
             }
-            dnsServers.replied(from);
+            dnsServers.replied(V4_HI, v4Lo(from));
             counters.dnsReplies++;
             src = dns;
             srcPort = DNS_PORT;
@@ -549,7 +549,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         if (f.dns) {
             // A resolver that does not answer: the next query goes to the next one. The guest is not told (its
             // retry will reach the next server; with one server it times out, as with slirp4netns).
-            if (dnsServers.failed(info.hasOriginalDst() ? info.originalDstIpv4() : f.lastHostAddr)) {
+            if (dnsServers.failed(V4_HI, v4Lo(info.hasOriginalDst() ? info.originalDstIpv4() : f.lastHostAddr))) {
                 counters.dnsServerSwitches++;
             }
             counters.dnsServerErrors++;

@@ -6,6 +6,7 @@ import io.jslirp.stack.icmp.Icmpv6Responder;
 import io.jslirp.stack.iface.EthernetInterface;
 import io.jslirp.stack.iface.Ipv6Input;
 import io.jslirp.stack.iface.NeighborDiscovery;
+import io.jslirp.stack.services.Dhcpv6Server;
 import io.jslirp.stack.services.RouterAdvertiser;
 import io.jslirp.stack.wire.Icmpv6Packet;
 import io.jslirp.stack.relay.HostDatagrams;
@@ -122,6 +123,16 @@ public final class Stack {
         this.udp = new UdpLayer(config, clock, counters, alloc, iface.output(), options, dnsServers);
         iface.register(Ipv4Packet.PROTO_UDP, udp, true);
         udp.setNeighbors(iface::resolve, iface.pendingNeighbors());
+        if (ipv6 != null) {
+            Ipv6Config c6 = config.ipv6();
+            // DHCPv6 as libslirp (INFORMATION-REQUEST: DNS prefix::3) and pasta (one address in IA_NA, the
+            // guest's EUI-64 one, which SLAAC forms too), from the router's MAC-derived DUID.
+            Dhcpv6Server dhcpv6 = new Dhcpv6Server(new Dhcpv6Server.Config(
+                    Dhcpv6Server.linkLayerDuid(c6.routerMac()), c6.dnsHi(), Ipv6Config.DNS_LO, c6.prefixHi(), 0, 0,
+                    new byte[0]));
+            udp.setIpv6(c6, ipv6.output(), dhcpv6);
+            ipv6.register(Ipv6Packet.NEXT_UDP, udp);
+        }
         this.forwards = new PortForwards(config, tcp, udp);
         Ipv6Input v6 = iface.ipv6();
         if (v6 != null) {
@@ -153,6 +164,15 @@ public final class Stack {
      */
     public void setDnsServers(int[] ipv4Servers) {
         dnsServers.set(ipv4Servers);
+    }
+
+    /**
+     * As {@link #setDnsServers(int[])}, for resolvers of either family: family-neutral addresses
+     * ({@code IpAddress}) as {@code hi, lo} pairs, in resolv.conf order. Guests of both families reach both
+     * kinds (an IPv6 resolver through an AF_INET6 host socket).
+     */
+    public void setDnsServerAddresses(long[] hiLoPairs) {
+        dnsServers.setNeutral(hiLoPairs);
     }
 
     /** Registers a service the stack answers itself on a UDP port; see {@link UdpLayer#registerService}. */

@@ -42,6 +42,17 @@ public final class IcmpErrors {
     }
 
     /**
+     * The ICMPv6 twin of {@link #passedOn}: destination unreachable codes 0..6 (RFC 4443 3.1), Packet Too Big
+     * (its MTU is known: the kernel's ee_info), and time exceeded codes 0..1. Parameter problems are about the
+     * host's own packet, not the guest's.
+     */
+    public static boolean passedOn6(int type, int code) {
+        return (type == Icmpv6Packet.TYPE_DEST_UNREACHABLE && code <= 6)
+                || (type == Icmpv6Packet.TYPE_PACKET_TOO_BIG && code == 0)
+                || (type == Icmpv6Packet.TYPE_TIME_EXCEEDED && code <= 1);
+    }
+
+    /**
      * Whom an ICMP error a host socket received appears from to the guest. No offender, or the destination
      * itself: the destination as the guest addressed it. An offender the guest must not see as itself appears as
      * the gateway, the router that forwarded the datagram: a broadcast, multicast or otherwise non-unicast

@@ -32,9 +32,10 @@ import io.netty.buffer.ByteBufAllocator;
  *     Otherwise by type: RS, NS, NA to {@link NeighborDiscovery} (and RS also to its handler, the router
  *     advertiser); an echo request to one of our unicast addresses to its handler, elsewhere icmpv6EchoNotForUs
  *     (no ICMPv6 echo relay yet); anything else icmpv6Unhandled.</li>
- * <li>TCP or UDP to a unicast address: not relayed over IPv6 yet, so Destination Unreachable, code 0 "no
- *     route to destination" (RFC 4443 3.1), which makes a guest's connect fail at once (Linux reports
- *     ENETUNREACH) and its resolver try the next server, instead of waiting out a timeout.</li>
+ * <li>TCP or UDP to a unicast address (UDP also to ff02::1:2, the DHCPv6 servers' group): to the handler
+ *     registered for it (the Stack registers both); without one, Destination Unreachable, code 0 "no route
+ *     to destination" (RFC 4443 3.1), which makes a guest's connect fail at once (Linux reports
+ *     ENETUNREACH) instead of waiting out a timeout.</li>
  * <li>any other Next Header to one of our addresses: Parameter Problem code 1 at the field that named it
  *     (RFC 8200 4); to another address: Destination Unreachable code 0 (we have no route for it).</li>
  * <li>anything but ICMPv6 from ::, or to a multicast group: dropped as above without an error.</li>
@@ -190,7 +191,7 @@ public final class Ipv6Input {
             counters.ipv6BadSource++;
             return;
         }
-        if (toMulticast) {
+        if (toMulticast && !(protocol == Ipv6Packet.NEXT_UDP && isDhcpGroup(p.destinationHi(), p.destinationLo()))) {
             counters.ipv6OtherMulticast++;
             return;
         }
@@ -277,7 +278,12 @@ public final class Ipv6Input {
     /** ff02::1, ff02::2 and every solicited-node group (where NS for us, and the guest's DAD probes, go). */
     private static boolean isOurGroup(long hi, long lo) {
         return (hi == Ipv6Packet.ALL_NODES_HI && (lo == Ipv6Packet.ALL_NODES_LO || lo == 2))
-                || Ipv6Packet.isSolicitedNode(hi, lo);
+                || Ipv6Packet.isSolicitedNode(hi, lo) || isDhcpGroup(hi, lo);
+    }
+
+    /** ff02::1:2, All_DHCP_Relay_Agents_and_Servers (RFC 8415 7.1): UDP to it goes to the DHCPv6 server. */
+    private static boolean isDhcpGroup(long hi, long lo) {
+        return hi == Ipv6Packet.ALL_NODES_HI && lo == 0x1_0002L;
     }
 
     /**

@@ -87,6 +87,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private static final int EE_ORIGIN = 4;
     private static final int EE_TYPE = 5;
     private static final int EE_CODE = 6;
+    private static final int EE_INFO = 8;
     private static final int EE_OFFENDER = 16;
     private static final int SO_EE_ORIGIN_ICMP = 2;
     private static final int SO_EE_ORIGIN_ICMP6 = 3;
@@ -294,6 +295,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
                 if (origin == SO_EE_ORIGIN_ICMP || origin == SO_EE_ORIGIN_ICMP6) {
                     info.icmpType = scratch.getByte(ee + EE_TYPE) & 0xff;
                     info.icmpCode = scratch.getByte(ee + EE_CODE) & 0xff;
+                    info.icmpv6 = origin == SO_EE_ORIGIN_ICMP6;
+                    info.icmpInfo = scratch.getIntLE(ee + EE_INFO);
                 }
                 int family = scratch.getShortLE(ee + EE_OFFENDER) & 0xffff;
                 if (len >= CMSG_HDR + EE_OFFENDER + 8 && family == Flags.AF_INET) {

@@ -2,6 +2,7 @@ package io.jslirp.stack;
 
 import io.jslirp.stack.icmp.IcmpEchoRelay;
 import io.jslirp.stack.icmp.IcmpResponder;
+import io.jslirp.stack.icmp.Icmpv6EchoRelay;
 import io.jslirp.stack.icmp.Icmpv6Responder;
 import io.jslirp.stack.iface.EthernetInterface;
 import io.jslirp.stack.iface.Ipv6Input;
@@ -50,6 +51,8 @@ public final class Stack {
     private final TcpLayer tcp;
     private final UdpLayer udp;
     private final IcmpEchoRelay ping;
+    /** ICMPv6 echo to the outside, or null when IPv6 is off. */
+    private final Icmpv6EchoRelay ping6;
     private final PortForwards forwards;
     private final DnsServers dnsServers = new DnsServers();
     private final DeviceFormat format;
@@ -140,8 +143,11 @@ public final class Stack {
             RouterAdvertiser ra = advertiser;
             v6.registerIcmpv6(Icmpv6Packet.TYPE_ROUTER_SOLICITATION, (ip, rs, mac) -> ra.routerSolicited());
             v6.registerIcmpv6(Icmpv6Packet.TYPE_ECHO_REQUEST, new Icmpv6Responder(counters, v6.output()));
+            this.ping6 = new Icmpv6EchoRelay(config.ipv6(), clock, counters, alloc, v6.output(), options);
+            v6.registerEchoRelay(ping6);
         } else {
             this.advertiser = null;
+            this.ping6 = null;
         }
     }
 
@@ -154,6 +160,9 @@ public final class Stack {
     public void setHostDatagrams(HostDatagrams datagrams) {
         udp.setHostDatagrams(datagrams);
         ping.setHostDatagrams(datagrams);
+        if (ping6 != null) {
+            ping6.setHostDatagrams(datagrams);
+        }
     }
 
     /**
@@ -225,6 +234,9 @@ public final class Stack {
     public long nextDeadlineNanos() {
         long next = Math.min(Math.min(iface.nextDeadlineNanos(), tcp.nextDeadlineNanos()),
                 Math.min(udp.nextDeadlineNanos(), ping.nextDeadlineNanos()));
+        if (ping6 != null) {
+            next = Math.min(next, ping6.nextDeadlineNanos());
+        }
         return advertiser == null ? next : Math.min(next, advertiser.nextDeadlineNanos());
     }
 
@@ -239,6 +251,9 @@ public final class Stack {
         tcp.runTimers(now);
         udp.runTimers(now);
         ping.runTimers(now);
+        if (ping6 != null) {
+            ping6.runTimers(now);
+        }
         if (advertiser != null) {
             advertiser.runTimers(now);
         }
@@ -264,7 +279,7 @@ public final class Stack {
 
     /** ICMP echo flows holding a host ping socket. */
     public int activePingFlows() {
-        return ping.activeFlows();
+        return ping.activeFlows() + (ping6 == null ? 0 : ping6.activeFlows());
     }
 
     /** The UDP layer, for service registration, diagnostics and tests. */
@@ -312,6 +327,9 @@ public final class Stack {
         tcp.close();
         udp.close();
         ping.close();
+        if (ping6 != null) {
+            ping6.close();
+        }
         iface.close();
     }
 }

@@ -30,8 +30,8 @@ import io.netty.buffer.ByteBufAllocator;
  * <li>Next Header 59: nothing follows (ipv6NoNextHeader).</li>
  * <li>ICMPv6 with a bad checksum or, for NDP, hop limit, code, length, options or addresses: drop by reason.
  *     Otherwise by type: RS, NS, NA to {@link NeighborDiscovery} (and RS also to its handler, the router
- *     advertiser); an echo request to one of our unicast addresses to its handler, elsewhere icmpv6EchoNotForUs
- *     (no ICMPv6 echo relay yet); anything else icmpv6Unhandled.</li>
+ *     advertiser); an echo request to one of our unicast addresses to its handler, to another unicast address to the echo
+ *     relay ({@link #registerEchoRelay}), to a group icmpv6EchoNotForUs; anything else icmpv6Unhandled.</li>
  * <li>TCP or UDP to a unicast address (UDP also to ff02::1:2, the DHCPv6 servers' group): to the handler
  *     registered for it (the Stack registers both); without one, Destination Unreachable, code 0 "no route
  *     to destination" (RFC 4443 3.1), which makes a guest's connect fail at once (Linux reports
@@ -61,6 +61,8 @@ public final class Ipv6Input {
     private final NeighborDiscovery ndp;
     private final Ipv6Reassembler reassembler;
     private final Icmpv6Handler[] icmpHandlers = new Icmpv6Handler[256];
+    /** Echo requests to anywhere but us (the relay), or null: then counted in icmpv6EchoNotForUs. */
+    private Icmpv6Handler echoRelay;
     /** Transport handlers fed over IPv6 (none yet: TCP and UDP are not relayed over IPv6). */
     private final IpProtocol[] protocols = new IpProtocol[256];
     private final IpPacket packet = new IpPacket();
@@ -101,6 +103,11 @@ public final class Ipv6Input {
      */
     public void registerIcmpv6(int type, Icmpv6Handler handler) {
         icmpHandlers[type] = handler;
+    }
+
+    /** The handler of echo requests to unicast addresses not ours (the ICMPv6 echo relay); null for none. */
+    public void registerEchoRelay(Icmpv6Handler handler) {
+        this.echoRelay = handler;
     }
 
     /**
@@ -263,8 +270,9 @@ public final class Ipv6Input {
                 ndp.receiveAdvertisement(icmp, sourceMac);
                 return;
             case Icmpv6Packet.TYPE_ECHO_REQUEST:
-                Icmpv6Handler echo = icmpHandlers[type];
-                if (toMulticast || echo == null || !config.isOurs(p.destinationHi(), p.destinationLo())) {
+                Icmpv6Handler echo = config.isOurs(p.destinationHi(), p.destinationLo()) ? icmpHandlers[type]
+                        : echoRelay;
+                if (toMulticast || echo == null) {
                     counters.icmpv6EchoNotForUs++;
                     return;
                 }

@@ -212,6 +212,17 @@ public final class FakeHostDatagrams implements HostDatagrams {
     }
 
     @Override
+    public int openPing6(HostSocketHandler handler) {
+        calls++;
+        if (failOpenPing != 0) {
+            return -failOpenPing;
+        }
+        Sock s = newSock(true, handler);
+        s.bindAddrBytes = new byte[16]; // an AF_INET6 (ICMPv6) ping socket
+        return s.handle;
+    }
+
+    @Override
     public int sendPing(int handle, long dstHi, long dstLo, ByteBuf src, int index, int length) {
         calls++;
         Sock s = live(handle);
@@ -223,7 +234,11 @@ public final class FakeHostDatagrams implements HostDatagrams {
         }
         byte[] b = new byte[length];
         src.getBytes(index, b);
-        s.sent.add(new Sent(IpAddress.v4(dstLo), 0, b));
+        boolean v4 = IpAddress.isV4(dstHi, dstLo);
+        if (v4 == (s.bindAddrBytes != null)) {
+            throw new IllegalStateException("a ping to the other family's address");
+        }
+        s.sent.add(v4 ? new Sent(IpAddress.v4(dstLo), 0, b) : new Sent(0, bytesOf(dstHi, dstLo), 0, b));
         return length;
     }
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Timeout;
  * podman sets it), then reaches the host's [::1] through [fd00::2] by TCP (curl -6, and bulk both ways checked
  * by sha256) and UDP (a 60,000-byte datagram both ways), asks the test's own resolver on [::1]:53 through
  * fd00::3 over UDP and TCP, is refused at once under {@code --disable-host-loopback}, and reaches a "remote"
- * host on 2001:db8:1::/64 behind a veth by TCP and UDP, from {@code --outbound-addr6} when given. jslirp only: slirp4netns's IPv6 relay differs (no
+ * host on 2001:db8:1::/64 behind a veth by TCP, UDP and ping -6, from {@code --outbound-addr6} when given. jslirp only: slirp4netns's IPv6 relay differs (no
  * --resolv-conf, no ICMPv6 errors).
  *
  * <p>Sizes: {@code -Djslirp.e2e.bulkBytes6} (default 64 MiB each way).
@@ -178,7 +178,7 @@ class Ipv6RelayIT {
      * route via ::1), where jslirp runs; addresses without DAD so the link works at once.
      */
     @Test
-    void remoteHostOn2001Db8ByTcpAndUdp() throws Exception {
+    void remoteHostOn2001Db8ByTcpUdpAndPing() throws Exception {
         assumeTrue(E2e.isJslirp(), "jslirp's IPv6 relay");
         Netns srv = Netns.create();
         Netns jsl = null;
@@ -213,6 +213,8 @@ class Ipv6RelayIT {
                         "hello-udp-remote6"));
                 assertEquals("reply=hello-udp-remote6 from=2001:db8:1:0:0:0:0:1:7001\n", u.out(),
                         u.describe() + j.diagnostics());
+                Cmd.Result p = g.ping("2001:db8:1::1", "-6");
+                assertTrue(p.out().contains("bytes from 2001:db8:1::1"), p.describe() + j.diagnostics());
             }
             // --outbound-addr6: the server sees the second address.
             jsl.ok("ip", "-6", "addr", "add", "2001:db8:1::3/64", "dev", v + "j", "nodad");

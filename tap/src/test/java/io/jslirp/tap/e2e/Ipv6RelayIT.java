@@ -240,6 +240,58 @@ class Ipv6RelayIT {
         }
     }
 
+    /** dhclient-script stand-in: record the DHCPv6 lease (BOUND6), configure nothing, touch no resolv.conf. */
+    static final String DHCLIENT6_SCRIPT = "#!/bin/sh\n"
+            + "[ \"$reason\" = BOUND6 ] || exit 0\n"
+            + "{ echo \"ip6=$new_ip6_address\"; echo \"dns6=$new_dhcp6_name_servers\"; "
+            + "echo \"preferred=$new_preferred_life\"; } > \"$(dirname \"$0\")/lease6.tmp\" "
+            + "&& mv \"$(dirname \"$0\")/lease6.tmp\" \"$(dirname \"$0\")/lease6\"\n";
+
+    /**
+     * {@code dhclient -6} on a TAP nobody configured (SLAAC off in the guest): SOLICIT/ADVERTISE/REQUEST/REPLY
+     * with the server on ff02::1:2 give it the guest's EUI-64 address in fd00::/64 and DNS fd00::3.
+     */
+    @Test
+    void dhclient6GetsAnAddressAndTheDnsServer() throws Exception {
+        assumeTrue(E2e.isJslirp(), "libslirp answers INFORMATION-REQUEST only");
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("jsl-dhclient6");
+        java.nio.file.Path pidFile = dir.resolve("pid");
+        try (NsHolder h = guestNs()) {
+            h.ok("sysctl", "-q", "-w", "net.ipv6.conf.default.autoconf=0");
+            try (Jslirp j = Jslirp.builder().ready3().args("-6", Long.toString(h.pid), "tap0").start().awaitReady()) {
+                java.nio.file.Path script = dir.resolve("script");
+                java.nio.file.Files.writeString(script, DHCLIENT6_SCRIPT, StandardCharsets.US_ASCII);
+                java.nio.file.Files.setPosixFilePermissions(script,
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                java.nio.file.Path conf = dir.resolve("dhclient6.conf");
+                java.nio.file.Files.writeString(conf, "timeout 20;\n", StandardCharsets.US_ASCII);
+                Guest g = Guest.of(h, j);
+                g.mustRun("ip", "link", "set", "lo", "up");
+                g.mustRun("ip", "link", "set", "tap0", "up");
+                Cmd.Result r = g.run(Duration.ofSeconds(40), "dhclient", "-6", "-1", "-v", "-sf", script.toString(),
+                        "-cf", conf.toString(), "-lf", dir.resolve("leases").toString(), "-pf", pidFile.toString(),
+                        "tap0");
+                java.nio.file.Path out = dir.resolve("lease6");
+                assertTrue(r.ok() && java.nio.file.Files.exists(out), "dhclient -6 got no lease: " + r.describe()
+                        + j.diagnostics());
+                String lease = java.nio.file.Files.readString(out);
+                assertTrue(lease.contains("ip6=fd00::"), lease);
+                assertTrue(lease.contains("dns6=fd00::3"), lease);
+            }
+        } finally {
+            if (java.nio.file.Files.exists(pidFile)) {
+                String pid = java.nio.file.Files.readString(pidFile).trim();
+                if (pid.matches("\\d+")) {
+                    ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+            for (String f : new String[] {"script", "lease6", "leases", "pid", "dhclient6.conf"}) {
+                Cmd.deleteQuietly(dir.resolve(f));
+            }
+            Cmd.deleteQuietly(dir);
+        }
+    }
+
     private static Process background(List<String> argv) throws IOException {
         return new ProcessBuilder(argv)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

@@ -99,6 +99,8 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     private io.jslirp.stack.services.Dhcpv6Responder dhcpv6;
     private final RelayOptions options;
     private final DnsServers dnsServers;
+    /** The ICMP and ICMPv6 errors this layer sends the guest. */
+    private final UdpErrors errors;
     private final int gateway;
     private final int dns;
     private final FlowTable<UdpFlow> flows;
@@ -147,6 +149,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         this.output = output;
         this.options = options;
         this.dnsServers = dnsServers;
+        this.errors = new UdpErrors(config, counters, alloc, output, dnsServers);
         this.gateway = config.gateway();
         this.dns = config.dns();
         this.flows = new FlowTable<>(Math.min(MAX_FLOWS, options.maxFlows()));
@@ -162,6 +165,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         this.config6 = config;
         this.output6 = output;
         this.dhcpv6 = dhcpv6;
+        errors.setIpv6(config, output);
     }
 
     /** The route toward a guest address: IPv4's for a mapped one, else IPv6's. */
@@ -382,11 +386,8 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         relay(mac, sHi, sLo, srcPort, dHi, dLo, dHi, dLo, dstPort);
     }
 
-    /** An IPv6 destination other than ours that goes out as it is (see {@code TcpLayer.isRelayable6}). */
     private boolean isRelayable6(long hi, long lo) {
-        return !config6.inPrefix(hi) && !Ipv6Packet.isLinkLocal(hi) && !Ipv6Packet.isMulticast(hi)
-                && !Ipv6Packet.isLoopback(hi, lo) && !Ipv6Packet.isUnspecified(hi, lo)
-                && !Ipv6Packet.isIpv4Mapped(hi, lo) && !(hi == 0 && (lo >>> 32) == 0);
+        return UdpErrors.isRelayable6(config6, hi, lo);
     }
 
     /** The guest's DHCPv6 message (the view {@link #udp}) answered from fe80::2 port 547, to its source. */
@@ -725,115 +726,11 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
                 return;
             }
             counters.udpHostErrors++;
-            hostError(f);
+            errors.fromHost(f, info);
         }
     }
 
-    /** An ICMP error the host received about one of this flow's datagrams, passed on to the guest. */
-    private void hostError(UdpFlow f) {
-        int type = info.icmpType;
-        int code = info.icmpCode;
-        boolean passed = info.icmpv6 ? IcmpErrors.passedOn6(type, code) : IcmpErrors.passedOn(type, code);
-        if (f.dns) {
-            // A resolver that does not answer: the next query goes to the next one. The guest is not told (its
-            // retry will reach the next server; with one server it times out, as with slirp4netns).
-            if (!passed) {
-                counters.icmpErrorsDropped++;
-                return;
-            }
-            long hHi = info.hasOriginalDst() ? info.originalDstHi : f.lastHostHi;
-            long hLo = info.hasOriginalDst() ? info.originalDstLo : f.lastHostLo;
-            if (dnsServers.failed(hHi, hLo)) {
-                counters.dnsServerSwitches++;
-            }
-            counters.dnsServerErrors++;
-            return;
-        }
-        if (!passed || info.icmpv6 == f.guestIsV4()) {
-            // Fragmentation needed (no next-hop MTU to quote) and local errors: see IcmpErrors.passedOn; and an
-            // error of the other family cannot be about this guest's datagrams.
-            counters.icmpErrorsDropped++;
-            return;
-        }
-        if (!f.guestIsV4()) {
-            hostError6(f, type, code);
-            return;
-        }
-        int hostDst = info.hasOriginalDst() ? info.originalDstIpv4() : IpAddress.v4(f.lastHostLo);
-        int dstPort = info.hasOriginalDst() ? info.originalDstPort : f.lastDstPort;
-        int guestDst = hostDst == RelayOptions.LOOPBACK ? gateway : hostDst;
-        int from = IcmpErrors.reportedFrom(config, info.offenderIpv4(), hostDst, guestDst);
-        int lastDst = IpAddress.v4(f.lastDstLo);
-        int udpLength = guestDst == lastDst && dstPort == f.lastDstPort ? f.lastLength
-                : UdpDatagram.HEADER_LENGTH;
-        sendError(f.guestMac, IpAddress.v4(f.guestAddrLo), f.guestPort, guestDst, dstPort, udpLength, type, code,
-                from);
-    }
-
-    /**
-     * The IPv6 twin: the error appears from the offender when it is a global address the guest may see, else
-     * from the destination as the guest addressed it (the router address for the host's ::1). A Packet Too Big
-     * carries the next-hop MTU the host was told, never below 1280 (RFC 8200 5).
-     */
-    private void hostError6(UdpFlow f, int type, int code) {
-        long hHi = info.hasOriginalDst() ? info.originalDstHi : f.lastHostHi;
-        long hLo = info.hasOriginalDst() ? info.originalDstLo : f.lastHostLo;
-        int dstPort = info.hasOriginalDst() ? info.originalDstPort : f.lastDstPort;
-        long gdHi = hHi;
-        long gdLo = hLo;
-        if (hHi == 0 && hLo == 1) {
-            boolean usedRouter = config6.isOurs(f.lastDstHi, f.lastDstLo);
-            gdHi = usedRouter ? f.lastDstHi : config6.routerHi();
-            gdLo = Ipv6Config.ROUTER_LO;
-        }
-        long fromHi = gdHi;
-        long fromLo = gdLo;
-        if (!IpAddress.isUnspecified(info.offenderHi, info.offenderLo) && isRelayable6(info.offenderHi, info.offenderLo)
-                && !(info.offenderHi == hHi && info.offenderLo == hLo)) {
-            fromHi = info.offenderHi;
-            fromLo = info.offenderLo;
-        }
-        int udpLength = gdHi == f.lastDstHi && gdLo == f.lastDstLo && dstPort == f.lastDstPort ? f.lastLength
-                : UdpDatagram.HEADER_LENGTH;
-        int word = type == Icmpv6Packet.TYPE_PACKET_TOO_BIG ? Math.max(Ipv6Packet.MIN_MTU, info.icmpInfo) : 0;
-        long quoted = ((long) f.guestPort << 48) | ((long) dstPort << 32) | ((long) udpLength << 16);
-        counters.icmpErrorsToGuest++;
-        IcmpErrors.sendV6(output6, f.guestMac, fromHi, fromLo, f.guestAddrHi, f.guestAddrLo, type, code, word,
-                Ipv6Packet.NEXT_UDP, udpLength, gdHi, gdLo, quoted);
-    }
-
-    /**
-     * ICMPv6 destination unreachable ({@code kind}: UNREACH_*) about the guest's datagram to {@code gd}, from
-     * that destination for a closed port, else from the router address of the guest's scope.
-     */
-    private void unreachable6(long mac, long sHi, long sLo, int srcPort, long gdHi, long gdLo, int dstPort,
-                              int udpLength, int kind) {
-        if (output6 == null) {
-            return;
-        }
-        int code;
-        switch (kind) {
-            case UNREACH_PORT:
-                code = Icmpv6Packet.CODE_PORT_UNREACHABLE;
-                break;
-            case UNREACH_ADMIN:
-                code = Icmpv6Packet.CODE_ADMIN_PROHIBITED;
-                break;
-            case UNREACH_NET:
-                code = Icmpv6Packet.CODE_NO_ROUTE;
-                break;
-            default:
-                code = Icmpv6Packet.CODE_ADDRESS_UNREACHABLE;
-        }
-        long fromHi = kind == UNREACH_PORT ? gdHi : Ipv6Packet.isLinkLocal(sHi) ? Ipv6Config.LINK_LOCAL_HI
-                : config6.routerHi();
-        long fromLo = kind == UNREACH_PORT ? gdLo : Ipv6Config.ROUTER_LO;
-        long quoted = ((long) srcPort << 48) | ((long) dstPort << 32) | ((long) udpLength << 16);
-        counters.icmpErrorsToGuest++;
-        IcmpErrors.sendV6(output6, mac, fromHi, fromLo, sHi, sLo, Icmpv6Packet.TYPE_DEST_UNREACHABLE, code, 0,
-                Ipv6Packet.NEXT_UDP, udpLength, gdHi, gdLo, quoted);
-    }
-
+    /** Destination unreachable about the datagram in {@link #udp}: from the destination for a closed port. */
     private void sendUnreachable(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int code) {
         sendUnreachable(mac, guestAddr, guestPort, guestDst, dstPort, code,
                 code == Icmpv4Packet.CODE_PORT_UNREACHABLE ? guestDst : gateway);
@@ -842,17 +739,13 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     /** Destination unreachable about the datagram in {@link #udp} (or the flow's last), from {@code from}. */
     private void sendUnreachable(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int code,
                                  int from) {
-        sendError(mac, guestAddr, guestPort, guestDst, dstPort, udp.buffer() != null ? udp.length() : 8,
+        errors.sendError4(mac, guestAddr, guestPort, guestDst, dstPort, udp.buffer() != null ? udp.length() : 8,
                 Icmpv4Packet.TYPE_DEST_UNREACHABLE, code, from);
     }
 
-    private void sendError(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int udpLength,
-                           int type, int code, int from) {
-        long quoted = ((long) guestPort << 48) | ((long) dstPort << 32) | ((long) udpLength << 16);
-        ByteBuf frame = IcmpErrors.build(alloc, config, output.nextIdentification(), mac, from, guestAddr, type,
-                code, 0, Ipv4Packet.PROTO_UDP, Ipv4Packet.MIN_HEADER_LENGTH + udpLength, guestDst, quoted);
-        counters.icmpErrorsToGuest++;
-        output.send(frame);
+    private void unreachable6(long mac, long sHi, long sLo, int srcPort, long gdHi, long gdLo, int dstPort,
+                              int udpLength, int kind) {
+        errors.unreachable6(mac, sHi, sLo, srcPort, gdHi, gdLo, dstPort, udpLength, kind);
     }
 
     // ---------------------------------------------------------------- timers and teardown

@@ -61,6 +61,11 @@ final class DiscardingHostDatagrams implements HostDatagrams {
     }
 
     @Override
+    public int openPing6(HostSocketHandler handler) {
+        return -1;
+    }
+
+    @Override
     public int sendPing(int handle, long dstHi, long dstLo, ByteBuf src, int index, int length) {
         return length;
     }

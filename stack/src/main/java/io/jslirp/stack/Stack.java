@@ -2,10 +2,12 @@ package io.jslirp.stack;
 
 import io.jslirp.stack.icmp.IcmpEchoRelay;
 import io.jslirp.stack.icmp.IcmpResponder;
+import io.jslirp.stack.icmp.Icmpv6EchoRelay;
 import io.jslirp.stack.icmp.Icmpv6Responder;
 import io.jslirp.stack.iface.EthernetInterface;
 import io.jslirp.stack.iface.Ipv6Input;
 import io.jslirp.stack.iface.NeighborDiscovery;
+import io.jslirp.stack.services.Dhcpv6Server;
 import io.jslirp.stack.services.RouterAdvertiser;
 import io.jslirp.stack.wire.Icmpv6Packet;
 import io.jslirp.stack.relay.HostDatagrams;
@@ -16,6 +18,7 @@ import io.jslirp.stack.udp.DnsServers;
 import io.jslirp.stack.udp.UdpLayer;
 import io.jslirp.stack.udp.UdpService;
 import io.jslirp.stack.wire.Ipv4Packet;
+import io.jslirp.stack.wire.Ipv6Packet;
 import io.jslirp.stack.wire.VirtioNetHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -48,6 +51,8 @@ public final class Stack {
     private final TcpLayer tcp;
     private final UdpLayer udp;
     private final IcmpEchoRelay ping;
+    /** ICMPv6 echo to the outside, or null when IPv6 is off. */
+    private final Icmpv6EchoRelay ping6;
     private final PortForwards forwards;
     private final DnsServers dnsServers = new DnsServers();
     private final DeviceFormat format;
@@ -113,9 +118,24 @@ public final class Stack {
         tcp.setDnsServers(dnsServers);
         tcp.setNeighbors(iface::resolve, iface.pendingNeighbors());
         iface.register(Ipv4Packet.PROTO_TCP, tcp, true);
+        Ipv6Input ipv6 = iface.ipv6();
+        if (ipv6 != null) {
+            tcp.setIpv6(config.ipv6(), ipv6.output(), ipv6.ndp()::resolve);
+            ipv6.register(Ipv6Packet.NEXT_TCP, tcp);
+        }
         this.udp = new UdpLayer(config, clock, counters, alloc, iface.output(), options, dnsServers);
         iface.register(Ipv4Packet.PROTO_UDP, udp, true);
         udp.setNeighbors(iface::resolve, iface.pendingNeighbors());
+        if (ipv6 != null) {
+            Ipv6Config c6 = config.ipv6();
+            // DHCPv6 as libslirp (INFORMATION-REQUEST: DNS prefix::3) and pasta (one address in IA_NA, the
+            // guest's EUI-64 one, which SLAAC forms too), from the router's MAC-derived DUID.
+            Dhcpv6Server dhcpv6 = new Dhcpv6Server(new Dhcpv6Server.Config(
+                    Dhcpv6Server.linkLayerDuid(c6.routerMac()), c6.dnsHi(), Ipv6Config.DNS_LO, c6.prefixHi(), 0, 0,
+                    new byte[0]));
+            udp.setIpv6(c6, ipv6.output(), dhcpv6);
+            ipv6.register(Ipv6Packet.NEXT_UDP, udp);
+        }
         this.forwards = new PortForwards(config, tcp, udp);
         Ipv6Input v6 = iface.ipv6();
         if (v6 != null) {
@@ -123,8 +143,11 @@ public final class Stack {
             RouterAdvertiser ra = advertiser;
             v6.registerIcmpv6(Icmpv6Packet.TYPE_ROUTER_SOLICITATION, (ip, rs, mac) -> ra.routerSolicited());
             v6.registerIcmpv6(Icmpv6Packet.TYPE_ECHO_REQUEST, new Icmpv6Responder(counters, v6.output()));
+            this.ping6 = new Icmpv6EchoRelay(config.ipv6(), clock, counters, alloc, v6.output(), options);
+            v6.registerEchoRelay(ping6);
         } else {
             this.advertiser = null;
+            this.ping6 = null;
         }
     }
 
@@ -137,6 +160,9 @@ public final class Stack {
     public void setHostDatagrams(HostDatagrams datagrams) {
         udp.setHostDatagrams(datagrams);
         ping.setHostDatagrams(datagrams);
+        if (ping6 != null) {
+            ping6.setHostDatagrams(datagrams);
+        }
     }
 
     /**
@@ -147,6 +173,15 @@ public final class Stack {
      */
     public void setDnsServers(int[] ipv4Servers) {
         dnsServers.set(ipv4Servers);
+    }
+
+    /**
+     * As {@link #setDnsServers(int[])}, for resolvers of either family: family-neutral addresses
+     * ({@code IpAddress}) as {@code hi, lo} pairs, in resolv.conf order. Guests of both families reach both
+     * kinds (an IPv6 resolver through an AF_INET6 host socket).
+     */
+    public void setDnsServerAddresses(long[] hiLoPairs) {
+        dnsServers.setNeutral(hiLoPairs);
     }
 
     /** Registers a service the stack answers itself on a UDP port; see {@link UdpLayer#registerService}. */
@@ -199,6 +234,9 @@ public final class Stack {
     public long nextDeadlineNanos() {
         long next = Math.min(Math.min(iface.nextDeadlineNanos(), tcp.nextDeadlineNanos()),
                 Math.min(udp.nextDeadlineNanos(), ping.nextDeadlineNanos()));
+        if (ping6 != null) {
+            next = Math.min(next, ping6.nextDeadlineNanos());
+        }
         return advertiser == null ? next : Math.min(next, advertiser.nextDeadlineNanos());
     }
 
@@ -213,6 +251,9 @@ public final class Stack {
         tcp.runTimers(now);
         udp.runTimers(now);
         ping.runTimers(now);
+        if (ping6 != null) {
+            ping6.runTimers(now);
+        }
         if (advertiser != null) {
             advertiser.runTimers(now);
         }
@@ -238,7 +279,7 @@ public final class Stack {
 
     /** ICMP echo flows holding a host ping socket. */
     public int activePingFlows() {
-        return ping.activeFlows();
+        return ping.activeFlows() + (ping6 == null ? 0 : ping6.activeFlows());
     }
 
     /** The UDP layer, for service registration, diagnostics and tests. */
@@ -286,6 +327,9 @@ public final class Stack {
         tcp.close();
         udp.close();
         ping.close();
+        if (ping6 != null) {
+            ping6.close();
+        }
         iface.close();
     }
 }

@@ -2,6 +2,7 @@ package io.jslirp.tap;
 
 import io.jslirp.stack.Clock;
 import io.jslirp.stack.FrameSink;
+import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.Stack;
 import io.jslirp.stack.services.DhcpServer;
@@ -163,10 +164,10 @@ public final class Jslirp implements AutoCloseable {
             this.resolvConf = null;
         } else {
             this.resolvConf = new ResolvConf.Watch(settings.resolvConf());
-            int[] servers = resolvConf.servers();
-            stack.setDnsServers(servers);
+            long[] servers = resolvConf.servers();
+            stack.setDnsServerAddresses(servers);
             if (servers.length == 0) {
-                startupWarnings.add("jslirp: warning: no IPv4 nameserver in " + settings.resolvConf() + "; DNS queries to "
+                startupWarnings.add("jslirp: warning: no nameserver in " + settings.resolvConf() + "; DNS queries to "
                         + NetConfig.formatIpv4(settings.net().dns()) + " go unanswered until one appears there");
             }
         }
@@ -323,7 +324,13 @@ public final class Jslirp implements AutoCloseable {
         return RelayOptions.defaults()
                 .withDisableHostLoopback(settings.disableHostLoopback())
                 .withOutboundAddr(settings.outboundAddr())
+                .withOutboundAddr6(outbound6(settings)[0], outbound6(settings)[1])
                 .withDisableDns(settings.disableDns());
+    }
+
+    /** {@code --outbound-addr6} as {hi, lo}; {0, 0} (::, the kernel's choice) when not given. */
+    private static long[] outbound6(Settings settings) {
+        return settings.outboundAddr6() == null ? new long[2] : Ipv6Config.parseIpv6(settings.outboundAddr6());
     }
 
     private static NamespaceHandles enter(Settings settings, Path netnsPath) throws IOException {
@@ -514,9 +521,9 @@ public final class Jslirp implements AutoCloseable {
         }
         if (resolvConf != null && System.nanoTime() - nextResolvConfNanos >= 0) {
             nextResolvConfNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
-            int[] servers = resolvConf.poll(); // one stat; the file is read again only when it changed
+            long[] servers = resolvConf.poll(); // one stat; the file is read again only when it changed
             if (servers != null) {
-                stack.setDnsServers(servers);
+                stack.setDnsServerAddresses(servers);
             }
         }
     }

@@ -1,6 +1,8 @@
 package io.jslirp.tap;
 
+import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.wire.IpAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,9 +12,10 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The host's DNS servers, from a resolv.conf(5): the {@code nameserver} lines, in order, that hold an IPv4
- * address (IPv6 ones are left for when the relay has IPv6; anything malformed is skipped, as the resolver
- * skips it). The DNS forwarder at network+3 sends the guest's queries to these.
+ * The host's DNS servers, from a resolv.conf(5): the {@code nameserver} lines, in order, that hold an IPv4 or
+ * an IPv6 address, as family-neutral {@code hi, lo} pairs ({@link IpAddress}); a scoped (link-local) IPv6
+ * address, which would need its interface, the unspecified addresses and anything malformed are skipped, as the
+ * resolver skips them. The DNS forwarder at network+3 and prefix::3 sends the guest's queries to these.
  *
  * <p>Hosts rewrite the file (DHCP renewals, VPNs, systemd-resolved); {@link Watch} notices when it changed
  * by its identity, size and modification time, which costs one stat, and reads it again only then.
@@ -27,9 +30,9 @@ public final class ResolvConf {
     private ResolvConf() {
     }
 
-    /** The IPv4 nameservers in {@code text}, in order, without repeats. */
-    public static int[] parse(String text) {
-        int[] servers = new int[MAX_SERVERS];
+    /** The nameservers in {@code text}, in order, without repeats: {@code hi, lo} pairs. */
+    public static long[] parse(String text) {
+        long[] servers = new long[2 * MAX_SERVERS];
         int count = 0;
         for (String line : text.split("\n", -1)) {
             int comment = indexOfComment(line);
@@ -37,21 +40,34 @@ public final class ResolvConf {
             if (words.length < 2 || !words[0].equals("nameserver")) {
                 continue;
             }
-            int addr;
+            long hi;
+            long lo;
             try {
-                addr = NetConfig.parseIpv4(words[1]);
-            } catch (IllegalArgumentException notIpv4) {
-                continue; // IPv6, a scoped address, or garbage
+                if (words[1].indexOf(':') < 0) {
+                    hi = IpAddress.V4_HI;
+                    lo = IpAddress.v4Lo(NetConfig.parseIpv4(words[1]));
+                } else {
+                    long[] a = Ipv6Config.parseIpv6(words[1]);
+                    hi = a[0];
+                    lo = a[1];
+                    if ((hi >>> 54) == (0xfe80L >>> 6)) {
+                        continue; // link-local: meaningless without its interface
+                    }
+                }
+            } catch (IllegalArgumentException malformed) {
+                continue; // a scoped address, or garbage
             }
-            if (addr == 0 || contains(servers, count, addr)) {
-                continue; // 0.0.0.0 is "no server", not one
+            if (IpAddress.isUnspecified(hi, lo) || contains(servers, count, hi, lo)) {
+                continue; // 0.0.0.0 and :: are "no server", not one
             }
-            servers[count++] = addr;
+            servers[2 * count] = hi;
+            servers[2 * count + 1] = lo;
+            count++;
             if (count == MAX_SERVERS) {
                 break;
             }
         }
-        return Arrays.copyOf(servers, count);
+        return Arrays.copyOf(servers, 2 * count);
     }
 
     private static int indexOfComment(String line) {
@@ -60,17 +76,17 @@ public final class ResolvConf {
         return hash < 0 ? semi : semi < 0 ? hash : Math.min(hash, semi);
     }
 
-    private static boolean contains(int[] a, int n, int v) {
+    private static boolean contains(long[] a, int n, long hi, long lo) {
         for (int i = 0; i < n; i++) {
-            if (a[i] == v) {
+            if (a[2 * i] == hi && a[2 * i + 1] == lo) {
                 return true;
             }
         }
         return false;
     }
 
-    /** The IPv4 nameservers in the file at {@code path}; none when it is missing or unreadable. */
-    public static int[] read(Path path) {
+    /** The nameservers in the file at {@code path} ({@code hi, lo} pairs); none when it is missing or unreadable. */
+    public static long[] read(Path path) {
         try {
             byte[] bytes;
             try (var in = Files.newInputStream(path)) {
@@ -78,18 +94,20 @@ public final class ResolvConf {
             }
             return parse(new String(bytes, StandardCharsets.ISO_8859_1));
         } catch (IOException | SecurityException e) {
-            return new int[0];
+            return new long[0];
         }
     }
 
-    /** Dotted quads, comma-separated, for messages. */
-    public static String format(int[] servers) {
+    /** Dotted quads and IPv6 text, comma-separated, for messages. */
+    public static String format(long[] servers) {
         StringBuilder s = new StringBuilder();
-        for (int addr : servers) {
+        for (int i = 0; i + 1 < servers.length; i += 2) {
             if (s.length() > 0) {
                 s.append(',');
             }
-            s.append(NetConfig.formatIpv4(addr));
+            long hi = servers[i];
+            long lo = servers[i + 1];
+            s.append(IpAddress.isV4(hi, lo) ? NetConfig.formatIpv4(IpAddress.v4(lo)) : Ipv6Config.format(hi, lo));
         }
         return s.toString();
     }
@@ -104,7 +122,7 @@ public final class ResolvConf {
         private Object key;
         private long size = -1;
         private long modifiedNanos;
-        private int[] servers;
+        private long[] servers;
 
         /** Reads the file now; {@link #servers()} has its nameservers. */
         public Watch(Path path) {
@@ -114,7 +132,7 @@ public final class ResolvConf {
         }
 
         /** The nameservers as last read. */
-        public int[] servers() {
+        public long[] servers() {
             return servers.clone();
         }
 
@@ -122,11 +140,11 @@ public final class ResolvConf {
          * Looks at the file: when it changed and its nameservers with it, returns the new ones (possibly none),
          * otherwise null.
          */
-        public int[] poll() {
+        public long[] poll() {
             if (!changed()) {
                 return null;
             }
-            int[] now = read(path);
+            long[] now = read(path);
             if (Arrays.equals(now, servers)) {
                 return null;
             }

@@ -139,7 +139,7 @@ public final class Settings {
         return outboundAddr;
     }
 
-    /** {@code --outbound-addr6} as given, or null; kept for when IPv6 exists. */
+    /** {@code --outbound-addr6}, resolved: the IPv6 address (RFC 5952 text) IPv6 host sockets bind to, or null. */
     public String outboundAddr6() {
         return outboundAddr6;
     }

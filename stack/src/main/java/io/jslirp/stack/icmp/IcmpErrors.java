@@ -1,7 +1,10 @@
 package io.jslirp.stack.icmp;
 
 import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.iface.Ipv6Output;
 import io.jslirp.stack.wire.Checksum;
+import io.jslirp.stack.wire.Icmpv6Packet;
+import io.jslirp.stack.wire.Ipv6Packet;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.Ipv4Packet;
@@ -36,6 +39,17 @@ public final class IcmpErrors {
     public static boolean passedOn(int type, int code) {
         return (type == Icmpv4Packet.TYPE_DEST_UNREACHABLE && code <= 15 && code != Icmpv4Packet.CODE_FRAG_NEEDED)
                 || (type == Icmpv4Packet.TYPE_TIME_EXCEEDED && code <= 1);
+    }
+
+    /**
+     * The ICMPv6 twin of {@link #passedOn}: destination unreachable codes 0..6 (RFC 4443 3.1), Packet Too Big
+     * (its MTU is known: the kernel's ee_info), and time exceeded codes 0..1. Parameter problems are about the
+     * host's own packet, not the guest's.
+     */
+    public static boolean passedOn6(int type, int code) {
+        return (type == Icmpv6Packet.TYPE_DEST_UNREACHABLE && code <= 6)
+                || (type == Icmpv6Packet.TYPE_PACKET_TOO_BIG && code == 0)
+                || (type == Icmpv6Packet.TYPE_TIME_EXCEEDED && code <= 1);
     }
 
     /**
@@ -88,5 +102,25 @@ public final class IcmpErrors {
         f.setShort(icmpAt + 2, Checksum.compute(f, icmpAt, icmpLength));
         f.writerIndex(FRAME_LENGTH);
         return f;
+    }
+
+    /**
+     * Sends an ICMPv6 error (RFC 4443 2.1: type, code, a 32-bit word, then the invoking packet) toward the
+     * guest, quoting an IPv6 header from the guest to {@code quotedDstHi:Lo} carrying {@code quotedPayloadLength}
+     * octets of {@code quotedNextHeader}, and the first eight transport octets: what the guest's kernel needs
+     * to find the socket. Rebuilt, as for IPv4, because the guest's packet is long gone.
+     */
+    public static void sendV6(Ipv6Output out, long guestMac, long fromHi, long fromLo, long guestHi, long guestLo,
+                              int type, int code, int word, int quotedNextHeader, int quotedPayloadLength,
+                              long quotedDstHi, long quotedDstLo, long quotedTransport) {
+        int icmpLength = Icmpv6Packet.HEADER_LENGTH + Ipv6Packet.HEADER_LENGTH + 8;
+        ByteBuf f = out.icmpv6Buffer(icmpLength);
+        int at = Ipv6Output.L4_OFFSET;
+        Icmpv6Packet.writeHeader(f, at, type, code, word);
+        int innerAt = at + Icmpv6Packet.HEADER_LENGTH;
+        Ipv6Packet.writeHeader(f, innerAt, 0, 0, quotedPayloadLength, quotedNextHeader, TTL, guestHi, guestLo,
+                quotedDstHi, quotedDstLo);
+        f.setLong(innerAt + Ipv6Packet.HEADER_LENGTH, quotedTransport);
+        out.sendIcmpv6(f, guestMac, fromHi, fromLo, guestHi, guestLo, icmpLength);
     }
 }

@@ -43,7 +43,12 @@
  * address inside the virtual network.
  *
  * <p>Over IPv6, {@link io.jslirp.stack.icmp.Icmpv6Responder} answers echo to our four addresses (prefix::2/::3,
- * fe80::2/::3) as libslirp does, hop limit 255; IPv6 input hands it nothing else. Echo to other IPv6 hosts is
- * not relayed yet and is counted (icmpv6EchoNotForUs).
+ * fe80::2/::3) as libslirp does, hop limit 255. Echo to other unicast IPv6 hosts goes to
+ * {@link io.jslirp.stack.icmp.Icmpv6EchoRelay}, the IPv6 twin of the echo relay, through ICMPv6 ping sockets
+ * (raw ones when privileged). {@code IcmpErrors.sendV6} builds the ICMPv6 errors the TCP, UDP and echo relays
+ * send (RFC 4443: a rebuilt IPv6 header and eight transport octets), and {@code IcmpErrors.passedOn6} says
+ * which host-received ICMPv6 errors go on: destination unreachable, Packet Too Big (with the next-hop MTU the
+ * kernel hands over in ee_info) and time exceeded; a reporter inside the prefix, on the link or naming the
+ * host appears as the destination the guest addressed instead.
  */
 package io.jslirp.stack.icmp;

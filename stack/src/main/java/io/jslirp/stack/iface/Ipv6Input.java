@@ -31,11 +31,12 @@ import io.netty.buffer.ByteBufAllocator;
  * <li>ICMPv6 with a bad checksum or, for NDP, hop limit, code, length, options or addresses, or NDP that came
  *     in fragments (RFC 6980: a node must ignore it; fragments are how RA-guard is evaded): drop by reason.
  *     Otherwise by type: RS, NS, NA to {@link NeighborDiscovery} (and RS also to its handler, the router
- *     advertiser); an echo request to one of our unicast addresses to its handler, elsewhere icmpv6EchoNotForUs
- *     (no ICMPv6 echo relay yet); anything else icmpv6Unhandled.</li>
- * <li>TCP or UDP to a unicast address: not relayed over IPv6 yet, so Destination Unreachable, code 0 "no
- *     route to destination" (RFC 4443 3.1), which makes a guest's connect fail at once (Linux reports
- *     ENETUNREACH) and its resolver try the next server, instead of waiting out a timeout.</li>
+ *     advertiser); an echo request to one of our unicast addresses to its handler, to another unicast address to the echo
+ *     relay ({@link #registerEchoRelay}), to a group icmpv6EchoNotForUs; anything else icmpv6Unhandled.</li>
+ * <li>TCP or UDP to a unicast address (UDP also to ff02::1:2, the DHCPv6 servers' group): to the handler
+ *     registered for it (the Stack registers both); without one, Destination Unreachable, code 0 "no route
+ *     to destination" (RFC 4443 3.1), which makes a guest's connect fail at once (Linux reports
+ *     ENETUNREACH) instead of waiting out a timeout.</li>
  * <li>any other Next Header to one of our addresses: Parameter Problem code 1 at the field that named it
  *     (RFC 8200 4); to another address: Destination Unreachable code 0 (we have no route for it).</li>
  * <li>anything but ICMPv6 from ::, or to a multicast group: dropped as above without an error.</li>
@@ -61,6 +62,8 @@ public final class Ipv6Input {
     private final NeighborDiscovery ndp;
     private final Ipv6Reassembler reassembler;
     private final Icmpv6Handler[] icmpHandlers = new Icmpv6Handler[256];
+    /** Echo requests to anywhere but us (the relay), or null: then counted in icmpv6EchoNotForUs. */
+    private Icmpv6Handler echoRelay;
     /** Transport handlers fed over IPv6 (none yet: TCP and UDP are not relayed over IPv6). */
     private final IpProtocol[] protocols = new IpProtocol[256];
     private final IpPacket packet = new IpPacket();
@@ -101,6 +104,11 @@ public final class Ipv6Input {
      */
     public void registerIcmpv6(int type, Icmpv6Handler handler) {
         icmpHandlers[type] = handler;
+    }
+
+    /** The handler of echo requests to unicast addresses not ours (the ICMPv6 echo relay); null for none. */
+    public void registerEchoRelay(Icmpv6Handler handler) {
+        this.echoRelay = handler;
     }
 
     /**
@@ -191,7 +199,7 @@ public final class Ipv6Input {
             counters.ipv6BadSource++;
             return;
         }
-        if (toMulticast) {
+        if (toMulticast && !(protocol == Ipv6Packet.NEXT_UDP && isDhcpGroup(p.destinationHi(), p.destinationLo()))) {
             counters.ipv6OtherMulticast++;
             return;
         }
@@ -267,8 +275,9 @@ public final class Ipv6Input {
                 ndp.receiveAdvertisement(icmp, sourceMac);
                 return;
             case Icmpv6Packet.TYPE_ECHO_REQUEST:
-                Icmpv6Handler echo = icmpHandlers[type];
-                if (toMulticast || echo == null || !config.isOurs(p.destinationHi(), p.destinationLo())) {
+                Icmpv6Handler echo = config.isOurs(p.destinationHi(), p.destinationLo()) ? icmpHandlers[type]
+                        : echoRelay;
+                if (toMulticast || echo == null) {
                     counters.icmpv6EchoNotForUs++;
                     return;
                 }
@@ -282,7 +291,12 @@ public final class Ipv6Input {
     /** ff02::1, ff02::2 and every solicited-node group (where NS for us, and the guest's DAD probes, go). */
     private static boolean isOurGroup(long hi, long lo) {
         return (hi == Ipv6Packet.ALL_NODES_HI && (lo == Ipv6Packet.ALL_NODES_LO || lo == 2))
-                || Ipv6Packet.isSolicitedNode(hi, lo);
+                || Ipv6Packet.isSolicitedNode(hi, lo) || isDhcpGroup(hi, lo);
+    }
+
+    /** ff02::1:2, All_DHCP_Relay_Agents_and_Servers (RFC 8415 7.1): UDP to it goes to the DHCPv6 server. */
+    private static boolean isDhcpGroup(long hi, long lo) {
+        return hi == Ipv6Packet.ALL_NODES_HI && lo == 0x1_0002L;
     }
 
     /**

@@ -20,6 +20,10 @@ public final class DatagramInfo {
     public int errno;
     public int icmpType;
     public int icmpCode;
+    /** For an ICMP error: it is ICMPv6's (SO_EE_ORIGIN_ICMP6), whose types differ from ICMP's. */
+    public boolean icmpv6;
+    /** For an ICMP error: the kernel's ee_info, the next-hop MTU of a Packet Too Big or fragmentation needed. */
+    public int icmpInfo;
     /** For an ICMP error: the node that sent it; unspecified ({@link IpAddress#isUnspecified}) when unknown. */
     public long offenderHi;
     public long offenderLo;
@@ -61,6 +65,8 @@ public final class DatagramInfo {
         errno = 0;
         icmpType = 0;
         icmpCode = 0;
+        icmpv6 = false;
+        icmpInfo = 0;
         offenderHi = 0;
         offenderLo = 0;
         originalDstHi = 0;

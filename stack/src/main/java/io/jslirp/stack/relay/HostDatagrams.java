@@ -64,6 +64,14 @@ public interface HostDatagrams {
     int openPing(HostSocketHandler handler);
 
     /**
+     * The ICMPv6 twin of {@link #openPing}: {@code socket(AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6)} where
+     * {@code net.ipv4.ping_group_range} (which governs both) allows it, otherwise a raw ICMPv6 socket where
+     * jslirp is privileged. {@link #sendPing} then takes IPv6 destinations and {@link #receivePing} gives
+     * ICMPv6 echo replies (type 129); errors come with IPV6_RECVERR. Returns the handle or {@code -errno}.
+     */
+    int openPing6(HostSocketHandler handler);
+
+    /**
      * Sends an ICMP echo request (the ICMP message of {@code length} bytes at {@code index}: header and
      * payload; the identifier is the socket's own, whatever the message says) to {@code dstHi:dstLo}, an
      * IPv4(-mapped) address. Returns the

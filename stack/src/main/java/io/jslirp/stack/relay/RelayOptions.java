@@ -2,7 +2,8 @@ package io.jslirp.stack.relay;
 
 /**
  * How the relay maps the guest's destinations onto the host, from the command line: network+2 is the host
- * (127.0.0.1 unless {@code --disable-host-loopback}), and {@code --outbound-addr} binds host sockets.
+ * (127.0.0.1 unless {@code --disable-host-loopback}; ::1 for the IPv6 router address), and
+ * {@code --outbound-addr}/{@code --outbound-addr6} bind the host sockets of each family.
  */
 public final class RelayOptions {
     public static final int LOOPBACK = 0x7f00_0001;
@@ -11,37 +12,60 @@ public final class RelayOptions {
     private final int outboundAddr;
     private final int maxFlows;
     private final boolean disableDns;
+    /** {@code --outbound-addr6}: :: (both halves 0) for the kernel's choice. */
+    private final long outboundAddr6Hi;
+    private final long outboundAddr6Lo;
 
     private RelayOptions(boolean disableHostLoopback, int outboundAddr, int maxFlows, boolean disableDns) {
+        this(disableHostLoopback, outboundAddr, maxFlows, disableDns, 0, 0);
+    }
+
+    private RelayOptions(boolean disableHostLoopback, int outboundAddr, int maxFlows, boolean disableDns,
+                         long outboundAddr6Hi, long outboundAddr6Lo) {
         this.disableHostLoopback = disableHostLoopback;
         this.outboundAddr = outboundAddr;
         this.maxFlows = maxFlows;
         this.disableDns = disableDns;
+        this.outboundAddr6Hi = outboundAddr6Hi;
+        this.outboundAddr6Lo = outboundAddr6Lo;
     }
 
     public static RelayOptions defaults() {
         return new RelayOptions(false, 0, 65_536, false);
     }
 
+    /** IPv6 address to bind outbound IPv6 host sockets to, or :: (0, 0) for the kernel's choice. */
+    public RelayOptions withOutboundAddr6(long hi, long lo) {
+        return new RelayOptions(disableHostLoopback, outboundAddr, maxFlows, disableDns, hi, lo);
+    }
+
+    public long outboundAddr6Hi() {
+        return outboundAddr6Hi;
+    }
+
+    public long outboundAddr6Lo() {
+        return outboundAddr6Lo;
+    }
+
     public RelayOptions withDisableHostLoopback(boolean disable) {
-        return new RelayOptions(disable, outboundAddr, maxFlows, disableDns);
+        return new RelayOptions(disable, outboundAddr, maxFlows, disableDns, outboundAddr6Hi, outboundAddr6Lo);
     }
 
     /** IPv4 address (host order) to bind host sockets to, or 0 for the kernel's choice. */
     public RelayOptions withOutboundAddr(int addr) {
-        return new RelayOptions(disableHostLoopback, addr, maxFlows, disableDns);
+        return new RelayOptions(disableHostLoopback, addr, maxFlows, disableDns, outboundAddr6Hi, outboundAddr6Lo);
     }
 
     public RelayOptions withMaxFlows(int max) {
         if (max < 1) {
             throw new IllegalArgumentException("maxFlows must be positive");
         }
-        return new RelayOptions(disableHostLoopback, outboundAddr, max, disableDns);
+        return new RelayOptions(disableHostLoopback, outboundAddr, max, disableDns, outboundAddr6Hi, outboundAddr6Lo);
     }
 
     /** {@code --disable-dns}: network+3 does not forward queries (they time out, as with slirp4netns). */
     public RelayOptions withDisableDns(boolean disable) {
-        return new RelayOptions(disableHostLoopback, outboundAddr, maxFlows, disable);
+        return new RelayOptions(disableHostLoopback, outboundAddr, maxFlows, disable, outboundAddr6Hi, outboundAddr6Lo);
     }
 
     public boolean disableDns() {

@@ -55,7 +55,7 @@ final class SegmentsToGuest {
         if (!retransmission) {
             c.synAckSentAt = c.now();
         }
-        c.layer.sendFrame(f);
+        c.layer.sendFrame(c, f);
     }
 
     /**
@@ -78,7 +78,7 @@ final class SegmentsToGuest {
             c.synSentAt = c.now();
         }
         c.sndNxt = c.iss + 1;
-        c.layer.sendFrame(f);
+        c.layer.sendFrame(c, f);
     }
 
     /** The answer to a SYN nobody accepts: <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (RFC 9293 3.10.7.1). */
@@ -176,7 +176,7 @@ final class SegmentsToGuest {
         }
         // The queue keeps its reference; the sink releases the other. Not a duplicate: a duplicate is one
         // more object per segment, and the sink only reads the frame (retransmission resets its readerIndex).
-        c.layer.sendDataFrame(f.retain(), c.effMss, c.l4At);
+        c.layer.sendDataFrame(c, f.retain(), c.effMss, c.l4At);
     }
 
     /** Writes (or rewrites, on retransmission) the TCP header of a frame: current ACK, window, timestamps. */
@@ -233,7 +233,7 @@ final class SegmentsToGuest {
         c.rtx.markResent(i, now);
         c.counters.tcpRetransmits++;
         f.readerIndex(0);
-        c.layer.sendDataFrame(f.retain(), c.effMss, c.l4At);
+        c.layer.sendDataFrame(c, f.retain(), c.effMss, c.l4At);
     }
 
     /** An ACK (with SACK blocks when we hold out-of-order data and the guest agreed), sent now. */
@@ -262,7 +262,7 @@ final class SegmentsToGuest {
         TcpSegment.writeChecksum(f, at, hl, c.addressSum);
         f.writerIndex(c.l4At + hl);
         noteAckSent(c, window);
-        c.layer.sendFrame(f);
+        c.layer.sendFrame(c, f);
     }
 
     static void sendProbe(TcpConnection c) {
@@ -271,7 +271,7 @@ final class SegmentsToGuest {
         c.writeHeaders(f, hl);
         f.writerIndex(c.l4At + hl);
         writeTcp(c, f, c.sndUna - 1, TcpSegment.ACK, 0);
-        c.layer.sendDataFrame(f, c.effMss, c.l4At);
+        c.layer.sendDataFrame(c, f, c.effMss, c.l4At);
     }
 
     static void sendRstToGuest(TcpConnection c) {

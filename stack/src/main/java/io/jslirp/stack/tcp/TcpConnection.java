@@ -177,7 +177,7 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
         this.guestPort = guestPort;
         this.remoteAddrHi = remoteAddrHi;
         this.remoteAddrLo = remoteAddrLo;
-        this.out = layer.output;
+        this.out = layer.outputFor(guestAddrHi, guestAddrLo);
         this.l4At = out.l4Offset();
         this.remotePort = remotePort;
         this.addressSum = Checksum.addressSum(remoteAddrHi, remoteAddrLo, guestAddrHi, guestAddrLo);
@@ -280,16 +280,14 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
             case HostSockets.ENETUNREACH:
             case HostSockets.ENETDOWN:
                 counters.tcpConnectUnreachable++;
-                layer.sendUnreachable(guestMac, IpAddress.v4(guestAddrLo), IpAddress.v4(remoteAddrLo), guestPort,
-                        remotePort, irs,
-                        Icmpv4Packet.CODE_NET_UNREACHABLE);
+                layer.sendUnreachable(guestMac, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, guestPort,
+                        remotePort, irs, true);
                 break;
             case HostSockets.EHOSTUNREACH:
             case HostSockets.EHOSTDOWN:
                 counters.tcpConnectUnreachable++;
-                layer.sendUnreachable(guestMac, IpAddress.v4(guestAddrLo), IpAddress.v4(remoteAddrLo), guestPort,
-                        remotePort, irs,
-                        Icmpv4Packet.CODE_HOST_UNREACHABLE);
+                layer.sendUnreachable(guestMac, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, guestPort,
+                        remotePort, irs, false);
                 break;
             case HostSockets.ETIMEDOUT:
                 counters.tcpConnectTimeout++;

@@ -2,12 +2,15 @@ package io.jslirp.stack.tcp;
 
 import io.jslirp.stack.Clock;
 import io.jslirp.stack.Counters;
+import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.icmp.IcmpErrors;
 import io.jslirp.stack.flow.FlowTable;
 import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.iface.ArpCache;
+import io.jslirp.stack.iface.IpOutput;
+import io.jslirp.stack.iface.Ipv6Output;
 import io.jslirp.stack.iface.Ipv4Output;
 import io.jslirp.stack.iface.PendingNeighbors;
 import io.jslirp.stack.iface.IpPacket;
@@ -20,8 +23,10 @@ import io.jslirp.stack.udp.DnsServers;
 import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
+import io.jslirp.stack.wire.Icmpv6Packet;
 import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
+import io.jslirp.stack.wire.Ipv6Packet;
 import io.jslirp.stack.wire.TcpSegment;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -31,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntToLongFunction;
+import java.util.function.LongBinaryOperator;
 
 import static io.jslirp.stack.wire.IpAddress.V4_HI;
 import static io.jslirp.stack.wire.IpAddress.v4Lo;
@@ -61,6 +67,11 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     final ByteBufAllocator alloc;
     /** IPv4 toward the guest: the route of every connection, and ICMP errors. */
     final Ipv4Output output;
+    /** IPv6 toward the guest, or null while IPv6 is off ({@link #setIpv6}). */
+    private Ipv6Output output6;
+    private Ipv6Config config6;
+    /** The guest's MAC by IPv6 address; asks by Neighbor Solicitation when unknown. */
+    private LongBinaryOperator guestResolver6 = (hi, lo) -> ArpCache.NONE;
     final HostSockets host;
     final RelayOptions options;
     final int mtu;
@@ -169,8 +180,26 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         this.pendingNeighbors = pending;
     }
 
-    /** The MAC of a guest address, or {@link ArpCache#NONE} after asking for it (IPv4: ARP). */
+    /**
+     * Relays TCP over IPv6 too: {@code output} writes its frames, {@code resolver} answers the guest's MAC by
+     * IPv6 address (Neighbor Discovery's {@code resolve}). Call before the first IPv6 segment.
+     */
+    public void setIpv6(Ipv6Config config, Ipv6Output output, LongBinaryOperator resolver) {
+        this.config6 = config;
+        this.output6 = output;
+        this.guestResolver6 = resolver;
+    }
+
+    /** The route toward a guest address: IPv4's for a mapped one, else IPv6's. */
+    IpOutput outputFor(long guestAddrHi, long guestAddrLo) {
+        return IpAddress.isV4(guestAddrHi, guestAddrLo) || output6 == null ? output : output6;
+    }
+
+    /** The MAC of a guest address, or {@link ArpCache#NONE} after asking for it (ARP, or NDP for IPv6). */
     long resolveGuest(long guestAddrHi, long guestAddrLo) {
+        if (!IpAddress.isV4(guestAddrHi, guestAddrLo)) {
+            return guestResolver6.applyAsLong(guestAddrHi, guestAddrLo);
+        }
         return guestResolver.applyAsLong(IpAddress.v4(guestAddrLo));
     }
 
@@ -202,9 +231,6 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
 
     @Override
     public void receive(IpPacket ip) {
-        // The decisions below are IPv4's (network+2, network+3, the virtual network); flows are keyed neutrally.
-        int guestAddr = ip.sourceV4();
-        int remoteAddr = ip.destinationV4();
         long sourceMac = ip.sourceMac();
         if (!seg.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), ip.addressSum(), !ip.checksumTrusted())) {
             switch (seg.error()) {
@@ -230,17 +256,18 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         if (c != null) {
             if (SegmentsFromGuest.onSegment(c, seg) && c.state == TcpState.CLOSED) {
                 // A new SYN reopened a TIME_WAIT tuple (RFC 9293 3.10.7.4, RFC 6191): start afresh.
-                openFromSyn(seg, sourceMac, guestAddr, remoteAddr);
+                openFromSyn(seg, sourceMac, ip.sourceHi(), ip.sourceLo(), ip.destinationHi(), ip.destinationLo());
             }
             return;
         }
-        noFlow(seg, sourceMac, guestAddr, remoteAddr);
+        noFlow(seg, sourceMac, ip.sourceHi(), ip.sourceLo(), ip.destinationHi(), ip.destinationLo());
     }
 
     /** Decision table for a segment that matches no flow (RFC 9293 3.10.7.1, "CLOSED" state). */
-    private void noFlow(TcpSegment s, long guestMac, int guestAddr, int remoteAddr) {
+    private void noFlow(TcpSegment s, long guestMac, long guestHi, long guestLo, long remoteHi, long remoteLo) {
         int flags = s.flags();
-        if (!config.isUnicastDestination(remoteAddr)) {
+        // (IPv6 input already dropped multicast destinations; IPv6 has no broadcast.)
+        if (IpAddress.isV4(guestHi, guestLo) && !config.isUnicastDestination(IpAddress.v4(remoteLo))) {
             // RFC 1122 4.2.3.10: a SYN to a broadcast or multicast address is silently discarded; and no
             // RST may go out from such an address either.
             counters.tcpBadDestination++;
@@ -252,68 +279,110 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
             return;
         }
         if ((flags & (TcpSegment.SYN | TcpSegment.ACK)) == TcpSegment.SYN) {
-            openFromSyn(s, guestMac, guestAddr, remoteAddr);
+            openFromSyn(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
             return;
         }
         counters.tcpNoFlow++;
-        resetFor(s, guestMac, guestAddr, remoteAddr);
+        resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
     }
 
     /** RFC 9293 3.10.7.1: the RST answering a segment that has no connection. */
-    private void resetFor(TcpSegment s, long guestMac, int guestAddr, int remoteAddr) {
+    private void resetFor(TcpSegment s, long guestMac, long guestHi, long guestLo, long remoteHi, long remoteLo) {
         if (s.hasAck()) {
             // <SEQ=SEG.ACK><CTL=RST>
-            sendReset(guestMac, V4_HI, v4Lo(guestAddr), V4_HI, v4Lo(remoteAddr), s.sourcePort(), s.destinationPort(),
+            sendReset(guestMac, guestHi, guestLo, remoteHi, remoteLo, s.sourcePort(), s.destinationPort(),
                     s.ack(), 0, TcpSegment.RST);
         } else {
             // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
-            sendReset(guestMac, V4_HI, v4Lo(guestAddr), V4_HI, v4Lo(remoteAddr), s.sourcePort(), s.destinationPort(),
+            sendReset(guestMac, guestHi, guestLo, remoteHi, remoteLo, s.sourcePort(), s.destinationPort(),
                     0, s.seq() + s.seqLength(), TcpSegment.RST | TcpSegment.ACK);
         }
     }
 
     /** A guest SYN for a new flow: decide where it goes and start the host connect (no reply yet). */
-    private void openFromSyn(TcpSegment s, long guestMac, int guestAddr, int remoteAddr) {
-        int hostAddr;
-        if (remoteAddr == gateway) {
+    private void openFromSyn(TcpSegment s, long guestMac, long guestHi, long guestLo, long remoteHi, long remoteLo) {
+        long hostHi;
+        long hostLo;
+        // The family is the guest's: IPv6 input never passes an IPv4-mapped source, but a mapped destination
+        // (::ffff:127.0.0.1) must not pass for IPv4 (it is refused below, with the host's other names).
+        if (IpAddress.isV4(guestHi, guestLo)) {
+            int remoteAddr = IpAddress.v4(remoteLo);
+            int hostAddr;
+            if (remoteAddr == gateway) {
+                if (options.disableHostLoopback()) {
+                    // --disable-host-loopback: slirp4netns answers "network unreachable", so the guest's
+                    // connect fails at once with ENETUNREACH instead of timing out.
+                    counters.tcpConnectUnreachable++;
+                    sendUnreachable(guestMac, guestHi, guestLo, remoteHi, remoteLo, s.sourcePort(),
+                            s.destinationPort(), s.seq(), true);
+                    return;
+                }
+                hostAddr = RelayOptions.LOOPBACK;
+            } else if (remoteAddr == dns && s.destinationPort() == DNS_PORT && dnsAvailable()) {
+                // DNS over TCP (RFC 7766: resolvers retry over TCP after a truncated reply) goes to the host's
+                // current resolver, port 53, exactly as the UDP forwarder's queries do.
+                hostAddr = 0;
+            } else if (remoteAddr == dns || config.contains(remoteAddr) || host == null) {
+                // network+3 serves only port 53 (and not with --disable-dns or without a resolver), nothing else
+                // lives inside the virtual network, and without host sockets there is nowhere to go: refuse at
+                // once like a closed port.
+                counters.tcpNoRelay++;
+                resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
+                return;
+            } else {
+                hostAddr = remoteAddr;
+            }
+            if (hostAddr == 0) {
+                hostHi = dnsServers.currentHi();
+                hostLo = dnsServers.currentLo();
+            } else {
+                hostHi = V4_HI;
+                hostLo = v4Lo(hostAddr);
+            }
+        } else if (config6 == null || host == null) {
+            counters.tcpNoRelay++;
+            resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
+            return;
+        } else if (config6.isOurs(remoteHi, remoteLo) && remoteLo == Ipv6Config.ROUTER_LO) {
+            // prefix::2 and fe80::2 are the host, as network+2 is: its ::1, or refused fast as for IPv4.
             if (options.disableHostLoopback()) {
-                // --disable-host-loopback: slirp4netns answers "network unreachable", so the guest's
-                // connect fails at once with ENETUNREACH instead of timing out.
                 counters.tcpConnectUnreachable++;
-                sendUnreachable(guestMac, guestAddr, remoteAddr, s.sourcePort(), s.destinationPort(), s.seq(),
-                        Icmpv4Packet.CODE_NET_UNREACHABLE);
+                sendUnreachable(guestMac, guestHi, guestLo, remoteHi, remoteLo, s.sourcePort(), s.destinationPort(),
+                        s.seq(), true);
                 return;
             }
-            hostAddr = RelayOptions.LOOPBACK;
-        } else if (remoteAddr == dns && s.destinationPort() == DNS_PORT && !options.disableDns()
-                && dnsServers != null && dnsServers.current() != 0 && host != null) {
-            // DNS over TCP (RFC 7766: resolvers retry over TCP after a truncated reply) goes to the host's
-            // current resolver, port 53, exactly as the UDP forwarder's queries do.
-            hostAddr = dnsServers.current();
-        } else if (remoteAddr == dns || config.contains(remoteAddr) || host == null) {
-            // network+3 serves only port 53 (and not with --disable-dns or without a resolver), nothing else
-            // lives inside the virtual network, and without host sockets there is nowhere to go: refuse at
-            // once like a closed port.
+            hostHi = 0;
+            hostLo = 1;
+        } else if (config6.isDns(remoteHi, remoteLo) && s.destinationPort() == DNS_PORT && dnsAvailable()) {
+            hostHi = dnsServers.currentHi();
+            hostLo = dnsServers.currentLo();
+        } else if (!isRelayable6(remoteHi, remoteLo)) {
+            // prefix::3 but port 53, anything else inside our /64 or on the link (nobody lives there), and
+            // addresses that would reach the host itself by another name (::1, ::ffff:127.0.0.1, ::):
+            // refused at once like a closed port.
             counters.tcpNoRelay++;
-            resetFor(s, guestMac, guestAddr, remoteAddr);
+            resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
             return;
         } else {
-            hostAddr = remoteAddr;
+            // A global IPv6 address goes out as it is, through an AF_INET6 host socket.
+            hostHi = remoteHi;
+            hostLo = remoteLo;
         }
         if (flows.isFull()) {
             counters.tcpTableFull++;
-            resetFor(s, guestMac, guestAddr, remoteAddr);
+            resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
             return;
         }
-        TcpConnection c = new TcpConnection(this, guestMac, V4_HI, v4Lo(guestAddr), s.sourcePort(), V4_HI,
-                v4Lo(remoteAddr),
+        TcpConnection c = new TcpConnection(this, guestMac, guestHi, guestLo, s.sourcePort(), remoteHi, remoteLo,
                 s.destinationPort(), clock.nanoTime());
         SegmentsFromGuest.acceptSyn(c, s, isnGenerator.isn(c.guestAddrHi, c.guestAddrLo, c.guestPort,
                 c.remoteAddrHi, c.remoteAddrLo, c.remotePort));
         flows.put(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo, c.remotePort, c);
         counters.tcpFlowsOpened++;
-        int handle = host.connectTcp(V4_HI, v4Lo(hostAddr), s.destinationPort(), V4_HI, v4Lo(options.outboundAddr()),
-                this);
+        boolean v4Host = IpAddress.isV4(hostHi, hostLo);
+        int handle = host.connectTcp(hostHi, hostLo, s.destinationPort(),
+                v4Host ? V4_HI : options.outboundAddr6Hi(),
+                v4Host ? v4Lo(options.outboundAddr()) : options.outboundAddr6Lo(), this);
         if (handle < 0) {
             c.connectFailed(-handle);
             return;
@@ -321,6 +390,23 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         c.adoptHandle(handle);
         handles.put(handle, c);
         ConnectionTimers.scheduleTimers(c);
+    }
+
+    /** network+3 / prefix::3 port 53 forwards to a host resolver. */
+    private boolean dnsAvailable() {
+        return !options.disableDns() && dnsServers != null && dnsServers.hasCurrent() && host != null;
+    }
+
+    /**
+     * Whether an IPv6 destination other than our router and DNS addresses may be relayed as it is: not inside
+     * our prefix or on the link (nothing lives there), not multicast, and not a name of the host itself or of
+     * IPv4 (::1, ::, ::ffff:0:0/96), which would get around {@code --disable-host-loopback} and confuse the
+     * family-neutral flow keys.
+     */
+    boolean isRelayable6(long hi, long lo) {
+        return !config6.inPrefix(hi) && !Ipv6Packet.isLinkLocal(hi) && !Ipv6Packet.isMulticast(hi)
+                && !Ipv6Packet.isLoopback(hi, lo) && !Ipv6Packet.isUnspecified(hi, lo)
+                && !Ipv6Packet.isIpv4Mapped(hi, lo) && !(hi == 0 && (lo >>> 32) == 0);
     }
 
     // ---------------------------------------------------------------- host events
@@ -432,16 +518,18 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
 
     // ---------------------------------------------------------------- frame building
 
-    void sendFrame(ByteBuf f) {
+    /** A complete frame of {@code c}'s, on its route. */
+    void sendFrame(TcpConnection c, ByteBuf f) {
         counters.tcpSegmentsOut++;
-        output.send(f);
+        c.out.send(f);
     }
 
     /**
      * A segment from writeTcp, its TCP header at {@code l4At}: partial checksum and TSO for an offloading
      * device, else complete.
      */
-    void sendDataFrame(ByteBuf f, int gsoSize, int l4At) {
+    void sendDataFrame(TcpConnection c, ByteBuf f, int gsoSize, int l4At) {
+        IpOutput output = c.out;
         counters.tcpSegmentsOut++;
         if (offload) {
             if (f.readableBytes() - l4At - (f.getUnsignedByte(l4At + 12) >>> 4) * 4 > gsoSize) {
@@ -500,32 +588,50 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
                    int guestPort, int remotePort, int seq, int ack,
                    int flags) {
         int len = TcpSegment.MIN_HEADER_LENGTH;
-        ByteBuf f = alloc.directBuffer(output.l4Offset() + len);
-        int at = output.writeHeaders(f, 0, guestMac, remoteAddrHi, remoteAddrLo, guestAddrHi, guestAddrLo,
+        IpOutput route = outputFor(guestAddrHi, guestAddrLo);
+        ByteBuf f = alloc.directBuffer(route.l4Offset() + len);
+        int at = route.writeHeaders(f, 0, guestMac, remoteAddrHi, remoteAddrLo, guestAddrHi, guestAddrLo,
                 Ipv4Packet.PROTO_TCP, len, true);
         TcpSegment.writeHeader(f, at, remotePort, guestPort, seq, (flags & TcpSegment.ACK) != 0 ? ack : 0,
                 len, flags, 0);
         TcpSegment.writeChecksum(f, at, len, Checksum.addressSum(remoteAddrHi, remoteAddrLo, guestAddrHi, guestAddrLo));
         f.writerIndex(at + len);
         counters.tcpRstOut++;
-        sendFrame(f);
+        counters.tcpSegmentsOut++;
+        route.send(f);
     }
 
     /**
-     * ICMP destination unreachable about the guest's SYN (RFC 792), quoting an IPv4 header and the first
-     * eight TCP bytes (ports and sequence number), which is what the guest's kernel matches to the socket
-     * (Linux checks that the quoted sequence lies in SND.UNA..SND.NXT). The quote is rebuilt from the flow,
-     * because the SYN itself is long gone when a host connect fails asynchronously. From the gateway: the
-     * router that could not forward it.
+     * Destination unreachable about the guest's SYN (ICMP, RFC 792; ICMPv6, RFC 4443 3.1), quoting the IP
+     * header and the first eight TCP bytes (ports and sequence number), which is what the guest's kernel
+     * matches to the socket (Linux checks that the quoted sequence lies in SND.UNA..SND.NXT). The quote is
+     * rebuilt from the flow, because the SYN itself is long gone when a host connect fails asynchronously.
+     * From the gateway (IPv6: the router address of the guest's scope): the router that could not forward it.
+     *
+     * @param network "network unreachable" (IPv4 code 0; IPv6 code 0, no route), else "host unreachable"
+     *                (IPv4 code 1; IPv6 code 3, address unreachable)
      */
-    void sendUnreachable(long guestMac, int guestAddr, int remoteAddr, int guestPort, int remotePort, int synSeq,
-                         int code) {
-        // (ICMPv4: the addresses are IPv4's.)
+    void sendUnreachable(long guestMac, long guestHi, long guestLo, long remoteHi, long remoteLo, int guestPort,
+                         int remotePort, int synSeq, boolean network) {
         // The quote is the guest's SYN as the guest's kernel matches it: addresses, ports and sequence number.
         long quotedTcp = ((long) guestPort << 48) | ((long) remotePort << 32) | (synSeq & 0xffff_ffffL);
-        output.send(IcmpErrors.build(alloc, config, output.nextIdentification(), guestMac, gateway, guestAddr,
-                Icmpv4Packet.TYPE_DEST_UNREACHABLE, code, 0, Ipv4Packet.PROTO_TCP,
-                Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH, remoteAddr, quotedTcp));
+        if (!IpAddress.isV4(guestHi, guestLo)) {
+            if (output6 == null) {
+                return;
+            }
+            long fromHi = Ipv6Packet.isLinkLocal(guestHi) ? Ipv6Config.LINK_LOCAL_HI : config6.routerHi();
+            IcmpErrors.sendV6(output6, guestMac, fromHi, Ipv6Config.ROUTER_LO, guestHi, guestLo,
+                    Icmpv6Packet.TYPE_DEST_UNREACHABLE,
+                    network ? Icmpv6Packet.CODE_NO_ROUTE : Icmpv6Packet.CODE_ADDRESS_UNREACHABLE, 0,
+                    Ipv6Packet.NEXT_TCP, TcpSegment.MIN_HEADER_LENGTH, remoteHi, remoteLo, quotedTcp);
+            counters.icmpv6ErrorsOut++;
+            return;
+        }
+        output.send(IcmpErrors.build(alloc, config, output.nextIdentification(), guestMac, gateway,
+                IpAddress.v4(guestLo), Icmpv4Packet.TYPE_DEST_UNREACHABLE,
+                network ? Icmpv4Packet.CODE_NET_UNREACHABLE : Icmpv4Packet.CODE_HOST_UNREACHABLE, 0,
+                Ipv4Packet.PROTO_TCP, Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH,
+                IpAddress.v4(remoteLo), quotedTcp));
     }
 
     // ---------------------------------------------------------------- port forwards

@@ -21,6 +21,16 @@
  * RST is the fastest honest answer). Broadcast,
  * multicast, loopback and unspecified destinations are dropped silently (RFC 1122 4.2.3.10).
  *
+ * <p><b>IPv6.</b> IPv6 input hands TCP over too ({@code Stack} registers the layer with {@code Ipv6Input}); the
+ * same connection code runs, only its route differs ({@code TcpLayer.outputFor}: {@code Ipv6Output} for a
+ * guest address that is not IPv4-mapped, so MSS = MTU - 60, TSO6 with an offloading device). The decision
+ * table, by the guest's family: prefix::2 and fe80::2 are the host's ::1 ({@code --disable-host-loopback}:
+ * ICMPv6 destination unreachable, no route, at once); prefix::3 and fe80::3 port 53 go to the current
+ * resolver (of either family); anything else inside the prefix or on the link, multicast, and every other
+ * name of the host or of IPv4 (::1, ::, ::ffff:0:0/96, ::/96) get a RST; global addresses go as they are
+ * through an AF_INET6 host socket bound to {@code --outbound-addr6} when given. Connect failures answer as
+ * for IPv4, with ICMPv6 destination unreachable codes 0 (network) and 3 (host).
+ *
  * <p><b>Inbound (port forwards).</b> {@link io.jslirp.stack.tcp.TcpLayer#listen} opens a listening host socket
  * for a forward ({@code PortForwards} keeps the ids); the layer keeps each listener's handle in a small array
  * beside the guest address and port it forwards to. READABLE on a listener accepts up to 64 clients (the

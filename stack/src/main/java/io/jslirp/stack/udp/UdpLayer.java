@@ -2,6 +2,7 @@ package io.jslirp.stack.udp;
 
 import io.jslirp.stack.Clock;
 import io.jslirp.stack.Counters;
+import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.flow.FlowTable;
 import io.jslirp.stack.flow.FrameBuffers;
@@ -9,7 +10,9 @@ import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.flow.IdleList;
 import io.jslirp.stack.icmp.IcmpErrors;
 import io.jslirp.stack.iface.ArpCache;
+import io.jslirp.stack.iface.IpOutput;
 import io.jslirp.stack.iface.Ipv4Output;
+import io.jslirp.stack.iface.Ipv6Output;
 import io.jslirp.stack.iface.PendingNeighbors;
 import io.jslirp.stack.iface.IpPacket;
 import io.jslirp.stack.iface.IpProtocol;
@@ -20,8 +23,10 @@ import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.Icmpv4Packet;
+import io.jslirp.stack.wire.Icmpv6Packet;
 import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
+import io.jslirp.stack.wire.Ipv6Packet;
 import io.jslirp.stack.wire.UdpDatagram;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -48,10 +53,22 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     public static final int READS_PER_EVENT = 64;
     static final int ERRORS_PER_EVENT = 16;
     /**
-     * Room before a datagram's payload for the route's Ethernet and IP headers and UDP's: IPv4's. A route with a
-     * longer IP header (IPv6's 40 bytes) needs this raised; {@link #writeHeaders} then starts IPv4 frames later.
+     * Room before a datagram's payload for the route's Ethernet and IP headers and UDP's: IPv6's, the longer;
+     * {@link #writeHeaders} starts an IPv4 frame 20 bytes later in the buffer (its readerIndex).
      */
-    public static final int HEADROOM = Ipv4Output.L4_OFFSET + UdpDatagram.HEADER_LENGTH;
+    public static final int HEADROOM = Ipv6Output.L4_OFFSET + UdpDatagram.HEADER_LENGTH;
+    /** The largest UDP payload over IPv6 (Payload Length 65535 less the UDP header; no jumbograms). */
+    public static final int MAX_PAYLOAD6 = Ipv6Packet.MAX_PAYLOAD_LENGTH - UdpDatagram.HEADER_LENGTH;
+    /** DHCPv6 ports (RFC 8415 7.2). */
+    public static final int DHCPV6_CLIENT_PORT = 546;
+    public static final int DHCPV6_SERVER_PORT = 547;
+    /** ff02::1:2, All_DHCP_Relay_Agents_and_Servers (RFC 8415 7.1). */
+    public static final long ALL_DHCP_LO = 0x1_0002L;
+    // Kinds of destination unreachable, mapped to each family's code (RFC 792 / RFC 4443 3.1).
+    static final int UNREACH_PORT = 0;
+    static final int UNREACH_ADMIN = 1;
+    static final int UNREACH_NET = 2;
+    static final int UNREACH_HOST = 3;
     public static final int DNS_PORT = 53;
     private static final int MAX_SERVICES = 16;
     /** Flow key for relayed flows: remote address and port 0, so one flow (and socket) per guest endpoint. */
@@ -75,8 +92,15 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     private final Counters counters;
     private final ByteBufAllocator alloc;
     private final Ipv4Output output;
+    /** IPv6 toward the guest and its addresses, or null while IPv6 is off ({@link #setIpv6}). */
+    private Ipv6Output output6;
+    private Ipv6Config config6;
+    /** DHCPv6 on port 547 of the router's addresses and ff02::1:2, or null. */
+    private io.jslirp.stack.services.Dhcpv6Responder dhcpv6;
     private final RelayOptions options;
     private final DnsServers dnsServers;
+    /** The ICMP and ICMPv6 errors this layer sends the guest. */
+    private final UdpErrors errors;
     private final int gateway;
     private final int dns;
     private final FlowTable<UdpFlow> flows;
@@ -125,11 +149,28 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         this.output = output;
         this.options = options;
         this.dnsServers = dnsServers;
+        this.errors = new UdpErrors(config, counters, alloc, output, dnsServers);
         this.gateway = config.gateway();
         this.dns = config.dns();
         this.flows = new FlowTable<>(Math.min(MAX_FLOWS, options.maxFlows()));
-        this.readBuffers = new FrameBuffers(alloc, HEADROOM + UdpDatagram.MAX_PAYLOAD, 4);
+        this.readBuffers = new FrameBuffers(alloc, HEADROOM + MAX_PAYLOAD6, 4);
         this.mappings = new FlowTable<>(Math.min(MAX_FORWARD_MAPPINGS, options.maxFlows()));
+    }
+
+    /**
+     * Relays UDP over IPv6 too: {@code output} writes the frames, {@code config} names our addresses, and
+     * {@code dhcpv6} (may be null) answers DHCPv6 on port 547. Call before the first IPv6 datagram.
+     */
+    public void setIpv6(Ipv6Config config, Ipv6Output output, io.jslirp.stack.services.Dhcpv6Responder dhcpv6) {
+        this.config6 = config;
+        this.output6 = output;
+        this.dhcpv6 = dhcpv6;
+        errors.setIpv6(config, output);
+    }
+
+    /** The route toward a guest address: IPv4's for a mapped one, else IPv6's. */
+    private IpOutput routeFor(long guestHi, long guestLo) {
+        return IpAddress.isV4(guestHi, guestLo) || output6 == null ? output : output6;
     }
 
     /** The host's datagram sockets; without them relayed UDP is answered with ICMP port unreachable. */
@@ -198,8 +239,6 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
 
     @Override
     public void receive(IpPacket ip) {
-        int src = ip.sourceV4();
-        int dst = ip.destinationV4();
         long sourceMac = ip.sourceMac();
         if (!udp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength(), ip.addressSum(), !ip.checksumTrusted())) {
             switch (udp.error()) {
@@ -217,6 +256,12 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         counters.udpIn++;
         int srcPort = udp.sourcePort();
         int dstPort = udp.destinationPort();
+        if (!ip.isIpv4()) {
+            receive6(ip, sourceMac, srcPort, dstPort);
+            return;
+        }
+        int src = ip.sourceV4();
+        int dst = ip.destinationV4();
         if (mappings.size() != 0) {
             UdpMapping m = mappings.get(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dst), dstPort);
             if (m != null) {
@@ -248,7 +293,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         }
         if (dst == dns) {
             if (dstPort == DNS_PORT) {
-                forwardDns(sourceMac, src, srcPort);
+                forwardDns(sourceMac, V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dns));
             } else {
                 // Only port 53 lives at network+3: as a host with a closed port (RFC 1122 4.1.3.1).
                 counters.udpPortUnreachable++;
@@ -265,7 +310,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
                 sendUnreachable(sourceMac, src, srcPort, dst, dstPort, Icmpv4Packet.CODE_ADMIN_PROHIBITED);
                 return;
             }
-            relay(sourceMac, src, srcPort, dst, RelayOptions.LOOPBACK, dstPort);
+            relay(sourceMac, V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dst), V4_HI, v4Lo(RelayOptions.LOOPBACK), dstPort);
             return;
         }
         if (config.contains(dst)) {
@@ -273,7 +318,94 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
             counters.udpBadDestination++;
             return;
         }
-        relay(sourceMac, src, srcPort, dst, dst, dstPort);
+        relay(sourceMac, V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dst), V4_HI, v4Lo(dst), dstPort);
+    }
+
+    /**
+     * Decision table for a datagram from an IPv6 guest (Ipv6Input already dropped multicast other than
+     * all-nodes, all-routers, solicited-node and ff02::1:2, and sources that are not unicast):
+     * <ol>
+     * <li>port 546 to 547 at ff02::1:2 or a router address, with a DHCPv6 server: answered (RFC 8415).</li>
+     * <li>any other multicast destination: nothing relays it off the link (udpBadDestination).</li>
+     * <li>source port 0: cannot be answered (udpBadSource).</li>
+     * <li>prefix::3 or fe80::3: port 53 to the host's current resolver; other ports port unreachable.</li>
+     * <li>prefix::2 or fe80::2: the host's ::1; with {@code --disable-host-loopback} administratively
+     *     prohibited (RFC 4443 code 1, which Linux reports to a UDP socket as a hard error, EACCES).</li>
+     * <li>anything else in the prefix or on the link, and other names of the host or of IPv4 (::1,
+     *     ::ffff:0:0/96, ::/96): address unreachable (nobody lives there; and no way around the loopback
+     *     rule).</li>
+     * <li>a global address: relayed as it is, through the flow's AF_INET6 host socket.</li>
+     * </ol>
+     */
+    private void receive6(IpPacket ip, long mac, int srcPort, int dstPort) {
+        long sHi = ip.sourceHi();
+        long sLo = ip.sourceLo();
+        long dHi = ip.destinationHi();
+        long dLo = ip.destinationLo();
+        if (config6 == null) {
+            counters.udpBadDestination++;
+            return;
+        }
+        boolean toRouter = config6.isOurs(dHi, dLo) && dLo == Ipv6Config.ROUTER_LO;
+        if (dstPort == DHCPV6_SERVER_PORT && srcPort == DHCPV6_CLIENT_PORT && dhcpv6 != null
+                && (toRouter || (dHi == Ipv6Packet.ALL_NODES_HI && dLo == ALL_DHCP_LO))) {
+            answerDhcpv6(mac, sHi, sLo);
+            return;
+        }
+        if (Ipv6Packet.isMulticast(dHi)) {
+            counters.udpBadDestination++;
+            return;
+        }
+        if (srcPort == 0) {
+            counters.udpBadSource++;
+            return;
+        }
+        if (config6.isDns(dHi, dLo)) {
+            if (dstPort == DNS_PORT) {
+                forwardDns(mac, sHi, sLo, srcPort, dHi, dLo);
+            } else {
+                counters.udpPortUnreachable++;
+                unreachable6(mac, sHi, sLo, srcPort, dHi, dLo, dstPort, udp.length(), UNREACH_PORT);
+            }
+            return;
+        }
+        if (toRouter) {
+            if (options.disableHostLoopback()) {
+                counters.udpLoopbackRefused++;
+                unreachable6(mac, sHi, sLo, srcPort, dHi, dLo, dstPort, udp.length(), UNREACH_ADMIN);
+                return;
+            }
+            relay(mac, sHi, sLo, srcPort, dHi, dLo, 0, 1, dstPort);
+            return;
+        }
+        if (!isRelayable6(dHi, dLo)) {
+            counters.udpBadDestination++;
+            unreachable6(mac, sHi, sLo, srcPort, dHi, dLo, dstPort, udp.length(), UNREACH_HOST);
+            return;
+        }
+        relay(mac, sHi, sLo, srcPort, dHi, dLo, dHi, dLo, dstPort);
+    }
+
+    private boolean isRelayable6(long hi, long lo) {
+        return UdpErrors.isRelayable6(config6, hi, lo);
+    }
+
+    /** The guest's DHCPv6 message (the view {@link #udp}) answered from fe80::2 port 547, to its source. */
+    private void answerDhcpv6(long mac, long sHi, long sLo) {
+        counters.udpToService++;
+        int room = dhcpv6.maxReplyLength();
+        int frameLength = HEADROOM + room;
+        ByteBuf f = alloc.directBuffer(frameLength, frameLength);
+        int n = dhcpv6.respond(udp.buffer(), udp.payloadOffset(), udp.payloadLength(), mac, f, HEADROOM);
+        if (n < 0 || n > room) {
+            f.release();
+            return;
+        }
+        writeHeaders(f, mac, Ipv6Config.LINK_LOCAL_HI, Ipv6Config.ROUTER_LO, DHCPV6_SERVER_PORT, sHi, sLo,
+                DHCPV6_CLIENT_PORT, n);
+        counters.udpOut++;
+        counters.udpFromService++;
+        output6.send(f);
     }
 
     private void deliverToService(UdpService s, long mac, int src, int srcPort, int dst, int dstPort) {
@@ -290,82 +422,103 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         }
     }
 
-    private void relay(long mac, int src, int srcPort, int guestDst, int hostDst, int dstPort) {
+    private void relay(long mac, long sHi, long sLo, int srcPort, long gdHi, long gdLo, long hdHi, long hdLo,
+                       int dstPort) {
         if (datagrams == null) {
             // No host sockets (a stack built without them): refuse as a closed port would, at once.
             counters.udpNoSocket++;
-            sendUnreachable(mac, src, srcPort, guestDst, dstPort, Icmpv4Packet.CODE_PORT_UNREACHABLE);
+            if (IpAddress.isV4(sHi, sLo)) {
+                sendUnreachable(mac, IpAddress.v4(sLo), srcPort, IpAddress.v4(gdLo), dstPort,
+                        Icmpv4Packet.CODE_PORT_UNREACHABLE);
+            } else {
+                unreachable6(mac, sHi, sLo, srcPort, gdHi, gdLo, dstPort, udp.length(), UNREACH_PORT);
+            }
             return;
         }
-        UdpFlow f = flows.get(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(ANY), ANY);
+        UdpFlow f = flows.get(sHi, sLo, srcPort, V4_HI, v4Lo(ANY), ANY);
         if (f == null) {
-            f = open(mac, src, srcPort, false);
+            f = open(mac, sHi, sLo, srcPort, false, !IpAddress.isV4(sHi, sLo));
             if (f == null) {
                 return;
             }
         }
         f.guestMac = mac;
         relayIdle.touch(f, clock.nanoTime());
-        send(f, guestDst, hostDst, dstPort);
+        send(f, gdHi, gdLo, hdHi, hdLo, dstPort);
     }
 
-    private void forwardDns(long mac, int src, int srcPort) {
+    /** A query to network+3 or prefix::3 ({@code dnsHi:dnsLo}, as the guest addressed it) port 53. */
+    private void forwardDns(long mac, long sHi, long sLo, int srcPort, long dnsHi, long dnsLo) {
         if (options.disableDns()) {
             // --disable-dns: silence, so the guest's resolver times out exactly as with slirp4netns.
             counters.dnsDisabled++;
             return;
         }
         counters.dnsQueries++;
-        if (dnsServers.current() == 0 || datagrams == null) {
+        if (!dnsServers.hasCurrent() || datagrams == null) {
             // Nowhere to forward (no resolver known yet): dropped, and the guest's retry may find one.
             counters.dnsNoServer++;
             return;
         }
-        UdpFlow f = flows.get(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dns), DNS_PORT);
+        long now = clock.nanoTime();
+        if (dnsServers.beforeQuery(now)) {
+            counters.dnsServerSwitches++;
+        }
+        long rHi = dnsServers.currentHi();
+        long rLo = dnsServers.currentLo();
+        // An AF_INET6 socket reaches resolvers of both families; an AF_INET one (an IPv4 guest's, bound to
+        // --outbound-addr) only IPv4 ones.
+        boolean needV6 = !IpAddress.isV4(sHi, sLo) || !IpAddress.isV4(rHi, rLo);
+        UdpFlow f = flows.get(sHi, sLo, srcPort, V4_HI, v4Lo(dns), DNS_PORT);
+        if (f != null && needV6 && !f.v6Socket) {
+            // The resolver changed family (an IPv6 one after an IPv4 one): a socket that can reach it.
+            destroy(f);
+            f = null;
+        }
         if (f == null) {
-            f = open(mac, src, srcPort, true);
+            f = open(mac, sHi, sLo, srcPort, true, needV6);
             if (f == null) {
                 return;
             }
         }
         f.guestMac = mac;
-        long now = clock.nanoTime();
         dnsIdle.touch(f, now);
-        if (dnsServers.beforeQuery(now)) {
-            counters.dnsServerSwitches++;
-        }
-        send(f, dns, dnsServers.current(), DNS_PORT);
+        send(f, dnsHi, dnsLo, rHi, rLo, DNS_PORT);
     }
 
-    private UdpFlow open(long mac, int src, int srcPort, boolean isDns) {
+    private UdpFlow open(long mac, long sHi, long sLo, int srcPort, boolean isDns, boolean v6Socket) {
         if (flows.isFull()) {
             evictOldest();
         }
-        int handle = datagrams.openUdp(V4_HI, v4Lo(options.outboundAddr()), 0, this);
+        int handle = v6Socket
+                ? datagrams.openUdp(options.outboundAddr6Hi(), options.outboundAddr6Lo(), 0, this)
+                : datagrams.openUdp(V4_HI, v4Lo(options.outboundAddr()), 0, this);
         if (handle < 0) {
             counters.udpNoSocket++;
             return null;
         }
-        UdpFlow f = new UdpFlow(mac, src, srcPort, isDns, handle);
-        flows.put(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(isDns ? dns : ANY), isDns ? DNS_PORT : ANY, f);
+        UdpFlow f = new UdpFlow(mac, sHi, sLo, srcPort, isDns, v6Socket, handle);
+        flows.put(sHi, sLo, srcPort, V4_HI, v4Lo(isDns ? dns : ANY), isDns ? DNS_PORT : ANY, f);
         handles.put(handle, f);
         counters.udpFlowsOpened++;
         return f;
     }
 
     /** The guest's datagram (the view {@link #udp}) to {@code hostDst:dstPort}, straight from the frame. */
-    private void send(UdpFlow f, int guestDst, int hostDst, int dstPort) {
-        f.lastDstAddr = guestDst;
+    private void send(UdpFlow f, long gdHi, long gdLo, long hdHi, long hdLo, int dstPort) {
+        f.lastDstHi = gdHi;
+        f.lastDstLo = gdLo;
         f.lastDstPort = dstPort;
         f.lastLength = udp.length();
-        f.lastHostAddr = hostDst;
+        f.lastHostHi = hdHi;
+        f.lastHostLo = hdLo;
         ByteBuf b = udp.buffer();
-        int n = datagrams.sendTo(f.handle, V4_HI, v4Lo(hostDst), dstPort, b, udp.payloadOffset(), udp.payloadLength());
+        int n = datagrams.sendTo(f.handle, hdHi, hdLo, dstPort, b, udp.payloadOffset(), udp.payloadLength());
         if (n < 0) {
             // With IP_RECVERR an ICMP error also leaves its errno pending on the socket (sk_err), and the next
             // sendto reports that instead of sending (the error itself reaches the guest from the error
             // queue). Reporting clears it, so one more try sends this datagram.
-            n = datagrams.sendTo(f.handle, V4_HI, v4Lo(hostDst), dstPort, b, udp.payloadOffset(), udp.payloadLength());
+            n = datagrams.sendTo(f.handle, hdHi, hdLo, dstPort, b, udp.payloadOffset(), udp.payloadLength());
         }
         if (n >= 0 && (n > 0 || udp.payloadLength() == 0)) {
             counters.udpToHost++;
@@ -378,10 +531,16 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         counters.udpSendErrors++;
         if (n == -HostSockets.ENETUNREACH || n == -HostSockets.EHOSTUNREACH) {
             // The host has no route: the guest hears it from its router, as from any router (RFC 1812 5.2.7.1).
-            if (!f.dns) {
-                sendUnreachable(f.guestMac, f.guestAddr, f.guestPort, guestDst, dstPort,
+            if (f.dns) {
+                return;
+            }
+            if (f.guestIsV4()) {
+                sendUnreachable(f.guestMac, IpAddress.v4(f.guestAddrLo), f.guestPort, IpAddress.v4(gdLo), dstPort,
                         n == -HostSockets.ENETUNREACH ? Icmpv4Packet.CODE_NET_UNREACHABLE
                                 : Icmpv4Packet.CODE_HOST_UNREACHABLE, gateway);
+            } else {
+                unreachable6(f.guestMac, f.guestAddrHi, f.guestAddrLo, f.guestPort, gdHi, gdLo, dstPort,
+                        udp.length(), n == -HostSockets.ENETUNREACH ? UNREACH_NET : UNREACH_HOST);
             }
         }
     }
@@ -422,7 +581,8 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
             info.clear();
             int n;
             try {
-                n = datagrams.receiveFrom(handle, b, UdpDatagram.MAX_PAYLOAD, info);
+                n = datagrams.receiveFrom(handle, b, flow != null && !flow.guestIsV4() ? MAX_PAYLOAD6
+                        : UdpDatagram.MAX_PAYLOAD, info);
             } catch (RuntimeException e) {
                 readBuffers.giveBack(b);
                 throw e;
@@ -437,7 +597,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
                 counters.udpReceiveErrors++;
                 continue;
             }
-            if (info.truncated || n > UdpDatagram.MAX_PAYLOAD) {
+            if (info.truncated || n > (flow != null && !flow.guestIsV4() ? MAX_PAYLOAD6 : UdpDatagram.MAX_PAYLOAD)) {
                 // More than an IPv4 datagram to the guest can carry (an IPv6 client may send up to 65527 bytes).
                 counters.udpTruncatedFromHost++;
                 readBuffers.giveBack(b);
@@ -453,24 +613,30 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
 
     /** Decision table for a datagram from the host: from where does the guest see it come? */
     private void deliverToGuest(UdpFlow f, ByteBuf b, int length) {
-        // A relayed flow's socket is AF_INET: every source is IPv4.
-        int from = info.ipv4();
+        long fromHi = info.addrHi;
+        long fromLo = info.addrLo;
         int fromPort = info.port;
-        int src;
+        long srcHi;
+        long srcLo;
         int srcPort;
         if (f.dns) {
-            if (fromPort != DNS_PORT || !dnsServers.contains(from)) {
+            if (fromPort != DNS_PORT || !dnsServers.contains(fromHi, fromLo)) {
                 // Only the resolvers answer DNS flows; anything else is a stray or a spoof.
                 counters.dnsBadReplySource++;
                 readBuffers.giveBack(b);
                 return;
             }
-            dnsServers.replied(from);
+            dnsServers.replied(fromHi, fromLo);
             counters.dnsReplies++;
-            src = dns;
+            // From the address the guest asked (network+3, prefix::3 or fe80::3).
+            srcHi = f.lastDstHi;
+            srcLo = f.lastDstLo;
             srcPort = DNS_PORT;
             dnsIdle.touch(f, clock.nanoTime());
-        } else {
+        } else if (f.guestIsV4()) {
+            // A relayed IPv4 flow's socket is AF_INET: every source is IPv4.
+            int from = IpAddress.v4(fromLo);
+            int src;
             if (from == RelayOptions.LOOPBACK && !options.disableHostLoopback()) {
                 // The host's 127.0.0.1 is network+2 to the guest, whichever way the datagram goes.
                 src = gateway;
@@ -483,30 +649,57 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
             } else {
                 src = from;
             }
+            srcHi = V4_HI;
+            srcLo = v4Lo(src);
+            srcPort = fromPort;
+            relayIdle.touch(f, clock.nanoTime());
+        } else {
+            if (fromHi == 0 && fromLo == 1 && !options.disableHostLoopback()) {
+                // The host's ::1 is the router to the guest: the router address it last used (fe80::2 or
+                // prefix::2), else prefix::2.
+                boolean usedRouter = config6.isOurs(f.lastDstHi, f.lastDstLo);
+                srcHi = usedRouter ? f.lastDstHi : config6.routerHi();
+                srcLo = Ipv6Config.ROUTER_LO;
+            } else if (!isRelayable6(fromHi, fromLo) || fromPort == 0) {
+                // An IPv4 sender on the dual-stack socket, another name of the host, or an address of our own
+                // prefix: nothing the IPv6 guest could answer or should believe.
+                counters.udpBadSource++;
+                readBuffers.giveBack(b);
+                return;
+            } else {
+                srcHi = fromHi;
+                srcLo = fromLo;
+            }
             srcPort = fromPort;
             relayIdle.touch(f, clock.nanoTime());
         }
-        writeHeaders(b, f.guestMac, src, srcPort, f.guestAddr, f.guestPort, length);
+        writeHeaders(b, f.guestMac, srcHi, srcLo, srcPort, f.guestAddrHi, f.guestAddrLo, f.guestPort, length);
         counters.udpOut++;
         b.retain();
-        output.send(b);
+        routeFor(f.guestAddrHi, f.guestAddrLo).send(b);
         readBuffers.giveBack(b);
     }
 
     /**
      * The route's Ethernet and IP headers, then the UDP header (checksum computed), before {@code payloadLength}
      * bytes at {@link #HEADROOM}. The headers end where the payload starts, so a route with a shorter IP header
-     * than the headroom allows starts its frame later in the buffer (readerIndex); IPv4's starts at 0.
+     * than the headroom allows (IPv4's) starts its frame later in the buffer (readerIndex).
      */
-    private void writeHeaders(ByteBuf f, long dstMac, int src, int srcPort, int dst, int dstPort, int payloadLength) {
+    private void writeHeaders(ByteBuf f, long dstMac, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo,
+                              int dstPort, int payloadLength) {
+        IpOutput route = routeFor(dstHi, dstLo);
         int udpLength = UdpDatagram.HEADER_LENGTH + payloadLength;
-        int at = HEADROOM - UdpDatagram.HEADER_LENGTH - output.l4Offset();
+        int at = HEADROOM - UdpDatagram.HEADER_LENGTH - route.l4Offset();
         // No DF: a datagram larger than the guest's MTU is fragmented (by us, or on the way), as the host's is.
-        int l4 = output.writeHeaders(f, at, dstMac, V4_HI, v4Lo(src), V4_HI, v4Lo(dst), Ipv4Packet.PROTO_UDP, udpLength,
+        int l4 = route.writeHeaders(f, at, dstMac, srcHi, srcLo, dstHi, dstLo, Ipv4Packet.PROTO_UDP, udpLength,
                 false);
         UdpDatagram.writeHeader(f, l4, srcPort, dstPort, udpLength);
-        UdpDatagram.writeChecksum(f, l4, udpLength, Checksum.addressSum(src, dst));
+        UdpDatagram.writeChecksum(f, l4, udpLength, Checksum.addressSum(srcHi, srcLo, dstHi, dstLo));
         f.setIndex(at, HEADROOM + payloadLength);
+    }
+
+    private void writeHeaders(ByteBuf f, long dstMac, int src, int srcPort, int dst, int dstPort, int payloadLength) {
+        writeHeaders(f, dstMac, V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dst), dstPort, payloadLength);
     }
 
     /** The {@link UdpReplier} of every service: a complete frame to {@code dstMac}. */
@@ -533,37 +726,11 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
                 return;
             }
             counters.udpHostErrors++;
-            hostError(f);
+            errors.fromHost(f, info);
         }
     }
 
-    /** An ICMP error the host received about one of this flow's datagrams, passed on to the guest. */
-    private void hostError(UdpFlow f) {
-        int type = info.icmpType;
-        int code = info.icmpCode;
-        if (!IcmpErrors.passedOn(type, code)) {
-            // Fragmentation needed (no next-hop MTU to quote) and local errors: see IcmpErrors.passedOn.
-            counters.icmpErrorsDropped++;
-            return;
-        }
-        if (f.dns) {
-            // A resolver that does not answer: the next query goes to the next one. The guest is not told (its
-            // retry will reach the next server; with one server it times out, as with slirp4netns).
-            if (dnsServers.failed(info.hasOriginalDst() ? info.originalDstIpv4() : f.lastHostAddr)) {
-                counters.dnsServerSwitches++;
-            }
-            counters.dnsServerErrors++;
-            return;
-        }
-        int hostDst = info.hasOriginalDst() ? info.originalDstIpv4() : f.lastHostAddr;
-        int dstPort = info.hasOriginalDst() ? info.originalDstPort : f.lastDstPort;
-        int guestDst = hostDst == RelayOptions.LOOPBACK ? gateway : hostDst;
-        int from = IcmpErrors.reportedFrom(config, info.offenderIpv4(), hostDst, guestDst);
-        int udpLength = guestDst == f.lastDstAddr && dstPort == f.lastDstPort ? f.lastLength
-                : UdpDatagram.HEADER_LENGTH;
-        sendError(f.guestMac, f.guestAddr, f.guestPort, guestDst, dstPort, udpLength, type, code, from);
-    }
-
+    /** Destination unreachable about the datagram in {@link #udp}: from the destination for a closed port. */
     private void sendUnreachable(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int code) {
         sendUnreachable(mac, guestAddr, guestPort, guestDst, dstPort, code,
                 code == Icmpv4Packet.CODE_PORT_UNREACHABLE ? guestDst : gateway);
@@ -572,17 +739,13 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     /** Destination unreachable about the datagram in {@link #udp} (or the flow's last), from {@code from}. */
     private void sendUnreachable(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int code,
                                  int from) {
-        sendError(mac, guestAddr, guestPort, guestDst, dstPort, udp.buffer() != null ? udp.length() : 8,
+        errors.sendError4(mac, guestAddr, guestPort, guestDst, dstPort, udp.buffer() != null ? udp.length() : 8,
                 Icmpv4Packet.TYPE_DEST_UNREACHABLE, code, from);
     }
 
-    private void sendError(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int udpLength,
-                           int type, int code, int from) {
-        long quoted = ((long) guestPort << 48) | ((long) dstPort << 32) | ((long) udpLength << 16);
-        ByteBuf frame = IcmpErrors.build(alloc, config, output.nextIdentification(), mac, from, guestAddr, type,
-                code, 0, Ipv4Packet.PROTO_UDP, Ipv4Packet.MIN_HEADER_LENGTH + udpLength, guestDst, quoted);
-        counters.icmpErrorsToGuest++;
-        output.send(frame);
+    private void unreachable6(long mac, long sHi, long sLo, int srcPort, long gdHi, long gdLo, int dstPort,
+                              int udpLength, int kind) {
+        errors.unreachable6(mac, sHi, sLo, srcPort, gdHi, gdLo, dstPort, udpLength, kind);
     }
 
     // ---------------------------------------------------------------- timers and teardown
@@ -637,7 +800,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     }
 
     private void destroy(UdpFlow f) {
-        flows.remove(V4_HI, v4Lo(f.guestAddr), f.guestPort, V4_HI, v4Lo(f.dns ? dns : ANY),
+        flows.remove(f.guestAddrHi, f.guestAddrLo, f.guestPort, V4_HI, v4Lo(f.dns ? dns : ANY),
                 f.dns ? DNS_PORT : ANY);
         handles.remove(f.handle, f);
         (f.dns ? dnsIdle : relayIdle).remove(f);

@@ -79,6 +79,19 @@
  * no resolver known they are dropped and counted in dnsNoServer. TCP to network+3:53 is relayed by the TCP
  * layer to the current resolver's port 53.
  *
+ * <p><b>IPv6.</b> IPv6 input hands UDP over too, to {@code UdpLayer.receive6}'s decision table: prefix::2
+ * (and fe80::2) is the host's ::1 (administratively prohibited under {@code --disable-host-loopback}, a hard
+ * error for the guest's socket), prefix::3 port 53 the DNS forwarder, port 547 at ff02::1:2 or a router
+ * address the DHCPv6 server, other addresses of the prefix or the link and other names of the host or of IPv4
+ * address unreachable, global addresses relayed as they are. An IPv6 guest's flows have AF_INET6 host
+ * sockets (bound to {@code --outbound-addr6} when given) and take datagrams up to 65,527 octets, which
+ * {@code Ipv6Output} fragments to the MTU (RFC 8200 4.5); frames are built at {@link
+ * io.jslirp.stack.udp.UdpLayer#HEADROOM}, IPv6's, an IPv4 one starting 20 octets later in the buffer. ICMPv6
+ * errors from IPV6_RECVERR (destination unreachable, Packet Too Big with the kernel's next-hop MTU, time
+ * exceeded) reach the guest from the reporting router when it is a global address, else from the
+ * destination. Resolvers are family-neutral: a DNS flow's socket is AF_INET6 (dual-stack) when the guest or
+ * the current resolver is IPv6, so each family's guest reaches both kinds of resolver.
+ *
  * <p><b>Lifetime.</b> Flows live in a primitive-keyed {@link io.jslirp.stack.flow.FlowTable} (relayed flows
  * under (guest address, port, 0, 0), DNS flows under (guest address, port, network+3, 53)), bounded at 4096
  * or RelayOptions.maxFlows if lower, the flow idle longest evicted to make room. Two

@@ -108,20 +108,22 @@ public final class VirtioNetHeader {
     }
 
     /**
-     * The header for an Ethernet + IPv4 + TCP frame whose TCP checksum field holds the pseudo-header sum
+     * The header for an Ethernet + IPv4 (or IPv6) + TCP frame whose TCP checksum field holds the pseudo-header sum
      * ({@link TcpSegment#writePartialChecksum}): NEEDS_CSUM from the TCP header, and TSO with
      * {@code gsoSize}-byte segments when the payload is longer than that.
      */
     public static void writeForTcp(ByteBuf buf, int index, ByteBuf frame, int gsoSize) {
         int ipAt = frame.readerIndex() + EthernetFrame.HEADER_LENGTH;
-        int ipHeaderLength = (frame.getUnsignedByte(ipAt) & 0x0f) * 4;
+        // IPv6 frames we build carry no extension headers: TCP follows the 40-octet header (TSO6).
+        boolean v6 = frame.getUnsignedShort(frame.readerIndex() + 12) == EthernetFrame.TYPE_IPV6;
+        int ipHeaderLength = v6 ? Ipv6Packet.HEADER_LENGTH : (frame.getUnsignedByte(ipAt) & 0x0f) * 4;
         int tcpAt = ipAt + ipHeaderLength;
         int tcpHeaderLength = (frame.getUnsignedByte(tcpAt + 12) >>> 4) * 4;
         int csumStart = EthernetFrame.HEADER_LENGTH + ipHeaderLength;
         int hdrLen = csumStart + tcpHeaderLength;
         int payload = frame.readableBytes() - hdrLen;
         boolean gso = gsoSize > 0 && payload > gsoSize;
-        write(buf, index, F_NEEDS_CSUM, gso ? GSO_TCPV4 : GSO_NONE, hdrLen, gso ? gsoSize : 0, csumStart,
+        write(buf, index, F_NEEDS_CSUM, gso ? (v6 ? GSO_TCPV6 : GSO_TCPV4) : GSO_NONE, hdrLen, gso ? gsoSize : 0, csumStart,
                 TCP_CSUM_OFFSET);
     }
 }

@@ -363,17 +363,30 @@ class Ipv6GuestTest {
     }
 
     @Test
-    void tcpOverIpv6IsRefusedWithNoRouteForNow() throws Exception {
-        byte[] syn = hex("c000 0050 00000001 00000000 5002 ffff 0000 0000");
-        byte[] in = frame(ROUTER_MAC, GUEST_MAC, 6, 64, GUEST, "2001:db8::1", syn);
-        List<byte[]> out = send(in);
-        assertEquals(1, out.size());
-        byte[] quoted = java.util.Arrays.copyOfRange(in, 14, in.length);
-        assertArrayEquals(frame(GUEST_MAC, ROUTER_MAC, 58, 255, "fd00::2", GUEST,
-                icmpv6("fd00::2", GUEST, 1, 0, concat(new byte[4], quoted))), out.get(0));
-        EthernetPacket eth = EthernetPacket.newPacket(out.get(0), 0, out.get(0).length);
-        assertTrue(eth.contains(IcmpV6DestinationUnreachablePacket.class));
-        assertEquals(1, counters().ipv6TransportUnavailable);
+    void tcpWithoutATransportHandlerIsRefusedWithNoRoute() throws Exception {
+        // The Stack registers TCP and UDP for IPv6; a bare interface has no handler for them.
+        Counters c = new Counters();
+        EthernetInterface iface = new EthernetInterface(NET6, clock, c, PooledByteBufAllocator.DEFAULT, sink);
+        try {
+            byte[] syn = hex("c000 0050 00000001 00000000 5002 ffff 0000 0000");
+            byte[] in = frame(ROUTER_MAC, GUEST_MAC, 6, 64, GUEST, "2001:db8::1", syn);
+            io.netty.buffer.ByteBuf b = Frames.buf(in);
+            try {
+                iface.receive(b);
+            } finally {
+                b.release();
+            }
+            List<byte[]> out = sink.take();
+            assertEquals(1, out.size());
+            byte[] quoted = java.util.Arrays.copyOfRange(in, 14, in.length);
+            assertArrayEquals(frame(GUEST_MAC, ROUTER_MAC, 58, 255, "fd00::2", GUEST,
+                    icmpv6("fd00::2", GUEST, 1, 0, concat(new byte[4], quoted))), out.get(0));
+            EthernetPacket eth = EthernetPacket.newPacket(out.get(0), 0, out.get(0).length);
+            assertTrue(eth.contains(IcmpV6DestinationUnreachablePacket.class));
+            assertEquals(1, c.ipv6TransportUnavailable);
+        } finally {
+            iface.close();
+        }
     }
 
     @Test

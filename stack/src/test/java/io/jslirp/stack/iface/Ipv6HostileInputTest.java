@@ -81,7 +81,7 @@ class Ipv6HostileInputTest {
         dropped("IPv4-mapped source", echo("::ffff:10.0.2.100", "fd00::2"), c -> c.ipv6BadSource);
         dropped("echo from ::", echo("::", "fd00::2"), c -> c.ipv6BadSource);
         dropped("a group nobody joined", echo(GUEST, "ff02::16"), c -> c.ipv6OtherMulticast);
-        dropped("echo to elsewhere (no relay yet)", echo(GUEST, "2001:db8::1"), c -> c.icmpv6EchoNotForUs);
+        dropped("echo to elsewhere, no host sockets to relay it", echo(GUEST, "2001:db8::1"), c -> c.icmpEchoNoSocket);
         byte[] badSum = ok.clone();
         badSum[badSum.length - 1] ^= 1;
         dropped("bad ICMPv6 checksum", badSum, c -> c.icmpv6BadChecksum);

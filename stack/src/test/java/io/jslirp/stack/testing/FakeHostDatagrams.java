@@ -131,11 +131,13 @@ public final class FakeHostDatagrams implements HostDatagrams {
         if (failOpenUdp != 0) {
             return -failOpenUdp;
         }
-        if (!IpAddress.isV4(bindHi, bindLo)) {
-            throw new IllegalStateException("an IPv6 relay socket: not expected from an IPv4 stack");
-        }
         Sock s = newSock(false, handler);
-        s.bindAddr = IpAddress.v4(bindLo);
+        if (IpAddress.isV4(bindHi, bindLo)) {
+            s.bindAddr = IpAddress.v4(bindLo);
+        } else {
+            // An AF_INET6 (dual-stack) socket, bound to :: or --outbound-addr6.
+            s.bindAddrBytes = bytesOf(bindHi, bindLo);
+        }
         s.bindPort = bindPort;
         return s.handle;
     }
@@ -190,6 +192,8 @@ public final class FakeHostDatagrams implements HostDatagrams {
         info.errno = e.errno;
         info.icmpType = e.icmpType;
         info.icmpCode = e.icmpCode;
+        info.icmpv6 = e.icmpv6;
+        info.icmpInfo = e.icmpInfo;
         info.offenderHi = e.offenderHi;
         info.offenderLo = e.offenderLo;
         info.originalDstHi = e.originalDstHi;
@@ -208,6 +212,17 @@ public final class FakeHostDatagrams implements HostDatagrams {
     }
 
     @Override
+    public int openPing6(HostSocketHandler handler) {
+        calls++;
+        if (failOpenPing != 0) {
+            return -failOpenPing;
+        }
+        Sock s = newSock(true, handler);
+        s.bindAddrBytes = new byte[16]; // an AF_INET6 (ICMPv6) ping socket
+        return s.handle;
+    }
+
+    @Override
     public int sendPing(int handle, long dstHi, long dstLo, ByteBuf src, int index, int length) {
         calls++;
         Sock s = live(handle);
@@ -219,7 +234,11 @@ public final class FakeHostDatagrams implements HostDatagrams {
         }
         byte[] b = new byte[length];
         src.getBytes(index, b);
-        s.sent.add(new Sent(IpAddress.v4(dstLo), 0, b));
+        boolean v4 = IpAddress.isV4(dstHi, dstLo);
+        if (v4 == (s.bindAddrBytes != null)) {
+            throw new IllegalStateException("a ping to the other family's address");
+        }
+        s.sent.add(v4 ? new Sent(IpAddress.v4(dstLo), 0, b) : new Sent(0, bytesOf(dstHi, dstLo), 0, b));
         return length;
     }
 
@@ -268,6 +287,26 @@ public final class FakeHostDatagrams implements HostDatagrams {
         // 0 for "unknown" becomes ::ffff:0.0.0.0, which the stack reads as unspecified, as it did 0.
         e.offenderLo = IpAddress.v4Lo(offender);
         e.originalDstLo = IpAddress.v4Lo(originalDst);
+        e.originalDstPort = originalPort;
+        s.errors.add(e);
+        s.handler.onSocketEvent(s.handle, HostSockets.ERROR);
+    }
+
+    /** The host received an ICMPv6 error (IPV6_RECVERR) about one of an AF_INET6 socket's datagrams. */
+    public void icmp6Error(Sock s, int errno, int type, int code, int info, byte[] offender, byte[] originalDst,
+                           int originalPort) {
+        DatagramInfo e = new DatagramInfo();
+        e.errno = errno;
+        e.icmpType = type;
+        e.icmpCode = code;
+        e.icmpv6 = true;
+        e.icmpInfo = info;
+        if (offender != null) {
+            e.offenderHi = IpAddress.hi(offender);
+            e.offenderLo = IpAddress.lo(offender);
+        }
+        e.originalDstHi = IpAddress.hi(originalDst);
+        e.originalDstLo = IpAddress.lo(originalDst);
         e.originalDstPort = originalPort;
         s.errors.add(e);
         s.handler.onSocketEvent(s.handle, HostSockets.ERROR);

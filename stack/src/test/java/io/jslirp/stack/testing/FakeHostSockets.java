@@ -26,6 +26,11 @@ public final class FakeHostSockets implements HostSockets {
         public int dstAddr;
         public int dstPort;
         public int bindAddr;
+        /** The destination and bind address as given, family-neutral (IPv6 connects set only these). */
+        public long dstHi;
+        public long dstLo;
+        public long bindHi;
+        public long bindLo;
         public HostSocketHandler handler;
         /** connectResult(): 0 connected, errno otherwise, EINPROGRESS until the test settles it. */
         public int connectResult = EINPROGRESS;
@@ -93,12 +98,17 @@ public final class FakeHostSockets implements HostSockets {
         }
         Sock s = new Sock();
         s.handle = nextHandle++;
-        if (!IpAddress.isV4(dstHi, dstLo) || !IpAddress.isV4(bindHi, bindLo)) {
-            throw new IllegalStateException("an IPv6 connect: not expected from an IPv4 stack");
+        s.dstHi = dstHi;
+        s.dstLo = dstLo;
+        s.bindHi = bindHi;
+        s.bindLo = bindLo;
+        if (IpAddress.isV4(dstHi, dstLo)) {
+            s.dstAddr = IpAddress.v4(dstLo);
         }
-        s.dstAddr = IpAddress.v4(dstLo);
+        if (IpAddress.isV4(bindHi, bindLo)) {
+            s.bindAddr = IpAddress.v4(bindLo);
+        }
         s.dstPort = dstPort;
-        s.bindAddr = IpAddress.v4(bindLo);
         s.handler = handler;
         // As NativeHostSockets does: a connecting socket is watched for WRITABLE, which reports the outcome.
         s.writeInterest = true;

@@ -41,12 +41,17 @@ public abstract class StackHarness {
         build(options, Stack.DeviceFormat.ETHERNET);
     }
 
+    /** The network the stack is built for; a subclass overrides it for IPv6 (a constant: called from the constructor). */
+    protected NetConfig net() {
+        return Frames.NET;
+    }
+
     protected void build(RelayOptions options, Stack.DeviceFormat format) {
         if (stack != null) {
             stack.close();
         }
         vnetIn = format == Stack.DeviceFormat.VNET_HDR ? new byte[10] : null;
-        stack = new Stack(Frames.NET, clock, sink, PooledByteBufAllocator.DEFAULT, host, options, format);
+        stack = new Stack(net(), clock, sink, PooledByteBufAllocator.DEFAULT, host, options, format);
         stack.setHostDatagrams(datagrams);
     }
 

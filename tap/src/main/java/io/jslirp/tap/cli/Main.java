@@ -71,7 +71,6 @@ public final class Main {
                 return 1;
             }
         }
-        main.warnAboutMissingFeatures(err);
         return serve(settings, Confinement.of(main.enableSandbox, main.enableSeccomp,
                 settings.disableDns() ? null : settings.resolvConf()), out, err);
     }
@@ -126,7 +125,6 @@ public final class Main {
         } catch (IllegalArgumentException e) {
             return usageError(e.getMessage(), "jslirp run --help", err);
         }
-        run.network.warnAboutMissingFeatures(err);
         raiseOpenFileLimit(err);
         try {
             return CommandRunner.run(template, run.command, err);

@@ -116,10 +116,6 @@ final class MainCommand {
         }
     }
 
-    void warnAboutMissingFeatures(PrintStream err) {
-        network.warnAboutMissingFeatures(err);
-    }
-
     static int parseFd(String text, String what) {
         if (text == null) {
             return -1;

@@ -169,7 +169,7 @@ final class NetworkOptions {
     private Settings.Builder applyRelayOptions(Settings.Builder b) {
         b.disableHostLoopback(disableHostLoopback)
                 .outboundAddr(outboundAddr == null ? 0 : resolveOutboundAddr(outboundAddr))
-                .outboundAddr6(outboundAddr6)
+                .outboundAddr6(outboundAddr6 == null ? null : resolveOutboundAddr6(outboundAddr6))
                 .disableDns(disableDns);
         if (busyPoll != null) {
             b.busyPollMicros(parseBusyPoll(busyPoll));
@@ -206,6 +206,43 @@ final class NetworkOptions {
         throw new IllegalArgumentException(BAD_OUTBOUND_ADDR);
     }
 
+    /** slirp4netns's words for an --outbound-addr6 that is neither an IPv6 address nor an interface with one. */
+    static final String BAD_OUTBOUND_ADDR6 = "outbound-addr6 has to be valid ipv6 address or interface name.";
+
+    /**
+     * An IPv6 address, or the name of a host interface whose first global IPv6 address is taken (a link-local
+     * one cannot be bound without its interface, and reaches nothing outside the link), as RFC 5952 text.
+     * Resolved once, at start-up, in jslirp's own namespace, as {@link #resolveOutboundAddr}.
+     */
+    static String resolveOutboundAddr6(String text) {
+        try {
+            long[] a = Ipv6Config.parseIpv6(text);
+            return Ipv6Config.format(a[0], a[1]);
+        } catch (IllegalArgumentException notAnAddress) {
+            // Then it must be an interface name.
+        }
+        try {
+            NetworkInterface nif = text.isEmpty() ? null : NetworkInterface.getByName(text);
+            if (nif != null) {
+                for (InterfaceAddress a : nif.getInterfaceAddresses()) {
+                    if (a.getAddress() instanceof java.net.Inet6Address v6 && !v6.isLinkLocalAddress()) {
+                        byte[] b = v6.getAddress();
+                        long hi = 0;
+                        long lo = 0;
+                        for (int i = 0; i < 8; i++) {
+                            hi = hi << 8 | (b[i] & 0xff);
+                            lo = lo << 8 | (b[i + 8] & 0xff);
+                        }
+                        return Ipv6Config.format(hi, lo);
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            // Same answer as an unknown name: there is no address to bind to.
+        }
+        throw new IllegalArgumentException(BAD_OUTBOUND_ADDR6);
+    }
+
     /** {@code --busy-poll=MICROS}: a whole number of microseconds, 0 (off) to Settings.MAX_BUSY_POLL_MICROS. */
     static int parseBusyPoll(String text) {
         if (!text.isEmpty() && text.length() <= 7 && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
@@ -228,17 +265,5 @@ final class NetworkOptions {
             // Not a number: the same message as out of range, as in slirp4netns.
         }
         throw new IllegalArgumentException("MTU must be a positive integer (< 65522)");
-    }
-
-    /**
-     * Flags accepted for compatibility whose behaviour jslirp does not have yet say so once, so nobody
-     * believes they are protected or served by something that is not there.
-     */
-    void warnAboutMissingFeatures(PrintStream err) {
-        if (outboundAddr6 != null) {
-            err.println("jslirp: warning: --outbound-addr6 is accepted, but TCP, UDP and ping over IPv6 are not "
-                    + "relayed yet (-6 gives SLAAC, neighbour discovery and ping to fd00::2/fd00::3 only); "
-                    + "there are no IPv6 outbound sockets to bind");
-        }
     }
 }

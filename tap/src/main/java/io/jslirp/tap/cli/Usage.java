@@ -28,7 +28,7 @@ final class Usage {
             "--enable-sandbox         create a new mount namespace (and drop all caps except CAP_NET_BIND_SERVICE)",
             "--enable-seccomp         enable seccomp to limit syscalls",
             "--outbound-addr=IPv4     sets outbound ipv4 address to bound to (experimental; an interface name works too)",
-            "--outbound-addr6=IPv6    sets outbound ipv6 address to bound to (IPv6 is not relayed yet: warns)",
+            "--outbound-addr6=IPv6    sets outbound ipv6 address to bound to",
             "--disable-dns            disables 10.0.2.3 (or configured internal ip) to host dns redirect",
             "--macaddress=MAC         specify the MAC address of the TAP (only valid with -c)",
             "--target-type=TYPE       specify the target type ([netns], default=netns)",
@@ -64,7 +64,7 @@ final class Usage {
             "--busy-poll=MICROS       poll this long before sleeping while packets keep coming (default="
                     + io.jslirp.tap.Settings.DEFAULT_BUSY_POLL_MICROS + ", 0=off)",
             "--outbound-addr=IPv4     sets outbound ipv4 address to bound to (or an interface name's)",
-            "--outbound-addr6=IPv6    sets outbound ipv6 address to bound to (IPv6 is not relayed yet: warns)",
+            "--outbound-addr6=IPv6    sets outbound ipv6 address to bound to",
             "-6, --enable-ipv6        enable IPv6: SLAAC in fd00::/64 and ping to fd00::2/fd00::3 (no TCP/UDP yet)",
             "--cidr6=PREFIX/64        the guest's IPv6 prefix with -6 (default=fd00::/64)",
             "-a, --api-socket=PATH    specify API socket path",

@@ -39,6 +39,12 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private static final byte KIND_PING_DGRAM = 2;
     /** {@code socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)}: we choose the identifier and filter replies ourselves. */
     private static final byte KIND_PING_RAW = 3;
+    /** {@code socket(AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6)}: ICMPv6 echo, the kernel's identifier. */
+    private static final byte KIND_PING6_DGRAM = 5;
+    /** {@code socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)}: our identifier; the kernel sums (RFC 3542 3.1). */
+    private static final byte KIND_PING6_RAW = 6;
+    private static final int IPPROTO_ICMPV6 = 58;
+    private static final int ICMPV6_ECHO_REPLY = 129;
 
     /** ICMP types (RFC 792) and the header's layout: type 0, code 1, checksum 2..3, identifier 4..5, sequence 6..7. */
     private static final int ICMP_ECHO_REPLY = 0;
@@ -87,6 +93,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private static final int EE_ORIGIN = 4;
     private static final int EE_TYPE = 5;
     private static final int EE_CODE = 6;
+    private static final int EE_INFO = 8;
     private static final int EE_OFFENDER = 16;
     private static final int SO_EE_ORIGIN_ICMP = 2;
     private static final int SO_EE_ORIGIN_ICMP6 = 3;
@@ -137,7 +144,16 @@ public final class NativeHostDatagrams implements HostDatagrams {
     }
 
     private boolean isPing(int handle) {
-        return isOurs(handle) && (kind(handle) == KIND_PING_DGRAM || kind(handle) == KIND_PING_RAW);
+        return isOurs(handle) && (kind(handle) == KIND_PING_DGRAM || kind(handle) == KIND_PING_RAW
+                || kind(handle) == KIND_PING6_DGRAM || kind(handle) == KIND_PING6_RAW);
+    }
+
+    private boolean isPing6(int handle) {
+        return kind(handle) == KIND_PING6_DGRAM || kind(handle) == KIND_PING6_RAW;
+    }
+
+    private boolean isRawPing(int handle) {
+        return kind(handle) == KIND_PING_RAW || kind(handle) == KIND_PING6_RAW;
     }
 
     private boolean isUdp(int handle) {
@@ -294,6 +310,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
                 if (origin == SO_EE_ORIGIN_ICMP || origin == SO_EE_ORIGIN_ICMP6) {
                     info.icmpType = scratch.getByte(ee + EE_TYPE) & 0xff;
                     info.icmpCode = scratch.getByte(ee + EE_CODE) & 0xff;
+                    info.icmpv6 = origin == SO_EE_ORIGIN_ICMP6;
+                    info.icmpInfo = scratch.getIntLE(ee + EE_INFO);
                 }
                 int family = scratch.getShortLE(ee + EE_OFFENDER) & 0xffff;
                 if (len >= CMSG_HDR + EE_OFFENDER + 8 && family == Flags.AF_INET) {
@@ -352,6 +370,42 @@ public final class NativeHostDatagrams implements HostDatagrams {
         return handle;
     }
 
+    @Override
+    public int openPing6(HostSocketHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        int fd = libc.socket(Flags.AF_INET6, Flags.SOCK_DGRAM | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, IPPROTO_ICMPV6);
+        if (fd >= 0) {
+            // As for IPv4: without IPV6_RECVERR the kernel drops the ICMPv6 errors about our echoes.
+            if (setup.setInt(fd, Flags.IPPROTO_IPV6, IPV6_RECVERR, 1) < 0) {
+                return sockets.failClosed(fd, Native.errno());
+            }
+            return adopt(fd, KIND_PING6_DGRAM, handler);
+        }
+        // EACCES: outside net.ipv4.ping_group_range (it governs ICMPv6 ping sockets too). Raw needs CAP_NET_RAW;
+        // it sees every ICMPv6 message, and receivePing keeps only echo replies with our identifier.
+        fd = libc.socket(Flags.AF_INET6, Flags.SOCK_RAW | Flags.SOCK_NONBLOCK | Flags.SOCK_CLOEXEC, IPPROTO_ICMPV6);
+        if (fd < 0) {
+            return -Native.errno();
+        }
+        if (setup.setInt(fd, Flags.IPPROTO_IPV6, IPV6_RECVERR, 1) < 0) {
+            return sockets.failClosed(fd, Native.errno());
+        }
+        int identifier = allocateIdentifier();
+        if (identifier < 0) {
+            return sockets.failClosed(fd, Errno.EMFILE);
+        }
+        int handle = adopt(fd, KIND_PING6_RAW, handler);
+        if (handle < 0) {
+            identifiersInUse.clear(identifier);
+            return handle;
+        }
+        if (fd >= identifiers.length) {
+            identifiers = Arrays.copyOf(identifiers, Math.max(fd + 1, identifiers.length * 2));
+        }
+        identifiers[fd] = identifier;
+        return handle;
+    }
+
     /** The next identifier not used by another open raw ping socket of ours, or -1 when all 65536 are. */
     private int allocateIdentifier() {
         int id = identifiersInUse.nextClearBit(nextIdentifier);
@@ -371,16 +425,17 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (!isPing(handle)) {
             return -EBADF;
         }
-        if (!IpAddress.isV4(dstHi, dstLo)) {
-            return -Errno.EAFNOSUPPORT; // ICMP (v4) echo sockets reach IPv4 addresses only
+        boolean v6 = isPing6(handle);
+        if (IpAddress.isV4(dstHi, dstLo) == v6) {
+            return -Errno.EAFNOSUPPORT; // ICMP echo sockets reach IPv4 addresses only, ICMPv6 ones IPv6 only
         }
         if (length < ICMP_HEADER) {
             return -EINVAL;
         }
         checkRange(src, index, length);
-        int nameLength = name.putIpv4(IpAddress.v4(dstLo), 0);
+        int nameLength = v6 ? name.putIpv6(dstHi, dstLo, 0) : name.putIpv4(IpAddress.v4(dstLo), 0);
         long address;
-        if (kind(handle) == KIND_PING_DGRAM && src.hasMemoryAddress()) {
+        if (!isRawPing(handle) && src.hasMemoryAddress()) {
             // The kernel writes its own identifier and checksum.
             address = src.memoryAddress() + index;
         } else {
@@ -393,6 +448,11 @@ public final class NativeHostDatagrams implements HostDatagrams {
                 b.setShort(4, identifiers[handle]);
                 b.setShort(2, 0);
                 b.setShort(2, icmpChecksum(b, length));
+            } else if (kind(handle) == KIND_PING6_RAW) {
+                // The kernel computes an ICMPv6 checksum on a raw ICMPv6 socket (its pseudo-header needs the
+                // source address it chooses).
+                b.setShort(4, identifiers[handle]);
+                b.setShort(2, 0);
             }
             address = b.memoryAddress();
         }
@@ -409,7 +469,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         }
         dst.ensureWritable(maxBytes);
         int writerIndex = dst.writerIndex();
-        if (kind(handle) == KIND_PING_DGRAM) {
+        if (kind(handle) == KIND_PING_DGRAM || kind(handle) == KIND_PING6_DGRAM) {
             // Only replies to this socket's echoes arrive, as the ICMP message without an IP header.
             long n;
             if (dst.hasMemoryAddress()) {
@@ -425,13 +485,35 @@ public final class NativeHostDatagrams implements HostDatagrams {
                 return (int) n;
             }
             dst.writerIndex(writerIndex + (int) n);
-            from.addrHi = IpAddress.V4_HI;
-            from.addrLo = IpAddress.v4Lo(name.ipv4());
+            from.addrHi = name.hi();
+            from.addrLo = name.lo();
             from.port = 0;
             from.truncated = (scratch.getIntLE(MSG + MSG_FLAGS) & Flags.MSG_TRUNC) != 0;
             return (int) n;
         }
         ByteBuf b = raw();
+        if (kind(handle) == KIND_PING6_RAW) {
+            for (int budget = FOREIGN_REPLY_BUDGET; budget > 0; budget--) {
+                long n = receive(handle, b.memoryAddress(), b.capacity());
+                if (n < 0) {
+                    return (int) n;
+                }
+                // A raw ICMPv6 socket hands over the message without the IPv6 header (RFC 3542 3).
+                if (n < ICMP_HEADER || (b.getByte(0) & 0xff) != ICMPV6_ECHO_REPLY || b.getByte(1) != 0
+                        || b.getUnsignedShort(4) != identifiers[handle]) {
+                    continue; // NDP, someone else's reply, anything else
+                }
+                int copied = (int) Math.min(n, maxBytes);
+                dst.setBytes(writerIndex, b, 0, copied);
+                dst.writerIndex(writerIndex + copied);
+                from.addrHi = name.hi();
+                from.addrLo = name.lo();
+                from.port = 0;
+                from.truncated = copied < n;
+                return copied;
+            }
+            return -Errno.EAGAIN;
+        }
         for (int budget = FOREIGN_REPLY_BUDGET; budget > 0; budget--) {
             long n = receive(handle, b.memoryAddress(), b.capacity());
             if (n < 0) {
@@ -483,7 +565,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (!isOurs(handle)) {
             return; // never close an fd we did not open: the number may be the TAP's or a new socket's
         }
-        if (kind(handle) == KIND_PING_RAW) {
+        if (isRawPing(handle)) {
             identifiersInUse.clear(identifiers[handle]);
         }
         sockets.release(handle);

@@ -286,22 +286,21 @@ class MainCommandTest {
         assertTrue(o.out().startsWith("jslirp version "), o.out());
     }
 
-    @Test
-    void relayAndDnsFlagsNoLongerWarnButIpv6StillDoes() {
-        MainCommand main = new MainCommand();
-        Main.newCommandLine(main).parseArgs("--disable-host-loopback", "--outbound-addr=127.0.0.1", "--disable-dns",
-                "--resolv-conf=/tmp/r.conf", "1");
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        main.warnAboutMissingFeatures(new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals("", err.toString(StandardCharsets.UTF_8));
+    @ParameterizedTest
+    @CsvSource({
+        "--outbound-addr6=::1, ::1",
+        "--outbound-addr6=2001:DB8:0:0::7, 2001:db8::7",
+        "--outbound-addr6=lo, ::1",
+    })
+    void outboundAddr6IsAnAddressOrAHostInterfacesGlobalOne(String flag, String expected) {
+        assertEquals(expected, parse(flag, "1").outboundAddr6());
+    }
 
-        MainCommand later = new MainCommand();
-        Main.newCommandLine(later).parseArgs("--outbound-addr6=::1", "1");
-        ByteArrayOutputStream err2 = new ByteArrayOutputStream();
-        later.warnAboutMissingFeatures(new PrintStream(err2, true, StandardCharsets.UTF_8));
-        String text = err2.toString(StandardCharsets.UTF_8);
-        assertEquals(1, text.lines().count(), text);
-        assertTrue(text.contains("--outbound-addr6"), text);
+    @Test
+    void outboundAddr6RefusesWhatIsNeitherInSlirp4netnssWords() {
+        Outcome o = execute("--outbound-addr6=no-such-if0", "1");
+        assertEquals(1, o.status());
+        assertTrue(o.err().contains("outbound-addr6 has to be valid ipv6 address or interface name."), o.err());
     }
 
     @Test
@@ -336,20 +335,7 @@ class MainCommandTest {
     }
 
     @Test
-    void unimplementedFlagsSaySoOnce() {
-        MainCommand main = new MainCommand();
-        Main.newCommandLine(main).parseArgs("--enable-sandbox", "--enable-seccomp", "-6", "-a", "/tmp/x.sock",
-                "-p", "8080:80", "1");
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        main.warnAboutMissingFeatures(new PrintStream(err, true, StandardCharsets.UTF_8));
-        String text = err.toString(StandardCharsets.UTF_8);
-        assertEquals(0, text.lines().count(), text);
-        // --enable-sandbox and --enable-seccomp are carried out (io.jslirp.tap.sandbox): no warning.
-        assertFalse(text.contains("--enable-sandbox"), text);
-        assertFalse(text.contains("--enable-seccomp"), text);
-        // -6 gives the guest SLAAC, a default route and ping to fd00::2/fd00::3: no warning any more.
-        assertFalse(text.contains("--enable-ipv6"), text);
-        assertFalse(text.contains("--api-socket"), text);
+    void badFdIsAUsageError() {
         assertThrows(UsageException.class, () -> MainCommand.parseFd("x", "ready-fd"));
     }
 

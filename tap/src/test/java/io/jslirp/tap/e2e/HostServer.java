@@ -40,9 +40,13 @@ final class HostServer implements AutoCloseable {
     private final AtomicInteger maxConcurrent = new AtomicInteger();
 
     private HostServer(Handler handler, int backlog) throws IOException {
+        this(handler, backlog, "127.0.0.1");
+    }
+
+    private HostServer(Handler handler, int backlog, String bindAddr) throws IOException {
         this.handler = handler;
         listener = new ServerSocket();
-        listener.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), backlog);
+        listener.bind(new InetSocketAddress(InetAddress.getByName(bindAddr), 0), backlog);
         port = listener.getLocalPort();
         pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "host-server-" + port);
@@ -54,6 +58,11 @@ final class HostServer implements AutoCloseable {
 
     static HostServer start(Handler handler) throws IOException {
         return new HostServer(handler, 1024);
+    }
+
+    /** The same on the host's IPv6 loopback, [::1] (prefix::2 to an IPv6 guest). */
+    static HostServer start6(Handler handler) throws IOException {
+        return new HostServer(handler, 1024, "::1");
     }
 
     /** Echoes every connection until its EOF, then closes it. */

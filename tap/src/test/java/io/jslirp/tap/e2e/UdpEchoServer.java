@@ -24,7 +24,12 @@ final class UdpEchoServer implements AutoCloseable {
     private final Thread thread;
 
     UdpEchoServer() throws IOException {
-        socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        this("127.0.0.1");
+    }
+
+    /** Bound to {@code bindAddr} (a literal: "::1" for the IPv6 guest's prefix::2). */
+    UdpEchoServer(String bindAddr) throws IOException {
+        socket = new DatagramSocket(new InetSocketAddress(bindAddr, 0));
         socket.setReceiveBufferSize(8 << 20);
         socket.setSendBufferSize(8 << 20);
         port = socket.getLocalPort();

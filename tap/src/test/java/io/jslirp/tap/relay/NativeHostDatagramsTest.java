@@ -387,6 +387,56 @@ class NativeHostDatagramsTest {
     }
 
     @Test
+    void ping6LoopbackGetsTheIcmpv6EchoReplyOfEachSocketOnly() throws Exception {
+        Receiver a = new Receiver(true, 2048);
+        Receiver b = new Receiver(true, 2048);
+        int ha = loop.call(() -> host.openPing6(a));
+        assumeTrue(ha >= 0, "no ICMPv6 ping socket and no raw one here: " + ha);
+        int hb = loop.call(() -> host.openPing6(b));
+        assertTrue(hb >= 0);
+        byte[] pa = ascii("six of a");
+        byte[] pb = ascii("six of b, longer");
+        assertEquals(8 + pa.length, sendPing6(ha, echo6Request(0x4321, 3, pa)));
+        assertEquals(8 + pb.length, sendPing6(hb, echo6Request(0x4321, 3, pb)));
+        for (Object[] rp : new Object[][] {{a, pa}, {b, pb}}) {
+            Got g = ((Receiver) rp[0]).next();
+            byte[] payload = (byte[]) rp[1];
+            assertFalse(g.error());
+            assertEquals(8 + payload.length, g.result());
+            assertEquals(129, g.data()[0] & 0xff, "ICMPv6 echo reply");
+            assertEquals(3, (g.data()[6] & 0xff) << 8 | (g.data()[7] & 0xff));
+            assertArrayEquals(payload, Arrays.copyOfRange(g.data(), 8, g.data().length));
+            assertEquals(0, g.info().addrHi);
+            assertEquals(1, g.info().addrLo, "from ::1");
+        }
+        Thread.sleep(50);
+        assertTrue(a.got.isEmpty() && b.got.isEmpty(), "each socket sees its own reply once");
+        // An ICMPv6 socket reaches IPv6 addresses only.
+        ByteBuf v4 = echo6Request(1, 1, pa);
+        try {
+            assertEquals(-Errno.EAFNOSUPPORT, (int) loop.call(() -> host.sendPing(ha, IpAddress.V4_HI,
+                    IpAddress.v4Lo(LOCALHOST), v4, 0, v4.readableBytes())));
+        } finally {
+            v4.release();
+        }
+    }
+
+    /** An ICMPv6 echo request (RFC 4443 4.1): type 128, code 0, checksum 0 (the kernel's to fill), id, seq. */
+    private static ByteBuf echo6Request(int id, int seq, byte[] payload) {
+        ByteBuf b = Unpooled.directBuffer(8 + payload.length);
+        b.writeByte(128).writeByte(0).writeShort(0).writeShort(id).writeShort(seq).writeBytes(payload);
+        return b;
+    }
+
+    private int sendPing6(int h, ByteBuf msg) throws Exception {
+        try {
+            return loop.call(() -> host.sendPing(h, 0, 1, msg, msg.readerIndex(), msg.readableBytes()));
+        } finally {
+            msg.release();
+        }
+    }
+
+    @Test
     void rawPingNeedsRootAndWorksAsRoot() throws Exception {
         assumeTrue(Native.libc().getuid() == 0, "root only");
         assumeTrue(!pingGroupAllows(), "an unprivileged ping socket would be used instead");

@@ -16,6 +16,10 @@
 #                 launcher with --enable-sandbox --enable-seccomp (what podman passes), not in the default list
 #   STARTS        start-ups per tool for the start-up median, default 5
 #   MTUS          default "1500 65520"
+#   FAMILIES      "4 6" (default) or "4": the IPv6 rows run the tools of TOOLS6 with -6 against fd00::2 (host
+#                 ::1, its own iperf3 and PeerLoad servers); jslirp gets its address from -c -6 at once,
+#                 slirp4netns by SLAAC, which the script waits for (at most 15 s)
+#   TOOLS6        tools measured over IPv6, default "jslirp slirp4netns" (those of TOOLS only)
 #   DURATION      seconds per iperf3 direction, default 10 (measured, after OMIT)
 #   OMIT          seconds at the start of each iperf3, RR and connect+close measurement run but left out
 #                 of its result (iperf3 -O; PeerLoad's WARMUP), default 2; 0 counts from the start
@@ -57,6 +61,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TOOLS=${TOOLS:-"jslirp jslirp-defaults jslirp-jdk25 slirp4netns pasta"}
 STARTS=${STARTS:-5}
 MTUS=${MTUS-"1500 65520"}
+FAMILIES=${FAMILIES:-"4 6"}
+TOOLS6=${TOOLS6:-"jslirp slirp4netns"}
 DURATION=${DURATION:-10}
 OMIT=${OMIT:-2}
 RR_SECONDS=${RR_SECONDS:-10}
@@ -67,7 +73,7 @@ CONNS_MTU=${CONNS_MTU:-65520}
 BUILD=${BUILD:-1}
 JAVA=${JAVA:-java}
 GW=10.0.2.2
-CMDLINE="TOOLS=\"$TOOLS\" STARTS=$STARTS MTUS=\"$MTUS\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU REPEAT=${REPEAT:-3} bench/peer/peer-bench.sh"
+CMDLINE="TOOLS=\"$TOOLS\" STARTS=$STARTS MTUS=\"$MTUS\" FAMILIES=\"$FAMILIES\" TOOLS6=\"$TOOLS6\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU REPEAT=${REPEAT:-3} bench/peer/peer-bench.sh"
 
 NAME=peer-bench
 source "$ROOT/bench/peer/lib.sh"
@@ -84,6 +90,32 @@ start_iperf3_server
 PIDS+=($!)
 wait_for 100 test -s "$TMP/load.port" || die "PeerLoad server did not start"
 LPORT=$(cat "$TMP/load.port")
+GW4=$GW IPORT4=$IPORT LPORT4=$LPORT
+if [[ " $FAMILIES " == *" 6 "* ]]; then
+  # The IPv6 rows' servers on host ::1, which the guest reaches as fd00::2.
+  IPORT6=$(free_port) || die "no free port"
+  iperf3 -s -B ::1 -p "$IPORT6" >"$TMP/iperf3-server6.log" 2>&1 &
+  PIDS+=($!)
+  wait_for 50 bash -c "ss -Hltn 'sport = :$IPORT6' | grep -q ." || die "iperf3 server on ::1 did not listen"
+  "$JAVA" -XX:+UseSerialGC -cp "$BENCH" io.jslirp.bench.peer.PeerLoad server "$TMP/load6.port" ::1 >"$TMP/load-server6.log" 2>&1 &
+  PIDS+=($!)
+  wait_for 100 test -s "$TMP/load6.port" || die "PeerLoad server on ::1 did not start"
+  LPORT6=$(cat "$TMP/load6.port")
+fi
+
+# Points the measurements at family $1's gateway and servers; for 6 also asks the tool for IPv6 (-6).
+use_family() {
+  if [[ $1 == 6 ]]; then
+    GW=fd00::2 IPORT=$IPORT6 LPORT=$LPORT6 TOOL_ARGS=(-6)
+  else
+    GW=$GW4 IPORT=$IPORT4 LPORT=$LPORT4 TOOL_ARGS=()
+  fi
+}
+
+# The guest's global IPv6 address is usable (not tentative): at once with jslirp -c -6, by SLAAC otherwise.
+guest_has_ipv6() {
+  wait_for 150 bash -c "${GUEST[*]} ip -6 -o addr show dev tap0 scope global -tentative | grep -q inet6"
+}
 
 # --- measurements (each prints one cell) -----------------------------------------------------------
 iperf() { # $1: "" (guest->host) or -R (host->guest)
@@ -141,25 +173,31 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
       record "F:$tool" startup not_installed
       continue
     fi
-    for mtu in $MTUS; do
-      log "run $rep/$REPEAT: $tool, MTU $mtu"
-      key="$tool | MTU $mtu"
-      if ! start_tool "$tool" "$mtu"; then
-        for c in g2h h2g rr crr cpu rss; do record "$key" "$c" fail; done
+    for fam in $FAMILIES; do
+      [[ $fam == 4 || " $TOOLS6 " == *" $tool "* ]] || continue
+      use_family "$fam"
+      for mtu in $MTUS; do
+        log "run $rep/$REPEAT: $tool, IPv$fam, MTU $mtu"
+        key="$tool | MTU $mtu"
+        [[ $fam == 6 ]] && key="$tool | IPv6, MTU $mtu"
+        if ! start_tool "$tool" "$mtu" || { [[ $fam == 6 ]] && ! guest_has_ipv6; }; then
+          for c in g2h h2g rr crr cpu rss; do record "$key" "$c" fail; done
+          stop_tool
+          continue
+        fi
+        if ! relays; then
+          log "$tool does not relay a TCP connection to $GW:$LPORT; its cells say fail"
+          for c in g2h h2g rr crr cpu; do record "$key" "$c" fail; done
+          record "$key" rss "$(hwm_mib "$TOOL_PID")"
+          stop_tool
+          continue
+        fi
+        measure_row "$key"
+        kill -0 "$TOOL_PID" 2>/dev/null || log "$tool exited during the run"
         stop_tool
-        continue
-      fi
-      if ! relays; then
-        log "$tool does not relay a TCP connection to $GW:$LPORT; its cells say fail"
-        for c in g2h h2g rr crr cpu; do record "$key" "$c" fail; done
-        record "$key" rss "$(hwm_mib "$TOOL_PID")"
-        stop_tool
-        continue
-      fi
-      measure_row "$key"
-      kill -0 "$TOOL_PID" 2>/dev/null || log "$tool exited during the run"
-      stop_tool
+      done
     done
+    use_family 4
     # Start-up: STARTS fresh starts, nothing else running through them; every start is one value of the cell.
     for ((k = 0; k < STARTS; k++)); do
       if start_tool "$tool" "$CONNS_MTU"; then record "F:$tool" startup "$START_MS"; else record "F:$tool" startup fail; fi

@@ -15,8 +15,8 @@ import java.util.concurrent.Executors;
  * host loopback and a client that runs in the guest namespace, through the stack under test.
  *
  * <pre>
- * java -cp benchmarks.jar io.jslirp.bench.peer.PeerLoad server PORTFILE
- *     listens on 127.0.0.1, an ephemeral port (written to PORTFILE); per connection, for each byte read:
+ * java -cp benchmarks.jar io.jslirp.bench.peer.PeerLoad server PORTFILE [BIND]
+ *     listens on BIND (127.0.0.1 unless given; ::1 for the IPv6 rows), an ephemeral port (written to PORTFILE); per connection, for each byte read:
  *     'r' -> answer one byte and keep the connection; 'c' -> answer one byte and close (the server
  *     closes first, so TIME_WAIT stays on the host side and the guest never runs out of ports).
  * ... PeerLoad rr HOST PORT SECONDS [WARMUP]
@@ -33,7 +33,7 @@ public final class PeerLoad {
 
     public static void main(String[] a) throws Exception {
         switch (a[0]) {
-            case "server" -> server(a[1]);
+            case "server" -> server(a[1], a.length > 2 ? a[2] : "127.0.0.1");
             case "rr" -> rr(a[1], Integer.parseInt(a[2]), Double.parseDouble(a[3]),
                     a.length > 4 ? Double.parseDouble(a[4]) : 0);
             case "crr" -> {
@@ -45,14 +45,14 @@ public final class PeerLoad {
                 crr(a[1], Integer.parseInt(a[2]), Double.parseDouble(a[3]), max, true);
             }
             default -> throw new IllegalArgumentException(
-                    "usage: server PORTFILE | rr HOST PORT S [WARMUP] | crr HOST PORT S [MAX|- [WARMUP]]");
+                    "usage: server PORTFILE [BIND] | rr HOST PORT S [WARMUP] | crr HOST PORT S [MAX|- [WARMUP]]");
         }
     }
 
-    private static void server(String portFile) throws IOException {
+    private static void server(String portFile, String bindAddress) throws IOException {
         ServerSocket ss = new ServerSocket();
         ss.setReuseAddress(true);
-        ss.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 4096);
+        ss.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), 0), 4096);
         java.nio.file.Files.writeString(java.nio.file.Path.of(portFile), Integer.toString(ss.getLocalPort()));
         ExecutorService pool = Executors.newCachedThreadPool();
         while (true) {

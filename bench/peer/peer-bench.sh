@@ -262,6 +262,6 @@ for r in "${ROW_ORDER[@]}"; do
 done
 echo
 echo "iperf3 ${DURATION} s per direction; RR ${RR_SECONDS} s; connect+close ${CRR_SECONDS} s; each after ${OMIT} s not counted."
-echo "The connect+close cell of the footprint row is the rate over all $CONNS connections."
+((CONNS > 0)) && echo "The connect+close cell of the footprint row is the rate over all $CONNS connections."
 machine_line
 echo "Command: $CMDLINE"

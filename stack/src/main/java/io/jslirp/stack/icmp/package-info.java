@@ -44,11 +44,20 @@
  *
  * <p>Over IPv6, {@link io.jslirp.stack.icmp.Icmpv6Responder} answers echo to our four addresses (prefix::2/::3,
  * fe80::2/::3) as libslirp does, hop limit 255. Echo to other unicast IPv6 hosts goes to
- * {@link io.jslirp.stack.icmp.Icmpv6EchoRelay}, the IPv6 twin of the echo relay, through ICMPv6 ping sockets
- * (raw ones when privileged). {@code IcmpErrors.sendV6} builds the ICMPv6 errors the TCP, UDP and echo relays
+ * {@link io.jslirp.stack.icmp.Icmpv6EchoRelay} through ICMPv6 ping sockets (raw ones when privileged). {@code IcmpErrors.sendV6} builds the ICMPv6 errors the TCP, UDP and echo relays
  * send (RFC 4443: a rebuilt IPv6 header and eight transport octets), and {@code IcmpErrors.passedOn6} says
  * which host-received ICMPv6 errors go on: destination unreachable, Packet Too Big (with the next-hop MTU the
  * kernel hands over in ee_info) and time exceeded; a reporter inside the prefix, on the link or naming the
  * host appears as the destination the guest addressed instead.
+ *
+ * <p><b>One relay, two families.</b> Both echo relays are {@link io.jslirp.stack.icmp.EchoRelay}, which
+ * holds everything the families share, once: the flow table keyed by family-neutral addresses
+ * ({@code wire.IpAddress}: IPv4 as ::ffff:a.b.c.d), the host socket per flow and its handle index, the idle
+ * list with the 30 s expiry and the longest-idle eviction, sending a request and opening its socket, the
+ * bounded read and error loops over pooled frame buffers, and every counter. Each family's subclass keeps only
+ * what differs: which requests may go (ICMPv4 parsed and checked here, ICMPv6 checked by IPv6 input), its
+ * ping socket ({@code openPing} or {@code openPing6}), turning a host reply into the guest's frame (IPv4: the
+ * checksum adjusted for the identifier and a header written by hand; IPv6: headers by {@code Ipv6Output} and
+ * the checksum summed anew over the guest's pseudo-header), and the errors it sends the guest.
  */
 package io.jslirp.stack.icmp;

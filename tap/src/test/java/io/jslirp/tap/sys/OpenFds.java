@@ -20,12 +20,18 @@ public final class OpenFds {
     /** Each open fd and what it refers to ({@code readlink /proc/self/fd/N}: a path, socket:[inode], ...). */
     public static Map<Integer, String> snapshot() throws IOException {
         Map<Integer, String> open = new TreeMap<>();
+        // The listing's own directory fd reads back as /proc/PID/fd. Its number depends on which fds other
+        // threads hold at that instant, so it can differ between two snapshots: it is never the code's.
+        String listing = "/proc/" + ProcessHandle.current().pid() + "/fd";
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 try {
-                    open.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+                    String target = Files.readSymbolicLink(p).toString();
+                    if (!target.equals(listing)) {
+                        open.put(Integer.parseInt(p.getFileName().toString()), target);
+                    }
                 } catch (IOException closedMeanwhile) {
-                    // the directory stream's own fd, or one closed while we listed
+                    // one closed while we listed
                 }
             }
         }

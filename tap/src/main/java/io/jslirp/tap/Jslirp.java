@@ -442,8 +442,12 @@ public final class Jslirp implements AutoCloseable {
     private void publish() throws IOException {
         for (Settings.Publish p : settings.publish()) {
             try {
-                PortForwards.Forward f = stack.forwards().add(p.protocol(), p.hostAddr(), p.hostPort(),
-                        settings.net().guestAddress(), p.guestPort());
+                if (p.guestAddr() instanceof java.net.Inet6Address) {
+                    throw new PortForwards.ForwardException(PortForwards.EINVAL, "IPv6 guest addresses are not forwarded yet");
+                }
+                int guest = p.guestAddr() == null ? settings.net().guestAddress()
+                        : PortForwards.ipv4(p.guestAddr().getAddress());
+                PortForwards.Forward f = stack.forwards().add(p.protocol(), p.hostAddr(), p.hostPort(), guest, p.guestPort());
                 if (p.hostPort() == 0) {
                     startupWarnings.add("jslirp: --publish " + p + ": host port " + f.hostPort());
                 }

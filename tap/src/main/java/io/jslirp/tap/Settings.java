@@ -26,10 +26,13 @@ public final class Settings {
     public static final int MAX_BUSY_POLL_MICROS = 1000;
 
     /**
-     * One {@code -p/--publish}: {@code hostAddr:hostPort} forwarded to {@code guestPort} on the guest's
-     * recommended address (network+100). Host port 0 takes a free port.
+     * One {@code -p/--publish}: {@code hostAddr:hostPort} forwarded to {@code guestPort} on {@code guestAddr}.
+     * Host port 0 takes a free port. A null guest address names none, and the family rule applies (see
+     * {@link io.jslirp.stack.PortForwards}): an IPv6 client reaches the guest's IPv6 address when there is one,
+     * every other client network+100. An {@link java.net.Inet4Address} or {@link Inet6Address} names the guest
+     * address, and that family alone carries the forward for clients of both families.
      */
-    public record Publish(Protocol protocol, InetAddress hostAddr, int hostPort, int guestPort) {
+    public record Publish(Protocol protocol, InetAddress hostAddr, int hostPort, InetAddress guestAddr, int guestPort) {
         public Publish {
             Objects.requireNonNull(protocol, "protocol");
             Objects.requireNonNull(hostAddr, "hostAddr");
@@ -41,12 +44,24 @@ public final class Settings {
             }
         }
 
-        /** In the flag's own syntax, e.g. {@code 0.0.0.0:8080:80/tcp} or {@code [::1]:8080:80/udp}. */
+        /** No guest address named: the family rule picks it per client. */
+        public Publish(Protocol protocol, InetAddress hostAddr, int hostPort, int guestPort) {
+            this(protocol, hostAddr, hostPort, null, guestPort);
+        }
+
+        /**
+         * In the flag's own syntax, e.g. {@code 0.0.0.0:8080:80/tcp}, {@code [::1]:8080:80/udp} or
+         * {@code [::]:8443:[fd00::100]:443/tcp}.
+         */
         @Override
         public String toString() {
-            String addr = HostAddresses.format(hostAddr);
-            return (hostAddr instanceof Inet6Address ? "[" + addr + "]" : addr) + ":" + hostPort + ":" + guestPort
-                    + "/" + protocol.wireName();
+            String guest = guestAddr == null ? "" : bracketed(guestAddr) + ":";
+            return bracketed(hostAddr) + ":" + hostPort + ":" + guest + guestPort + "/" + protocol.wireName();
+        }
+
+        private static String bracketed(InetAddress a) {
+            String text = HostAddresses.format(a);
+            return a instanceof Inet6Address ? "[" + text + "]" : text;
         }
     }
 
@@ -301,6 +316,14 @@ public final class Settings {
         public Builder apiSocket(Path path) {
             this.apiSocket = path;
             return this;
+        }
+
+        /**
+         * Adds one forward, as {@link #publish(Publish)}; {@code guestAddr} null names no guest address (the
+         * family rule), an IPv4 or IPv6 one names it (an IPv6 one needs the network's IPv6, {@link NetConfig#withIpv6}).
+         */
+        public Builder publish(Protocol protocol, InetAddress hostAddr, int hostPort, InetAddress guestAddr, int guestPort) {
+            return publish(new Publish(protocol, hostAddr, hostPort, guestAddr, guestPort));
         }
 
         /** Adds one forward; a repeat of the same protocol, address and port (other than 0) is refused. */

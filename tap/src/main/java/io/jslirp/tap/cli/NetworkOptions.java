@@ -43,7 +43,7 @@ final class NetworkOptions {
     @Option(names = {"-a", "--api-socket"}, paramLabel = "PATH")
     Path apiSocket;
 
-    @Option(names = {"-p", "--publish"}, paramLabel = "[HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]")
+    @Option(names = {"-p", "--publish"}, paramLabel = "[HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]")
     List<String> publish = new ArrayList<>();
 
     @Option(names = "--disable-host-loopback")
@@ -88,13 +88,16 @@ final class NetworkOptions {
      * {@code jslirp run}; {@code --outbound-addr} is resolved on the host.
      */
     Settings.Builder applyTo(Settings.Builder b) {
-        b.net(netConfig()).pcapPath(pcap).apiSocket(apiSocket);
+        NetConfig net = netConfig();
+        b.net(net).pcapPath(pcap).apiSocket(apiSocket);
         if (macAddress != null) {
             b.macAddress(NetConfig.parseMac(macAddress));
         }
         for (String value : publish) {
             try {
-                b.publish(parsePublish(value));
+                Settings.Publish p = parsePublish(value);
+                checkGuestAddress(p.guestAddr(), net);
+                b.publish(p);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("invalid --publish value \"" + value + "\": " + e.getMessage());
             }
@@ -102,11 +105,16 @@ final class NetworkOptions {
         return applyRelayOptions(b);
     }
 
-    static final String PUBLISH_SYNTAX = "expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]";
+    static final String PUBLISH_SYNTAX = "expected [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]";
+    static final String IPV6_IN_BRACKETS = "an IPv6 address goes in brackets, as in [::1]:8080:80 or 8080:[fd00::100]:80";
 
     /**
-     * {@code [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]}, as Docker and Podman write it: TCP and 0.0.0.0 by
-     * default, an IPv6 host address in brackets ({@code [::1]:8080:80}), host port 0 for any free port.
+     * {@code [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]}: Docker's and Podman's
+     * {@code [HOST_ADDR:]HOST_PORT:GUEST_PORT}, TCP and 0.0.0.0 by default, host port 0 for any free port, plus
+     * jslirp's optional guest address before the guest port. An IPv6 address of either side goes in brackets
+     * ({@code [::1]:8080:80}, {@code 8080:[fd00::100]:80}), an IPv4 one does not. Three fields are Docker's
+     * form (HOST_ADDR:HOST_PORT:GUEST_PORT) unless the first is a port and the second is not, which only a
+     * guest address can be ({@code 8080:10.0.2.15:80}). No guest address leaves it null: the family rule.
      */
     static Settings.Publish parsePublish(String value) {
         String spec = value;
@@ -121,39 +129,122 @@ final class NetworkOptions {
             }
             spec = spec.substring(0, slash);
         }
-        InetAddress hostAddr = HostAddresses.ANY4;
-        String ports = spec;
-        if (spec.startsWith("[")) {
-            int close = spec.indexOf(']');
-            if (close < 0 || close + 1 >= spec.length() || spec.charAt(close + 1) != ':') {
-                throw new IllegalArgumentException(PUBLISH_SYNTAX);
-            }
-            String inBrackets = spec.substring(1, close);
-            hostAddr = inBrackets.indexOf(':') >= 0 ? HostAddresses.parse(inBrackets) : null;
-            if (hostAddr == null) {
-                throw new IllegalArgumentException("not an IPv6 address: \"" + inBrackets + "\"");
-            }
-            ports = spec.substring(close + 2);
-        } else {
-            String[] parts = spec.split(":", -1);
-            if (parts.length > 3) {
-                throw new IllegalArgumentException("an IPv6 host address goes in brackets, as in [::1]:8080:80");
-            }
-            if (parts.length == 3) {
-                hostAddr = HostAddresses.parse(parts[0]);
-                if (!(hostAddr instanceof Inet4Address)) {
-                    throw new IllegalArgumentException("not an IPv4 address: \"" + parts[0] + "\"");
-                }
-                ports = parts[1] + ":" + parts[2];
-            }
+        List<String> fields = new ArrayList<>();
+        List<Boolean> bracketed = new ArrayList<>();
+        splitFields(spec, fields, bracketed);
+        int n = fields.size();
+        if (n > 4) {
+            throw new IllegalArgumentException(IPV6_IN_BRACKETS);
         }
-        String[] hostAndGuest = ports.split(":", -1);
-        if (hostAndGuest.length != 2) {
+        boolean guestForm = n == 3 && !bracketed.get(0) && isDigits(fields.get(0))
+                && (bracketed.get(1) || !isDigits(fields.get(1)));
+        int hostAddrAt = n == 4 || (n == 3 && !guestForm) ? 0 : -1;
+        int guestAddrAt = n == 4 ? 2 : guestForm ? 1 : -1;
+        int hostPortAt = hostAddrAt + 1;
+        int guestPortAt = n - 1;
+        if (n < 2 || bracketed.get(hostPortAt) || bracketed.get(guestPortAt)) {
             throw new IllegalArgumentException(PUBLISH_SYNTAX);
         }
-        int hostPort = parsePort(hostAndGuest[0], 0, "host");
-        int guestPort = parsePort(hostAndGuest[1], 1, "guest");
-        return new Settings.Publish(protocol, hostAddr, hostPort, guestPort);
+        InetAddress hostAddr = hostAddrAt < 0 ? HostAddresses.ANY4 : address(fields.get(hostAddrAt), bracketed.get(hostAddrAt));
+        InetAddress guestAddr = guestAddrAt < 0 ? null : address(fields.get(guestAddrAt), bracketed.get(guestAddrAt));
+        int hostPort = parsePort(fields.get(hostPortAt), 0, "host");
+        int guestPort = parsePort(fields.get(guestPortAt), 1, "guest");
+        return new Settings.Publish(protocol, hostAddr, hostPort, guestAddr, guestPort);
+    }
+
+    /**
+     * Splits at the colons outside brackets; a bracketed field must be followed by a colon or the end. An
+     * IPv6 address outside brackets (it has "::", or makes more than four fields) is refused with a hint.
+     */
+    private static void splitFields(String spec, List<String> fields, List<Boolean> bracketed) {
+        int i = 0;
+        while (true) {
+            if (i < spec.length() && spec.charAt(i) == '[') {
+                int close = spec.indexOf(']', i);
+                if (close < 0 || (close + 1 < spec.length() && spec.charAt(close + 1) != ':')) {
+                    throw new IllegalArgumentException(PUBLISH_SYNTAX);
+                }
+                fields.add(spec.substring(i + 1, close));
+                bracketed.add(true);
+                i = close + 1;
+            } else {
+                int colon = spec.indexOf(':', i);
+                int end = colon < 0 ? spec.length() : colon;
+                String field = spec.substring(i, end);
+                if (field.indexOf('[') >= 0 || field.indexOf(']') >= 0) {
+                    throw new IllegalArgumentException(PUBLISH_SYNTAX);
+                }
+                if (colon >= 0 && colon + 1 < spec.length() && spec.charAt(colon + 1) == ':') {
+                    throw new IllegalArgumentException(IPV6_IN_BRACKETS);
+                }
+                fields.add(field);
+                bracketed.add(false);
+                i = end;
+            }
+            if (i >= spec.length()) {
+                return;
+            }
+            i++; // the colon
+            if (i == spec.length()) {
+                fields.add("");
+                bracketed.add(false);
+                return;
+            }
+        }
+    }
+
+    /** In brackets an IPv6 literal (an IPv4-mapped one is its IPv4 address), outside them IPv4 only. */
+    private static InetAddress address(String text, boolean inBrackets) {
+        if (inBrackets) {
+            InetAddress a = text.indexOf(':') >= 0 ? HostAddresses.parse(text) : null;
+            if (a == null) {
+                throw new IllegalArgumentException("not an IPv6 address: \"" + text + "\"");
+            }
+            return a;
+        }
+        InetAddress a = HostAddresses.parse(text);
+        if (!(a instanceof Inet4Address)) {
+            throw new IllegalArgumentException("not an IPv4 address: \"" + text + "\"");
+        }
+        return a;
+    }
+
+    private static boolean isDigits(String text) {
+        return !text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    /**
+     * The stack's own rule for a named guest address, checked here so that a bad one is a usage error (status 1
+     * before anything starts) rather than a failed start: an IPv4 guest of the network other than its network,
+     * broadcast, gateway and DNS addresses; an IPv6 one only with -6, in the prefix, other than prefix::,
+     * prefix::2 and prefix::3.
+     */
+    static void checkGuestAddress(InetAddress guest, NetConfig net) {
+        if (guest instanceof Inet4Address v4) {
+            int a = io.jslirp.stack.PortForwards.ipv4(v4);
+            if (!net.contains(a) || a == net.network() || a == net.broadcast() || a == net.gateway() || a == net.dns()) {
+                throw new IllegalArgumentException("the guest address must be a guest of " + NetConfig.formatIpv4(net.network())
+                        + "/" + net.prefixLength() + " other than its network, broadcast, gateway and DNS addresses");
+            }
+        } else if (guest != null) {
+            Ipv6Config v6 = net.ipv6();
+            if (v6 == null) {
+                throw new IllegalArgumentException("an IPv6 guest address needs -6 (--enable-ipv6)");
+            }
+            byte[] b = guest.getAddress();
+            long hi = 0;
+            long lo = 0;
+            for (int i = 0; i < 8; i++) {
+                hi = hi << 8 | (b[i] & 0xff);
+                lo = lo << 8 | (b[i + 8] & 0xff);
+            }
+            if (!v6.inPrefix(hi) || lo == 0 || lo == Ipv6Config.ROUTER_LO || lo == Ipv6Config.DNS_LO) {
+                String prefix = Ipv6Config.format(v6.prefixHi(), 0);
+                throw new IllegalArgumentException("the guest address must be in " + prefix + "/64, other than "
+                        + prefix + ", " + Ipv6Config.format(v6.prefixHi(), Ipv6Config.ROUTER_LO) + " and "
+                        + Ipv6Config.format(v6.prefixHi(), Ipv6Config.DNS_LO));
+            }
+        }
     }
 
     private static int parsePort(String text, int min, String which) {

@@ -363,21 +363,81 @@ class MainCommandTest {
         assertEquals(2, parse("-p", "8080:80", "-p", "8080:80/udp", "1").publish().size());
     }
 
+    @Test
+    void publishWithAGuestAddressInEitherFamily() throws Exception {
+        Settings s = parse("-6", "-p", "[::1]:8443:[fd00::100]:443", "-p", "[::]:8080:80", "-p", "8081:[fd00::100]:80/udp",
+                "-p", "8082:10.0.2.15:80", "-p", "127.0.0.1:8083:10.0.2.100:80/tcp", "-p", "8084:[::ffff:10.0.2.100]:80",
+                "-p", "[::1]:8085:[FD00:0:0:0:0:0:0:AbC]:80", "1");
+        assertEquals(List.of(
+                new Settings.Publish(Protocol.TCP, InetAddress.getByName("::1"), 8443, InetAddress.getByName("fd00::100"), 443),
+                new Settings.Publish(Protocol.TCP, InetAddress.getByName("::"), 8080, null, 80),
+                new Settings.Publish(Protocol.UDP, InetAddress.getByName("0.0.0.0"), 8081, InetAddress.getByName("fd00::100"), 80),
+                new Settings.Publish(Protocol.TCP, InetAddress.getByName("0.0.0.0"), 8082, InetAddress.getByName("10.0.2.15"), 80),
+                new Settings.Publish(Protocol.TCP, InetAddress.getByName("127.0.0.1"), 8083, InetAddress.getByName("10.0.2.100"), 80),
+                new Settings.Publish(Protocol.TCP, InetAddress.getByName("0.0.0.0"), 8084, InetAddress.getByName("10.0.2.100"), 80),
+                new Settings.Publish(Protocol.TCP, InetAddress.getByName("::1"), 8085, InetAddress.getByName("fd00::abc"), 80)),
+                s.publish());
+        assertEquals("[::1]:8443:[fd00::100]:443/tcp", s.publish().get(0).toString());
+        assertEquals("[::]:8080:80/tcp", s.publish().get(1).toString());
+        assertEquals("0.0.0.0:8082:10.0.2.15:80/tcp", s.publish().get(3).toString());
+        // Docker's three fields stay Docker's: a host address first, unless the first field is a port and the second is not
+        assertEquals(InetAddress.getByName("127.0.0.1"), parse("-p", "127.0.0.1:8080:80", "1").publish().get(0).hostAddr());
+        assertNull(parse("-p", "127.0.0.1:8080:80", "1").publish().get(0).guestAddr());
+        // --cidr6 moves the prefix an IPv6 guest address must be in
+        assertEquals(InetAddress.getByName("2001:db8:6::100"), parse("-6", "--cidr6=2001:db8:6::/64", "-p",
+                "8080:[2001:db8:6::100]:80", "1").publish().get(0).guestAddr());
+        // and --cidr the IPv4 one
+        assertEquals(InetAddress.getByName("10.0.3.7"), parse("--cidr=10.0.3.0/24", "-p", "8080:10.0.3.7:80", "1")
+                .publish().get(0).guestAddr());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '#', value = {
+        "8080:[fd00::2]:80#fd00::2",
+        "8080:[fd00::3]:80#fd00::3",
+        "8080:[fd00::]:80#fd00::",
+        "8080:[fd01::100]:80#fd01::100",
+        "8080:[::1]:80#::1",
+    })
+    void anIpv6GuestAddressOutsideTheGuestsIsRefused(String value, String what) {
+        Outcome o = execute("-6", "--publish=" + value, "1");
+        assertEquals(1, o.status(), o.err());
+        assertEquals("jslirp: invalid --publish value \"" + value + "\": the guest address must be in fd00::/64, other than "
+                + "fd00::, fd00::2 and fd00::3\nTry 'jslirp --help' for more information.\n", o.err(), what);
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '#', quoteCharacter = '`', value = {
-        "80#expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
-        "#expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+        "80#expected [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]",
+        "#expected [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]",
         "8080:80/sctp#the protocol must be tcp or udp, not \"sctp\"",
         "8080:80/TCP#the protocol must be tcp or udp, not \"TCP\"",
         "8080:80/#the protocol must be tcp or udp, not \"\"",
         "localhost:8080:80#not an IPv4 address: \"localhost\"",
         ":8080:80#not an IPv4 address: \"\"",
         "1.2.3:8080:80#not an IPv4 address: \"1.2.3\"",
-        "::1:8080:80#an IPv6 host address goes in brackets, as in [::1]:8080:80",
-        "[::1:8080:80#expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
-        "[::1]8080:80#expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+        "::1:8080:80#an IPv6 address goes in brackets, as in [::1]:8080:80 or 8080:[fd00::100]:80",
+        "8080:fd00::100:80#an IPv6 address goes in brackets, as in [::1]:8080:80 or 8080:[fd00::100]:80",
+        "1:2:3:4:5#an IPv6 address goes in brackets, as in [::1]:8080:80 or 8080:[fd00::100]:80",
+        "8080:[10.0.2.100]:80#not an IPv6 address: \"10.0.2.100\"",
+        "8080:[fd00::100:80#expected [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]",
+        "8080:[fd00::100]80#expected [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]",
+        "8080:[fd00::100]#expected [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]",
+        "[::1]:[::2]:80#expected [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]",
+        "8080:[fd00::1]x:80#expected [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]",
+        "8080:ho[st:80#expected [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]",
+        "8080:guest:80#not an IPv4 address: \"guest\"",
+        "8080:10.0.2:80#not an IPv4 address: \"10.0.2\"",
+        "[::1]:8080:[fd00::zz]:80#not an IPv6 address: \"fd00::zz\"",
+        "[::1]:8080:10.0.2.100:x#the guest port must be a number 1..65535, not \"x\"",
+        "x:8080:10.0.2.100:80#not an IPv4 address: \"x\"",
+        "8080:10.0.2.2:80#the guest address must be a guest of 10.0.2.0/24 other than its network, broadcast, gateway and DNS addresses",
+        "8080:192.168.1.1:80#the guest address must be a guest of 10.0.2.0/24 other than its network, broadcast, gateway and DNS addresses",
+        "8080:[fd00::100]:80#an IPv6 guest address needs -6 (--enable-ipv6)",
+        "[::1:8080:80#expected [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]",
+        "[::1]8080:80#expected [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]",
         "[127.0.0.1]:8080:80#not an IPv6 address: \"127.0.0.1\"",
-        "[::1]:8080#expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+        "[::1]:8080#expected [HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]",
         "65536:80#the host port must be a number 0..65535, not \"65536\"",
         "-1:80#the host port must be a number 0..65535, not \"-1\"",
         "x:80#the host port must be a number 0..65535, not \"x\"",

@@ -143,6 +143,13 @@ public final class Counters {
     public long tcpForwardAbandoned;
     /** Retransmissions of our SYN toward the guest (and retries while the guest's MAC was unknown). */
     public long tcpSynRetransmits;
+    /** Accepted host clients sent to the guest over IPv6 (a subset of tcpForwardAccepted). */
+    public long tcpForward6Accepted;
+    /**
+     * Connections of a forward that names no guest address moved to IPv4 on the same host socket: the guest
+     * answered our IPv6 SYN with RST or ICMPv6 unreachable, its MAC was not found, or the SYN went unanswered.
+     */
+    public long tcpForward6Fallbacks;
 
     // TCP: drops by reason.
     public long tcpTruncated;
@@ -171,6 +178,11 @@ public final class Counters {
     public long tcpForwardDuplicate;
     /** accept() on a forward's listening socket failed with something other than EAGAIN (EMFILE, ECONNABORTED...). */
     public long tcpForwardAcceptErrors;
+    /**
+     * Forwarded host clients refused on the IPv6 path (also counted in tcpForwardDuplicate or
+     * tcpForwardAcceptErrors): their tuple was taken, or their address has no IPv6 form the guest could answer.
+     */
+    public long tcpForward6Refused;
 
     // UDP: traffic and events.
     /** Well-formed datagrams from the guest (to any destination). */
@@ -200,6 +212,8 @@ public final class Counters {
     /** Clients of port forwards given a mapping (so the guest's replies find them), and mappings ended. */
     public long udpForwardMappingsOpened;
     public long udpForwardMappingsExpired;
+    /** Of udpForwardMappingsOpened, the clients whose datagrams go to the guest over IPv6. */
+    public long udpForward6MappingsOpened;
     /** Mappings ended early because the table was at its bound (the one idle longest goes). */
     public long udpForwardMappingsEvicted;
     /** Datagrams from forwards held until the guest answered ARP (sent later, or counted in udpForwardHeldDropped). */
@@ -404,7 +418,8 @@ public final class Counters {
             "tcpSynAbsorbed", "tcpDupAcksIn", "tcpOutOfOrderIn", "tcpConnectOk", "tcpConnectRefused",
             "tcpConnectUnreachable", "tcpConnectTimeout", "tcpConnectFailed", "tcpFlowsOpened", "tcpFlowsClosed",
             "tcpFlowsReaped", "tcpRetransmitGiveUps", "tcpHostResets", "tcpForwardAccepted", "tcpForwardEstablished",
-            "tcpForwardRefused", "tcpForwardTimeout", "tcpForwardAbandoned", "tcpSynRetransmits",
+            "tcpForwardRefused", "tcpForwardTimeout", "tcpForwardAbandoned", "tcpSynRetransmits", "tcpForward6Accepted",
+            "tcpForward6Fallbacks", "udpForward6MappingsOpened",
             "udpIn", "udpOut", "udpToHost", "udpToService", "udpFromService", "udpFlowsOpened", "udpFlowsExpired",
             "udpFlowsEvicted", "udpHostErrors", "icmpErrorsToGuest", "udpPortUnreachable", "udpLoopbackRefused",
             "udpForwardedToGuest", "udpForwardedToClient", "udpForwardMappingsOpened", "udpForwardMappingsExpired",

@@ -4,7 +4,11 @@ import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.tcp.TcpLayer;
 import io.jslirp.stack.udp.UdpLayer;
 
+import io.jslirp.stack.flow.ForwardPath;
+import io.jslirp.stack.wire.IpAddress;
+
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,6 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+
+import static io.jslirp.stack.wire.IpAddress.V4_HI;
+import static io.jslirp.stack.wire.IpAddress.v4Lo;
 
 /**
  * The table of host ports forwarded into the guest: what {@code --publish}, the API socket's
@@ -48,17 +55,19 @@ public final class PortForwards {
         private final Protocol protocol;
         private final InetAddress hostAddr;
         private final int hostPort;
-        private final int guestAddr;
+        private final InetAddress guestAddress;
+        private final boolean guestAddressNamed;
         private final int guestPort;
         final int handle;
 
-        Forward(int id, Protocol protocol, InetAddress hostAddr, int hostPort, int guestAddr, int guestPort,
-                int handle) {
+        Forward(int id, Protocol protocol, InetAddress hostAddr, int hostPort, InetAddress guestAddress,
+                boolean guestAddressNamed, int guestPort, int handle) {
             this.id = id;
             this.protocol = protocol;
             this.hostAddr = hostAddr;
             this.hostPort = hostPort;
-            this.guestAddr = guestAddr;
+            this.guestAddress = guestAddress;
+            this.guestAddressNamed = guestAddressNamed;
             this.guestPort = guestPort;
             this.handle = handle;
         }
@@ -79,9 +88,28 @@ public final class PortForwards {
             return hostPort;
         }
 
-        /** IPv4, host byte order. */
+        /**
+         * The IPv4 guest address, host byte order: the named one, or the IPv4 default (network+100) when none
+         * was named; 0 for a forward that names an IPv6 guest address.
+         */
         public int guestAddr() {
-            return guestAddr;
+            return guestAddress instanceof Inet4Address ? ipv4((Inet4Address) guestAddress) : 0;
+        }
+
+        /**
+         * The guest address as named ({@link Inet4Address} or {@link Inet6Address}), or the IPv4 default
+         * (network+100) when none was named, which is what {@code list_hostfwd} shows.
+         */
+        public InetAddress guestAddress() {
+            return guestAddress;
+        }
+
+        /**
+         * Whether the forward named its guest address. One that did not sends IPv6 clients to the guest's
+         * IPv6 address when the guest has one (see the class comment).
+         */
+        public boolean guestAddressNamed() {
+            return guestAddressNamed;
         }
 
         public int guestPort() {
@@ -90,8 +118,14 @@ public final class PortForwards {
 
         @Override
         public String toString() {
-            return id + " " + protocol.wireName() + " " + hostAddr.getHostAddress() + ":" + hostPort + " -> "
-                    + NetConfig.formatIpv4(guestAddr) + ":" + guestPort;
+            return id + " " + protocol.wireName() + " " + endpoint(hostAddr, hostPort) + " -> "
+                    + endpoint(guestAddress, guestPort);
+        }
+
+        private static String endpoint(InetAddress a, int port) {
+            return a instanceof Inet6Address
+                    ? "[" + Ipv6Config.format(IpAddress.hi(a.getAddress()), IpAddress.lo(a.getAddress())) + "]:" + port
+                    : a.getHostAddress() + ":" + port;
         }
     }
 
@@ -125,8 +159,9 @@ public final class PortForwards {
     }
 
     /**
-     * Listens on {@code hostAddr:hostPort} (port 0: any free port) and forwards what arrives to
-     * {@code guestAddr:guestPort}. The id is consumed only when the forward is added.
+     * Listens on {@code hostAddr:hostPort} (port 0: any free port) and forwards what arrives to the IPv4
+     * {@code guestAddr:guestPort}, for clients of both families. The id is consumed only when the forward is
+     * added.
      *
      * @param guestAddr IPv4, host byte order; must be a host address of the virtual network other than the
      *                  gateway and the DNS address
@@ -136,19 +171,93 @@ public final class PortForwards {
      */
     public Forward add(Protocol protocol, InetAddress hostAddr, int hostPort, int guestAddr, int guestPort)
             throws ForwardException {
-        Objects.requireNonNull(protocol, "protocol");
-        Objects.requireNonNull(hostAddr, "hostAddr");
+        checkPorts(hostPort, guestPort);
+        checkGuestV4(guestAddr);
+        return open(protocol, hostAddr, hostPort, v4Address(guestAddr), true, V4_HI, v4Lo(guestAddr), guestPort,
+                ForwardPath.NAMED_V4);
+    }
+
+    /**
+     * Listens on {@code hostAddr:hostPort} (port 0: any free port) and forwards what arrives to
+     * {@code guestAddr:guestPort}, by the family rule of the class comment:
+     * <ul>
+     * <li>{@code guestAddr} null: no address named. IPv4 clients go to the IPv4 default (network+100); IPv6
+     *     clients go over IPv6 to the guest's IPv6 address when {@code -6} is on and the guest has one
+     *     ({@link Stack#setGuestAddress6}, or learned from its Neighbor Discovery), falling back to IPv4 on the
+     *     same client connection when the guest refuses the IPv6 SYN.</li>
+     * <li>an {@link Inet4Address} (or an IPv4-mapped IPv6 one): IPv4 only, as the int overload.</li>
+     * <li>an {@link Inet6Address}: IPv6 only, for clients of both families; a unicast address of the guest's
+     *     /64 other than the prefix's ::0, ::2 (router) and ::3 (DNS).</li>
+     * </ul>
+     *
+     * @throws ForwardException as the int overload; EINVAL also for an IPv6 guest address outside the prefix or
+     *                          one of its reserved ones, or when IPv6 is not enabled
+     */
+    public Forward add(Protocol protocol, InetAddress hostAddr, int hostPort, InetAddress guestAddr, int guestPort)
+            throws ForwardException {
+        checkPorts(hostPort, guestPort);
+        if (guestAddr == null) {
+            int v4 = config.guestAddress();
+            return open(protocol, hostAddr, hostPort, v4Address(v4), false, V4_HI, v4Lo(v4), guestPort,
+                    ForwardPath.UNNAMED);
+        }
+        byte[] raw = guestAddr.getAddress();
+        long hi = IpAddress.hi(raw);
+        long lo = IpAddress.lo(raw);
+        if (IpAddress.isV4(hi, lo)) {
+            int v4 = IpAddress.v4(lo);
+            checkGuestV4(v4);
+            return open(protocol, hostAddr, hostPort, v4Address(v4), true, V4_HI, v4Lo(v4), guestPort,
+                    ForwardPath.NAMED_V4);
+        }
+        Ipv6Config c6 = config.ipv6();
+        if (c6 == null) {
+            throw new ForwardException(EINVAL, "IPv6 is not enabled (-6): cannot forward to "
+                    + Ipv6Config.format(hi, lo));
+        }
+        if (!c6.inPrefix(hi) || lo == 0 || lo == Ipv6Config.ROUTER_LO || lo == Ipv6Config.DNS_LO) {
+            throw new ForwardException(EINVAL, "guest address is not a guest of " + Ipv6Config.format(c6.prefixHi(), 0) + "/64" + ": "
+                    + Ipv6Config.format(hi, lo));
+        }
+        InetAddress named;
+        try {
+            named = InetAddress.getByAddress(raw); // without the caller's scope id: the guest's link is ours
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e); // 16 bytes always make an address
+        }
+        return open(protocol, hostAddr, hostPort, named, true, hi, lo, guestPort, ForwardPath.NAMED_V6);
+    }
+
+    private static void checkPorts(int hostPort, int guestPort) throws ForwardException {
         if (hostPort < 0 || hostPort > 0xffff) {
             throw new ForwardException(EINVAL, "host port out of range: " + hostPort);
         }
         if (guestPort < 1 || guestPort > 0xffff) {
             throw new ForwardException(EINVAL, "guest port out of range: " + guestPort);
         }
+    }
+
+    private void checkGuestV4(int guestAddr) throws ForwardException {
         if (!config.contains(guestAddr) || guestAddr == config.network() || guestAddr == config.broadcast()
                 || guestAddr == config.gateway() || guestAddr == config.dns()) {
             throw new ForwardException(EINVAL, "guest address is not a guest of " + NetConfig.formatIpv4(config.network()) + "/" + config.prefixLength() + ": "
                     + NetConfig.formatIpv4(guestAddr));
         }
+    }
+
+    private static InetAddress v4Address(int v4) {
+        try {
+            return InetAddress.getByAddress(new byte[] {(byte) (v4 >>> 24), (byte) (v4 >>> 16), (byte) (v4 >>> 8),
+                    (byte) v4});
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e); // 4 bytes always make an address
+        }
+    }
+
+    private Forward open(Protocol protocol, InetAddress hostAddr, int hostPort, InetAddress shown, boolean named,
+                         long guestHi, long guestLo, int guestPort, int mode) throws ForwardException {
+        Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(hostAddr, "hostAddr");
         if (hostPort != 0) {
             for (Forward f : byId.values()) {
                 if (f.protocol == protocol && f.hostPort == hostPort && f.hostAddr.equals(hostAddr)) {
@@ -158,8 +267,8 @@ public final class PortForwards {
         }
         byte[] raw = hostAddr.getAddress();
         int handle = protocol == Protocol.TCP
-                ? tcp.listen(raw, hostPort, guestAddr, guestPort)
-                : udp.listen(raw, hostPort, guestAddr, guestPort);
+                ? tcp.listen(raw, hostPort, guestHi, guestLo, guestPort, mode)
+                : udp.listen(raw, hostPort, guestHi, guestLo, guestPort, mode);
         if (handle < 0) {
             throw new ForwardException(-handle, "cannot listen on " + hostAddr.getHostAddress() + ":" + hostPort
                     + " (errno " + -handle + ")");
@@ -172,7 +281,7 @@ public final class PortForwards {
                 throw new ForwardException(-bound, "cannot read the bound port (errno " + -bound + ")");
             }
         }
-        Forward f = new Forward(++lastId, protocol, hostAddr, bound, guestAddr, guestPort, handle);
+        Forward f = new Forward(++lastId, protocol, hostAddr, bound, shown, named, guestPort, handle);
         byId.put(f.id, f);
         return f;
     }

@@ -10,6 +10,7 @@ import io.jslirp.stack.iface.NeighborDiscovery;
 import io.jslirp.stack.services.Dhcpv6Server;
 import io.jslirp.stack.services.RouterAdvertiser;
 import io.jslirp.stack.wire.Icmpv6Packet;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
@@ -23,6 +24,7 @@ import io.jslirp.stack.wire.VirtioNetHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
+import java.net.InetAddress;
 import java.util.Objects;
 
 /**
@@ -121,6 +123,7 @@ public final class Stack {
         Ipv6Input ipv6 = iface.ipv6();
         if (ipv6 != null) {
             tcp.setIpv6(config.ipv6(), ipv6.output(), ipv6.ndp()::resolve);
+            tcp.setIpv6GuestAddress(ipv6.ndp().guestAddress());
             ipv6.register(Ipv6Packet.NEXT_TCP, tcp);
         }
         this.udp = new UdpLayer(config, clock, counters, alloc, iface.output(), options, dnsServers);
@@ -298,6 +301,44 @@ public final class Stack {
      */
     public PortForwards forwards() {
         return forwards;
+    }
+
+    /**
+     * States the guest's IPv6 address, where port forwards that name no guest address send IPv6 clients (the
+     * family rule in {@link PortForwards}): the embedder calls it after configuring the address itself (jslirp
+     * {@code -c -6} puts prefix::100 on the TAP). Without it the address is learned from the guest's Neighbor
+     * Discovery traffic (its DAD probes, solicitations and advertisements), prefix::100 preferred when seen;
+     * while none is known such clients go over IPv4. Event-loop thread, like everything here.
+     *
+     * @param address a unicast address of the guest's /64, not the prefix's ::0, ::2 or ::3
+     * @throws IllegalStateException    when IPv6 is off
+     * @throws IllegalArgumentException for any other address
+     */
+    public void setGuestAddress6(InetAddress address) {
+        Objects.requireNonNull(address, "address");
+        if (iface.ipv6() == null) {
+            throw new IllegalStateException("IPv6 is not enabled");
+        }
+        byte[] raw = address.getAddress();
+        if (raw.length != 16 || IpAddress.isV4(IpAddress.hi(raw), IpAddress.lo(raw))) {
+            throw new IllegalArgumentException("not an IPv6 address: " + address.getHostAddress());
+        }
+        iface.ipv6().ndp().guestAddress().configure(IpAddress.hi(raw), IpAddress.lo(raw));
+    }
+
+    /** The guest's IPv6 address forwards use (stated or learned), or null when none is known or IPv6 is off. */
+    public InetAddress guestAddress6() {
+        Ipv6Input v6 = iface.ipv6();
+        if (v6 == null || !v6.ndp().guestAddress().known()) {
+            return null;
+        }
+        byte[] raw = new byte[16];
+        IpAddress.toBytes(v6.ndp().guestAddress().hi(), v6.ndp().guestAddress().lo(), raw, 0);
+        try {
+            return InetAddress.getByAddress(raw);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** IPv6 Neighbor Discovery (its cache, {@code resolve}, the pending queue), or null when IPv6 is off. */

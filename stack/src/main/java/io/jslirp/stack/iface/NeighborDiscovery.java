@@ -51,6 +51,8 @@ public final class NeighborDiscovery {
     private final Ipv6Output output;
     private final Ipv6NeighborCache cache = new Ipv6NeighborCache(DEFAULT_CACHE);
     private final PendingNeighbors pending;
+    /** The guest's address in our prefix, as its NDP traffic shows it (for forwards that name none). */
+    private final Ipv6GuestAddress guestAddress;
     private long lastSolicitedHi;
     private long lastSolicitedLo;
     private long lastSolicitNanos;
@@ -63,10 +65,16 @@ public final class NeighborDiscovery {
         this.clock = clock;
         this.counters = counters;
         this.output = output;
+        this.guestAddress = new Ipv6GuestAddress(config);
     }
 
     public Ipv6NeighborCache cache() {
         return cache;
+    }
+
+    /** The guest's default IPv6 address for port forwards: configured, or learned from its NDP traffic. */
+    public Ipv6GuestAddress guestAddress() {
+        return guestAddress;
     }
 
     /** The interface's queue of what waits for a guest's MAC, which learning here releases. */
@@ -82,9 +90,16 @@ public final class NeighborDiscovery {
         long sHi = ip.sourceHi();
         long sLo = ip.sourceLo();
         boolean fromUnspecified = Ipv6Packet.isUnspecified(sHi, sLo);
+        if (!fromUnspecified && config.isGuestSource(sHi, sLo)) {
+            // Whatever it asks for, a solicitation from the guest's own address shows that address.
+            guestAddress.observe(sHi, sLo);
+        }
         if (!config.isOurs(tHi, tLo)) {
             if (fromUnspecified) {
                 counters.ndpDadProbes++;
+                // The address the guest is about to take: tentative, but the one it will use (a failed DAD
+                // would have found an owner, and we never answer one).
+                guestAddress.observe(tHi, tLo);
             } else {
                 counters.ndpNotForUs++;
             }
@@ -137,6 +152,7 @@ public final class NeighborDiscovery {
         if (!config.isGuestSource(hi, lo) || EthernetFrame.isGroup(mac)) {
             return;
         }
+        guestAddress.observe(hi, lo);
         boolean news = cache.get(hi, lo) != mac;
         cache.put(hi, lo, mac);
         counters.ndpLearned++;

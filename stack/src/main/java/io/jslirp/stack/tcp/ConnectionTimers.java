@@ -100,11 +100,20 @@ final class ConnectionTimers {
 
     private static void onRetransmitTimeout(TcpConnection c, long now) {
         if (c.state == SYN_SENT) {
+            if (c.fallbackV4 != 0 && c.guestMac == ArpCache.NONE) {
+                // A forward naming no guest address tried IPv6, and the guest's address found no neighbour
+                // in one RTO (Linux answers a solicitation at once): the address is gone, or the guest
+                // ignores IPv6. IPv4 instead, without making the client wait out every retry.
+                c.refusedOrFallBack();
+                return;
+            }
             if (c.synRetransmits >= MAX_SYN_RETRANSMITS) {
                 // Nothing answers at the guest's address and port (guest down, or its firewall drops): reset
-                // the client, as a kernel whose SYNs go unanswered fails connect() instead of hanging.
-                c.counters.tcpForwardTimeout++;
-                c.destroy(true);
+                // the client, as a kernel whose SYNs go unanswered fails connect() instead of hanging; or,
+                // for a forward naming no guest address tried over IPv6, try IPv4.
+                if (!c.refusedOrFallBack()) {
+                    c.counters.tcpForwardTimeout++;
+                }
                 return;
             }
             c.synRetransmits++;

@@ -256,8 +256,9 @@ final class SegmentsFromGuest {
         if ((flags & TcpSegment.RST) != 0) {
             if (hasAck) {
                 c.counters.tcpRstIn++;
-                c.counters.tcpForwardRefused++;
-                c.destroy(true);
+                if (!c.refusedOrFallBack()) {
+                    c.counters.tcpForwardRefused++;
+                }
             } else {
                 c.counters.tcpUnexpected++;
             }

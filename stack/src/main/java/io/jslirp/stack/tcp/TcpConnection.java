@@ -147,6 +147,11 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
     long synSentAt;
     /** Port forward: in the interface's pending queue, its first SYN waiting for the guest's MAC. */
     boolean awaitingMac;
+    /**
+     * Port forward naming no guest address, tried over IPv6: the IPv4 guest address (host order) the same host
+     * client moves to when the guest refuses it here (TcpForwards.fallBackToIpv4); 0 for every other flow.
+     */
+    int fallbackV4;
 
     final RetransmitQueue rtx = new RetransmitQueue();
     final ToHostQueue toHost = new ToHostQueue();
@@ -336,6 +341,32 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
         sendSyn(this);
         rtxDeadline = now() + rtt.rto();
         scheduleTimers(this);
+    }
+
+    /**
+     * Gives the host socket up without closing it, for a fallback that carries the same client on: the socket
+     * had no interest yet (SYN_SENT), so nothing needs undoing. Returns the handle, or -1.
+     */
+    int takeHandle() {
+        int h = handle;
+        if (h >= 0) {
+            layer.handles.remove(h, this);
+            handle = -1;
+        }
+        return h;
+    }
+
+    /**
+     * The guest refused our SYN (RST, ICMP unreachable) or never answered it: the host client is reset, or,
+     * for a forward that names no guest address tried over IPv6, tries IPv4 instead. True for the fallback.
+     */
+    boolean refusedOrFallBack() {
+        if (fallbackV4 != 0 && state == SYN_SENT) {
+            layer.fallBackToIpv4(this);
+            return true;
+        }
+        destroy(true);
+        return false;
     }
 
     // ================================================================ endings of the guest's direction

@@ -6,10 +6,12 @@ import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.icmp.IcmpErrors;
 import io.jslirp.stack.flow.FlowTable;
+import io.jslirp.stack.flow.ForwardPath;
 import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.IpOutput;
+import io.jslirp.stack.iface.Ipv6GuestAddress;
 import io.jslirp.stack.iface.Ipv6Output;
 import io.jslirp.stack.iface.Ipv4Output;
 import io.jslirp.stack.iface.PendingNeighbors;
@@ -104,24 +106,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
 
-    /** Accepts per READABLE on a listener; more waiting clients are reported again (level-triggered). */
-    static final int ACCEPT_BUDGET = 64;
-    private static final int EBADF = 9;
-    private static final int EOPNOTSUPP = 95;
-    /** Forward listeners: handle and where their clients go in the guest (IPv4, host byte order; port). */
-    private int[] listenHandles = new int[4];
-    private int[] listenGuestAddrs = new int[4];
-    private int[] listenGuestPorts = new int[4];
-    private int listenCount;
-    private final HostSocketHandler listenerEvents = this::onListenerEvent;
-    /**
-     * When listeners whose accept failed for want of resources (EMFILE...) get read interest back; MAX_VALUE
-     * when none is paused. Level-triggered readiness would otherwise report them on every loop turn.
-     */
-    private long listenersResumeAt = Long.MAX_VALUE;
-    static final long ACCEPT_PAUSE = 1_000_000_000L;
-    /** Filled by each accept; reused, so accepting allocates only the connection itself. */
-    private final DatagramInfo acceptPeer = new DatagramInfo();
+    /** Port-forward listeners and the connections their clients become. */
+    private final TcpForwards forwards;
     /** The guest's MAC by address; asks by ARP when unknown (EthernetInterface.resolve, set by the Stack). */
     private IntToLongFunction guestResolver = ip -> ArpCache.NONE;
     /** Where a forward connection's first SYN waits for the guest's MAC (the interface's, set by the Stack). */
@@ -162,6 +148,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
             h ^= h >>> 33;
             return (int) (clock.nanoTime() / 4000) + (int) h;
         };
+        this.forwards = new TcpForwards(this);
     }
 
     /** Where TCP to network+3:53 goes: the UDP forwarder's current resolver. */
@@ -188,6 +175,15 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         this.config6 = config;
         this.output6 = output;
         this.guestResolver6 = resolver;
+    }
+
+    /**
+     * Where a forward that names no guest address sends IPv6 clients: the guest's IPv6 address, configured or
+     * learned from its Neighbor Discovery. Without it (or before {@link #setIpv6}) every such client goes over
+     * IPv4.
+     */
+    public void setIpv6GuestAddress(Ipv6GuestAddress guest6) {
+        forwards.setIpv6(config6, guest6);
     }
 
     /** The route toward a guest address: IPv4's for a mapped one, else IPv6's. */
@@ -465,12 +461,12 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     }
 
     public long nextDeadlineNanos() {
-        return Math.min(timers.peekDeadline(), listenersResumeAt);
+        return Math.min(timers.peekDeadline(), forwards.listenersResumeAt);
     }
 
     public void runTimers(long now) {
-        if (listenersResumeAt <= now) {
-            resumeListeners();
+        if (forwards.listenersResumeAt <= now) {
+            forwards.resumeListeners();
         }
         while (timers.size() > 0 && timers.peekDeadline() <= now) {
             TcpConnection c = timers.poll();
@@ -484,11 +480,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
 
     /** Closes every forward listener, aborts every host socket and releases every buffer (stack shutdown). */
     public void close() {
-        for (int i = 0; i < listenCount; i++) {
-            host.close(listenHandles[i]);
-        }
-        listenCount = 0;
-        listenersResumeAt = Long.MAX_VALUE;
+        forwards.closeAll();
         List<TcpConnection> all = new ArrayList<>(flows.size());
         flows.forEach(all::add);
         for (TcpConnection c : all) {
@@ -509,9 +501,9 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         if (c.awaitingMac) {
             stopAwaitingMac(c);
         }
-        if (listenersResumeAt != Long.MAX_VALUE) {
+        if (forwards.listenersResumeAt != Long.MAX_VALUE) {
             // A flow ended and gave its host socket back: room, perhaps, for a client not accepted for want of one.
-            resumeListeners();
+            forwards.resumeListeners();
         }
         counters.tcpFlowsClosed++;
     }
@@ -637,156 +629,46 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     // ---------------------------------------------------------------- port forwards
 
     /**
-     * Opens a listening host socket for a TCP forward to {@code guestAddr:guestPort} (IPv4, host byte order),
-     * on {@code hostAddr} (4 or 16 bytes) and {@code hostPort} (0: the kernel's choice). Returns the
-     * listener's handle or {@code -errno}. What arrives on it becomes flows into the guest.
+     * Opens a listening host socket for a TCP forward to {@code guestAddr:guestPort} (IPv4, host byte order,
+     * for every client), on {@code hostAddr} (4 or 16 bytes) and {@code hostPort} (0: the kernel's choice).
+     * Returns the listener's handle or {@code -errno}. What arrives on it becomes flows into the guest.
      */
     public int listen(byte[] hostAddr, int hostPort, int guestAddr, int guestPort) {
-        if (host == null) {
-            return -EOPNOTSUPP;
-        }
-        int h = host.listenTcp(IpAddress.hi(hostAddr), IpAddress.lo(hostAddr), hostPort, listenerEvents);
-        if (h < 0) {
-            return h;
-        }
-        if (listenCount == listenHandles.length) {
-            int n = listenCount * 2;
-            listenHandles = Arrays.copyOf(listenHandles, n);
-            listenGuestAddrs = Arrays.copyOf(listenGuestAddrs, n);
-            listenGuestPorts = Arrays.copyOf(listenGuestPorts, n);
-        }
-        listenHandles[listenCount] = h;
-        listenGuestAddrs[listenCount] = guestAddr;
-        listenGuestPorts[listenCount] = guestPort;
-        listenCount++;
-        if (listenersResumeAt != Long.MAX_VALUE) {
-            // Added during an accept pause (out of descriptors): it waits with the others, or an accept that
-            // fails on it would leave a readable listener waking the loop every turn.
-            host.setInterest(h, false, false);
-        }
-        return h;
+        return listen(hostAddr, hostPort, V4_HI, v4Lo(guestAddr), guestPort, ForwardPath.NAMED_V4);
+    }
+
+    /**
+     * As {@link #listen(byte[], int, int, int)} for a guest address of either family: {@code guestHi:guestLo}
+     * family-neutral, and {@code mode} one of {@link ForwardPath}'s (for {@link ForwardPath#UNNAMED} the IPv4
+     * default, which IPv6 clients leave for the guest's IPv6 address when it has one).
+     */
+    public int listen(byte[] hostAddr, int hostPort, long guestHi, long guestLo, int guestPort, int mode) {
+        return forwards.listen(hostAddr, hostPort, guestHi, guestLo, guestPort, mode);
     }
 
     /** Closes a listener from {@link #listen}; flows it created keep running. An unknown handle is ignored. */
     public void unlisten(int handle) {
-        int i = listenerIndex(handle);
-        if (i < 0) {
-            return;
-        }
-        listenCount--;
-        System.arraycopy(listenHandles, i + 1, listenHandles, i, listenCount - i);
-        System.arraycopy(listenGuestAddrs, i + 1, listenGuestAddrs, i, listenCount - i);
-        System.arraycopy(listenGuestPorts, i + 1, listenGuestPorts, i, listenCount - i);
-        host.close(handle);
+        forwards.unlisten(handle);
     }
 
     /** The port a listener from {@link #listen} is bound to, or {@code -errno} (EBADF for no such listener). */
     public int localPort(int handle) {
-        return listenerIndex(handle) < 0 ? -EBADF : host.localPort(handle);
+        return forwards.localPort(handle);
     }
 
     /** Forward listeners open now. */
     public int listeners() {
-        return listenCount;
+        return forwards.listeners();
     }
 
-    private int listenerIndex(int handle) {
-        for (int i = 0; i < listenCount; i++) {
-            if (listenHandles[i] == handle) {
-                return i;
-            }
-        }
-        return -1;
+    /** A new connection's initial sequence number (RFC 6528). */
+    int isn(TcpConnection c) {
+        return isnGenerator.isn(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo,
+                c.remotePort);
     }
 
-    /** READABLE on a listener: accept what waits, each client becoming a connection into the guest. */
-    private void onListenerEvent(int handle, int events) {
-        int i = listenerIndex(handle);
-        if (i < 0 || (events & HostSockets.READABLE) == 0) {
-            return;
-        }
-        int guestAddr = listenGuestAddrs[i];
-        int guestPort = listenGuestPorts[i];
-        try {
-            for (int k = 0; k < ACCEPT_BUDGET; k++) {
-                acceptPeer.clear();
-                int h = host.accept(handle, this, acceptPeer);
-                if (h == -HostSockets.EAGAIN) {
-                    return;
-                }
-                if (h < 0) {
-                    counters.tcpForwardAcceptErrors++;
-                    if (h == -HostSockets.ECONNABORTED || h == -HostSockets.EINTR) {
-                        // That client gave up while queued; others may still wait.
-                        continue;
-                    }
-                    // EMFILE, ENFILE, ENOBUFS...: the client stays queued, and the listener stays readable, so
-                    // epoll would report it on every turn of the loop. Pause the listeners until a flow
-                    // gives a descriptor back or a second passes.
-                    pauseListeners();
-                    return;
-                }
-                openForward(h, guestAddr, guestPort);
-            }
-        } catch (RuntimeException e) {
-            counters.internalErrors++;
-        }
-    }
-
-    private void pauseListeners() {
-        if (listenersResumeAt != Long.MAX_VALUE) {
-            return;
-        }
-        listenersResumeAt = clock.nanoTime() + ACCEPT_PAUSE;
-        for (int i = 0; i < listenCount; i++) {
-            host.setInterest(listenHandles[i], false, false);
-        }
-    }
-
-    private void resumeListeners() {
-        listenersResumeAt = Long.MAX_VALUE;
-        for (int i = 0; i < listenCount; i++) {
-            host.setInterest(listenHandles[i], true, false);
-        }
-    }
-
-    /** An accepted host client: a new flow in SYN_SENT toward the forward's guest address and port. */
-    private void openForward(int h, int guestAddr, int guestPort) {
-        counters.tcpForwardAccepted++;
-        int seenAddr = config.clientAsSeen(!acceptPeer.isIpv4(), acceptPeer.ipv4());
-        int clientPort = acceptPeer.port;
-        if (seenAddr == 0) {
-            // No TCP client comes from 0.0.0.0 or a group address; a kernel that said so is not to be trusted.
-            counters.tcpForwardAcceptErrors++;
-            host.abort(h);
-            return;
-        }
-        TcpConnection old = flows.get(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(seenAddr), clientPort);
-        if (old != null) {
-            if (old.state == TcpState.TIME_WAIT && old.handle < 0) {
-                // Only a record kept to re-acknowledge a lost final ACK: a new connection may reuse the tuple
-                // (RFC 9293 3.10.7.4 note, RFC 6191). The guest's end is closed, or in TIME_WAIT, which Linux
-                // leaves for a SYN with a newer timestamp (ours, a millisecond clock, is).
-                old.destroy(false);
-            } else {
-                // Two clients the guest cannot tell apart (two loopback addresses, one port): refuse the newcomer
-                // rather than corrupt the live flow.
-                counters.tcpForwardDuplicate++;
-                host.abort(h);
-                return;
-            }
-        }
-        if (flows.isFull()) {
-            counters.tcpTableFull++;
-            host.abort(h);
-            return;
-        }
-        TcpConnection c = new TcpConnection(this, ArpCache.NONE, V4_HI, v4Lo(guestAddr), guestPort, V4_HI,
-                v4Lo(seenAddr), clientPort, clock.nanoTime());
-        flows.put(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(seenAddr), clientPort, c);
-        handles.put(h, c);
-        counters.tcpFlowsOpened++;
-        c.openToGuest(h, isnGenerator.isn(c.guestAddrHi, c.guestAddrLo, guestPort, c.remoteAddrHi, c.remoteAddrLo,
-                clientPort));
+    /** See {@link TcpForwards#fallBackToIpv4}. */
+    void fallBackToIpv4(TcpConnection c) {
+        forwards.fallBackToIpv4(c);
     }
 }

@@ -5,6 +5,7 @@ import io.jslirp.stack.Counters;
 import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.flow.FlowTable;
+import io.jslirp.stack.flow.ForwardPath;
 import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.flow.IdleList;
@@ -833,6 +834,18 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
      * the guest's replies go back to that client.
      */
     public int listen(byte[] hostAddr, int hostPort, int guestAddr, int guestPort) {
+        return listen(hostAddr, hostPort, V4_HI, v4Lo(guestAddr), guestPort, ForwardPath.NAMED_V4);
+    }
+
+    /**
+     * As {@link #listen(byte[], int, int, int)} for a guest address of either family: {@code guestHi:guestLo}
+     * family-neutral, {@code mode} one of {@link ForwardPath}'s.
+     */
+    public int listen(byte[] hostAddr, int hostPort, long guestHi, long guestLo, int guestPort, int mode) {
+        if (mode == ForwardPath.NAMED_V6) {
+            return -97; // EAFNOSUPPORT until UDP forwards speak IPv6
+        }
+        int guestAddr = IpAddress.v4(guestLo);
         if (datagrams == null) {
             return -ENETDOWN;
         }

@@ -261,6 +261,10 @@ public final class Jslirp implements AutoCloseable {
             session = new Jslirp(settings, tap, watch, pcap);
             if (configureWarning != null) {
                 session.startupWarnings.add(configureWarning);
+            } else if (wantsNetlink(settings)) {
+                // -c -6 put prefix::100 on the TAP: forwards that name no guest address may send IPv6 clients
+                // there at once, rather than only after the guest's NDP traffic has shown an address.
+                session.stack.setGuestAddress6(guestAddress6(settings.net().ipv6()));
             }
             session.startServices(settings);
             session.wire();
@@ -427,6 +431,20 @@ public final class Jslirp implements AutoCloseable {
         }
     }
 
+    /** prefix::100, the address {@code -c -6} configures (GuestIpv6). */
+    private static java.net.InetAddress guestAddress6(Ipv6Config v6) {
+        byte[] raw = new byte[16];
+        for (int i = 0; i < 8; i++) {
+            raw[i] = (byte) (v6.prefixHi() >>> (56 - 8 * i));
+            raw[8 + i] = (byte) (Ipv6Config.GUEST_LO >>> (56 - 8 * i));
+        }
+        try {
+            return java.net.InetAddress.getByAddress(raw);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e); // 16 bytes is always an address
+        }
+    }
+
     private static void signalReady(int readyFd) throws IOException {
         if (readyFd < 0) {
             return;
@@ -442,12 +460,8 @@ public final class Jslirp implements AutoCloseable {
     private void publish() throws IOException {
         for (Settings.Publish p : settings.publish()) {
             try {
-                if (p.guestAddr() instanceof java.net.Inet6Address) {
-                    throw new PortForwards.ForwardException(PortForwards.EINVAL, "IPv6 guest addresses are not forwarded yet");
-                }
-                int guest = p.guestAddr() == null ? settings.net().guestAddress()
-                        : PortForwards.ipv4(p.guestAddr().getAddress());
-                PortForwards.Forward f = stack.forwards().add(p.protocol(), p.hostAddr(), p.hostPort(), guest, p.guestPort());
+                PortForwards.Forward f = stack.forwards().add(p.protocol(), p.hostAddr(), p.hostPort(), p.guestAddr(),
+                        p.guestPort());
                 if (p.hostPort() == 0) {
                     startupWarnings.add("jslirp: --publish " + p + ": host port " + f.hostPort());
                 }
@@ -750,15 +764,28 @@ public final class Jslirp implements AutoCloseable {
      *
      * @param hostAddr  an IPv4 or IPv6 address of the host ({@code 0.0.0.0}, {@code ::}, {@code 127.0.0.1}...)
      * @param hostPort  0 picks a free port; the returned forward carries the one bound
-     * @param guestAddr null for the guest's usual address, network+100
+     * @param guestAddr null names no guest address: an IPv6 client reaches the guest over IPv6 when IPv6 is on
+     *                  and the guest has an address, every other client network+100 (the family rule of
+     *                  {@link PortForwards}); an IPv4 address of the network, or an IPv6 one of the guest's
+     *                  prefix (needs IPv6 on), is used for clients of both families
      * @throws PortForwards.ForwardException when the host refuses (port in use, privileged port) or the
-     *                                       forward duplicates one, or the guest address is not in the network
+     *                                       forward duplicates one, or the guest address is not the guest's
+     */
+    public PortForwards.Forward addForward(PortForwards.Protocol protocol, java.net.InetAddress hostAddr, int hostPort,
+                                           java.net.InetAddress guestAddr, int guestPort)
+            throws PortForwards.ForwardException {
+        return onLoop(() -> stack.forwards().add(protocol, hostAddr, hostPort, guestAddr, guestPort));
+    }
+
+    /**
+     * The IPv4-typed form of {@link #addForward(PortForwards.Protocol, java.net.InetAddress, int, java.net.InetAddress, int)},
+     * kept for callers compiled against it; a literal {@code null} lands here and means the same: no guest
+     * address named.
      */
     public PortForwards.Forward addForward(PortForwards.Protocol protocol, java.net.InetAddress hostAddr, int hostPort,
                                            java.net.Inet4Address guestAddr, int guestPort)
             throws PortForwards.ForwardException {
-        int guest = guestAddr == null ? settings.net().guestAddress() : PortForwards.ipv4(guestAddr);
-        return onLoop(() -> stack.forwards().add(protocol, hostAddr, hostPort, guest, guestPort));
+        return addForward(protocol, hostAddr, hostPort, (java.net.InetAddress) guestAddr, guestPort);
     }
 
     /** Withdraws forward {@code id}; connections it already carried go on. False when no such forward exists. */

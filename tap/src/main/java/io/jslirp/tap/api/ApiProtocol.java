@@ -12,6 +12,7 @@ import io.jslirp.stack.PortForwards.ForwardException;
 import io.jslirp.stack.PortForwards.Protocol;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.Objects;
 
@@ -23,9 +24,15 @@ import java.util.Objects;
  * sees the same bytes; where slirp4netns crashes or says nothing, the choice made here is marked. Field by
  * field, in slirp4netns's order (the first bad field is the one reported):
  * <ul>
- *   <li>a string is taken only from a JSON string: a missing, {@code null} or {@code ""} host_addr or
- *       guest_addr takes its default (0.0.0.0, network+100). Another type is a bad field here (slirp4netns
- *       would silently take the default, which for host_addr means listening on every interface);</li>
+ *   <li>a string is taken only from a JSON string: a missing, {@code null} or {@code ""} host_addr means
+ *       0.0.0.0, and such a guest_addr names no guest address (listed as network+100, as slirp4netns shows it;
+ *       IPv6 clients reach the guest's IPv6 address when it has one, see {@link io.jslirp.stack.PortForwards}).
+ *       Another type is a bad field here (slirp4netns would silently take the default, which for host_addr
+ *       means listening on every interface);</li>
+ *   <li>beyond slirp4netns, host_addr and guest_addr may be IPv6 literals ({@code ::1}, {@code fd00::100});
+ *       an IPv6 guest_addr without -6 is a bad guest_addr, as slirp4netns says of every IPv6 one, and one
+ *       outside the guest's prefix is refused by the table (slirp_add_hostfwd failed), as an IPv4 one outside
+ *       the network is;</li>
  *   <li>a number is taken only from a JSON number and truncated toward zero, as C's {@code (int)} cast of
  *       parson's double: 8091.9 is 8091. A missing number or one of another type is parson's 0;</li>
  *   <li>host_port 0 asks for a free port (slirp4netns refuses 0); the reply then says which.</li>
@@ -132,16 +139,14 @@ public final class ApiProtocol {
         if (!isNumber(hostPortNode) || hostPort < 0 || hostPort > 0xffff) {
             return error(BAD_HOST_PORT);
         }
-        int guestAddr;
+        InetAddress guestAddr = null; // none named: the family rule, and network+100 in the list
         JsonNode guestAddrNode = field(arguments, "guest_addr");
-        if (isAbsentText(guestAddrNode)) {
-            guestAddr = net.guestAddress();
-        } else {
-            long parsed = guestAddrNode.isTextual() ? HostAddresses.ipv4(guestAddrNode.textValue()) : HostAddresses.NOT_IPV4;
-            if (parsed == HostAddresses.NOT_IPV4) {
+        if (!isAbsentText(guestAddrNode)) {
+            guestAddr = guestAddrNode.isTextual() ? HostAddresses.parse(guestAddrNode.textValue()) : null;
+            // An IPv6 guest address where the guest has no IPv6 is what slirp4netns says of every IPv6 one.
+            if (guestAddr == null || (guestAddr instanceof Inet6Address && net.ipv6() == null)) {
                 return error(BAD_GUEST_ADDR);
             }
-            guestAddr = (int) parsed;
         }
         long guestPort = truncated(field(arguments, "guest_port"));
         if (guestPort < 1 || guestPort > 0xffff) {
@@ -183,7 +188,7 @@ public final class ApiProtocol {
                     .put("proto", e.protocol().wireName())
                     .put("host_addr", HostAddresses.format(e.hostAddr()))
                     .put("host_port", e.hostPort())
-                    .put("guest_addr", NetConfig.formatIpv4(e.guestAddr()))
+                    .put("guest_addr", HostAddresses.format(e.guestAddress()))
                     .put("guest_port", e.guestPort());
         }
         return returnOf(ret);

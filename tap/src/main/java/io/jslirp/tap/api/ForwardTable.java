@@ -3,6 +3,7 @@ package io.jslirp.tap.api;
 import io.jslirp.stack.PortForwards;
 import io.jslirp.stack.PortForwards.ForwardException;
 import io.jslirp.stack.PortForwards.Protocol;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,16 +15,30 @@ import java.util.Objects;
  * tested byte for byte against a table in memory; {@link #of(PortForwards)} is the real one.
  */
 public interface ForwardTable {
-    /** One forward as the API reports it; {@code hostPort} is the port bound, {@code guestAddr} IPv4 in host order. */
-    record Entry(int id, Protocol protocol, InetAddress hostAddr, int hostPort, int guestAddr, int guestPort) {
+    /**
+     * One forward as the API reports it; {@code hostPort} is the port bound. {@code guestAddress} is the guest
+     * address named when the forward was added, or, when none was ({@code guestAddressNamed} false), network+100,
+     * which is what {@code list_hostfwd} shows for it, as slirp4netns does.
+     */
+    record Entry(int id, Protocol protocol, InetAddress hostAddr, int hostPort, InetAddress guestAddress,
+                 boolean guestAddressNamed, int guestPort) {
         public Entry {
             Objects.requireNonNull(protocol, "protocol");
             Objects.requireNonNull(hostAddr, "hostAddr");
+            Objects.requireNonNull(guestAddress, "guestAddress");
+        }
+
+        /** The guest address if IPv4, in host order; 0 for an IPv6 one. */
+        public int guestAddr() {
+            return guestAddress instanceof Inet4Address v4 ? PortForwards.ipv4(v4) : 0;
         }
     }
 
-    /** As {@link PortForwards#add}: host port 0 takes a free port, which the entry carries. */
-    Entry add(Protocol protocol, InetAddress hostAddr, int hostPort, int guestAddr, int guestPort)
+    /**
+     * As {@link PortForwards#add}: host port 0 takes a free port, which the entry carries; a null
+     * {@code guestAddr} names none (the family rule picks one per client).
+     */
+    Entry add(Protocol protocol, InetAddress hostAddr, int hostPort, InetAddress guestAddr, int guestPort)
             throws ForwardException;
 
     /** As {@link PortForwards#remove}: false for an id that is not (or no longer) in the table. */
@@ -37,7 +52,7 @@ public interface ForwardTable {
         Objects.requireNonNull(forwards, "forwards");
         return new ForwardTable() {
             @Override
-            public Entry add(Protocol protocol, InetAddress hostAddr, int hostPort, int guestAddr, int guestPort)
+            public Entry add(Protocol protocol, InetAddress hostAddr, int hostPort, InetAddress guestAddr, int guestPort)
                     throws ForwardException {
                 return entryOf(forwards.add(protocol, hostAddr, hostPort, guestAddr, guestPort));
             }
@@ -59,6 +74,7 @@ public interface ForwardTable {
     }
 
     private static Entry entryOf(PortForwards.Forward f) {
-        return new Entry(f.id(), f.protocol(), f.hostAddr(), f.hostPort(), f.guestAddr(), f.guestPort());
+        return new Entry(f.id(), f.protocol(), f.hostAddr(), f.hostPort(), f.guestAddress(), f.guestAddressNamed(),
+                f.guestPort());
     }
 }

@@ -1,8 +1,10 @@
 package io.jslirp.tap.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.PortForwards.Protocol;
@@ -78,9 +80,76 @@ class ApiProtocolTest {
 
     @Test
     void defaultGuestFollowsTheCidr() {
-        api = new ApiProtocol(table, NetConfig.of("10.0.3.0/24", 1500));
+        // The table lists an unnamed guest address as its network+100 (PortForwards does, from its NetConfig).
+        InMemoryForwardTable other = new InMemoryForwardTable(NetConfig.of("10.0.3.0/24", 1500));
+        api = new ApiProtocol(other, NetConfig.of("10.0.3.0/24", 1500));
         ask(add("\"proto\":\"udp\",\"host_port\":5353,\"guest_port\":53"));
-        assertEquals(NetConfig.parseIpv4("10.0.3.100"), only().guestAddr());
+        assertEquals(NetConfig.parseIpv4("10.0.3.100"), other.list().get(0).guestAddr());
+        assertTrue(ask("{\"execute\":\"list_hostfwd\"}").contains("\"guest_addr\":\"10.0.3.100\""));
+    }
+
+    private void withIpv6() {
+        api = new ApiProtocol(table, NetConfig.defaults().withIpv6(Ipv6Config.defaults(1500)));
+    }
+
+    @Test
+    void anAbsentGuestAddrNamesNoneAndIsListedAsNetworkPlus100() {
+        withIpv6();
+        ask(add("\"proto\":\"tcp\",\"host_addr\":\"::\",\"host_port\":8080,\"guest_port\":80"));
+        assertFalse(only().guestAddressNamed(), "the family rule decides per client");
+        assertEquals("{\"return\":{\"entries\":["
+                + "{\"id\":1,\"proto\":\"tcp\",\"host_addr\":\"::\",\"host_port\":8080,\"guest_addr\":\"10.0.2.100\",\"guest_port\":80}"
+                + "]}}", ask("{\"execute\":\"list_hostfwd\"}"));
+    }
+
+    @Test
+    void ipv6GuestAddressesAreNamedAndListedInRfc5952Text() throws Exception {
+        withIpv6();
+        assertEquals("{\"return\":{\"id\":1}}", ask(add("\"proto\":\"tcp\",\"host_addr\":\"::1\",\"host_port\":8443,"
+                + "\"guest_addr\":\"fd00::100\",\"guest_port\":443")));
+        assertEquals("{\"return\":{\"id\":2,\"host_port\":40000}}", ask(add("\"proto\":\"udp\",\"host_port\":0,"
+                + "\"guest_addr\":\"FD00:0:0:0:0:0:0:ABC\",\"guest_port\":53")));
+        assertEquals("{\"return\":{\"id\":3}}", ask(add("\"proto\":\"tcp\",\"host_addr\":\"0.0.0.0\",\"host_port\":8080,"
+                + "\"guest_addr\":\"10.0.2.15\",\"guest_port\":80")));
+        assertEquals("{\"return\":{\"id\":4}}", ask(add("\"proto\":\"tcp\",\"host_port\":8081,"
+                + "\"guest_addr\":\"::ffff:10.0.2.16\",\"guest_port\":80")));
+        List<ForwardTable.Entry> e = table.list();
+        assertEquals(java.net.InetAddress.getByName("fd00::100"), e.get(0).guestAddress());
+        assertTrue(e.get(0).guestAddressNamed());
+        assertEquals(0, e.get(0).guestAddr(), "no IPv4 guest address");
+        assertTrue(e.get(2).guestAddressNamed(), "an IPv4 guest_addr names IPv4");
+        assertEquals(NetConfig.parseIpv4("10.0.2.15"), e.get(2).guestAddr());
+        assertEquals(NetConfig.parseIpv4("10.0.2.16"), e.get(3).guestAddr(), "IPv4-mapped is IPv4");
+        assertEquals("{\"return\":{\"entries\":["
+                + "{\"id\":1,\"proto\":\"tcp\",\"host_addr\":\"::1\",\"host_port\":8443,\"guest_addr\":\"fd00::100\",\"guest_port\":443},"
+                + "{\"id\":2,\"proto\":\"udp\",\"host_addr\":\"0.0.0.0\",\"host_port\":40000,\"guest_addr\":\"fd00::abc\",\"guest_port\":53},"
+                + "{\"id\":3,\"proto\":\"tcp\",\"host_addr\":\"0.0.0.0\",\"host_port\":8080,\"guest_addr\":\"10.0.2.15\",\"guest_port\":80},"
+                + "{\"id\":4,\"proto\":\"tcp\",\"host_addr\":\"0.0.0.0\",\"host_port\":8081,\"guest_addr\":\"10.0.2.16\",\"guest_port\":80}"
+                + "]}}", ask("{\"execute\":\"list_hostfwd\"}"));
+        assertEquals("{\"return\":{}}", ask("{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":1}}"));
+        assertFalse(ask("{\"execute\":\"list_hostfwd\"}").contains("fd00::100"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fd00::100%tap0", "[fd00::100]", "fd00:::100", "fd00::g", "fd00::100/64", "fd00::1::2", " fd00::100",
+        "fd00:0:0:0:0:0:0:0:100"})
+    void badIpv6GuestAddr(String guestAddr) {
+        withIpv6();
+        assertEquals(error("add_hostfwd: bad arguments.guest_addr"),
+                ask(add("\"proto\":\"tcp\",\"host_port\":8080,\"guest_addr\":\"" + guestAddr + "\",\"guest_port\":80")));
+        assertTrue(table.list().isEmpty());
+    }
+
+    @Test
+    void anIpv6GuestAddrWithoutIpv6IsABadGuestAddrAsInSlirp4netns() {
+        assertEquals(error("add_hostfwd: bad arguments.guest_addr"),
+                ask(add("\"proto\":\"tcp\",\"host_addr\":\"::1\",\"host_port\":8080,\"guest_addr\":\"fd00::100\",\"guest_port\":80")));
+        // the field order holds: a bad port after it is not reached, a bad host_addr before it is
+        assertEquals(error("add_hostfwd: bad arguments.guest_addr"),
+                ask(add("\"proto\":\"tcp\",\"host_port\":8080,\"guest_addr\":\"fd00::100\",\"guest_port\":0")));
+        assertEquals(error("add_hostfwd: bad arguments.host_addr"),
+                ask(add("\"proto\":\"tcp\",\"host_addr\":\"::g\",\"host_port\":8080,\"guest_addr\":\"fd00::100\",\"guest_port\":80")));
+        assertTrue(table.list().isEmpty());
     }
 
     @Test

@@ -183,7 +183,7 @@ class ApiServerTest {
     void clientThatNeverReadsItsReplyDoesNotBlockOthers() throws Exception {
         InetAddress any = InetAddress.getByName("0.0.0.0");
         for (int port = 1; port <= 5000; port++) {
-            table.add(Protocol.TCP, any, port, NetConfig.parseIpv4("10.0.2.100"), 80); // a reply far past the socket buffer
+            table.add(Protocol.TCP, any, port, InetAddress.getByName("10.0.2.100"), 80); // a reply far past the socket buffer
         }
         start();
         int full;

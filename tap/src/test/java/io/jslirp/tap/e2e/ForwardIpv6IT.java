@@ -47,6 +47,10 @@ class ForwardIpv6IT {
     static final String REMOTE_HOST = "2001:db8:2::1";
     static final String REMOTE_CLIENT = "2001:db8:2::20";
     static final String REMOTE_CLIENT_SEEN = "[2001:0db8:0002:0000:0000:0000:0000:0020]";
+    static final String REMOTE_HOST4 = "198.51.100.1";
+    static final String REMOTE_CLIENT4 = "198.51.100.20";
+    /** 198.51.100.20 as the guest sees it over IPv6: 64:ff9b::198.51.100.20 (RFC 6052), spelt by socat. */
+    static final String REMOTE_CLIENT4_SEEN = "[0064:ff9b:0000:0000:0000:0000:c633:6414]";
     private static final Pattern ID_PORT = Pattern.compile("\\{\"return\":\\{\"id\":(\\d+),\"host_port\":(\\d+)}}");
     private static final Pattern BODY = Pattern.compile("peer=(\\[[0-9a-f:]+]):(\\d+)\\n");
 
@@ -66,7 +70,7 @@ class ForwardIpv6IT {
         Cmd.Result r = Cmd.run(Duration.ofSeconds(20), argv);
         assertEquals(0, r.exit(), url + ": " + r.describe() + j.diagnostics());
         int at = r.out().lastIndexOf("\nlocal=");
-        return new String[] {r.out().substring(0, at + 1), r.out().substring(at + "\nlocal=".length()).trim()};
+        return new String[] {r.out().substring(0, at), r.out().substring(at + "\nlocal=".length()).trim()};
     }
 
     /** The peer the v6-only guest server answered with: {@code [ADDR]} as socat spells it. */
@@ -184,6 +188,10 @@ class ForwardIpv6IT {
             assertTrue(v6only.peers().contains("peer=" + REMOTE_CLIENT_SEEN + ":" + viaApi[1]), v6only.peers().toString());
             // an IPv4 client of jslirp's own loopback through the same forward: seen as fd00::2
             assertEquals(ROUTER6_SEEN, peerIn(curl(t.jsl.exec(), "http://127.0.0.1:" + api6[1] + "/", j)[0]));
+            // a remote IPv4 client through a forward that names the IPv6 guest address: its RFC 6052 address
+            int[] any4 = addAnyPort(api, "tcp", "0.0.0.0", GUEST6, 80);
+            String[] remote4 = curl(cli, "http://" + REMOTE_HOST4 + ":" + any4[1] + "/", j);
+            assertEquals("peer=" + REMOTE_CLIENT4_SEEN + ":" + remote4[1] + "\n", remote4[0], j.diagnostics());
             // UDP from the remote client, no guest address named: IPv6 to the guest, its own address
             int[] udp6 = addAnyPort(api, "udp", "::", null, 5353);
             assertEquals("reply=remote peer=2001:db8:2:0:0:0:0:20 from=2001:db8:2:0:0:0:0:1:" + udp6[1],
@@ -285,7 +293,10 @@ class ForwardIpv6IT {
         }
     }
 
-    /** Two namespaces joined by a veth: jsl (2001:db8:2::1) and cli (2001:db8:2::20), without DAD. */
+    /**
+     * Two namespaces joined by a veth: jsl (2001:db8:2::1, 198.51.100.1) and cli (2001:db8:2::20,
+     * 198.51.100.20), without DAD.
+     */
     static final class Remote6 implements AutoCloseable {
         final Netns jsl;
         final Netns cli;
@@ -306,9 +317,11 @@ class ForwardIpv6IT {
                         "peer", "name", v + "c", "netns", cli.name);
                 jsl.ok("ip", "link", "set", "lo", "up");
                 jsl.ok("ip", "-6", "addr", "add", REMOTE_HOST + "/64", "dev", v + "j", "nodad");
+                jsl.ok("ip", "addr", "add", REMOTE_HOST4 + "/24", "dev", v + "j");
                 jsl.ok("ip", "link", "set", v + "j", "up");
                 cli.ok("ip", "link", "set", "lo", "up");
                 cli.ok("ip", "-6", "addr", "add", REMOTE_CLIENT + "/64", "dev", v + "c", "nodad");
+                cli.ok("ip", "addr", "add", REMOTE_CLIENT4 + "/24", "dev", v + "c");
                 cli.ok("ip", "link", "set", v + "c", "up");
                 cli.ok("ping", "-6", "-c", "1", "-W", "2", REMOTE_HOST);
             } catch (RuntimeException | AssertionError e) {

@@ -13,7 +13,11 @@
  *       named. It changes the forwards through {@link io.jslirp.tap.api.ForwardTable}, which is the stack's
  *       {@link io.jslirp.stack.PortForwards} in a session ({@code ForwardTable.of}) and a map in tests.
  *       Where slirp4netns crashes (a missing proto or arguments) there is an error reply; where jslirp does
- *       more (host port 0, IPv6 host addresses) the reply grows a field only for the request that asked.</li>
+ *       more (host port 0, IPv6 host and guest addresses) the reply grows a field only for the request that
+ *       asked. A guest_addr is passed on as given or as null when absent: null names no guest address, so
+ *       the stack's family rule picks one per client, and the table lists it as network+100, the bytes
+ *       slirp4netns sends; an IPv6 guest_addr where the guest has no IPv6 is a bad guest_addr, as every IPv6
+ *       one is to slirp4netns.</li>
  *   <li>{@link io.jslirp.tap.api.ApiServer} owns the socket, on the session's event loop, non-blocking
  *       throughout, so no client can stall the guest's packets. A connection accumulates up to 4096 bytes
  *       and is answered at EOF (the client shut its write side) or as soon as

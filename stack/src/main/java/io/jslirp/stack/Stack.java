@@ -137,6 +137,7 @@ public final class Stack {
                     Dhcpv6Server.linkLayerDuid(c6.routerMac()), c6.dnsHi(), Ipv6Config.DNS_LO, c6.prefixHi(), 0, 0,
                     new byte[0]));
             udp.setIpv6(c6, ipv6.output(), dhcpv6);
+            udp.setIpv6GuestAddress(ipv6.ndp().guestAddress(), ipv6.ndp()::resolve);
             ipv6.register(Ipv6Packet.NEXT_UDP, udp);
         }
         this.forwards = new PortForwards(config, tcp, udp);

@@ -17,7 +17,6 @@ import io.jslirp.stack.iface.Ipv4Output;
 import io.jslirp.stack.iface.PendingNeighbors;
 import io.jslirp.stack.iface.IpPacket;
 import io.jslirp.stack.iface.IpProtocol;
-import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
@@ -35,7 +34,6 @@ import io.netty.buffer.ByteBufAllocator;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntToLongFunction;
 import java.util.function.LongBinaryOperator;

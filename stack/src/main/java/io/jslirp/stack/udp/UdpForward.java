@@ -1,14 +1,22 @@
 package io.jslirp.stack.udp;
 
-/** One port forward's host socket and where its datagrams go in the guest. Allocated per forward. */
+/**
+ * One port forward's host socket and where its datagrams go in the guest: a family-neutral address
+ * ({@code IpAddress}) and port, and the forward's {@code ForwardPath} mode (an IPv4 or IPv6 address named, or
+ * none). Allocated per forward.
+ */
 final class UdpForward {
     final int handle;
-    final int guestAddr;
+    final long guestHi;
+    final long guestLo;
     final int guestPort;
+    final int mode;
 
-    UdpForward(int handle, int guestAddr, int guestPort) {
+    UdpForward(int handle, long guestHi, long guestLo, int guestPort, int mode) {
         this.handle = handle;
-        this.guestAddr = guestAddr;
+        this.guestHi = guestHi;
+        this.guestLo = guestLo;
         this.guestPort = guestPort;
+        this.mode = mode;
     }
 }

@@ -12,6 +12,7 @@ import io.jslirp.stack.flow.IdleList;
 import io.jslirp.stack.icmp.IcmpErrors;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.IpOutput;
+import io.jslirp.stack.iface.Ipv6GuestAddress;
 import io.jslirp.stack.iface.Ipv4Output;
 import io.jslirp.stack.iface.Ipv6Output;
 import io.jslirp.stack.iface.PendingNeighbors;
@@ -35,6 +36,7 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntToLongFunction;
+import java.util.function.LongBinaryOperator;
 
 import static io.jslirp.stack.wire.IpAddress.V4_HI;
 import static io.jslirp.stack.wire.IpAddress.v4Lo;
@@ -91,7 +93,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     private final NetConfig config;
     private final Clock clock;
     private final Counters counters;
-    private final ByteBufAllocator alloc;
+    final ByteBufAllocator alloc;
     private final Ipv4Output output;
     /** IPv6 toward the guest and its addresses, or null while IPv6 is off ({@link #setIpv6}). */
     private Ipv6Output output6;
@@ -116,30 +118,8 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     private int serviceCount;
     private final UdpReplier replier = this::sendFrom;
     private HostDatagrams datagrams;
-    /** Port forwards: client mappings keyed (guest address, guest port, seen address, seen port). */
-    private final FlowTable<UdpMapping> mappings;
-    private final IdleList<UdpMapping> mappingIdle = new IdleList<>();
-    private final HandleIndex<UdpForward> forwardHandles = new HandleIndex<>();
-    private final List<UdpForward> forwards = new ArrayList<>();
-    /** Queues of datagrams waiting for a guest's MAC, one per guest address that has some. */
-    private IntToLongFunction guestMacs;
-    private PendingNeighbors pendingNeighbors;
-    /** What the pending queue gives back: held forward datagrams, sent or dropped, counted here. */
-    private final PendingNeighbors.FrameOwner heldFrames = new PendingNeighbors.FrameOwner() {
-        @Override
-        public void sendHeld(ByteBuf frame) {
-            counters.udpOut++;
-            counters.udpForwardedToGuest++;
-            output.send(frame);
-        }
-
-        @Override
-        public void heldDropped(int count) {
-            // Pushed out by newer ones, or no ARP answer in time (the guest is not there yet; the clients retry
-            // or give up), or the forward went away.
-            counters.udpForwardHeldDropped += count;
-        }
-    };
+    /** Port forwards: their sockets and client mappings. */
+    private final UdpForwards fwd;
 
     public UdpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     RelayOptions options, DnsServers dnsServers) {
@@ -155,7 +135,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         this.dns = config.dns();
         this.flows = new FlowTable<>(Math.min(MAX_FLOWS, options.maxFlows()));
         this.readBuffers = new FrameBuffers(alloc, HEADROOM + MAX_PAYLOAD6, 4);
-        this.mappings = new FlowTable<>(Math.min(MAX_FORWARD_MAPPINGS, options.maxFlows()));
+        this.fwd = new UdpForwards(this, config, counters, clock, Math.min(MAX_FORWARD_MAPPINGS, options.maxFlows()));
     }
 
     /**
@@ -170,8 +150,13 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     }
 
     /** The route toward a guest address: IPv4's for a mapped one, else IPv6's. */
-    private IpOutput routeFor(long guestHi, long guestLo) {
+    IpOutput routeFor(long guestHi, long guestLo) {
         return IpAddress.isV4(guestHi, guestLo) || output6 == null ? output : output6;
+    }
+
+    /** IPv6's route toward the guest when {@code v6} (and IPv6 is on), else IPv4's. */
+    IpOutput route(boolean v6) {
+        return v6 && output6 != null ? output6 : output;
     }
 
     /** The host's datagram sockets; without them relayed UDP is answered with ICMP port unreachable. */
@@ -186,8 +171,18 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
      * sent nothing yet. Call once, before {@link #listen}.
      */
     public void setNeighbors(IntToLongFunction resolve, PendingNeighbors pending) {
-        this.guestMacs = resolve;
-        this.pendingNeighbors = pending;
+        fwd.setNeighbors(resolve, pending);
+    }
+
+    /**
+     * Where a forward that names no guest address sends IPv6 clients ({@code guest6}: the guest's IPv6
+     * address, configured or learned), and how a forward finds the guest's MAC by IPv6 address
+     * ({@code resolve6}: Neighbor Discovery's {@code resolve}, soliciting when unknown). Call after
+     * {@link #setIpv6}; without it every forward client reaches the guest over IPv4 unless the forward names
+     * an IPv6 address.
+     */
+    public void setIpv6GuestAddress(Ipv6GuestAddress guest6, LongBinaryOperator resolve6) {
+        fwd.setIpv6(config6, guest6, resolve6);
     }
 
     /**
@@ -263,14 +258,10 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         }
         int src = ip.sourceV4();
         int dst = ip.destinationV4();
-        if (mappings.size() != 0) {
-            UdpMapping m = mappings.get(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dst), dstPort);
-            if (m != null) {
-                // A reply to a forward's client, as the guest saw it: back through the forward's socket to the
-                // real client, before the table below (network+2 there would mean the host's loopback).
-                replyToClient(m);
-                return;
-            }
+        if (fwd.fromGuest(V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dst), dstPort)) {
+            // A reply to a forward's client, as the guest saw it: back through the forward's socket to the
+            // real client, before the table below (network+2 there would mean the host's loopback).
+            return;
         }
         boolean broadcast = dst == -1 || dst == config.broadcast();
         if (broadcast || dst == gateway) {
@@ -345,6 +336,11 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         long dLo = ip.destinationLo();
         if (config6 == null) {
             counters.udpBadDestination++;
+            return;
+        }
+        if (fwd.fromGuest(sHi, sLo, srcPort, dHi, dLo, dstPort)) {
+            // A reply to a forward's client (prefix::2 there is the client on host loopback, 64:ff9b::/96 an
+            // IPv4 client), before the table below.
             return;
         }
         boolean toRouter = config6.isOurs(dHi, dLo) && dLo == Ipv6Config.ROUTER_LO;
@@ -552,9 +548,9 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     public void onSocketEvent(int handle, int events) {
         UdpFlow f = handles.get(handle);
         if (f == null) {
-            UdpForward fw = forwardHandles.get(handle);
+            UdpForward fw = fwd.forward(handle);
             if (fw != null) {
-                onForwardEvent(fw, events);
+                fwd.onEvent(datagrams, info, fw, events);
             }
             return;
         }
@@ -575,15 +571,16 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
      * room, and hands each good one on: to {@link #deliverToGuest} for a relayed flow's socket ({@code flow}),
      * to {@link #forwardToGuest} for a port forward's ({@code forward}); exactly one of the two is non-null.
      */
-    private void drainSocket(int handle, UdpFlow flow, UdpForward forward) {
+    void drainSocket(int handle, UdpFlow flow, UdpForward forward) {
+        int room = (flow != null && !flow.guestIsV4()) || (forward != null && forward.mode == ForwardPath.NAMED_V6)
+                ? MAX_PAYLOAD6 : UdpDatagram.MAX_PAYLOAD;
         for (int i = 0; i < READS_PER_EVENT; i++) {
             ByteBuf b = readBuffers.take();
             b.writerIndex(HEADROOM);
             info.clear();
             int n;
             try {
-                n = datagrams.receiveFrom(handle, b, flow != null && !flow.guestIsV4() ? MAX_PAYLOAD6
-                        : UdpDatagram.MAX_PAYLOAD, info);
+                n = datagrams.receiveFrom(handle, b, room, info);
             } catch (RuntimeException e) {
                 readBuffers.giveBack(b);
                 throw e;
@@ -598,7 +595,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
                 counters.udpReceiveErrors++;
                 continue;
             }
-            if (info.truncated || n > (flow != null && !flow.guestIsV4() ? MAX_PAYLOAD6 : UdpDatagram.MAX_PAYLOAD)) {
+            if (info.truncated || n > room) {
                 // More than an IPv4 datagram to the guest can carry (an IPv6 client may send up to 65527 bytes).
                 counters.udpTruncatedFromHost++;
                 readBuffers.giveBack(b);
@@ -607,7 +604,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
             if (flow != null) {
                 deliverToGuest(flow, b, n);
             } else {
-                forwardToGuest(forward, b, n);
+                fwd.toGuest(info, forward, b, n);
             }
         }
     }
@@ -686,8 +683,8 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
      * bytes at {@link #HEADROOM}. The headers end where the payload starts, so a route with a shorter IP header
      * than the headroom allows (IPv4's) starts its frame later in the buffer (readerIndex).
      */
-    private void writeHeaders(ByteBuf f, long dstMac, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo,
-                              int dstPort, int payloadLength) {
+    void writeHeaders(ByteBuf f, long dstMac, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo,
+                      int dstPort, int payloadLength) {
         IpOutput route = routeFor(dstHi, dstLo);
         int udpLength = UdpDatagram.HEADER_LENGTH + payloadLength;
         int at = HEADROOM - UdpDatagram.HEADER_LENGTH - route.l4Offset();
@@ -761,24 +758,13 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         if (d != null && (next == Long.MAX_VALUE || d.lastActive + DNS_IDLE_NANOS - next < 0)) {
             next = d.lastActive + DNS_IDLE_NANOS;
         }
-        UdpMapping m = mappingIdle.first();
-        if (m != null) {
-            next = earlier(next, m.lastActive + IDLE_NANOS);
-        }
-        return next;
-    }
-
-    private static long earlier(long next, long deadline) {
-        return next == Long.MAX_VALUE || deadline - next < 0 ? deadline : next;
+        return fwd.nextDeadline(next, IDLE_NANOS);
     }
 
     public void runTimers(long now) {
         expire(relayIdle, now, IDLE_NANOS);
         expire(dnsIdle, now, DNS_IDLE_NANOS);
-        for (UdpMapping m = mappingIdle.first(); m != null && now - (m.lastActive + IDLE_NANOS) >= 0; m = mappingIdle.first()) {
-            counters.udpForwardMappingsExpired++;
-            dropMapping(m);
-        }
+        fwd.expire(now, IDLE_NANOS);
     }
 
     private void expire(IdleList<UdpFlow> list, long now, long timeout) {
@@ -813,9 +799,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
      * second call finds nothing left to close.
      */
     public void close() {
-        while (!forwards.isEmpty()) {
-            unlisten(forwards.get(forwards.size() - 1).handle);
-        }
+        fwd.closeAll(datagrams);
         List<UdpFlow> all = new ArrayList<>(flows.size());
         flows.forEach(all::add);
         for (UdpFlow f : all) {
@@ -839,27 +823,14 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
 
     /**
      * As {@link #listen(byte[], int, int, int)} for a guest address of either family: {@code guestHi:guestLo}
-     * family-neutral, {@code mode} one of {@link ForwardPath}'s.
+     * family-neutral, {@code mode} one of {@link ForwardPath}'s (for {@link ForwardPath#UNNAMED} the IPv4
+     * default, which IPv6 clients leave for the guest's IPv6 address when it has one).
      */
     public int listen(byte[] hostAddr, int hostPort, long guestHi, long guestLo, int guestPort, int mode) {
-        if (mode == ForwardPath.NAMED_V6) {
-            return -97; // EAFNOSUPPORT until UDP forwards speak IPv6
-        }
-        int guestAddr = IpAddress.v4(guestLo);
         if (datagrams == null) {
             return -ENETDOWN;
         }
-        if (guestMacs == null) {
-            throw new IllegalStateException("setNeighbors was not called");
-        }
-        int handle = datagrams.listenUdp(IpAddress.hi(hostAddr), IpAddress.lo(hostAddr), hostPort, this);
-        if (handle < 0) {
-            return handle;
-        }
-        UdpForward fw = new UdpForward(handle, guestAddr, guestPort);
-        forwardHandles.put(handle, fw);
-        forwards.add(fw);
-        return handle;
+        return fwd.listen(datagrams, hostAddr, hostPort, guestHi, guestLo, guestPort, mode);
     }
 
     /**
@@ -868,132 +839,37 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
      * held for the guest's MAC. An unknown handle is ignored.
      */
     public void unlisten(int handle) {
-        UdpForward fw = forwardHandles.get(handle);
-        if (fw == null) {
-            return;
+        if (datagrams != null) {
+            fwd.unlisten(datagrams, handle);
         }
-        forwardHandles.remove(handle, fw);
-        forwards.remove(fw);
-        if (mappings.size() != 0) {
-            List<UdpMapping> gone = new ArrayList<>();
-            mappings.forEach(m -> {
-                if (m.forward == fw) {
-                    gone.add(m);
-                }
-            });
-            for (UdpMapping m : gone) {
-                dropMapping(m);
-            }
-        }
-        pendingNeighbors.releaseTagged(fw);
-        datagrams.close(handle);
     }
 
     /** The port a listener from {@link #listen} is bound to, or {@code -errno} ({@link #EBADF} if unknown). */
     public int localPort(int handle) {
-        return forwardHandles.get(handle) == null ? -EBADF : datagrams.localPort(handle);
+        return fwd.forward(handle) == null ? -EBADF : datagrams.localPort(handle);
     }
 
     /** Clients of port forwards the guest can currently answer. */
     public int forwardMappings() {
-        return mappings.size();
+        return fwd.mappings();
     }
 
     /** Datagrams from forwards waiting for their guest's MAC (the only frames the pending queue holds). */
     public int heldDatagrams() {
-        return pendingNeighbors == null ? 0 : pendingNeighbors.heldFrames();
+        return fwd.heldDatagrams();
     }
 
-    private void onForwardEvent(UdpForward fw, int events) {
-        try {
-            if ((events & HostSockets.ERROR) != 0) {
-                for (int i = 0; i < ERRORS_PER_EVENT; i++) {
-                    info.clear();
-                    if (datagrams.receiveError(fw.handle, info) <= 0) {
-                        break;
-                    }
-                    // About a reply to a client. The client chose to talk to us and will retry or give up by
-                    // itself; and DatagramInfo names an IPv4 destination only, so an IPv6 client's mapping could
-                    // not be found to quote the guest's datagram. Read (the queue must drain) and counted.
-                    counters.udpForwardErrors++;
-                }
-            }
-            if ((events & HostSockets.READABLE) != 0 && forwardHandles.get(fw.handle) == fw) {
-                drainSocket(fw.handle, null, fw);
-            }
-        } catch (RuntimeException e) {
-            counters.internalErrors++;
-        }
-    }
-
-    /** Decision table for a datagram from a forward's client: from whom does the guest see it come? */
-    private void forwardToGuest(UdpForward fw, ByteBuf b, int length) {
-        int clientPort = info.port;
-        int seenAddr = config.clientAsSeen(!info.isIpv4(), info.ipv4());
-        if (clientPort == 0 || seenAddr == 0) {
-            // A reply could not be addressed to port 0 (RFC 768 makes it "no port"), nor to 0.0.0.0, a
-            // broadcast or a multicast group.
-            counters.udpBadSource++;
-            readBuffers.giveBack(b);
-            return;
-        }
-        UdpMapping m = mappings.get(V4_HI, v4Lo(fw.guestAddr), fw.guestPort, V4_HI, v4Lo(seenAddr), clientPort);
-        if (m == null) {
-            m = openMapping(fw, seenAddr, clientPort);
-        } else if (!m.isClient(fw, info.addrHi, info.addrLo, clientPort)) {
-            // Another client (127.0.0.1:p and [::1]:p both look like network+2:p), or another forward to the
-            // same guest endpoint, holds this guest-visible source: sharing it would send the guest's replies
-            // to the wrong one. Dropped until that mapping idles out.
-            counters.udpForwardClashes++;
-            readBuffers.giveBack(b);
-            return;
-        }
-        long now = clock.nanoTime();
-        mappingIdle.touch(m, now);
-        long mac = guestMacs.applyAsLong(fw.guestAddr);
-        if (mac == ArpCache.NONE) {
-            // The guest has said nothing yet (resolve just asked it with ARP): hold, as a host's neighbour
-            // code queues packets for an unresolved next hop (RFC 1122 2.3.2.2).
-            writeHeaders(b, 0L, seenAddr, clientPort, fw.guestAddr, fw.guestPort, length);
-            hold(fw, b, now);
-            return;
-        }
-        if (pendingNeighbors.heldFrames() != 0) {
-            // Known before the pending queue heard of it: the held ones first, to keep the clients' order.
-            pendingNeighbors.resolved(V4_HI, v4Lo(fw.guestAddr), mac);
-        }
-        writeHeaders(b, mac, seenAddr, clientPort, fw.guestAddr, fw.guestPort, length);
-        counters.udpOut++;
-        counters.udpForwardedToGuest++;
-        b.retain();
-        output.send(b);
+    /** A read buffer back to the pool (the caller's reference dropped). */
+    void giveBack(ByteBuf b) {
         readBuffers.giveBack(b);
     }
 
-    private UdpMapping openMapping(UdpForward fw, int seenAddr, int clientPort) {
-        if (mappings.isFull()) {
-            counters.udpForwardMappingsEvicted++;
-            dropMapping(mappingIdle.first());
-        }
-        UdpMapping m = new UdpMapping(fw, seenAddr, clientPort, info.addrHi, info.addrLo, clientPort);
-        mappings.put(V4_HI, v4Lo(fw.guestAddr), fw.guestPort, V4_HI, v4Lo(seenAddr), clientPort, m);
-        counters.udpForwardMappingsOpened++;
-        return m;
-    }
-
-    private void dropMapping(UdpMapping m) {
-        mappings.remove(V4_HI, v4Lo(m.forward.guestAddr), m.forward.guestPort, V4_HI, v4Lo(m.seenAddr),
-                m.seenPort);
-        mappingIdle.remove(m);
-    }
-
     /** The guest's datagram (the view {@link #udp}) to a forward's client, straight from the frame. */
-    private void replyToClient(UdpMapping m) {
-        mappingIdle.touch(m, clock.nanoTime());
-        int n = sendToClient(m);
+    void replyToClient(int handle, long clientHi, long clientLo, int clientPort) {
+        int n = sendToClient(handle, clientHi, clientLo, clientPort);
         if (n < 0) {
             // A pending errno left by an ICMP error fails one sendto without sending, as in send().
-            n = sendToClient(m);
+            n = sendToClient(handle, clientHi, clientLo, clientPort);
         }
         if (n > 0 || (n == 0 && udp.payloadLength() == 0)) {
             counters.udpToHost++;
@@ -1005,25 +881,8 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         }
     }
 
-    private int sendToClient(UdpMapping m) {
-        ByteBuf b = udp.buffer();
-        int handle = m.forward.handle;
-        return datagrams.sendTo(handle, m.clientAddrHi, m.clientAddrLo, m.clientPort, b, udp.payloadOffset(),
+    private int sendToClient(int handle, long clientHi, long clientLo, int clientPort) {
+        return datagrams.sendTo(handle, clientHi, clientLo, clientPort, udp.buffer(), udp.payloadOffset(),
                 udp.payloadLength());
-    }
-
-    /**
-     * Keeps the frame {@code b} (headers written, destination MAC still 0) until the guest answers ARP. A copy
-     * of its own size, so a small datagram does not pin a 64 KiB read buffer; this is the ARP-miss path, not
-     * the steady one.
-     */
-    private void hold(UdpForward fw, ByteBuf b, long now) {
-        int length = b.readableBytes();
-        ByteBuf copy = alloc.directBuffer(length, length);
-        copy.writeBytes(b, b.readerIndex(), length);
-        readBuffers.giveBack(b);
-        counters.udpForwardHeld++;
-        // A full address gives up its oldest datagram, counted through heldFrames.
-        pendingNeighbors.hold(V4_HI, v4Lo(fw.guestAddr), copy, heldFrames, fw, now);
     }
 }

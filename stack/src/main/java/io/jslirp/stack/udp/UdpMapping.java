@@ -3,23 +3,30 @@ package io.jslirp.stack.udp;
 import io.jslirp.stack.flow.IdleList;
 
 /**
- * One client of a port forward as the guest sees it ({@link #seenAddr}:{@link #seenPort}) and as it really is,
- * so that the guest's replies to the first go to the second through the forward's socket. Allocated when a
- * client first sends, never per datagram.
+ * One client of a port forward as the guest sees it ({@link #seenHi}:{@link #seenLo} port {@link #seenPort}),
+ * the guest address it was sent to (which fixes the family for the mapping's life), and the client as it
+ * really is, so that the guest's replies to the first go to the second through the forward's socket. All
+ * addresses family-neutral ({@code IpAddress}). Allocated when a client first sends, never per datagram.
  */
 final class UdpMapping extends IdleList.Node {
     final UdpForward forward;
-    final int seenAddr;
+    final long guestHi;
+    final long guestLo;
+    final long seenHi;
+    final long seenLo;
     final int seenPort;
-    /** The client's real address, family-neutral (IpAddress): IPv4 clients, of either socket family, mapped. */
+    /** The client's real address: IPv4 clients, of either socket family, mapped. */
     final long clientAddrHi;
     final long clientAddrLo;
     final int clientPort;
 
-    UdpMapping(UdpForward forward, int seenAddr, int seenPort, long clientAddrHi, long clientAddrLo,
-               int clientPort) {
+    UdpMapping(UdpForward forward, long guestHi, long guestLo, long seenHi, long seenLo, int seenPort,
+               long clientAddrHi, long clientAddrLo, int clientPort) {
         this.forward = forward;
-        this.seenAddr = seenAddr;
+        this.guestHi = guestHi;
+        this.guestLo = guestLo;
+        this.seenHi = seenHi;
+        this.seenLo = seenLo;
         this.seenPort = seenPort;
         this.clientAddrHi = clientAddrHi;
         this.clientAddrLo = clientAddrLo;

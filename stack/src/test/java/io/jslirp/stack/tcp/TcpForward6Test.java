@@ -7,6 +7,7 @@ import io.jslirp.stack.Stack;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.testing.FakeHostSockets.Sock;
 import io.jslirp.stack.testing.Frames;
+import io.jslirp.stack.testing.Ipv6Frames;
 import io.jslirp.stack.testing.StackHarness;
 import org.junit.jupiter.api.Test;
 import org.pcap4j.packet.EthernetPacket;
@@ -82,22 +83,7 @@ class TcpForward6Test extends StackHarness {
     }
 
     static byte[] neighborSolicitation(String src, String target) {
-        if (src.equals("::")) {
-            // Duplicate address detection (RFC 4862 5.4.2): to the target's solicited-node group, no option.
-            byte[] t = addr(target);
-            String dst = String.format("ff02::1:ff%02x:%02x%02x", t[13] & 0xff, t[14] & 0xff, t[15] & 0xff);
-            ByteBuffer body = ByteBuffer.allocate(4 + 16);
-            body.putInt(0).put(t);
-            long groupMac = 0x3333_0000_0000L | 0xff00_0000L | (t[13] & 0xff) << 16 | (t[14] & 0xff) << 8
-                    | (t[15] & 0xff);
-            return ethernet(groupMac, Frames.GUEST_MAC, ipv6(58, 255, src, dst, icmpv6(src, dst, 135, 0,
-                    body.array())));
-        }
-        ByteBuffer body = ByteBuffer.allocate(4 + 16 + 8);
-        body.putInt(0).put(addr(target)).put((byte) 1).put((byte) 1);
-        Frames.putMac(body, Frames.GUEST_MAC);
-        return ethernet(NET6.ipv6().routerMac(), Frames.GUEST_MAC,
-                ipv6(58, 255, src, target, icmpv6(src, target, 135, 0, body.array())));
+        return Ipv6Frames.neighborSolicitation(NET6.ipv6().routerMac(), Frames.GUEST_MAC, src, target);
     }
 
     /** The guest ARPs for the gateway, so its IPv4 MAC is known too. */

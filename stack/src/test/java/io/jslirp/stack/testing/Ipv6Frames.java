@@ -89,6 +89,26 @@ public final class Ipv6Frames {
     }
 
     /**
+     * A Neighbor Solicitation frame from the guest ({@code srcMac}) to {@code routerMac}: from a unicast
+     * {@code src}, to {@code target} itself with a source link-layer option; from {@code ::}, a duplicate
+     * address detection probe (RFC 4862 5.4.2) to the target's solicited-node group, without the option.
+     */
+    public static byte[] neighborSolicitation(long routerMac, long srcMac, String src, String target) {
+        byte[] t = addr(target);
+        if (src.equals("::")) {
+            String dst = String.format("ff02::1:ff%02x:%02x%02x", t[13] & 0xff, t[14] & 0xff, t[15] & 0xff);
+            ByteBuffer body = ByteBuffer.allocate(4 + 16);
+            body.putInt(0).put(t);
+            long groupMac = 0x3333_ff00_0000L | (t[13] & 0xff) << 16 | (t[14] & 0xff) << 8 | (t[15] & 0xff);
+            return ethernet(groupMac, srcMac, ipv6(58, 255, src, dst, icmpv6(src, dst, 135, 0, body.array())));
+        }
+        ByteBuffer body = ByteBuffer.allocate(4 + 16 + 8);
+        body.putInt(0).put(t).put((byte) 1).put((byte) 1);
+        body.putShort((short) (srcMac >>> 32)).putInt((int) srcMac);
+        return ethernet(routerMac, srcMac, ipv6(58, 255, src, target, icmpv6(src, target, 135, 0, body.array())));
+    }
+
+    /**
      * An ICMPv6 message: type, code, a correct checksum, then {@code body} (everything after the checksum,
      * the 4-octet second word included).
      */

@@ -135,6 +135,10 @@ class ForwardIpv6IT {
             // UDP over IPv6, both ways
             assertEquals("reply=hi-udp6 peer=fd00:0:0:0:0:0:0:2 from=0:0:0:0:0:0:0:1:" + p4,
                     udpOne(List.of(), "::1", p4, "hi-udp6", j), j.diagnostics());
+            java.util.Map<String, String> c = StackProbe.counters(j);
+            assertEquals("1", c.get("tcpForward6Fallbacks"), "the IPv4-only guest port went over IPv4: " + c);
+            assertEquals("1", c.get("udpForward6MappingsOpened"), c.toString());
+            assertEquals(null, c.get("internalErrors"), c.toString());
         }
     }
 

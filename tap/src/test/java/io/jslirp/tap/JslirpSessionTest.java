@@ -98,6 +98,72 @@ class JslirpSessionTest {
         }
 
         @Test
+        void javaApiTakesIpv6GuestAddressesAndMinusCSixTellsTheStackTheGuestsAddress() throws Exception {
+            io.jslirp.stack.NetConfig net = io.jslirp.stack.NetConfig.defaults()
+                    .withIpv6(io.jslirp.stack.Ipv6Config.defaults(io.jslirp.stack.NetConfig.DEFAULT_MTU));
+            java.net.InetAddress lo6 = java.net.InetAddress.getByName("::1");
+            java.net.InetAddress guest6 = java.net.InetAddress.getByName("fd00::100");
+            Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).net(net).configure(true)
+                    .publish(io.jslirp.stack.PortForwards.Protocol.TCP, lo6, 0, guest6, 80)
+                    .build();
+            Jslirp session = Jslirp.start(settings);
+            Thread loop = new Thread(session::run, "jslirp-loop");
+            loop.start();
+            try {
+                io.jslirp.stack.PortForwards.Forward published = session.forwards().get(0);
+                assertEquals(guest6, published.guestAddress());
+                assertTrue(published.guestAddressNamed());
+                io.jslirp.stack.PortForwards.Forward unnamed = session.addForward(
+                        io.jslirp.stack.PortForwards.Protocol.TCP, lo6, 0, (java.net.InetAddress) null, 81);
+                assertEquals(java.net.InetAddress.getByName("10.0.2.100"), unnamed.guestAddress(), "listed as N+100");
+                assertTrue(!unnamed.guestAddressNamed());
+                io.jslirp.stack.PortForwards.ForwardException outside = org.junit.jupiter.api.Assertions.assertThrows(
+                        io.jslirp.stack.PortForwards.ForwardException.class,
+                        () -> session.addForward(io.jslirp.stack.PortForwards.Protocol.TCP, lo6, 0,
+                                java.net.InetAddress.getByName("fd01::100"), 80));
+                assertEquals(io.jslirp.stack.PortForwards.EINVAL, outside.errno());
+                // Nothing listens on the guest's port 81. The guest has sent nothing that shows fd00::100, so only
+                // -c -6 telling the stack its address sends this IPv6 client over IPv6 first (refused, then IPv4,
+                // refused too): the client is reset, and the fallback counted.
+                try (java.net.Socket c = new java.net.Socket("::1", unnamed.hostPort())) {
+                    c.setSoTimeout(5000);
+                    int got;
+                    try {
+                        got = c.getInputStream().read();
+                    } catch (java.net.SocketException reset) {
+                        got = -1;
+                    }
+                    assertEquals(-1, got);
+                }
+                assertEquals(1L, session.counters().get("tcpForward6Fallbacks"));
+            } finally {
+                session.end(Jslirp.EXIT_NORMAL, "test done");
+                assertTrue(session.awaitEnd(5, TimeUnit.SECONDS));
+                loop.join(5000);
+            }
+        }
+
+        @Test
+        void aJavaApiIpv6GuestAddressWithoutIpv6IsRefused() throws Exception {
+            Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).configure(true).build();
+            Jslirp session = Jslirp.start(settings);
+            Thread loop = new Thread(session::run, "jslirp-loop");
+            loop.start();
+            try {
+                io.jslirp.stack.PortForwards.ForwardException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        io.jslirp.stack.PortForwards.ForwardException.class,
+                        () -> session.addForward(io.jslirp.stack.PortForwards.Protocol.TCP,
+                                java.net.InetAddress.getByName("::1"), 0, java.net.InetAddress.getByName("fd00::100"), 80));
+                assertEquals(io.jslirp.stack.PortForwards.EINVAL, e.errno());
+                assertTrue(session.forwards().isEmpty());
+            } finally {
+                session.end(Jslirp.EXIT_NORMAL, "test done");
+                assertTrue(session.awaitEnd(5, TimeUnit.SECONDS));
+                loop.join(5000);
+            }
+        }
+
+        @Test
         void aLongTapBatchYieldsEvery32FramesAndAShortOneNever() throws Exception {
             Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).configure(true).build();
             Jslirp session = Jslirp.start(settings);

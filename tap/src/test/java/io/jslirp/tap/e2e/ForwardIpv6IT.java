@@ -243,6 +243,24 @@ class ForwardIpv6IT {
         }
     }
 
+    @Test
+    void badIpv6PublishValuesAreRefusedWithStatus1() {
+        String[][] cases = {
+            {"8080:[fd00::100]:80", "an IPv6 guest address needs -6 (--enable-ipv6)"},
+            {"8080:fd00::100:80", "an IPv6 address goes in brackets"},
+            {"8080:[10.0.2.100]:80", "not an IPv6 address: \"10.0.2.100\""},
+        };
+        for (String[] c : cases) {
+            Cmd.Result r = Cmd.run(E2e.SHORT, E2e.concat(E2e.command(), List.of("-p", c[0], "1", "tap0")));
+            assertEquals(1, r.exit(), c[0] + ": " + r.describe());
+            assertTrue(r.err().contains("jslirp: invalid --publish value \"" + c[0] + "\": " + c[1]), c[0] + ": " + r.describe());
+        }
+        Cmd.Result outside = Cmd.run(E2e.SHORT, E2e.concat(E2e.command(), List.of("-6", "-p", "8080:[fd00::2]:80", "1", "tap0")));
+        assertEquals(1, outside.exit(), outside.describe());
+        assertTrue(outside.err().contains("the guest address must be in fd00::/64, other than fd00::, fd00::2 and fd00::3"),
+                outside.describe());
+    }
+
     private static String curlOk(String url) {
         Cmd.Result r = Cmd.run(Duration.ofSeconds(20), "curl", "-g", "-sS", "--max-time", "10", url);
         assertEquals(0, r.exit(), url + ": " + r.describe());

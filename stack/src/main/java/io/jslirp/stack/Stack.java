@@ -147,6 +147,8 @@ public final class Stack {
             RouterAdvertiser ra = advertiser;
             v6.registerIcmpv6(Icmpv6Packet.TYPE_ROUTER_SOLICITATION, (ip, rs, mac) -> ra.routerSolicited());
             v6.registerIcmpv6(Icmpv6Packet.TYPE_ECHO_REQUEST, new Icmpv6Responder(counters, v6.output()));
+            TcpLayer tcpLayer = tcp;
+            v6.registerIcmpv6(Icmpv6Packet.TYPE_DEST_UNREACHABLE, (ip, error, mac) -> tcpLayer.receiveUnreachable6(error));
             this.ping6 = new Icmpv6EchoRelay(config.ipv6(), clock, counters, alloc, v6.output(), options);
             v6.registerEchoRelay(ping6);
         } else {

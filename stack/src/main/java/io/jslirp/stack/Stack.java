@@ -29,7 +29,9 @@ import java.util.Objects;
 
 /**
  * The stack's public entry point, called from the Linux side's single event-loop thread. See the package
- * documentation for the contract; nothing here is thread-safe.
+ * documentation for the contract; nothing here is thread-safe. Port forwards are {@link #forwards()}; with
+ * IPv6 on, {@link #setGuestAddress6} tells them the guest's IPv6 address when the embedder configured it
+ * (jslirp {@code -c -6}), else it is learned from the guest's Neighbor Discovery ({@link #guestAddress6()}).
  */
 public final class Stack {
     /** What the device puts around each frame. */

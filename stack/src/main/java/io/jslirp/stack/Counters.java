@@ -340,6 +340,11 @@ public final class Counters {
     public long icmpv6ErrorsSuppressed;
     /** Any other ICMPv6 to us (echo replies, errors, MLD, redirects, RAs from the guest): nothing to do. */
     public long icmpv6Unhandled;
+    /**
+     * Destination Unreachable from the guest that refuses no SYN of ours (another code, another packet, a flow
+     * past SYN_SENT): nothing to do. One that does ends the attempt (tcpForwardRefused or tcpForward6Fallbacks).
+     */
+    public long icmpv6UnreachableIgnored;
     /** An NDP message with hop limit other than 255, non-zero code or too short (RFC 4861 6.1, 7.1). */
     public long ndpBadHeader;
     /** An NDP option of length 0, running past the end, or a known one of the wrong length. */

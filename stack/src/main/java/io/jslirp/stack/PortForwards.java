@@ -32,6 +32,23 @@ import static io.jslirp.stack.wire.IpAddress.v4Lo;
  * reply follows the ordinary relay rules). Like the rest of the stack this is confined to the event-loop
  * thread. It sits beside {@link Stack}, not in {@code relay}: it drives the TCP and UDP layers, which
  * themselves use {@code relay}'s host-socket interfaces, so {@code relay} depends on no protocol package.
+ *
+ * <p><b>Families.</b> The host address may be of either family (an IPv6 one dual-stack, as the host's
+ * sockets are), and so may the guest address. Which family a client reaches the guest in:
+ * <ul>
+ * <li>an IPv4 guest address named (the int overload, or an {@link Inet4Address}): IPv4, for clients of both
+ *     families, byte-for-byte as slirp4netns;</li>
+ * <li>an IPv6 guest address named: IPv6, for clients of both families, so that a guest server listening on
+ *     {@code [::]:port} with IPV6_V6ONLY serves IPv4 clients too;</li>
+ * <li>none named ({@code null}): an IPv6 client (not IPv4-mapped) goes over IPv6 when {@code -6} is on and
+ *     the guest has an IPv6 address ({@link Stack#setGuestAddress6}, else learned from its Neighbor
+ *     Discovery, prefix::100 preferred); if the guest refuses that SYN (RST, ICMPv6 unreachable, no neighbour
+ *     answer, no answer at all) the same client connection is retried over IPv4 before it fails. Every other
+ *     client goes over IPv4 to network+100. UDP has no such retry.</li>
+ * </ul>
+ * The client appears to the guest over IPv4 as slirp4netns shows it (itself, or network+2); over IPv6 as
+ * prefix::2 for a loopback or unspecified client of either family, as itself for another IPv6 client, and as
+ * 64:ff9b::a.b.c.d for another IPv4 client ({@code flow.ForwardPath} has the full table and its reasons).
  */
 public final class PortForwards {
     public enum Protocol {

@@ -29,7 +29,9 @@ import java.util.Objects;
 
 /**
  * The stack's public entry point, called from the Linux side's single event-loop thread. See the package
- * documentation for the contract; nothing here is thread-safe.
+ * documentation for the contract; nothing here is thread-safe. Port forwards are {@link #forwards()}; with
+ * IPv6 on, {@link #setGuestAddress6} tells them the guest's IPv6 address when the embedder configured it
+ * (jslirp {@code -c -6}), else it is learned from the guest's Neighbor Discovery ({@link #guestAddress6()}).
  */
 public final class Stack {
     /** What the device puts around each frame. */
@@ -147,6 +149,8 @@ public final class Stack {
             RouterAdvertiser ra = advertiser;
             v6.registerIcmpv6(Icmpv6Packet.TYPE_ROUTER_SOLICITATION, (ip, rs, mac) -> ra.routerSolicited());
             v6.registerIcmpv6(Icmpv6Packet.TYPE_ECHO_REQUEST, new Icmpv6Responder(counters, v6.output()));
+            TcpLayer tcpLayer = tcp;
+            v6.registerIcmpv6(Icmpv6Packet.TYPE_DEST_UNREACHABLE, (ip, error, mac) -> tcpLayer.receiveUnreachable6(error));
             this.ping6 = new Icmpv6EchoRelay(config.ipv6(), clock, counters, alloc, v6.output(), options);
             v6.registerEchoRelay(ping6);
         } else {

@@ -19,5 +19,11 @@
  * the same thread, and {@link io.jslirp.stack.Stack#flush()} ends each batch (coalesced ACKs, reads the
  * guest's window allows). A bad frame at any layer increments one
  * {@link io.jslirp.stack.Counters} field and is dropped; exceptions never leave {@code receiveFrame}.
+ *
+ * <p><b>Port forwards</b> ({@link io.jslirp.stack.PortForwards}, from {@code Stack.forwards()}) take a guest
+ * address of either family, or none; the family rule is in that class's comment. With {@code -6}, the
+ * embedder that configured the guest's IPv6 address itself (jslirp {@code -c -6}: prefix::100) states it with
+ * {@link io.jslirp.stack.Stack#setGuestAddress6}; otherwise the stack learns it from the guest's Neighbor
+ * Discovery, and forwards that name no guest address send IPv6 clients there once it is known.
  */
 package io.jslirp.stack;

@@ -15,5 +15,9 @@
  *
  * <p>{@link io.jslirp.stack.flow.HandleIndex} is the reverse direction: host socket handles are file
  * descriptors, small and dense, so a flat array indexed by handle is the cheapest map there is.
+ *
+ * <p>{@link io.jslirp.stack.flow.ForwardPath} is the one decision table TCP and UDP port forwards share: for a
+ * new client, which family it reaches the guest in, at which guest address, and from which address the guest
+ * sees it come. It writes its answer into its own fields, so choosing allocates nothing.
  */
 package io.jslirp.stack.flow;

@@ -284,7 +284,13 @@ public final class Ipv6Input {
                 echo.receive(p, icmp, sourceMac);
                 return;
             default:
-                counters.icmpv6Unhandled++;
+                Icmpv6Handler other = icmpHandlers[type];
+                if (other == null || toMulticast) {
+                    counters.icmpv6Unhandled++;
+                    return;
+                }
+                // Errors from the guest about what we sent it (a forward's SYN refused): the transport's.
+                other.receive(p, icmp, sourceMac);
         }
     }
 

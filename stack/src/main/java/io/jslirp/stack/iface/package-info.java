@@ -41,8 +41,8 @@
  * {@link io.jslirp.stack.iface.EthernetInterface#resolve} asks by ARP and the caller parks what it wanted to
  * send in the one {@link io.jslirp.stack.iface.PendingNeighbors} queue, keyed by family-neutral address: a
  * flow (a forward's TCP connection, which builds its SYN then) or a built frame (a forward's UDP datagram,
- * bounded per address and in time). Learning a MAC anew from ARP releases that address's entries; NDP will
- * feed the same queue for IPv6.
+ * bounded per address and in time). Learning a MAC anew from ARP releases that address's entries; NDP
+ * feeds the same queue for IPv6.
  *
  * <p>{@link io.jslirp.stack.iface.Ipv4Output} splits datagrams larger than the MTU into fragments on
  * 8-byte boundaries (RFC 791 section 3.2) so that replies to big pings fit the guest's link.
@@ -56,11 +56,13 @@
  * io.jslirp.stack.iface.NeighborDiscovery}: the NDP twin of the ARP responder, with its own bounded cache ({@link
  * io.jslirp.stack.iface.Ipv6NeighborCache}) learned only from the guest's RS, NS and NA (never from a DAD probe,
  * which is never answered either, so the guest's address never collides) and a rate-limited solicitation when we
- * must speak first; what waits for the answer waits in the same {@code PendingNeighbors} queue as for ARP, keyed by
+ * must speak first (its class comment says what it learns from; {@link io.jslirp.stack.iface.Ipv6GuestAddress}
+ * keeps the guest's address in our prefix that it shows there, prefix::100 preferred, or the one the embedder
+ * states, for port forwards that name no guest address); what waits for the answer waits in the same {@code PendingNeighbors} queue as for ARP, keyed by
  * the neutral address. A transport registered with {@code Ipv6Input.register} gets its packets through the same
- * {@code IpPacket} seam as over IPv4 (none is yet: TCP and UDP are not relayed over IPv6), and {@code Ipv6Output}
+ * {@code IpPacket} seam as over IPv4 (TCP and UDP are), and {@code Ipv6Output}
  * is the IPv6 {@code IpOutput}. Other ICMPv6 types go to handlers registered per type (the router advertiser for
- * RS, the echo responder). {@link io.jslirp.stack.iface.Ipv6Output} writes Ethernet and IPv6 headers with hop limit
+ * RS, the echo responder, the TCP layer for destination unreachable about a forward's SYN). {@link io.jslirp.stack.iface.Ipv6Output} writes Ethernet and IPv6 headers with hop limit
  * 255 and fragments at the source what exceeds the MTU. The errors RFC 4443 and RFC 8200 ask for (Parameter
  * Problem, reassembly Time Exceeded, Destination Unreachable for what is not relayed over IPv6) are sent by IPv6
  * input under a token bucket, never about an error or to a group.

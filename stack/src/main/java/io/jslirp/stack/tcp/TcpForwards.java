@@ -8,7 +8,10 @@ import io.jslirp.stack.iface.Ipv6GuestAddress;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.wire.Icmpv6Packet;
 import io.jslirp.stack.wire.IpAddress;
+import io.jslirp.stack.wire.Ipv6Packet;
+import io.netty.buffer.ByteBuf;
 
 import java.util.Arrays;
 
@@ -241,6 +244,46 @@ final class TcpForwards {
         layer.handles.put(h, c);
         counters.tcpFlowsOpened++;
         c.openToGuest(h, layer.isn(c));
+    }
+
+    /**
+     * Decision table for a Destination Unreachable from the guest (RFC 4443 3.1), which quotes the packet it
+     * refused: only the codes Linux treats as hard errors for a connecting socket (icmpv6_err_convert: 1
+     * administratively prohibited, 4 port unreachable, 5 source policy, 6 reject route) about a TCP segment
+     * from one of our forward flows still in SYN_SENT, whose quoted sequence number is our SYN's, refuse the
+     * attempt: an unnamed forward's client moves to IPv4, any other is reset as for a RST. Anything else
+     * (another code, a quote too short or of something else, a flow past its SYN) is counted and ignored; a
+     * retransmitted SYN or the connection's own timers deal with it.
+     */
+    void onGuestUnreachable(Icmpv6Packet icmp) {
+        int code = icmp.code();
+        int at = icmp.dataOffset();
+        ByteBuf b = icmp.buffer();
+        // The quote: a 40-octet IPv6 header, then the first 8 TCP octets (ports, sequence number); our SYNs
+        // carry no extension headers, so next header must be TCP at once.
+        if (icmp.type() != Icmpv6Packet.TYPE_DEST_UNREACHABLE || !(code == Icmpv6Packet.CODE_ADMIN_PROHIBITED
+                || code == Icmpv6Packet.CODE_PORT_UNREACHABLE || code == 5 || code == 6)
+                || icmp.dataLength() < Ipv6Packet.HEADER_LENGTH + 8
+                || b.getUnsignedByte(at + 6) != Ipv6Packet.NEXT_TCP) {
+            counters.icmpv6UnreachableIgnored++;
+            return;
+        }
+        long seenHi = b.getLong(at + 8);
+        long seenLo = b.getLong(at + 16);
+        long guestHi = b.getLong(at + 24);
+        long guestLo = b.getLong(at + 32);
+        int tcpAt = at + Ipv6Packet.HEADER_LENGTH;
+        int seenPort = b.getUnsignedShort(tcpAt);
+        int guestPort = b.getUnsignedShort(tcpAt + 2);
+        int seq = b.getInt(tcpAt + 4);
+        TcpConnection c = layer.flows.get(guestHi, guestLo, guestPort, seenHi, seenLo, seenPort);
+        if (c == null || c.state != TcpState.SYN_SENT || seq != c.iss || c.sndNxt == c.iss) {
+            counters.icmpv6UnreachableIgnored++;
+            return;
+        }
+        if (!c.refusedOrFallBack()) {
+            counters.tcpForwardRefused++;
+        }
     }
 
     /**

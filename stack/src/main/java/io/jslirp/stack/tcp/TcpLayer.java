@@ -665,6 +665,14 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
                 c.remotePort);
     }
 
+    /**
+     * ICMPv6 Destination Unreachable from the guest (IPv6 input validated it): a forward's SYN refused by the
+     * guest's firewall (ip6tables REJECT answers icmp6-port-unreachable) ends that attempt as a RST would.
+     */
+    public void receiveUnreachable6(Icmpv6Packet icmp) {
+        forwards.onGuestUnreachable(icmp);
+    }
+
     /** See {@link TcpForwards#fallBackToIpv4}. */
     void fallBackToIpv4(TcpConnection c) {
         forwards.fallBackToIpv4(c);

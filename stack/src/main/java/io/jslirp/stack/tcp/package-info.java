@@ -32,13 +32,25 @@
  * for IPv4, with ICMPv6 destination unreachable codes 0 (network) and 3 (host).
  *
  * <p><b>Inbound (port forwards).</b> {@link io.jslirp.stack.tcp.TcpLayer#listen} opens a listening host socket
- * for a forward ({@code PortForwards} keeps the ids); the layer keeps each listener's handle in a small array
- * beside the guest address and port it forwards to. READABLE on a listener accepts up to 64 clients (the
- * level-triggered report brings the rest), and each becomes a connection we open: {@code SYN_SENT}, our SYN to
- * guestAddr:guestPort offering MSS = MTU - 40, SACK-permitted, timestamps and window scale 7 in Linux's layout,
- * from the client as the guest sees it: its own IPv4 address, or network+2 for a client on host loopback, a
- * genuine IPv6 one (an IPv4 guest cannot address it) and one inside the virtual network, as slirp4netns shows
- * them. A client whose 4-tuple a live flow holds (two loopback clients with one port) is reset at once; a
+ * for a forward ({@code PortForwards} keeps the ids); {@code TcpForwards} keeps each listener's handle in small
+ * arrays beside the guest address (family-neutral), port and {@link io.jslirp.stack.flow.ForwardPath} mode (an
+ * IPv4 or IPv6 guest address named, or none). READABLE on a listener accepts up to 64 clients (the
+ * level-triggered report brings the rest), and each becomes a connection we open: {@code SYN_SENT}, our SYN
+ * offering MSS = MTU - 40 (IPv4) or MTU - 60 (IPv6), SACK-permitted, timestamps and window scale 7 in Linux's
+ * layout. {@code ForwardPath} chooses the family, the guest address and the client as the guest sees it (its
+ * class comment holds the table): over IPv4 the client's own IPv4 address, or network+2 for a client on host
+ * loopback, a genuine IPv6 one and one inside the virtual network, as slirp4netns shows them; over IPv6 (an IPv6
+ * guest address named; or none named, an IPv6 client, and the guest's IPv6 address known from
+ * {@code Stack.setGuestAddress6} or its Neighbor Discovery) prefix::2 for loopback and unspecified clients of
+ * either family, the client's own address for other IPv6 clients, and 64:ff9b::a.b.c.d (RFC 6052) for other
+ * IPv4 clients, since Linux drops a SYN from an IPv4-mapped source. The IPv6 attempt of a forward that named
+ * no guest address keeps the IPv4 default beside it ({@code fallbackV4}): when the guest answers the SYN with
+ * a RST that acknowledges it, or an ICMPv6 destination unreachable Linux would treat as hard (codes 1, 4, 5,
+ * 6, quoting our SYN's addresses, ports and sequence number: ip6tables REJECT's answer), or its address finds
+ * no neighbour within the first RTO, or the SYN goes unanswered through its retries, the same accepted host
+ * socket (nothing read from it yet) becomes a new connection to the IPv4 default, seen there as network+2
+ * (tcpForward6Fallbacks). A named IPv6 address has no fallback: those endings reset the client as for IPv4.
+ * A client whose 4-tuple a live flow holds (two loopback clients with one port) is reset at once; a
  * TIME_WAIT record gives way to it. The guest's MAC comes from {@code EthernetInterface.resolve}; when it is
  * unknown the connection waits in the interface's {@code PendingNeighbors} queue, and its SYN goes out while
  * the guest's ARP reply is being handled.
@@ -125,8 +137,9 @@
  * builds and sends every segment toward the guest, {@code ConnectionTimers} decides what an expired
  * deadline does; {@code RetransmitQueue}, {@code OutOfOrderQueue} (with the SACK blocks), {@code ToHostQueue}
  * and {@code RttEstimator} (RFC 6298) are the connection's data structures, each documented with its own
- * theory of operation. {@link io.jslirp.stack.tcp.TcpLayer} is the demux, flow creation and forward
- * listeners; {@code TimerHeap} the one timer heap.
+ * theory of operation. {@link io.jslirp.stack.tcp.TcpLayer} is the demux and flow creation from guest SYNs,
+ * {@code TcpForwards} the forward listeners, their clients' connections and the IPv4 fallback; {@code
+ * TimerHeap} the one timer heap.
  *
  * <p><b>Left out for now.</b> Congestion control; PAWS (RFC 7323 5) and sending SACK-based retransmission
  * beyond the first hole; urgent data (ignored, delivered inline); TCP Fast Open data on the SYN (not

@@ -38,6 +38,8 @@ final class UdpForwards {
     private final HandleIndex<UdpForward> forwardHandles = new HandleIndex<>();
     private final List<UdpForward> forwards = new ArrayList<>();
     private final ForwardPath path;
+    /** network+2, where an IPv6 client appears over IPv4. */
+    private final int gateway;
     /** The guest's MAC by IPv4 address, asking by ARP when unknown; and by IPv6 address (NDP), or null. */
     private IntToLongFunction guestMacs;
     private LongBinaryOperator guestMacs6;
@@ -52,6 +54,7 @@ final class UdpForwards {
         this.clock = clock;
         this.mappings = new FlowTable<>(maxMappings);
         this.path = new ForwardPath(config);
+        this.gateway = config.gateway();
         this.heldFrames = new Held(false);
         this.heldFrames6 = new Held(true);
     }
@@ -205,6 +208,21 @@ final class UdpForwards {
         long seenLo = path.seenLo;
         boolean v6 = path.v6;
         UdpMapping m = mappings.get(guestHi, guestLo, fw.guestPort, seenHi, seenLo, clientPort);
+        if (m == null && path.fallbackV4 != 0) {
+            // An IPv6 client of a forward naming no guest address, sent over IPv4 before the guest's IPv6
+            // address was known: it stays there for its mapping's life, or the guest's application would see
+            // a second peer mid-stream.
+            UdpMapping v4 = mappings.get(IpAddress.V4_HI, IpAddress.v4Lo(path.fallbackV4), fw.guestPort,
+                    IpAddress.V4_HI, IpAddress.v4Lo(gateway), clientPort);
+            if (v4 != null && v4.isClient(fw, info.addrHi, info.addrLo, clientPort)) {
+                m = v4;
+                guestHi = v4.guestHi;
+                guestLo = v4.guestLo;
+                seenHi = v4.seenHi;
+                seenLo = v4.seenLo;
+                v6 = false;
+            }
+        }
         if (m == null) {
             m = openMapping(info, fw, guestHi, guestLo, seenHi, seenLo, clientPort, v6);
         } else if (!m.isClient(fw, info.addrHi, info.addrLo, clientPort)) {

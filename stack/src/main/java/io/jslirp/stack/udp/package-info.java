@@ -38,22 +38,31 @@
  * <p><b>Inbound (port forwards).</b> {@code UdpLayer.listen} (called by {@code PortForwards}) opens a host
  * socket on the forward's address and port, IPv4 or dual-stack IPv6, and reads it as the relay does: up to 64
  * datagrams per READABLE into pooled buffers with header room, the headers written around the payload, frames
- * above the MTU fragmented by Ipv4Output. The guest sees each datagram come from its client as it can answer
- * it: the client's own address and port, except that loopback clients (127/8, ::1), IPv6 clients (an IPv4
- * guest cannot address them) and clients inside the virtual network (which the guest would take for a
- * neighbour) appear as network+2 with the client's port, as with slirp4netns. Each client gets a mapping
- * in its own FlowTable, keyed (guest address, guest port, seen address, seen port), holding the forward
- * and the real client as a family-neutral address (two longs, IPv4 mapped). A guest datagram whose source and
- * destination match a mapping goes back through the forward's socket to the real client ({@code sendTo}, to
- * either family), straight from the frame, before the decision table, where network+2 would mean
- * the host's loopback. Two clients that would look alike to the guest (127.0.0.1:p and [::1]:p) cannot share
+ * above the MTU fragmented by Ipv4Output or Ipv6Output. Which family a client's datagrams reach the guest in,
+ * and from which address, is {@link io.jslirp.stack.flow.ForwardPath}'s table, shared with TCP, decided when
+ * the client's mapping is made and kept for the mapping's life. Over IPv4 the guest sees each datagram come
+ * from its client as it can answer it: the client's own address and port, except that loopback clients
+ * (127/8, ::1), IPv6 clients (an IPv4 guest cannot address them) and clients inside the virtual network (which
+ * the guest would take for a neighbour) appear as network+2 with the client's port, as with slirp4netns. Over
+ * IPv6 (the forward names an IPv6 guest address; or names none, the client is IPv6 and the guest's IPv6
+ * address is known) loopback clients appear as prefix::2, other IPv6 clients as themselves, other IPv4
+ * clients as 64:ff9b::a.b.c.d. There is no fallback to IPv4 for UDP: nothing answers a datagram the way a
+ * SYN is answered, and an ICMPv6 port unreachable from the guest is not acted on either, since moving a
+ * mapping mid-stream would show the guest's application a second peer; a forward that names an IPv4 guest
+ * address keeps every client on IPv4. Each client gets a mapping in its own FlowTable (in
+ * {@code UdpForwards}), keyed (guest address, guest port, seen address, seen port), all family-neutral,
+ * holding the forward and the real client as a family-neutral address (two longs, IPv4 mapped). A guest
+ * datagram, of either family, whose source and destination match a mapping goes back through the forward's
+ * socket to the real client ({@code sendTo}, to either family), straight from the frame, before the decision
+ * tables, where network+2 or prefix::2 would mean the host's loopback. Two clients that would look alike to the guest (127.0.0.1:p and [::1]:p) cannot share
  * a mapping: the newcomer is dropped (udpForwardClashes) until the other's idles out. Mappings expire
  * after 60 s idle (either direction), in their own IdleList, and the table is bounded at 4096 or
  * RelayOptions.maxFlows if lower, the idlest evicted. Removing a forward closes its socket and drops its
  * mappings: the guest's later datagrams to those clients follow the ordinary rules above (network+2 is
  * host loopback again). ICMP errors about replies are read from the forward socket and counted only. The
- * guest may not have said anything yet, so its MAC comes from {@code EthernetInterface.resolve}, which
- * asks with ARP when it does not know: meanwhile up to 8 frames per guest address wait in the interface's
+ * guest may not have said anything yet, so its MAC comes from {@code EthernetInterface.resolve} (or, over
+ * IPv6, Neighbor Discovery's {@code resolve}), which asks with ARP (a Neighbor Solicitation) when it does not
+ * know: meanwhile up to 8 frames per guest address wait in the interface's
  * {@link io.jslirp.stack.iface.PendingNeighbors} queue (a full address drops its oldest, as Linux's neighbour
  * queue does) and go out, in order, when the guest's MAC is learned; unanswered for 3 s, or when their
  * forward is removed or the stack closed, they are released and counted (udpForwardHeldDropped).

@@ -286,6 +286,11 @@ public final class Icmpv6Packet {
         return error;
     }
 
+    /** The buffer the message lies in (at {@link #offset()}), e.g. to read an error's invoking packet. */
+    public ByteBuf buffer() {
+        return buf;
+    }
+
     public int offset() {
         return offset;
     }

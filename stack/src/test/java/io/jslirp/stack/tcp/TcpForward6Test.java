@@ -360,6 +360,58 @@ class TcpForward6Test extends StackHarness {
         assertEquals(0, stack.counters().tcpForwardTimeout);
     }
 
+    /** The guest's Destination Unreachable (code {@code code}) quoting {@code refused}, one of our frames. */
+    static byte[] unreachableFromGuest(int code, byte[] refused, String to) {
+        byte[] quote = Arrays.copyOfRange(refused, 14, refused.length);
+        byte[] body = new byte[4 + quote.length];
+        System.arraycopy(quote, 0, body, 4, quote.length);
+        return ethernet(NET6.ipv6().routerMac(), Frames.GUEST_MAC,
+                ipv6(58, 64, GUEST6, to, icmpv6(GUEST6, to, 1, code, body)));
+    }
+
+    /** Our IPv6 SYN to the guest for a ::1 client on {@code guest} (null: unnamed, stated as GUEST6). */
+    byte[] synFromLoopbackClient(InetAddress guest) throws Exception {
+        forward("::1", guest);
+        stack.setGuestAddress6(InetAddress.getByName(GUEST6));
+        guestSolicitsFrom(GUEST6);
+        guestArps();
+        host.connectClient6(listener(), v6("::1"), CPORT);
+        byte[] syn = one();
+        assertEquals(ourSyn6(CPORT), tcp6(syn, ROUTER6, GUEST6));
+        return syn;
+    }
+
+    @Test
+    void aPortUnreachableFromTheGuestsFirewallAlsoFallsBack() throws Exception {
+        byte[] syn = synFromLoopbackClient(null);
+        send(unreachableFromGuest(4, syn, ROUTER6)); // ip6tables -j REJECT's default
+        assertEquals(ourSyn4(CPORT), TcpHarness.decode(one(), Frames.GATEWAY_IP));
+        assertEquals(1, stack.counters().tcpForward6Fallbacks);
+    }
+
+    @Test
+    void anAdministrativelyProhibitedOnANamedForwardResetsTheClient() throws Exception {
+        byte[] syn = synFromLoopbackClient(InetAddress.getByName(GUEST6));
+        Sock client = host.sockets().get(host.sockets().size() - 1);
+        send(unreachableFromGuest(1, syn, ROUTER6));
+        nothing();
+        assertTrue(client.aborted);
+        assertEquals(1, stack.counters().tcpForwardRefused);
+    }
+
+    @Test
+    void unreachablesThatRefuseNoSynOfOursAreIgnored() throws Exception {
+        byte[] syn = synFromLoopbackClient(null);
+        byte[] otherSeq = syn.clone();
+        otherSeq[54 + 4] ^= 1; // not our ISS
+        send(unreachableFromGuest(4, otherSeq, ROUTER6));
+        send(unreachableFromGuest(3, syn, ROUTER6)); // address unreachable: soft, as for Linux
+        nothing();
+        assertEquals(2, stack.counters().icmpv6UnreachableIgnored);
+        assertEquals(1, stack.activeFlows(), "the IPv6 attempt goes on");
+        assertEquals(0, stack.counters().tcpForward6Fallbacks);
+    }
+
     @Test
     void theClientLeavingDuringTheIpv6AttemptEndsIt() throws Exception {
         forward("::1", null);

@@ -181,6 +181,23 @@ class UdpForward6Test extends StackHarness {
     }
 
     @Test
+    void aClientMappedOverIpv4BeforeTheGuestAddressWasKnownStaysOnIpv4() throws Exception {
+        FakeHostDatagrams.Sock s = forward(ANY6, null);
+        send(Frames.arpRequestFrame(Frames.GATEWAY_IP));
+        frames();
+        datagrams.deliver6(s, CLIENT6, 7005, HELLO);
+        assertEquals(0x0800, Frames.u16(one(), 12), "no IPv6 address known yet: IPv4");
+        guestSolicitsFrom(GUEST6);
+        datagrams.deliver6(s, CLIENT6, 7005, WORLD);
+        byte[] f = one();
+        assertEquals(0x0800, Frames.u16(f, 12), "the same client keeps its IPv4 mapping");
+        assertEquals(Frames.GATEWAY_IP, Frames.u32(f, 14 + 12));
+        datagrams.deliver6(s, CLIENT6, 7006, HELLO);
+        assertArrayEquals(expected("2001:db8:2::20", 7006, HELLO), one(), "a new client goes over IPv6");
+        assertEquals(2, stack.udp().forwardMappings());
+    }
+
+    @Test
     void anIdleMappingExpiresAndItsClientIsForgotten() throws Exception {
         FakeHostDatagrams.Sock s = forward(ANY6, InetAddress.getByName(GUEST6));
         guestSolicitsFrom(GUEST6);

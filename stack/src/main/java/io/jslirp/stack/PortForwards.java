@@ -139,7 +139,8 @@ public final class PortForwards {
                     + endpoint(guestAddress, guestPort);
         }
 
-        private static String endpoint(InetAddress a, int port) {
+        /** {@code [fd00::100]:80} (short form, bracketed) or {@code 10.0.2.100:80}. */
+        static String endpoint(InetAddress a, int port) {
             return a instanceof Inet6Address
                     ? "[" + Ipv6Config.format(IpAddress.hi(a.getAddress()), IpAddress.lo(a.getAddress())) + "]:" + port
                     : a.getHostAddress() + ":" + port;
@@ -287,7 +288,7 @@ public final class PortForwards {
                 ? tcp.listen(raw, hostPort, guestHi, guestLo, guestPort, mode)
                 : udp.listen(raw, hostPort, guestHi, guestLo, guestPort, mode);
         if (handle < 0) {
-            throw new ForwardException(-handle, "cannot listen on " + hostAddr.getHostAddress() + ":" + hostPort
+            throw new ForwardException(-handle, "cannot listen on " + Forward.endpoint(hostAddr, hostPort)
                     + " (errno " + -handle + ")");
         }
         int bound = hostPort;

@@ -125,4 +125,13 @@ class PortForwards6Test extends StackHarness {
         stack.setGuestAddress6(a("fd00::100"));
         assertEquals(a("fd00::100"), stack.guestAddress6());
     }
+
+    @Test
+    void aRefusedIpv6ListenerIsNamedInShortBracketedForm() {
+        host.failNextListen = io.jslirp.stack.relay.HostSockets.EADDRINUSE;
+        ForwardException e = assertThrows(ForwardException.class,
+                () -> stack.forwards().add(Protocol.TCP, a("::1"), 8080, (InetAddress) null, 80));
+        assertEquals("cannot listen on [::1]:8080 (errno 98)", e.getMessage());
+        assertEquals(98, e.errno());
+    }
 }

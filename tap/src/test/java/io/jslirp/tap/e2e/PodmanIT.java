@@ -39,8 +39,9 @@ import org.opentest4j.TestAbortedException;
  *   <li>podman's defaults: 10.0.2.100/24 via 10.0.2.2, ping 10.0.2.2, DNS through 10.0.2.3 to the test's
  *       own resolver, and host loopback refused ({@code --disable-host-loopback});</li>
  *   <li>{@code allow_host_loopback=true}: wget from a host server on 127.0.0.1 through 10.0.2.2;</li>
- *   <li>{@code enable_ipv6=true}: an fd00::/64 address, default via fe80::2, ping -6 fd00::2, wget from a
- *       host server on [::1] through [fd00::2];</li>
+ *   <li>{@code enable_ipv6=true}: an fd00::/64 address, default via fe80::2, ping -6 fd00::2 and fd00::3, wget
+ *       from a host server on [::1] through [fd00::2], and (jslirp only) DNS through fd00::3 to the test's
+ *       IPv4 resolver;</li>
  *   <li>{@code -p 127.0.0.1:HOSTPORT:8080} through rootlessport (podman's default port handler) and through
  *       {@code port_handler=slirp4netns} (the program's API socket, {@code add_hostfwd}), while every thread
  *       of the program shows the seccomp filter, no_new_privs and no capability beyond
@@ -152,7 +153,8 @@ class PodmanIT {
             String out = runInContainer(List.of("--network=slirp4netns:enable_ipv6=true,allow_host_loopback=true"),
                     "ip -6 -o addr show dev tap0 scope global; ip -6 route show default;"
                     + " ping -6 -c 1 -W 5 fd00::2 && echo PING6-OK;"
-                    + " timeout 10 wget -q -O- http://[fd00::2]:" + host.port + "/ 2>&1; echo WGET-RC=$?");
+                    + " timeout 10 wget -q -O- http://[fd00::2]:" + host.port + "/ 2>&1; echo WGET-RC=$?;"
+                    + " ping -6 -c 1 -W 5 fd00::3 && echo PING6-DNS-OK; nslookup " + DnsResponder.OK_NAME + " fd00::3 2>&1");
             String args = endsWithItsContainer(onlyStart(mark)).args();
             assertTrue((" " + args + " ").contains(" --enable-ipv6 "), args);
             assertTrue(Pattern.compile("inet6 fd00::[0-9a-f:]+/64 scope global").matcher(out).find(), out);
@@ -161,6 +163,12 @@ class PodmanIT {
             assertTrue(out.contains(HOST_PAGE), out);
             assertEquals("0", field(out, "WGET-RC"), out);
             assertEquals(List.of("0:0:0:0:0:0:0:1"), host.peers, "fd00::2 is the host's [::1]");
+            assertTrue(out.contains("PING6-DNS-OK"), out);
+            if (E2e.isJslirp()) {
+                // beyond slirp4netns, which sends fd00::3 only to an IPv6 resolver: the test's is IPv4
+                assertTrue(Pattern.compile("Address:?\\s+" + Pattern.quote(DNS_ANSWER)).matcher(out).find(),
+                        "nslookup through fd00::3 did not get the test resolver's answer\n" + out);
+            }
         }
     }
 

@@ -25,6 +25,14 @@ declare -A NEED=(
   [rootlesskit]=rootlesskit
   [dhclient]=isc-dhcp-client
   [rootlessctl]=rootlesskit
+  # PodmanIT: rootless podman 4.3 with runc (it accepts the cgroup2 mount the test makes), catatonit for
+  # podman's pause process, newuidmap/newgidmap for the user's subordinate ids, conmon as the monitor
+  [podman]=podman
+  [runc]=runc
+  [conmon]=conmon
+  [catatonit]=catatonit
+  [newuidmap]=uidmap
+  [newgidmap]=uidmap
 )
 
 missing=()

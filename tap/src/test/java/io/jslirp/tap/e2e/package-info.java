@@ -50,6 +50,13 @@
  *       DHCP is {@code busybox udhcpc} with a recording script on an unconfigured tap0.
  *       {@code -Djslirp.e2e.udpDatagrams} (default 10000), {@code -Djslirp.e2e.udpIdleSeconds} (jslirp's UDP
  *       idle timeout; when set &le; 90 the leftover check waits for {@code hostDatagrams=0}).</li>
+ *   <li>Runtimes: {@code RootlessKitIT} runs RootlessKit with the program as its slirp4netns;
+ *       {@code PodmanIT} runs real rootless podman through {@link io.jslirp.tap.e2e.Podman}: uid 65534, a
+ *       private mount namespace with cgroup2 on /sys/fs/cgroup (runc refuses the machine's v1 tmpfs), a
+ *       busybox {@code --rootfs}, all podman state in one fresh /tmp/jpm-RANDOM, and a
+ *       {@code --network-cmd-path} wrapper that logs {@code PID ARGV} before it execs the program, so the
+ *       test sees podman's own argv and the process to inspect. Both skip with the reason where the machine
+ *       cannot run them.</li>
  * </ul>
  *
  * <h2>What jslirp must do beyond slirp4netns 1.2 for these tests</h2>

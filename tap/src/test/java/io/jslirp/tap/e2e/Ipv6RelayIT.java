@@ -2,6 +2,7 @@ package io.jslirp.tap.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -268,6 +269,9 @@ class Ipv6RelayIT {
                 Guest g = Guest.of(h, j);
                 g.mustRun("ip", "link", "set", "lo", "up");
                 g.mustRun("ip", "link", "set", "tap0", "up");
+                // dhclient binds its link-local address at once: while DAD still holds it tentative the bind
+                // fails ("Cannot assign requested address"), which happened under load.
+                awaitLinkLocal(g, j);
                 Cmd.Result r = g.run(Duration.ofSeconds(40), "dhclient", "-6", "-1", "-v", "-sf", script.toString(),
                         "-cf", conf.toString(), "-lf", dir.resolve("leases").toString(), "-pf", pidFile.toString(),
                         "tap0");
@@ -290,6 +294,20 @@ class Ipv6RelayIT {
             }
             Cmd.deleteQuietly(dir);
         }
+    }
+
+    /** Waits (bounded) until tap0 has a link-local address that duplicate address detection has passed. */
+    private static void awaitLinkLocal(Guest g, Jslirp j) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        String addr = "";
+        while (System.nanoTime() < deadline) {
+            addr = g.mustRun("ip", "-6", "addr", "show", "dev", "tap0", "scope", "link").out();
+            if (addr.contains("inet6 fe80::") && !addr.contains("tentative")) {
+                return;
+            }
+            Procs.sleep(100);
+        }
+        fail("tap0's link-local address still tentative or missing after 15 s:\n" + addr + j.diagnostics());
     }
 
     private static Process background(List<String> argv) throws IOException {

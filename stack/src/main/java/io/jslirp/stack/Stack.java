@@ -216,8 +216,9 @@ public final class Stack {
                 if (vnet.gsoType() != VirtioNetHeader.GSO_NONE) {
                     counters.gsoFramesIn++;
                 }
-                // The device's word on the transport checksum travels with each packet of the frame.
-                iface.receive(frame, vnet.checksumTrusted());
+                // The device's word on the transport checksum travels with each packet of the frame, and a GSO
+                // super-packet is not held against the MTU (it stands for many packets within it).
+                iface.receive(frame, vnet.checksumTrusted(), vnet.gsoType() != VirtioNetHeader.GSO_NONE);
                 return;
             }
             iface.receive(frame);

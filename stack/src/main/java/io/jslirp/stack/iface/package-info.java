@@ -20,7 +20,10 @@
  * Fragments go to the {@link io.jslirp.stack.iface.Ipv4Reassembler}, which is bounded in datagrams, bytes,
  * fragments per datagram and time (30 s from the first fragment, RFC 791's upper bound for the reassembly
  * timer; later fragments do not extend it, so an endless trickle cannot pin memory). The complete
- * datagram is handed to the protocol handler exactly as a single unfragmented one would be.
+ * datagram is handed to the protocol handler exactly as a single unfragmented one would be. The bookkeeping
+ * (slots, sorted fragments, holes and overlaps, the bounds, eviction, expiry, the buffers) is
+ * {@link io.jslirp.stack.iface.FragmentSlots}, which the IPv6 reassembler uses too; each family keeps only the
+ * reading of its own headers and its decision table.
  *
  * <p><b>Packets over the MTU.</b> The guest's link is ours, and its MTU ({@code -m}) is what it carries: a
  * packet longer than that, from a guest whose own MTU is set higher, is what a router cannot pass on. IPv4 with

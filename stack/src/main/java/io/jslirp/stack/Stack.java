@@ -233,12 +233,13 @@ public final class Stack {
 
     /** Clock.nanoTime() value of the next timer that is due, or Long.MAX_VALUE when none. */
     public long nextDeadlineNanos() {
-        long next = Math.min(Math.min(iface.nextDeadlineNanos(), tcp.nextDeadlineNanos()),
-                Math.min(udp.nextDeadlineNanos(), ping.nextDeadlineNanos()));
+        // Clock.earlier, not Math.min: deadlines are clock readings, which may wrap.
+        long next = Clock.earlier(Clock.earlier(iface.nextDeadlineNanos(), tcp.nextDeadlineNanos()),
+                Clock.earlier(udp.nextDeadlineNanos(), ping.nextDeadlineNanos()));
         if (ping6 != null) {
-            next = Math.min(next, ping6.nextDeadlineNanos());
+            next = Clock.earlier(next, ping6.nextDeadlineNanos());
         }
-        return advertiser == null ? next : Math.min(next, advertiser.nextDeadlineNanos());
+        return advertiser == null ? next : Clock.earlier(next, advertiser.nextDeadlineNanos());
     }
 
     /**

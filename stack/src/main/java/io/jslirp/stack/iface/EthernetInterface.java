@@ -381,16 +381,8 @@ public final class EthernetInterface {
     }
 
     public long nextDeadlineNanos() {
-        long next = earlier(reassembler.nextDeadline(), pending.nextDeadline());
-        return ipv6 == null ? next : earlier(next, ipv6.nextDeadlineNanos());
-    }
-
-    /** The earlier of two clock readings, Long.MAX_VALUE meaning none (readings may wrap, so compare by difference). */
-    private static long earlier(long a, long b) {
-        if (a == Long.MAX_VALUE) {
-            return b;
-        }
-        return b == Long.MAX_VALUE || a - b < 0 ? a : b;
+        long next = Clock.earlier(reassembler.nextDeadline(), pending.nextDeadline());
+        return ipv6 == null ? next : Clock.earlier(next, ipv6.nextDeadlineNanos());
     }
 
     public void runTimers(long now) {

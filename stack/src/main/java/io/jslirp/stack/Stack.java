@@ -190,13 +190,13 @@ public final class Stack {
     }
 
     /**
-     * True once the host refused to open a ping socket (EPERM/EACCES: no {@code net.ipv4.ping_group_range}
-     * for our group, and not privileged for a raw one). Pings to the outside are dropped from then on (each
-     * counted in icmpEchoNoSocket, each retried). For an embedder that wants to say so; the jslirp
-     * command asks the host once at start-up instead.
+     * True once the host refused to open a ping socket of either family, ICMP for IPv4 or ICMPv6 with {@code -6}
+     * (EPERM/EACCES: no {@code net.ipv4.ping_group_range} for our group, which governs both, and not privileged
+     * for a raw one). Pings to the outside are dropped from then on (each counted in icmpEchoNoSocket, each
+     * retried). For an embedder that wants to say so; the jslirp command asks the host once at start-up instead.
      */
     public boolean pingUnavailable() {
-        return ping.pingUnavailable();
+        return ping.pingUnavailable() || (ping6 != null && ping6.pingUnavailable());
     }
 
     /** Takes ownership of frame (releases it on every path). Never throws for bad input: counts and drops. */

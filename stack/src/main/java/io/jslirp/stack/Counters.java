@@ -65,6 +65,13 @@ public final class Counters {
     /** Destination is not ours and the protocol is not relayed (TCP, UDP and ICMP are). */
     public long ipv4NoRoute;
     public long ipv4UnknownProtocol;
+    /**
+     * Longer than the MTU with DF set (not a GSO super-packet): dropped, answered with fragmentation needed
+     * unless icmpErrorsSuppressed says why not.
+     */
+    public long ipv4TooBig;
+    /** Fragmentation needed not sent: about an ICMP error, a non-initial fragment or a group, or rate limited. */
+    public long icmpErrorsSuppressed;
     public long ipv4Delivered;
 
     // IPv4 reassembly.
@@ -199,7 +206,10 @@ public final class Counters {
     public long udpFlowsEvicted;
     /** ICMP errors the host received for a flow's datagrams (read from its error queue). */
     public long udpHostErrors;
-    /** ICMP errors sent to the guest (UDP and echo flows; host errors passed on and our own unreachables). */
+    /**
+     * ICMP errors sent to the guest (UDP and echo flows; host errors passed on and our own unreachables; IPv4
+     * input's fragmentation needed).
+     */
     public long icmpErrorsToGuest;
     /** UDP to a closed port of ours (network+3 other than 53, no host sockets): port unreachable sent. */
     public long udpPortUnreachable;
@@ -297,6 +307,8 @@ public final class Counters {
     public long ipv6NoRoute;
     /** TCP or UDP over IPv6, not relayed yet: answered with ICMPv6 destination unreachable (no route). */
     public long ipv6TransportUnavailable;
+    /** Longer than the MTU (not a GSO super-packet): dropped, answered with Packet Too Big where RFC 4443 allows. */
+    public long ipv6TooBig;
     /** Next Header 59: nothing follows, nothing to do. */
     public long ipv6NoNextHeader;
     /** A next header nobody here speaks, to one of our addresses (Parameter Problem code 1). */
@@ -334,7 +346,7 @@ public final class Counters {
     public long icmpv6EchoRepliesOut;
     /** Echo request to an address that is not ours (the ICMPv6 echo relay is not there yet). */
     public long icmpv6EchoNotForUs;
-    /** Errors we sent: Parameter Problem, Time Exceeded (reassembly), Destination Unreachable. */
+    /** Errors we sent: Parameter Problem, Time Exceeded (reassembly), Destination Unreachable, Packet Too Big. */
     public long icmpv6ErrorsOut;
     /** Errors not sent: the rate limit of RFC 4443 2.4 (f), or a cause RFC 4443 2.4 (e) forbids answering. */
     public long icmpv6ErrorsSuppressed;

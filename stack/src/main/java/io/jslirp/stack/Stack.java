@@ -198,13 +198,13 @@ public final class Stack {
     }
 
     /**
-     * True once the host refused to open a ping socket (EPERM/EACCES: no {@code net.ipv4.ping_group_range}
-     * for our group, and not privileged for a raw one). Pings to the outside are dropped from then on (each
-     * counted in icmpEchoNoSocket, each retried). For an embedder that wants to say so; the jslirp
-     * command asks the host once at start-up instead.
+     * True once the host refused to open a ping socket of either family, ICMP for IPv4 or ICMPv6 with {@code -6}
+     * (EPERM/EACCES: no {@code net.ipv4.ping_group_range} for our group, which governs both, and not privileged
+     * for a raw one). Pings to the outside are dropped from then on (each counted in icmpEchoNoSocket, each
+     * retried). For an embedder that wants to say so; the jslirp command asks the host once at start-up instead.
      */
     public boolean pingUnavailable() {
-        return ping.pingUnavailable();
+        return ping.pingUnavailable() || (ping6 != null && ping6.pingUnavailable());
     }
 
     /** Takes ownership of frame (releases it on every path). Never throws for bad input: counts and drops. */
@@ -224,8 +224,9 @@ public final class Stack {
                 if (vnet.gsoType() != VirtioNetHeader.GSO_NONE) {
                     counters.gsoFramesIn++;
                 }
-                // The device's word on the transport checksum travels with each packet of the frame.
-                iface.receive(frame, vnet.checksumTrusted());
+                // The device's word on the transport checksum travels with each packet of the frame, and a GSO
+                // super-packet is not held against the MTU (it stands for many packets within it).
+                iface.receive(frame, vnet.checksumTrusted(), vnet.gsoType() != VirtioNetHeader.GSO_NONE);
                 return;
             }
             iface.receive(frame);
@@ -240,12 +241,13 @@ public final class Stack {
 
     /** Clock.nanoTime() value of the next timer that is due, or Long.MAX_VALUE when none. */
     public long nextDeadlineNanos() {
-        long next = Math.min(Math.min(iface.nextDeadlineNanos(), tcp.nextDeadlineNanos()),
-                Math.min(udp.nextDeadlineNanos(), ping.nextDeadlineNanos()));
+        // Clock.earlier, not Math.min: deadlines are clock readings, which may wrap.
+        long next = Clock.earlier(Clock.earlier(iface.nextDeadlineNanos(), tcp.nextDeadlineNanos()),
+                Clock.earlier(udp.nextDeadlineNanos(), ping.nextDeadlineNanos()));
         if (ping6 != null) {
-            next = Math.min(next, ping6.nextDeadlineNanos());
+            next = Clock.earlier(next, ping6.nextDeadlineNanos());
         }
-        return advertiser == null ? next : Math.min(next, advertiser.nextDeadlineNanos());
+        return advertiser == null ? next : Clock.earlier(next, advertiser.nextDeadlineNanos());
     }
 
     /**

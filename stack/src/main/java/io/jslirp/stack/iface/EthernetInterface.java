@@ -7,6 +7,7 @@ import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.wire.ArpPacket;
 import io.jslirp.stack.wire.EthernetFrame;
+import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.netty.buffer.ByteBuf;
@@ -32,6 +33,7 @@ public final class EthernetInterface {
     private final long dnsMac;
     private final int gateway;
     private final int dns;
+    private final int mtu;
     private final ArpCache arpCache = new ArpCache(DEFAULT_ARP_CACHE);
     private final Ipv4Reassembler reassembler;
     private final Ipv4Output output;
@@ -52,6 +54,10 @@ public final class EthernetInterface {
     private final IpPacket packet = new IpPacket();
     /** The device vouched for the transport checksum of the frame being received. */
     private boolean checksumTrusted;
+    /** The frame being received is the guest's GSO super-packet, longer than the MTU by design. */
+    private boolean segmentationOffload;
+    /** Fragmentation needed is the one ICMP error IPv4 input originates; limited as IPv6 input's errors are. */
+    private final IcmpErrorLimiter errorLimiter;
 
     /** Flows and frames waiting for a guest's MAC (see {@link #resolve}), released when it is learned. */
     private final PendingNeighbors pending;
@@ -71,6 +77,8 @@ public final class EthernetInterface {
         this.dns = config.dns();
         this.gatewayMac = config.gatewayMac();
         this.dnsMac = config.dnsMac();
+        this.mtu = config.mtu();
+        this.errorLimiter = new IcmpErrorLimiter(clock);
         this.reassembler = new Ipv4Reassembler(counters, alloc, clock, MAX_REASSEMBLY_DATAGRAMS,
                 MAX_FRAGMENTS_PER_DATAGRAM, MAX_REASSEMBLY_BYTES);
         this.output = new Ipv4Output(config, counters, alloc, sink);
@@ -157,7 +165,17 @@ public final class EthernetInterface {
      * NEEDS_CSUM or DATA_VALID) when {@code checksumTrusted}; the packets it carries say so to the transport.
      */
     public void receive(ByteBuf frame, boolean checksumTrusted) {
+        receive(frame, checksumTrusted, false);
+    }
+
+    /**
+     * As {@link #receive(ByteBuf, boolean)}, for a frame from an offloading TAP whose virtio-net header names a
+     * GSO type when {@code segmentationOffload}: the guest's kernel handed over a super-packet that the device
+     * would cut into packets within the MTU, so its own length is not held against the MTU.
+     */
+    public void receive(ByteBuf frame, boolean checksumTrusted, boolean segmentationOffload) {
         this.checksumTrusted = checksumTrusted;
+        this.segmentationOffload = segmentationOffload;
         if (!eth.wrap(frame, frame.readerIndex(), frame.readableBytes())) {
             counters.ethTruncated++;
             return;
@@ -184,7 +202,8 @@ public final class EthernetInterface {
                     counters.ethUnknownType++;
                     return;
                 }
-                ipv6.receive(eth.buffer(), eth.payloadOffset(), eth.payloadLength(), eth.source(), checksumTrusted);
+                ipv6.receive(eth.buffer(), eth.payloadOffset(), eth.payloadLength(), eth.source(), checksumTrusted,
+                        segmentationOffload);
                 break;
             default:
                 counters.ethUnknownType++;
@@ -275,6 +294,14 @@ public final class EthernetInterface {
             counters.ipv4UnknownProtocol++;
             return;
         }
+        if (ip.totalLength() > mtu && ip.dontFragment() && !segmentationOffload) {
+            // RFC 1191 4: a datagram a router cannot fragment and cannot carry is dropped, and
+            // the source told the MTU. Without DF a router would fragment it on; we relay its content, which
+            // the host socket carries whatever its size, so it is delivered as it is.
+            counters.ipv4TooBig++;
+            sendFragmentationNeeded();
+            return;
+        }
         if (!ip.isFragment()) {
             counters.ipv4Delivered++;
             packet.setIpv4(ip, eth.source(), checksumTrusted);
@@ -297,6 +324,37 @@ public final class EthernetInterface {
         } finally {
             whole.release();
         }
+    }
+
+    /**
+     * Destination unreachable, fragmentation needed (type 3 code 4) with the MTU as the next-hop MTU (RFC 1191 4),
+     * about {@link #ip}, to its source at the frame's source MAC, from the gateway: the router whose link could
+     * not carry it. Quotes as much of it as keeps the error within 576 octets (RFC 1812 4.3.2.3) and within the
+     * MTU. None (RFC 1122 3.2.2, RFC 1812 4.3.2.7) about an ICMP error, a non-initial fragment, a datagram to a
+     * broadcast or multicast address, or from 0.0.0.0; nor beyond the rate limit.
+     */
+    private void sendFragmentationNeeded() {
+        int src = ip.source();
+        if (src == 0 || !config.isUnicastDestination(ip.destination()) || ip.fragmentOffset() != 0
+                || (ip.protocol() == Ipv4Packet.PROTO_ICMP && ip.payloadLength() > 0
+                        && Icmpv4Packet.isError(ip.buffer().getUnsignedByte(ip.payloadOffset())))
+                || !errorLimiter.take()) {
+            counters.icmpErrorsSuppressed++;
+            return;
+        }
+        int headers = Ipv4Packet.MIN_HEADER_LENGTH + Icmpv4Packet.HEADER_LENGTH;
+        int quote = Math.min(ip.totalLength(), Math.min(Icmpv4Packet.MAX_ERROR_QUOTE, mtu - headers));
+        int total = headers + quote;
+        int size = EthernetFrame.HEADER_LENGTH + total;
+        ByteBuf f = alloc.buffer(size, size);
+        EthernetFrame.writeHeader(f, 0, eth.source(), gatewayMac, EthernetFrame.TYPE_IPV4);
+        Ipv4Packet.writeHeader(f, EthernetFrame.HEADER_LENGTH, 0, total, output.nextIdentification(), 0,
+                Ipv4Output.TTL, Ipv4Packet.PROTO_ICMP, gateway, src);
+        Icmpv4Packet.writeError(f, EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH,
+                Icmpv4Packet.TYPE_DEST_UNREACHABLE, Icmpv4Packet.CODE_FRAG_NEEDED, mtu, ip.buffer(), ip.offset(), quote);
+        f.writerIndex(size);
+        counters.icmpErrorsToGuest++;
+        output.send(f);
     }
 
     private boolean validSource(int src) {
@@ -323,16 +381,8 @@ public final class EthernetInterface {
     }
 
     public long nextDeadlineNanos() {
-        long next = earlier(reassembler.nextDeadline(), pending.nextDeadline());
-        return ipv6 == null ? next : earlier(next, ipv6.nextDeadlineNanos());
-    }
-
-    /** The earlier of two clock readings, Long.MAX_VALUE meaning none (readings may wrap, so compare by difference). */
-    private static long earlier(long a, long b) {
-        if (a == Long.MAX_VALUE) {
-            return b;
-        }
-        return b == Long.MAX_VALUE || a - b < 0 ? a : b;
+        long next = Clock.earlier(reassembler.nextDeadline(), pending.nextDeadline());
+        return ipv6 == null ? next : Clock.earlier(next, ipv6.nextDeadlineNanos());
     }
 
     public void runTimers(long now) {

@@ -2,6 +2,7 @@ package io.jslirp.stack.iface;
 
 import io.jslirp.stack.Clock;
 import io.jslirp.stack.Counters;
+import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -9,11 +10,10 @@ import io.netty.buffer.ByteBufAllocator;
 /**
  * IPv4 fragment reassembly (RFC 791 section 3.2, RFC 815), hardened for a hostile sender.
  *
- * <p>State lives in preallocated parallel arrays, one row per datagram in progress ("slot"), keyed by
- * (source, destination, identification, protocol) as RFC 791 requires. Each fragment's data is copied
- * into its own pooled buffer (the frame it came in is released by the caller right after), and the
- * fragments of a slot are kept sorted by offset, so completeness is "the last fragment has been seen and
- * the held lengths add up to the total": with overlaps refused, equal sums mean no holes.
+ * <p>The datagrams in progress, their fragments, the bounds and the buffers are {@link FragmentSlots}, shared with
+ * {@link Ipv6Reassembler}; this class reads the IPv4 header and decides. A datagram is keyed by (source,
+ * destination, identification, protocol) as RFC 791 requires. The offset-0 fragment's copy holds its header too,
+ * which becomes the reassembled datagram's.
  *
  * <p>Decision table for one fragment [start, end) of a datagram:
  * <ul>
@@ -38,26 +38,9 @@ public final class Ipv4Reassembler {
     private final Counters counters;
     private final ByteBufAllocator alloc;
     private final Clock clock;
-    private final int maxFragments;
-    private final int maxBytes;
-
-    private final boolean[] used;
-    private final int[] source;
-    private final int[] destination;
-    /** identification << 8 | protocol. */
-    private final int[] idProto;
-    private final long[] deadline;
-    /** Payload length of the whole datagram, or -1 until the last fragment arrives. */
-    private final int[] totalLength;
-    private final int[] heldLength;
+    private final FragmentSlots slots;
     /** Header length of the offset-0 fragment, whose buffer holds header + data; 0 until it arrives. */
     private final int[] headerLength;
-    private final int[] count;
-    private final int[][] fragStart;
-    private final int[][] fragEnd;
-    private final ByteBuf[][] fragData;
-    private int bytesHeld;
-    private int inProgress;
 
     public Ipv4Reassembler(Counters counters, ByteBufAllocator alloc, Clock clock,
                            int maxDatagrams, int maxFragments, int maxBytes) {
@@ -69,20 +52,8 @@ public final class Ipv4Reassembler {
         this.counters = counters;
         this.alloc = alloc;
         this.clock = clock;
-        this.maxFragments = maxFragments;
-        this.maxBytes = maxBytes;
-        used = new boolean[maxDatagrams];
-        source = new int[maxDatagrams];
-        destination = new int[maxDatagrams];
-        idProto = new int[maxDatagrams];
-        deadline = new long[maxDatagrams];
-        totalLength = new int[maxDatagrams];
-        heldLength = new int[maxDatagrams];
-        headerLength = new int[maxDatagrams];
-        count = new int[maxDatagrams];
-        fragStart = new int[maxDatagrams][maxFragments];
-        fragEnd = new int[maxDatagrams][maxFragments];
-        fragData = new ByteBuf[maxDatagrams][maxFragments];
+        this.slots = new FragmentSlots(maxDatagrams, maxFragments, maxBytes, TIMEOUT_NANOS, this::ended);
+        this.headerLength = new int[maxDatagrams];
     }
 
     /**
@@ -95,91 +66,67 @@ public final class Ipv4Reassembler {
         int length = ip.payloadLength();
         int end = start + length;
         boolean last = !ip.moreFragments();
+        long src = IpAddress.v4Lo(ip.source());
+        long dst = IpAddress.v4Lo(ip.destination());
         int key = ip.identification() << 8 | ip.protocol();
-        int slot = find(ip.source(), ip.destination(), key);
+        int slot = slots.find(IpAddress.V4_HI, src, IpAddress.V4_HI, dst, key);
 
         if (ip.headerLength() + end > Ipv4Packet.MAX_LENGTH) {
             counters.ipv4FragOversize++;
-            drop(slot);
+            slots.drop(slot);
             return null;
         }
         if (length == 0 || (!last && (length & 7) != 0)) {
             counters.ipv4FragMalformed++;
-            drop(slot);
+            slots.drop(slot);
             return null;
         }
-        long now = clock.nanoTime();
         if (slot < 0) {
-            slot = open(ip.source(), ip.destination(), key, now);
+            slot = slots.open(IpAddress.V4_HI, src, IpAddress.V4_HI, dst, key, clock.nanoTime());
+            headerLength[slot] = 0;
         }
-        int known = totalLength[slot];
-        if ((known >= 0 && (end > known || (last && end != known)))
-                || (last && count[slot] > 0 && fragEnd[slot][count[slot] - 1] > end)) {
+        if (!slots.endAgrees(slot, end, last)) {
             counters.ipv4FragMalformed++;
-            drop(slot);
+            slots.drop(slot);
             return null;
         }
-        // Sorted by start; find the insertion point and check both neighbours (no overlaps are held, so
-        // only they can intersect).
-        int n = count[slot];
-        int[] starts = fragStart[slot];
-        int[] ends = fragEnd[slot];
-        int at = 0;
-        while (at < n && starts[at] < start) {
-            at++;
-        }
-        if (at < n && starts[at] == start && ends[at] == end) {
-            counters.ipv4FragDuplicate++;
-            return null;
-        }
-        if ((at < n && starts[at] < end) || (at > 0 && ends[at - 1] > start)) {
-            counters.ipv4FragOverlap++;
-            drop(slot);
-            return null;
-        }
-        if (n == maxFragments) {
-            counters.ipv4FragTooMany++;
-            drop(slot);
-            return null;
+        int at = slots.place(slot, start, end);
+        switch (at) {
+            case FragmentSlots.DUPLICATE:
+                counters.ipv4FragDuplicate++;
+                return null;
+            case FragmentSlots.OVERLAP:
+                counters.ipv4FragOverlap++;
+                slots.drop(slot);
+                return null;
+            case FragmentSlots.TOO_MANY:
+                counters.ipv4FragTooMany++;
+                slots.drop(slot);
+                return null;
+            default:
+                break;
         }
         int copyFrom = start == 0 ? ip.offset() : ip.payloadOffset();
         int copyLength = start == 0 ? ip.headerLength() + length : length;
-        while (bytesHeld + copyLength > maxBytes) {
-            if (!evictOldestExcept(slot)) {
-                counters.ipv4FragEvicted++;
-                drop(slot);
-                return null;
-            }
+        if (!slots.makeRoom(slot, copyLength)) {
+            counters.ipv4FragEvicted++;
+            slots.drop(slot);
+            return null;
         }
         ByteBuf data = alloc.buffer(copyLength, copyLength);
         data.writeBytes(ip.buffer(), copyFrom, copyLength);
-        System.arraycopy(starts, at, starts, at + 1, n - at);
-        System.arraycopy(ends, at, ends, at + 1, n - at);
-        System.arraycopy(fragData[slot], at, fragData[slot], at + 1, n - at);
-        starts[at] = start;
-        ends[at] = end;
-        fragData[slot][at] = data;
-        count[slot] = n + 1;
-        heldLength[slot] += length;
-        bytesHeld += copyLength;
         if (start == 0) {
             headerLength[slot] = ip.headerLength();
         }
-        if (last) {
-            totalLength[slot] = end;
-        }
-        if (totalLength[slot] >= 0 && heldLength[slot] == totalLength[slot]) {
-            return assemble(slot);
-        }
-        return null;
+        return slots.add(slot, at, start, end, last, data) ? assemble(slot) : null;
     }
 
     private ByteBuf assemble(int slot) {
         int hl = headerLength[slot];
-        int total = hl + totalLength[slot];
+        int total = hl + slots.totalLength(slot);
         ByteBuf out = alloc.buffer(total, total);
-        for (int i = 0; i < count[slot]; i++) {
-            ByteBuf d = fragData[slot][i];
+        for (int i = 0; i < slots.count(slot); i++) {
+            ByteBuf d = slots.fragment(slot, i);
             out.writeBytes(d, d.readerIndex(), d.readableBytes());
         }
         // The first fragment's header describes the whole datagram once length and fragment fields say so.
@@ -188,118 +135,38 @@ public final class Ipv4Reassembler {
         out.setShort(base + 6, out.getUnsignedShort(base + 6) & Ipv4Packet.FLAG_DF);
         Ipv4Packet.updateChecksum(out, base, hl);
         counters.ipv4Reassembled++;
-        drop(slot);
+        slots.drop(slot);
         return out;
     }
 
-    private int find(int src, int dst, int key) {
-        for (int s = 0; s < used.length; s++) {
-            if (used[s] && idProto[s] == key && source[s] == src && destination[s] == dst) {
-                return s;
-            }
-        }
-        return -1;
-    }
-
-    private int open(int src, int dst, int key, long now) {
-        expire(now);
-        int slot = -1;
-        for (int s = 0; s < used.length; s++) {
-            if (!used[s]) {
-                slot = s;
-                break;
-            }
-        }
-        if (slot < 0) {
-            slot = oldest(-1);
+    private void ended(int slot, FragmentSlots.End why) {
+        if (why == FragmentSlots.End.EVICTED) {
             counters.ipv4FragEvicted++;
-            drop(slot);
+        } else {
+            counters.ipv4FragTimeout++;
         }
-        used[slot] = true;
-        source[slot] = src;
-        destination[slot] = dst;
-        idProto[slot] = key;
-        deadline[slot] = now + TIMEOUT_NANOS;
-        totalLength[slot] = -1;
-        heldLength[slot] = 0;
-        headerLength[slot] = 0;
-        count[slot] = 0;
-        inProgress++;
-        return slot;
-    }
-
-    private int oldest(int except) {
-        int best = -1;
-        for (int s = 0; s < used.length; s++) {
-            if (used[s] && s != except && (best < 0 || deadline[s] - deadline[best] < 0)) {
-                best = s;
-            }
-        }
-        return best;
-    }
-
-    private boolean evictOldestExcept(int slot) {
-        int victim = oldest(slot);
-        if (victim < 0) {
-            return false;
-        }
-        counters.ipv4FragEvicted++;
-        drop(victim);
-        return true;
-    }
-
-    /** Frees a slot and every buffer it holds; no-op for -1. */
-    private void drop(int slot) {
-        if (slot < 0 || !used[slot]) {
-            return;
-        }
-        ByteBuf[] data = fragData[slot];
-        for (int i = 0; i < count[slot]; i++) {
-            bytesHeld -= data[i].readableBytes();
-            data[i].release();
-            data[i] = null;
-        }
-        count[slot] = 0;
-        used[slot] = false;
-        inProgress--;
     }
 
     /** Earliest expiry among datagrams in progress, or Long.MAX_VALUE. */
     public long nextDeadline() {
-        long next = Long.MAX_VALUE;
-        for (int s = 0; s < used.length; s++) {
-            if (used[s] && (next == Long.MAX_VALUE || deadline[s] - next < 0)) {
-                next = deadline[s];
-            }
-        }
-        return next;
+        return slots.nextDeadline();
     }
 
     /** Drops every datagram whose 30 s are up at {@code now}. */
     public void expire(long now) {
-        if (inProgress == 0) {
-            return;
-        }
-        for (int s = 0; s < used.length; s++) {
-            if (used[s] && now - deadline[s] >= 0) {
-                counters.ipv4FragTimeout++;
-                drop(s);
-            }
-        }
+        slots.expire(now);
     }
 
     /** Releases everything held, for shutdown. */
     public void clear() {
-        for (int s = 0; s < used.length; s++) {
-            drop(s);
-        }
+        slots.clear();
     }
 
     public int inProgress() {
-        return inProgress;
+        return slots.inProgress();
     }
 
     public int bytesHeld() {
-        return bytesHeld;
+        return slots.bytesHeld();
     }
 }

@@ -21,6 +21,10 @@ import io.netty.buffer.ByteBufAllocator;
  *     a Router or Neighbor Solicitation (RFC 4861 6.1.1, 7.1.1: a host without an address, a DAD probe).</li>
  * <li>destination a multicast group other than all-nodes, all-routers and the solicited-node groups (MLD
  *     reports, mDNS): nobody here is a member; drop (ipv6OtherMulticast).</li>
+ * <li>longer than the MTU ({@code -m}, the guest's link's): drop (ipv6TooBig) with Packet Too Big carrying the
+ *     MTU (RFC 8200 5, RFC 4443 3.2), so the guest lowers its path MTU instead of resending what never passes. Not
+ *     for a GSO super-packet from an offloading TAP: that is the guest's kernel handing over many packets at
+ *     once, each within the MTU. Fragments are measured one by one, as they crossed the link.</li>
  * <li>extension headers refused by {@link Ipv6ExtensionHeaders} (see its table): drop, counted by reason,
  *     with the Parameter Problem it names unless the destination was multicast (RFC 4443 2.4 (e); the
  *     walker already leaves out code 2 where the option asks so).</li>
@@ -45,18 +49,18 @@ import io.netty.buffer.ByteBufAllocator;
  * <p>Errors (RFC 4443 2.4): never about an ICMPv6 error message, a packet from :: or to a multicast group
  * (except what the walker allows), and at most {@link #ERROR_BURST} at once, refilled one per
  * {@link #ERROR_INTERVAL_NANOS} (2.4 (f) requires a limit, so a flood of garbage cannot turn us into a flood
- * of errors). An error goes from the packet's destination when that is ours, else from the router's address of
- * the source's scope, to the packet's source, at the frame's source MAC, quoting as much as fits 1280 octets.
+ * of errors). An error goes from the packet's destination when that is ours, else (and Packet Too Big always,
+ * a router's message) from the router's address of the source's scope (prefix::2, or fe80::2 for a link-local
+ * source), to the packet's source, at the frame's source MAC, quoting as much as fits 1280 octets.
  */
 public final class Ipv6Input {
     public static final int MAX_REASSEMBLY_PACKETS = 16;
     public static final int MAX_FRAGMENTS_PER_PACKET = 128;
     public static final int MAX_REASSEMBLY_BYTES = 1 << 20;
-    static final int ERROR_BURST = 10;
-    static final long ERROR_INTERVAL_NANOS = 10_000_000L;
+    static final int ERROR_BURST = IcmpErrorLimiter.BURST;
+    static final long ERROR_INTERVAL_NANOS = IcmpErrorLimiter.INTERVAL_NANOS;
 
     private final Ipv6Config config;
-    private final Clock clock;
     private final Counters counters;
     private final Ipv6Output output;
     private final NeighborDiscovery ndp;
@@ -74,20 +78,20 @@ public final class Ipv6Input {
     private final Ipv6ExtensionHeaders chain = new Ipv6ExtensionHeaders();
     private final Icmpv6Packet icmp = new Icmpv6Packet();
 
-    private long errorTokens = ERROR_BURST;
-    private long errorRefilled;
+    private final IcmpErrorLimiter errorLimiter;
+    private final int mtu;
 
     /** @param pending the interface's one queue of what waits for a guest's MAC, shared with ARP */
     public Ipv6Input(Ipv6Config config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv6Output output,
                      PendingNeighbors pending) {
         this.config = config;
-        this.clock = clock;
         this.counters = counters;
         this.output = output;
         this.ndp = new NeighborDiscovery(config, clock, counters, output, pending);
         this.reassembler = new Ipv6Reassembler(alloc, clock, MAX_REASSEMBLY_PACKETS, MAX_FRAGMENTS_PER_PACKET,
                 MAX_REASSEMBLY_BYTES, this::reassemblyExpired);
-        this.errorRefilled = clock.nanoTime();
+        this.errorLimiter = new IcmpErrorLimiter(clock);
+        this.mtu = config.mtu();
     }
 
     public NeighborDiscovery ndp() {
@@ -124,9 +128,12 @@ public final class Ipv6Input {
      * Handles the IPv6 packet in {@code buf[offset, offset + length)}, the payload of a frame from
      * {@code sourceMac}; the caller keeps the buffer.
      *
-     * @param checksumTrusted the device vouched for the upper-layer checksum (vnet_hdr)
+     * @param checksumTrusted     the device vouched for the upper-layer checksum (vnet_hdr)
+     * @param segmentationOffload the frame is the guest's GSO super-packet (vnet_hdr gso_type other than NONE),
+     *                            which the link carries whatever its length: never "too big"
      */
-    public void receive(ByteBuf buf, int offset, int length, long sourceMac, boolean checksumTrusted) {
+    public void receive(ByteBuf buf, int offset, int length, long sourceMac, boolean checksumTrusted,
+                        boolean segmentationOffload) {
         if (!ip.wrap(buf, offset, length)) {
             countWrapError(ip.error());
             return;
@@ -142,6 +149,11 @@ public final class Ipv6Input {
         long dLo = ip.destinationLo();
         if (Ipv6Packet.isMulticast(dHi) && !isOurGroup(dHi, dLo)) {
             counters.ipv6OtherMulticast++;
+            return;
+        }
+        if (ip.totalLength() > mtu && !segmentationOffload) {
+            counters.ipv6TooBig++;
+            sendError(ip, sourceMac, Icmpv6Packet.TYPE_PACKET_TOO_BIG, 0, mtu, false);
             return;
         }
         if (!chain.walk(ip)) {
@@ -321,13 +333,15 @@ public final class Ipv6Input {
         long dHi = buf.getLong(offset + 24);
         long dLo = buf.getLong(offset + 32);
         if (Ipv6Packet.isUnspecified(sHi, sLo) || (Ipv6Packet.isMulticast(dHi) && !allowedToMulticast)
-                || isIcmpv6Error(buf, offset, length) || !takeErrorToken()) {
+                || isIcmpv6Error(buf, offset, length) || !errorLimiter.take()) {
             counters.icmpv6ErrorsSuppressed++;
             return;
         }
         long fromHi;
         long fromLo;
-        if (config.isOurs(dHi, dLo)) {
+        // Packet Too Big is the router's word (RFC 4443 3.2: the node that could not carry it on), whatever the
+        // destination; the other errors come from the destination when that is ours, as a host's would.
+        if (config.isOurs(dHi, dLo) && type != Icmpv6Packet.TYPE_PACKET_TOO_BIG) {
             fromHi = dHi;
             fromLo = dLo;
         } else {
@@ -349,20 +363,6 @@ public final class Ipv6Input {
     private static boolean isIcmpv6Error(ByteBuf buf, int offset, int length) {
         return length > Ipv6Packet.HEADER_LENGTH && buf.getUnsignedByte(offset + 6) == Ipv6Packet.NEXT_ICMPV6
                 && buf.getUnsignedByte(offset + Ipv6Packet.HEADER_LENGTH) < 128;
-    }
-
-    private boolean takeErrorToken() {
-        long now = clock.nanoTime();
-        long refill = (now - errorRefilled) / ERROR_INTERVAL_NANOS;
-        if (refill > 0) {
-            errorTokens = Math.min(ERROR_BURST, errorTokens + refill);
-            errorRefilled += refill * ERROR_INTERVAL_NANOS;
-        }
-        if (errorTokens == 0) {
-            return false;
-        }
-        errorTokens--;
-        return true;
     }
 
     /** RFC 8200 4.5: the source of a packet whose reassembly timed out gets Time Exceeded code 1. */

@@ -10,12 +10,11 @@ import io.netty.buffer.ByteBufAllocator;
  * IPv6 fragment reassembly (RFC 8200 section 4.5), bounded like {@link Ipv4Reassembler} and hardened the
  * same way; libslirp drops every fragmented IPv6 packet instead.
  *
- * <p>State lives in preallocated parallel arrays, one row per packet in progress ("slot"), keyed by
- * source, destination and identification as RFC 8200 4.5 requires (the next header is not part of the
- * key in IPv6). Each fragment's data is copied into its own pooled buffer; the offset-0 fragment's buffer
- * also holds the unfragmentable part (the IPv6 header and the extension headers before the fragment
- * header), which RFC 8200 takes from that fragment alone. Fragments are kept sorted by offset, and with
- * overlaps refused "the last fragment has arrived and the held lengths add up" means complete.
+ * <p>The packets in progress, their fragments, the bounds and the buffers are {@link FragmentSlots}, shared with
+ * {@link Ipv4Reassembler}; this class reads the fragment header and decides. A packet is keyed by source,
+ * destination and identification as RFC 8200 4.5 requires (the next header is not part of the key in IPv6). The
+ * offset-0 fragment's copy also holds the unfragmentable part (the IPv6 header and the extension headers before
+ * the fragment header), which RFC 8200 takes from that fragment alone.
  *
  * <p>Decision table for one fragment [start, end) of the fragmentable part (RFC 8200 4.5 unless noted):
  * <ul>
@@ -70,33 +69,13 @@ public final class Ipv6Reassembler {
     private final ByteBufAllocator alloc;
     private final Clock clock;
     private final ExpiryListener expiryListener;
-    private final int maxFragments;
-    private final int maxBytes;
-
-    private final boolean[] used;
-    /** Dropped for overlap; the slot only remembers the key until its deadline. */
-    private final boolean[] discarded;
-    private final long[] srcHi;
-    private final long[] srcLo;
-    private final long[] dstHi;
-    private final long[] dstLo;
-    private final int[] identification;
-    private final long[] deadline;
-    /** Length of the fragmentable part, or -1 until the last fragment arrives. */
-    private final int[] totalLength;
-    private final int[] heldLength;
+    private final FragmentSlots slots;
     /** Unfragmentable part of the offset-0 fragment, whose buffer holds that fragment whole; 0 until it arrives. */
     private final int[] headerLength;
     /** Offset, in the unfragmentable part, of the Next Header field that named the fragment header. */
     private final int[] nextHeaderField;
     /** The offset-0 fragment's fragment header's Next Header: the reassembled packet's protocol. */
     private final int[] nextHeader;
-    private final int[] count;
-    private final int[][] fragStart;
-    private final int[][] fragEnd;
-    private final ByteBuf[][] fragData;
-    private int bytesHeld;
-    private int inProgress;
     private int icmpCode;
     private int icmpPointer;
 
@@ -126,31 +105,13 @@ public final class Ipv6Reassembler {
             // One packet must always fit after evicting all others, or a legal 64 KiB packet never completes.
             throw new IllegalArgumentException("maxBytes must be at least " + 2 * MAX_PACKET);
         }
-        if (maxDatagrams < 1 || maxFragments < 1) {
-            throw new IllegalArgumentException("maxDatagrams and maxFragments must be positive");
-        }
         this.alloc = alloc;
         this.clock = clock;
-        this.maxFragments = maxFragments;
-        this.maxBytes = maxBytes;
         this.expiryListener = expiryListener;
-        used = new boolean[maxDatagrams];
-        discarded = new boolean[maxDatagrams];
-        srcHi = new long[maxDatagrams];
-        srcLo = new long[maxDatagrams];
-        dstHi = new long[maxDatagrams];
-        dstLo = new long[maxDatagrams];
-        identification = new int[maxDatagrams];
-        deadline = new long[maxDatagrams];
-        totalLength = new int[maxDatagrams];
-        heldLength = new int[maxDatagrams];
+        this.slots = new FragmentSlots(maxDatagrams, maxFragments, maxBytes, TIMEOUT_NANOS, this::ended);
         headerLength = new int[maxDatagrams];
         nextHeaderField = new int[maxDatagrams];
         nextHeader = new int[maxDatagrams];
-        count = new int[maxDatagrams];
-        fragStart = new int[maxDatagrams][maxFragments];
-        fragEnd = new int[maxDatagrams][maxFragments];
-        fragData = new ByteBuf[maxDatagrams][maxFragments];
     }
 
     /**
@@ -189,73 +150,64 @@ public final class Ipv6Reassembler {
         long dHi = ip.destinationHi();
         long dLo = ip.destinationLo();
         int id = chain.fragmentIdentification();
-        int slot = find(sHi, sLo, dHi, dLo, id);
+        int slot = slots.find(sHi, sLo, dHi, dLo, id);
         long now = clock.nanoTime();
-        if (slot >= 0 && now - deadline[slot] >= 0) {
+        if (slot >= 0 && slots.isDue(slot, now)) {
             // Its time is up even if no timer has run yet: a late fragment starts afresh.
-            expire(now);
+            slots.expire(now);
             slot = -1;
         }
-        if (slot >= 0 && discarded[slot]) {
+        if (slot >= 0 && slots.isDiscarded(slot)) {
             afterOverlap++;
             return null;
         }
         if (unfragmentable - Ipv6Packet.HEADER_LENGTH + end > Ipv6Packet.MAX_PAYLOAD_LENGTH) {
             oversize++;
             parameterProblem(chain.fragmentHeaderOffset() + 2 - ip.offset());
-            drop(slot);
+            slots.drop(slot);
             return null;
         }
         if (!last && (length & 7) != 0) {
             malformed++;
             parameterProblem(4); // the Payload Length field
-            drop(slot);
+            slots.drop(slot);
             return null;
         }
         if (length == 0 || (start == 0 && chain.upperProtocol() == Ipv6Packet.NEXT_FRAGMENT)) {
             malformed++;
-            drop(slot);
+            slots.drop(slot);
             return null;
         }
         if (slot < 0) {
-            slot = open(sHi, sLo, dHi, dLo, id, now);
+            slot = slots.open(sHi, sLo, dHi, dLo, id, now);
+            headerLength[slot] = 0;
         }
-        int known = totalLength[slot];
-        if ((known >= 0 && (end > known || (last && end != known)))
-                || (last && count[slot] > 0 && fragEnd[slot][count[slot] - 1] > end)) {
+        if (!slots.endAgrees(slot, end, last)) {
             malformed++;
-            drop(slot);
+            slots.drop(slot);
             return null;
         }
-        // Sorted by start; only the neighbours of the insertion point can intersect the new fragment.
-        int n = count[slot];
-        int[] starts = fragStart[slot];
-        int[] ends = fragEnd[slot];
-        int at = 0;
-        while (at < n && starts[at] < start) {
-            at++;
-        }
-        if (at < n && starts[at] == start && ends[at] == end) {
-            duplicate++;
-            return null;
-        }
-        if ((at < n && starts[at] < end) || (at > 0 && ends[at - 1] > start)) {
-            overlap++;
-            tombstone(slot);
-            return null;
-        }
-        if (n == maxFragments) {
-            tooMany++;
-            drop(slot);
-            return null;
+        int at = slots.place(slot, start, end);
+        switch (at) {
+            case FragmentSlots.DUPLICATE:
+                duplicate++;
+                return null;
+            case FragmentSlots.OVERLAP:
+                overlap++;
+                slots.tombstone(slot);
+                return null;
+            case FragmentSlots.TOO_MANY:
+                tooMany++;
+                slots.drop(slot);
+                return null;
+            default:
+                break;
         }
         int copyLength = start == 0 ? ip.totalLength() : length;
-        while (bytesHeld + copyLength > maxBytes) {
-            if (!evictOldestExcept(slot)) {
-                evicted++;
-                drop(slot);
-                return null;
-            }
+        if (!slots.makeRoom(slot, copyLength)) {
+            evicted++;
+            slots.drop(slot);
+            return null;
         }
         ByteBuf data = alloc.buffer(copyLength, copyLength);
         if (start == 0) {
@@ -266,22 +218,7 @@ public final class Ipv6Reassembler {
         } else {
             data.writeBytes(ip.buffer(), dataAt, length);
         }
-        System.arraycopy(starts, at, starts, at + 1, n - at);
-        System.arraycopy(ends, at, ends, at + 1, n - at);
-        System.arraycopy(fragData[slot], at, fragData[slot], at + 1, n - at);
-        starts[at] = start;
-        ends[at] = end;
-        fragData[slot][at] = data;
-        count[slot] = n + 1;
-        heldLength[slot] += length;
-        bytesHeld += copyLength;
-        if (last) {
-            totalLength[slot] = end;
-        }
-        if (totalLength[slot] >= 0 && heldLength[slot] == totalLength[slot]) {
-            return assemble(slot);
-        }
-        return null;
+        return slots.add(slot, at, start, end, last, data) ? assemble(slot) : null;
     }
 
     /** A copy of an atomic fragment without its fragment header. */
@@ -300,147 +237,53 @@ public final class Ipv6Reassembler {
 
     private ByteBuf assemble(int slot) {
         int hl = headerLength[slot];
-        int payload = hl - Ipv6Packet.HEADER_LENGTH + totalLength[slot];
+        int payload = hl - Ipv6Packet.HEADER_LENGTH + slots.totalLength(slot);
         if (payload > Ipv6Packet.MAX_PAYLOAD_LENGTH) {
             // Later fragments were checked against their own unfragmentable part; the offset-0 one's counts.
             oversize++;
-            drop(slot);
+            slots.drop(slot);
             return null;
         }
-        int total = hl + totalLength[slot];
+        int total = hl + slots.totalLength(slot);
         ByteBuf out = alloc.buffer(total, total);
         // Index 0 is the offset-0 fragment (sorted by offset): its header part, then its data past the
         // fragment header.
-        ByteBuf first = fragData[slot][0];
+        ByteBuf first = slots.fragment(slot, 0);
         out.writeBytes(first, first.readerIndex(), hl);
         out.writeBytes(first, first.readerIndex() + hl + 8, first.readableBytes() - hl - 8);
-        for (int i = 1; i < count[slot]; i++) {
-            ByteBuf d = fragData[slot][i];
+        for (int i = 1; i < slots.count(slot); i++) {
+            ByteBuf d = slots.fragment(slot, i);
             out.writeBytes(d, d.readerIndex(), d.readableBytes());
         }
         int base = out.readerIndex();
         out.setByte(base + nextHeaderField[slot], nextHeader[slot]);
         Ipv6Packet.setPayloadLength(out, base, payload);
         reassembled++;
-        drop(slot);
+        slots.drop(slot);
         return out;
     }
 
-    private int find(long sHi, long sLo, long dHi, long dLo, int id) {
-        for (int s = 0; s < used.length; s++) {
-            if (used[s] && identification[s] == id && srcLo[s] == sLo && dstLo[s] == dLo && srcHi[s] == sHi
-                    && dstHi[s] == dHi) {
-                return s;
-            }
-        }
-        return -1;
-    }
-
-    private int open(long sHi, long sLo, long dHi, long dLo, int id, long now) {
-        expire(now);
-        int slot = -1;
-        for (int s = 0; s < used.length; s++) {
-            if (!used[s]) {
-                slot = s;
-                break;
-            }
-        }
-        if (slot < 0) {
-            slot = oldest(-1);
+    /** A packet evicted for room, or timed out: counted, and a timed-out one's first fragment shown to the listener. */
+    private void ended(int slot, FragmentSlots.End why) {
+        if (why == FragmentSlots.End.EVICTED) {
             evicted++;
-            drop(slot);
-        }
-        used[slot] = true;
-        discarded[slot] = false;
-        srcHi[slot] = sHi;
-        srcLo[slot] = sLo;
-        dstHi[slot] = dHi;
-        dstLo[slot] = dLo;
-        identification[slot] = id;
-        deadline[slot] = now + TIMEOUT_NANOS;
-        totalLength[slot] = -1;
-        heldLength[slot] = 0;
-        headerLength[slot] = 0;
-        count[slot] = 0;
-        inProgress++;
-        return slot;
-    }
-
-    private int oldest(int except) {
-        int best = -1;
-        for (int s = 0; s < used.length; s++) {
-            if (used[s] && s != except && (best < 0 || deadline[s] - deadline[best] < 0)) {
-                best = s;
-            }
-        }
-        return best;
-    }
-
-    private boolean evictOldestExcept(int slot) {
-        int victim = oldest(slot);
-        if (victim < 0) {
-            return false;
-        }
-        evicted++;
-        drop(victim);
-        return true;
-    }
-
-    /** Frees every buffer of a slot but keeps its key until the deadline, so later fragments are refused. */
-    private void tombstone(int slot) {
-        releaseFragments(slot);
-        discarded[slot] = true;
-    }
-
-    private void releaseFragments(int slot) {
-        ByteBuf[] data = fragData[slot];
-        for (int i = 0; i < count[slot]; i++) {
-            bytesHeld -= data[i].readableBytes();
-            data[i].release();
-            data[i] = null;
-        }
-        count[slot] = 0;
-    }
-
-    /** Frees a slot and every buffer it holds; no-op for -1. */
-    private void drop(int slot) {
-        if (slot < 0 || !used[slot]) {
             return;
         }
-        releaseFragments(slot);
-        used[slot] = false;
-        discarded[slot] = false;
-        inProgress--;
+        timeout++;
+        if (slots.holdsFirst(slot)) {
+            ByteBuf first = slots.fragment(slot, 0);
+            expiryListener.firstFragmentExpired(first, first.readerIndex(), first.readableBytes());
+        }
     }
 
     /** Earliest expiry among packets in progress (or remembered as discarded), or Long.MAX_VALUE. */
     public long nextDeadline() {
-        long next = Long.MAX_VALUE;
-        for (int s = 0; s < used.length; s++) {
-            if (used[s] && (next == Long.MAX_VALUE || deadline[s] - next < 0)) {
-                next = deadline[s];
-            }
-        }
-        return next;
+        return slots.nextDeadline();
     }
 
     /** Drops every packet whose 60 s are up at {@code now}; forgets discarded ones then too. */
     public void expire(long now) {
-        if (inProgress == 0) {
-            return;
-        }
-        for (int s = 0; s < used.length; s++) {
-            if (used[s] && now - deadline[s] >= 0) {
-                if (!discarded[s]) {
-                    timeout++;
-                    if (count[s] > 0 && fragStart[s][0] == 0) {
-                        ByteBuf first = fragData[s][0];
-                        expiryListener.firstFragmentExpired(first, first.readerIndex(), first.readableBytes());
-                    }
-                }
-                drop(s);
-            }
-        }
+        slots.expire(now);
     }
 
     private void parameterProblem(int pointer) {
@@ -463,17 +306,15 @@ public final class Ipv6Reassembler {
 
     /** Releases everything held, for shutdown. */
     public void clear() {
-        for (int s = 0; s < used.length; s++) {
-            drop(s);
-        }
+        slots.clear();
     }
 
     /** Slots in use, discarded packets' memories included. */
     public int inProgress() {
-        return inProgress;
+        return slots.inProgress();
     }
 
     public int bytesHeld() {
-        return bytesHeld;
+        return slots.bytesHeld();
     }
 }

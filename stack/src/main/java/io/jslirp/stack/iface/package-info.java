@@ -20,7 +20,22 @@
  * Fragments go to the {@link io.jslirp.stack.iface.Ipv4Reassembler}, which is bounded in datagrams, bytes,
  * fragments per datagram and time (30 s from the first fragment, RFC 791's upper bound for the reassembly
  * timer; later fragments do not extend it, so an endless trickle cannot pin memory). The complete
- * datagram is handed to the protocol handler exactly as a single unfragmented one would be.
+ * datagram is handed to the protocol handler exactly as a single unfragmented one would be. The bookkeeping
+ * (slots, sorted fragments, holes and overlaps, the bounds, eviction, expiry, the buffers) is
+ * {@link io.jslirp.stack.iface.FragmentSlots}, which the IPv6 reassembler uses too; each family keeps only the
+ * reading of its own headers and its decision table.
+ *
+ * <p><b>Packets over the MTU.</b> The guest's link is ours, and its MTU ({@code -m}) is what it carries: a
+ * packet longer than that, from a guest whose own MTU is set higher, is what a router cannot pass on. IPv4 with
+ * DF set is dropped and answered with fragmentation needed carrying the MTU (RFC 1191 4), from the gateway;
+ * without DF a router would fragment it onward, and since we relay its content (the host socket carries any
+ * size) it is delivered as it is. IPv6 is dropped and answered with Packet Too Big (RFC 8200 5, RFC 4443 3.2;
+ * {@link io.jslirp.stack.iface.Ipv6Input}'s table). Both are measured per packet as it crossed the link, so
+ * fragments before reassembly, and neither applies to a frame an offloading TAP marks as GSO
+ * ({@code receive(frame, trusted, segmentationOffload)}): that is the guest's kernel handing over many
+ * segments, each within the MTU, in one super-packet. Both errors follow the rules for errors (never about an
+ * ICMP error, a non-initial IPv4 fragment, a group or an unspecified source) and one
+ * {@link io.jslirp.stack.iface.IcmpErrorLimiter} token bucket per family.
  *
  * <p><b>The seam toward the transports.</b> A handler is an {@link io.jslirp.stack.iface.IpProtocol}
  * registered by protocol number (TCP and UDP have the same numbers in both IP versions) and gets an
@@ -64,7 +79,7 @@
  * is the IPv6 {@code IpOutput}. Other ICMPv6 types go to handlers registered per type (the router advertiser for
  * RS, the echo responder, the TCP layer for destination unreachable about a forward's SYN). {@link io.jslirp.stack.iface.Ipv6Output} writes Ethernet and IPv6 headers with hop limit
  * 255 and fragments at the source what exceeds the MTU. The errors RFC 4443 and RFC 8200 ask for (Parameter
- * Problem, reassembly Time Exceeded, Destination Unreachable for what is not relayed over IPv6) are sent by IPv6
- * input under a token bucket, never about an error or to a group.
+ * Problem, reassembly Time Exceeded, Destination Unreachable for what is not relayed over IPv6, Packet Too Big for
+ * what exceeds the MTU) are sent by IPv6 input under a token bucket, never about an error or to a group.
  */
 package io.jslirp.stack.iface;

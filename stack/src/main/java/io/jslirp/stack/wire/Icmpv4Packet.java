@@ -31,8 +31,16 @@ public final class Icmpv4Packet {
     public static final int CODE_FRAG_NEEDED = 4;
     /** RFC 1812 "communication administratively prohibited": a hard error Linux reports to UDP sockets. */
     public static final int CODE_ADMIN_PROHIBITED = 13;
+    public static final int TYPE_SOURCE_QUENCH = 4;
+    public static final int TYPE_REDIRECT = 5;
     public static final int TYPE_ECHO_REQUEST = 8;
     public static final int TYPE_TIME_EXCEEDED = 11;
+    public static final int TYPE_PARAMETER_PROBLEM = 12;
+    /**
+     * The most of the invoking datagram an error we originate quotes: as much as keeps the error's IPv4 datagram
+     * within 576 octets (RFC 1812 4.3.2.3), at least its header and first 8 data octets (RFC 792).
+     */
+    public static final int MAX_ERROR_QUOTE = 576 - Ipv4Packet.MIN_HEADER_LENGTH - HEADER_LENGTH;
 
     public static final int OK = 0;
     public static final int ERR_TRUNCATED = 1;
@@ -112,6 +120,34 @@ public final class Icmpv4Packet {
         buf.setShort(index + 2, checksum);
         buf.setShort(index + 4, identifier);
         buf.setShort(index + 6, sequence);
+    }
+
+    /**
+     * The error message types (RFC 792, RFC 1122 3.2.2): destination unreachable, source quench, redirect,
+     * time exceeded, parameter problem. Never answered with an error (RFC 1122 3.2.2, RFC 1812 4.3.2.7).
+     */
+    public static boolean isError(int type) {
+        return type == TYPE_DEST_UNREACHABLE || type == TYPE_SOURCE_QUENCH || type == TYPE_REDIRECT
+                || type == TYPE_TIME_EXCEEDED || type == TYPE_PARAMETER_PROBLEM;
+    }
+
+    /**
+     * Writes an error message at {@code index}: type, code, the second word ({@code word}: the next-hop MTU
+     * in its low half for fragmentation needed, RFC 1191 4), then the first {@code quoteLength} octets of the
+     * invoking datagram from its IPv4 header, and the checksum.
+     *
+     * @return the message length
+     */
+    public static int writeError(ByteBuf buf, int index, int type, int code, int word, ByteBuf invoking,
+                                 int invokingOffset, int quoteLength) {
+        buf.setByte(index, type);
+        buf.setByte(index + 1, code);
+        buf.setShort(index + 2, 0);
+        buf.setInt(index + 4, word);
+        buf.setBytes(index + HEADER_LENGTH, invoking, invokingOffset, quoteLength);
+        int length = HEADER_LENGTH + quoteLength;
+        buf.setShort(index + 2, Checksum.compute(buf, index, length));
+        return length;
     }
 
     /** Computes and stores the checksum over the whole {@code length}-byte message at {@code index}. */

@@ -21,6 +21,7 @@ import static io.jslirp.stack.testing.Ipv6Frames.icmpv6;
 import static io.jslirp.stack.testing.Ipv6Frames.ipv6;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -97,6 +98,17 @@ class Icmpv6EchoRelayTest extends StackHarness {
         zeroed[2] = 0;
         zeroed[3] = 0;
         assertEquals(checksum("2001:db8::1", GUEST, 58, zeroed), Frames.u16(icmp, 2));
+    }
+
+    @Test
+    void aRefusedIcmpv6PingSocketIsReportedAndTheEchoDropped() {
+        datagrams.failOpenPing = io.jslirp.stack.relay.HostSockets.EPERM;
+        assertFalse(stack.pingUnavailable());
+        ping(REMOTE6, 1, 1, hex("00"));
+        nothing();
+        assertTrue(stack.pingUnavailable(), "an ICMPv6 ping socket refused says so as an IPv4 one does");
+        assertEquals(1, stack.counters().icmpEchoNoSocket);
+        assertEquals(0, stack.counters().icmpEchoRelayed);
     }
 
     @Test

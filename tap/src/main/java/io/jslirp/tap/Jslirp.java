@@ -520,10 +520,10 @@ public final class Jslirp implements AutoCloseable {
     private long nextDeadline() {
         long next = stack.nextDeadlineNanos();
         if (resolvConf != null) {
-            next = Math.min(next, nextResolvConfNanos);
+            next = Clock.earlier(next, nextResolvConfNanos);
         }
-        next = Math.min(next, pcapFlushDueNanos);
-        return watch == null ? next : Math.min(next, nextWatchNanos);
+        next = Clock.earlier(next, pcapFlushDueNanos);
+        return watch == null ? next : Clock.earlier(next, nextWatchNanos);
     }
 
     private void runTimers() {

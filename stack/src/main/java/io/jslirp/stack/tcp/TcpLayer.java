@@ -459,7 +459,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     }
 
     public long nextDeadlineNanos() {
-        return Math.min(timers.peekDeadline(), forwards.listenersResumeAt);
+        return Clock.earlier(timers.peekDeadline(), forwards.listenersResumeAt);
     }
 
     public void runTimers(long now) {

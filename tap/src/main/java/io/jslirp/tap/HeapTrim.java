@@ -66,7 +66,10 @@ final class HeapTrim {
     HeapTrim(Heap heap, LongSupplier nanoClock) {
         this.heap = heap;
         this.clock = nanoClock;
-        this.nextCheck = nanoClock.getAsLong() + CHECK_NANOS;
+        long now = nanoClock.getAsLong();
+        this.nextCheck = now + CHECK_NANOS;
+        // System.nanoTime() has an arbitrary origin, negative as likely as not: no deadline may start at 0.
+        this.retryAt = now;
     }
 
     /** Puts the check on {@code loop}'s timer, unless {@code -Djslirp.heapTrim=false}; on the loop thread. */

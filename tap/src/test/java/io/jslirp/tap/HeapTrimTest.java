@@ -75,6 +75,22 @@ class HeapTrimTest {
     }
 
     @Test
+    void theClocksOriginDoesNotMatter() {
+        // System.nanoTime() may be negative: a trim made then must collect just the same.
+        now = Long.MIN_VALUE / 2;
+        FakeHeap other = new FakeHeap();
+        HeapTrim early = new HeapTrim(other, () -> now);
+        early.check(now);
+        other.committed = 29 * MIB;
+        other.used = 20 * MIB;
+        now += 2 * S;
+        early.check(now);
+        now += 2 * S;
+        early.check(now);
+        assertEquals(1, other.collections);
+    }
+
+    @Test
     void aYoungCollectionSinceTheLastCheckMeansStillBusy() {
         start();
         burst();

@@ -11,7 +11,8 @@
 #
 # Settings: DURATION (iperf3 seconds each way, default 5), CONNS (short connections, default 100000),
 # MTU (default 65520), EXTRA (appended to JSLIRP_JAVA_OPTS), NMT (1: summary, 0: off), LATE (seconds after the
-# load of one more snapshot, past the 10 s one; default none), BUILD=0 (no Maven). Exploring: GC_AFTER=S runs
+# load of one more snapshot, past the 10 s one; default none), TOOL (jslirp, or jslirp-jdk25: the launcher
+# with Temurin 25), BUILD=0 (no Maven). Exploring: GC_AFTER=S runs
 # `jcmd PID GC.run` S seconds after the load (HISTO=1 also prints the heap's top classes then).
 # RSS with NMT on is a little higher than without: compare options with the same NMT setting.
 set -uo pipefail
@@ -22,6 +23,7 @@ MTU=${MTU:-65520}
 EXTRA=${EXTRA:-}
 NMT=${NMT:-1}
 LATE=${LATE:-0}
+TOOL=${TOOL:-jslirp}
 BUILD=${BUILD:-1}
 JAVA=${JAVA:-java}
 GW=10.0.2.2
@@ -41,7 +43,7 @@ LPORT=$(cat "$TMP/load.port")
 opts="${JSLIRP_JAVA_OPTS:-} $EXTRA"
 ((NMT)) && opts="-XX:NativeMemoryTracking=summary $opts"
 export JSLIRP_JAVA_OPTS="$opts"
-start_tool jslirp "$MTU" || die "jslirp did not start"
+start_tool "$TOOL" "$MTU" || die "$TOOL did not start"
 echo "jslirp started in $START_MS ms; JSLIRP_JAVA_OPTS=$JSLIRP_JAVA_OPTS"
 
 snapshot() { # label

@@ -38,6 +38,7 @@ class FootprintIT {
              Jslirp j = Jslirp.builder().launcher().ready3().args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
             Map<String, String> flags = vmFlags(j.pid);
             assertEquals(mib(script, "-Xmx(\\d+)m"), flags.get("MaxHeapSize"), "max heap " + flags);
+            assertEquals(mib(script, "-Xms(\\d+)m"), flags.get("InitialHeapSize"), "initial heap " + flags);
             assertEquals(mib(script, "-XX:MaxDirectMemorySize=(\\d+)m"), flags.get("MaxDirectMemorySize"), flags.toString());
             assertEquals(mib(script, "-XX:MaxMetaspaceSize=(\\d+)m"), flags.get("MaxMetaspaceSize"), flags.toString());
             assertEquals(mib(script, "-XX:ReservedCodeCacheSize=(\\d+)m"), flags.get("ReservedCodeCacheSize"), flags.toString());

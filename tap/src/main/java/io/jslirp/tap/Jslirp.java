@@ -508,6 +508,7 @@ public final class Jslirp implements AutoCloseable {
         nextWatchNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
         nextResolvConfNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
         loop.addTimerSource(this::nextDeadline, this::runTimers);
+        HeapTrim.install(loop);
         loop.setAfterDispatch(stack::flush);
         if (pcap != null) {
             // A capture is for reading while jslirp runs (tshark -r, or after a SIGKILL): it reaches the file

@@ -14,5 +14,9 @@
  * and released in the sink. The exit fd, SIGTERM/SIGINT (through {@link io.jslirp.tap.Jslirp#end}) and the
  * namespace watch ({@link io.jslirp.tap.NamespaceWatch}) all end the loop the same way, and closing happens
  * on the loop thread as it leaves, so the TAP, the capture and every buffer are released together.
+ *
+ * <p>Two helpers only serve the footprint and start-up: {@link io.jslirp.tap.Warmup} compiles the UDP path
+ * beside the loop right after ready, and {@link io.jslirp.tap.HeapTrim}, a timer on the loop, asks for one
+ * full collection once a burst is over, so that the heap the burst grew goes back to the system.
  */
 package io.jslirp.tap;

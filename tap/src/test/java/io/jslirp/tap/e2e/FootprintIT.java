@@ -38,6 +38,7 @@ class FootprintIT {
              Jslirp j = Jslirp.builder().launcher().ready3().args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
             Map<String, String> flags = vmFlags(j.pid);
             assertEquals(mib(script, "-Xmx(\\d+)m"), flags.get("MaxHeapSize"), "max heap " + flags);
+            assertEquals(mib(script, "-Xms(\\d+)m"), flags.get("InitialHeapSize"), "initial heap " + flags);
             assertEquals(mib(script, "-XX:MaxDirectMemorySize=(\\d+)m"), flags.get("MaxDirectMemorySize"), flags.toString());
             assertEquals(mib(script, "-XX:MaxMetaspaceSize=(\\d+)m"), flags.get("MaxMetaspaceSize"), flags.toString());
             assertEquals(mib(script, "-XX:ReservedCodeCacheSize=(\\d+)m"), flags.get("ReservedCodeCacheSize"), flags.toString());
@@ -45,6 +46,17 @@ class FootprintIT {
             assertEquals(group(script, "-Xss(\\d+)k"), flags.get("ThreadStackSize"), flags.toString());
             assertEquals("true", flags.get("UseSerialGC"), flags.toString());
             assertEquals("true", flags.get("ExitOnOutOfMemoryError"), flags.toString());
+            assertEquals("false", flags.get("ShrinkHeapInSteps"), flags.toString());
+            // The start-up-only code the launcher keeps from the compilers: every exclusion reaches the JVM.
+            String jvmArgs = Cmd.ok(T, jcmd(), Long.toString(j.pid), "VM.command_line").out();
+            Matcher excluded = Pattern.compile("-XX:CompileCommand=exclude,\\S+").matcher(script);
+            int exclusions = 0;
+            while (excluded.find()) {
+                exclusions++;
+                assertTrue(jvmArgs.contains(excluded.group()), excluded.group() + " not in " + jvmArgs);
+            }
+            assertTrue(exclusions > 0, "the launcher excludes no start-up code from compilation");
+            assertFalse(j.stdout().contains("CompileCommand"), "the JVM said so on stdout: " + j.stdout());
 
             String props = Cmd.ok(T, jcmd(), Long.toString(j.pid), "VM.system_properties").out();
             assertTrue(props.contains("io.netty.allocator.numDirectArenas=1"), props);

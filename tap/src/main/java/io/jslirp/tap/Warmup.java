@@ -128,9 +128,13 @@ final class Warmup {
         }
     }
 
-    /** A 1400-byte datagram from the guest (network+100:40000) to network+2:port, as the TAP delivers it. */
+    /**
+     * A datagram of up to 1400 bytes from the guest (network+100:40000) to network+2:port, as the TAP delivers
+     * it. It carries DF, so it must fit the MTU: a larger one would be answered with "fragmentation needed"
+     * and never reach the host path the warm-up is for.
+     */
     private static ByteBuf template(NetConfig net, Stack.DeviceFormat format, int port, ByteBufAllocator alloc) {
-        int payload = 1400;
+        int payload = Math.min(1400, net.mtu() - Ipv4Packet.MIN_HEADER_LENGTH - UdpDatagram.HEADER_LENGTH);
         int udpLength = UdpDatagram.HEADER_LENGTH + payload;
         int vnet = format == Stack.DeviceFormat.VNET_HDR ? VirtioNetHeader.LENGTH : 0;
         int eth = vnet;

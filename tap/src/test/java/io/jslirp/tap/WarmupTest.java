@@ -34,4 +34,16 @@ class WarmupTest {
             assertEquals(0, datagrams.openCount(), "sockets left open");
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void aSmallMtuStillRelays() {
+        // 576 is below the default 1400-byte payload: a DF datagram over the MTU gets "fragmentation needed".
+        try (EventLoop loop = new EventLoop()) {
+            NativeHostDatagrams datagrams = new NativeHostDatagrams(loop);
+            UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true);
+            int sent = Warmup.udp(NetConfig.of("10.0.2.0/24", 576), Stack.DeviceFormat.ETHERNET, datagrams, alloc);
+            assertTrue(sent >= 50, "datagrams the warm-up stack relayed at MTU 576: " + sent);
+            assertEquals(0, datagrams.openCount(), "sockets left open");
+        }
+    }
 }

@@ -23,6 +23,11 @@ public final class FrameBuffers {
         this.pool = new ByteBuf[slots];
     }
 
+    /** No buffer is kept: the next {@link #take} allocates. */
+    public boolean isEmpty() {
+        return count == 0;
+    }
+
     /** A cleared buffer of the capacity given at construction. */
     public ByteBuf take() {
         if (count > 0) {

@@ -148,7 +148,7 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
     /** Port forward: in the interface's pending queue, its first SYN waiting for the guest's MAC. */
     boolean awaitingMac;
 
-    final RetransmitQueue rtx = new RetransmitQueue();
+    final RetransmitQueue rtx;
     final ToHostQueue toHost = new ToHostQueue();
     final OutOfOrderQueue ooo;
 
@@ -184,6 +184,7 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
         this.createdAt = now;
         this.lastActivity = now;
         this.ooo = new OutOfOrderQueue(layer);
+        this.rtx = new RetransmitQueue(layer.flight);
     }
 
     public int state() {

@@ -78,6 +78,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     final FlowTable<TcpConnection> flows;
     final HandleIndex<TcpConnection> handles = new HandleIndex<>();
     final TimerHeap timers = new TimerHeap();
+    /** Bytes in flight toward the guest over all connections, and their budget. */
+    final FlightToGuest flight = new FlightToGuest();
     private final TcpSegment seg = new TcpSegment();
     /** Scratch for the SACK blocks of the ACK being built (one at a time on the event loop). */
     final int[] sackLeft = new int[4];
@@ -100,6 +102,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     private final FrameBuffers frames;
     /** Capacity of every host-read frame: the largest frame a connection of this layer sends. */
     final int frameCapacity;
+    static final int OFFLOAD_FRAME_CAPACITY = 65536;
 
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
@@ -135,9 +138,9 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     HostSockets host, RelayOptions options, boolean offload) {
         this.offload = offload;
-        // With offload a frame holds the largest datagram (a TSO super-segment), else one MTU.
-        this.frameCapacity = Math.max(offload ? output.l4Offset() + output.maxL4Length()
-                        : EthernetFrame.HEADER_LENGTH + config.mtu(),
+        // With offload a frame holds a TSO super-segment of up to 64 KiB (Netty's size class: one byte more
+        // and each buffer takes 80 KiB), else one MTU.
+        this.frameCapacity = Math.max(offload ? OFFLOAD_FRAME_CAPACITY : EthernetFrame.HEADER_LENGTH + config.mtu(),
                 output.l4Offset() + TcpSegment.MAX_HEADER_LENGTH + TcpConnection.MIN_MSS);
         this.frames = new FrameBuffers(alloc, frameCapacity, Math.max(4, Math.min(64, (2 << 20) / frameCapacity)));
         this.config = config;
@@ -543,6 +546,9 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
 
     /** A buffer of {@link #frameCapacity} bytes for a host read, from the pool when it has one. */
     ByteBuf readBuffer() {
+        if (frames.isEmpty()) {
+            counters.tcpFrameBuffersAllocated++;
+        }
         return frames.take();
     }
 

@@ -17,6 +17,7 @@ public final class FrameBuffers {
     private final ByteBuf[] pool;
     private int count;
 
+    /** Keeps at most {@code slots} buffers. */
     public FrameBuffers(ByteBufAllocator alloc, int capacity, int slots) {
         this.alloc = alloc;
         this.capacity = capacity;
@@ -46,6 +47,19 @@ public final class FrameBuffers {
         } else {
             b.release();
         }
+    }
+
+    /** Releases pooled buffers until at most {@code keep} are left. */
+    public void trim(int keep) {
+        while (count > keep) {
+            pool[--count].release();
+            pool[count] = null;
+        }
+    }
+
+    /** Buffers kept for the next takes. */
+    public int size() {
+        return count;
     }
 
     /** Releases every pooled buffer (shutdown). */

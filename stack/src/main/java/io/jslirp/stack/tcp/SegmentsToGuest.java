@@ -166,7 +166,9 @@ final class SegmentsToGuest {
                 }
                 continue;
             }
-            f.release();
+            // Nothing read (EAGAIN after an ACK opened the window, EOF, an error): the buffer goes back to the
+            // pool, not to the allocator, or every window update would cost a new one.
+            c.layer.recycleFrame(f);
             if (r == 0) {
                 break;
             }

@@ -79,7 +79,9 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     final HandleIndex<TcpConnection> handles = new HandleIndex<>();
     final TimerHeap timers = new TimerHeap();
     /** Bytes in flight toward the guest over all connections, and their budget. */
-    final FlightToGuest flight = new FlightToGuest();
+    final FlightToGuest flight;
+    /** What the frame pool keeps when nothing has been in flight for a while. */
+    private final int framesKept;
     private final TcpSegment seg = new TcpSegment();
     /** Scratch for the SACK blocks of the ACK being built (one at a time on the event loop). */
     final int[] sackLeft = new int[4];
@@ -96,8 +98,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
      * Frames toward the guest that the guest acknowledged, kept for the next host read instead of going back
      * to the allocator: a bulk transfer then reuses the same few buffers and allocates nothing, not even the
      * allocator's own bookkeeping (Netty's subpage and recycler objects churn when dozens of buffers are freed
-     * and taken again per window). Only buffers of exactly {@link #frameCapacity} are kept, at most about
-     * 2 MiB of them.
+     * and taken again per window). Only buffers of exactly {@link #frameCapacity} are kept: as many as the
+     * budget in flight toward the guest takes, and about 2 MiB once nothing has been in flight for a second.
      */
     private final FrameBuffers frames;
     /** Capacity of every host-read frame: the largest frame a connection of this layer sends. */
@@ -142,7 +144,11 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         // and each buffer takes 80 KiB), else one MTU.
         this.frameCapacity = Math.max(offload ? OFFLOAD_FRAME_CAPACITY : EthernetFrame.HEADER_LENGTH + config.mtu(),
                 output.l4Offset() + TcpSegment.MAX_HEADER_LENGTH + TcpConnection.MIN_MSS);
-        this.frames = new FrameBuffers(alloc, frameCapacity, Math.max(4, Math.min(64, (2 << 20) / frameCapacity)));
+        // The pool holds the whole budget in flight (FlightToGuest), and keeps about 2 MiB once idle.
+        this.framesKept = Math.max(4, Math.min(64, (2 << 20) / frameCapacity));
+        this.frames = new FrameBuffers(alloc, frameCapacity,
+                Math.max(framesKept, Math.min(1024, FlightToGuest.BUDGET / frameCapacity + 4)));
+        this.flight = new FlightToGuest(clock);
         this.config = config;
         this.clock = clock;
         this.counters = counters;
@@ -468,12 +474,15 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     }
 
     public long nextDeadlineNanos() {
-        return Math.min(timers.peekDeadline(), listenersResumeAt);
+        return Math.min(Math.min(timers.peekDeadline(), listenersResumeAt), flight.trimAt());
     }
 
     public void runTimers(long now) {
         if (listenersResumeAt <= now) {
             resumeListeners();
+        }
+        if (flight.trimDue(now)) {
+            frames.trim(framesKept);
         }
         while (timers.size() > 0 && timers.peekDeadline() <= now) {
             TcpConnection c = timers.poll();

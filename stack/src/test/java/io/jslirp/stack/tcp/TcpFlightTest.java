@@ -173,4 +173,31 @@ class TcpFlightTest extends TcpHarness {
         sink.take();
         assertEquals(0, stack.tcp().flight.bytes());
     }
+
+    @Test
+    void aBulkTransferReusesItsFrameBuffersAndGivesThemBackWhenIdle() {
+        FakeHostSockets.Sock s = open(GPORT);
+        int frames = (BUDGET + FRAME - 1) / FRAME;
+        int rounds = 4;
+        host.hostSends(s, pattern(rounds * frames * FRAME));
+        int acked = O;
+        for (int round = 0; round < rounds; round++) {
+            List<Seg> out = turns(s);
+            assertEquals(frames, out.size(), "round " + round);
+            acked += frames * FRAME;
+            ack(GPORT, acked);
+            // Only the first window takes buffers from the allocator; the later ones reuse them.
+            assertEquals(frames, stack.counters().tcpFrameBuffersAllocated, "round " + round);
+        }
+        assertEquals(0, turns(s).size());
+        // A second with nothing in flight: the pool keeps its 2 MiB base and gives the rest back.
+        clock.advanceNanos(FlightToGuest.POOL_IDLE);
+        stack.runTimers();
+        host.hostSends(s, pattern(frames * FRAME));
+        assertEquals(frames, turns(s).size());
+        int kept = (2 << 20) / 65536;
+        assertEquals(2 * frames - kept, stack.counters().tcpFrameBuffersAllocated);
+        ack(GPORT, acked + frames * FRAME);
+        recvNothing();
+    }
 }

@@ -116,6 +116,18 @@ public final class Counters {
     /** Retransmissions of the SYN-ACK (the guest's handshake ACK was late or lost). */
     public long tcpSynAckRetransmits;
     public long tcpPersistProbes;
+    /**
+     * Host reads toward the guest that found the layer's pool of frame buffers empty and took a new buffer from
+     * the allocator. In a steady bulk transfer this stays flat; when it grows with the bytes, frames are
+     * churning through the allocator (each new chunk of the pool is zeroed and faulted in).
+     */
+    public long tcpFrameBuffersAllocated;
+    /**
+     * A read toward the guest stopped because the connection's bytes in flight reached its share of the layer's
+     * budget, or all connections' reached the budget (not the guest's window); it resumes as the guest
+     * acknowledges.
+     */
+    public long tcpFlightBudgetStops;
     public long tcpRstOut;
     public long tcpRstIn;
     /** Retransmitted guest SYNs while the host connect was still in progress (answered later, once). */
@@ -431,7 +443,8 @@ public final class Counters {
             "arpLearned", "ipv4PacketsIn", "ipv4Delivered", "ipv4FragmentsIn", "ipv4Reassembled",
             "ipv4PacketsOut", "ipv4FragmentsOut", "icmpEchoRequestsIn", "icmpEchoRepliesOut",
             "tcpSegmentsIn", "tcpSegmentsOut", "tcpBytesFromGuest", "tcpBytesToGuest", "tcpRetransmits",
-            "tcpFastRetransmits", "tcpSynAckRetransmits", "tcpPersistProbes", "tcpRstOut", "tcpRstIn",
+            "tcpFastRetransmits", "tcpSynAckRetransmits", "tcpPersistProbes", "tcpFrameBuffersAllocated",
+            "tcpFlightBudgetStops", "tcpRstOut", "tcpRstIn",
             "tcpSynAbsorbed", "tcpDupAcksIn", "tcpOutOfOrderIn", "tcpConnectOk", "tcpConnectRefused",
             "tcpConnectUnreachable", "tcpConnectTimeout", "tcpConnectFailed", "tcpFlowsOpened", "tcpFlowsClosed",
             "tcpFlowsReaped", "tcpRetransmitGiveUps", "tcpHostResets", "tcpForwardAccepted", "tcpForwardEstablished",

@@ -17,10 +17,16 @@ public final class FrameBuffers {
     private final ByteBuf[] pool;
     private int count;
 
+    /** Keeps at most {@code slots} buffers. */
     public FrameBuffers(ByteBufAllocator alloc, int capacity, int slots) {
         this.alloc = alloc;
         this.capacity = capacity;
         this.pool = new ByteBuf[slots];
+    }
+
+    /** No buffer is kept: the next {@link #take} allocates. */
+    public boolean isEmpty() {
+        return count == 0;
     }
 
     /** A cleared buffer of the capacity given at construction. */
@@ -41,6 +47,19 @@ public final class FrameBuffers {
         } else {
             b.release();
         }
+    }
+
+    /** Releases pooled buffers until at most {@code keep} are left. */
+    public void trim(int keep) {
+        while (count > keep) {
+            pool[--count].release();
+            pool[count] = null;
+        }
+    }
+
+    /** Buffers kept for the next takes. */
+    public int size() {
+        return count;
     }
 
     /** Releases every pooled buffer (shutdown). */

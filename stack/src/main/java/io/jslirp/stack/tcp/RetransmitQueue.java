@@ -29,6 +29,12 @@ final class RetransmitQueue {
     private byte[] mark = new byte[16];
     private int head;
     private int count;
+    /** The layer's bytes in flight toward the guest, which every entry counts in while it is queued. */
+    private final FlightToGuest flight;
+
+    RetransmitQueue(FlightToGuest flight) {
+        this.flight = flight;
+    }
 
     boolean isEmpty() {
         return count == 0;
@@ -46,6 +52,7 @@ final class RetransmitQueue {
         sentAt[i] = now;
         mark[i] = 0;
         count++;
+        flight.sent(seqLen, count == 1);
     }
 
     private void grow() {
@@ -77,6 +84,7 @@ final class RetransmitQueue {
      */
     long removeAcked(int ack, TcpLayer layer) {
         long sampleSentAt = -1;
+        long freed = 0;
         while (count > 0) {
             int i = head;
             if (Seq.gt(seq[i] + len[i], ack)) {
@@ -89,6 +97,10 @@ final class RetransmitQueue {
             frame[i] = null;
             head = (head + 1) & (frame.length - 1);
             count--;
+            freed += len[i];
+        }
+        if (freed > 0) {
+            flight.released(freed, count == 0);
         }
         return sampleSentAt;
     }
@@ -128,12 +140,18 @@ final class RetransmitQueue {
 
     /** Releases every frame (the connection is closing); the queue is empty afterwards. */
     void releaseAll() {
+        long bytes = 0;
+        boolean held = count > 0;
         for (int k = 0; k < count; k++) {
             int i = (head + k) & (frame.length - 1);
             frame[i].release();
             frame[i] = null;
+            bytes += len[i];
         }
         count = 0;
         head = 0;
+        if (held) {
+            flight.released(bytes, true);
+        }
     }
 }

@@ -196,10 +196,11 @@ final class SegmentsFromGuest {
         c.tcpHeaderLength = TcpSegment.MIN_HEADER_LENGTH + (c.tsOk ? 12 : 0);
         // Our frames never exceed the MTU: the guest's MSS, capped by ours, less the options we always send.
         c.effMss = Math.max(MIN_MSS, Math.min(guestMss, c.ourMss()) - (c.tsOk ? 12 : 0));
-        // With offload one frame carries as many whole MSS-sized segments as an IP datagram holds; the
-        // device (the guest's stack) cuts it back to effMss.
+        // With offload one frame carries as many whole MSS-sized segments as an IP datagram and a frame
+        // buffer hold; the device (the guest's stack) cuts it back to effMss.
+        int l4Room = Math.min(c.out.maxL4Length(), c.layer.frameCapacity - c.l4At);
         c.maxSegToGuest = c.layer.offload
-                ? Math.max(c.effMss, (c.out.maxL4Length() - c.tcpHeaderLength) / c.effMss * c.effMss)
+                ? Math.max(c.effMss, (l4Room - c.tcpHeaderLength) / c.effMss * c.effMss)
                 : c.effMss;
         c.sndWnd = s.window(); // unscaled in a SYN (RFC 7323 2.2)
         c.maxSndWnd = c.sndWnd;

@@ -90,7 +90,11 @@ final class SegmentsToGuest {
         return (c.state == ESTABLISHED || c.state == CLOSE_WAIT) && !c.hostEof && c.handle >= 0;
     }
 
-    /** Room in the guest's window for new data now, with sender-side SWS avoidance (RFC 9293 3.8.6.2.1). */
+    /**
+     * Room in the guest's window for new data now, with sender-side SWS avoidance (RFC 9293 3.8.6.2.1), and
+     * none while this connection's bytes in flight reach its share of the layer's budget
+     * ({@link FlightToGuest}; its ACKs bring it back).
+     */
     static int usableWindow(TcpConnection c) {
         int inflight = Seq.diff(c.sndNxt, c.sndUna);
         int avail = c.sndWnd - inflight;
@@ -100,7 +104,21 @@ final class SegmentsToGuest {
         if (avail < c.effMss && inflight > 0 && avail < c.maxSndWnd / 2) {
             return 0;
         }
+        if (overShare(c)) {
+            return 0;
+        }
         return Math.min(avail, c.maxSegToGuest);
+    }
+
+    /**
+     * This connection's bytes in flight reached its share of the layer's budget, or the layer's total reached
+     * the budget: no new frame starts until its ACKs come. With nothing in flight it may always start one (so
+     * that ACKs do come; nobody else would wake it).
+     */
+    private static boolean overShare(TcpConnection c) {
+        int inflight = Seq.diff(c.sndNxt, c.sndUna);
+        FlightToGuest flight = c.layer.flight;
+        return inflight > 0 && (inflight >= flight.share() || flight.bytes() >= FlightToGuest.BUDGET);
     }
 
     /** Reads from the host socket straight into frames for the guest, as far as the guest's window allows. */
@@ -120,6 +138,9 @@ final class SegmentsToGuest {
             }
             int want = Math.min(usableWindow(c), c.layer.frameCapacity - payloadAt);
             if (want <= 0) {
+                if (overShare(c)) {
+                    c.counters.tcpFlightBudgetStops++;
+                }
                 break;
             }
             ByteBuf f = c.layer.readBuffer();
@@ -145,7 +166,9 @@ final class SegmentsToGuest {
                 }
                 continue;
             }
-            f.release();
+            // Nothing read (EAGAIN after an ACK opened the window, EOF, an error): the buffer goes back to the
+            // pool, not to the allocator, or every window update would cost a new one.
+            c.layer.recycleFrame(f);
             if (r == 0) {
                 break;
             }

@@ -153,7 +153,7 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
      */
     int fallbackV4;
 
-    final RetransmitQueue rtx = new RetransmitQueue();
+    final RetransmitQueue rtx;
     final ToHostQueue toHost = new ToHostQueue();
     final OutOfOrderQueue ooo;
 
@@ -189,6 +189,7 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
         this.createdAt = now;
         this.lastActivity = now;
         this.ooo = new OutOfOrderQueue(layer);
+        this.rtx = new RetransmitQueue(layer.flight);
     }
 
     public int state() {

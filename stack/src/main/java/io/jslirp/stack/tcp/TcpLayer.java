@@ -78,6 +78,10 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     final FlowTable<TcpConnection> flows;
     final HandleIndex<TcpConnection> handles = new HandleIndex<>();
     final TimerHeap timers = new TimerHeap();
+    /** Bytes in flight toward the guest over all connections, and their budget. */
+    final FlightToGuest flight;
+    /** What the frame pool keeps when nothing has been in flight for a while. */
+    private final int framesKept;
     private final TcpSegment seg = new TcpSegment();
     /** Scratch for the SACK blocks of the ACK being built (one at a time on the event loop). */
     final int[] sackLeft = new int[4];
@@ -94,12 +98,13 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
      * Frames toward the guest that the guest acknowledged, kept for the next host read instead of going back
      * to the allocator: a bulk transfer then reuses the same few buffers and allocates nothing, not even the
      * allocator's own bookkeeping (Netty's subpage and recycler objects churn when dozens of buffers are freed
-     * and taken again per window). Only buffers of exactly {@link #frameCapacity} are kept, at most about
-     * 2 MiB of them.
+     * and taken again per window). Only buffers of exactly {@link #frameCapacity} are kept: as many as the
+     * budget in flight toward the guest takes, and about 2 MiB once nothing has been in flight for a second.
      */
     private final FrameBuffers frames;
     /** Capacity of every host-read frame: the largest frame a connection of this layer sends. */
     final int frameCapacity;
+    static final int OFFLOAD_FRAME_CAPACITY = 65536;
 
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
@@ -119,11 +124,15 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     HostSockets host, RelayOptions options, boolean offload) {
         this.offload = offload;
-        // With offload a frame holds the largest datagram (a TSO super-segment), else one MTU.
-        this.frameCapacity = Math.max(offload ? output.l4Offset() + output.maxL4Length()
-                        : EthernetFrame.HEADER_LENGTH + config.mtu(),
+        // With offload a frame holds a TSO super-segment of up to 64 KiB (Netty's size class: one byte more
+        // and each buffer takes 80 KiB), else one MTU.
+        this.frameCapacity = Math.max(offload ? OFFLOAD_FRAME_CAPACITY : EthernetFrame.HEADER_LENGTH + config.mtu(),
                 output.l4Offset() + TcpSegment.MAX_HEADER_LENGTH + TcpConnection.MIN_MSS);
-        this.frames = new FrameBuffers(alloc, frameCapacity, Math.max(4, Math.min(64, (2 << 20) / frameCapacity)));
+        // The pool holds the whole budget in flight (FlightToGuest), and keeps about 2 MiB once idle.
+        this.framesKept = Math.max(4, Math.min(64, (2 << 20) / frameCapacity));
+        this.frames = new FrameBuffers(alloc, frameCapacity,
+                Math.max(framesKept, Math.min(1024, FlightToGuest.BUDGET / frameCapacity + 4)));
+        this.flight = new FlightToGuest(clock);
         this.config = config;
         this.clock = clock;
         this.counters = counters;
@@ -459,12 +468,15 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     }
 
     public long nextDeadlineNanos() {
-        return Clock.earlier(timers.peekDeadline(), forwards.listenersResumeAt);
+        return Clock.earlier(Clock.earlier(timers.peekDeadline(), forwards.listenersResumeAt), flight.trimAt());
     }
 
     public void runTimers(long now) {
         if (forwards.listenersResumeAt <= now) {
             forwards.resumeListeners();
+        }
+        if (flight.trimDue(now)) {
+            frames.trim(framesKept);
         }
         while (timers.size() > 0 && timers.peekDeadline() <= now) {
             TcpConnection c = timers.poll();
@@ -533,6 +545,9 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
 
     /** A buffer of {@link #frameCapacity} bytes for a host read, from the pool when it has one. */
     ByteBuf readBuffer() {
+        if (frames.isEmpty()) {
+            counters.tcpFrameBuffersAllocated++;
+        }
         return frames.take();
     }
 

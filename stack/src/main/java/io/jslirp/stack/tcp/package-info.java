@@ -96,13 +96,17 @@
  * short read is copied into a right-sized buffer so it does not pin a whole one while in flight. With the window full, READABLE
  * interest is dropped, so jslirp stops reading and the host's TCP pushes back on the remote sender; an ACK
  * that opens the window schedules a read in the next flush. A zero window arms the persist timer, whose
- * probes (an ACK at SND.UNA - 1, as Linux sends) back off to 60 s.
+ * probes (an ACK at SND.UNA - 1, as Linux sends) back off to 60 s. The guest's window is not the only bound:
+ * what is in flight is frames held here, so all connections together keep at most a 32 MiB budget in flight,
+ * each an equal share of it ({@code FlightToGuest}); a guest with a large {@code tcp_rmem} offers 32 MiB and
+ * more per connection, and four parallel downloads used to exhaust jslirp's direct memory.
  *
  * <p><b>Offload</b> ({@code Stack.DeviceFormat.VNET_HDR}: a TAP with virtio-net headers, TSO and checksum
  * offload). The guest's kernel sends TCP as TSO super-segments of up to 64 KiB with a partial checksum
  * (NEEDS_CSUM), which is not verified: it comes from the guest's memory and only its pseudo-header part
- * was ever computed. Toward the guest one frame carries as many whole MSS-sized segments as an IPv4 datagram
- * holds (one host read of up to ~64 KiB), with a partial checksum, sent through
+ * was ever computed. Toward the guest one frame carries as many whole MSS-sized segments as a 64 KiB frame
+ * buffer holds (one host read; a byte more would put each buffer in Netty's 80 KiB size class), with a
+ * partial checksum, sent through
  * {@code FrameSink.sendOffloadFrame} so the device header says NEEDS_CSUM and, above one MSS, TSO with
  * gso_size = the MSS. The guest's Linux accepts a partial checksum as valid on local delivery (and would
  * complete it if it forwarded the frame). Handshake segments, ACKs and RSTs stay complete, ordinary frames.
@@ -144,6 +148,6 @@
  * <p><b>Left out for now.</b> Congestion control; PAWS (RFC 7323 5) and sending SACK-based retransmission
  * beyond the first hole; urgent data (ignored, delivered inline); TCP Fast Open data on the SYN (not
  * acknowledged, so the guest resends it); ECN (never negotiated); a global memory bound across connections
- * (each is bounded at 4 MiB toward the host plus the guest's window toward the guest).
+ * toward the host (each is bounded at 4 MiB there; toward the guest all share the budget above).
  */
 package io.jslirp.stack.tcp;

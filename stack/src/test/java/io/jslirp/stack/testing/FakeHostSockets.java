@@ -20,6 +20,13 @@ import java.util.List;
  * client sees).
  */
 public final class FakeHostSockets implements HostSockets {
+    /** What the host peer sent and the stack has not read yet; read in place, not copied per read. */
+    public static final class Unread extends ByteArrayOutputStream {
+        byte[] array() {
+            return buf;
+        }
+    }
+
     /** One fake socket. Public fields: tests read and poke them directly. */
     public static final class Sock {
         public int handle;
@@ -39,7 +46,7 @@ public final class FakeHostSockets implements HostSockets {
         /** How many more bytes write() accepts before it reports a full buffer (0). */
         public long writeRoom = Long.MAX_VALUE;
         /** Bytes waiting to be read (sent by the host peer). */
-        public final ByteArrayOutputStream toRead = new ByteArrayOutputStream();
+        public final Unread toRead = new Unread();
         public int readPos;
         public boolean eof;
         /** -errno that read()/write() return once set (e.g. ECONNRESET). */
@@ -160,7 +167,7 @@ public final class FakeHostSockets implements HostSockets {
             if (dst.writableBytes() < n) {
                 throw new IllegalStateException("read buffer too small");
             }
-            dst.writeBytes(s.toRead.toByteArray(), s.readPos, n);
+            dst.writeBytes(s.toRead.array(), s.readPos, n);
             s.readPos += n;
             return n;
         }

@@ -1,0 +1,203 @@
+package io.jslirp.stack.tcp;
+
+import io.jslirp.stack.Stack;
+import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.testing.FakeHostSockets;
+import org.junit.jupiter.api.Test;
+import org.pcap4j.packet.EthernetPacket;
+import org.pcap4j.packet.TcpPacket;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.jslirp.stack.testing.Frames.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Bytes in flight toward the guest are bounded by the layer's budget ({@link FlightToGuest}), not by the guest's
+ * window alone: a guest advertising 64 MiB per connection (window scale 10, as a Linux guest with a large
+ * {@code tcp_rmem} does) must not make jslirp hold 64 MiB of frames per download. Before the budget, a download
+ * kept the whole window in flight, and four in parallel ended jslirp for want of direct memory.
+ */
+class TcpFlightTest extends TcpHarness {
+    static final int G = GUEST_ISN + 1;
+    static final int O = OUR_ISN + 1;
+    /** Payload per segment with timestamps. */
+    static final int SEG = MSS - 12;
+    /** Payload of a full super-frame: the whole segments a 64 KiB frame buffer holds after its headers. */
+    static final int FRAME = (65536 - 14 - 20 - 32) / SEG * SEG;
+    static final int BUDGET = FlightToGuest.BUDGET;
+
+    TcpFlightTest() {
+        build(RelayOptions.defaults(), Stack.DeviceFormat.VNET_HDR);
+    }
+
+    /** A guest connection from {@code gport} with Linux's options and window scale 10: 64 MiB of window. */
+    private FakeHostSockets.Sock open(int gport) {
+        send(Seg.of(Seg.SYN).ports(gport, RPORT).seq(GUEST_ISN).win(64240).mss(MSS).ws(10).sackOk().ts(100, 0));
+        recvNothing();
+        FakeHostSockets.Sock s = host.last();
+        host.settleConnect(s, 0);
+        Seg synAck = recv();
+        assertEquals(gport, synAck.dstPort);
+        send(Seg.of(Seg.ACK).ports(gport, RPORT).seq(G).ack(O).win(65535).ts(101, synAck.tsVal));
+        recvNothing();
+        return s;
+    }
+
+    private void ack(int gport, int ack) {
+        send(Seg.of(Seg.ACK).ports(gport, RPORT).seq(G).ack(ack).win(65535).ts(200, tsNow()));
+    }
+
+    /**
+     * Event-loop turns until the stack sends nothing more: each turn reports the sockets with read interest
+     * and unread bytes (epoll is level-triggered) and ends with the flush. Returns the data segments sent.
+     */
+    private List<Seg> turns(FakeHostSockets.Sock... socks) {
+        List<Seg> out = new ArrayList<>();
+        for (int turn = 0; turn < 100; turn++) {
+            for (FakeHostSockets.Sock s : socks) {
+                host.pollReadable(s);
+            }
+            stack.flush();
+            List<byte[]> frames = sink.take();
+            if (frames.isEmpty()) {
+                return out;
+            }
+            for (byte[] f : frames) {
+                Seg seg = Seg.parse(f, 34, u16(f, 16) - 20);
+                assertEquals(Seg.ACK | Seg.PSH, seg.flags);
+                out.add(seg);
+            }
+        }
+        return fail("still sending after 100 turns");
+    }
+
+    private static int payload(List<Seg> segs, int gport) {
+        int n = 0;
+        for (Seg s : segs) {
+            if (s.dstPort == gport) {
+                n += s.payload.length;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void oneDownloadFillsTheBudgetAndStartsNoFrameBeyondIt() {
+        FakeHostSockets.Sock s = open(GPORT);
+        host.hostSends(s, pattern(BUDGET + 4 * FRAME));
+        List<Seg> out = turns(s);
+        // Whole frames, in order, up to the first one that reaches the budget; the window would take twice that.
+        int frames = (BUDGET + FRAME - 1) / FRAME;
+        assertEquals(frames, out.size());
+        for (int i = 0; i < frames; i++) {
+            assertEquals(O + i * FRAME, out.get(i).seq);
+            assertEquals(FRAME, out.get(i).payload.length);
+        }
+        assertEquals(4 * FRAME - (frames * FRAME - BUDGET), s.pendingRead(), "the rest waits in the host socket");
+        assertEquals(1, stack.counters().tcpFlightBudgetStops);
+        assertEquals(1, stack.tcp().flight.senders());
+
+        // Each ACK of one frame lets exactly one more start: the flight stays at the budget.
+        ack(GPORT, O + FRAME);
+        List<Seg> next = turns(s);
+        assertEquals(1, next.size());
+        assertEquals(O + frames * FRAME, next.get(0).seq);
+        ack(GPORT, O + 2 * FRAME);
+        assertEquals(1, turns(s).size());
+
+        ack(GPORT, O + (frames + 2) * FRAME);
+        List<Seg> rest = turns(s);
+        assertEquals(2, rest.size(), "the last two frames of the host's bytes");
+        ack(GPORT, O + BUDGET + 4 * FRAME);
+        recvNothing();
+        assertEquals(0, stack.tcp().flight.bytes());
+        assertEquals(0, stack.tcp().flight.senders());
+    }
+
+    @Test
+    void framesAreWholeSegmentsThatFitSixtyFourKibibytes() throws Exception {
+        FakeHostSockets.Sock s = open(GPORT);
+        host.hostSends(s, pattern(2 * FRAME));
+        stack.flush();
+        assertEquals(List.of(SEG, SEG), sink.gsoSizes(), "TSO, cut back to the MSS by the device");
+        List<byte[]> frames = sink.take();
+        assertEquals(2, frames.size());
+        for (byte[] f : frames) {
+            assertEquals(65536 - (65536 - 14 - 20 - 32) % SEG, f.length, "a 64 KiB buffer, whole segments");
+            TcpPacket tcp = EthernetPacket.newPacket(f, 0, f.length).get(TcpPacket.class);
+            assertEquals(FRAME, tcp.getPayload().getRawData().length);
+        }
+        ack(GPORT, O + 2 * FRAME);
+        recvNothing();
+    }
+
+    @Test
+    void aSecondDownloadGetsAnEqualShare() {
+        int a = GPORT;
+        int b = GPORT + 1;
+        FakeHostSockets.Sock sa = open(a);
+        int frames = (BUDGET + FRAME - 1) / FRAME;
+        host.hostSends(sa, pattern(frames * FRAME + BUDGET / 2 + FRAME));
+        assertEquals(frames, turns(sa).size());
+
+        // B has nothing in flight: one frame, so that it has ACKs coming; then the spent budget stops it.
+        FakeHostSockets.Sock sb = open(b);
+        host.hostSends(sb, pattern(BUDGET));
+        List<Seg> out = turns(sa, sb);
+        assertEquals(1, out.size());
+        assertEquals(b, out.get(0).dstPort);
+        assertEquals(2, stack.tcp().flight.senders());
+
+        // A's ACKs free the budget, but A is over its half and starts nothing until it is under it.
+        ack(a, O + frames / 4 * FRAME);
+        assertEquals(0, turns(sa, sb).size());
+        // All of A acknowledged: A and B each fill about half of the budget, nobody more.
+        ack(a, O + frames * FRAME);
+        out = turns(sa, sb);
+        ack(b, O + FRAME);
+        out.addAll(turns(sa, sb));
+        int share = BUDGET / 2;
+        int fromA = payload(out, a);
+        int fromB = payload(out, b);
+        assertTrue(fromA >= share && fromA < share + FRAME, "A sent " + fromA);
+        assertTrue(fromB >= share - 2 * FRAME && fromB < share + FRAME, "B sent " + fromB);
+        assertTrue(stack.tcp().flight.bytes() < BUDGET + 2 * FRAME, "in flight " + stack.tcp().flight.bytes());
+
+        // Done with both (so no frame is left held when the test ends).
+        host.hostEof(sa);
+        host.hostEof(sb);
+        stack.tcp().close();
+        stack.flush();
+        sink.take();
+        assertEquals(0, stack.tcp().flight.bytes());
+    }
+
+    @Test
+    void aBulkTransferReusesItsFrameBuffersAndGivesThemBackWhenIdle() {
+        FakeHostSockets.Sock s = open(GPORT);
+        int frames = (BUDGET + FRAME - 1) / FRAME;
+        int rounds = 4;
+        host.hostSends(s, pattern(rounds * frames * FRAME));
+        int acked = O;
+        for (int round = 0; round < rounds; round++) {
+            List<Seg> out = turns(s);
+            assertEquals(frames, out.size(), "round " + round);
+            acked += frames * FRAME;
+            ack(GPORT, acked);
+            // Only the first window takes buffers from the allocator; the later ones reuse them.
+            assertEquals(frames, stack.counters().tcpFrameBuffersAllocated, "round " + round);
+        }
+        assertEquals(0, turns(s).size());
+        // A second with nothing in flight: the pool keeps its 2 MiB base and gives the rest back.
+        clock.advanceNanos(FlightToGuest.POOL_IDLE);
+        stack.runTimers();
+        host.hostSends(s, pattern(frames * FRAME));
+        assertEquals(frames, turns(s).size());
+        int kept = (2 << 20) / 65536;
+        assertEquals(2 * frames - kept, stack.counters().tcpFrameBuffersAllocated);
+        ack(GPORT, acked + frames * FRAME);
+        recvNothing();
+    }
+}

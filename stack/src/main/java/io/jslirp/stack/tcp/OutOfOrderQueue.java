@@ -41,6 +41,11 @@ final class OutOfOrderQueue {
         return count == 0;
     }
 
+    /** Whether it holds its arrays (made by the first out-of-order segment, dropped by releaseAll). */
+    boolean hasArrays() {
+        return seq != null;
+    }
+
     /** Holds {@code len} bytes of {@code buf} at {@code at}, sequence {@code first}, and a FIN right after them. */
     void hold(ByteBuf buf, int at, int len, int first, boolean withFin) {
         if (withFin) {
@@ -167,12 +172,14 @@ final class OutOfOrderQueue {
         return n;
     }
 
-    /** Releases every held piece (the connection is closing). */
+    /** Releases every held piece (the connection is closing) and the arrays; {@link #hold} makes new ones. */
     void releaseAll() {
         for (int i = 0; i < count; i++) {
             data[i].release();
             data[i] = null;
         }
         count = 0;
+        seq = null;
+        data = null;
     }
 }

@@ -16,17 +16,26 @@ import io.netty.buffer.ByteBuf;
  * cumulative ACK frees whole entries from the head; a frame only partly acknowledged stays whole until its end
  * is, and a resend of it carries the acknowledged part again, which the guest trims. Freed frames go back to
  * the layer's pool of read buffers. The queue is a ring of parallel primitive arrays, a power of two long,
- * doubling when full, so a bulk transfer allocates nothing once it has grown to the guest's window.
+ * doubling when full, so a bulk transfer allocates nothing once it has grown to the guest's window. The arrays
+ * exist only while the connection sends: none before its first frame, none after {@link #releaseAll}.
  */
 final class RetransmitQueue {
     private static final byte RETRANSMITTED = 1;
     private static final byte SACKED = 2;
 
-    private ByteBuf[] frame = new ByteBuf[16];
-    private int[] seq = new int[16];
-    private int[] len = new int[16];
-    private long[] sentAt = new long[16];
-    private byte[] mark = new byte[16];
+    private static final int FIRST_CAPACITY = 16;
+    private static final ByteBuf[] NO_FRAMES = {};
+    private static final int[] NO_INTS = {};
+    private static final long[] NO_LONGS = {};
+    private static final byte[] NO_BYTES = {};
+
+    // Allocated at the first frame and given back by releaseAll: a connection that never sends, or is past
+    // sending (TIME_WAIT, kept up to 15 s and by the ten thousand after a connection churn), holds no arrays.
+    private ByteBuf[] frame = NO_FRAMES;
+    private int[] seq = NO_INTS;
+    private int[] len = NO_INTS;
+    private long[] sentAt = NO_LONGS;
+    private byte[] mark = NO_BYTES;
     private int head;
     private int count;
     /** The layer's bytes in flight toward the guest, which every entry counts in while it is queued. */
@@ -38,6 +47,11 @@ final class RetransmitQueue {
 
     boolean isEmpty() {
         return count == 0;
+    }
+
+    /** Slots the arrays have now (0 when it holds none). */
+    int capacity() {
+        return frame.length;
     }
 
     /** Appends a frame just sent: {@code seqLen} sequence numbers from {@code firstSeq}. */
@@ -56,7 +70,7 @@ final class RetransmitQueue {
     }
 
     private void grow() {
-        int n = frame.length * 2;
+        int n = frame.length == 0 ? FIRST_CAPACITY : frame.length * 2;
         ByteBuf[] frames = new ByteBuf[n];
         int[] seqs = new int[n];
         int[] lens = new int[n];
@@ -138,7 +152,10 @@ final class RetransmitQueue {
         sentAt[slot] = now;
     }
 
-    /** Releases every frame (the connection is closing); the queue is empty afterwards. */
+    /**
+     * Releases every frame (the connection is closing) and the arrays with them; the queue is empty afterwards
+     * and allocates again only if a frame is added.
+     */
     void releaseAll() {
         long bytes = 0;
         boolean held = count > 0;
@@ -150,6 +167,11 @@ final class RetransmitQueue {
         }
         count = 0;
         head = 0;
+        frame = NO_FRAMES;
+        seq = NO_INTS;
+        len = NO_INTS;
+        sentAt = NO_LONGS;
+        mark = NO_BYTES;
         if (held) {
             flight.released(bytes, true);
         }

@@ -61,6 +61,7 @@ class TcpCloseTest extends TcpHarness {
         FakeHostSockets.Sock s = establish();
         host.hostSends(s, pattern(10));
         recv();
+        assertTrue(conn().rtx.capacity() > 0, "a connection that sent holds its retransmit queue");
         host.hostEof(s);
         recv(Seg.of(Seg.ACK | Seg.FIN).seq(O + 10).ack(G).win(WIN).ts(tsNow(), 101));
         assertEquals(TcpState.FIN_WAIT_1, conn().state());
@@ -68,8 +69,11 @@ class TcpCloseTest extends TcpHarness {
         send(gack(G, O + 11, 502));
         recvNothing();
         assertEquals(TcpState.FIN_WAIT_2, conn().state());
-        // Guest-to-host still flows in FIN_WAIT_2.
-        send(gack(G, O + 11, 502).flags(Seg.ACK | Seg.PSH).data(pattern(300)));
+        // Guest-to-host still flows in FIN_WAIT_2, here its second half first (held out of order).
+        send(gack(G + 100, O + 11, 502).flags(Seg.ACK | Seg.PSH).data(java.util.Arrays.copyOfRange(pattern(300), 100, 300)));
+        recv();
+        assertTrue(conn().ooo.hasArrays(), "an out-of-order segment is held");
+        send(gack(G, O + 11, 502).flags(Seg.ACK | Seg.PSH).data(java.util.Arrays.copyOf(pattern(300), 100)));
         recv(ourAck(O + 11, G + 300));
         assertArrayEquals(pattern(300), s.written());
         send(gack(G + 300, O + 11, 502).flags(Seg.ACK | Seg.FIN));
@@ -77,6 +81,9 @@ class TcpCloseTest extends TcpHarness {
         assertEquals(TcpState.TIME_WAIT, conn().state());
         assertTrue(s.shutdownWrite);
         assertTrue(s.closed, "TIME_WAIT holds no host socket");
+        // Nor queue arrays: after a connection churn ten thousand such records wait out TIME_WAIT.
+        assertEquals(0, conn().rtx.capacity());
+        assertFalse(conn().ooo.hasArrays());
         // A retransmitted FIN is acknowledged again.
         send(gack(G + 300, O + 11, 502).flags(Seg.ACK | Seg.FIN));
         recv(ourAck(O + 11, G + 301));

@@ -32,14 +32,14 @@ import org.junit.jupiter.api.Timeout;
  * host on 2001:db8:1::/64 behind a veth by TCP, UDP and ping -6, from {@code --outbound-addr6} when given. jslirp only: slirp4netns's IPv6 relay differs (no
  * --resolv-conf, no ICMPv6 errors).
  *
- * <p>Sizes: {@code -Djslirp.e2e.bulkBytes6} (default 64 MiB each way).
+ * <p>Sizes: {@code -Djslirp.e2e.bulkBytes6} (default 1 GiB each way, as the IPv4 bulk tests).
  */
 @Tag("e2e")
 @Timeout(240)
 class Ipv6RelayIT {
     static final String ROUTER = "fd00::2";
     static final String DNS6 = "fd00::3";
-    static final long BULK = Long.getLong("jslirp.e2e.bulkBytes6", 64L << 20) & ~7L;
+    static final long BULK = Long.getLong("jslirp.e2e.bulkBytes6", 1L << 30) & ~7L;
     static final Duration TRANSFER = Duration.ofSeconds(Long.getLong("jslirp.e2e.bulkSeconds", 150));
     private static final SecureRandom RANDOM = new SecureRandom();
 

@@ -57,7 +57,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
       record "$tool | -" h2g not_installed
       continue
     fi
-    for mtu in $MTUS; do
+    for mtu in $(in_rep_order "$rep" "$MTUS"); do
       log "run $rep/$REPEAT: $tool, MTU $mtu"
       r="$tool | MTU $mtu"
       HPORT=$(free_port) || die "no free port"

@@ -232,15 +232,22 @@ cell() { # ROW COL -> summary of the recorded values
 }
 
 # The tools of repetition $1 (1-based): odd ones in TOOLS order, even ones reversed.
-tools_for_rep() {
+# The words of $2 as given on odd runs ($1) and reversed on even ones. What runs later in a run measures
+# lower on this kind of machine (seen: jslirp's IPv6 rows 14-24% under IPv4 when they ran second, 0-10% over
+# it when they ran first), so tools, families and MTUs all alternate, and medians compare on equal terms.
+in_rep_order() {
   local -a t
-  read -r -a t <<<"$TOOLS"
+  read -r -a t <<<"$2"
   if (($1 % 2 == 0)); then
     local i
     for ((i = ${#t[@]} - 1; i >= 0; i--)); do printf '%s ' "${t[i]}"; done
   else
     printf '%s ' "${t[@]}"
   fi
+}
+
+tools_for_rep() {
+  in_rep_order "$1" "$TOOLS"
 }
 
 # One line naming the machine the table came from: numbers move between machines, ratios in one run count.

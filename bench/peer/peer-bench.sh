@@ -173,10 +173,10 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
       record "F:$tool" startup not_installed
       continue
     fi
-    for fam in $FAMILIES; do
+    for fam in $(in_rep_order "$rep" "$FAMILIES"); do
       [[ $fam == 4 || " $TOOLS6 " == *" $tool "* ]] || continue
       use_family "$fam"
-      for mtu in $MTUS; do
+      for mtu in $(in_rep_order "$rep" "$MTUS"); do
         log "run $rep/$REPEAT: $tool, IPv$fam, MTU $mtu"
         key="$tool | MTU $mtu"
         [[ $fam == 6 ]] && key="$tool | IPv6, MTU $mtu"

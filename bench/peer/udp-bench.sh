@@ -69,7 +69,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
       record "$tool | - | -" mbps not_installed
       continue
     fi
-    for mtu in $MTUS; do
+    for mtu in $(in_rep_order "$rep" "$MTUS"); do
       log "run $rep/$REPEAT: $tool, MTU $mtu"
       if ! start_tool "$tool" "$mtu"; then
         for rate in $RATES; do record "$tool | $mtu | $rate" mbps fail; done

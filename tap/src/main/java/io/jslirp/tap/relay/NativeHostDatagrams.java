@@ -571,9 +571,9 @@ public final class NativeHostDatagrams implements HostDatagrams {
         sockets.release(handle);
     }
 
-    /** For tests: whether {@code handle} is an unprivileged ping socket rather than a raw one. */
+    /** For tests: whether {@code handle} is an unprivileged ping socket (ICMP or ICMPv6) rather than a raw one. */
     boolean isPingSocket(int handle) {
-        return is(handle, KIND_PING_DGRAM);
+        return is(handle, KIND_PING_DGRAM) || is(handle, KIND_PING6_DGRAM);
     }
 
     /** Datagram sockets open now (UDP and ping), until the relay closes them. */

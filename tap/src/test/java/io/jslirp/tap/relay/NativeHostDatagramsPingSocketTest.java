@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jslirp.stack.relay.DatagramInfo;
+import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.testing.LeakCheckExtension;
 import io.jslirp.stack.wire.IpAddress;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The unprivileged ping socket, which this machine's net.ipv4.ping_group_range ("1 0") does not allow: the
  * range is per network namespace, so the test makes one that allows group 0 and runs the loop in it (sockets
- * stay in the namespace of the thread that opened them). Only 127.0.0.1 inside that namespace is pinged.
+ * stay in the namespace of the thread that opened them). Only 127.0.0.1 and ::1 inside that namespace are pinged.
  */
 @ExtendWith(LeakCheckExtension.class)
 @Tag("root")
@@ -38,6 +39,16 @@ class NativeHostDatagramsPingSocketTest {
 
     @Test
     void pingSocketSendsTheMessageAsIsAndGetsTheReply() throws Exception {
+        pingThroughThePingSocket(false);
+    }
+
+    /** The ICMPv6 one: the same sysctl governs it (ping_group_range is under net.ipv4 for both families). */
+    @Test
+    void icmpv6PingSocketSendsTheMessageAsIsAndGetsTheReply() throws Exception {
+        pingThroughThePingSocket(true);
+    }
+
+    private void pingThroughThePingSocket(boolean v6) throws Exception {
         assumeTrue(Native.libc().getuid() == 0, "root only: makes a network namespace");
         String ns = Sh.addNetns("jslirp-ping");
         try {
@@ -61,7 +72,7 @@ class NativeHostDatagramsPingSocketTest {
 
                 BlockingQueue<byte[]> replies = new ArrayBlockingQueue<>(8);
                 DatagramInfo from = new DatagramInfo();
-                int h = loop.call(() -> host.openPing((handle, events) -> {
+                HostSocketHandler onReply = (handle, events) -> {
                     if ((events & HostSockets.READABLE) == 0) {
                         return;
                     }
@@ -76,15 +87,18 @@ class NativeHostDatagramsPingSocketTest {
                     } finally {
                         buf.release();
                     }
-                }));
+                };
+                int h = loop.call(() -> v6 ? host.openPing6(onReply) : host.openPing(onReply));
                 assertTrue(h >= 0, "openPing: " + h);
                 assertTrue(loop.call(() -> host.isPingSocket(h)), "the namespace allows a ping socket; no raw fallback");
                 byte[] payload = "via the ping socket".getBytes(StandardCharsets.US_ASCII);
                 ByteBuf msg = Unpooled.directBuffer(8 + payload.length);
-                msg.writeByte(8).writeByte(0).writeShort(0).writeShort(0x4242).writeShort(9).writeBytes(payload);
+                // Echo request: type 8 for ICMP, 128 for ICMPv6 (RFC 4443 4.1); the kernel sets id and checksum.
+                msg.writeByte(v6 ? 128 : 8).writeByte(0).writeShort(0).writeShort(0x4242).writeShort(9).writeBytes(payload);
                 try {
-                    int sent = loop.call(() -> host.sendPing(h, IpAddress.V4_HI, IpAddress.v4Lo(LOCALHOST), msg, 0,
-                            msg.readableBytes()));
+                    int sent = loop.call(() -> v6
+                            ? host.sendPing(h, 0, 1, msg, 0, msg.readableBytes())
+                            : host.sendPing(h, IpAddress.V4_HI, IpAddress.v4Lo(LOCALHOST), msg, 0, msg.readableBytes()));
                     assertEquals(msg.readableBytes(), sent);
                 } finally {
                     msg.release();
@@ -92,9 +106,14 @@ class NativeHostDatagramsPingSocketTest {
                 byte[] reply = replies.poll(5, TimeUnit.SECONDS);
                 assertNotNull(reply, "no echo reply within 5 s");
                 assertEquals(8 + payload.length, reply.length);
-                assertEquals(0, reply[0], "echo reply");
+                assertEquals(v6 ? 129 : 0, reply[0] & 0xff, "echo reply");
                 assertEquals(9, (reply[6] & 0xff) << 8 | (reply[7] & 0xff));
-                assertEquals(LOCALHOST, from.ipv4());
+                if (v6) {
+                    assertEquals(0, from.addrHi, "from ::1");
+                    assertEquals(1, from.addrLo, "from ::1");
+                } else {
+                    assertEquals(LOCALHOST, from.ipv4());
+                }
                 assertEquals(1, (int) loop.call(host::closeAll));
             }
         } finally {

@@ -354,20 +354,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (setup.setInt(fd, Flags.SOL_RAW, Flags.ICMP_FILTER, ~(1 << ICMP_ECHO_REPLY)) < 0) {
             return sockets.failClosed(fd, Native.errno());
         }
-        int identifier = allocateIdentifier();
-        if (identifier < 0) {
-            return sockets.failClosed(fd, Errno.EMFILE);
-        }
-        int handle = adopt(fd, KIND_PING_RAW, handler);
-        if (handle < 0) {
-            identifiersInUse.clear(identifier);
-            return handle;
-        }
-        if (fd >= identifiers.length) {
-            identifiers = Arrays.copyOf(identifiers, Math.max(fd + 1, identifiers.length * 2));
-        }
-        identifiers[fd] = identifier;
-        return handle;
+        return adoptRawPing(fd, KIND_PING_RAW, handler);
     }
 
     @Override
@@ -390,11 +377,19 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (setup.setInt(fd, Flags.IPPROTO_IPV6, IPV6_RECVERR, 1) < 0) {
             return sockets.failClosed(fd, Native.errno());
         }
+        return adoptRawPing(fd, KIND_PING6_RAW, handler);
+    }
+
+    /**
+     * A raw ping socket of either family: the kernel leaves the echo identifier to us, so each gets one no
+     * other raw ping socket of ours holds, and its replies are told apart by it.
+     */
+    private int adoptRawPing(int fd, byte kind, HostSocketHandler handler) {
         int identifier = allocateIdentifier();
         if (identifier < 0) {
             return sockets.failClosed(fd, Errno.EMFILE);
         }
-        int handle = adopt(fd, KIND_PING6_RAW, handler);
+        int handle = adopt(fd, kind, handler);
         if (handle < 0) {
             identifiersInUse.clear(identifier);
             return handle;

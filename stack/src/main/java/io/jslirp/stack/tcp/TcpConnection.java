@@ -286,14 +286,14 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
             case HostSockets.ENETUNREACH:
             case HostSockets.ENETDOWN:
                 counters.tcpConnectUnreachable++;
-                layer.sendUnreachable(guestMac, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, guestPort,
-                        remotePort, irs, true);
+                layer.connects.sendUnreachable(guestMac, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo,
+                        guestPort, remotePort, irs, true);
                 break;
             case HostSockets.EHOSTUNREACH:
             case HostSockets.EHOSTDOWN:
                 counters.tcpConnectUnreachable++;
-                layer.sendUnreachable(guestMac, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, guestPort,
-                        remotePort, irs, false);
+                layer.connects.sendUnreachable(guestMac, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo,
+                        guestPort, remotePort, irs, false);
                 break;
             case HostSockets.ETIMEDOUT:
                 counters.tcpConnectTimeout++;

@@ -412,11 +412,11 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
                 return true;
             }
             // The kernel is full: keep the rest until it reports WRITABLE.
-            toHost.add(layer.keep(buf, index + n, len - n));
+            toHost.add(layer.memory.keep(buf, index + n, len - n));
             setInterest(readInterest, true);
             return true;
         }
-        toHost.add(layer.keep(buf, index, len));
+        toHost.add(layer.memory.keep(buf, index, len));
         if (!writeInterest && !drainDue) {
             // Held only to be coalesced: the flush writes it (and asks for WRITABLE if the kernel is full).
             drainDue = true;

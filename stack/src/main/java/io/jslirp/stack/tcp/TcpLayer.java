@@ -6,7 +6,6 @@ import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.flow.FlowTable;
 import io.jslirp.stack.flow.ForwardPath;
-import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.IpOutput;
@@ -21,7 +20,6 @@ import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.udp.DnsServers;
 import io.jslirp.stack.wire.Checksum;
-import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv6Packet;
 import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
@@ -40,9 +38,10 @@ import static io.jslirp.stack.wire.IpAddress.v4Lo;
 
 /**
  * TCP input demux (a segment to its flow by 4-tuple, a host event to its flow by handle), and what all
- * connections share: the timer heap, the end-of-batch flush list, the frame buffer pool and the frames that
- * belong to no connection's byte stream. The connections the guest opens are {@link ConnectsFromGuest}'s,
- * those the host's clients open {@link TcpForwards}'. See the package documentation for the theory.
+ * connections share: the timer heap, the end-of-batch flush list, the routes and the guest's MAC, the RSTs
+ * that answer for a flow or for none, and {@link FrameMemory}. The connections the guest opens are
+ * {@link ConnectsFromGuest}'s, those the host's clients open {@link TcpForwards}'. See the package
+ * documentation for the theory.
  */
 public final class TcpLayer implements IpProtocol, HostSocketHandler {
     /** Generates our initial sequence numbers; replaceable so that tests can start near 2^32. */
@@ -52,12 +51,6 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         int isn(long guestAddrHi, long guestAddrLo, int guestPort, long remoteAddrHi, long remoteAddrLo,
                 int remotePort);
     }
-
-    /**
-     * A buffer this much larger than the bytes it would keep is not kept: the bytes are copied into a
-     * right-sized one, so that memory pinned by queues stays within twice the bytes they count.
-     */
-    static final int PIN_SLACK = 2048;
 
     final NetConfig config;
     final Clock clock;
@@ -78,8 +71,6 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     final TimerHeap timers = new TimerHeap();
     /** Bytes in flight toward the guest over all connections, and their budget. */
     final FlightToGuest flight;
-    /** What the frame pool keeps when nothing has been in flight for a while. */
-    private final int framesKept;
     private final TcpSegment seg = new TcpSegment();
     /** Scratch for the SACK blocks of the ACK being built (one at a time on the event loop). */
     final int[] sackLeft = new int[4];
@@ -87,17 +78,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     private IsnGenerator isnGenerator;
     /** The device takes TSO super-segments with partial checksums (Stack.DeviceFormat.VNET_HDR). */
     final boolean offload;
-    /**
-     * Frames toward the guest that the guest acknowledged, kept for the next host read instead of going back
-     * to the allocator: a bulk transfer then reuses the same few buffers and allocates nothing, not even the
-     * allocator's own bookkeeping (Netty's subpage and recycler objects churn when dozens of buffers are freed
-     * and taken again per window). Only buffers of exactly {@link #frameCapacity} are kept: as many as the
-     * budget in flight toward the guest takes, and about 2 MiB once nothing has been in flight for a second.
-     */
-    private final FrameBuffers frames;
-    /** Capacity of every host-read frame: the largest frame a connection of this layer sends. */
-    final int frameCapacity;
-    static final int OFFLOAD_FRAME_CAPACITY = 65536;
+    /** The frame buffer pool of host reads, and how much memory a kept byte may pin. */
+    final FrameMemory memory;
 
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
@@ -119,14 +101,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     HostSockets host, RelayOptions options, boolean offload) {
         this.offload = offload;
-        // With offload a frame holds a TSO super-segment of up to 64 KiB (Netty's size class: one byte more
-        // and each buffer takes 80 KiB), else one MTU.
-        this.frameCapacity = Math.max(offload ? OFFLOAD_FRAME_CAPACITY : EthernetFrame.HEADER_LENGTH + config.mtu(),
-                output.l4Offset() + TcpSegment.MAX_HEADER_LENGTH + TcpConnection.MIN_MSS);
-        // The pool holds the whole budget in flight (FlightToGuest), and keeps about 2 MiB once idle.
-        this.framesKept = Math.max(4, Math.min(64, (2 << 20) / frameCapacity));
-        this.frames = new FrameBuffers(alloc, frameCapacity,
-                Math.max(framesKept, Math.min(1024, FlightToGuest.BUDGET / frameCapacity + 4)));
+        this.memory = new FrameMemory(alloc, counters, config.mtu(), output.l4Offset(), offload);
         this.flight = new FlightToGuest(clock);
         this.config = config;
         this.clock = clock;
@@ -327,7 +302,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
             forwards.resumeListeners();
         }
         if (flight.trimDue(now)) {
-            frames.trim(framesKept);
+            memory.trimIdle();
         }
         while (timers.size() > 0 && timers.peekDeadline() <= now) {
             TcpConnection c = timers.poll();
@@ -348,7 +323,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
             c.destroy(true);
         }
         pendingCount = 0;
-        frames.clear();
+        memory.clear();
     }
 
     void forget(TcpConnection c) {
@@ -369,72 +344,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         counters.tcpFlowsClosed++;
     }
 
-    // ---------------------------------------------------------------- frame building
-
-    /** A complete frame of {@code c}'s, on its route. */
-    void sendFrame(TcpConnection c, ByteBuf f) {
-        counters.tcpSegmentsOut++;
-        c.out.send(f);
-    }
-
-    /**
-     * A segment from writeTcp, its TCP header at {@code l4At}: partial checksum and TSO for an offloading
-     * device, else complete.
-     */
-    void sendDataFrame(TcpConnection c, ByteBuf f, int gsoSize, int l4At) {
-        IpOutput output = c.out;
-        counters.tcpSegmentsOut++;
-        if (offload) {
-            if (f.readableBytes() - l4At - (f.getUnsignedByte(l4At + 12) >>> 4) * 4 > gsoSize) {
-                counters.gsoFramesOut++;
-            }
-            output.sendOffload(f, gsoSize);
-        } else {
-            output.send(f);
-        }
-    }
-
-    /** A buffer of {@link #frameCapacity} bytes for a host read, from the pool when it has one. */
-    ByteBuf readBuffer() {
-        if (frames.isEmpty()) {
-            counters.tcpFrameBuffersAllocated++;
-        }
-        return frames.take();
-    }
-
-    /**
-     * The read filled only {@code used} bytes of {@code b}: when that leaves most of it idle, copies them into a
-     * right-sized buffer and gives {@code b} back to the pool, so a short read does not pin a whole frame
-     * buffer for as long as it waits for its acknowledgment.
-     */
-    ByteBuf fitReadBuffer(ByteBuf b, int used) {
-        if (b.capacity() - used <= Math.max(used, PIN_SLACK)) {
-            return b;
-        }
-        ByteBuf small = alloc.directBuffer(used, used);
-        small.writeBytes(b, 0, used);
-        recycleFrame(b);
-        return small;
-    }
-
-    /** Drops the caller's reference to a frame; a read-sized one nobody else holds goes back to the pool. */
-    void recycleFrame(ByteBuf f) {
-        frames.giveBack(f);
-    }
-
-    /**
-     * {@code len} bytes of {@code buf} at {@code index} to keep in a queue: a retained slice when that pins
-     * little more than the bytes themselves, else a right-sized copy (a small segment read into a TAP buffer
-     * sized for 64 KiB must not keep the whole buffer alive).
-     */
-    ByteBuf keep(ByteBuf buf, int index, int len) {
-        if (buf.capacity() - len <= Math.max(len, PIN_SLACK)) {
-            return buf.retainedSlice(index, len);
-        }
-        ByteBuf copy = alloc.directBuffer(len, len);
-        copy.writeBytes(buf, index, len);
-        return copy;
-    }
+    // ---------------------------------------------------------------- resets
 
     /**
      * A RST (with or without ACK) from {@code remoteAddr:remotePort} to the guest (family-neutral addresses);

@@ -95,10 +95,11 @@
  * buffer with headroom for Ethernet, IPv4 and TCP, read from the socket into its payload area, then write
  * the headers and checksum around the bytes: the only copy is the kernel's. The frame stays in the
  * retransmission queue (one more reference; the sink releases its own); once acknowledged it goes back to
- * a small per-layer pool of frame buffers (at most ~2 MiB), so a bulk transfer allocates nothing, and a
- * short read is copied into a right-sized buffer so it does not pin a whole one while in flight. With the window full, READABLE
- * interest is dropped, so jslirp stops reading and the host's TCP pushes back on the remote sender; an ACK
- * that opens the window schedules a read in the next flush. A zero window arms the persist timer, whose
+ * the layer's pool of frame buffers ({@code FrameMemory}: as many as the budget below takes, about 2 MiB once
+ * idle), so a bulk transfer allocates nothing, and a short read is copied into a right-sized buffer so it does
+ * not pin a whole one while in flight. With the window full, READABLE interest is dropped, so jslirp stops
+ * reading and the host's TCP pushes back on the remote sender; an ACK that opens the window schedules a read in
+ * the next flush. A zero window arms the persist timer, whose
  * probes (an ACK at SND.UNA - 1, as Linux sends) back off to 60 s. The guest's window is not the only bound:
  * what is in flight is frames held here, so all connections together keep at most a 32 MiB budget in flight,
  * each an equal share of it ({@code FlightToGuest}); a guest with a large {@code tcp_rmem} offers 32 MiB and
@@ -146,10 +147,11 @@
  * and {@code RttEstimator} (RFC 6298) are the connection's data structures, each documented with its own
  * theory of operation. The layer is split the same way: {@link io.jslirp.stack.tcp.TcpLayer} is the demux (a
  * segment to its flow by 4-tuple, a host event to its flow by handle) and what all connections share (the
- * timers, the end-of-batch flush list, the frame buffer pool); {@code ConnectsFromGuest} the connections the
- * guest opens (the segment that matches no flow, where a SYN may go, the host connect, the ICMP answer to a
- * connect that found no route); {@code TcpForwards} those the host's clients open (the forward listeners,
- * their clients' connections and the IPv4 fallback); {@code TimerHeap} the one timer heap.
+ * timers, the end-of-batch flush list); {@code FrameMemory} the frame buffer pool and how much memory a kept
+ * byte may pin; {@code ConnectsFromGuest} the connections the guest opens (the segment that matches no flow,
+ * where a SYN may go, the host connect, the ICMP answer to a connect that found no route); {@code TcpForwards}
+ * those the host's clients open (the forward listeners, their clients' connections and the IPv4 fallback);
+ * {@code TimerHeap} the one timer heap.
  *
  * <p><b>Left out for now.</b> Congestion control; PAWS (RFC 7323 5) and sending SACK-based retransmission
  * beyond the first hole; urgent data (ignored, delivered inline); TCP Fast Open data on the SYN (not

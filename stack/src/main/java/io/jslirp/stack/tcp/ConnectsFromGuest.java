@@ -124,10 +124,9 @@ final class ConnectsFromGuest {
                 // DNS over TCP (RFC 7766: resolvers retry over TCP after a truncated reply) goes to the host's
                 // current resolver, port 53, exactly as the UDP forwarder's queries do.
                 hostAddr = 0;
-            } else if (remoteAddr == dns || !RelayableAddress.isRelayable(config, remoteAddr) || host == null) {
-                // network+3 serves only port 53 (and not with --disable-dns or without a resolver), nothing else
-                // lives inside the virtual network, and without host sockets there is nowhere to go: refuse at
-                // once like a closed port.
+            } else if (remoteAddr == dns || !RelayableAddress.isRelayable(config, remoteAddr)) {
+                // network+3 serves only port 53 (and not with --disable-dns or without a resolver), and nothing
+                // else lives inside the virtual network: refuse at once like a closed port.
                 counters.tcpNoRelay++;
                 resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
                 return;
@@ -169,6 +168,12 @@ final class ConnectsFromGuest {
             // A global IPv6 address goes out as it is, through an AF_INET6 host socket.
             hostHi = remoteHi;
             hostLo = remoteLo;
+        }
+        if (host == null) {
+            // Without host sockets there is nowhere to go, network+2's loopback included: refused as above.
+            counters.tcpNoRelay++;
+            resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
+            return;
         }
         if (layer.flows.isFull()) {
             counters.tcpTableFull++;

@@ -5,6 +5,7 @@ import io.jslirp.stack.Counters;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.iface.Ipv4Output;
 import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.relay.RelayableAddress;
 import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.EthernetFrame;
 import io.jslirp.stack.wire.Icmpv4Packet;
@@ -57,7 +58,7 @@ public final class IcmpEchoRelay extends EchoRelay {
             return;
         }
         int dst = ip.destination();
-        if (!Ipv4Packet.isUnicast(dst) || config.contains(dst)) {
+        if (!RelayableAddress.isRelayable(config, dst)) {
             // Broadcast/multicast pings are not relayed off the link (RFC 1122 3.2.2.6 lets hosts ignore them),
             // and nothing else lives in the virtual network.
             counters.icmpBadDestination++;

@@ -7,7 +7,7 @@ import io.jslirp.stack.iface.Icmpv6Handler;
 import io.jslirp.stack.iface.Ipv6Output;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.RelayOptions;
-import io.jslirp.stack.wire.IpAddress;
+import io.jslirp.stack.relay.RelayableAddress;
 import io.jslirp.stack.wire.Icmpv6Packet;
 import io.jslirp.stack.wire.Ipv6Packet;
 import io.netty.buffer.ByteBuf;
@@ -24,8 +24,9 @@ import io.netty.buffer.ByteBufAllocator;
  * <p>Decision table for a request (IPv6 input hands over only echo requests to addresses not ours and not
  * multicast):
  * <ol>
- * <li>a destination inside our prefix or on the link (nobody lives there), or another name of the host or of
- *     IPv4 (::1, ::ffff:0:0/96, ::/96): dropped (icmpBadDestination), as IPv4 drops pings into the network.</li>
+ * <li>a destination the relays may not use ({@link RelayableAddress#isRelayable6}: inside our prefix or on the
+ *     link, where nobody lives, or another name of the host or of IPv4, ::1, ::ffff:0:0/96, ::/96): dropped
+ *     (icmpBadDestination), as IPv4 drops pings into the network.</li>
  * <li>no host datagram sockets, or the host refuses a ping socket: dropped (icmpEchoNoSocket); EPERM/EACCES
  *     also set {@link #pingUnavailable}.</li>
  * <li>otherwise sent; ENETUNREACH/EHOSTUNREACH from the send come back as destination unreachable (no route,
@@ -49,9 +50,7 @@ public final class Icmpv6EchoRelay extends EchoRelay implements Icmpv6Handler {
     public void receive(Ipv6Packet ip, Icmpv6Packet echo, long sourceMac) {
         long dHi = ip.destinationHi();
         long dLo = ip.destinationLo();
-        if (config.inPrefix(dHi) || Ipv6Packet.isLinkLocal(dHi) || Ipv6Packet.isMulticast(dHi)
-                || Ipv6Packet.isLoopback(dHi, dLo) || Ipv6Packet.isUnspecified(dHi, dLo)
-                || IpAddress.isV4(dHi, dLo) || (dHi == 0 && (dLo >>> 32) == 0)) {
+        if (!RelayableAddress.isRelayable6(config, dHi, dLo)) {
             counters.icmpBadDestination++;
             return;
         }
@@ -91,11 +90,8 @@ public final class Icmpv6EchoRelay extends EchoRelay implements Icmpv6Handler {
             return;
         }
         // From the reporting router when the guest may see it, else from the pinged address.
-        boolean fromOffender = !IpAddress.isUnspecified(info.offenderHi, info.offenderLo)
-                && !config.inPrefix(info.offenderHi) && !Ipv6Packet.isLinkLocal(info.offenderHi)
-                && !Ipv6Packet.isLoopback(info.offenderHi, info.offenderLo)
-                && !IpAddress.isV4(info.offenderHi, info.offenderLo)
-                && !Ipv6Packet.isMulticast(info.offenderHi);
+        // (An unknown offender is unspecified, which the rule refuses.)
+        boolean fromOffender = RelayableAddress.isRelayable6(config, info.offenderHi, info.offenderLo);
         int word = info.icmpType == Icmpv6Packet.TYPE_PACKET_TOO_BIG
                 ? Math.max(Ipv6Packet.MIN_MTU, info.icmpInfo) : 0;
         sendError(f, info.icmpType, info.icmpCode, word, fromOffender ? info.offenderHi : f.remoteHi,

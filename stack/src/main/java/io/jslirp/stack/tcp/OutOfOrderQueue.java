@@ -12,7 +12,7 @@ import io.netty.buffer.ByteBuf;
  * Pieces are kept sorted by sequence number and never overlap: a new piece that a held one covers is dropped,
  * held pieces it covers are released, and it is trimmed against pieces that overlap either of its edges, so
  * every guest byte is held at most once. A piece is a retained slice of the received frame, or a right-sized
- * copy when the slice would pin a much larger buffer ({@code TcpLayer.keep}). The caller trims pieces to the
+ * copy when the slice would pin a much larger buffer ({@code FrameMemory.keep}). The caller trims pieces to the
  * receive window first, and at most {@link TcpConnection#MAX_OOO_SEGMENTS} are held (a piece beyond that is
  * counted and dropped; the guest resends it), so the queue is bounded in count and bytes. A FIN beyond the hole
  * is remembered by its sequence number and takes effect when RCV.NXT reaches it. The arrays are allocated at
@@ -101,7 +101,7 @@ final class OutOfOrderQueue {
         System.arraycopy(seq, pos, seq, pos + 1, count - pos);
         System.arraycopy(data, pos, data, pos + 1, count - pos);
         seq[pos] = first;
-        data[pos] = layer.keep(buf, at, len);
+        data[pos] = layer.memory.keep(buf, at, len);
         count++;
     }
 

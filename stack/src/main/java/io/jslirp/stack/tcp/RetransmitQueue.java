@@ -107,7 +107,7 @@ final class RetransmitQueue {
             if ((mark[i] & RETRANSMITTED) == 0) {
                 sampleSentAt = sentAt[i];
             }
-            layer.recycleFrame(frame[i]);
+            layer.memory.recycle(frame[i]);
             frame[i] = null;
             head = (head + 1) & (frame.length - 1);
             count--;

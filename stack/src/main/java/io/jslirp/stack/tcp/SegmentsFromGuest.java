@@ -198,7 +198,7 @@ final class SegmentsFromGuest {
         c.effMss = Math.max(MIN_MSS, Math.min(guestMss, c.ourMss()) - (c.tsOk ? 12 : 0));
         // With offload one frame carries as many whole MSS-sized segments as an IP datagram and a frame
         // buffer hold; the device (the guest's stack) cuts it back to effMss.
-        int l4Room = Math.min(c.out.maxL4Length(), c.layer.frameCapacity - c.l4At);
+        int l4Room = Math.min(c.out.maxL4Length(), c.layer.memory.frameCapacity - c.l4At);
         c.maxSegToGuest = c.layer.offload
                 ? Math.max(c.effMss, (l4Room - c.tcpHeaderLength) / c.effMss * c.effMss)
                 : c.effMss;

@@ -1,5 +1,6 @@
 package io.jslirp.stack.tcp;
 
+import io.jslirp.stack.Counters;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.wire.Seq;
 import io.jslirp.stack.wire.TcpSegment;
@@ -13,11 +14,11 @@ import static io.jslirp.stack.tcp.TcpState.*;
  * retransmissions, ACKs with SACK blocks, window probes and resets.
  *
  * <h2>Theory of operation</h2>
- * Data goes out zero-copy: {@link #pumpToGuest} takes a frame buffer from the layer's pool, reads the host
- * socket straight into its payload area, and writes the headers around the bytes; the frame then stays in the
- * {@link RetransmitQueue} (one reference) while the sink sends and releases another. How much is read is the
- * guest's window less what is in flight, with sender SWS avoidance (RFC 9293 3.8.6.2.1: a full MSS, half the
- * largest window seen, or nothing in flight), and at most a super-segment with offload. A retransmission
+ * Data goes out zero-copy: {@link #pumpToGuest} takes a frame buffer from the layer's pool ({@link FrameMemory}),
+ * reads the host socket straight into its payload area, and writes the headers around the bytes; the frame then
+ * stays in the {@link RetransmitQueue} (one reference) while the sink sends and releases another. How much is
+ * read is the guest's window less what is in flight, with sender SWS avoidance (RFC 9293 3.8.6.2.1: a full MSS,
+ * half the largest window seen, or nothing in flight), and at most a super-segment with offload. A retransmission
  * rewrites only the TCP header of the queued frame (current ACK, window and timestamps: {@link #writeTcp}),
  * which is why every frame's TCP header starts at a fixed offset. Every segment we send records the ACK and
  * right window edge it advertised ({@link #noteAckSent}), so the receive side knows when a window update is
@@ -55,7 +56,7 @@ final class SegmentsToGuest {
         if (!retransmission) {
             c.synAckSentAt = c.now();
         }
-        c.layer.sendFrame(c, f);
+        sendFrame(c, f);
     }
 
     /**
@@ -78,7 +79,7 @@ final class SegmentsToGuest {
             c.synSentAt = c.now();
         }
         c.sndNxt = c.iss + 1;
-        c.layer.sendFrame(c, f);
+        sendFrame(c, f);
     }
 
     /** The answer to a SYN nobody accepts: <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (RFC 9293 3.10.7.1). */
@@ -136,14 +137,14 @@ final class SegmentsToGuest {
                 c.layer.markPending(c);
                 break;
             }
-            int want = Math.min(usableWindow(c), c.layer.frameCapacity - payloadAt);
+            int want = Math.min(usableWindow(c), c.layer.memory.frameCapacity - payloadAt);
             if (want <= 0) {
                 if (overShare(c)) {
                     c.counters.tcpFlightBudgetStops++;
                 }
                 break;
             }
-            ByteBuf f = c.layer.readBuffer();
+            ByteBuf f = c.layer.memory.readBuffer();
             f.writerIndex(payloadAt);
             int r;
             try {
@@ -154,7 +155,7 @@ final class SegmentsToGuest {
             }
             if (r > 0) {
                 // The frame stays queued until acknowledged: a short read must not pin a 64 KiB buffer.
-                f = c.layer.fitReadBuffer(f, payloadAt + r);
+                f = c.layer.memory.fitReadBuffer(f, payloadAt + r);
                 c.lastActivity = c.now();
                 c.counters.tcpBytesToGuest += r;
                 sendNewSegment(c, f, r, TcpSegment.ACK | TcpSegment.PSH);
@@ -168,7 +169,7 @@ final class SegmentsToGuest {
             }
             // Nothing read (EAGAIN after an ACK opened the window, EOF, an error): the buffer goes back to the
             // pool, not to the allocator, or every window update would cost a new one.
-            c.layer.recycleFrame(f);
+            c.layer.memory.recycle(f);
             if (r == 0) {
                 break;
             }
@@ -199,7 +200,7 @@ final class SegmentsToGuest {
         }
         // The queue keeps its reference; the sink releases the other. Not a duplicate: a duplicate is one
         // more object per segment, and the sink only reads the frame (retransmission resets its readerIndex).
-        c.layer.sendDataFrame(c, f.retain(), c.effMss, c.l4At);
+        sendDataFrame(c, f.retain(), c.effMss, c.l4At);
     }
 
     /** Writes (or rewrites, on retransmission) the TCP header of a frame: current ACK, window, timestamps. */
@@ -256,7 +257,7 @@ final class SegmentsToGuest {
         c.rtx.markResent(i, now);
         c.counters.tcpRetransmits++;
         f.readerIndex(0);
-        c.layer.sendDataFrame(c, f.retain(), c.effMss, c.l4At);
+        sendDataFrame(c, f.retain(), c.effMss, c.l4At);
     }
 
     /** An ACK (with SACK blocks when we hold out-of-order data and the guest agreed), sent now. */
@@ -285,7 +286,7 @@ final class SegmentsToGuest {
         TcpSegment.writeChecksum(f, at, hl, c.addressSum);
         f.writerIndex(c.l4At + hl);
         noteAckSent(c, window);
-        c.layer.sendFrame(c, f);
+        sendFrame(c, f);
     }
 
     static void sendProbe(TcpConnection c) {
@@ -294,13 +295,36 @@ final class SegmentsToGuest {
         c.writeHeaders(f, hl);
         f.writerIndex(c.l4At + hl);
         writeTcp(c, f, c.sndUna - 1, TcpSegment.ACK, 0);
-        c.layer.sendDataFrame(c, f, c.effMss, c.l4At);
+        sendDataFrame(c, f, c.effMss, c.l4At);
     }
 
     static void sendRstToGuest(TcpConnection c) {
         if (c.state == SYN_RECEIVED || c.state == ESTABLISHED || c.state == FIN_WAIT_1 || c.state == FIN_WAIT_2
                 || c.state == CLOSE_WAIT || c.state == CLOSING || c.state == LAST_ACK) {
             c.sendReset(c.sndNxt, c.rcvNxt, TcpSegment.RST | TcpSegment.ACK);
+        }
+    }
+
+    /** A complete frame of {@code c}'s, on its route. */
+    private static void sendFrame(TcpConnection c, ByteBuf f) {
+        c.layer.counters.tcpSegmentsOut++;
+        c.out.send(f);
+    }
+
+    /**
+     * A segment from writeTcp, its TCP header at {@code l4At}: partial checksum and TSO for an offloading
+     * device, else complete.
+     */
+    private static void sendDataFrame(TcpConnection c, ByteBuf f, int gsoSize, int l4At) {
+        Counters counters = c.layer.counters;
+        counters.tcpSegmentsOut++;
+        if (c.layer.offload) {
+            if (f.readableBytes() - l4At - (f.getUnsignedByte(l4At + 12) >>> 4) * 4 > gsoSize) {
+                counters.gsoFramesOut++;
+            }
+            c.out.sendOffload(f, gsoSize);
+        } else {
+            c.out.send(f);
         }
     }
 }

@@ -286,14 +286,14 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
             case HostSockets.ENETUNREACH:
             case HostSockets.ENETDOWN:
                 counters.tcpConnectUnreachable++;
-                layer.sendUnreachable(guestMac, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, guestPort,
-                        remotePort, irs, true);
+                layer.connects.sendUnreachable(guestMac, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo,
+                        guestPort, remotePort, irs, true);
                 break;
             case HostSockets.EHOSTUNREACH:
             case HostSockets.EHOSTDOWN:
                 counters.tcpConnectUnreachable++;
-                layer.sendUnreachable(guestMac, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo, guestPort,
-                        remotePort, irs, false);
+                layer.connects.sendUnreachable(guestMac, guestAddrHi, guestAddrLo, remoteAddrHi, remoteAddrLo,
+                        guestPort, remotePort, irs, false);
                 break;
             case HostSockets.ETIMEDOUT:
                 counters.tcpConnectTimeout++;
@@ -412,11 +412,11 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
                 return true;
             }
             // The kernel is full: keep the rest until it reports WRITABLE.
-            toHost.add(layer.keep(buf, index + n, len - n));
+            toHost.add(layer.memory.keep(buf, index + n, len - n));
             setInterest(readInterest, true);
             return true;
         }
-        toHost.add(layer.keep(buf, index, len));
+        toHost.add(layer.memory.keep(buf, index, len));
         if (!writeInterest && !drainDue) {
             // Held only to be coalesced: the flush writes it (and asks for WRITABLE if the kernel is full).
             drainDue = true;

@@ -4,10 +4,8 @@ import io.jslirp.stack.Clock;
 import io.jslirp.stack.Counters;
 import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
-import io.jslirp.stack.icmp.IcmpErrors;
 import io.jslirp.stack.flow.FlowTable;
 import io.jslirp.stack.flow.ForwardPath;
-import io.jslirp.stack.flow.FrameBuffers;
 import io.jslirp.stack.flow.HandleIndex;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.IpOutput;
@@ -22,12 +20,9 @@ import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.udp.DnsServers;
 import io.jslirp.stack.wire.Checksum;
-import io.jslirp.stack.wire.EthernetFrame;
-import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.Icmpv6Packet;
 import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Ipv4Packet;
-import io.jslirp.stack.wire.Ipv6Packet;
 import io.jslirp.stack.wire.TcpSegment;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -42,9 +37,11 @@ import static io.jslirp.stack.wire.IpAddress.V4_HI;
 import static io.jslirp.stack.wire.IpAddress.v4Lo;
 
 /**
- * TCP input demux, flow creation (from guest SYNs and from clients accepted on port forward listeners), the
- * timer heap, the end-of-batch flush list, and frame building shared by all connections. See the package
- * documentation for the theory; each branch names its rule.
+ * TCP input demux (a segment to its flow by 4-tuple, a host event to its flow by handle), and what all
+ * connections share: the timer heap, the end-of-batch flush list, the routes and the guest's MAC, the RSTs
+ * that answer for a flow or for none, and {@link FrameMemory}. The connections the guest opens are
+ * {@link ConnectsFromGuest}'s, those the host's clients open {@link TcpForwards}'. See the package
+ * documentation for the theory.
  */
 public final class TcpLayer implements IpProtocol, HostSocketHandler {
     /** Generates our initial sequence numbers; replaceable so that tests can start near 2^32. */
@@ -54,12 +51,6 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         int isn(long guestAddrHi, long guestAddrLo, int guestPort, long remoteAddrHi, long remoteAddrLo,
                 int remotePort);
     }
-
-    /**
-     * A buffer this much larger than the bytes it would keep is not kept: the bytes are copied into a
-     * right-sized one, so that memory pinned by queues stays within twice the bytes they count.
-     */
-    static final int PIN_SLACK = 2048;
 
     final NetConfig config;
     final Clock clock;
@@ -80,35 +71,21 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     final TimerHeap timers = new TimerHeap();
     /** Bytes in flight toward the guest over all connections, and their budget. */
     final FlightToGuest flight;
-    /** What the frame pool keeps when nothing has been in flight for a while. */
-    private final int framesKept;
     private final TcpSegment seg = new TcpSegment();
     /** Scratch for the SACK blocks of the ACK being built (one at a time on the event loop). */
     final int[] sackLeft = new int[4];
     final int[] sackRight = new int[4];
-    private final int gateway;
-    private final int dns;
     private IsnGenerator isnGenerator;
-    static final int DNS_PORT = 53;
-    /** The host's resolvers, for TCP to network+3:53; null until the Stack provides them. */
-    private DnsServers dnsServers;
     /** The device takes TSO super-segments with partial checksums (Stack.DeviceFormat.VNET_HDR). */
     final boolean offload;
-    /**
-     * Frames toward the guest that the guest acknowledged, kept for the next host read instead of going back
-     * to the allocator: a bulk transfer then reuses the same few buffers and allocates nothing, not even the
-     * allocator's own bookkeeping (Netty's subpage and recycler objects churn when dozens of buffers are freed
-     * and taken again per window). Only buffers of exactly {@link #frameCapacity} are kept: as many as the
-     * budget in flight toward the guest takes, and about 2 MiB once nothing has been in flight for a second.
-     */
-    private final FrameBuffers frames;
-    /** Capacity of every host-read frame: the largest frame a connection of this layer sends. */
-    final int frameCapacity;
-    static final int OFFLOAD_FRAME_CAPACITY = 65536;
+    /** The frame buffer pool of host reads, and how much memory a kept byte may pin. */
+    final FrameMemory memory;
 
     private TcpConnection[] pending = new TcpConnection[64];
     private int pendingCount;
 
+    /** Segments that match no flow, and the connections the guest's SYNs open. */
+    final ConnectsFromGuest connects;
     /** Port-forward listeners and the connections their clients become. */
     private final TcpForwards forwards;
     /** The guest's MAC by address; asks by ARP when unknown (EthernetInterface.resolve, set by the Stack). */
@@ -124,14 +101,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     public TcpLayer(NetConfig config, Clock clock, Counters counters, ByteBufAllocator alloc, Ipv4Output output,
                     HostSockets host, RelayOptions options, boolean offload) {
         this.offload = offload;
-        // With offload a frame holds a TSO super-segment of up to 64 KiB (Netty's size class: one byte more
-        // and each buffer takes 80 KiB), else one MTU.
-        this.frameCapacity = Math.max(offload ? OFFLOAD_FRAME_CAPACITY : EthernetFrame.HEADER_LENGTH + config.mtu(),
-                output.l4Offset() + TcpSegment.MAX_HEADER_LENGTH + TcpConnection.MIN_MSS);
-        // The pool holds the whole budget in flight (FlightToGuest), and keeps about 2 MiB once idle.
-        this.framesKept = Math.max(4, Math.min(64, (2 << 20) / frameCapacity));
-        this.frames = new FrameBuffers(alloc, frameCapacity,
-                Math.max(framesKept, Math.min(1024, FlightToGuest.BUDGET / frameCapacity + 4)));
+        this.memory = new FrameMemory(alloc, counters, config.mtu(), output.l4Offset(), offload);
         this.flight = new FlightToGuest(clock);
         this.config = config;
         this.clock = clock;
@@ -142,8 +112,6 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         this.options = options;
         this.mtu = config.mtu();
         this.flows = new FlowTable<>(options.maxFlows());
-        this.gateway = config.gateway();
-        this.dns = config.dns();
         // RFC 6528: ISN = M + F(4-tuple, secret), M a 4 microsecond clock. The secret is per process.
         long secret = new SecureRandom().nextLong();
         this.isnGenerator = (gHi, gLo, gp, rHi, rLo, rp) -> {
@@ -155,12 +123,13 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
             h ^= h >>> 33;
             return (int) (clock.nanoTime() / 4000) + (int) h;
         };
+        this.connects = new ConnectsFromGuest(this);
         this.forwards = new TcpForwards(this);
     }
 
     /** Where TCP to network+3:53 goes: the UDP forwarder's current resolver. */
     public void setDnsServers(DnsServers servers) {
-        this.dnsServers = servers;
+        connects.setDnsServers(servers);
     }
 
     /**
@@ -182,6 +151,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         this.config6 = config;
         this.output6 = output;
         this.guestResolver6 = resolver;
+        connects.setIpv6(config, output);
     }
 
     /**
@@ -259,157 +229,13 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         if (c != null) {
             if (SegmentsFromGuest.onSegment(c, seg) && c.state == TcpState.CLOSED) {
                 // A new SYN reopened a TIME_WAIT tuple (RFC 9293 3.10.7.4, RFC 6191): start afresh.
-                openFromSyn(seg, sourceMac, ip.sourceHi(), ip.sourceLo(), ip.destinationHi(), ip.destinationLo());
+                connects.openFromSyn(seg, sourceMac, ip.sourceHi(), ip.sourceLo(), ip.destinationHi(),
+                        ip.destinationLo());
             }
             return;
         }
-        noFlow(seg, sourceMac, ip.sourceHi(), ip.sourceLo(), ip.destinationHi(), ip.destinationLo());
-    }
-
-    /** Decision table for a segment that matches no flow (RFC 9293 3.10.7.1, "CLOSED" state). */
-    private void noFlow(TcpSegment s, long guestMac, long guestHi, long guestLo, long remoteHi, long remoteLo) {
-        int flags = s.flags();
-        // (IPv6 input already dropped multicast destinations; IPv6 has no broadcast.)
-        if (IpAddress.isV4(guestHi, guestLo) && !config.isUnicastDestination(IpAddress.v4(remoteLo))) {
-            // RFC 1122 4.2.3.10: a SYN to a broadcast or multicast address is silently discarded; and no
-            // RST may go out from such an address either.
-            counters.tcpBadDestination++;
-            return;
-        }
-        if ((flags & TcpSegment.RST) != 0) {
-            // "An incoming segment containing a RST is discarded."
-            counters.tcpNoFlow++;
-            return;
-        }
-        if ((flags & (TcpSegment.SYN | TcpSegment.ACK)) == TcpSegment.SYN) {
-            openFromSyn(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
-            return;
-        }
-        counters.tcpNoFlow++;
-        resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
-    }
-
-    /** RFC 9293 3.10.7.1: the RST answering a segment that has no connection. */
-    private void resetFor(TcpSegment s, long guestMac, long guestHi, long guestLo, long remoteHi, long remoteLo) {
-        if (s.hasAck()) {
-            // <SEQ=SEG.ACK><CTL=RST>
-            sendReset(guestMac, guestHi, guestLo, remoteHi, remoteLo, s.sourcePort(), s.destinationPort(),
-                    s.ack(), 0, TcpSegment.RST);
-        } else {
-            // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
-            sendReset(guestMac, guestHi, guestLo, remoteHi, remoteLo, s.sourcePort(), s.destinationPort(),
-                    0, s.seq() + s.seqLength(), TcpSegment.RST | TcpSegment.ACK);
-        }
-    }
-
-    /** A guest SYN for a new flow: decide where it goes and start the host connect (no reply yet). */
-    private void openFromSyn(TcpSegment s, long guestMac, long guestHi, long guestLo, long remoteHi, long remoteLo) {
-        long hostHi;
-        long hostLo;
-        // The family is the guest's: IPv6 input never passes an IPv4-mapped source, but a mapped destination
-        // (::ffff:127.0.0.1) must not pass for IPv4 (it is refused below, with the host's other names).
-        if (IpAddress.isV4(guestHi, guestLo)) {
-            int remoteAddr = IpAddress.v4(remoteLo);
-            int hostAddr;
-            if (remoteAddr == gateway) {
-                if (options.disableHostLoopback()) {
-                    // --disable-host-loopback: slirp4netns answers "network unreachable", so the guest's
-                    // connect fails at once with ENETUNREACH instead of timing out.
-                    counters.tcpConnectUnreachable++;
-                    sendUnreachable(guestMac, guestHi, guestLo, remoteHi, remoteLo, s.sourcePort(),
-                            s.destinationPort(), s.seq(), true);
-                    return;
-                }
-                hostAddr = RelayOptions.LOOPBACK;
-            } else if (remoteAddr == dns && s.destinationPort() == DNS_PORT && dnsAvailable()) {
-                // DNS over TCP (RFC 7766: resolvers retry over TCP after a truncated reply) goes to the host's
-                // current resolver, port 53, exactly as the UDP forwarder's queries do.
-                hostAddr = 0;
-            } else if (remoteAddr == dns || config.contains(remoteAddr) || host == null) {
-                // network+3 serves only port 53 (and not with --disable-dns or without a resolver), nothing else
-                // lives inside the virtual network, and without host sockets there is nowhere to go: refuse at
-                // once like a closed port.
-                counters.tcpNoRelay++;
-                resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
-                return;
-            } else {
-                hostAddr = remoteAddr;
-            }
-            if (hostAddr == 0) {
-                hostHi = dnsServers.currentHi();
-                hostLo = dnsServers.currentLo();
-            } else {
-                hostHi = V4_HI;
-                hostLo = v4Lo(hostAddr);
-            }
-        } else if (config6 == null || host == null) {
-            counters.tcpNoRelay++;
-            resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
-            return;
-        } else if (config6.isOurs(remoteHi, remoteLo) && remoteLo == Ipv6Config.ROUTER_LO) {
-            // prefix::2 and fe80::2 are the host, as network+2 is: its ::1, or refused fast as for IPv4.
-            if (options.disableHostLoopback()) {
-                counters.tcpConnectUnreachable++;
-                sendUnreachable(guestMac, guestHi, guestLo, remoteHi, remoteLo, s.sourcePort(), s.destinationPort(),
-                        s.seq(), true);
-                return;
-            }
-            hostHi = 0;
-            hostLo = 1;
-        } else if (config6.isDns(remoteHi, remoteLo) && s.destinationPort() == DNS_PORT && dnsAvailable()) {
-            hostHi = dnsServers.currentHi();
-            hostLo = dnsServers.currentLo();
-        } else if (!isRelayable6(remoteHi, remoteLo)) {
-            // prefix::3 but port 53, anything else inside our /64 or on the link (nobody lives there), and
-            // addresses that would reach the host itself by another name (::1, ::ffff:127.0.0.1, ::):
-            // refused at once like a closed port.
-            counters.tcpNoRelay++;
-            resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
-            return;
-        } else {
-            // A global IPv6 address goes out as it is, through an AF_INET6 host socket.
-            hostHi = remoteHi;
-            hostLo = remoteLo;
-        }
-        if (flows.isFull()) {
-            counters.tcpTableFull++;
-            resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
-            return;
-        }
-        TcpConnection c = new TcpConnection(this, guestMac, guestHi, guestLo, s.sourcePort(), remoteHi, remoteLo,
-                s.destinationPort(), clock.nanoTime());
-        SegmentsFromGuest.acceptSyn(c, s, isnGenerator.isn(c.guestAddrHi, c.guestAddrLo, c.guestPort,
-                c.remoteAddrHi, c.remoteAddrLo, c.remotePort));
-        flows.put(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo, c.remotePort, c);
-        counters.tcpFlowsOpened++;
-        boolean v4Host = IpAddress.isV4(hostHi, hostLo);
-        int handle = host.connectTcp(hostHi, hostLo, s.destinationPort(),
-                v4Host ? V4_HI : options.outboundAddr6Hi(),
-                v4Host ? v4Lo(options.outboundAddr()) : options.outboundAddr6Lo(), this);
-        if (handle < 0) {
-            c.connectFailed(-handle);
-            return;
-        }
-        c.adoptHandle(handle);
-        handles.put(handle, c);
-        ConnectionTimers.scheduleTimers(c);
-    }
-
-    /** network+3 / prefix::3 port 53 forwards to a host resolver. */
-    private boolean dnsAvailable() {
-        return !options.disableDns() && dnsServers != null && dnsServers.hasCurrent() && host != null;
-    }
-
-    /**
-     * Whether an IPv6 destination other than our router and DNS addresses may be relayed as it is: not inside
-     * our prefix or on the link (nothing lives there), not multicast, and not a name of the host itself or of
-     * IPv4 (::1, ::, ::ffff:0:0/96), which would get around {@code --disable-host-loopback} and confuse the
-     * family-neutral flow keys.
-     */
-    boolean isRelayable6(long hi, long lo) {
-        return !config6.inPrefix(hi) && !Ipv6Packet.isLinkLocal(hi) && !Ipv6Packet.isMulticast(hi)
-                && !Ipv6Packet.isLoopback(hi, lo) && !Ipv6Packet.isUnspecified(hi, lo)
-                && !Ipv6Packet.isIpv4Mapped(hi, lo) && !(hi == 0 && (lo >>> 32) == 0);
+        connects.noFlow(seg, sourceMac, ip.sourceHi(), ip.sourceLo(), ip.destinationHi(),
+                ip.destinationLo());
     }
 
     // ---------------------------------------------------------------- host events
@@ -476,7 +302,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
             forwards.resumeListeners();
         }
         if (flight.trimDue(now)) {
-            frames.trim(framesKept);
+            memory.trimIdle();
         }
         while (timers.size() > 0 && timers.peekDeadline() <= now) {
             TcpConnection c = timers.poll();
@@ -497,7 +323,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
             c.destroy(true);
         }
         pendingCount = 0;
-        frames.clear();
+        memory.clear();
     }
 
     void forget(TcpConnection c) {
@@ -518,72 +344,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         counters.tcpFlowsClosed++;
     }
 
-    // ---------------------------------------------------------------- frame building
-
-    /** A complete frame of {@code c}'s, on its route. */
-    void sendFrame(TcpConnection c, ByteBuf f) {
-        counters.tcpSegmentsOut++;
-        c.out.send(f);
-    }
-
-    /**
-     * A segment from writeTcp, its TCP header at {@code l4At}: partial checksum and TSO for an offloading
-     * device, else complete.
-     */
-    void sendDataFrame(TcpConnection c, ByteBuf f, int gsoSize, int l4At) {
-        IpOutput output = c.out;
-        counters.tcpSegmentsOut++;
-        if (offload) {
-            if (f.readableBytes() - l4At - (f.getUnsignedByte(l4At + 12) >>> 4) * 4 > gsoSize) {
-                counters.gsoFramesOut++;
-            }
-            output.sendOffload(f, gsoSize);
-        } else {
-            output.send(f);
-        }
-    }
-
-    /** A buffer of {@link #frameCapacity} bytes for a host read, from the pool when it has one. */
-    ByteBuf readBuffer() {
-        if (frames.isEmpty()) {
-            counters.tcpFrameBuffersAllocated++;
-        }
-        return frames.take();
-    }
-
-    /**
-     * The read filled only {@code used} bytes of {@code b}: when that leaves most of it idle, copies them into a
-     * right-sized buffer and gives {@code b} back to the pool, so a short read does not pin a whole frame
-     * buffer for as long as it waits for its acknowledgment.
-     */
-    ByteBuf fitReadBuffer(ByteBuf b, int used) {
-        if (b.capacity() - used <= Math.max(used, PIN_SLACK)) {
-            return b;
-        }
-        ByteBuf small = alloc.directBuffer(used, used);
-        small.writeBytes(b, 0, used);
-        recycleFrame(b);
-        return small;
-    }
-
-    /** Drops the caller's reference to a frame; a read-sized one nobody else holds goes back to the pool. */
-    void recycleFrame(ByteBuf f) {
-        frames.giveBack(f);
-    }
-
-    /**
-     * {@code len} bytes of {@code buf} at {@code index} to keep in a queue: a retained slice when that pins
-     * little more than the bytes themselves, else a right-sized copy (a small segment read into a TAP buffer
-     * sized for 64 KiB must not keep the whole buffer alive).
-     */
-    ByteBuf keep(ByteBuf buf, int index, int len) {
-        if (buf.capacity() - len <= Math.max(len, PIN_SLACK)) {
-            return buf.retainedSlice(index, len);
-        }
-        ByteBuf copy = alloc.directBuffer(len, len);
-        copy.writeBytes(buf, index, len);
-        return copy;
-    }
+    // ---------------------------------------------------------------- resets
 
     /**
      * A RST (with or without ACK) from {@code remoteAddr:remotePort} to the guest (family-neutral addresses);
@@ -604,39 +365,6 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         counters.tcpRstOut++;
         counters.tcpSegmentsOut++;
         route.send(f);
-    }
-
-    /**
-     * Destination unreachable about the guest's SYN (ICMP, RFC 792; ICMPv6, RFC 4443 3.1), quoting the IP
-     * header and the first eight TCP bytes (ports and sequence number), which is what the guest's kernel
-     * matches to the socket (Linux checks that the quoted sequence lies in SND.UNA..SND.NXT). The quote is
-     * rebuilt from the flow, because the SYN itself is long gone when a host connect fails asynchronously.
-     * From the gateway (IPv6: the router address of the guest's scope): the router that could not forward it.
-     *
-     * @param network "network unreachable" (IPv4 code 0; IPv6 code 0, no route), else "host unreachable"
-     *                (IPv4 code 1; IPv6 code 3, address unreachable)
-     */
-    void sendUnreachable(long guestMac, long guestHi, long guestLo, long remoteHi, long remoteLo, int guestPort,
-                         int remotePort, int synSeq, boolean network) {
-        // The quote is the guest's SYN as the guest's kernel matches it: addresses, ports and sequence number.
-        long quotedTcp = ((long) guestPort << 48) | ((long) remotePort << 32) | (synSeq & 0xffff_ffffL);
-        if (!IpAddress.isV4(guestHi, guestLo)) {
-            if (output6 == null) {
-                return;
-            }
-            long fromHi = Ipv6Packet.isLinkLocal(guestHi) ? Ipv6Config.LINK_LOCAL_HI : config6.routerHi();
-            IcmpErrors.sendV6(output6, guestMac, fromHi, Ipv6Config.ROUTER_LO, guestHi, guestLo,
-                    Icmpv6Packet.TYPE_DEST_UNREACHABLE,
-                    network ? Icmpv6Packet.CODE_NO_ROUTE : Icmpv6Packet.CODE_ADDRESS_UNREACHABLE, 0,
-                    Ipv6Packet.NEXT_TCP, TcpSegment.MIN_HEADER_LENGTH, remoteHi, remoteLo, quotedTcp);
-            counters.icmpv6ErrorsOut++;
-            return;
-        }
-        output.send(IcmpErrors.build(alloc, config, output.nextIdentification(), guestMac, gateway,
-                IpAddress.v4(guestLo), Icmpv4Packet.TYPE_DEST_UNREACHABLE,
-                network ? Icmpv4Packet.CODE_NET_UNREACHABLE : Icmpv4Packet.CODE_HOST_UNREACHABLE, 0,
-                Ipv4Packet.PROTO_TCP, Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH,
-                IpAddress.v4(remoteLo), quotedTcp));
     }
 
     // ---------------------------------------------------------------- port forwards

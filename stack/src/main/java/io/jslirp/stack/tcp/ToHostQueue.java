@@ -8,7 +8,7 @@ import io.netty.buffer.ByteBuf;
  *
  * <h2>Theory of operation</h2>
  * Each entry is a retained slice of a received frame, or a right-sized copy where a slice would pin a much
- * larger buffer ({@code TcpLayer.keep}), so queued memory stays within about twice the bytes counted. Bytes
+ * larger buffer ({@code FrameMemory.keep}), so queued memory stays within about twice the bytes counted. Bytes
  * enter only as RCV.NXT advances, in order, which is why the window the connection advances from this queue's
  * free space ({@link TcpConnection#RCV_BUFFER} less {@link #queued()}) never moves its right edge left. The
  * queue is handed to the kernel by gathering writes of up to 64 buffers each ({@code HostSockets.writeGather});

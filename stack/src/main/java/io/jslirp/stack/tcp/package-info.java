@@ -5,9 +5,11 @@
  * The guest believes it talks to the remote host; it talks to us. {@link io.jslirp.stack.tcp.TcpLayer}
  * receives every TCP segment the guest sends, to any destination (IPv4 input hands TCP over whatever the
  * destination, after reassembly), finds its {@link io.jslirp.stack.tcp.TcpConnection} in a primitive-keyed
- * {@link io.jslirp.stack.flow.FlowTable}, and feeds the segment to that connection's decision table. One
- * connection owns one host socket handle; host readiness comes back through the layer, which is the
- * {@code HostSocketHandler} of every socket, and finds the connection by handle in a flat array.
+ * {@link io.jslirp.stack.flow.FlowTable}, and feeds the segment to that connection's decision table; a segment
+ * that matches no flow goes to {@code ConnectsFromGuest}, whose table (RFC 9293 3.10.7.1, the CLOSED state)
+ * drops it, resets it, or, for a SYN, opens a connection. One connection owns one host socket handle; host
+ * readiness comes back through the layer, which is the {@code HostSocketHandler} of every socket, and finds
+ * the connection by handle in a flat array.
  *
  * <p><b>Opening.</b> A guest SYN is not answered until the host connect settles: the flow is created in
  * {@code CONNECTING}, {@code HostSockets.connectTcp} starts, retransmitted SYNs are absorbed. Success sends
@@ -18,8 +20,9 @@
  * once, as slirp4netns does. network+3 port 53 is connected to the host's current resolver (the UDP
  * forwarder's, {@code Stack.setDnsServers}); its other ports, port 53 with {@code --disable-dns} or before any
  * resolver is known, and every other address inside the virtual network get a RST (nothing lives there; a
- * RST is the fastest honest answer). Broadcast,
- * multicast, loopback and unspecified destinations are dropped silently (RFC 1122 4.2.3.10).
+ * RST is the fastest honest answer). Broadcast, multicast, loopback and unspecified destinations are dropped
+ * silently (RFC 1122 4.2.3.10). Everything else goes to the host as it is: which addresses may is the rule all
+ * relays share ({@code relay.RelayableAddress}).
  *
  * <p><b>IPv6.</b> IPv6 input hands TCP over too ({@code Stack} registers the layer with {@code Ipv6Input}); the
  * same connection code runs, only its route differs ({@code TcpLayer.outputFor}: {@code Ipv6Output} for a
@@ -27,9 +30,9 @@
  * table, by the guest's family: prefix::2 and fe80::2 are the host's ::1 ({@code --disable-host-loopback}:
  * ICMPv6 destination unreachable, no route, at once); prefix::3 and fe80::3 port 53 go to the current
  * resolver (of either family); anything else inside the prefix or on the link, multicast, and every other
- * name of the host or of IPv4 (::1, ::, ::ffff:0:0/96, ::/96) get a RST; global addresses go as they are
- * through an AF_INET6 host socket bound to {@code --outbound-addr6} when given. Connect failures answer as
- * for IPv4, with ICMPv6 destination unreachable codes 0 (network) and 3 (host).
+ * name of the host or of IPv4 (::1, ::, ::ffff:0:0/96, ::/96) get a RST (the shared rule again); global
+ * addresses go as they are through an AF_INET6 host socket bound to {@code --outbound-addr6} when given.
+ * Connect failures answer as for IPv4, with ICMPv6 destination unreachable codes 0 (network) and 3 (host).
  *
  * <p><b>Inbound (port forwards).</b> {@link io.jslirp.stack.tcp.TcpLayer#listen} opens a listening host socket
  * for a forward ({@code PortForwards} keeps the ids); {@code TcpForwards} keeps each listener's handle in small
@@ -92,10 +95,11 @@
  * buffer with headroom for Ethernet, IPv4 and TCP, read from the socket into its payload area, then write
  * the headers and checksum around the bytes: the only copy is the kernel's. The frame stays in the
  * retransmission queue (one more reference; the sink releases its own); once acknowledged it goes back to
- * a small per-layer pool of frame buffers (at most ~2 MiB), so a bulk transfer allocates nothing, and a
- * short read is copied into a right-sized buffer so it does not pin a whole one while in flight. With the window full, READABLE
- * interest is dropped, so jslirp stops reading and the host's TCP pushes back on the remote sender; an ACK
- * that opens the window schedules a read in the next flush. A zero window arms the persist timer, whose
+ * the layer's pool of frame buffers ({@code FrameMemory}: as many as the budget below takes, about 2 MiB once
+ * idle), so a bulk transfer allocates nothing, and a short read is copied into a right-sized buffer so it does
+ * not pin a whole one while in flight. With the window full, READABLE interest is dropped, so jslirp stops
+ * reading and the host's TCP pushes back on the remote sender; an ACK that opens the window schedules a read in
+ * the next flush. A zero window arms the persist timer, whose
  * probes (an ACK at SND.UNA - 1, as Linux sends) back off to 60 s. The guest's window is not the only bound:
  * what is in flight is frames held here, so all connections together keep at most a 32 MiB budget in flight,
  * each an equal share of it ({@code FlightToGuest}); a guest with a large {@code tcp_rmem} offers 32 MiB and
@@ -141,9 +145,13 @@
  * builds and sends every segment toward the guest, {@code ConnectionTimers} decides what an expired
  * deadline does; {@code RetransmitQueue}, {@code OutOfOrderQueue} (with the SACK blocks), {@code ToHostQueue}
  * and {@code RttEstimator} (RFC 6298) are the connection's data structures, each documented with its own
- * theory of operation. {@link io.jslirp.stack.tcp.TcpLayer} is the demux and flow creation from guest SYNs,
- * {@code TcpForwards} the forward listeners, their clients' connections and the IPv4 fallback; {@code
- * TimerHeap} the one timer heap.
+ * theory of operation. The layer is split the same way: {@link io.jslirp.stack.tcp.TcpLayer} is the demux (a
+ * segment to its flow by 4-tuple, a host event to its flow by handle) and what all connections share (the
+ * timers, the end-of-batch flush list); {@code FrameMemory} the frame buffer pool and how much memory a kept
+ * byte may pin; {@code ConnectsFromGuest} the connections the guest opens (the segment that matches no flow,
+ * where a SYN may go, the host connect, the ICMP answer to a connect that found no route); {@code TcpForwards}
+ * those the host's clients open (the forward listeners, their clients' connections and the IPv4 fallback);
+ * {@code TimerHeap} the one timer heap.
  *
  * <p><b>Left out for now.</b> Congestion control; PAWS (RFC 7323 5) and sending SACK-based retransmission
  * beyond the first hole; urgent data (ignored, delivered inline); TCP Fast Open data on the SYN (not

@@ -8,6 +8,7 @@ import io.jslirp.stack.iface.Ipv4Output;
 import io.jslirp.stack.iface.Ipv6Output;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.RelayOptions;
+import io.jslirp.stack.relay.RelayableAddress;
 import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Icmpv6Packet;
 import io.jslirp.stack.wire.Ipv4Packet;
@@ -48,13 +49,11 @@ final class UdpErrors {
     }
 
     /**
-     * An IPv6 destination (or reporter) other than ours that goes out as it is: not inside the prefix or on the
-     * link, not multicast, and not another name of the host or of IPv4 (::1, ::, ::ffff:0:0/96, ::/96).
+     * An IPv6 destination (or peer, or reporter) other than ours that goes out as it is: the relays' shared
+     * rule, {@link RelayableAddress#isRelayable6}, under the name the UDP layer calls it by.
      */
     static boolean isRelayable6(Ipv6Config c, long hi, long lo) {
-        return !c.inPrefix(hi) && !Ipv6Packet.isLinkLocal(hi) && !Ipv6Packet.isMulticast(hi)
-                && !Ipv6Packet.isLoopback(hi, lo) && !Ipv6Packet.isUnspecified(hi, lo)
-                && !Ipv6Packet.isIpv4Mapped(hi, lo) && !(hi == 0 && (lo >>> 32) == 0);
+        return RelayableAddress.isRelayable6(c, hi, lo);
     }
 
     /** An ICMP error the host received about one of this flow's datagrams, passed on to the guest. */
@@ -116,7 +115,8 @@ final class UdpErrors {
         }
         long fromHi = gdHi;
         long fromLo = gdLo;
-        if (!IpAddress.isUnspecified(info.offenderHi, info.offenderLo) && isRelayable6(config6, info.offenderHi, info.offenderLo)
+        // (An unknown offender is unspecified, which the rule refuses.)
+        if (RelayableAddress.isRelayable6(config6, info.offenderHi, info.offenderLo)
                 && !(info.offenderHi == hHi && info.offenderLo == hLo)) {
             fromHi = info.offenderHi;
             fromLo = info.offenderLo;

@@ -101,6 +101,18 @@ class Icmpv6EchoRelayTest extends StackHarness {
     }
 
     @Test
+    void aReporterTheGuestMayNotSeeIsShownAsThePingedAddress() {
+        ping(REMOTE6, 0x1234, 9, hex("01020304"));
+        FakeHostDatagrams.Sock s = datagrams.last();
+        datagrams.icmp6Error(s, 113, 3, 0, 0, addr("fd00::9"), addr(REMOTE6), 0);
+        assertArrayEquals(addr(REMOTE6), Arrays.copyOfRange(one(), 22, 38), "our own prefix");
+        datagrams.icmp6Error(s, 113, 3, 0, 0, addr("::192.0.2.1"), addr(REMOTE6), 0);
+        assertArrayEquals(addr(REMOTE6), Arrays.copyOfRange(one(), 22, 38), "IPv4 by another name (::/96)");
+        datagrams.icmp6Error(s, 113, 3, 0, 0, null, addr(REMOTE6), 0);
+        assertArrayEquals(addr(REMOTE6), Arrays.copyOfRange(one(), 22, 38), "no reporter known");
+    }
+
+    @Test
     void aRefusedIcmpv6PingSocketIsReportedAndTheEchoDropped() {
         datagrams.failOpenPing = io.jslirp.stack.relay.HostSockets.EPERM;
         assertFalse(stack.pingUnavailable());

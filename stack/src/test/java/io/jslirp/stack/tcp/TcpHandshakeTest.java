@@ -333,6 +333,17 @@ class TcpHandshakeTest extends TcpHarness {
     }
 
     @Test
+    void withoutHostSocketsASynToTheHostGetsRstAndLeavesNoFlow() {
+        stack.close();
+        stack = new io.jslirp.stack.Stack(NET, clock, sink, io.netty.buffer.PooledByteBufAllocator.DEFAULT);
+        sendTo(GATEWAY_IP, linuxSyn());
+        assertEquals(Seg.of(Seg.RST | Seg.ACK).seq(0).ack(GUEST_ISN + 1).win(0).ports(RPORT, GPORT),
+                recvFrom(GATEWAY_IP));
+        assertEquals(0, stack.activeFlows());
+        assertEquals(1, stack.counters().tcpNoRelay);
+    }
+
+    @Test
     void segmentsForUnknownFlowsGetRstPerRfc() {
         // ACK: <SEQ=SEG.ACK><CTL=RST>
         send(Seg.of(Seg.ACK).seq(7).ack(12345).win(100));

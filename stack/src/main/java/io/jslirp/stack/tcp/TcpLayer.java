@@ -249,7 +249,22 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         try {
             c.onHostEvent(events);
         } catch (RuntimeException e) {
-            counters.internalErrors++;
+            failed(c);
+        }
+    }
+
+    /**
+     * A bug threw out of {@code c}'s own code. Its state can no longer be trusted, and a level-triggered
+     * host event would only throw again on every turn, so the connection ends as a give-up does: RST to the
+     * guest, the host socket aborted, every buffer released.
+     */
+    private void failed(TcpConnection c) {
+        counters.internalErrors++;
+        try {
+            c.resetBothWays();
+        } catch (RuntimeException again) {
+            // The RST itself failed: still take the flow and its socket away.
+            c.destroy(true);
         }
     }
 
@@ -280,7 +295,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
                 try {
                     c.flush();
                 } catch (RuntimeException e) {
-                    counters.internalErrors++;
+                    failed(c);
                 }
             }
         }
@@ -309,7 +324,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
             try {
                 ConnectionTimers.onTimer(c, now);
             } catch (RuntimeException e) {
-                counters.internalErrors++;
+                failed(c);
             }
         }
     }

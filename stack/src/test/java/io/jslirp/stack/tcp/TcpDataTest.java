@@ -382,6 +382,21 @@ class TcpDataTest extends TcpHarness {
     }
 
     @Test
+    void aBugInTheHostReadEndsTheFlowInsteadOfLeavingItHalfDead() {
+        FakeHostSockets.Sock s = establish();
+        s.throwOnRead = new IllegalStateException("a bug");
+        host.hostSends(s, pattern(10));
+        recv(Seg.of(Seg.RST | Seg.ACK).seq(O).ack(G).win(0));
+        recvNothing();
+        assertTrue(s.aborted, "the host peer is reset, not left connected");
+        assertEquals(0, stack.activeFlows());
+        assertEquals(1, stack.counters().internalErrors);
+        host.pollReadable(s);
+        assertEquals(1, stack.counters().internalErrors, "no event of the dead flow reaches it again");
+        stack.counters().internalErrors = 0; // counted on purpose here; the harness checks for stray ones
+    }
+
+    @Test
     void hostResetIsRstToTheGuest() {
         FakeHostSockets.Sock s = establish();
         host.hostReset(s);

@@ -51,6 +51,8 @@ public final class FakeHostSockets implements HostSockets {
         public boolean eof;
         /** -errno that read()/write() return once set (e.g. ECONNRESET). */
         public int error;
+        /** Thrown by the next read: stands in for a bug in the code that reads. */
+        public RuntimeException throwOnRead;
         /** Sets {@link #error} to {@link #failAfterError} once this many bytes have been written. */
         public long failAfterWritten = Long.MAX_VALUE;
         public int failAfterError;
@@ -158,6 +160,11 @@ public final class FakeHostSockets implements HostSockets {
     public int read(int handle, ByteBuf dst, int maxBytes) {
         calls++;
         Sock s = live(handle);
+        if (s.throwOnRead != null) {
+            RuntimeException e = s.throwOnRead;
+            s.throwOnRead = null;
+            throw e;
+        }
         if (s.error != 0) {
             return -s.error;
         }

@@ -14,6 +14,8 @@
 #                 jslirp-defaults `java -XX:+UseSerialGC -jar` with the JVM's default sizing (the options
 #                 before the launcher bounded memory), for the same-run comparison; jslirp-confined the
 #                 launcher with --enable-sandbox --enable-seccomp (what podman passes), not in the default list
+#                 (for confined against plain, confined-bench.sh runs the two in pairs, in ABBA order: here
+#                 a tool in the middle of TOOLS always runs second, an edge one first in two runs of three)
 #   STARTS        start-ups per tool for the start-up median, default 5
 #   MTUS          default "1500 65520"
 #   FAMILIES      "4 6" (default) or "4": the IPv6 rows run the tools of TOOLS6 with -6 against fd00::2 (host

@@ -3,8 +3,6 @@ package io.jslirp.tap.sandbox;
 import io.jslirp.tap.Settings;
 import io.jslirp.tap.Target;
 import io.jslirp.tap.sys.Errno;
-import io.jslirp.tap.sys.LibC;
-import io.jslirp.tap.sys.Native;
 import io.jslirp.tap.sys.NativeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -70,8 +68,9 @@ public final class SandboxExec {
         List<String> java = javaCommandLine();
         List<String> env = environment(mntns);
         Path userns = usernsToEnter(settings);
-        LibC c = Native.libc();
-        closeOnExec(settings);
+        // Not LibC: binding it would be most of this JVM's life, and the restarted one binds it again.
+        RestartCalls c = new RestartCalls();
+        closeOnExec(settings, c);
         System.out.flush();
         System.err.flush();
         // execve skips the JVM's exit, which would have removed this JVM's perf-data file; the restarted
@@ -80,22 +79,21 @@ public final class SandboxExec {
                 Long.toString(ProcessHandle.current().pid())));
         if (userns == null) {
             if (c.unshare(CLONE_NEWNS) != 0) {
-                int errno = Native.errno();
                 throw new NativeException("sandbox: unshare(CLONE_NEWNS) (needs root, the runtime's user namespace, "
-                        + "or --userns-path)", errno);
+                        + "or --userns-path)", c.errno());
             }
-            if (c.mount(null, "/", null, MS_REC | MS_SLAVE, null) != 0) {
-                throw NativeException.last("sandbox: making every mount a slave (MS_REC|MS_SLAVE on /)");
+            if (c.mountPropagation("/", MS_REC | MS_SLAVE) != 0) {
+                throw new NativeException("sandbox: making every mount a slave (MS_REC|MS_SLAVE on /)", c.errno());
             }
-            c.execve(java.get(0), java.toArray(String[]::new), env.toArray(String[]::new));
-            throw NativeException.last("sandbox: execve " + java.get(0));
+            c.execve(java.get(0), java, env);
+            throw new NativeException("sandbox: execve " + java.get(0), c.errno());
         }
         String nsenter = onPath("nsenter");
         List<String> argv = new ArrayList<>(List.of(nsenter, "--user=" + userns, "--preserve-credentials", "--",
                 onPath("unshare"), "--mount", "--propagation", "slave", "--"));
         argv.addAll(java);
-        c.execve(nsenter, argv.toArray(String[]::new), env.toArray(String[]::new));
-        throw NativeException.last("sandbox: execve " + nsenter);
+        c.execve(nsenter, argv, env);
+        throw new NativeException("sandbox: execve " + nsenter, c.errno());
     }
 
     /**
@@ -105,7 +103,7 @@ public final class SandboxExec {
      * would be a way out of it. Kept: 0-2, the fds the command line names (ready, exit, tapfd), and pipes,
      * which runtimes pass and which lead nowhere in the filesystem.
      */
-    private static void closeOnExec(Settings settings) throws IOException {
+    private static void closeOnExec(Settings settings, RestartCalls c) throws IOException {
         java.util.Set<Integer> keep = new java.util.HashSet<>(List.of(0, 1, 2, settings.readyFd(), settings.exitFd()));
         if (settings.target() instanceof Target.TapFd tap) {
             keep.add(tap.fd());
@@ -126,11 +124,12 @@ public final class SandboxExec {
             } catch (IOException e) {
                 continue; // the listing's own fd, closed by now
             }
-            if (!target.startsWith("pipe:") && Native.libc().fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
-                if (Native.errno() == io.jslirp.tap.sys.Errno.EBADF) {
+            if (!target.startsWith("pipe:") && c.fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+                int errno = c.errno();
+                if (errno == Errno.EBADF) {
                     continue; // closed since the listing by another of the JVM's threads: nothing to inherit
                 }
-                throw NativeException.last("sandbox: marking fd " + fd + " close-on-exec");
+                throw new NativeException("sandbox: marking fd " + fd + " close-on-exec", errno);
             }
         }
     }

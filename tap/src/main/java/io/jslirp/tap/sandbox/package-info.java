@@ -39,7 +39,10 @@
  *       is refused in a multi-threaded process. But {@code execve} keeps the calling thread's namespaces and
  *       ends the others. So {@link io.jslirp.tap.sandbox.SandboxExec} restarts the JVM, first thing, already
  *       in a mount namespace of its own (after entering the user namespace with {@code nsenter} when rootless
- *       from outside). PID, inherited fds and command line stay; the environment marks the second start.</li>
+ *       from outside). PID, inherited fds and command line stay; the environment marks the second start.
+ *       The first JVM is pure start-up cost, so it makes its four C calls through jffi
+ *       ({@link io.jslirp.tap.sandbox.RestartCalls}) instead of binding all of LibC, which the restarted
+ *       JVM does anyway.</li>
  *   <li>{@code pivot_root} moves the root and cwd of every thread whose root was the old one, and all JVM
  *       threads share one fs_struct; so {@link io.jslirp.tap.sandbox.MountSandbox} builds the new root once
  *       setup is done and pivots the whole process from one thread. Every mount is made a slave first, so

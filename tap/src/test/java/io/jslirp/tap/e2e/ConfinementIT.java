@@ -198,6 +198,57 @@ class ConfinementIT {
     }
 
     /**
+     * The restarted JVM runs with every option of the first (the launcher's, JSLIRP_JAVA_OPTS), on the same
+     * class-data archive: {@code -XX:+PrintFlagsFinal} prints each JVM's final flags once, the first JVM's
+     * before the restart and the second's after it, into the same stdout. Two values may differ by design:
+     * SharedBaseAddress (where the archive landed: address-space randomisation) and UsePerfData (the restart
+     * turns it off, which the launcher has done already).
+     */
+    @Test
+    void theRestartedJvmHasTheFirstOnesFlagsAndArchive() throws Exception {
+        try (NsHolder h = NsHolder.netns();
+             Jslirp j = Jslirp.builder().launcher().env("JSLIRP_JAVA_OPTS", "-XX:+PrintFlagsFinal").ready3()
+                     .args("--enable-sandbox", "--enable-seccomp", "-c", Long.toString(h.pid), "tap0")
+                     .start().awaitReady()) {
+            String[] dumps = j.stdout().split("\\[Global flags\\]\n", -1);
+            assertEquals(3, dumps.length, "one flag dump per JVM, two JVMs" + j.diagnostics());
+            Map<String, String> first = flags(dumps[1]);
+            Map<String, String> restarted = flags(dumps[2]);
+            assertTrue(first.size() > 500, first.toString());
+            for (String byDesign : List.of("SharedBaseAddress", "UsePerfData")) {
+                first.remove(byDesign);
+                restarted.remove(byDesign);
+            }
+            assertEquals(first, restarted, "the restarted JVM's flags" + j.diagnostics());
+            // UseSharedSpaces, compared above, says whether each JVM mapped an archive; this says which.
+            String archive = value(first, "SharedArchiveFile").isEmpty() ? value(first, "AOTCache")
+                    : value(first, "SharedArchiveFile");
+            if (!archive.isEmpty()) {
+                assertTrue(Files.readString(Path.of("/proc", Long.toString(j.pid), "maps")).contains(archive),
+                        "the restarted JVM maps " + archive + j.diagnostics());
+            }
+        }
+    }
+
+    /** A flag's value alone, without its origin; "" for an empty string flag or one this JDK lacks. */
+    static String value(Map<String, String> flags, String name) {
+        String v = flags.getOrDefault(name, "");
+        return v.startsWith("{") ? "" : v.split("\\s+")[0];
+    }
+
+    /** A PrintFlagsFinal dump as name to "value {origin}": {@code "  bool UseSerialGC = true {product} {command line}"}. */
+    static Map<String, String> flags(String dump) {
+        Map<String, String> flags = new java.util.TreeMap<>();
+        for (String line : dump.split("\n")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\s*\\S+\\s+(\\w+)\\s+:?=\\s*(.*?)\\s*$").matcher(line);
+            if (m.matches()) {
+                flags.put(m.group(1), m.group(2));
+            }
+        }
+        return flags;
+    }
+
+    /**
      * On this kind of machine /run is a directory of the root filesystem and /run/netns/NAME a mount
      * (where slirp4netns's sandbox unmounted it for its caller). The caller's mount must survive the
      * sandbox and jslirp's exit, while mounts the caller makes later still reach the sandbox's /run.

@@ -6,8 +6,8 @@
 #   bench/peer/confined-bench.sh                          # 4 pairs, MTU 1500 and 65520
 #   PAIRS=6 MTUS=65520 bench/peer/confined-bench.sh
 #
-# Why a script of its own: peer-bench.sh runs each tool's rows back to back and alternates the tool order
-# between repetitions (as listed, then reversed). With its usual TOOLS="jslirp jslirp-confined slirp4netns"
+# Why a script of its own: peer-bench.sh runs each tool's rows back to back, minutes apart, and until it
+# rotated the tool order it reversed it between repetitions (as listed, then reversed). With its usual TOOLS="jslirp jslirp-confined slirp4netns"
 # the confined rows always ran second of three, while plain jslirp ran first in two of three repetitions,
 # so a 3-run median compared an early position with a late one; on this 2-core machine what runs later in a
 # run measures 10-20% lower (README, Benchmarks). Here the two variants of one cell run next to each other,

@@ -8,7 +8,7 @@
 #   TOOLS="jslirp jslirp-ipv6" MTUS=65520 DURATION=5 bench/peer/fwd-bench.sh
 #
 # Settings (environment): TOOLS (default "jslirp jslirp-ipv6 slirp4netns pasta"), MTUS (default "1500 65520"),
-# DURATION (seconds per direction, default 10), REPEAT (runs of the whole sequence in alternating tool
+# DURATION (seconds per direction, default 10), REPEAT (runs of the whole sequence in rotating tool
 # order, default 3; each cell prints median (min–max)), BUILD=0 (use the jars as they are).
 #
 # How each tool forwards the port:

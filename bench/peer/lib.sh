@@ -198,7 +198,7 @@ stop_tool() {
 # --- repeated cells: every cell measured REPEAT times, printed as median and spread ------------------
 # A benchmark on a shared 2-core machine moves by tens of percent between runs, and which tool runs first
 # matters (caches, the JIT of the client, the machine's other load). So each script runs its whole tool
-# sequence REPEAT times, in alternating order (TOOLS, then TOOLS reversed, ...), records every cell's
+# sequence REPEAT times, in rotating order (TOOLS, then rotated by one, ...), records every cell's
 # values with `record ROW COL VALUE`, and prints `cell ROW COL`: "median (min–max)", or the single value
 # when REPEAT=1; when no repetition gave a number, the first word recorded ("fail", "not_installed" shown
 # as "not installed"); ", N fail" is appended when some repetitions gave no number.
@@ -231,19 +231,18 @@ cell() { # ROW COL -> summary of the recorded values
   function fmt(x) { return (x == int(x)) ? sprintf("%d", x) : (x >= 100 ? sprintf("%.0f", x) : (x >= 1 ? sprintf("%.2f", x) : sprintf("%.3g", x))) }'
 }
 
-# The tools of repetition $1 (1-based): odd ones in TOOLS order, even ones reversed.
-# The words of $2 as given on odd runs ($1) and reversed on even ones. What runs later in a run measures
-# lower on this kind of machine (seen: jslirp's IPv6 rows 14-24% under IPv4 when they ran second, 0-10% over
-# it when they ran first), so tools, families and MTUs all alternate, and medians compare on equal terms.
+# The tools of repetition $1 (1-based) in rotated order.
+# The words of $2 rotated left by (rep - 1): with two words, as given on odd runs and swapped on even ones;
+# with three or more, each word takes each position once every that many runs (reversing would keep a
+# middle word in the middle every time). What runs later in a run measures lower on this kind of machine
+# (seen: jslirp's IPv6 rows 14-24% under IPv4 when they ran second, 0-10% over it when they ran first), so
+# tools, families and MTUs all rotate, and medians compare on equal terms.
 in_rep_order() {
   local -a t
   read -r -a t <<<"$2"
-  if (($1 % 2 == 0)); then
-    local i
-    for ((i = ${#t[@]} - 1; i >= 0; i--)); do printf '%s ' "${t[i]}"; done
-  else
-    printf '%s ' "${t[@]}"
-  fi
+  local n=${#t[@]} i
+  ((n > 0)) || return 0
+  for ((i = 0; i < n; i++)); do printf '%s ' "${t[(i + $1 - 1) % n]}"; done
 }
 
 tools_for_rep() {
@@ -255,6 +254,6 @@ machine_line() {
   local cpu
   cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
   echo "Machine: ${cpu:-unknown CPU}, $(nproc) CPUs, kernel $(uname -r), $("$JAVA" -version 2>&1 | head -1)."
-  echo "Each cell: median (min–max) of $REPEAT runs in alternating tool order; ±wide marks a spread over ±25%."
+  echo "Each cell: median (min–max) of $REPEAT runs in rotating tool order; ±wide marks a spread over ±25%."
   echo "Absolute numbers move between machines; compare tools within one table."
 }

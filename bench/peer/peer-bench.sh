@@ -30,7 +30,7 @@
 #   CONNS         short connections for the footprint run, default 100000 (0 skips it)
 #   CONNS_SECONDS upper bound on that run, default 300
 #   CONNS_MTU     MTU of that run, default 65520
-#   REPEAT        runs of the whole sequence, the tools in alternating order; each cell prints the median
+#   REPEAT        runs of the whole sequence, the tools in rotating order; each cell prints the median
 #                 (min–max) of its runs and "±wide" past ±25% (lib.sh), default 3
 #   BUILD=0       do not run Maven (use the jars as they are)
 #

@@ -13,7 +13,7 @@
 #   RATES     iperf3 -b values, default "500M 1G"
 #   LEN       datagram payload (iperf3 -l), default 1400
 #   DURATION  seconds per measurement, default 10
-#   REPEAT    runs of the whole sequence, alternating the tool order; cells give median (min–max), default 3
+#   REPEAT    runs of the whole sequence, rotating the tool order; cells give median (min–max), default 3
 #   BUILD=0   do not run Maven (use tap/target/jslirp.jar as it is)
 #
 # Each cell: `iperf3 -c 10.0.2.2 -u -b RATE -l LEN -t DURATION -f m` run in the guest against

@@ -12,7 +12,7 @@
 # on every JDK: picocli, ASM and jnr-ffi's assembler are Java 5 class files, which neither a dynamic archive
 # nor JDK 25's AOT cache (JEP 483/514/515) takes; with the AOT cache JDK 25 loaded and verified those 229
 # classes from the jar at every start, 283 ms to ready against 243 with this archive (median of 5, busy
-# machine) and 78 against 71 MiB idle RSS.
+# machine) and 78 against 76 MiB idle RSS.
 # The launcher picks the one for the JDK it runs, when it is newer than the jar. Needs a network namespace:
 # as root `unshare -n`, otherwise `unshare -rn` (an unprivileged user namespace). Anything that fails leaves
 # no archive and a line on stderr, never a failed build: the archive only makes start-up faster.

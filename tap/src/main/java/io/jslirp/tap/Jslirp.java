@@ -1,22 +1,15 @@
 package io.jslirp.tap;
 
 import io.jslirp.stack.Clock;
-import io.jslirp.stack.FrameSink;
-import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.Stack;
 import io.jslirp.stack.services.DhcpServer;
 import io.jslirp.stack.wire.DhcpMessage;
 import io.jslirp.stack.pcap.PcapWriter;
 import io.jslirp.stack.PortForwards;
-import io.jslirp.stack.relay.RelayOptions;
-import io.jslirp.stack.wire.VirtioNetHeader;
 import io.jslirp.tap.api.ApiProtocol;
 import io.jslirp.tap.api.ApiServer;
 import io.jslirp.tap.api.ForwardTable;
-import io.jslirp.tap.dev.GuestIpv6;
-import io.jslirp.tap.dev.InterfaceConfigurator;
-import io.jslirp.tap.dev.NetlinkConfigurator;
 import io.jslirp.tap.dev.TapDevice;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.netns.NamespaceEntry;
@@ -26,12 +19,10 @@ import io.jslirp.tap.relay.NativeHostSockets;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.NativeException;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -39,8 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
+import static io.jslirp.tap.StartupSteps.*;
 
 /**
  * One running jslirp: a TAP device in the target namespace, the stack behind it, and the event loop that
@@ -58,13 +49,15 @@ import java.util.regex.Pattern;
  * The stack sends what a whole turn of events produced (coalesced ACKs) from the loop's after-dispatch hook. At the end the
  * stack closes its flows, aborting their host sockets; any host socket still open after that is aborted too,
  * and counted, because it means a flow the stack lost.
+ *
+ * <p>Split by job: {@link StartupSteps} holds the steps of {@link #start} that need no session (entering the
+ * namespace, {@code --configure}, the ready byte), {@link TapPump} the guest's frames (the TAP read loop, the
+ * writes toward the guest, the capture); this class wires the session together and owns its timers, the
+ * forwards' Java API, the counters and the end.
  */
 public final class Jslirp implements AutoCloseable {
-    /** Depth of the guest-to-jslirp ring set by --configure (the kernel's default for a TAP is 500). */
-    static final int TAP_QUEUE_FRAMES = 10_000;
     /** How often to look for the namespace having gone. */
     private static final long WATCH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final Pattern PROC_NETNS = Pattern.compile("^/proc/(\\d+)/ns/net$");
     /**
      * Attach our own TAP with virtio-net headers and TSO/checksum offload (see TapDevice). On by default;
      * {@code -Djslirp.offload=false} runs with plain frames, as a --netns-type=tapfd fd without IFF_VNET_HDR does.
@@ -87,20 +80,10 @@ public final class Jslirp implements AutoCloseable {
     /** Null with --disable-dns: nothing forwards queries, so nothing needs the host's nameservers. */
     private ResolvConf.Watch resolvConf;
     private final List<String> startupWarnings = new ArrayList<>();
-    /** Null when there is no capture, or once it failed: a broken capture must not cost every frame an error. */
-    private PcapWriter pcap;
-    /**
-     * When buffered capture must reach the file even if the loop never sleeps (sustained traffic): one second
-     * after the first frame buffered since the last flush; Long.MAX_VALUE while nothing waits.
-     */
-    private long pcapFlushDueNanos = Long.MAX_VALUE;
-    static final long PCAP_FLUSH_INTERVAL_NANOS = 1_000_000_000L;
+    /** The guest's frames: TAP reads into the stack, the stack's frames onto the TAP, and the capture. */
+    private final TapPump pump;
     private final NamespaceWatch watch;
     private final ByteBufAllocator alloc;
-    private final int readCapacity;
-    private final int vnetHeaderLength;
-    private final long wallMicrosAtStart;
-    private final long nanosAtStart;
     private final CountDownLatch ended = new CountDownLatch(1);
 
     private volatile int exitStatus = EXIT_NORMAL;
@@ -110,20 +93,10 @@ public final class Jslirp implements AutoCloseable {
     private volatile Thread loopThread;
     /** Held while a thread other than the loop touches stack state before the loop runs (see onLoop). */
     private final Object handOver = new Object();
-    /** A long TAP batch gives up the CPU after this many frames (onTapReady says why). */
-    static final int YIELD_EVERY_FRAMES = 32;
-    /** A TAP frame longer than this is bulk data: no busy poll after its turn (onTapReady). */
-    static final int HEAVY_FRAME_BYTES = 4096;
     /** Null without --api-socket. */
     private ApiServer apiServer;
     private long nextWatchNanos;
     private long nextResolvConfNanos;
-    private long framesDroppedOnWrite;
-    private ByteBuf spare;
-    /** Thread::yield; a test counts the yields instead. */
-    private Runnable yielder = Thread::yield;
-    /** EventLoop::markHeavyTurn; a test counts the marks instead. */
-    private Runnable markHeavy;
     private volatile boolean closed;
     private volatile long activeFlowsAtExit;
     private volatile int hostSocketsAtExit;
@@ -135,21 +108,14 @@ public final class Jslirp implements AutoCloseable {
         this.settings = settings;
         this.tap = tap;
         this.watch = watch;
-        this.pcap = pcap;
         this.alloc = PooledByteBufAllocator.DEFAULT;
-        // A TAP read truncates a frame that does not fit, with no way to get the rest; the guest may raise
-        // its MTU past ours (and with offload sends 64 KiB TSO frames), so every read has room for the largest
-        // frame the device can carry.
-        this.readCapacity = tap.readCapacity();
-        this.vnetHeaderLength = tap.vnetHeader() ? TapDevice.VNET_HDR_LEN : 0;
-        this.wallMicrosAtStart = System.currentTimeMillis() * 1000L;
-        this.nanosAtStart = System.nanoTime();
         this.loop = new EventLoop();
-        this.markHeavy = loop::markHeavyTurn;
+        this.pump = new TapPump(tap, alloc, pcap, loop::markHeavyTurn, this::end);
         this.hostSockets = new NativeHostSockets(loop);
         this.hostDatagrams = new NativeHostDatagrams(loop);
-        this.stack = new Stack(settings.net(), Clock.SYSTEM, new TapSink(), alloc, hostSockets,
+        this.stack = new Stack(settings.net(), Clock.SYSTEM, pump, alloc, hostSockets,
                 relayOptions(settings), tap.vnetHeader() ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET);
+        pump.feed(stack);
         stack.setHostDatagrams(hostDatagrams);
     }
 
@@ -324,138 +290,6 @@ public final class Jslirp implements AutoCloseable {
         }
     }
 
-    static RelayOptions relayOptions(Settings settings) {
-        return RelayOptions.defaults()
-                .withDisableHostLoopback(settings.disableHostLoopback())
-                .withOutboundAddr(settings.outboundAddr())
-                .withOutboundAddr6(outbound6(settings)[0], outbound6(settings)[1])
-                .withDisableDns(settings.disableDns());
-    }
-
-    /** {@code --outbound-addr6} as {hi, lo}; {0, 0} (::, the kernel's choice) when not given. */
-    private static long[] outbound6(Settings settings) {
-        return settings.outboundAddr6() == null ? new long[2] : Ipv6Config.parseIpv6(settings.outboundAddr6());
-    }
-
-    private static NamespaceHandles enter(Settings settings, Path netnsPath) throws IOException {
-        if (settings.usernsPath() != null) {
-            Path userns = settings.usernsPath();
-            if (!Files.exists(userns)) {
-                throw new IOException("userns path doesn't exist: " + userns);
-            }
-            if (!Files.isReadable(userns)) {
-                throw new IOException("userns path is not readable: " + userns);
-            }
-            return NamespaceEntry.openViaHelper(userns, netnsPath, wantsNetlink(settings));
-        }
-        try {
-            return NamespaceEntry.openViaSetns(netnsPath, wantsNetlink(settings));
-        } catch (NativeException e) {
-            // An unprivileged user cannot setns into a namespace owned by its own user namespace from
-            // outside; when the target names a process, its user namespace is at hand, so do what
-            // --userns-path would have done rather than fail.
-            int pid = holderPidOf(settings.target(), netnsPath);
-            if (e.errno() == Errno.EPERM && pid > 0) {
-                Path userns = Path.of("/proc", Integer.toString(pid), "ns", "user");
-                if (Files.exists(userns) && !sameNamespace(userns, Path.of("/proc/self/ns/user"))) {
-                    return NamespaceEntry.openViaHelper(userns, netnsPath, wantsNetlink(settings));
-                }
-            }
-            throw e;
-        }
-    }
-
-    private static boolean sameNamespace(Path a, Path b) {
-        try {
-            return NamespaceWatch.inodeOf(a) == NamespaceWatch.inodeOf(b);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static Path netnsPathOf(Target target) {
-        if (target instanceof Target.Pid pid) {
-            return pid.netnsPath();
-        }
-        return ((Target.NetnsPath) target).path();
-    }
-
-    private static int holderPidOf(Target target, Path netnsPath) {
-        if (target instanceof Target.Pid pid) {
-            return pid.pid();
-        }
-        Matcher m = PROC_NETNS.matcher(netnsPath.toString());
-        return m.matches() ? Integer.parseInt(m.group(1)) : 0;
-    }
-
-    private static void requireNamespaceFile(Target target, Path netnsPath) throws IOException {
-        if (Files.exists(netnsPath)) {
-            return;
-        }
-        if (target instanceof Target.Pid pid) {
-            throw new IOException("no such process: " + pid.pid() + " (" + netnsPath + " does not exist)");
-        }
-        throw new IOException("existing path expected when --netns-type=path: " + netnsPath);
-    }
-
-    /** {@code -c -6} adds IPv6 over rtnetlink (GuestIpv6), so only then is a netlink socket opened in the namespace. */
-    private static boolean wantsNetlink(Settings settings) {
-        return settings.configure() && settings.net().ipv6() != null;
-    }
-
-    /**
-     * What slirp4netns --configure does, in the same order: lo up, TAP MTU and MAC, TAP up, address, route;
-     * then, with -6, the IPv6 address and route. Returns a warning for the user, or null.
-     */
-    private static String configure(int controlFd, int netlinkFd, String ifname, Settings settings) throws IOException {
-        NetConfig net = settings.net();
-        try (InterfaceConfigurator conf = new InterfaceConfigurator(controlFd);
-             NetlinkConfigurator netlink = netlinkFd >= 0 ? new NetlinkConfigurator(netlinkFd) : null) {
-            conf.setUp("lo");
-            conf.setMtu(ifname, net.mtu());
-            // The TAP's default ring of 500 frames overflows during the JVM's first second (JIT) and on
-            // bursts of small datagrams: UDP at 1 Gbit/s lost 12% in the first second with it, 4% with this.
-            try {
-                conf.setTxQueueLength(ifname, TAP_QUEUE_FRAMES);
-            } catch (NativeException e) {
-                // Rootless, the kernel refuses (EPERM): the ring keeps its default, which only costs
-                // burst tolerance, never correctness.
-            }
-            if (settings.macAddress() != Settings.NO_MAC) {
-                conf.setMac(ifname, settings.macAddress());
-            }
-            conf.setUp(ifname);
-            conf.setAddress(ifname, net.guestAddress(), net.netmask(), net.broadcast());
-            conf.addDefaultRoute(ifname, net.gateway());
-            return netlink == null ? null : GuestIpv6.configure(netlink, conf.ifIndex(ifname), ifname, net.ipv6());
-        }
-    }
-
-    /** prefix::100, the address {@code -c -6} configures (GuestIpv6). */
-    private static java.net.InetAddress guestAddress6(Ipv6Config v6) {
-        byte[] raw = new byte[16];
-        for (int i = 0; i < 8; i++) {
-            raw[i] = (byte) (v6.prefixHi() >>> (56 - 8 * i));
-            raw[8 + i] = (byte) (Ipv6Config.GUEST_LO >>> (56 - 8 * i));
-        }
-        try {
-            return java.net.InetAddress.getByAddress(raw);
-        } catch (java.net.UnknownHostException e) {
-            throw new AssertionError(e); // 16 bytes is always an address
-        }
-    }
-
-    private static void signalReady(int readyFd) throws IOException {
-        if (readyFd < 0) {
-            return;
-        }
-        try {
-            Fds.writeByte(readyFd, '1');
-        } finally {
-            Fds.close(readyFd);
-        }
-    }
-
     /** {@code -p/--publish}: every forward in place before the ready byte, or start-up fails with its reason. */
     private void publish() throws IOException {
         for (Settings.Publish p : settings.publish()) {
@@ -471,19 +305,6 @@ public final class Jslirp implements AutoCloseable {
         }
     }
 
-    private static String describeErrno(int errno, String fallback) {
-        switch (errno) {
-            case io.jslirp.stack.relay.HostSockets.EADDRINUSE:
-                return "address already in use";
-            case io.jslirp.stack.relay.HostSockets.EACCES:
-                return "permission denied (ports below net.ipv4.ip_unprivileged_port_start need privilege)";
-            case io.jslirp.stack.relay.HostSockets.EADDRNOTAVAIL:
-                return "the host has no such address";
-            default:
-                return fallback;
-        }
-    }
-
     private void openApiSocket() throws IOException {
         if (settings.apiSocket() != null) {
             apiServer = ApiServer.open(settings.apiSocket(), loop,
@@ -492,7 +313,7 @@ public final class Jslirp implements AutoCloseable {
     }
 
     private void wire() throws IOException {
-        loop.register(tap.fd(), EventLoop.EPOLLIN, (fd, events) -> onTapReady(events));
+        loop.register(tap.fd(), EventLoop.EPOLLIN, (fd, events) -> pump.onTapReady(events));
         if (settings.exitFd() >= 0) {
             try {
                 loop.register(settings.exitFd(), EventLoop.EPOLLIN | EventLoop.EPOLLRDHUP,
@@ -510,10 +331,10 @@ public final class Jslirp implements AutoCloseable {
         loop.addTimerSource(this::nextDeadline, this::runTimers);
         HeapTrim.install(loop);
         loop.setAfterDispatch(stack::flush);
-        if (pcap != null) {
+        if (pump.capturing()) {
             // A capture is for reading while jslirp runs (tshark -r, or after a SIGKILL): it reaches the file
             // whenever the loop pauses, and at least once a second, never with a write per frame.
-            loop.setBeforeSleep(this::flushCapture);
+            loop.setBeforeSleep(pump::flushCapture);
         }
         loop.setBusyPoll(settings.busyPollMicros());
     }
@@ -523,14 +344,14 @@ public final class Jslirp implements AutoCloseable {
         if (resolvConf != null) {
             next = Clock.earlier(next, nextResolvConfNanos);
         }
-        next = Clock.earlier(next, pcapFlushDueNanos);
+        next = Clock.earlier(next, pump.captureFlushDueNanos());
         return watch == null ? next : Clock.earlier(next, nextWatchNanos);
     }
 
     private void runTimers() {
         stack.runTimers();
-        if (System.nanoTime() - pcapFlushDueNanos >= 0) {
-            flushCapture();
+        if (System.nanoTime() - pump.captureFlushDueNanos() >= 0) {
+            pump.flushCapture();
         }
         if (watch != null && System.nanoTime() - nextWatchNanos >= 0) {
             nextWatchNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
@@ -547,162 +368,15 @@ public final class Jslirp implements AutoCloseable {
         }
     }
 
-    /** For a test: counts the yields of onTapReady instead of yielding. Call before {@link #run()}. */
+
+    /** For a test: counts the yields of the TAP read loop instead of yielding. Call before {@link #run()}. */
     void yieldWith(Runnable yielder) {
-        this.yielder = yielder;
+        pump.yieldWith(yielder);
     }
 
-    /** For a test: counts the turns onTapReady marks heavy instead of telling the loop. Call before {@link #run()}. */
+    /** For a test: counts the turns the TAP read loop marks heavy instead of telling the loop. Call before {@link #run()}. */
     void markHeavyWith(Runnable marker) {
-        this.markHeavy = marker;
-    }
-
-    /**
-     * Reads until EAGAIN: one wakeup drains everything the guest queued, and a steady stream reuses one read
-     * buffer (see the comment at receiveFrame).
-     *
-     * <p>Every {@value #YIELD_EVERY_FRAMES} frames of a long batch the thread yields the CPU. A datagram or
-     * segment we send to a host socket on loopback wakes its reader with a synchronous wakeup, which the
-     * scheduler places on our CPU on the assumption that we are about to sleep. We are not: after a stall
-     * (the JIT, another process) the TAP holds hundreds of frames, and while we relay them at a few
-     * microseconds each the woken reader waits behind us until its receive buffer (about 90 datagrams at the
-     * default 208 KiB) overflows, even with the other CPU idle. Measured with {@code perf record -e
-     * skb:kfree_skb -e sched:sched_switch} during {@code iperf3 -u} through 10.0.2.2: every loss was such an
-     * overflow, and in most the reader sat runnable on our CPU while we ran. Yielding lets that reader
-     * drain; when nothing else is runnable it costs one cheap syscall. A short batch (request/response, one
-     * frame per wakeup) never yields.
-     */
-    private void onTapReady(int events) {
-        int sinceYield = 0;
-        for (int budget = 4096; budget > 0; budget--) {
-            ByteBuf buf = spare != null ? spare : alloc.directBuffer(readCapacity, readCapacity);
-            spare = null;
-            int n;
-            try {
-                n = tap.readInto(buf);
-            } catch (IOException e) {
-                buf.release();
-                end(EXIT_FAILURE, "reading " + tap.name() + ": " + e.getMessage());
-                return;
-            }
-            if (n <= 0) {
-                buf.clear();
-                spare = buf;
-                if ((events & (EventLoop.EPOLLERR | EventLoop.EPOLLHUP)) != 0) {
-                    end(EXIT_FAILURE, tap.name() + " was detached from its device");
-                }
-                return;
-            }
-            if (n > HEAVY_FRAME_BYTES) {
-                // A TSO super-frame or a jumbo frame: a bulk transfer from the guest, whose sender needs the
-                // CPU more than a poll would save a wake-up (EventLoop.setBusyPoll).
-                markHeavy.run();
-            }
-            if (pcap != null) {
-                int at = buf.readerIndex();
-                // The capture is Ethernet: leave out the virtio-net header.
-                buf.readerIndex(at + Math.min(n, vnetHeaderLength));
-                capture(buf);
-                buf.readerIndex(at);
-            }
-            // The stack works on the frame in place. Whatever it keeps beyond this call it keeps as a right-sized
-            // copy when a slice would pin this 64 KiB buffer (TcpLayer.keep), so the buffer is nearly always free
-            // again at once and is reused; if something did keep a reference, the next read takes a new one.
-            buf.retain();
-            stack.receiveFrame(buf);
-            if (buf.refCnt() == 1) {
-                buf.clear();
-                spare = buf;
-            } else {
-                buf.release();
-            }
-            if (++sinceYield == YIELD_EVERY_FRAMES) {
-                sinceYield = 0;
-                yielder.run();
-            }
-        }
-        // The budget ran out with frames still waiting: level-triggered epoll reports the TAP again next turn,
-        // after the batch's flush.
-    }
-
-    /** Frames toward the guest; with offload each write carries a virtio-net header (TapDevice). */
-    private final class TapSink implements FrameSink {
-        @Override
-        public void sendFrame(ByteBuf frame) {
-            if (vnetHeaderLength != 0) {
-                VirtioNetHeader.writeNone(tap.vnetHeaderOut(), 0);
-            }
-            sendToGuest(frame);
-        }
-
-        @Override
-        public void sendOffloadFrame(ByteBuf frame, int gsoSize) {
-            if (vnetHeaderLength == 0) {
-                // Only a VNET_HDR stack sends these; a complete checksum would be needed otherwise.
-                frame.release();
-                framesDroppedOnWrite++;
-                return;
-            }
-            VirtioNetHeader.writeForTcp(tap.vnetHeaderOut(), 0, frame, gsoSize);
-            sendToGuest(frame);
-        }
-    }
-
-    private void sendToGuest(ByteBuf frame) {
-        try {
-            if (pcap != null) {
-                capture(frame);
-            }
-            if (tap.write(frame) != 0) {
-                framesDroppedOnWrite++;
-            }
-        } catch (IOException e) {
-            framesDroppedOnWrite++;
-        } finally {
-            frame.release();
-        }
-    }
-
-    private void capture(ByteBuf frame) {
-        long now = System.nanoTime();
-        long micros = wallMicrosAtStart + (now - nanosAtStart) / 1000L;
-        try {
-            pcap.writeFrame(frame, micros);
-        } catch (IOException e) {
-            captureFailed(e);
-            return;
-        }
-        if (pcapFlushDueNanos == Long.MAX_VALUE) {
-            pcapFlushDueNanos = now + PCAP_FLUSH_INTERVAL_NANOS;
-        }
-    }
-
-    /** Sends buffered capture to the file; the loop's before-sleep hook and the one-second timer call it. */
-    private void flushCapture() {
-        pcapFlushDueNanos = Long.MAX_VALUE;
-        if (pcap == null || !pcap.hasBuffered()) {
-            return;
-        }
-        try {
-            pcap.flush();
-        } catch (IOException e) {
-            captureFailed(e);
-        }
-    }
-
-    private void captureFailed(IOException e) {
-        System.err.println("jslirp: --pcap: " + e.getMessage() + "; capture stopped");
-        closePcapQuietly();
-    }
-
-    private void closePcapQuietly() {
-        PcapWriter p = pcap;
-        pcap = null;
-        try {
-            p.close();
-        } catch (IOException ignored) {
-            // Already failing; the first error was reported.
-        }
+        pump.markHeavyWith(marker);
     }
 
     /** Ends the session from any thread; the first reason wins. */
@@ -914,7 +588,7 @@ public final class Jslirp implements AutoCloseable {
         CountDownLatch done = new CountDownLatch(1);
         loop.execute(() -> {
             Map<String, Long> snapshot = new java.util.LinkedHashMap<>(stack.counters().snapshot());
-            snapshot.put("tapWriteDrops", framesDroppedOnWrite);
+            snapshot.put("tapWriteDrops", pump.framesDroppedOnWrite());
             snapshot.put(ACTIVE_FLOWS, (long) stack.activeFlows());
             snapshot.put(HOST_SOCKETS, (long) hostSockets.openCount());
             snapshot.put(HOST_DATAGRAMS, (long) hostDatagrams.openCount());
@@ -957,10 +631,7 @@ public final class Jslirp implements AutoCloseable {
             return;
         }
         closed = true;
-        if (spare != null) {
-            spare.release();
-            spare = null;
-        }
+        pump.releaseSpare();
         if (apiServer != null) {
             // Removes the socket file; a runtime must not find a path that nothing answers on.
             apiServer.close();
@@ -976,9 +647,7 @@ public final class Jslirp implements AutoCloseable {
         // now rather than a connection that hangs until the process is gone.
         hostSocketsLeaked = hostSockets.closeAll();
         hostDatagramsLeaked = hostDatagrams.closeAll();
-        if (pcap != null) {
-            closePcapQuietly();
-        }
+        pump.closeCapture();
         tap.close();
         loop.close();
     }

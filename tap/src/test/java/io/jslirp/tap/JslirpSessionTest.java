@@ -22,17 +22,17 @@ class JslirpSessionTest {
     @Test
     void relayOptionsComeFromSettings() {
         Settings plain = Settings.builder(new Target.Pid(1)).build();
-        RelayOptions d = Jslirp.relayOptions(plain);
+        RelayOptions d = StartupSteps.relayOptions(plain);
         assertEquals(false, d.disableHostLoopback());
         assertEquals(0, d.outboundAddr());
         assertEquals(RelayOptions.defaults().maxFlows(), d.maxFlows());
 
         Settings set = Settings.builder(new Target.Pid(1)).disableHostLoopback(true).outboundAddr(0x7f00_0002).build();
-        RelayOptions o = Jslirp.relayOptions(set);
+        RelayOptions o = StartupSteps.relayOptions(set);
         assertTrue(o.disableHostLoopback());
         assertEquals(0x7f00_0002, o.outboundAddr());
         assertEquals(false, d.disableDns());
-        assertTrue(Jslirp.relayOptions(Settings.builder(new Target.Pid(1)).disableDns(true).build()).disableDns());
+        assertTrue(StartupSteps.relayOptions(Settings.builder(new Target.Pid(1)).disableDns(true).build()).disableDns());
     }
 
     @Tag("root")
@@ -185,7 +185,7 @@ class JslirpSessionTest {
                 // tun counts a frame as sent when it is read: at least the 100 requests, and one batch.
                 long read = tapTxPackets();
                 assertTrue(read >= 101, "frames read " + read);
-                assertTrue(afterBatch >= 100 / Jslirp.YIELD_EVERY_FRAMES && afterBatch <= read / Jslirp.YIELD_EVERY_FRAMES,
+                assertTrue(afterBatch >= 100 / TapPump.YIELD_EVERY_FRAMES && afterBatch <= read / TapPump.YIELD_EVERY_FRAMES,
                         afterBatch + " yields for " + read + " frames read");
                 // One frame per wakeup: never a yield.
                 Sh.inNetns(ns, "ping", "-n", "-q", "-c", "5", "-i", "0.05", "-W", "5", "10.0.2.2");

@@ -379,6 +379,7 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
         releaseSendBuffers();
         if (toHost.isEmpty()) {
             releaseHost(false);
+            toHost.releaseAll(); // its ring, that is: nothing is queued
         }
         rtxDeadline = Long.MAX_VALUE;
         persistDeadline = Long.MAX_VALUE;
@@ -455,6 +456,7 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
                 shutHostWrite();
                 if (state == TIME_WAIT) {
                     releaseHost(false);
+                    toHost.releaseAll(); // its ring, that is: the queue just drained
                     return;
                 }
             }

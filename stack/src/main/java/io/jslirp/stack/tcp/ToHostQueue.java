@@ -13,13 +13,17 @@ import io.netty.buffer.ByteBuf;
  * free space ({@link TcpConnection#RCV_BUFFER} less {@link #queued()}) never moves its right edge left. The
  * queue is handed to the kernel by gathering writes of up to 64 buffers each ({@code HostSockets.writeGather});
  * a write that stops inside a buffer means the socket's send buffer is full, and the rest waits for WRITABLE.
- * A ring of buffers, a power of two long, doubling when full.
+ * A ring of buffers, a power of two long, doubling when full. {@link #releaseAll} gives the ring back too: a
+ * connection done with its host side (TIME_WAIT, kept 15 s and by the ten thousand after a connection churn)
+ * holds no array; should bytes come after all, the ring is made again.
  */
 final class ToHostQueue {
     /** Gathering writes per drain: bounds one connection's turn. */
     private static final int MAX_ROUNDS = 64;
+    private static final int FIRST_CAPACITY = 8;
+    private static final ByteBuf[] NO_BUFFERS = {};
 
-    private ByteBuf[] buffers = new ByteBuf[8];
+    private ByteBuf[] buffers = new ByteBuf[FIRST_CAPACITY];
     private int head;
     private int count;
     private int queued;
@@ -36,7 +40,7 @@ final class ToHostQueue {
     /** Appends a buffer the queue now owns. */
     void add(ByteBuf slice) {
         if (count == buffers.length) {
-            ByteBuf[] bigger = new ByteBuf[buffers.length * 2];
+            ByteBuf[] bigger = new ByteBuf[Math.max(FIRST_CAPACITY, buffers.length * 2)];
             for (int k = 0; k < count; k++) {
                 bigger[k] = buffers[(head + k) & (buffers.length - 1)];
             }
@@ -85,7 +89,7 @@ final class ToHostQueue {
         return 0;
     }
 
-    /** Releases every buffer (the connection is closing). */
+    /** Releases every buffer and the ring (the connection's host side is done). */
     void releaseAll() {
         for (int k = 0; k < count; k++) {
             int i = (head + k) & (buffers.length - 1);
@@ -95,5 +99,11 @@ final class ToHostQueue {
         count = 0;
         head = 0;
         queued = 0;
+        buffers = NO_BUFFERS;
+    }
+
+    /** Slots the ring has now (0 when it holds none). */
+    int capacity() {
+        return buffers.length;
     }
 }

@@ -57,6 +57,27 @@ class TcpCloseTest extends TcpHarness {
     }
 
     @Test
+    void aTimeWaitRecordThatStillHadBytesForTheHostLetsGoOfSocketAndRingOnceTheyAreWritten() {
+        FakeHostSockets.Sock s = establish();
+        s.writeRoom = 10;
+        send(gack(G, O, 502).flags(Seg.ACK | Seg.FIN | Seg.PSH).data(pattern(100)));
+        recv(ourAck(O, G + 101).win((TcpConnection.RCV_BUFFER - 90) >>> 7));
+        host.hostEof(s);
+        Seg fin = recv();
+        assertEquals(Seg.ACK | Seg.FIN, fin.flags & (Seg.ACK | Seg.FIN | Seg.SYN | Seg.RST));
+        send(gack(G + 101, O + 1, 502));
+        // Our FIN is acknowledged with 90 bytes still queued for the host: TIME_WAIT keeps the socket.
+        assertEquals(TcpState.TIME_WAIT, conn().state());
+        assertFalse(s.closed);
+        assertTrue(conn().toHost.capacity() > 0);
+        host.drain(s, Long.MAX_VALUE);
+        assertArrayEquals(pattern(100), s.written());
+        assertTrue(s.closed, "the bytes are written: the socket goes");
+        assertEquals(TcpState.TIME_WAIT, conn().state());
+        assertEquals(0, conn().toHost.capacity(), "and so does the queue's ring");
+    }
+
+    @Test
     void hostEofFirstThenGuestKeepsSendingThenGuestFinTimeWaitWithoutHostSocket() {
         FakeHostSockets.Sock s = establish();
         host.hostSends(s, pattern(10));
@@ -84,6 +105,7 @@ class TcpCloseTest extends TcpHarness {
         // Nor queue arrays: after a connection churn ten thousand such records wait out TIME_WAIT.
         assertEquals(0, conn().rtx.capacity());
         assertFalse(conn().ooo.hasArrays());
+        assertEquals(0, conn().toHost.capacity());
         // A retransmitted FIN is acknowledged again.
         send(gack(G + 300, O + 11, 502).flags(Seg.ACK | Seg.FIN));
         recv(ourAck(O + 11, G + 301));

@@ -7,6 +7,7 @@ import io.jslirp.tap.Settings;
 import io.jslirp.tap.Target;
 import io.jslirp.tap.sandbox.Confinement;
 import io.jslirp.tap.sandbox.SandboxExec;
+import io.jslirp.tap.sys.Native;
 import io.jslirp.tap.sys.Limits;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,6 +32,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // Beside the argument parsing, which does not need it (Native.preloadInBackground says why).
+        Native.preloadInBackground();
         System.exit(execute(args, System.out, System.err));
     }
 

@@ -14,17 +14,17 @@ public final class Native {
     private Native() {
     }
 
+    /** The binding's first load failed on {@link #preloadInBackground}'s thread: what it threw, for the caller. */
+    private static volatile Error preloadFailure;
+
     private static final class Holder {
         static final LibC LIBC;
         static final Runtime RUNTIME;
 
         static {
-            String os = System.getProperty("os.name", "");
-            String arch = System.getProperty("os.arch", "");
-            // Every constant in this package is Linux's value for these two ABIs; on others an ioctl number
-            // or struct offset would be silently wrong, which is worse than refusing.
-            if (!os.equals("Linux") || !(arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64"))) {
-                throw new UnsupportedOperationException("jslirp supports Linux on x86-64 and aarch64, not " + os + "/" + arch);
+            if (!supported()) {
+                throw new UnsupportedOperationException("jslirp supports Linux on x86-64 and aarch64, not "
+                        + System.getProperty("os.name", "") + "/" + System.getProperty("os.arch", ""));
             }
             LIBC = LibraryLoader.create(LibC.class)
                     .option(LibraryOption.SaveError, Boolean.TRUE)
@@ -33,12 +33,60 @@ public final class Native {
         }
     }
 
+    /**
+     * Every constant in this package is Linux's value for these two ABIs; on others an ioctl number or struct
+     * offset would be silently wrong, which is worse than refusing.
+     */
+    private static boolean supported() {
+        String arch = System.getProperty("os.arch", "");
+        return System.getProperty("os.name", "").equals("Linux")
+                && (arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64"));
+    }
+
+    /**
+     * Starts loading the binding on a daemon thread of its own, so that it is ready, or nearly, when the main
+     * thread first needs it. Why: jnr-ffi generates the binding's class and its native call stubs at load
+     * (ASM and its own x86 assembler, interpreted this early), 150-250 ms of the start-up, while parsing the
+     * command line (picocli, reflection over its annotations) takes about as long again and needs none of
+     * it; on two CPUs the two overlap. A caller that gets there first simply waits for the class
+     * initialisation under way. A load that fails here fails the same way, with the same error, on the
+     * first {@link #libc()}; {@code --help} and {@code --version} never get there.
+     */
+    public static void preloadInBackground() {
+        if (!supported()) {
+            return; // the first libc() says so, in the caller's thread
+        }
+        Thread t = new Thread(() -> {
+            try {
+                Holder.LIBC.getClass();
+            } catch (Error e) {
+                preloadFailure = e;
+            }
+        }, "jslirp-preload");
+        t.setDaemon(true);
+        t.start();
+    }
+
     public static LibC libc() {
-        return Holder.LIBC;
+        try {
+            return Holder.LIBC;
+        } catch (NoClassDefFoundError e) {
+            throw failure(e);
+        }
     }
 
     public static Runtime runtime() {
-        return Holder.RUNTIME;
+        try {
+            return Holder.RUNTIME;
+        } catch (NoClassDefFoundError e) {
+            throw failure(e);
+        }
+    }
+
+    /** A load that failed on the preload thread: its own error (the cause), not the JVM's "could not initialize". */
+    private static Error failure(NoClassDefFoundError later) {
+        Error first = preloadFailure;
+        return first != null ? first : later;
     }
 
     /** The errno saved by the most recent {@link LibC} call on this thread. */

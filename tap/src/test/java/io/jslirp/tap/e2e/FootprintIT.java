@@ -136,8 +136,7 @@ class FootprintIT {
     private static Path archiveForThisJdk() throws IOException {
         Path jar = E2e.jar();
         String runtime = System.getProperty("java.runtime.version").replaceAll("[^A-Za-z0-9._-]", "_");
-        String suffix = Runtime.version().feature() >= 25 ? ".aot" : ".jsa";
-        Path archive = jar.resolveSibling("jslirp-" + runtime + suffix);
+        Path archive = jar.resolveSibling("jslirp-" + runtime + ".jsa");
         if (!Files.exists(archive) || Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) <= 0) {
             return null;
         }

@@ -146,7 +146,7 @@ final class TapPump implements FrameSink {
                 buf.readerIndex(at);
             }
             // The stack works on the frame in place. Whatever it keeps beyond this call it keeps as a right-sized
-            // copy when a slice would pin this 64 KiB buffer (TcpLayer.keep), so the buffer is nearly always free
+            // copy when a slice would pin this 64 KiB buffer (FrameMemory.keep), so the buffer is nearly always free
             // again at once and is reused; if something did keep a reference, the next read takes a new one.
             buf.retain();
             stack.receiveFrame(buf);

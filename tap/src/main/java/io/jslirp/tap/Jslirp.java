@@ -570,7 +570,8 @@ public final class Jslirp implements AutoCloseable {
      * skb:kfree_skb -e sched:sched_switch} during {@code iperf3 -u} through 10.0.2.2: every loss was such an
      * overflow, and in most the reader sat runnable on our CPU while we ran. Yielding lets that reader
      * drain; when nothing else is runnable it costs one cheap syscall. A short batch (request/response, one
-     * frame per wakeup) never yields.
+     * frame per wakeup) never yields. The guest's UDP datagrams wait in the stack's send batch (sendmmsg) until
+     * the end of the batch of frames, or until such a yield, which sends them first.
      */
     private void onTapReady(int events) {
         int sinceYield = 0;
@@ -618,6 +619,8 @@ public final class Jslirp implements AutoCloseable {
             }
             if (++sinceYield == YIELD_EVERY_FRAMES) {
                 sinceYield = 0;
+                // The datagrams relayed so far leave first: the yield is for their readers.
+                stack.flushDatagrams();
                 yielder.run();
             }
         }

@@ -28,17 +28,21 @@ final class UdpFlows {
     /** network+3: the remote half of a DNS flow's key. */
     private final int dns;
     private final HostSocketHandler handler;
+    /** A queued datagram leaves before its socket closes: the socket's number may be the next one's at once. */
+    private final UdpToHost toHost;
     private final FlowTable<UdpFlow> flows;
     private final HandleIndex<UdpFlow> handles = new HandleIndex<>();
     private final IdleList<UdpFlow> relayIdle = new IdleList<>();
     private final IdleList<UdpFlow> dnsIdle = new IdleList<>();
     private HostDatagrams datagrams;
 
-    UdpFlows(Counters counters, RelayOptions options, int dns, int maxFlows, HostSocketHandler handler) {
+    UdpFlows(Counters counters, RelayOptions options, int dns, int maxFlows, HostSocketHandler handler,
+             UdpToHost toHost) {
         this.counters = counters;
         this.options = options;
         this.dns = dns;
         this.handler = handler;
+        this.toHost = toHost;
         this.flows = new FlowTable<>(maxFlows);
     }
 
@@ -131,6 +135,7 @@ final class UdpFlows {
     }
 
     void destroy(UdpFlow f) {
+        toHost.flush();
         flows.remove(f.guestAddrHi, f.guestAddrLo, f.guestPort, V4_HI, v4Lo(f.dns ? dns : ANY),
                 f.dns ? UdpLayer.DNS_PORT : ANY);
         handles.remove(f.handle, f);

@@ -125,8 +125,8 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         this.errors = new UdpErrors(config, counters, alloc, output, dnsServers);
         this.gateway = config.gateway();
         this.dns = config.dns();
-        this.flows = new UdpFlows(counters, options, dns, Math.min(MAX_FLOWS, options.maxFlows()), this);
-        this.toHost = new UdpToHost(counters, errors, gateway);
+        this.toHost = new UdpToHost(counters, errors, alloc, gateway);
+        this.flows = new UdpFlows(counters, options, dns, Math.min(MAX_FLOWS, options.maxFlows()), this, toHost);
         this.toGuest = new UdpToGuest(this, config, clock, counters, alloc, options, dnsServers, errors, flows);
         this.services = new UdpServices(counters, alloc, output, toGuest);
         this.fwd = new UdpForwards(this, config, counters, clock, Math.min(MAX_FORWARD_MAPPINGS, options.maxFlows()));
@@ -202,6 +202,14 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
      */
     public void registerService(int port, UdpService service) {
         services.register(port, service);
+    }
+
+    /**
+     * Sends the guest's datagrams still queued for host sockets ({@link HostDatagrams#sendBatch}); the stack's
+     * end-of-turn flush does this too.
+     */
+    public void flush() {
+        toHost.flush();
     }
 
     /** Flows with a host socket (relayed and DNS). */
@@ -471,6 +479,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     public void close() {
         fwd.closeAll(datagrams);
         flows.closeAll();
+        toHost.close();
         toGuest.close();
     }
 

@@ -1,32 +1,61 @@
 package io.jslirp.stack.udp;
 
 import io.jslirp.stack.Counters;
+import io.jslirp.stack.relay.DatagramBatch;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.wire.IpAddress;
 import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.UdpDatagram;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.util.Arrays;
 
 /**
  * The guest's datagrams out through their flows' host sockets, and what the host's answer to each send means
  * for the guest: counted, or an ICMP error from the router when the host has no route (see the package
  * documentation, "Relay" and "Errors").
+ *
+ * <p>When the host's datagram sockets take batches ({@link HostDatagrams#sendBatchSize} above 1) the relayed
+ * datagrams wait in a {@link DatagramBatch} and leave together at {@link #flush}: at the end of the loop's turn
+ * ({@code Stack.flush}), when the batch is full, before a flow's socket closes, and when the TAP read loop
+ * yields the CPU ({@code Stack.flushDatagrams}). What the guest sees is the same as when each is sent at once;
+ * only the counters and an ICMP error about a failed send come at the flush. Otherwise each datagram is sent
+ * as it comes, straight from its frame.
  */
 final class UdpToHost {
     private final Counters counters;
     private final UdpErrors errors;
+    private final ByteBufAllocator alloc;
     private final int gateway;
     private HostDatagrams datagrams;
+    /** Null when each datagram is sent at once. */
+    private DatagramBatch batch;
+    // What a queued datagram's result needs besides the batch's own fields, by its place in the batch.
+    private UdpFlow[] queuedFlows;
+    private long[] queuedGdHi;
+    private long[] queuedGdLo;
+    private int[] queuedUdpLength;
 
-    UdpToHost(Counters counters, UdpErrors errors, int gateway) {
+    UdpToHost(Counters counters, UdpErrors errors, ByteBufAllocator alloc, int gateway) {
         this.counters = counters;
         this.errors = errors;
+        this.alloc = alloc;
         this.gateway = gateway;
     }
 
+    /** Call before the first datagram; a batch is made when {@code datagrams} takes them. */
     void setHostDatagrams(HostDatagrams datagrams) {
         this.datagrams = datagrams;
+        int size = datagrams == null ? 1 : datagrams.sendBatchSize();
+        if (size > 1 && batch == null) {
+            batch = new DatagramBatch(alloc, size);
+            queuedFlows = new UdpFlow[size];
+            queuedGdHi = new long[size];
+            queuedGdLo = new long[size];
+            queuedUdpLength = new int[size];
+        }
     }
 
     /**
@@ -41,6 +70,20 @@ final class UdpToHost {
         f.lastHostHi = hdHi;
         f.lastHostLo = hdLo;
         ByteBuf b = udp.buffer();
+        if (batch != null) {
+            if (!batch.fits(udp.payloadLength())) {
+                flush();
+            }
+            int i = batch.add(f.handle, hdHi, hdLo, dstPort, b, udp.payloadOffset(), udp.payloadLength());
+            queuedFlows[i] = f;
+            queuedGdHi[i] = gdHi;
+            queuedGdLo[i] = gdLo;
+            queuedUdpLength[i] = udp.length();
+            if (batch.isFull()) {
+                flush();
+            }
+            return;
+        }
         int n = datagrams.sendTo(f.handle, hdHi, hdLo, dstPort, b, udp.payloadOffset(), udp.payloadLength());
         if (n < 0) {
             // With IP_RECVERR an ICMP error also leaves its errno pending on the socket (sk_err), and the next
@@ -49,6 +92,37 @@ final class UdpToHost {
             n = datagrams.sendTo(f.handle, hdHi, hdLo, dstPort, b, udp.payloadOffset(), udp.payloadLength());
         }
         sent(f, n, gdHi, gdLo, dstPort, udp.length());
+    }
+
+    /** Sends the queued datagrams, if any, and acts on each one's result in order. */
+    void flush() {
+        if (batch == null || batch.size() == 0) {
+            return;
+        }
+        int n = batch.size();
+        try {
+            datagrams.sendBatch(batch);
+            for (int i = 0; i < n; i++) {
+                sent(queuedFlows[i], batch.result(i), queuedGdHi[i], queuedGdLo[i], batch.dstPort(i),
+                        queuedUdpLength[i]);
+            }
+        } finally {
+            // Whatever happened, nothing is sent twice, and no flow is kept alive by a stale reference.
+            Arrays.fill(queuedFlows, 0, n, null);
+            batch.clear();
+        }
+    }
+
+    /** Sends what is queued and returns the batch's buffer (stack shutdown). */
+    void close() {
+        if (batch != null) {
+            try {
+                flush();
+            } finally {
+                batch.release();
+                batch = null;
+            }
+        }
     }
 
     /** What the host said to one datagram of {@code f} ({@code udpLength} octets with the header). */

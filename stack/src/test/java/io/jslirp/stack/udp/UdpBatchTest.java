@@ -5,6 +5,11 @@ import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.testing.FakeHostDatagrams;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.pcap4j.packet.EthernetPacket;
+import org.pcap4j.packet.IcmpV4CommonPacket;
+import org.pcap4j.packet.IcmpV4DestinationUnreachablePacket;
+import org.pcap4j.packet.UdpPacket;
+import org.pcap4j.packet.namednumber.IcmpV4Code;
 
 import java.util.List;
 
@@ -105,7 +110,7 @@ class UdpBatchTest extends UdpHarness {
     }
 
     @Test
-    void eachResultIsActedOnForItsOwnDatagram() {
+    void eachResultIsActedOnForItsOwnDatagram() throws Exception {
         sendUdp(REMOTE, GPORT, 7000, new byte[] {1});
         stack.flush();
         FakeHostDatagrams.Sock s = datagrams.last();
@@ -121,6 +126,12 @@ class UdpBatchTest extends UdpHarness {
         byte[] f = one(); // frames() flushes the stack first
         // The unreachable quotes the failed datagram (port 7001, 10 octets), not the batch's last.
         assertArrayEquals(expectedIcmpError(f, GATEWAY_IP, 3, 0, REMOTE, GPORT, 7001, 10), f);
+        IcmpV4CommonPacket icmp = EthernetPacket.newPacket(f, 0, f.length).get(IcmpV4CommonPacket.class);
+        assertTrue(icmp.hasValidChecksum(false));
+        assertEquals(IcmpV4Code.NETWORK_UNREACHABLE, icmp.getHeader().getCode());
+        UdpPacket.UdpHeader quoted = EthernetPacket.newPacket(f, 0, f.length)
+                .get(IcmpV4DestinationUnreachablePacket.class).getPayload().get(UdpPacket.class).getHeader();
+        assertEquals(7001, quoted.getDstPort().valueAsInt());
         assertEquals(1 + 1, stack.counters().udpToHost);
         assertEquals(1, stack.counters().udpSendErrors);
         assertEquals(1, stack.counters().udpHostBufferFull);

@@ -259,7 +259,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
         return BATCH;
     }
 
-    /** Each run of datagrams to one socket goes out with one sendmmsg(2); see {@link BatchSender}. */
+    /** Each run of datagrams to one socket goes out with UDP GSO or sendmmsg(2); see {@link BatchSender}. */
     @Override
     public void sendBatch(DatagramBatch batch) {
         if (batch.size() > BATCH || !batch.payloads().hasMemoryAddress()) {
@@ -590,6 +590,9 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (isRawPing(handle)) {
             identifiersInUse.clear(identifiers[handle]);
         }
+        if (batchSender != null) {
+            batchSender.forget(handle);
+        }
         sockets.release(handle);
     }
 
@@ -601,6 +604,11 @@ public final class NativeHostDatagrams implements HostDatagrams {
     /** Datagram sockets open now (UDP and ping), until the relay closes them. */
     public int openCount() {
         return sockets.openCount();
+    }
+
+    /** For tests: GSO sends {@link #sendBatch} has made. */
+    long gsoSends() {
+        return batchSender == null ? 0 : batchSender.gsoSends();
     }
 
     /** Closes every socket still open and returns how many there were: at shutdown, what the stack left behind. */

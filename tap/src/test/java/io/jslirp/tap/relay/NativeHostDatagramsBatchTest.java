@@ -173,4 +173,67 @@ class NativeHostDatagramsBatchTest {
             probe.release();
         }
     }
+
+    @Test
+    void equalDatagramsToOneDestinationGoOutAsOneGsoSendAndArriveApart() throws Exception {
+        int h = openUdp();
+        for (int i = 0; i < 5; i++) {
+            addToServer(h, "seg" + i);
+        }
+        addToServer(h, "x"); // the last of a group may be shorter
+        addToServer(h, "yy"); // longer than a segment: a group of its own
+        long before = loop.call(host::gsoSends);
+        assertArrayEquals(new int[] {4, 4, 4, 4, 4, 1, 2}, sendBatch());
+        assertEquals(before + 1, (long) loop.call(host::gsoSends));
+        for (int i = 0; i < 5; i++) {
+            assertEquals("seg" + i, serverReceive());
+        }
+        assertEquals("x", serverReceive());
+        assertEquals("yy", serverReceive());
+    }
+
+    @Test
+    void anotherDestinationEndsAGsoGroup() throws Exception {
+        try (DatagramSocket other = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0))) {
+            other.setSoTimeout((int) TimeUnit.SECONDS.toMillis(5));
+            int h = openUdp();
+            addToServer(h, "a1");
+            addToServer(h, "a2");
+            add(h, IpAddress.V4_HI, IpAddress.v4Lo(LOCALHOST), other.getLocalPort(), "b1");
+            addToServer(h, "a3");
+            addToServer(h, "a4");
+            long before = loop.call(host::gsoSends);
+            assertArrayEquals(new int[] {2, 2, 2, 2, 2}, sendBatch());
+            assertEquals(before + 2, (long) loop.call(host::gsoSends));
+            assertEquals("a1", serverReceive());
+            assertEquals("a2", serverReceive());
+            assertEquals("a3", serverReceive());
+            assertEquals("a4", serverReceive());
+            DatagramPacket p = new DatagramPacket(new byte[64], 64);
+            other.receive(p);
+            assertEquals("b1", new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void aSocketThatRefusesGsoSendsEachDatagramAndIsNotAskedAgain() throws Exception {
+        int h = openUdp();
+        // SO_NO_CHECK (no UDP checksums) is one of the things the kernel will not segment for: EINVAL.
+        ByteBuf one = Unpooled.directBuffer(4).writeIntLE(1);
+        try {
+            int r = loop.call(() -> io.jslirp.tap.sys.Native.libc().setsockopt(h, 1, 11, one.memoryAddress(), 4));
+            assertEquals(0, r, "setsockopt(SO_NO_CHECK)");
+        } finally {
+            one.release();
+        }
+        for (int round = 0; round < 2; round++) {
+            batch.clear();
+            addToServer(h, "r" + round + "a");
+            addToServer(h, "r" + round + "b");
+            assertArrayEquals(new int[] {3, 3}, sendBatch());
+            assertEquals("r" + round + "a", serverReceive());
+            assertEquals("r" + round + "b", serverReceive());
+        }
+        assertEquals(0L, (long) loop.call(host::gsoSends));
+    }
 }

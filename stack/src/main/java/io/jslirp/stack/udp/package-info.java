@@ -27,8 +27,8 @@
  * {@code --outbound-addr} or the kernel's choice, whatever destinations the guest sends to from it (as a
  * NAT with endpoint-independent mapping, and as slirp4netns): a guest's STUN or QUIC sees one host port.
  * Each datagram goes to {@code sendTo} straight from the received frame (no copy); or, when the host's
- * sockets take batches ({@code HostDatagrams.sendBatchSize}; Linux: 32, sent with one {@code sendmmsg} per run
- * of datagrams to one socket), its payload is copied into the layer's {@link io.jslirp.stack.relay.DatagramBatch}
+ * sockets take batches ({@code HostDatagrams.sendBatchSize}; Linux: 32, sent as one UDP GSO send per run of
+ * equal datagrams to one destination and one {@code sendmmsg} per socket for the rest), its payload is copied into the layer's {@link io.jslirp.stack.relay.DatagramBatch}
  * and the batch leaves at the end of the loop's turn ({@code Stack.flush}), when it is full or has no room for
  * the next, before any flow's socket closes, and when the TAP read loop yields the CPU mid-batch: a copy of
  * 1,400 bytes costs less than the system call it saves. Each datagram's result is acted on (counted, or

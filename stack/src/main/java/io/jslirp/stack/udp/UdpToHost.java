@@ -59,8 +59,8 @@ final class UdpToHost {
     }
 
     /**
-     * The guest's datagram (the view {@code udp}) to {@code hd:dstPort} on the host, straight from the frame;
-     * {@code gd} is the destination as the guest addressed it, which an ICMP error quotes.
+     * The guest's datagram (the view {@code udp}) to {@code hd:dstPort} on the host: into the batch, or straight
+     * from the frame; {@code gd} is the destination as the guest addressed it, which an ICMP error quotes.
      */
     void send(UdpFlow f, UdpDatagram udp, long gdHi, long gdLo, long hdHi, long hdLo, int dstPort) {
         f.lastDstHi = gdHi;

@@ -270,11 +270,22 @@ public final class Stack {
     }
 
     /**
-     * End of an event-loop iteration (after a batch of frames and socket events): sends the ACKs coalesced
-     * during the batch, window updates, and reads from host sockets whose guest window opened.
+     * End of an event-loop iteration (after a batch of frames and socket events): sends the guest's UDP
+     * datagrams queued for host sockets ({@link #flushDatagrams}), the ACKs coalesced during the batch, window
+     * updates, and reads from host sockets whose guest window opened.
      */
     public void flush() {
+        udp.flush();
         tcp.flush();
+    }
+
+    /**
+     * Sends the guest's UDP datagrams queued for host sockets, when the host's datagram sockets take batches
+     * ({@code HostDatagrams.sendBatchSize}): what a reader on the host needs before the loop gives up the CPU
+     * in the middle of a long batch of frames. {@link #flush} includes it.
+     */
+    public void flushDatagrams() {
+        udp.flush();
     }
 
     /** Flows in the TCP table (including TIME_WAIT records), for tests and the exit summary. */

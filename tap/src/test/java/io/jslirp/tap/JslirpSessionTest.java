@@ -198,7 +198,7 @@ class JslirpSessionTest {
         }
 
         @Test
-        void aFrameOverFourKibFromTheGuestMarksItsTurnHeavyAndSmallOnesDoNot() throws Exception {
+        void aFrameOverOneKibFromTheGuestMarksItsTurnHeavyAndSmallOnesDoNot() throws Exception {
             Settings settings = Settings.builder(new Target.NetnsPath(Path.of("/run/netns", ns))).configure(true)
                     .net(io.jslirp.stack.NetConfig.of("10.0.2.0/24", 65520)).build();
             Jslirp session = Jslirp.start(settings);
@@ -209,10 +209,15 @@ class JslirpSessionTest {
             try {
                 // 56-byte echoes: 98-byte frames, request/response traffic that busy polling is for.
                 Sh.inNetns(ns, "ping", "-n", "-q", "-c", "3", "-i", "0.05", "-W", "5", "10.0.2.2");
+                // 900-byte echoes: 942-byte frames, still under HEAVY_FRAME_BYTES.
+                Sh.inNetns(ns, "ping", "-n", "-q", "-c", "3", "-i", "0.05", "-s", "900", "-W", "5", "10.0.2.2");
                 assertEquals(0, marks.get(), "small frames are not bulk");
-                // 8000-byte echoes at MTU 65520: one 8042-byte frame each, over HEAVY_FRAME_BYTES.
+                // 1400-byte echoes: 1442-byte frames, the size of an MTU-1500 guest's bulk UDP datagrams.
+                Sh.inNetns(ns, "ping", "-n", "-q", "-c", "3", "-i", "0.05", "-s", "1400", "-W", "5", "10.0.2.2");
+                assertEquals(3, marks.get(), "each full-sized request marks its turn");
+                // 8000-byte echoes at MTU 65520: one 8042-byte frame each.
                 Sh.inNetns(ns, "ping", "-n", "-q", "-c", "3", "-i", "0.05", "-s", "8000", "-W", "5", "10.0.2.2");
-                assertEquals(3, marks.get(), "each big request marks its turn");
+                assertEquals(6, marks.get(), "each big request marks its turn");
             } finally {
                 session.end(Jslirp.EXIT_NORMAL, "test done");
                 assertTrue(session.awaitEnd(5, TimeUnit.SECONDS));

@@ -41,6 +41,36 @@ public interface HostDatagrams {
     int sendTo(int handle, long dstHi, long dstLo, int dstPort, ByteBuf src, int index, int length);
 
     /**
+     * How many datagrams {@link #sendBatch} should be given at once. Above 1, the UDP relay queues the guest's
+     * datagrams in a {@link DatagramBatch} of this size and sends them together at the end of the loop's turn
+     * (or sooner, when the batch fills); 1, the default, means each is sent with {@link #sendTo} as it comes.
+     */
+    default int sendBatchSize() {
+        return 1;
+    }
+
+    /**
+     * Sends the batch's datagrams in order, each as {@link #sendTo} would, and stores each one's result in the
+     * batch ({@link DatagramBatch#setResult}): the bytes sent, 0 when the socket buffer was full, or
+     * {@code -errno}. A datagram that fails with an errno is tried once more before that errno is its result:
+     * an ICMP error the socket received leaves its errno pending, and the next send reports it instead of
+     * sending (IP_RECVERR). The batch is left as it was given, results apart. This default sends each with
+     * {@link #sendTo}.
+     */
+    default void sendBatch(DatagramBatch batch) {
+        ByteBuf payloads = batch.payloads();
+        for (int i = 0; i < batch.size(); i++) {
+            int n = sendTo(batch.handle(i), batch.dstHi(i), batch.dstLo(i), batch.dstPort(i), payloads,
+                    batch.index(i), batch.length(i));
+            if (n < 0) {
+                n = sendTo(batch.handle(i), batch.dstHi(i), batch.dstLo(i), batch.dstPort(i), payloads,
+                        batch.index(i), batch.length(i));
+            }
+            batch.setResult(i, n);
+        }
+    }
+
+    /**
      * Receives one datagram into {@code dst} at its writerIndex (advancing it), at most {@code maxBytes}
      * ({@code dst} is direct with that much room); fills {@code from.addrHi}/{@code from.addrLo} (IPv4 sources
      * IPv4-mapped, whatever the socket's family), {@code from.port} and {@code from.truncated}. Returns the

@@ -2,7 +2,8 @@
  * The host's sockets as the stack sees them: {@link io.jslirp.stack.relay.HostSockets} (TCP),
  * {@link io.jslirp.stack.relay.HostDatagrams} (UDP and ICMP echo), the readiness callback
  * {@link io.jslirp.stack.relay.HostSocketHandler}, the reusable {@link io.jslirp.stack.relay.DatagramInfo}
- * they report peers and ICMP errors in, the command-line {@link io.jslirp.stack.relay.RelayOptions}, and
+ * they report peers and ICMP errors in, the {@link io.jslirp.stack.relay.DatagramBatch} of datagrams sent
+ * together, the command-line {@link io.jslirp.stack.relay.RelayOptions}, and
  * {@link io.jslirp.stack.relay.RelayableAddress}, which addresses may cross them as they are.
  *
  * <h2>Theory of operation</h2>

@@ -182,7 +182,7 @@ final class UdpForwards {
                 }
             }
             if ((events & HostSockets.READABLE) != 0 && forwardHandles.get(fw.handle) == fw) {
-                layer.drainSocket(fw.handle, null, fw);
+                layer.toGuest().drainSocket(fw.handle, null, fw);
             }
         } catch (RuntimeException e) {
             counters.internalErrors++;
@@ -199,7 +199,7 @@ final class UdpForwards {
             // A reply could not be addressed to port 0 (RFC 768 makes it "no port"), nor to 0.0.0.0, a
             // broadcast or a multicast group.
             counters.udpBadSource++;
-            layer.giveBack(b);
+            layer.toGuest().giveBack(b);
             return;
         }
         long guestHi = path.guestHi;
@@ -230,7 +230,7 @@ final class UdpForwards {
             // same guest endpoint, holds this guest-visible source: sharing it would send the guest's replies
             // to the wrong one. Dropped until that mapping idles out.
             counters.udpForwardClashes++;
-            layer.giveBack(b);
+            layer.toGuest().giveBack(b);
             return;
         }
         long now = clock.nanoTime();
@@ -239,7 +239,7 @@ final class UdpForwards {
         if (mac == ArpCache.NONE) {
             // The guest has said nothing yet (resolve just asked it by ARP or NDP): hold, as a host's neighbour
             // code queues packets for an unresolved next hop (RFC 1122 2.3.2.2, RFC 4861 7.2.2).
-            layer.writeHeaders(b, 0L, seenHi, seenLo, clientPort, guestHi, guestLo, fw.guestPort, length);
+            layer.toGuest().writeHeaders(b, 0L, seenHi, seenLo, clientPort, guestHi, guestLo, fw.guestPort, length);
             hold(fw, b, now, guestHi, guestLo, v6);
             return;
         }
@@ -247,12 +247,12 @@ final class UdpForwards {
             // Known before the pending queue heard of it: the held ones first, to keep the clients' order.
             pendingNeighbors.resolved(guestHi, guestLo, mac);
         }
-        layer.writeHeaders(b, mac, seenHi, seenLo, clientPort, guestHi, guestLo, fw.guestPort, length);
+        layer.toGuest().writeHeaders(b, mac, seenHi, seenLo, clientPort, guestHi, guestLo, fw.guestPort, length);
         counters.udpOut++;
         counters.udpForwardedToGuest++;
         b.retain();
         layer.route(v6).send(b);
-        layer.giveBack(b);
+        layer.toGuest().giveBack(b);
     }
 
     /**
@@ -302,7 +302,7 @@ final class UdpForwards {
         int length = b.readableBytes();
         ByteBuf copy = layer.alloc.directBuffer(length, length);
         copy.writeBytes(b, b.readerIndex(), length);
-        layer.giveBack(b);
+        layer.toGuest().giveBack(b);
         counters.udpForwardHeld++;
         // A full address gives up its oldest datagram, counted through the owner.
         pendingNeighbors.hold(guestHi, guestLo, copy, v6 ? heldFrames6 : heldFrames, fw, now);

@@ -4,11 +4,7 @@ import io.jslirp.stack.Clock;
 import io.jslirp.stack.Counters;
 import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
-import io.jslirp.stack.flow.FlowTable;
 import io.jslirp.stack.flow.ForwardPath;
-import io.jslirp.stack.flow.FrameBuffers;
-import io.jslirp.stack.flow.HandleIndex;
-import io.jslirp.stack.flow.IdleList;
 import io.jslirp.stack.icmp.IcmpErrors;
 import io.jslirp.stack.iface.ArpCache;
 import io.jslirp.stack.iface.IpOutput;
@@ -18,12 +14,10 @@ import io.jslirp.stack.iface.Ipv6Output;
 import io.jslirp.stack.iface.PendingNeighbors;
 import io.jslirp.stack.iface.IpPacket;
 import io.jslirp.stack.iface.IpProtocol;
-import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
 import io.jslirp.stack.relay.RelayOptions;
-import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.Icmpv6Packet;
 import io.jslirp.stack.wire.IpAddress;
@@ -33,8 +27,6 @@ import io.jslirp.stack.wire.UdpDatagram;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.IntToLongFunction;
 import java.util.function.LongBinaryOperator;
 
@@ -43,7 +35,14 @@ import static io.jslirp.stack.wire.IpAddress.v4Lo;
 
 /**
  * UDP from the guest to any destination: local services, the DNS forwarder at network+3, and the relay
- * through host UDP sockets; and port forwards, host sockets whose clients' datagrams go into the guest. See the package documentation for the theory; each branch names its rule.
+ * through host UDP sockets; and port forwards, host sockets whose clients' datagrams go into the guest. See the
+ * package documentation for the theory; each branch names its rule.
+ *
+ * <p>This class holds the decision tables for the guest's datagrams and the public face; the work is split by
+ * job: {@link UdpFlows} (which host socket speaks for which guest endpoint, and for how long),
+ * {@link UdpToHost} (the guest's datagrams out through those sockets), {@link UdpToGuest} (the sockets'
+ * datagrams and errors into the guest), {@link UdpServices} (what is answered here), {@link UdpForwards} (port
+ * forwards) and {@link UdpErrors} (the ICMP errors the guest gets).
  */
 public final class UdpLayer implements IpProtocol, HostSocketHandler {
     /** Idle time after which a relayed flow's host socket is closed (either direction counts as activity). */
@@ -57,7 +56,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     static final int ERRORS_PER_EVENT = 16;
     /**
      * Room before a datagram's payload for the route's Ethernet and IP headers and UDP's: IPv6's, the longer;
-     * {@link #writeHeaders} starts an IPv4 frame 20 bytes later in the buffer (its readerIndex).
+     * {@code UdpToGuest.writeHeaders} starts an IPv4 frame 20 bytes later in the buffer (its readerIndex).
      */
     public static final int HEADROOM = Ipv6Output.L4_OFFSET + UdpDatagram.HEADER_LENGTH;
     /** The largest UDP payload over IPv6 (Payload Length 65535 less the UDP header; no jumbograms). */
@@ -73,9 +72,6 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     static final int UNREACH_NET = 2;
     static final int UNREACH_HOST = 3;
     public static final int DNS_PORT = 53;
-    private static final int MAX_SERVICES = 16;
-    /** Flow key for relayed flows: remote address and port 0, so one flow (and socket) per guest endpoint. */
-    private static final int ANY = 0;
     /** Bound on port-forward client mappings (no file descriptor each), below RelayOptions.maxFlows. */
     public static final int MAX_FORWARD_MAPPINGS = 4096;
     /** Datagrams from forwards held per guest address while its MAC is asked for (Linux's unres_qlen is 3..101). */
@@ -98,25 +94,21 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     /** IPv6 toward the guest and its addresses, or null while IPv6 is off ({@link #setIpv6}). */
     private Ipv6Output output6;
     private Ipv6Config config6;
-    /** DHCPv6 on port 547 of the router's addresses and ff02::1:2, or null. */
-    private io.jslirp.stack.services.Dhcpv6Responder dhcpv6;
     private final RelayOptions options;
     private final DnsServers dnsServers;
     /** The ICMP and ICMPv6 errors this layer sends the guest. */
     private final UdpErrors errors;
     private final int gateway;
     private final int dns;
-    private final FlowTable<UdpFlow> flows;
-    private final HandleIndex<UdpFlow> handles = new HandleIndex<>();
-    private final IdleList<UdpFlow> relayIdle = new IdleList<>();
-    private final IdleList<UdpFlow> dnsIdle = new IdleList<>();
-    private final FrameBuffers readBuffers;
+    /** Relayed and DNS flows: which host socket speaks for which guest endpoint. */
+    private final UdpFlows flows;
+    /** The guest's datagrams out through the flows' sockets. */
+    private final UdpToHost toHost;
+    /** The sockets' datagrams and errors into the guest. */
+    private final UdpToGuest toGuest;
     private final UdpDatagram udp = new UdpDatagram();
-    private final DatagramInfo info = new DatagramInfo();
-    private final int[] servicePorts = new int[MAX_SERVICES];
-    private final UdpService[] services = new UdpService[MAX_SERVICES];
-    private int serviceCount;
-    private final UdpReplier replier = this::sendFrom;
+    /** DHCP and the other services answered here, and DHCPv6. */
+    private final UdpServices services;
     private HostDatagrams datagrams;
     /** Port forwards: their sockets and client mappings. */
     private final UdpForwards fwd;
@@ -133,8 +125,10 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         this.errors = new UdpErrors(config, counters, alloc, output, dnsServers);
         this.gateway = config.gateway();
         this.dns = config.dns();
-        this.flows = new FlowTable<>(Math.min(MAX_FLOWS, options.maxFlows()));
-        this.readBuffers = new FrameBuffers(alloc, HEADROOM + MAX_PAYLOAD6, 4);
+        this.toHost = new UdpToHost(counters, errors, alloc, gateway);
+        this.flows = new UdpFlows(counters, options, dns, Math.min(MAX_FLOWS, options.maxFlows()), this, toHost);
+        this.toGuest = new UdpToGuest(this, config, clock, counters, alloc, options, dnsServers, errors, flows);
+        this.services = new UdpServices(counters, alloc, output, toGuest);
         this.fwd = new UdpForwards(this, config, counters, clock, Math.min(MAX_FORWARD_MAPPINGS, options.maxFlows()));
     }
 
@@ -145,7 +139,7 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     public void setIpv6(Ipv6Config config, Ipv6Output output, io.jslirp.stack.services.Dhcpv6Responder dhcpv6) {
         this.config6 = config;
         this.output6 = output;
-        this.dhcpv6 = dhcpv6;
+        services.setIpv6(output, dhcpv6);
         errors.setIpv6(config, output);
     }
 
@@ -162,6 +156,22 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     /** The host's datagram sockets; without them relayed UDP is answered with ICMP port unreachable. */
     public void setHostDatagrams(HostDatagrams datagrams) {
         this.datagrams = datagrams;
+        flows.setHostDatagrams(datagrams);
+        toHost.setHostDatagrams(datagrams);
+        toGuest.setHostDatagrams(datagrams);
+    }
+
+    /** IPv6's addresses, or null while IPv6 is off. */
+    Ipv6Config config6() {
+        return config6;
+    }
+
+    UdpForwards forwards() {
+        return fwd;
+    }
+
+    UdpToGuest toGuest() {
+        return toGuest;
     }
 
     /**
@@ -191,39 +201,15 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
      * replaces the earlier one; null removes it.
      */
     public void registerService(int port, UdpService service) {
-        if (port < 1 || port > 0xffff) {
-            throw new IllegalArgumentException("port " + port);
-        }
-        for (int i = 0; i < serviceCount; i++) {
-            if (servicePorts[i] == port) {
-                if (service != null) {
-                    services[i] = service;
-                } else {
-                    serviceCount--;
-                    servicePorts[i] = servicePorts[serviceCount];
-                    services[i] = services[serviceCount];
-                    services[serviceCount] = null;
-                }
-                return;
-            }
-        }
-        if (service == null) {
-            return;
-        }
-        if (serviceCount == MAX_SERVICES) {
-            throw new IllegalStateException("at most " + MAX_SERVICES + " UDP services");
-        }
-        servicePorts[serviceCount] = port;
-        services[serviceCount++] = service;
+        services.register(port, service);
     }
 
-    private UdpService service(int port) {
-        for (int i = 0; i < serviceCount; i++) {
-            if (servicePorts[i] == port) {
-                return services[i];
-            }
-        }
-        return null;
+    /**
+     * Sends the guest's datagrams still queued for host sockets ({@link HostDatagrams#sendBatch}); the stack's
+     * end-of-turn flush does this too.
+     */
+    public void flush() {
+        toHost.flush();
     }
 
     /** Flows with a host socket (relayed and DNS). */
@@ -265,9 +251,9 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         }
         boolean broadcast = dst == -1 || dst == config.broadcast();
         if (broadcast || dst == gateway) {
-            UdpService s = service(dstPort);
+            UdpService s = services.service(dstPort);
             if (s != null) {
-                deliverToService(s, sourceMac, src, srcPort, dst, dstPort);
+                services.deliver(s, udp, sourceMac, src, srcPort, dst, dstPort);
                 return;
             }
         }
@@ -344,9 +330,9 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
             return;
         }
         boolean toRouter = config6.isOurs(dHi, dLo) && dLo == Ipv6Config.ROUTER_LO;
-        if (dstPort == DHCPV6_SERVER_PORT && srcPort == DHCPV6_CLIENT_PORT && dhcpv6 != null
+        if (dstPort == DHCPV6_SERVER_PORT && srcPort == DHCPV6_CLIENT_PORT && services.hasDhcpv6()
                 && (toRouter || (dHi == Ipv6Packet.ALL_NODES_HI && dLo == ALL_DHCP_LO))) {
-            answerDhcpv6(mac, sHi, sLo);
+            services.answerDhcpv6(udp, mac, sHi, sLo);
             return;
         }
         if (Ipv6Packet.isMulticast(dHi)) {
@@ -383,40 +369,8 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         relay(mac, sHi, sLo, srcPort, dHi, dLo, dHi, dLo, dstPort);
     }
 
-    private boolean isRelayable6(long hi, long lo) {
+    boolean isRelayable6(long hi, long lo) {
         return UdpErrors.isRelayable6(config6, hi, lo);
-    }
-
-    /** The guest's DHCPv6 message (the view {@link #udp}) answered from fe80::2 port 547, to its source. */
-    private void answerDhcpv6(long mac, long sHi, long sLo) {
-        counters.udpToService++;
-        int room = dhcpv6.maxReplyLength();
-        int frameLength = HEADROOM + room;
-        ByteBuf f = alloc.directBuffer(frameLength, frameLength);
-        int n = dhcpv6.respond(udp.buffer(), udp.payloadOffset(), udp.payloadLength(), mac, f, HEADROOM);
-        if (n < 0 || n > room) {
-            f.release();
-            return;
-        }
-        writeHeaders(f, mac, Ipv6Config.LINK_LOCAL_HI, Ipv6Config.ROUTER_LO, DHCPV6_SERVER_PORT, sHi, sLo,
-                DHCPV6_CLIENT_PORT, n);
-        counters.udpOut++;
-        counters.udpFromService++;
-        output6.send(f);
-    }
-
-    private void deliverToService(UdpService s, long mac, int src, int srcPort, int dst, int dstPort) {
-        counters.udpToService++;
-        // The service sees the payload as readerIndex..writerIndex; the frame's own indices are put back after.
-        ByteBuf b = udp.buffer();
-        int r = b.readerIndex();
-        int w = b.writerIndex();
-        b.setIndex(udp.payloadOffset(), udp.payloadOffset() + udp.payloadLength());
-        try {
-            s.onDatagram(mac, src, srcPort, dst, dstPort, b, replier);
-        } finally {
-            b.setIndex(r, w);
-        }
     }
 
     private void relay(long mac, long sHi, long sLo, int srcPort, long gdHi, long gdLo, long hdHi, long hdLo,
@@ -432,16 +386,16 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
             }
             return;
         }
-        UdpFlow f = flows.get(sHi, sLo, srcPort, V4_HI, v4Lo(ANY), ANY);
+        UdpFlow f = flows.relayed(sHi, sLo, srcPort);
         if (f == null) {
-            f = open(mac, sHi, sLo, srcPort, false, !IpAddress.isV4(sHi, sLo));
+            f = flows.open(mac, sHi, sLo, srcPort, false, !IpAddress.isV4(sHi, sLo));
             if (f == null) {
                 return;
             }
         }
         f.guestMac = mac;
-        relayIdle.touch(f, clock.nanoTime());
-        send(f, gdHi, gdLo, hdHi, hdLo, dstPort);
+        flows.touch(f, clock.nanoTime());
+        toHost.send(f, udp, gdHi, gdLo, hdHi, hdLo, dstPort);
     }
 
     /** A query to network+3 or prefix::3 ({@code dnsHi:dnsLo}, as the guest addressed it) port 53. */
@@ -466,279 +420,40 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         // An AF_INET6 socket reaches resolvers of both families; an AF_INET one (an IPv4 guest's, bound to
         // --outbound-addr) only IPv4 ones.
         boolean needV6 = !IpAddress.isV4(sHi, sLo) || !IpAddress.isV4(rHi, rLo);
-        UdpFlow f = flows.get(sHi, sLo, srcPort, V4_HI, v4Lo(dns), DNS_PORT);
+        UdpFlow f = flows.dns(sHi, sLo, srcPort);
         if (f != null && needV6 && !f.v6Socket) {
             // The resolver changed family (an IPv6 one after an IPv4 one): a socket that can reach it.
-            destroy(f);
+            flows.destroy(f);
             f = null;
         }
         if (f == null) {
-            f = open(mac, sHi, sLo, srcPort, true, needV6);
+            f = flows.open(mac, sHi, sLo, srcPort, true, needV6);
             if (f == null) {
                 return;
             }
         }
         f.guestMac = mac;
-        dnsIdle.touch(f, now);
-        send(f, dnsHi, dnsLo, rHi, rLo, DNS_PORT);
-    }
-
-    private UdpFlow open(long mac, long sHi, long sLo, int srcPort, boolean isDns, boolean v6Socket) {
-        if (flows.isFull()) {
-            evictOldest();
-        }
-        int handle = v6Socket
-                ? datagrams.openUdp(options.outboundAddr6Hi(), options.outboundAddr6Lo(), 0, this)
-                : datagrams.openUdp(V4_HI, v4Lo(options.outboundAddr()), 0, this);
-        if (handle < 0) {
-            counters.udpNoSocket++;
-            return null;
-        }
-        UdpFlow f = new UdpFlow(mac, sHi, sLo, srcPort, isDns, v6Socket, handle);
-        flows.put(sHi, sLo, srcPort, V4_HI, v4Lo(isDns ? dns : ANY), isDns ? DNS_PORT : ANY, f);
-        handles.put(handle, f);
-        counters.udpFlowsOpened++;
-        return f;
-    }
-
-    /** The guest's datagram (the view {@link #udp}) to {@code hostDst:dstPort}, straight from the frame. */
-    private void send(UdpFlow f, long gdHi, long gdLo, long hdHi, long hdLo, int dstPort) {
-        f.lastDstHi = gdHi;
-        f.lastDstLo = gdLo;
-        f.lastDstPort = dstPort;
-        f.lastLength = udp.length();
-        f.lastHostHi = hdHi;
-        f.lastHostLo = hdLo;
-        ByteBuf b = udp.buffer();
-        int n = datagrams.sendTo(f.handle, hdHi, hdLo, dstPort, b, udp.payloadOffset(), udp.payloadLength());
-        if (n < 0) {
-            // With IP_RECVERR an ICMP error also leaves its errno pending on the socket (sk_err), and the next
-            // sendto reports that instead of sending (the error itself reaches the guest from the error
-            // queue). Reporting clears it, so one more try sends this datagram.
-            n = datagrams.sendTo(f.handle, hdHi, hdLo, dstPort, b, udp.payloadOffset(), udp.payloadLength());
-        }
-        if (n >= 0 && (n > 0 || udp.payloadLength() == 0)) {
-            counters.udpToHost++;
-            return;
-        }
-        if (n == 0) {
-            counters.udpHostBufferFull++;
-            return;
-        }
-        counters.udpSendErrors++;
-        if (n == -HostSockets.ENETUNREACH || n == -HostSockets.EHOSTUNREACH) {
-            // The host has no route: the guest hears it from its router, as from any router (RFC 1812 5.2.7.1).
-            if (f.dns) {
-                return;
-            }
-            if (f.guestIsV4()) {
-                sendUnreachable(f.guestMac, IpAddress.v4(f.guestAddrLo), f.guestPort, IpAddress.v4(gdLo), dstPort,
-                        n == -HostSockets.ENETUNREACH ? Icmpv4Packet.CODE_NET_UNREACHABLE
-                                : Icmpv4Packet.CODE_HOST_UNREACHABLE, gateway);
-            } else {
-                unreachable6(f.guestMac, f.guestAddrHi, f.guestAddrLo, f.guestPort, gdHi, gdLo, dstPort,
-                        udp.length(), n == -HostSockets.ENETUNREACH ? UNREACH_NET : UNREACH_HOST);
-            }
-        }
+        flows.touch(f, now);
+        toHost.send(f, udp, dnsHi, dnsLo, rHi, rLo, DNS_PORT);
     }
 
     // ---------------------------------------------------------------- host to guest
 
     @Override
     public void onSocketEvent(int handle, int events) {
-        UdpFlow f = handles.get(handle);
-        if (f == null) {
-            UdpForward fw = fwd.forward(handle);
-            if (fw != null) {
-                fwd.onEvent(datagrams, info, fw, events);
-            }
-            return;
-        }
-        try {
-            if ((events & HostSockets.ERROR) != 0) {
-                drainErrors(f);
-            }
-            if ((events & HostSockets.READABLE) != 0 && f.listed()) {
-                drainSocket(f.handle, f, null);
-            }
-        } catch (RuntimeException e) {
-            counters.internalErrors++;
-        }
-    }
-
-    /**
-     * Reads up to {@link #READS_PER_EVENT} datagrams from {@code handle} straight into frame buffers with header
-     * room, and hands each good one on: to {@link #deliverToGuest} for a relayed flow's socket ({@code flow}),
-     * to {@link #forwardToGuest} for a port forward's ({@code forward}); exactly one of the two is non-null.
-     */
-    void drainSocket(int handle, UdpFlow flow, UdpForward forward) {
-        int room = (flow != null && !flow.guestIsV4()) || (forward != null && forward.mode == ForwardPath.NAMED_V6)
-                ? MAX_PAYLOAD6 : UdpDatagram.MAX_PAYLOAD;
-        for (int i = 0; i < READS_PER_EVENT; i++) {
-            ByteBuf b = readBuffers.take();
-            b.writerIndex(HEADROOM);
-            info.clear();
-            int n;
-            try {
-                n = datagrams.receiveFrom(handle, b, room, info);
-            } catch (RuntimeException e) {
-                readBuffers.giveBack(b);
-                throw e;
-            }
-            if (n < 0) { // 0 is an empty datagram, passed on like any other
-                readBuffers.giveBack(b);
-                if (n == -HostSockets.EAGAIN) {
-                    return;
-                }
-                // A pending ICMP errno reported by recvmsg (and cleared by it); the error queue still has the
-                // details. Keep reading.
-                counters.udpReceiveErrors++;
-                continue;
-            }
-            if (info.truncated || n > room) {
-                // More than an IPv4 datagram to the guest can carry (an IPv6 client may send up to 65527 bytes).
-                counters.udpTruncatedFromHost++;
-                readBuffers.giveBack(b);
-                continue;
-            }
-            if (flow != null) {
-                deliverToGuest(flow, b, n);
-            } else {
-                fwd.toGuest(info, forward, b, n);
-            }
-        }
-    }
-
-    /** Decision table for a datagram from the host: from where does the guest see it come? */
-    private void deliverToGuest(UdpFlow f, ByteBuf b, int length) {
-        long fromHi = info.addrHi;
-        long fromLo = info.addrLo;
-        int fromPort = info.port;
-        long srcHi;
-        long srcLo;
-        int srcPort;
-        if (f.dns) {
-            if (fromPort != DNS_PORT || !dnsServers.contains(fromHi, fromLo)) {
-                // Only the resolvers answer DNS flows; anything else is a stray or a spoof.
-                counters.dnsBadReplySource++;
-                readBuffers.giveBack(b);
-                return;
-            }
-            dnsServers.replied(fromHi, fromLo);
-            counters.dnsReplies++;
-            // From the address the guest asked (network+3, prefix::3 or fe80::3).
-            srcHi = f.lastDstHi;
-            srcLo = f.lastDstLo;
-            srcPort = DNS_PORT;
-            dnsIdle.touch(f, clock.nanoTime());
-        } else if (f.guestIsV4()) {
-            // A relayed IPv4 flow's socket is AF_INET: every source is IPv4.
-            int from = IpAddress.v4(fromLo);
-            int src;
-            if (from == RelayOptions.LOOPBACK && !options.disableHostLoopback()) {
-                // The host's 127.0.0.1 is network+2 to the guest, whichever way the datagram goes.
-                src = gateway;
-            } else if (!Ipv4Packet.isUnicast(from) || config.contains(from) || fromPort == 0) {
-                // Other loopback addresses, and our own network's addresses, cannot be the source of anything
-                // the guest can answer (and would impersonate the gateway or another guest).
-                counters.udpBadSource++;
-                readBuffers.giveBack(b);
-                return;
-            } else {
-                src = from;
-            }
-            srcHi = V4_HI;
-            srcLo = v4Lo(src);
-            srcPort = fromPort;
-            relayIdle.touch(f, clock.nanoTime());
-        } else {
-            if (fromHi == 0 && fromLo == 1 && !options.disableHostLoopback()) {
-                // The host's ::1 is the router to the guest: the router address it last used (fe80::2 or
-                // prefix::2), else prefix::2.
-                boolean usedRouter = config6.isOurs(f.lastDstHi, f.lastDstLo);
-                srcHi = usedRouter ? f.lastDstHi : config6.routerHi();
-                srcLo = Ipv6Config.ROUTER_LO;
-            } else if (!isRelayable6(fromHi, fromLo) || fromPort == 0) {
-                // An IPv4 sender on the dual-stack socket, another name of the host, or an address of our own
-                // prefix: nothing the IPv6 guest could answer or should believe.
-                counters.udpBadSource++;
-                readBuffers.giveBack(b);
-                return;
-            } else {
-                srcHi = fromHi;
-                srcLo = fromLo;
-            }
-            srcPort = fromPort;
-            relayIdle.touch(f, clock.nanoTime());
-        }
-        writeHeaders(b, f.guestMac, srcHi, srcLo, srcPort, f.guestAddrHi, f.guestAddrLo, f.guestPort, length);
-        counters.udpOut++;
-        b.retain();
-        routeFor(f.guestAddrHi, f.guestAddrLo).send(b);
-        readBuffers.giveBack(b);
-    }
-
-    /**
-     * The route's Ethernet and IP headers, then the UDP header (checksum computed), before {@code payloadLength}
-     * bytes at {@link #HEADROOM}. The headers end where the payload starts, so a route with a shorter IP header
-     * than the headroom allows (IPv4's) starts its frame later in the buffer (readerIndex).
-     */
-    void writeHeaders(ByteBuf f, long dstMac, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo,
-                      int dstPort, int payloadLength) {
-        IpOutput route = routeFor(dstHi, dstLo);
-        int udpLength = UdpDatagram.HEADER_LENGTH + payloadLength;
-        int at = HEADROOM - UdpDatagram.HEADER_LENGTH - route.l4Offset();
-        // No DF: a datagram larger than the guest's MTU is fragmented (by us, or on the way), as the host's is.
-        int l4 = route.writeHeaders(f, at, dstMac, srcHi, srcLo, dstHi, dstLo, Ipv4Packet.PROTO_UDP, udpLength,
-                false);
-        UdpDatagram.writeHeader(f, l4, srcPort, dstPort, udpLength);
-        UdpDatagram.writeChecksum(f, l4, udpLength, Checksum.addressSum(srcHi, srcLo, dstHi, dstLo));
-        f.setIndex(at, HEADROOM + payloadLength);
-    }
-
-    private void writeHeaders(ByteBuf f, long dstMac, int src, int srcPort, int dst, int dstPort, int payloadLength) {
-        writeHeaders(f, dstMac, V4_HI, v4Lo(src), srcPort, V4_HI, v4Lo(dst), dstPort, payloadLength);
-    }
-
-    /** The {@link UdpReplier} of every service: a complete frame to {@code dstMac}. */
-    private void sendFrom(int srcAddr, int srcPort, int dstAddr, int dstPort, long dstMac, ByteBuf payload, int index,
-                          int length) {
-        if (length < 0 || length > UdpDatagram.MAX_PAYLOAD) {
-            throw new IllegalArgumentException("UDP payload of " + length + " bytes");
-        }
-        int frameLength = HEADROOM + length;
-        ByteBuf f = alloc.directBuffer(frameLength, frameLength);
-        f.setBytes(HEADROOM, payload, index, length);
-        writeHeaders(f, dstMac, srcAddr, srcPort, dstAddr, dstPort, length);
-        counters.udpOut++;
-        counters.udpFromService++;
-        output.send(f);
+        toGuest.onSocketEvent(handle, events);
     }
 
     // ---------------------------------------------------------------- ICMP errors
 
-    private void drainErrors(UdpFlow f) {
-        for (int i = 0; i < ERRORS_PER_EVENT; i++) {
-            info.clear();
-            if (datagrams.receiveError(f.handle, info) <= 0) {
-                return;
-            }
-            counters.udpHostErrors++;
-            errors.fromHost(f, info);
-        }
-    }
-
-    /** Destination unreachable about the datagram in {@link #udp}: from the destination for a closed port. */
+    /**
+     * Destination unreachable about the datagram in {@link #udp}: from the destination for a closed port, from
+     * the gateway for any other reason.
+     */
     private void sendUnreachable(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int code) {
-        sendUnreachable(mac, guestAddr, guestPort, guestDst, dstPort, code,
-                code == Icmpv4Packet.CODE_PORT_UNREACHABLE ? guestDst : gateway);
-    }
-
-    /** Destination unreachable about the datagram in {@link #udp} (or the flow's last), from {@code from}. */
-    private void sendUnreachable(long mac, int guestAddr, int guestPort, int guestDst, int dstPort, int code,
-                                 int from) {
         errors.sendError4(mac, guestAddr, guestPort, guestDst, dstPort, udp.buffer() != null ? udp.length() : 8,
-                Icmpv4Packet.TYPE_DEST_UNREACHABLE, code, from);
+                Icmpv4Packet.TYPE_DEST_UNREACHABLE, code,
+                code == Icmpv4Packet.CODE_PORT_UNREACHABLE ? guestDst : gateway);
     }
 
     private void unreachable6(long mac, long sHi, long sLo, int srcPort, long gdHi, long gdLo, int dstPort,
@@ -749,49 +464,12 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
     // ---------------------------------------------------------------- timers and teardown
 
     public long nextDeadlineNanos() {
-        long next = Long.MAX_VALUE;
-        UdpFlow r = relayIdle.first();
-        if (r != null) {
-            next = r.lastActive + IDLE_NANOS;
-        }
-        UdpFlow d = dnsIdle.first();
-        if (d != null && (next == Long.MAX_VALUE || d.lastActive + DNS_IDLE_NANOS - next < 0)) {
-            next = d.lastActive + DNS_IDLE_NANOS;
-        }
-        return fwd.nextDeadline(next, IDLE_NANOS);
+        return fwd.nextDeadline(flows.nextDeadline(), IDLE_NANOS);
     }
 
     public void runTimers(long now) {
-        expire(relayIdle, now, IDLE_NANOS);
-        expire(dnsIdle, now, DNS_IDLE_NANOS);
+        flows.expire(now);
         fwd.expire(now, IDLE_NANOS);
-    }
-
-    private void expire(IdleList<UdpFlow> list, long now, long timeout) {
-        for (UdpFlow f = list.first(); f != null && now - (f.lastActive + timeout) >= 0; f = list.first()) {
-            counters.udpFlowsExpired++;
-            destroy(f);
-        }
-    }
-
-    private void evictOldest() {
-        UdpFlow r = relayIdle.first();
-        UdpFlow d = dnsIdle.first();
-        UdpFlow victim = r == null ? d : d == null ? r : (d.lastActive - r.lastActive < 0 ? d : r);
-        if (victim == null) {
-            // Flows are listed from the moment they are opened; an empty list with a full table is a bug.
-            throw new IllegalStateException("UDP flow table full with no listed flow");
-        }
-        counters.udpFlowsEvicted++;
-        destroy(victim);
-    }
-
-    private void destroy(UdpFlow f) {
-        flows.remove(f.guestAddrHi, f.guestAddrLo, f.guestPort, V4_HI, v4Lo(f.dns ? dns : ANY),
-                f.dns ? DNS_PORT : ANY);
-        handles.remove(f.handle, f);
-        (f.dns ? dnsIdle : relayIdle).remove(f);
-        datagrams.close(f.handle);
     }
 
     /**
@@ -800,12 +478,9 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
      */
     public void close() {
         fwd.closeAll(datagrams);
-        List<UdpFlow> all = new ArrayList<>(flows.size());
-        flows.forEach(all::add);
-        for (UdpFlow f : all) {
-            destroy(f);
-        }
-        readBuffers.clear();
+        flows.closeAll();
+        toHost.close();
+        toGuest.close();
     }
 
     // ---------------------------------------------------------------- port forwards
@@ -859,30 +534,8 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         return fwd.heldDatagrams();
     }
 
-    /** A read buffer back to the pool (the caller's reference dropped). */
-    void giveBack(ByteBuf b) {
-        readBuffers.giveBack(b);
-    }
-
     /** The guest's datagram (the view {@link #udp}) to a forward's client, straight from the frame. */
     void replyToClient(int handle, long clientHi, long clientLo, int clientPort) {
-        int n = sendToClient(handle, clientHi, clientLo, clientPort);
-        if (n < 0) {
-            // A pending errno left by an ICMP error fails one sendto without sending, as in send().
-            n = sendToClient(handle, clientHi, clientLo, clientPort);
-        }
-        if (n > 0 || (n == 0 && udp.payloadLength() == 0)) {
-            counters.udpToHost++;
-            counters.udpForwardedToClient++;
-        } else if (n == 0) {
-            counters.udpHostBufferFull++;
-        } else {
-            counters.udpSendErrors++;
-        }
-    }
-
-    private int sendToClient(int handle, long clientHi, long clientLo, int clientPort) {
-        return datagrams.sendTo(handle, clientHi, clientLo, clientPort, udp.buffer(), udp.payloadOffset(),
-                udp.payloadLength());
+        toHost.replyToClient(handle, clientHi, clientLo, clientPort, udp);
     }
 }

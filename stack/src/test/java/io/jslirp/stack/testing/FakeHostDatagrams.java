@@ -1,5 +1,6 @@
 package io.jslirp.stack.testing;
 
+import io.jslirp.stack.relay.DatagramBatch;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
@@ -85,6 +86,10 @@ public final class FakeHostDatagrams implements HostDatagrams {
     /** The port a forward opened on port 0 gets (the kernel's choice), counting up. */
     public int nextEphemeralPort = 33000;
     public int calls;
+    /** What {@link #sendBatchSize} says: 1 (the default) makes the relay call sendTo per datagram. */
+    public int batchSize = 1;
+    /** Each sendBatch call: the handles of its datagrams, in order. */
+    public final List<int[]> batches = new ArrayList<>();
 
     public List<Sock> sockets() {
         return sockets;
@@ -160,6 +165,23 @@ public final class FakeHostDatagrams implements HostDatagrams {
         src.getBytes(index, b);
         s.sent.add(v4 ? new Sent(IpAddress.v4(dstLo), dstPort, b) : new Sent(0, bytesOf(dstHi, dstLo), dstPort, b));
         return length;
+    }
+
+    @Override
+    public int sendBatchSize() {
+        return batchSize;
+    }
+
+    /** Records the batch's handles, then sends each datagram as the interface's default does (sendTo). */
+    @Override
+    public void sendBatch(DatagramBatch batch) {
+        calls++;
+        int[] handles = new int[batch.size()];
+        for (int i = 0; i < handles.length; i++) {
+            handles[i] = batch.handle(i);
+        }
+        batches.add(handles);
+        HostDatagrams.super.sendBatch(batch);
     }
 
     @Override

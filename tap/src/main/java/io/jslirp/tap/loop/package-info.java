@@ -30,7 +30,7 @@
  * CPUs costs tens of microseconds, more than the whole of jslirp's work for a small packet, so a loop that is
  * still awake when a request's answer arrives nearly doubles the request/response rate (about 11k to 21k per
  * second through the peer benchmark's client). Bulk from the guest does not gain: its sender needs the CPU
- * (polling after every turn cost 15% guest→host), so jslirp marks a turn that read a frame over 4 KiB heavy
+ * (polling after every turn cost 15% guest→host), so jslirp marks a turn that read a frame over 1 KiB heavy
  * and the next wait sleeps at once. Bulk toward the guest still polls, and was faster for it on this machine
  * (18.4 against 15.7 Gbit/s, for 0.7 s more CPU per 10 s). Idle and sparse traffic never poll, because the
  * wait before was longer than four windows.

@@ -1,5 +1,6 @@
 package io.jslirp.tap.relay;
 
+import io.jslirp.stack.relay.DatagramBatch;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
@@ -29,12 +30,12 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private static final int EINVAL = Errno.EINVAL;
 
     /** What a handle is; 0 means "not ours". */
-    private static final byte KIND_UDP = 1;
+    static final byte KIND_UDP = 1;
     /**
      * An AF_INET6 UDP socket (a port forward on an IPv6 address, dual-stack, or a relay socket bound to an IPv6
      * address): its names are sockaddr_in6, IPv4 peers as ::ffff:a.b.c.d.
      */
-    private static final byte KIND_UDP6 = 4;
+    static final byte KIND_UDP6 = 4;
     /** {@code socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)}: the kernel owns the echo identifier and filters replies. */
     private static final byte KIND_PING_DGRAM = 2;
     /** {@code socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)}: we choose the identifier and filter replies ourselves. */
@@ -101,6 +102,12 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private static final int IPV6_RECVERR = 25;
     private static final int SCRATCH_SIZE = CONTROL + CONTROL_SIZE;
 
+    /**
+     * The most datagrams one {@link #sendBatch} takes: as many as the TAP read loop relays between two yields of
+     * the CPU (Jslirp.YIELD_EVERY_FRAMES), so a batch is on its way to the host's readers before each yield.
+     */
+    public static final int BATCH = 32;
+
     private final LibC libc = Native.libc();
     private final ByteBuf scratch = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(SCRATCH_SIZE));
     private final long scratchAddress = scratch.memoryAddress();
@@ -109,6 +116,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
     private final SocketSetup setup = new SocketSetup(libc);
     /** Raw ICMP in both directions (the identifier is rewritten in a copy, an IP header stripped); lazy. */
     private ByteBuf raw;
+    /** sendmmsg for {@link #sendBatch}; lazy. */
+    private BatchSender batchSender;
 
     /** Our sockets, each tagged with its kind. */
     private final SocketTable sockets;
@@ -243,6 +252,24 @@ public final class NativeHostDatagrams implements HostDatagrams {
             address = b.memoryAddress();
         }
         return sent(send(handle, address, length, nameLength));
+    }
+
+    @Override
+    public int sendBatchSize() {
+        return BATCH;
+    }
+
+    /** Each run of datagrams to one socket goes out with UDP GSO or sendmmsg(2); see {@link BatchSender}. */
+    @Override
+    public void sendBatch(DatagramBatch batch) {
+        if (batch.size() > BATCH || !batch.payloads().hasMemoryAddress()) {
+            HostDatagrams.super.sendBatch(batch);
+            return;
+        }
+        if (batchSender == null) {
+            batchSender = new BatchSender(libc, sockets, BATCH);
+        }
+        batchSender.send(batch);
     }
 
     @Override
@@ -563,6 +590,9 @@ public final class NativeHostDatagrams implements HostDatagrams {
         if (isRawPing(handle)) {
             identifiersInUse.clear(identifiers[handle]);
         }
+        if (batchSender != null) {
+            batchSender.forget(handle);
+        }
         sockets.release(handle);
     }
 
@@ -574,6 +604,11 @@ public final class NativeHostDatagrams implements HostDatagrams {
     /** Datagram sockets open now (UDP and ping), until the relay closes them. */
     public int openCount() {
         return sockets.openCount();
+    }
+
+    /** For tests: GSO sends {@link #sendBatch} has made. */
+    long gsoSends() {
+        return batchSender == null ? 0 : batchSender.gsoSends();
     }
 
     /** Closes every socket still open and returns how many there were: at shutdown, what the stack left behind. */

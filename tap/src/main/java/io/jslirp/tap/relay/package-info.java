@@ -81,7 +81,10 @@
  *   <li><b>UDP.</b> {@code SOCK_DGRAM}, AF_INET for an IPv4 bind address (::ffff:0.0.0.0 for any) with
  *       {@code IP_RECVERR} on, AF_INET6 otherwise with {@code IPV6_RECVERR}, bound to the address and port the
  *       relay asks for; {@code receiveError} reads either control message, and an AF_INET6 offender whole.
- *       Sends are {@code sendmsg} with a reused msghdr and sockaddr_in, from the buffer's memory; receives
+ *       Sends are {@code sendmsg} with a reused msghdr and sockaddr_in, from the buffer's memory, or, for the
+ *       relay's batches of up to 32 ({@code sendBatch}, {@link io.jslirp.tap.relay.BatchSender}), one UDP GSO
+ *       {@code sendmsg} ({@code UDP_SEGMENT}) per run of equal datagrams to one destination and one
+ *       {@code sendmmsg} per socket for the rest, from a reused vector; receives
  *       are {@code recvmsg}, whose {@code MSG_TRUNC} in msg_flags says a datagram was cut. With IP_RECVERR an
  *       ICMP error (port unreachable...) is queued on the socket's error queue, which epoll reports as EPOLLERR
  *       level-triggered until it is drained; {@code receiveError} reads one with {@code MSG_ERRQUEUE} and

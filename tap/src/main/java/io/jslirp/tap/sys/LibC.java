@@ -70,6 +70,12 @@ public interface LibC {
     /** sendmsg(2) of the {@code struct msghdr} at {@code msgAddress}; hot path (gathering writes). */
     @ssize_t long sendmsg(int fd, long msgAddress, int flags);
 
+    /**
+     * sendmmsg(2) of {@code vlen} {@code struct mmsghdr}s at {@code msgvecAddress}: the datagrams sent, each one's
+     * length in its msg_len, or -1 with errno when the first could not be sent; hot path (UDP batches).
+     */
+    int sendmmsg(int fd, long msgvecAddress, int vlen, int flags);
+
     /** recvmsg(2) into the {@code struct msghdr} at {@code msgAddress}; hot path (UDP, error queue). */
     @ssize_t long recvmsg(int fd, long msgAddress, int flags);
 

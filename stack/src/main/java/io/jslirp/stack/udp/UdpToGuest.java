@@ -78,7 +78,13 @@ final class UdpToGuest {
                 drainSocket(f.handle, f, null);
             }
         } catch (RuntimeException e) {
+            // A bug threw out of this flow's code. Its socket is level-triggered: left open, it would report the
+            // same unread datagram or error on every turn and throw again, so the flow ends here; the guest's
+            // next datagram opens a new one.
             counters.internalErrors++;
+            if (flows.byHandle(f.handle) == f) {
+                flows.destroy(f);
+            }
         }
     }
 

@@ -69,6 +69,8 @@ public final class FakeHostDatagrams implements HostDatagrams {
         /** Results the next sendTo/sendPing calls return instead of sending (e.g. -ECONNREFUSED), in order. */
         public final Deque<Integer> sendResults = new ArrayDeque<>();
         public boolean closed;
+        /** Thrown by the next receiveFrom: stands in for a bug in the code that reads. */
+        public RuntimeException throwOnReceive;
 
         public Sent lastSent() {
             return sent.get(sent.size() - 1);
@@ -188,6 +190,11 @@ public final class FakeHostDatagrams implements HostDatagrams {
     public int receiveFrom(int handle, ByteBuf dst, int maxBytes, DatagramInfo from) {
         calls++;
         Sock s = live(handle);
+        if (s.throwOnReceive != null) {
+            RuntimeException e = s.throwOnReceive;
+            s.throwOnReceive = null;
+            throw e;
+        }
         Incoming in = s.toRead.poll();
         if (in == null) {
             return -HostSockets.EAGAIN;

@@ -62,6 +62,21 @@ class UdpRelayTest extends UdpHarness {
     }
 
     @Test
+    void aBugInTheHostReadEndsTheFlowInsteadOfLeavingItsSocketOpen() {
+        sendUdp(REMOTE, GPORT, 7000, "q".getBytes());
+        FakeHostDatagrams.Sock s = datagrams.last();
+        s.throwOnReceive = new IllegalStateException("a bug");
+        datagrams.deliver(s, REMOTE, 7000, "a".getBytes());
+        nothing();
+        assertTrue(s.closed, "the flow's socket is closed, not left to report the same datagram again");
+        assertEquals(1, stack.counters().internalErrors);
+        sendUdp(REMOTE, GPORT, 7000, "again".getBytes());
+        assertEquals(2, datagrams.sockets().size(), "the guest's next datagram opens a new flow");
+        assertEquals(2, stack.counters().udpFlowsOpened);
+        stack.counters().internalErrors = 0; // counted on purpose here; the harness checks for stray ones
+    }
+
+    @Test
     void outboundAddrBindsTheSocket() {
         int out = NetConfig.parseIpv4("192.0.2.77");
         build(RelayOptions.defaults().withOutboundAddr(out));

@@ -13,6 +13,9 @@
 #   RATES     iperf3 -b values, default "500M 1G"
 #   LEN       datagram payload (iperf3 -l), default 1400
 #   DURATION  seconds per measurement, default 10
+#   WARMUP    seconds of uncounted traffic (the first rate) on each fresh tool before its cells, default 3; 0
+#             skips it. A fresh jslirp compiles its datagram path during its first seconds, and its compiler
+#             threads' CPU and the slower code until then fell on whichever cell ran first
 #   REPEAT    runs of the whole sequence, rotating the tool order; cells give median (min–max), default 3
 #   BUILD=0   do not run Maven (use tap/target/jslirp.jar as it is)
 #
@@ -30,10 +33,11 @@ MTUS=${MTUS:-"1500 65520"}
 RATES=${RATES:-"500M 1G"}
 LEN=${LEN:-1400}
 DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-3}
 BUILD=${BUILD:-1}
 JAVA=${JAVA:-java}
 GW=10.0.2.2
-CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" RATES=\"$RATES\" LEN=$LEN DURATION=$DURATION REPEAT=${REPEAT:-3} bench/peer/udp-bench.sh"
+CMDLINE="TOOLS=\"$TOOLS\" MTUS=\"$MTUS\" RATES=\"$RATES\" LEN=$LEN DURATION=$DURATION WARMUP=$WARMUP REPEAT=${REPEAT:-3} bench/peer/udp-bench.sh"
 
 NAME=udp-bench
 source "$ROOT/bench/peer/lib.sh"
@@ -42,13 +46,13 @@ prologue "$([[ $TOOLS == *jslirp* ]] && echo stack,tap)" iperf3 unshare nsenter 
 init_run
 start_iperf3_server
 
-# Prints "RATE LOSS CPU" (Mbit/s, %, s) or "fail fail CPU".
+# Prints "RATE LOSS CPU" (Mbit/s, %, s) or "fail fail CPU"; $2 the seconds, default DURATION.
 udp_iperf() {
-  local rate=$1 out t0 t1 cpu line mbps loss
+  local rate=$1 secs=${2:-$DURATION} out t0 t1 cpu line mbps loss
   : >"$TMP/bounded.err"
   t0=$(cpu_ticks "$TOOL_PID")
-  out=$(bounded timeout $((DURATION + 30)) "${GUEST[@]}" iperf3 -c "$GW" -p "$IPORT" -u -b "$rate" -l "$LEN" \
-        -t "$DURATION" -f m --connect-timeout 5000)
+  out=$(bounded timeout $((secs + 30)) "${GUEST[@]}" iperf3 -c "$GW" -p "$IPORT" -u -b "$rate" -l "$LEN" \
+        -t "$secs" -f m --connect-timeout 5000)
   t1=$(cpu_ticks "$TOOL_PID")
   cpu=fail
   [[ -n $t0 && -n $t1 ]] && cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')
@@ -76,7 +80,9 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
         stop_tool
         continue
       fi
-      for rate in $RATES; do
+      rates=$(in_rep_order "$rep" "$RATES")
+      ((WARMUP > 0)) && udp_iperf "${rates%% *}" "$WARMUP" >/dev/null
+      for rate in $rates; do
         read -r mbps loss cpu < <(udp_iperf "$rate")
         record "$tool | $mtu | $rate" mbps "$mbps"
         record "$tool | $mtu | $rate" loss "$loss"
@@ -95,6 +101,6 @@ for r in "${ROW_ORDER[@]}"; do
   echo "| $r | $(cell "$r" mbps) | $(cell "$r" loss) | $(cell "$r" cpu) |"
 done
 echo
-echo "iperf3 -u -l $LEN, ${DURATION} s per cell, guest -> 10.0.2.2 -> host 127.0.0.1; $(iperf3 --version | head -1 | awk '{print $1, $2}')"
+echo "iperf3 -u -l $LEN, ${DURATION} s per cell after ${WARMUP} s uncounted on each fresh tool, rates in rotating order, guest -> 10.0.2.2 -> host 127.0.0.1; $(iperf3 --version | head -1 | awk '{print $1, $2}')"
 machine_line
 echo "Command: $CMDLINE"

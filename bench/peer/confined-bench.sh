@@ -48,10 +48,7 @@ BENCH=$ROOT/bench/target/benchmarks.jar
 
 init_run
 start_iperf3_server
-"$JAVA" -XX:+UseSerialGC -cp "$BENCH" io.jslirp.bench.peer.PeerLoad server "$TMP/load.port" >"$TMP/load-server.log" 2>&1 &
-PIDS+=($!)
-wait_for 100 test -s "$TMP/load.port" || die "PeerLoad server did not start"
-LPORT=$(cat "$TMP/load.port")
+start_peerload_server
 
 # iperf3 for $1 seconds ($2: "" guest->host, -R host->guest); prints "Gbit/s MiB" of the receiver, or "fail".
 iperf_run() {

@@ -34,6 +34,18 @@ start_iperf3_server() {
   wait_for 50 bash -c "ss -Hltn 'sport = :$IPORT' | grep -q ." || die "iperf3 server did not listen"
 }
 
+# Starts the PeerLoad server (RR and connect+close, from $BENCH) on host address $1 (default 127.0.0.1) and
+# sets the variable named $2 (default LPORT) to its port; after init_run. Not `LPORT=$(...)`: in a subshell
+# its PID would never reach PIDS, and the cleanup would leave it running.
+start_peerload_server() {
+  local addr=${1:-127.0.0.1} var=${2:-LPORT}
+  local f="$TMP/load-$var.port"
+  "$JAVA" -XX:+UseSerialGC -cp "$BENCH" io.jslirp.bench.peer.PeerLoad server "$f" ${1:+"$1"} >"$f.log" 2>&1 &
+  PIDS+=($!)
+  wait_for 100 test -s "$f" || die "PeerLoad server on $addr did not start"
+  printf -v "$var" '%s' "$(cat "$f")"
+}
+
 init_run() {
   TMP=$(mktemp -d "/tmp/$NAME.XXXXXX")
   trap cleanup EXIT

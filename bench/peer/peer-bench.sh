@@ -88,10 +88,7 @@ init_run
 
 # --- host-side servers, on 127.0.0.1 ---------------------------------------------------------------
 start_iperf3_server
-"$JAVA" -XX:+UseSerialGC -cp "$BENCH" io.jslirp.bench.peer.PeerLoad server "$TMP/load.port" >"$TMP/load-server.log" 2>&1 &
-PIDS+=($!)
-wait_for 100 test -s "$TMP/load.port" || die "PeerLoad server did not start"
-LPORT=$(cat "$TMP/load.port")
+start_peerload_server
 GW4=$GW IPORT4=$IPORT LPORT4=$LPORT
 if [[ " $FAMILIES " == *" 6 "* ]]; then
   # The IPv6 rows' servers on host ::1, which the guest reaches as fd00::2.
@@ -99,10 +96,7 @@ if [[ " $FAMILIES " == *" 6 "* ]]; then
   iperf3 -s -B ::1 -p "$IPORT6" >"$TMP/iperf3-server6.log" 2>&1 &
   PIDS+=($!)
   wait_for 50 bash -c "ss -Hltn 'sport = :$IPORT6' | grep -q ." || die "iperf3 server on ::1 did not listen"
-  "$JAVA" -XX:+UseSerialGC -cp "$BENCH" io.jslirp.bench.peer.PeerLoad server "$TMP/load6.port" ::1 >"$TMP/load-server6.log" 2>&1 &
-  PIDS+=($!)
-  wait_for 100 test -s "$TMP/load6.port" || die "PeerLoad server on ::1 did not start"
-  LPORT6=$(cat "$TMP/load6.port")
+  start_peerload_server ::1 LPORT6
 fi
 
 # Points the measurements at family $1's gateway and servers; for 6 also asks the tool for IPv6 (-6).

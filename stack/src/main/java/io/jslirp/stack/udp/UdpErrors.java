@@ -48,14 +48,6 @@ final class UdpErrors {
         this.output6 = output;
     }
 
-    /**
-     * An IPv6 destination (or peer, or reporter) other than ours that goes out as it is: the relays' shared
-     * rule, {@link RelayableAddress#isRelayable6}, under the name the UDP layer calls it by.
-     */
-    static boolean isRelayable6(Ipv6Config c, long hi, long lo) {
-        return RelayableAddress.isRelayable6(c, hi, lo);
-    }
-
     /** An ICMP error the host received about one of this flow's datagrams, passed on to the guest. */
     void fromHost(UdpFlow f, DatagramInfo info) {
         int type = info.icmpType;

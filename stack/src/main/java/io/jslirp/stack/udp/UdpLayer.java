@@ -17,6 +17,7 @@ import io.jslirp.stack.iface.IpProtocol;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSocketHandler;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.relay.RelayableAddress;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.Icmpv4Packet;
 import io.jslirp.stack.wire.Icmpv6Packet;
@@ -361,16 +362,12 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
             relay(mac, sHi, sLo, srcPort, dHi, dLo, 0, 1, dstPort);
             return;
         }
-        if (!isRelayable6(dHi, dLo)) {
+        if (!RelayableAddress.isRelayable6(config6, dHi, dLo)) {
             counters.udpBadDestination++;
             unreachable6(mac, sHi, sLo, srcPort, dHi, dLo, dstPort, udp.length(), UNREACH_HOST);
             return;
         }
         relay(mac, sHi, sLo, srcPort, dHi, dLo, dHi, dLo, dstPort);
-    }
-
-    boolean isRelayable6(long hi, long lo) {
-        return UdpErrors.isRelayable6(config6, hi, lo);
     }
 
     private void relay(long mac, long sHi, long sLo, int srcPort, long gdHi, long gdLo, long hdHi, long hdLo,

@@ -10,6 +10,7 @@ import io.jslirp.stack.iface.IpOutput;
 import io.jslirp.stack.relay.DatagramInfo;
 import io.jslirp.stack.relay.HostDatagrams;
 import io.jslirp.stack.relay.HostSockets;
+import io.jslirp.stack.relay.RelayableAddress;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.wire.Checksum;
 import io.jslirp.stack.wire.IpAddress;
@@ -180,7 +181,7 @@ final class UdpToGuest {
                 boolean usedRouter = config6.isOurs(f.lastDstHi, f.lastDstLo);
                 srcHi = usedRouter ? f.lastDstHi : config6.routerHi();
                 srcLo = Ipv6Config.ROUTER_LO;
-            } else if (!layer.isRelayable6(fromHi, fromLo) || fromPort == 0) {
+            } else if (!RelayableAddress.isRelayable6(config6, fromHi, fromLo) || fromPort == 0) {
                 // An IPv4 sender on the dual-stack socket, another name of the host, or an address of our own
                 // prefix: nothing the IPv6 guest could answer or should believe.
                 counters.udpBadSource++;

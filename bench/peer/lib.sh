@@ -243,6 +243,16 @@ cell() { # ROW COL -> summary of the recorded values
   function fmt(x) { return (x == int(x)) ? sprintf("%d", x) : (x >= 100 ? sprintf("%.0f", x) : (x >= 1 ? sprintf("%.2f", x) : sprintf("%.3g", x))) }'
 }
 
+median() { # ROW COL -> the bare median of the recorded numbers, empty when there is none
+  awk -v vals="${CELLS["$1|$2"]:-}" 'BEGIN {
+    n = split(vals, a, " "); m = 0
+    for (i = 1; i <= n; i++) if (a[i] ~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/) v[++m] = a[i] + 0
+    if (m == 0) exit
+    for (i = 2; i <= m; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+    print (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+  }'
+}
+
 # The tools of repetition $1 (1-based) in rotated order.
 # The words of $2 rotated left by (rep - 1): with two words, as given on odd runs and swapped on even ones;
 # with three or more, each word takes each position once every that many runs (reversing would keep a

@@ -32,6 +32,11 @@
 #   CONNS_MTU     MTU of that run, default 65520
 #   REPEAT        runs of the whole sequence, the tools in rotating order; each cell prints the median
 #                 (min–max) of its runs and "±wide" past ±25% (lib.sh), default 3
+#   LONE          1 (default): the lone host->guest control inside this run, when TOOLS has jslirp: a fresh
+#                 jslirp per MTU and repetition, nothing but `iperf3 -R` through it (what lone-iperf3.sh
+#                 does), rotating with the tools; a last table sets jslirp's host->guest cell against it.
+#                 A control measured on another night is no control: this machine's speed moves by 30%
+#                 between hours (a lone run gave 12.1 Gbit/s one night, 16.4 the next). 0 leaves it out.
 #   BUILD=0       do not run Maven (use the jars as they are)
 #
 # What each tool is attached to:
@@ -72,10 +77,11 @@ CRR_SECONDS=${CRR_SECONDS:-10}
 CONNS=${CONNS:-100000}
 CONNS_SECONDS=${CONNS_SECONDS:-300}
 CONNS_MTU=${CONNS_MTU:-65520}
+LONE=${LONE:-1}
 BUILD=${BUILD:-1}
 JAVA=${JAVA:-java}
 GW=10.0.2.2
-CMDLINE="TOOLS=\"$TOOLS\" STARTS=$STARTS MTUS=\"$MTUS\" FAMILIES=\"$FAMILIES\" TOOLS6=\"$TOOLS6\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU REPEAT=${REPEAT:-3} bench/peer/peer-bench.sh"
+CMDLINE="TOOLS=\"$TOOLS\" STARTS=$STARTS MTUS=\"$MTUS\" FAMILIES=\"$FAMILIES\" TOOLS6=\"$TOOLS6\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU LONE=$LONE REPEAT=${REPEAT:-3} bench/peer/peer-bench.sh"
 
 NAME=peer-bench
 source "$ROOT/bench/peer/lib.sh"
@@ -162,8 +168,21 @@ measure_row() { # key: run the four measurements on the started tool, record the
   record "$key" rss "$(hwm_mib "$TOOL_PID")"
 }
 
+# The lone control rotates with the tools as one more entry, so it is not always first or last.
+ROTATION=$TOOLS
+[[ $LONE == 1 && " $TOOLS " == *" jslirp "* && -n $MTUS ]] && ROTATION+=" jslirp-lone"
+
 for ((rep = 1; rep <= REPEAT; rep++)); do
-  for tool in $(tools_for_rep "$rep"); do
+  for tool in $(in_rep_order "$rep" "$ROTATION"); do
+    if [[ $tool == jslirp-lone ]]; then
+      use_family 4
+      for mtu in $(in_rep_order "$rep" "$MTUS"); do
+        log "run $rep/$REPEAT: lone control, a fresh jslirp and only iperf3 -R, MTU $mtu"
+        if start_tool jslirp "$mtu"; then record "L:$mtu" h2g "$(iperf -R)"; else record "L:$mtu" h2g fail; fi
+        stop_tool
+      done
+      continue
+    fi
     if ! have_tool "$tool"; then
       record "$tool | -" g2h not_installed
       record "F:$tool" startup not_installed
@@ -246,7 +265,7 @@ echo
 echo "| tool | run | guest→host Gbit/s | host→guest Gbit/s | 1-byte RR tx/s | connect+close conn/s | stack CPU s | peak RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|"
 for r in "${ROW_ORDER[@]}"; do
-  [[ $r == F:* ]] && continue
+  [[ $r == [FL]:* ]] && continue
   echo "| $r | $(cell "$r" g2h) | $(cell "$r" h2g) | $(cell "$r" rr) | $(cell "$r" crr) | $(cell "$r" cpu) | $(cell "$r" rss) |"
 done
 echo
@@ -256,6 +275,16 @@ for r in "${ROW_ORDER[@]}"; do
   [[ $r == F:* ]] || continue
   echo "| ${r#F:} | $(cell "$r" startup) | $(cell "$r" idle) | $(cell "$r" peak) | $(cell "$r" after) |"
 done
+if [[ $ROTATION == *jslirp-lone* ]]; then
+  echo
+  echo "| MTU | jslirp host→guest Gbit/s in its row | lone control: a fresh jslirp, only iperf3 -R | row / lone |"
+  echo "|---|---|---|---|"
+  for mtu in $MTUS; do
+    row=$(median "jslirp | MTU $mtu" h2g) lone=$(median "L:$mtu" h2g) ratio=fail
+    [[ -n $row && -n $lone ]] && ratio=$(awk -v a="$row" -v b="$lone" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "fail" }')
+    echo "| $mtu | $(cell "jslirp | MTU $mtu" h2g) | $(cell "L:$mtu" h2g) | $ratio |"
+  done
+fi
 echo
 echo "iperf3 ${DURATION} s per direction; RR ${RR_SECONDS} s; connect+close ${CRR_SECONDS} s; each after ${OMIT} s not counted."
 ((CONNS > 0)) && echo "The connect+close cell of the footprint row is the rate over all $CONNS connections."

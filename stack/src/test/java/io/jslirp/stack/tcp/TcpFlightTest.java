@@ -116,6 +116,29 @@ class TcpFlightTest extends TcpHarness {
         assertEquals(0, stack.tcp().flight.senders());
     }
 
+    /**
+     * The collapse's mechanism in observables older than the budget: bytes the stack sends before any ACK, and
+     * bytes it leaves in the host socket. Before 1cbf2b0 the stack sent the guest's whole 64 MiB window (this
+     * test, with the budget fixed at 32 MiB, fails there), each frame a buffer the 2 MiB pool did not have.
+     */
+    @Test
+    void theGuestsWindowDoesNotSetHowMuchIsInFlight() {
+        FakeHostSockets.Sock s = open(GPORT);
+        host.hostSends(s, pattern(2 * BUDGET));
+        int sent = payload(turns(s), GPORT);
+        assertTrue(sent >= BUDGET && sent < BUDGET + FRAME, "sent " + sent + " of a 64 MiB window before an ACK");
+        assertEquals(2 * BUDGET - sent, s.pendingRead(), "the rest waits in the host socket, not in frames");
+        ack(GPORT, O + sent);
+        assertEquals(2 * BUDGET - sent, payload(turns(s), GPORT), "the ACK of it all lets the rest go");
+        assertEquals(0, s.pendingRead());
+        ack(GPORT, O + 2 * BUDGET);
+        recvNothing();
+        host.hostEof(s);
+        stack.tcp().close();
+        stack.flush();
+        sink.take();
+    }
+
     @Test
     void framesAreWholeSegmentsThatFitSixtyFourKibibytes() throws Exception {
         FakeHostSockets.Sock s = open(GPORT);

@@ -26,10 +26,22 @@ public final class Native {
                 throw new UnsupportedOperationException("jslirp supports Linux on x86-64 and aarch64, not "
                         + System.getProperty("os.name", "") + "/" + System.getProperty("os.arch", ""));
             }
-            LIBC = LibraryLoader.create(LibC.class)
-                    .option(LibraryOption.SaveError, Boolean.TRUE)
-                    .load("c");
+            LIBC = loadLibc();
             RUNTIME = Runtime.getRuntime(LIBC);
+        }
+    }
+
+    /**
+     * By glibc's soname first: dlopen finds the library already in the process at once. Given only "c", jnr-ffi
+     * first fails a dlopen of "c" in every library directory and then lists those directories to pick a libc.so.N
+     * (10 ms of the binding's load, more on a host with many libraries). "c" stays the fallback for a libc with
+     * another name.
+     */
+    private static LibC loadLibc() {
+        try {
+            return LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, Boolean.TRUE).load("libc.so.6");
+        } catch (UnsatisfiedLinkError e) {
+            return LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, Boolean.TRUE).load("c");
         }
     }
 

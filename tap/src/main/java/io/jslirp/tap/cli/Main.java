@@ -150,6 +150,13 @@ public final class Main {
     }
 
     private static int serve(Settings settings, Confinement confinement, PrintStream out, PrintStream err) {
+        try {
+            // While the libc binding may still be loading: the first native call below waits for it.
+            Jslirp.prepare(settings);
+        } catch (RuntimeException e) {
+            err.println("jslirp: " + e.getMessage());
+            return 1;
+        }
         raiseOpenFileLimit(err);
         Jslirp session;
         try {

@@ -59,8 +59,8 @@ public final class Native {
      * Starts loading the binding on a daemon thread of its own, so that it is ready, or nearly, when the main
      * thread first needs it. Why: jnr-ffi generates the binding's class and its native call stubs at load
      * (ASM and its own x86 assembler, interpreted this early), 150-250 ms of the start-up, while parsing the
-     * command line (picocli, reflection over its annotations) takes about as long again and needs none of
-     * it; on two CPUs the two overlap. A caller that gets there first simply waits for the class
+     * command line and building the stack (Jslirp.prepare) take most of that again and need none of it; on two
+     * CPUs they overlap. A caller that gets there first simply waits for the class
      * initialisation under way. A load that fails here fails the same way, with the same error, on the
      * first {@link #libc()}; {@code --help} and {@code --version} never get there.
      */

@@ -155,6 +155,14 @@ public final class Jslirp implements AutoCloseable {
                 + "and not privileged for a raw socket");
     }
 
+    /**
+     * Optional, before {@link #start}: does on the calling thread what start() will need and that needs no native
+     * call, for a caller with time to spare (the CLI, while the libc binding loads on another thread).
+     */
+    public static void prepare(Settings settings) {
+        StartupSteps.prepare(settings);
+    }
+
     /** Warnings about what this host cannot give the guest, for the caller to print once, at start-up. */
     public List<String> startupWarnings() {
         return List.copyOf(startupWarnings);

@@ -1,7 +1,9 @@
 package io.jslirp.tap;
 
+import io.jslirp.stack.Clock;
 import io.jslirp.stack.Ipv6Config;
 import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.Stack;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.tap.dev.GuestIpv6;
 import io.jslirp.tap.dev.InterfaceConfigurator;
@@ -11,6 +13,8 @@ import io.jslirp.tap.netns.NamespaceHandles;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.NativeException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +33,17 @@ final class StartupSteps {
     private static final Pattern PROC_NETNS = Pattern.compile("^/proc/(\\d+)/ns/net$");
 
     private StartupSteps() {
+    }
+
+    /**
+     * Builds a stack that never runs and closes it: what building the session's own stack loads and initialises
+     * (Netty's pool, the stack's 200-odd classes, 20-30 ms) is then done. For a caller that would otherwise wait
+     * for the libc binding (Native.preloadInBackground), which none of this needs.
+     */
+    static void prepare(Settings settings) {
+        new Stack(settings.net(), Clock.SYSTEM, ByteBuf::release, PooledByteBufAllocator.DEFAULT, null,
+                relayOptions(settings), Jslirp.OFFLOAD ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET)
+                .close();
     }
 
     static RelayOptions relayOptions(Settings settings) {

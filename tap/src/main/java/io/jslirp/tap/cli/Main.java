@@ -14,6 +14,8 @@ import java.io.PrintStream;
 import java.util.function.BiConsumer;
 import picocli.CommandLine;
 import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
@@ -79,7 +81,7 @@ public final class Main {
     }
 
     static CommandLine newCommandLine(MainCommand main) {
-        CommandLine cl = new CommandLine(main);
+        CommandLine cl = new CommandLine(CommandSpecs.main(main));
         // getopt_long, which slirp4netns uses, lets a later flag win; picocli would refuse the repeat.
         cl.setOverwrittenOptionsAllowed(true);
         CommandLine run = cl.getSubcommands().get("run");
@@ -100,7 +102,10 @@ public final class Main {
             return first.startsWith("-") ? "unrecognized option '" + first + "'" : "unexpected argument '" + first + "'";
         }
         if (e instanceof MissingParameterException m && !m.getMissing().isEmpty()) {
-            return "option '" + m.getMissing().get(0).toString() + "' requires an argument";
+            // The option's own name, as getopt_long says it (the spec's toString() is a description of its binding).
+            ArgSpec missing = m.getMissing().get(0);
+            String name = missing instanceof OptionSpec o ? o.longestName() : missing.paramLabel();
+            return "option '" + name + "' requires an argument";
         }
         return e.getMessage();
     }
@@ -150,6 +155,13 @@ public final class Main {
     }
 
     private static int serve(Settings settings, Confinement confinement, PrintStream out, PrintStream err) {
+        try {
+            // While the libc binding may still be loading: the first native call below waits for it.
+            Jslirp.prepare(settings);
+        } catch (RuntimeException e) {
+            err.println("jslirp: " + e.getMessage());
+            return 1;
+        }
         raiseOpenFileLimit(err);
         Jslirp session;
         try {

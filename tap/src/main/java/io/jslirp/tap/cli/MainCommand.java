@@ -7,53 +7,38 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-/** {@code jslirp [OPTION]... PID|PATH|FD [TAPNAME]}: the slirp4netns 1.2 command line. */
-@Command(name = "jslirp", subcommands = RunCommand.class)
+/**
+ * {@code jslirp [OPTION]... PID|PATH|FD [TAPNAME]}: the slirp4netns 1.2 command line; {@link CommandSpecs} binds
+ * each flag to its field.
+ */
 final class MainCommand {
-    @Mixin
     NetworkOptions network = new NetworkOptions();
 
-    @Option(names = {"-c", "--configure"})
     boolean configure;
 
-    @Option(names = {"-e", "--exit-fd"}, paramLabel = "FD")
     String exitFd;
 
-    @Option(names = {"-r", "--ready-fd"}, paramLabel = "FD")
     String readyFd;
 
-    @Option(names = "--netns-type", paramLabel = "TYPE")
     String netnsType;
 
-    @Option(names = "--netns", paramLabel = "PATH")
     Path netns;
 
-    @Option(names = "--userns-path", paramLabel = "PATH")
     Path usernsPath;
 
-    @Option(names = "--target-type", paramLabel = "TYPE")
     String targetType;
 
     /** Carried out by {@link io.jslirp.tap.sandbox.Confinement}, from {@link Main#serve}. */
-    @Option(names = "--enable-sandbox")
     boolean enableSandbox;
 
     /** Carried out by {@link io.jslirp.tap.sandbox.Confinement}, from {@link Main#serve}. */
-    @Option(names = "--enable-seccomp")
     boolean enableSeccomp;
 
-    @Option(names = {"-h", "--help"})
     boolean help;
 
-    @Option(names = {"-v", "--version"})
     boolean version;
 
-    @Parameters(paramLabel = "PID|PATH|FD [TAPNAME]")
     List<String> positional = new ArrayList<>();
 
     /** Turns the flags into validated settings, with slirp4netns's wording for each mistake. */

@@ -14,54 +14,42 @@ import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Option;
 
 /**
  * Flags that shape the virtual network, shared by {@code jslirp} and {@code jslirp run}. Numbers are taken
- * as text so that a bad one gets slirp4netns's message rather than a parser's.
+ * as text so that a bad one gets slirp4netns's message rather than a parser's. {@link CommandSpecs} binds
+ * each flag to its field.
  */
 final class NetworkOptions {
-    @Option(names = {"-m", "--mtu"}, paramLabel = "MTU")
+    static final String PUBLISH_LABEL = "[HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]";
+
     String mtu;
 
-    @Option(names = "--cidr", paramLabel = "CIDR")
     String cidr;
 
-    @Option(names = "--macaddress", paramLabel = "MAC")
     String macAddress;
 
-    @Option(names = "--pcap", paramLabel = "FILE")
     Path pcap;
 
-    @Option(names = {"-6", "--enable-ipv6"})
     boolean enableIpv6;
 
     /** jslirp's own: the guest's IPv6 /64 instead of fd00::/64 (slirp4netns has no such flag). */
-    @Option(names = "--cidr6", paramLabel = "PREFIX/64")
     String cidr6;
 
-    @Option(names = {"-a", "--api-socket"}, paramLabel = "PATH")
     Path apiSocket;
 
-    @Option(names = {"-p", "--publish"}, paramLabel = "[HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]")
     List<String> publish = new ArrayList<>();
 
-    @Option(names = "--disable-host-loopback")
     boolean disableHostLoopback;
 
-    @Option(names = "--disable-dns")
     boolean disableDns;
 
-    @Option(names = "--busy-poll", paramLabel = "MICROS")
     String busyPoll;
 
-    @Option(names = "--resolv-conf", paramLabel = "FILE")
     Path resolvConf;
 
-    @Option(names = "--outbound-addr", paramLabel = "IPv4")
     String outboundAddr;
 
-    @Option(names = "--outbound-addr6", paramLabel = "IPv6")
     String outboundAddr6;
 
     NetConfig netConfig() {

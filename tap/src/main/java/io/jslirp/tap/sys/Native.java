@@ -26,10 +26,22 @@ public final class Native {
                 throw new UnsupportedOperationException("jslirp supports Linux on x86-64 and aarch64, not "
                         + System.getProperty("os.name", "") + "/" + System.getProperty("os.arch", ""));
             }
-            LIBC = LibraryLoader.create(LibC.class)
-                    .option(LibraryOption.SaveError, Boolean.TRUE)
-                    .load("c");
+            LIBC = loadLibc();
             RUNTIME = Runtime.getRuntime(LIBC);
+        }
+    }
+
+    /**
+     * By glibc's soname first: dlopen finds the library already in the process at once. Given only "c", jnr-ffi
+     * first fails a dlopen of "c" in every library directory and then lists those directories to pick a libc.so.N
+     * (10 ms of the binding's load, more on a host with many libraries). "c" stays the fallback for a libc with
+     * another name.
+     */
+    private static LibC loadLibc() {
+        try {
+            return LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, Boolean.TRUE).load("libc.so.6");
+        } catch (UnsatisfiedLinkError e) {
+            return LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, Boolean.TRUE).load("c");
         }
     }
 
@@ -47,8 +59,8 @@ public final class Native {
      * Starts loading the binding on a daemon thread of its own, so that it is ready, or nearly, when the main
      * thread first needs it. Why: jnr-ffi generates the binding's class and its native call stubs at load
      * (ASM and its own x86 assembler, interpreted this early), 150-250 ms of the start-up, while parsing the
-     * command line (picocli, reflection over its annotations) takes about as long again and needs none of
-     * it; on two CPUs the two overlap. A caller that gets there first simply waits for the class
+     * command line and building the stack (Jslirp.prepare) take most of that again and need none of it; on two
+     * CPUs they overlap. A caller that gets there first simply waits for the class
      * initialisation under way. A load that fails here fails the same way, with the same error, on the
      * first {@link #libc()}; {@code --help} and {@code --version} never get there.
      */

@@ -208,7 +208,9 @@ class MainCommandTest {
         assertTrue(o.err().startsWith("jslirp: unrecognized option '--bogus'\n"), o.err());
         Outcome missing = execute("1", "-r");
         assertEquals(1, missing.status());
-        assertTrue(missing.err().contains("requires an argument"), missing.err());
+        assertTrue(missing.err().startsWith("jslirp: option '--ready-fd' requires an argument\n"), missing.err());
+        Outcome missingInRun = execute("run", "--mtu");
+        assertTrue(missingInRun.err().startsWith("jslirp: option '--mtu' requires an argument\n"), missingInRun.err());
     }
 
     @Test

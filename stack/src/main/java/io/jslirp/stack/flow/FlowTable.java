@@ -52,8 +52,10 @@ public final class FlowTable<T> {
     /**
      * A 64-bit mix (murmur3 finaliser) so that sequential ports spread over the table. The low halves carry an
      * IPv4 address whole and the varying bits of most IPv6 ones; the high halves (0 for IPv4) are folded in once.
+     * Public so that tables keyed the same way ({@code tcp.TimeWaitTable}) spread their keys alike;
+     * {@code port} is {@link #portKey}.
      */
-    private static int hash(long gHi, long gLo, long rHi, long rLo, int port) {
+    public static int hash(long gHi, long gLo, long rHi, long rLo, int port) {
         long h = gLo * 0x9E37_79B9_7F4A_7C15L ^ rLo * 0xC2B2_AE3D_27D4_EB4FL
                 ^ (port & 0xffff_ffffL) * 0x1656_67B1_9E37_79F9L ^ (gHi ^ Long.rotateLeft(rHi, 32));
         h ^= h >>> 33;

@@ -14,7 +14,8 @@ import static io.jslirp.stack.tcp.TcpState.*;
  * {@code rtxDeadline} (RFC 6298, the {@link RttEstimator}'s RTO), {@code persistDeadline} (RFC 9293 3.8.6.1,
  * armed only with a zero window and nothing in flight) and the lifetime of the state
  * ({@link #lifetimeDeadline}: the handshake bound, the idle limits of ESTABLISHED, CLOSE_WAIT, FIN_WAIT_2 and
- * the closing states, and 2MSL for TIME_WAIT). A deadline moved later is not rescheduled: the entry fires
+ * the closing states, and 2MSL for a connection in TIME_WAIT still writing the guest's last bytes to the host;
+ * once they are written its {@code TimeWaitTable} record keeps the deadline instead). A deadline moved later is not rescheduled: the entry fires
  * early, {@link #onTimer} finds nothing due, and reschedules at the new earliest deadline. A retransmission
  * timeout backs the RTO off and resends the oldest unSACKed segment (SYN_SENT and SYN_RECEIVED resend the
  * handshake segment instead, up to their own limits); too many in a row reset the flow both ways, as does an

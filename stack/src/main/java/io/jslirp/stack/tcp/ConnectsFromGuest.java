@@ -175,7 +175,7 @@ final class ConnectsFromGuest {
             resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
             return;
         }
-        if (layer.flows.isFull()) {
+        if (layer.tableFull()) {
             counters.tcpTableFull++;
             resetFor(s, guestMac, guestHi, guestLo, remoteHi, remoteLo);
             return;

@@ -30,7 +30,7 @@ final class RetransmitQueue {
     private static final byte[] NO_BYTES = {};
 
     // Allocated at the first frame and given back by releaseAll: a connection that never sends, or is past
-    // sending (TIME_WAIT, kept up to 15 s and by the ten thousand after a connection churn), holds no arrays.
+    // sending (TIME_WAIT while the host takes the guest's last bytes), holds no arrays.
     private ByteBuf[] frame = NO_FRAMES;
     private int[] seq = NO_INTS;
     private int[] len = NO_INTS;

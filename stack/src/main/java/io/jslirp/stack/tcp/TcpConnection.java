@@ -375,16 +375,24 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
     void enterTimeWait() {
         state = TIME_WAIT;
         // Both directions are done: the host socket goes now (or as soon as it has taken the guest's
-        // last bytes), only this small record stays.
+        // last bytes), and then this object too: a primitive record in the layer's TimeWaitTable stays.
         releaseSendBuffers();
-        if (toHost.isEmpty()) {
-            releaseHost(false);
-            toHost.releaseAll(); // its ring, that is: nothing is queued
-        }
         rtxDeadline = Long.MAX_VALUE;
         persistDeadline = Long.MAX_VALUE;
         lastActivity = now();
+        if (toHost.isEmpty()) {
+            releaseHost(false);
+            toHost.releaseAll(); // its ring, that is: nothing is queued
+            SegmentsInTimeWait.retire(this);
+            return;
+        }
         scheduleTimers(this);
+    }
+
+    /** Its TIME_WAIT record took over ({@link SegmentsInTimeWait#retire}): this object is done. */
+    void retired() {
+        destroyed = true;
+        state = CLOSED;
     }
 
     void shutHostWrite() {
@@ -457,6 +465,7 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
                 if (state == TIME_WAIT) {
                     releaseHost(false);
                     toHost.releaseAll(); // its ring, that is: the queue just drained
+                    SegmentsInTimeWait.retire(this);
                     return;
                 }
             }

@@ -214,25 +214,24 @@ final class TcpForwards {
     private void open(int h, long guestHi, long guestLo, int guestPort, long seenHi, long seenLo, int clientPort,
                       int fallbackV4) {
         boolean v6 = !IpAddress.isV4(guestHi, guestLo);
-        TcpConnection old = layer.flows.get(guestHi, guestLo, guestPort, seenHi, seenLo, clientPort);
-        if (old != null) {
-            if (old.state == TcpState.TIME_WAIT && old.handle < 0) {
-                // Only a record kept to re-acknowledge a lost final ACK: a new connection may reuse the tuple
-                // (RFC 9293 3.10.7.4 note, RFC 6191). The guest's end is closed, or in TIME_WAIT, which Linux
-                // leaves for a SYN with a newer timestamp (ours, a millisecond clock, is).
-                old.destroy(false);
-            } else {
-                // Two clients the guest cannot tell apart (two loopback addresses, one port): refuse the newcomer
-                // rather than corrupt the live flow.
-                counters.tcpForwardDuplicate++;
-                if (v6) {
-                    counters.tcpForward6Refused++;
-                }
-                host.abort(h);
-                return;
+        if (layer.flows.get(guestHi, guestLo, guestPort, seenHi, seenLo, clientPort) != null) {
+            // Two clients the guest cannot tell apart (two loopback addresses, one port), or a connection still in
+            // TIME_WAIT while the host takes its last bytes: refuse the newcomer rather than corrupt the live flow.
+            counters.tcpForwardDuplicate++;
+            if (v6) {
+                counters.tcpForward6Refused++;
             }
+            host.abort(h);
+            return;
         }
-        if (layer.flows.isFull()) {
+        int record = layer.timeWait.find(guestHi, guestLo, guestPort, seenHi, seenLo, clientPort);
+        if (record >= 0) {
+            // Only a record kept to re-acknowledge a lost final ACK: a new connection may reuse the tuple
+            // (RFC 9293 3.10.7.4 note, RFC 6191). The guest's end is closed, or in TIME_WAIT, which Linux
+            // leaves for a SYN with a newer timestamp (ours, a millisecond clock, is).
+            layer.endTimeWait(record);
+        }
+        if (layer.tableFull()) {
             counters.tcpTableFull++;
             host.abort(h);
             return;

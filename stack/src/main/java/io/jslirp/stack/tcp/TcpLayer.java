@@ -69,6 +69,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     final FlowTable<TcpConnection> flows;
     final HandleIndex<TcpConnection> handles = new HandleIndex<>();
     final TimerHeap timers = new TimerHeap();
+    /** Connections in TIME_WAIT, as primitive records; they count against the flow limit with {@link #flows}. */
+    final TimeWaitTable timeWait;
     /** Bytes in flight toward the guest over all connections, and their budget. */
     final FlightToGuest flight;
     private final TcpSegment seg = new TcpSegment();
@@ -112,6 +114,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         this.options = options;
         this.mtu = config.mtu();
         this.flows = new FlowTable<>(options.maxFlows());
+        this.timeWait = new TimeWaitTable(clock.nanoTime());
         // RFC 6528: ISN = M + F(4-tuple, secret), M a 4 microsecond clock. The secret is per process.
         long secret = new SecureRandom().nextLong();
         this.isnGenerator = (gHi, gLo, gp, rHi, rLo, rp) -> {
@@ -191,13 +194,50 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         this.isnGenerator = generator;
     }
 
+    /** Flows, TIME_WAIT records included: what counts against {@code RelayOptions.maxFlows}. */
     public int activeFlows() {
-        return flows.size();
+        return flows.size() + timeWait.size();
     }
 
-    /** The connection for a 4-tuple, or null; for tests and diagnostics. */
+    /** Connections in TIME_WAIT kept as records (no {@link TcpConnection} object); for tests and diagnostics. */
+    public int timeWaitRecords() {
+        return timeWait.size();
+    }
+
+    /** Heap bytes the TIME_WAIT records' table holds now (its arrays); for tests and diagnostics. */
+    public long timeWaitFootprintBytes() {
+        return timeWait.footprintBytes();
+    }
+
+    /** No room for another flow: live connections and TIME_WAIT records together reach the limit. */
+    boolean tableFull() {
+        return flows.size() + timeWait.size() >= flows.maxFlows();
+    }
+
+    /**
+     * The connection for a 4-tuple, or null (also for a TIME_WAIT record, which has no object: see
+     * {@link #state}); for tests and diagnostics.
+     */
     public TcpConnection connection(int guestAddr, int guestPort, int remoteAddr, int remotePort) {
         return flows.get(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(remoteAddr), remotePort);
+    }
+
+    /**
+     * The state of a 4-tuple (family-neutral addresses): its connection's, {@link TcpState#TIME_WAIT} for a
+     * record, else {@link TcpState#CLOSED}; for tests and diagnostics.
+     */
+    public int state(long guestHi, long guestLo, int guestPort, long remoteHi, long remoteLo, int remotePort) {
+        TcpConnection c = flows.get(guestHi, guestLo, guestPort, remoteHi, remoteLo, remotePort);
+        if (c != null) {
+            return c.state;
+        }
+        return timeWait.find(guestHi, guestLo, guestPort, remoteHi, remoteLo, remotePort) >= 0
+                ? TcpState.TIME_WAIT : TcpState.CLOSED;
+    }
+
+    /** {@link #state(long, long, int, long, long, int)} for IPv4 (host byte order). */
+    public int state(int guestAddr, int guestPort, int remoteAddr, int remotePort) {
+        return state(V4_HI, v4Lo(guestAddr), guestPort, V4_HI, v4Lo(remoteAddr), remotePort);
     }
 
     // ---------------------------------------------------------------- input
@@ -233,6 +273,18 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
                         ip.destinationLo());
             }
             return;
+        }
+        if (timeWait.size() > 0) {
+            int slot = timeWait.find(ip.sourceHi(), ip.sourceLo(), guestPort, ip.destinationHi(), ip.destinationLo(),
+                    remotePort);
+            if (slot >= 0) {
+                if (SegmentsInTimeWait.onSegment(this, slot, seg, sourceMac)) {
+                    // A new SYN reopened the tuple (RFC 9293 3.10.7.4, RFC 6191): start afresh.
+                    connects.openFromSyn(seg, sourceMac, ip.sourceHi(), ip.sourceLo(), ip.destinationHi(),
+                            ip.destinationLo());
+                }
+                return;
+            }
         }
         connects.noFlow(seg, sourceMac, ip.sourceHi(), ip.sourceLo(), ip.destinationHi(),
                 ip.destinationLo());
@@ -309,7 +361,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
     }
 
     public long nextDeadlineNanos() {
-        return Clock.earlier(Clock.earlier(timers.peekDeadline(), forwards.listenersResumeAt), flight.trimAt());
+        return Clock.earlier(Clock.earlier(Clock.earlier(timers.peekDeadline(), forwards.listenersResumeAt),
+                flight.trimAt()), timeWait.nextDeadline());
     }
 
     public void runTimers(long now) {
@@ -318,6 +371,11 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         }
         if (flight.trimDue(now)) {
             memory.trimIdle();
+        }
+        int expired = timeWait.expire(now);
+        if (expired > 0) {
+            counters.tcpFlowsClosed += expired;
+            flowEnded();
         }
         while (timers.size() > 0 && timers.peekDeadline() <= now) {
             TcpConnection c = timers.poll();
@@ -337,6 +395,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         for (TcpConnection c : all) {
             c.destroy(true);
         }
+        counters.tcpFlowsClosed += timeWait.size();
+        timeWait.clear();
         pendingCount = 0;
         memory.clear();
     }
@@ -352,11 +412,23 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         if (c.awaitingMac) {
             stopAwaitingMac(c);
         }
+        flowEnded();
+        counters.tcpFlowsClosed++;
+    }
+
+    /** The TIME_WAIT record in {@code slot} ends before its time (a RST, a new SYN or client on its tuple). */
+    void endTimeWait(int slot) {
+        timeWait.remove(slot);
+        flowEnded();
+        counters.tcpFlowsClosed++;
+    }
+
+    private void flowEnded() {
         if (forwards.listenersResumeAt != Long.MAX_VALUE) {
-            // A flow ended and gave its host socket back: room, perhaps, for a client not accepted for want of one.
+            // A flow ended and gave its host socket back (or its room in the table): room, perhaps, for a client
+            // not accepted for want of one.
             forwards.resumeListeners();
         }
-        counters.tcpFlowsClosed++;
     }
 
     // ---------------------------------------------------------------- resets

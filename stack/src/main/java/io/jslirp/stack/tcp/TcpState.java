@@ -21,7 +21,10 @@ public final class TcpState {
     public static final int CLOSING = 7;
     /** Guest closed first, then the host: our FIN sent, awaiting its acknowledgement. */
     public static final int LAST_ACK = 8;
-    /** Both directions done; a record (no host socket, no buffers) kept to re-acknowledge a lost final ACK. */
+    /**
+     * Both directions done; kept to re-acknowledge a lost final ACK. Once the host socket has taken the guest's
+     * last bytes it is a primitive record in {@code TimeWaitTable}, with no connection object.
+     */
     public static final int TIME_WAIT = 9;
     /** Port forward: our SYN to the guest is out (or waits for the guest's MAC), no answer yet. */
     public static final int SYN_SENT = 10;

@@ -14,8 +14,8 @@ import io.netty.buffer.ByteBuf;
  * queue is handed to the kernel by gathering writes of up to 64 buffers each ({@code HostSockets.writeGather});
  * a write that stops inside a buffer means the socket's send buffer is full, and the rest waits for WRITABLE.
  * A ring of buffers, a power of two long, doubling when full. {@link #releaseAll} gives the ring back too: a
- * connection done with its host side (TIME_WAIT, kept 15 s and by the ten thousand after a connection churn)
- * holds no array; should bytes come after all, the ring is made again.
+ * connection done with its host side holds no array (and in TIME_WAIT it becomes a record without a queue at
+ * all); should bytes come after all, the ring is made again.
  */
 final class ToHostQueue {
     /** Gathering writes per drain: bounds one connection's turn. */

@@ -127,9 +127,14 @@
  * <p><b>Endings.</b> Guest FIN: {@code shutdownWrite} once the queue toward the host is empty, while the
  * host's bytes keep flowing (CLOSE_WAIT). Host EOF: our FIN after the data (FIN_WAIT_1/LAST_ACK). Guest RST
  * (exactly at RCV.NXT, RFC 5961; elsewhere in the window a challenge ACK): {@code abort}, which resets the
- * host peer. Host error: RST to the guest. When both directions are done the host socket is closed at once;
- * TIME_WAIT keeps only this object (no socket, no buffers) for 15 s to re-acknowledge a lost final ACK, and
- * a new SYN above the old sequence space reopens the tuple. Idle limits reap flows with a RST both ways:
+ * host peer. Host error: RST to the guest. When both directions are done the host socket is closed at once
+(once it has taken the guest's last bytes) and the connection object goes too: TIME_WAIT is a 56-byte
+primitive record in {@code TimeWaitTable} (the tuple, RCV.NXT, SND.NXT, TS.Recent, two flags, the deadline;
+64 bytes a slot with its index), kept 15 s to re-acknowledge a lost final ACK ({@code SegmentsInTimeWait}
+answers every segment as the connection would have), and a new SYN above the old sequence space, or a
+forward's client on the same tuple, reopens the tuple. A connection churn leaves ten thousand and more of
+them at once; records count against the flow limit as connections do, and their table shrinks back as they
+expire. Idle limits reap flows with a RST both ways:
  * 2 h established, 10 min close-wait, 2 min while our FIN is unacknowledged, 60 s FIN_WAIT_2, and the
  * handshake is bounded at 130 s. Removing a flow closes its host socket and releases every buffer in the
  * same step, and {@code Stack.close()} aborts them all.
@@ -151,7 +156,8 @@
  * byte may pin; {@code ConnectsFromGuest} the connections the guest opens (the segment that matches no flow,
  * where a SYN may go, the host connect, the ICMP answer to a connect that found no route); {@code TcpForwards}
  * those the host's clients open (the forward listeners, their clients' connections and the IPv4 fallback);
- * {@code TimerHeap} the one timer heap.
+ * {@code TimerHeap} the one timer heap; {@code TimeWaitTable} the TIME_WAIT records (kept in deadline order,
+so they need no timer heap) and {@code SegmentsInTimeWait} what a record does.
  *
  * <p><b>Left out for now.</b> Congestion control; PAWS (RFC 7323 5) and sending SACK-based retransmission
  * beyond the first hole; urgent data (ignored, delivered inline); TCP Fast Open data on the SYN (not

@@ -155,6 +155,33 @@ class Tcp6Test extends StackHarness {
     }
 
     @Test
+    void timeWaitIsARecordThatReacknowledgesTheFinOverIpv6() {
+        FakeHostSockets.Sock s = handshake(REMOTE6);
+        host.hostEof(s);
+        byte[] fin = tcpOf(one(), REMOTE6);
+        assertEquals(Seg.ACK | Seg.FIN, Seg.parse(fin, 0, fin.length).flags);
+        send(seg6(REMOTE6, GUEST_ISN + 1, OUR_ISN + 2, Seg.ACK, new byte[0], new byte[0]));
+        nothing();
+        for (int round = 0; round < 2; round++) {
+            // The guest's FIN, then the same FIN again: our last ACK was lost. The record answers it alike.
+            send(seg6(REMOTE6, GUEST_ISN + 1, OUR_ISN + 2, Seg.ACK | Seg.FIN, new byte[0], new byte[0]));
+            byte[] ack = tcpOf(one(), REMOTE6);
+            Seg a = Seg.parse(ack, 0, ack.length);
+            assertEquals(Seg.ACK, a.flags);
+            assertEquals(OUR_ISN + 2, a.seq);
+            assertEquals(GUEST_ISN + 2, a.ack);
+            assertEquals(0xffff, a.window, "no window scaling was agreed");
+            assertEquals(TcpState.TIME_WAIT, stack.tcp().state(hi(GUEST), lo(GUEST), GPORT, hi(REMOTE6), lo(REMOTE6),
+                    RPORT));
+            assertEquals(1, stack.tcp().timeWaitRecords());
+        }
+        assertTrue(s.closed);
+        clock.advanceNanos(TcpConnection.TIME_WAIT_TIME);
+        stack.runTimers();
+        assertEquals(0, stack.activeFlows());
+    }
+
+    @Test
     void routerAddressIsTheHostsLoopback() {
         FakeHostSockets.Sock s = handshake(ROUTER6);
         assertEquals(0, s.dstHi);

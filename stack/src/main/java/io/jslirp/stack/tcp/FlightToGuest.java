@@ -1,6 +1,7 @@
 package io.jslirp.stack.tcp;
 
 import io.jslirp.stack.Clock;
+import io.netty.util.internal.PlatformDependent;
 
 /**
  * The bytes all connections of a layer have sent the guest and not yet had acknowledged: one budget, shared
@@ -22,9 +23,15 @@ import io.jslirp.stack.Clock;
  * once, and nobody starves: a connection that held the whole budget is over its share as soon as a second
  * one sends, and starts nothing until its ACKs bring it under, which leaves the room to the newcomer.
  *
- * <p>The budget is large on purpose: one connection alone may still fill a 32 MiB window. Capping every
- * connection near the bandwidth-delay product of a local TAP (1 or 2 MiB) was tried and measured slower on a
- * two-CPU machine, where a deep queue lets the guest's reader take large batches when it runs.
+ * <p>The budget is a twelfth of the direct memory the JVM allows (Netty's {@code maxDirectMemory}), between
+ * {@link #MIN_BUDGET} and {@link #MAX_BUDGET}: the launcher's 96 MiB gives 8 MiB, a JVM with default sizing
+ * (a quarter of the RAM) 32 MiB. The flight is then at most a small part of the pool's limit, with room for
+ * the frames of every other flow, and it is most of the peak RSS under a download: 8 MiB took about 20 MiB
+ * off the launcher's peak against 32, with the same host-to-guest speed, one stream and four (README,
+ * "Footprint"). Capping every connection near the bandwidth-delay product of a local TAP (1 or 2 MiB) was
+ * tried and measured slower on a two-CPU machine, where a deep queue lets the guest's reader take large
+ * batches when it runs: four downloads at once get 2 MiB each from the launcher's budget, and the floor keeps
+ * a very small cap from going below that.
  *
  * <p>The frames in flight come from the layer's pool of frame buffers, which therefore may hold the whole
  * budget: were it smaller than the flight, every acknowledged window would hand buffers back to Netty and every
@@ -34,8 +41,18 @@ import io.jslirp.stack.Clock;
  * layer's timers when.
  */
 final class FlightToGuest {
+    static final int MIN_BUDGET = 8 << 20;
+    static final int MAX_BUDGET = 32 << 20;
     /** Bytes in flight toward the guest over all connections of a layer: the sum of the shares. */
-    static final int BUDGET = 32 << 20;
+    static final int BUDGET = budgetFor(PlatformDependent.maxDirectMemory());
+
+    /** The budget for a JVM that allows {@code maxDirect} bytes of direct memory (negative: unknown). */
+    static int budgetFor(long maxDirect) {
+        if (maxDirect <= 0) {
+            return MAX_BUDGET;
+        }
+        return (int) Math.max(MIN_BUDGET, Math.min(MAX_BUDGET, maxDirect / 12));
+    }
 
     /** With nothing in flight for this long, the frame pool gives back what it keeps beyond its base. */
     static final long POOL_IDLE = 1_000_000_000L;

@@ -223,4 +223,13 @@ class TcpFlightTest extends TcpHarness {
         ack(GPORT, acked + frames * FRAME);
         recvNothing();
     }
+
+    @Test
+    void budgetIsATwelfthOfDirectMemoryWithinItsBounds() {
+        assertEquals(8 << 20, FlightToGuest.budgetFor(96L << 20), "the launcher's -XX:MaxDirectMemorySize=96m");
+        assertEquals(16 << 20, FlightToGuest.budgetFor(192L << 20));
+        assertEquals(FlightToGuest.MAX_BUDGET, FlightToGuest.budgetFor(6L << 30), "default sizing, 24 GiB of RAM");
+        assertEquals(FlightToGuest.MIN_BUDGET, FlightToGuest.budgetFor(3L << 20), "a tiny cap keeps the floor");
+        assertEquals(FlightToGuest.MAX_BUDGET, FlightToGuest.budgetFor(-1), "unknown");
+    }
 }

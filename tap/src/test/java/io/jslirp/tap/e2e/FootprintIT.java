@@ -72,6 +72,8 @@ class FootprintIT {
             if (archive != null) {
                 String maps = Files.readString(Path.of("/proc", Long.toString(j.pid), "maps"), StandardCharsets.ISO_8859_1);
                 assertTrue(maps.contains(archive.toString()), archive + " is not mapped" + j.diagnostics());
+                // ... where it was dumped, not relocated (which writes most of it into private memory).
+                assertEquals("0", flags.get("ArchiveRelocationMode"), flags.toString());
                 assertFalse(j.stderr().contains("[error]"), j.diagnostics());
             }
         }

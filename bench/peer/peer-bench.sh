@@ -35,8 +35,9 @@
 #   LONE          1 (default): the lone host->guest control inside this run, when TOOLS has jslirp: a fresh
 #                 jslirp per MTU and repetition, nothing but `iperf3 -R` through it (what lone-iperf3.sh
 #                 does), rotating with the tools; a last table sets jslirp's host->guest cell against it.
-#                 A control measured on another night is no control: this machine's speed moves by 30%
-#                 between hours (a lone run gave 12.1 Gbit/s one night, 16.4 the next). 0 leaves it out.
+#                 A control measured on another night is no control: these machines' speed moves by 30%
+#                 and more between nights (lone runs gave 12.1 Gbit/s one night, 16.4 the next, on a machine
+#                 of the same size). 0 leaves it out.
 #   BUILD=0       do not run Maven (use the jars as they are)
 #
 # What each tool is attached to:

@@ -226,14 +226,17 @@ record() { # ROW COL VALUE
   CELLS["$1|$2"]+="$3 "
 }
 
-cell() { # ROW COL -> summary of the recorded values
-  awk -v vals="${CELLS["$1|$2"]:-}" 'BEGIN {
-    n = split(vals, a, " "); m = 0; bad = 0
+# The awk both read a cell's values with: a[1..n] as recorded, v[1..m] its numbers sorted, bad the rest, and
+# med their median (when m > 0).
+SORTED_VALUES='n = split(vals, a, " "); m = 0; bad = 0
     for (i = 1; i <= n; i++) if (a[i] ~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/) v[++m] = a[i] + 0; else bad++
+    for (i = 2; i <= m; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+    if (m > 0) med = (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2'
+
+cell() { # ROW COL -> summary of the recorded values
+  awk -v vals="${CELLS["$1|$2"]:-}" "BEGIN { $SORTED_VALUES"'
     if (n == 0) { print ""; exit }
     if (m == 0) { x = a[1]; gsub("_", " ", x); print x; exit }
-    for (i = 2; i <= m; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
-    med = (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
     out = fmt(med)
     if (m > 1) out = out " (" fmt(v[1]) "–" fmt(v[m]) ")"
     if (m > 1 && med != 0 && (v[m] > 1.25 * med || v[1] < 0.75 * med)) out = out " ±wide"
@@ -244,13 +247,7 @@ cell() { # ROW COL -> summary of the recorded values
 }
 
 median() { # ROW COL -> the bare median of the recorded numbers, empty when there is none
-  awk -v vals="${CELLS["$1|$2"]:-}" 'BEGIN {
-    n = split(vals, a, " "); m = 0
-    for (i = 1; i <= n; i++) if (a[i] ~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/) v[++m] = a[i] + 0
-    if (m == 0) exit
-    for (i = 2; i <= m; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
-    print (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
-  }'
+  awk -v vals="${CELLS["$1|$2"]:-}" "BEGIN { $SORTED_VALUES; if (m > 0) print med }"
 }
 
 # The tools of repetition $1 (1-based) in rotated order.

@@ -9,6 +9,7 @@ import io.jslirp.tap.sandbox.Confinement;
 import io.jslirp.tap.sandbox.SandboxExec;
 import io.jslirp.tap.sys.Native;
 import io.jslirp.tap.sys.Limits;
+import io.jslirp.tap.sys.StartupTrace;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.function.BiConsumer;
@@ -34,6 +35,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        StartupTrace.mark("main");
         // Beside the argument parsing, which does not need it (Native.preloadInBackground says why).
         Native.preloadInBackground();
         System.exit(execute(args, System.out, System.err));
@@ -45,6 +47,7 @@ public final class Main {
         ParseResult parsed;
         try {
             parsed = cl.parseArgs(args);
+            StartupTrace.mark("command line parsed");
         } catch (ParameterException e) {
             return usageError(describe(e), isRunCommand(e) ? "jslirp run --help" : "jslirp --help", err);
         }
@@ -157,7 +160,9 @@ public final class Main {
     private static int serve(Settings settings, Confinement confinement, PrintStream out, PrintStream err) {
         try {
             // While the libc binding may still be loading: the first native call below waits for it.
+            StartupTrace.mark("settings");
             Jslirp.prepare(settings);
+            StartupTrace.mark("stack prepared");
         } catch (RuntimeException e) {
             err.println("jslirp: " + e.getMessage());
             return 1;
@@ -170,6 +175,7 @@ public final class Main {
             err.println("jslirp: " + e.getMessage());
             return 1;
         }
+        StartupTrace.report(err);
         session.startupWarnings().forEach(err::println);
         installSignalHandlers(session::end);
         installCounterDump(session, err);

@@ -70,7 +70,9 @@ public final class Native {
         }
         Thread t = new Thread(() -> {
             try {
+                StartupTrace.mark("libc binding");
                 Holder.LIBC.getClass();
+                StartupTrace.mark("libc bound");
             } catch (Error e) {
                 preloadFailure = e;
             }

@@ -1,5 +1,9 @@
 package io.jslirp.tap.sys;
 
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
 import jnr.ffi.Runtime;
@@ -17,6 +21,9 @@ public final class Native {
     /** The binding's first load failed on {@link #preloadInBackground}'s thread: what it threw, for the caller. */
     private static volatile Error preloadFailure;
 
+    /** jffi's own property: a directory it loads its JNI library from before it tries to unpack one. */
+    static final String JFFI_BOOT_PATH = "jffi.boot.library.path";
+
     private static final class Holder {
         static final LibC LIBC;
         static final Runtime RUNTIME;
@@ -26,8 +33,58 @@ public final class Native {
                 throw new UnsupportedOperationException("jslirp supports Linux on x86-64 and aarch64, not "
                         + System.getProperty("os.name", "") + "/" + System.getProperty("os.arch", ""));
             }
+            useUnpackedJffi();
             LIBC = loadLibc();
             RUNTIME = Runtime.getRuntime(LIBC);
+        }
+    }
+
+    /**
+     * Points jffi at the copy of its JNI library that the build unpacked beside the jar
+     * ({@code tap/target/jni/x86_64-Linux/libjffi-1.2.so}), unless jffi was already told where to look. Why: left
+     * to itself, jffi copies the library out of the jar into a new temporary file at every start, loads it and
+     * deletes it: 10-15 ms of CPU on the binding's thread, which is start-up's critical path (and the file's random
+     * name started the JDK's SecureRandom there, which the stack now starts on its own thread). jffi tries this
+     * directory first and, should the library there be missing or unloadable, goes on to unpack its own as
+     * before; without the directory nothing is set at all.
+     */
+    static void useUnpackedJffi() {
+        useUnpackedJffi(codeSource(Native.class));
+    }
+
+    /** {@link #useUnpackedJffi()} for classes loaded from {@code jarOrClasses}. */
+    static void useUnpackedJffi(Path jarOrClasses) {
+        if (System.getProperty(JFFI_BOOT_PATH) == null) {
+            Path dir = unpackedJffiDir(jarOrClasses);
+            if (dir != null) {
+                System.setProperty(JFFI_BOOT_PATH, dir.toString());
+            }
+        }
+    }
+
+    /**
+     * The {@code jni} directory beside {@code jarOrClasses} (the jar, or a build's classes directory), when it
+     * holds this platform's subdirectory as jffi names it ({@code x86_64-Linux}, {@code aarch64-Linux}); else null.
+     */
+    static Path unpackedJffiDir(Path jarOrClasses) {
+        if (jarOrClasses == null || jarOrClasses.getParent() == null) {
+            return null;
+        }
+        Path dir = jarOrClasses.resolveSibling("jni");
+        String platform = (isX86_64() ? "x86_64" : "aarch64") + "-Linux";
+        return Files.isDirectory(dir.resolve(platform)) ? dir : null;
+    }
+
+    /** Where {@code c} was loaded from, as a file path; null when that is not a file. */
+    private static Path codeSource(Class<?> c) {
+        CodeSource cs = c.getProtectionDomain().getCodeSource();
+        if (cs == null || cs.getLocation() == null || !"file".equals(cs.getLocation().getProtocol())) {
+            return null;
+        }
+        try {
+            return Path.of(cs.getLocation().toURI());
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            return null;
         }
     }
 

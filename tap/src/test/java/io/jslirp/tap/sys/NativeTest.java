@@ -2,10 +2,14 @@ package io.jslirp.tap.sys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class NativeTest {
     @Test
@@ -51,6 +55,35 @@ class NativeTest {
             Fds.close(pidfd);
             Fds.close(p[0]);
             Fds.close(p[1]);
+        }
+    }
+
+    @Test
+    void jffisLibraryIsTakenFromTheJniDirectoryBesideTheJar(@TempDir Path dir) throws Exception {
+        Path jar = dir.resolve("jslirp.jar");
+        assertNull(Native.unpackedJffiDir(jar), "no jni/ yet");
+        Files.createDirectories(dir.resolve("jni"));
+        assertNull(Native.unpackedJffiDir(jar), "jni/ without this platform's directory");
+        Files.createDirectories(dir.resolve("jni").resolve((Native.isX86_64() ? "x86_64" : "aarch64") + "-Linux"));
+        assertEquals(dir.resolve("jni"), Native.unpackedJffiDir(jar));
+        assertNull(Native.unpackedJffiDir(null));
+
+        String before = System.getProperty(Native.JFFI_BOOT_PATH);
+        try {
+            System.clearProperty(Native.JFFI_BOOT_PATH);
+            Native.useUnpackedJffi(dir.resolve("elsewhere").resolve("jslirp.jar"));
+            assertNull(System.getProperty(Native.JFFI_BOOT_PATH), "nothing to point at: jffi unpacks its own");
+            Native.useUnpackedJffi(jar);
+            assertEquals(dir.resolve("jni").toString(), System.getProperty(Native.JFFI_BOOT_PATH));
+            System.setProperty(Native.JFFI_BOOT_PATH, "/opt/jffi");
+            Native.useUnpackedJffi(jar);
+            assertEquals("/opt/jffi", System.getProperty(Native.JFFI_BOOT_PATH), "whoever started the JVM decides");
+        } finally {
+            if (before == null) {
+                System.clearProperty(Native.JFFI_BOOT_PATH);
+            } else {
+                System.setProperty(Native.JFFI_BOOT_PATH, before);
+            }
         }
     }
 }

@@ -114,8 +114,8 @@ public final class Native {
 
     /**
      * Starts loading the binding on a daemon thread of its own, so that it is ready, or nearly, when the main
-     * thread first needs it. Why: jnr-ffi generates the binding's class and its native call stubs at load
-     * (ASM and its own x86 assembler, interpreted this early), 150-250 ms of the start-up, while parsing the
+     * thread first needs it. Why: jnr-ffi generates the binding's class at load (ASM, interpreted this early),
+     * 100-150 ms of CPU at start-up, while parsing the
      * command line and building the stack (Jslirp.prepare) take most of that again and need none of it; on two
      * CPUs they overlap. A caller that gets there first simply waits for the class
      * initialisation under way. A load that fails here fails the same way, with the same error, on the

@@ -86,4 +86,29 @@ class NativeTest {
             }
         }
     }
+
+    /**
+     * The binding as LibC declares it (no x86 stubs, no type annotations) passes 64-bit sizes and returns 64-bit
+     * counts intact, and copies an int[] back: what {@code @size_t}, {@code @ssize_t} and {@code @Out} were for.
+     */
+    @Test
+    void sizesAndArraysCrossTheBindingIntact() throws Exception {
+        int[] p = new int[2];
+        assertEquals(0, Native.libc().pipe2(p, Flags.O_CLOEXEC | Flags.O_NONBLOCK));
+        assertTrue(p[0] > 2 && p[1] > 2 && p[0] != p[1], p[0] + " " + p[1]);
+        io.netty.buffer.ByteBuf buf = io.netty.buffer.Unpooled.directBuffer(8).writeLong(0x0102030405060708L);
+        try {
+            assertEquals(8L, Native.libc().write(p[1], buf.memoryAddress(), 8L));
+            buf.setLong(0, 0);
+            // A count of 2^32, which a 32-bit size would make 0: the kernel reads what the pipe holds.
+            assertEquals(8L, Native.libc().read(p[0], buf.memoryAddress(), 1L << 32));
+            assertEquals(0x0102030405060708L, buf.getLong(0));
+            assertEquals(-1L, Native.libc().read(p[0], buf.memoryAddress(), 8L), "empty and non-blocking");
+            assertEquals(Errno.EAGAIN, Native.errno());
+        } finally {
+            buf.release();
+            Fds.close(p[0]);
+            Fds.close(p[1]);
+        }
+    }
 }

@@ -36,8 +36,9 @@ public final class Main {
 
     public static void main(String[] args) {
         StartupTrace.mark("main");
-        // Beside the argument parsing, which does not need it (Native.preloadInBackground says why).
-        Native.preloadInBackground();
+        // Beside the argument parsing, which does not need it (Native.preloadInBackground says why); the
+        // sandbox's calls too when they will be made before the ready byte.
+        Native.preloadInBackground(mentions(args, "--enable-sandbox") || mentions(args, "--enable-seccomp"));
         System.exit(execute(args, System.out, System.err));
     }
 
@@ -109,8 +110,12 @@ public final class Main {
     }
 
     static boolean mentionsRun(String[] args) {
+        return mentions(args, "run");
+    }
+
+    static boolean mentions(String[] args, String word) {
         for (String a : args) {
-            if (a.equals("run")) {
+            if (a.equals(word)) {
                 return true;
             }
         }

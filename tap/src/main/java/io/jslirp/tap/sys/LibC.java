@@ -44,8 +44,6 @@ public interface LibC {
 
     int ioctl(int fd, long request, Pointer arg);
 
-    int pipe2(int[] fds, int flags);
-
     // --- sockets and namespaces -------------------------------------------------------------------
     int socket(int domain, int type, int protocol);
 
@@ -93,8 +91,6 @@ public interface LibC {
     long recvmsg(int fd, long msgAddress, int flags);
 
     // --- readiness --------------------------------------------------------------------------------
-    int poll(Pointer fds, long nfds, int timeoutMillis);
-
     int epoll_create1(int flags);
 
     int epoll_ctl(int epfd, int op, int fd, long eventAddress);
@@ -116,42 +112,77 @@ public interface LibC {
 
     int setrlimit(int resource, long rlimAddress);
 
-    // --- sandbox (io.jslirp.tap.sandbox): setup calls, made once ------------------------------------
-    int mount(String source, String target, String fstype, long flags, String data);
-
-    int umount2(String target, int flags);
-
-    int unshare(int flags);
-
-    int chdir(String path);
-
-    int mkdir(String path, int mode);
-
-    int rmdir(String path);
-
-    /** execve(2); jnr-ffi passes each String[] as a NULL-terminated char* array. Returns only on failure. */
-    int execve(String path, String[] argv, String[] envp);
-
-    long lseek(int fd, long offset, int whence);
-
-    int mprotect(long addr, long length, int prot);
-
-    /** glibc's sigaction(2) on the {@code struct sigaction} at {@code actAddress}; glibc adds the restorer. */
-    int sigaction(int signum, long actAddress, long oldActAddress);
-
-    // --- misc -------------------------------------------------------------------------------------
     /** syscall(2), for calls glibc 2.36 does not wrap (pidfd_getfd). Unused arguments are ignored. */
     long syscall(long number, long arg1, long arg2, long arg3);
 
-    /** syscall(2) with six arguments, for calls that take more than three (mount_setattr). */
-    long syscall(long number, long arg1, long arg2, long arg3, long arg4, long arg5, long arg6);
-
-    /** prctl(2); options that take fewer arguments need the rest 0 (PR_SET_NO_NEW_PRIVS checks). */
-    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
-
     String strerror(int errnum);
 
-    int getpid();
+    // --- bound on first use ({@link LaterCalls}): the sandbox's setup, and what only tests call -------
+    default int poll(Pointer fds, long nfds, int timeoutMillis) {
+        return Native.later().poll(fds, nfds, timeoutMillis);
+    }
 
-    int getuid();
+    default int pipe2(int[] fds, int flags) {
+        return Native.later().pipe2(fds, flags);
+    }
+
+    default int mount(String source, String target, String fstype, long flags, String data) {
+        return Native.later().mount(source, target, fstype, flags, data);
+    }
+
+    default int umount2(String target, int flags) {
+        return Native.later().umount2(target, flags);
+    }
+
+    default int unshare(int flags) {
+        return Native.later().unshare(flags);
+    }
+
+    default int chdir(String path) {
+        return Native.later().chdir(path);
+    }
+
+    default int mkdir(String path, int mode) {
+        return Native.later().mkdir(path, mode);
+    }
+
+    default int rmdir(String path) {
+        return Native.later().rmdir(path);
+    }
+
+    /** execve(2); jnr-ffi passes each String[] as a NULL-terminated char* array. Returns only on failure. */
+    default int execve(String path, String[] argv, String[] envp) {
+        return Native.later().execve(path, argv, envp);
+    }
+
+    default long lseek(int fd, long offset, int whence) {
+        return Native.later().lseek(fd, offset, whence);
+    }
+
+    default int mprotect(long addr, long length, int prot) {
+        return Native.later().mprotect(addr, length, prot);
+    }
+
+    /** glibc's sigaction(2) on the {@code struct sigaction} at {@code actAddress}; glibc adds the restorer. */
+    default int sigaction(int signum, long actAddress, long oldActAddress) {
+        return Native.later().sigaction(signum, actAddress, oldActAddress);
+    }
+
+    /** syscall(2) with six arguments, for calls that take more than three (mount_setattr). */
+    default long syscall(long number, long arg1, long arg2, long arg3, long arg4, long arg5, long arg6) {
+        return Native.later().syscall(number, arg1, arg2, arg3, arg4, arg5, arg6);
+    }
+
+    /** prctl(2); options that take fewer arguments need the rest 0 (PR_SET_NO_NEW_PRIVS checks). */
+    default int prctl(int option, long arg2, long arg3, long arg4, long arg5) {
+        return Native.later().prctl(option, arg2, arg3, arg4, arg5);
+    }
+
+    default int getpid() {
+        return Native.later().getpid();
+    }
+
+    default int getuid() {
+        return Native.later().getuid();
+    }
 }

@@ -20,6 +20,8 @@ public final class Native {
 
     /** The binding's first load failed on {@link #preloadInBackground}'s thread: what it threw, for the caller. */
     private static volatile Error preloadFailure;
+    /** The same for {@link LaterCalls}, when the preload bound them too. */
+    private static volatile Error laterPreloadFailure;
 
     /** jffi's own property: a directory it loads its JNI library from before it tries to unpack one. */
     static final String JFFI_BOOT_PATH = "jffi.boot.library.path";
@@ -34,7 +36,7 @@ public final class Native {
                         + System.getProperty("os.name", "") + "/" + System.getProperty("os.arch", ""));
             }
             useUnpackedJffi();
-            LIBC = loadLibc();
+            LIBC = load(LibC.class);
             RUNTIME = Runtime.getRuntime(LIBC);
         }
     }
@@ -94,11 +96,32 @@ public final class Native {
      * (10 ms of the binding's load, more on a host with many libraries). "c" stays the fallback for a libc with
      * another name.
      */
-    private static LibC loadLibc() {
+    private static <T> T load(Class<T> calls) {
         try {
-            return LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, Boolean.TRUE).load("libc.so.6");
+            return LibraryLoader.create(calls).option(LibraryOption.SaveError, Boolean.TRUE).load("libc.so.6");
         } catch (UnsatisfiedLinkError e) {
-            return LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, Boolean.TRUE).load("c");
+            return LibraryLoader.create(calls).option(LibraryOption.SaveError, Boolean.TRUE).load("c");
+        }
+    }
+
+    /** {@link LaterCalls}, bound on first use, after {@link LibC} (whose checks and errors come first). */
+    private static final class LaterHolder {
+        static final LaterCalls CALLS;
+
+        static {
+            libc();
+            CALLS = load(LaterCalls.class);
+        }
+    }
+
+    /** The functions {@link LibC} forwards to {@link LaterCalls}, bound now if they are not yet. */
+    static LaterCalls later() {
+        try {
+            return LaterHolder.CALLS;
+        } catch (NoClassDefFoundError e) {
+            libc(); // the first binding's own error, when it was that one that failed
+            Error first = laterPreloadFailure;
+            throw first != null ? first : e;
         }
     }
 
@@ -122,6 +145,15 @@ public final class Native {
      * first {@link #libc()}; {@code --help} and {@code --version} never get there.
      */
     public static void preloadInBackground() {
+        preloadInBackground(false);
+    }
+
+    /**
+     * {@link #preloadInBackground()}, and then {@link LaterCalls} too when {@code withLaterCalls}: for a start
+     * that will call them before its ready byte (the sandbox's setup), so that they are bound off its critical
+     * path as well.
+     */
+    public static void preloadInBackground(boolean withLaterCalls) {
         if (!supported()) {
             return; // the first libc() says so, in the caller's thread
         }
@@ -132,6 +164,14 @@ public final class Native {
                 StartupTrace.mark("libc bound");
             } catch (Error e) {
                 preloadFailure = e;
+                return;
+            }
+            if (withLaterCalls) {
+                try {
+                    LaterHolder.CALLS.getClass();
+                } catch (Error e) {
+                    laterPreloadFailure = e;
+                }
             }
         }, "jslirp-preload");
         t.setDaemon(true);

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a runtime's start does and leaves out (README.md, "Footprint"): jffi's JNI library comes from the
  * build's {@code tap/target/jni/} and not from a fresh temporary file, a jar without that directory still starts
- * (jffi unpacks its own), picocli's converters for types jslirp has no option of stay unloaded, and the
+ * (jffi unpacks its own), picocli's converters for types jslirp has no option of stay unloaded and so do the
+ * sandbox's C calls (LaterCalls), and the
  * start-up trace names every step up to the ready byte.
  */
 @Tag("e2e")
@@ -62,7 +63,7 @@ class StartupIT {
     }
 
     @Test
-    void aRuntimesStartLoadsNoConverterForTypesJslirpHasNoOptionOf() throws Exception {
+    void aRuntimesStartLoadsNoConverterForTypesJslirpHasNoOptionOfAndBindsNoSandboxCall() throws Exception {
         assumeTrue(E2e.isJslirp(), "jslirp's own jar");
         try (NsHolder h = NsHolder.netns();
              Jslirp j = Jslirp.builder().launcher().ready3().args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
@@ -70,6 +71,7 @@ class StartupIT {
             assertTrue(classes.contains("picocli.CommandLine"), "not the class list of jslirp: " + classes.length());
             assertFalse(classes.contains("java.sql."), "picocli's java.sql converters were loaded");
             assertFalse(classes.contains("java.time.ZonedDateTime"), "picocli's java.time converters were loaded");
+            assertFalse(classes.contains("LaterCalls$jnr$ffi"), "the sandbox's calls were bound");
         }
     }
 

@@ -111,4 +111,14 @@ class NativeTest {
             Fds.close(p[1]);
         }
     }
+
+    /** The calls bound on first use (LaterCalls, through LibC's default methods) leave errno as the others do. */
+    @Test
+    void callsBoundOnFirstUseSaveErrnoToo() {
+        assertEquals(-1, Native.libc().rmdir("/nonexistent/jslirp"));
+        assertEquals(Errno.ENOENT, Native.errno());
+        assertEquals(ProcessHandle.current().pid(), Native.libc().getpid());
+        assertEquals(0, Native.libc().close(-1) + 1, "close(-1) fails in the first binding");
+        assertEquals(Errno.EBADF, Native.errno());
+    }
 }

@@ -16,8 +16,8 @@ import jnr.ffi.provider.jffi.NoX86;
  * <ul>
  *   <li>{@link NoX86}: each method calls through jffi's JNI invokers rather than through a native stub jnr-ffi
  *       assembles for it at load with its own assembler (x86 or a64), interpreted and compiled this early. Per call
- *       the two are the same within the noise of the syscall (getpid, a 1-byte write to /dev/null, epoll_wait
- *       that does not wait: 300-500 ns either way, interleaved in one JVM).</li>
+ *       the two are the same within the noise of the syscall (thread CPU per call, interleaved in one JVM: getpid
+ *       about 190 ns, a 1-byte write to /dev/null 300-380, epoll_wait that does not wait 265-296, either way).</li>
  *   <li>No jnr-ffi type annotations ({@code @size_t}, {@code @ssize_t}, {@code @Out}): reading them made the JDK
  *       generate a proxy class per annotation type and per meta-annotation at load. A {@code size_t} or
  *       {@code ssize_t} is a {@code long} here, 64 bits like C's on the two ABIs {@link Native} accepts, and an

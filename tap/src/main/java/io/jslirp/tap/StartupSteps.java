@@ -13,6 +13,7 @@ import io.jslirp.tap.netns.NamespaceHandles;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.NativeException;
+import io.jslirp.tap.sys.StartupTrace;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
@@ -60,6 +61,7 @@ final class StartupSteps {
     }
 
     static NamespaceHandles enter(Settings settings, Path netnsPath) throws IOException {
+        StartupTrace.mark("entering namespace");
         if (settings.usernsPath() != null) {
             Path userns = settings.usernsPath();
             if (!Files.exists(userns)) {
@@ -130,6 +132,7 @@ final class StartupSteps {
      * then, with -6, the IPv6 address and route. Returns a warning for the user, or null.
      */
     static String configure(int controlFd, int netlinkFd, String ifname, Settings settings) throws IOException {
+        StartupTrace.mark("configuring");
         NetConfig net = settings.net();
         try (InterfaceConfigurator conf = new InterfaceConfigurator(controlFd);
              NetlinkConfigurator netlink = netlinkFd >= 0 ? new NetlinkConfigurator(netlinkFd) : null) {
@@ -168,6 +171,7 @@ final class StartupSteps {
     }
 
     static void signalReady(int readyFd) throws IOException {
+        StartupTrace.mark("ready");
         if (readyFd < 0) {
             return;
         }

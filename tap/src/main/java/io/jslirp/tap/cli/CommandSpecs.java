@@ -24,7 +24,11 @@ final class CommandSpecs {
     private CommandSpecs() {
     }
 
-    static CommandSpec main(MainCommand c) {
+    /**
+     * The {@code jslirp} command; the {@code run} subcommand (a second model, with a converter registry of its
+     * own) only when {@code withRun}, for a command line in which picocli could find it.
+     */
+    static CommandSpec main(MainCommand c, boolean withRun) {
         CommandSpec spec = CommandSpec.wrapWithoutInspection(c).name("jslirp");
         network(spec, c.network);
         flag(spec, v -> c.configure = v, () -> c.configure, "-c", "--configure");
@@ -39,7 +43,9 @@ final class CommandSpecs {
         flag(spec, v -> c.help = v, () -> c.help, "-h", "--help");
         flag(spec, v -> c.version = v, () -> c.version, "-v", "--version");
         spec.addPositional(positional(v -> c.positional = v, () -> c.positional, "PID|PATH|FD [TAPNAME]"));
-        spec.addSubcommand("run", new CommandLine(run(new RunCommand())));
+        if (withRun) {
+            spec.addSubcommand("run", new CommandLine(run(new RunCommand())));
+        }
         return spec;
     }
 

@@ -9,6 +9,7 @@ import io.jslirp.tap.sandbox.Confinement;
 import io.jslirp.tap.sandbox.SandboxExec;
 import io.jslirp.tap.sys.Native;
 import io.jslirp.tap.sys.Limits;
+import io.jslirp.tap.sys.StartupTrace;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.function.BiConsumer;
@@ -34,17 +35,20 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        // Beside the argument parsing, which does not need it (Native.preloadInBackground says why).
-        Native.preloadInBackground();
+        StartupTrace.mark("main");
+        // Beside the argument parsing, which does not need it (Native.preloadInBackground says why); the
+        // sandbox's calls too when they will be made before the ready byte.
+        Native.preloadInBackground(mentions(args, "--enable-sandbox") || mentions(args, "--enable-seccomp"));
         System.exit(execute(args, System.out, System.err));
     }
 
     static int execute(String[] args, PrintStream out, PrintStream err) {
         MainCommand main = new MainCommand();
-        CommandLine cl = newCommandLine(main);
+        CommandLine cl = newCommandLine(main, mentionsRun(args));
         ParseResult parsed;
         try {
             parsed = cl.parseArgs(args);
+            StartupTrace.mark("command line parsed");
         } catch (ParameterException e) {
             return usageError(describe(e), isRunCommand(e) ? "jslirp run --help" : "jslirp --help", err);
         }
@@ -80,15 +84,57 @@ public final class Main {
                 settings.disableDns() ? null : settings.resolvConf()), out, err);
     }
 
+    /** The whole command line, {@code run} subcommand included. */
     static CommandLine newCommandLine(MainCommand main) {
-        CommandLine cl = new CommandLine(CommandSpecs.main(main));
+        return newCommandLine(main, true);
+    }
+
+    /**
+     * The command line; the {@code run} subcommand only when {@code withRun}. Without it a runtime's start
+     * (which never says "run") builds one model and one of picocli's converter registries instead of two: 4-7 ms
+     * of CPU (busy machine, 6 runs). Parsing is the same either way for arguments none of which is "run", since picocli only takes a
+     * subcommand by its name.
+     */
+    static CommandLine newCommandLine(MainCommand main, boolean withRun) {
+        excludeUnusedConverters();
+        CommandLine cl = new CommandLine(CommandSpecs.main(main, withRun));
         // getopt_long, which slirp4netns uses, lets a later flag win; picocli would refuse the repeat.
         cl.setOverwrittenOptionsAllowed(true);
-        CommandLine run = cl.getSubcommands().get("run");
-        run.setOverwrittenOptionsAllowed(true);
-        // Everything from COMMAND on belongs to COMMAND, so `jslirp run ping -c 3 10.0.2.2` needs no `--`.
-        run.setStopAtPositional(true);
+        if (withRun) {
+            CommandLine run = cl.getSubcommands().get("run");
+            run.setOverwrittenOptionsAllowed(true);
+            // Everything from COMMAND on belongs to COMMAND, so `jslirp run ping -c 3 10.0.2.2` needs no `--`.
+            run.setStopAtPositional(true);
+        }
         return cl;
+    }
+
+    static boolean mentionsRun(String[] args) {
+        return mentions(args, "run");
+    }
+
+    static boolean mentions(String[] args, String word) {
+        for (String a : args) {
+            if (a.equals(word)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** picocli's own property: regular expressions of the types whose built-in converter it leaves out. */
+    static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
+
+    /**
+     * jslirp's options are strings, booleans, lists of strings and paths. picocli's registry would otherwise look
+     * up its java.time and java.sql converters by reflection for every command (Class.forName initialises 14
+     * java.time classes, the JDBC DriverManager and their dependencies, some 90 classes, 15 ms of CPU on the main
+     * thread): left out, unless whoever starts jslirp set the property.
+     */
+    static void excludeUnusedConverters() {
+        if (System.getProperty(CONVERTER_EXCLUDES) == null) {
+            System.setProperty(CONVERTER_EXCLUDES, "java\\.time\\..*,java\\.sql\\..*");
+        }
     }
 
     private static boolean isRunCommand(ParameterException e) {
@@ -157,7 +203,9 @@ public final class Main {
     private static int serve(Settings settings, Confinement confinement, PrintStream out, PrintStream err) {
         try {
             // While the libc binding may still be loading: the first native call below waits for it.
+            StartupTrace.mark("settings");
             Jslirp.prepare(settings);
+            StartupTrace.mark("stack prepared");
         } catch (RuntimeException e) {
             err.println("jslirp: " + e.getMessage());
             return 1;
@@ -170,6 +218,7 @@ public final class Main {
             err.println("jslirp: " + e.getMessage());
             return 1;
         }
+        StartupTrace.report(err);
         session.startupWarnings().forEach(err::println);
         installSignalHandlers(session::end);
         installCounterDump(session, err);

@@ -1,5 +1,9 @@
 package io.jslirp.tap.sys;
 
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
 import jnr.ffi.Runtime;
@@ -16,6 +20,11 @@ public final class Native {
 
     /** The binding's first load failed on {@link #preloadInBackground}'s thread: what it threw, for the caller. */
     private static volatile Error preloadFailure;
+    /** The same for {@link LaterCalls}, when the preload bound them too. */
+    private static volatile Error laterPreloadFailure;
+
+    /** jffi's own property: a directory it loads its JNI library from before it tries to unpack one. */
+    static final String JFFI_BOOT_PATH = "jffi.boot.library.path";
 
     private static final class Holder {
         static final LibC LIBC;
@@ -26,8 +35,58 @@ public final class Native {
                 throw new UnsupportedOperationException("jslirp supports Linux on x86-64 and aarch64, not "
                         + System.getProperty("os.name", "") + "/" + System.getProperty("os.arch", ""));
             }
-            LIBC = loadLibc();
+            useUnpackedJffi();
+            LIBC = load(LibC.class);
             RUNTIME = Runtime.getRuntime(LIBC);
+        }
+    }
+
+    /**
+     * Points jffi at the copy of its JNI library that the build unpacked beside the jar
+     * ({@code tap/target/jni/x86_64-Linux/libjffi-1.2.so}), unless jffi was already told where to look. Why: left
+     * to itself, jffi copies the library out of the jar into a new temporary file at every start, loads it and
+     * deletes it: 10-15 ms of CPU on the binding's thread, which is start-up's critical path (and the file's random
+     * name started the JDK's SecureRandom there, which the stack now starts on its own thread). jffi tries this
+     * directory first and, should the library there be missing or unloadable, goes on to unpack its own as
+     * before; without the directory nothing is set at all.
+     */
+    static void useUnpackedJffi() {
+        useUnpackedJffi(codeSource(Native.class));
+    }
+
+    /** {@link #useUnpackedJffi()} for classes loaded from {@code jarOrClasses}. */
+    static void useUnpackedJffi(Path jarOrClasses) {
+        if (System.getProperty(JFFI_BOOT_PATH) == null) {
+            Path dir = unpackedJffiDir(jarOrClasses);
+            if (dir != null) {
+                System.setProperty(JFFI_BOOT_PATH, dir.toString());
+            }
+        }
+    }
+
+    /**
+     * The {@code jni} directory beside {@code jarOrClasses} (the jar, or a build's classes directory), when it
+     * holds this platform's subdirectory as jffi names it ({@code x86_64-Linux}, {@code aarch64-Linux}); else null.
+     */
+    static Path unpackedJffiDir(Path jarOrClasses) {
+        if (jarOrClasses == null || jarOrClasses.getParent() == null) {
+            return null;
+        }
+        Path dir = jarOrClasses.resolveSibling("jni");
+        String platform = (isX86_64() ? "x86_64" : "aarch64") + "-Linux";
+        return Files.isDirectory(dir.resolve(platform)) ? dir : null;
+    }
+
+    /** Where {@code c} was loaded from, as a file path; null when that is not a file. */
+    private static Path codeSource(Class<?> c) {
+        CodeSource cs = c.getProtectionDomain().getCodeSource();
+        if (cs == null || cs.getLocation() == null || !"file".equals(cs.getLocation().getProtocol())) {
+            return null;
+        }
+        try {
+            return Path.of(cs.getLocation().toURI());
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            return null;
         }
     }
 
@@ -37,11 +96,32 @@ public final class Native {
      * (10 ms of the binding's load, more on a host with many libraries). "c" stays the fallback for a libc with
      * another name.
      */
-    private static LibC loadLibc() {
+    private static <T> T load(Class<T> calls) {
         try {
-            return LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, Boolean.TRUE).load("libc.so.6");
+            return LibraryLoader.create(calls).option(LibraryOption.SaveError, Boolean.TRUE).load("libc.so.6");
         } catch (UnsatisfiedLinkError e) {
-            return LibraryLoader.create(LibC.class).option(LibraryOption.SaveError, Boolean.TRUE).load("c");
+            return LibraryLoader.create(calls).option(LibraryOption.SaveError, Boolean.TRUE).load("c");
+        }
+    }
+
+    /** {@link LaterCalls}, bound on first use, after {@link LibC} (whose checks and errors come first). */
+    private static final class LaterHolder {
+        static final LaterCalls CALLS;
+
+        static {
+            libc();
+            CALLS = load(LaterCalls.class);
+        }
+    }
+
+    /** The functions {@link LibC} forwards to {@link LaterCalls}, bound now if they are not yet. */
+    static LaterCalls later() {
+        try {
+            return LaterHolder.CALLS;
+        } catch (NoClassDefFoundError e) {
+            libc(); // the first binding's own error, when it was that one that failed
+            Error first = laterPreloadFailure;
+            throw first != null ? first : e;
         }
     }
 
@@ -57,22 +137,41 @@ public final class Native {
 
     /**
      * Starts loading the binding on a daemon thread of its own, so that it is ready, or nearly, when the main
-     * thread first needs it. Why: jnr-ffi generates the binding's class and its native call stubs at load
-     * (ASM and its own x86 assembler, interpreted this early), 150-250 ms of the start-up, while parsing the
+     * thread first needs it. Why: jnr-ffi generates the binding's class at load (ASM, interpreted this early),
+     * 100-150 ms of CPU at start-up, while parsing the
      * command line and building the stack (Jslirp.prepare) take most of that again and need none of it; on two
      * CPUs they overlap. A caller that gets there first simply waits for the class
      * initialisation under way. A load that fails here fails the same way, with the same error, on the
      * first {@link #libc()}; {@code --help} and {@code --version} never get there.
      */
     public static void preloadInBackground() {
+        preloadInBackground(false);
+    }
+
+    /**
+     * {@link #preloadInBackground()}, and then {@link LaterCalls} too when {@code withLaterCalls}: for a start
+     * that will call them before its ready byte (the sandbox's setup), so that they are bound off its critical
+     * path as well.
+     */
+    public static void preloadInBackground(boolean withLaterCalls) {
         if (!supported()) {
             return; // the first libc() says so, in the caller's thread
         }
         Thread t = new Thread(() -> {
             try {
+                StartupTrace.mark("libc binding");
                 Holder.LIBC.getClass();
+                StartupTrace.mark("libc bound");
             } catch (Error e) {
                 preloadFailure = e;
+                return;
+            }
+            if (withLaterCalls) {
+                try {
+                    LaterHolder.CALLS.getClass();
+                } catch (Error e) {
+                    laterPreloadFailure = e;
+                }
             }
         }, "jslirp-preload");
         t.setDaemon(true);

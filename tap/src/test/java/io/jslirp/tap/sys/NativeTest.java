@@ -2,10 +2,14 @@ package io.jslirp.tap.sys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class NativeTest {
     @Test
@@ -52,5 +56,69 @@ class NativeTest {
             Fds.close(p[0]);
             Fds.close(p[1]);
         }
+    }
+
+    @Test
+    void jffisLibraryIsTakenFromTheJniDirectoryBesideTheJar(@TempDir Path dir) throws Exception {
+        Path jar = dir.resolve("jslirp.jar");
+        assertNull(Native.unpackedJffiDir(jar), "no jni/ yet");
+        Files.createDirectories(dir.resolve("jni"));
+        assertNull(Native.unpackedJffiDir(jar), "jni/ without this platform's directory");
+        Files.createDirectories(dir.resolve("jni").resolve((Native.isX86_64() ? "x86_64" : "aarch64") + "-Linux"));
+        assertEquals(dir.resolve("jni"), Native.unpackedJffiDir(jar));
+        assertNull(Native.unpackedJffiDir(null));
+
+        String before = System.getProperty(Native.JFFI_BOOT_PATH);
+        try {
+            System.clearProperty(Native.JFFI_BOOT_PATH);
+            Native.useUnpackedJffi(dir.resolve("elsewhere").resolve("jslirp.jar"));
+            assertNull(System.getProperty(Native.JFFI_BOOT_PATH), "nothing to point at: jffi unpacks its own");
+            Native.useUnpackedJffi(jar);
+            assertEquals(dir.resolve("jni").toString(), System.getProperty(Native.JFFI_BOOT_PATH));
+            System.setProperty(Native.JFFI_BOOT_PATH, "/opt/jffi");
+            Native.useUnpackedJffi(jar);
+            assertEquals("/opt/jffi", System.getProperty(Native.JFFI_BOOT_PATH), "whoever started the JVM decides");
+        } finally {
+            if (before == null) {
+                System.clearProperty(Native.JFFI_BOOT_PATH);
+            } else {
+                System.setProperty(Native.JFFI_BOOT_PATH, before);
+            }
+        }
+    }
+
+    /**
+     * The binding as LibC declares it (no x86 stubs, no type annotations) passes 64-bit sizes and returns 64-bit
+     * counts intact, and copies an int[] back: what {@code @size_t}, {@code @ssize_t} and {@code @Out} were for.
+     */
+    @Test
+    void sizesAndArraysCrossTheBindingIntact() throws Exception {
+        int[] p = new int[2];
+        assertEquals(0, Native.libc().pipe2(p, Flags.O_CLOEXEC | Flags.O_NONBLOCK));
+        assertTrue(p[0] > 2 && p[1] > 2 && p[0] != p[1], p[0] + " " + p[1]);
+        io.netty.buffer.ByteBuf buf = io.netty.buffer.Unpooled.directBuffer(8).writeLong(0x0102030405060708L);
+        try {
+            assertEquals(8L, Native.libc().write(p[1], buf.memoryAddress(), 8L));
+            buf.setLong(0, 0);
+            // A count of 2^32, which a 32-bit size would make 0: the kernel reads what the pipe holds.
+            assertEquals(8L, Native.libc().read(p[0], buf.memoryAddress(), 1L << 32));
+            assertEquals(0x0102030405060708L, buf.getLong(0));
+            assertEquals(-1L, Native.libc().read(p[0], buf.memoryAddress(), 8L), "empty and non-blocking");
+            assertEquals(Errno.EAGAIN, Native.errno());
+        } finally {
+            buf.release();
+            Fds.close(p[0]);
+            Fds.close(p[1]);
+        }
+    }
+
+    /** The calls bound on first use (LaterCalls, through LibC's default methods) leave errno as the others do. */
+    @Test
+    void callsBoundOnFirstUseSaveErrnoToo() {
+        assertEquals(-1, Native.libc().rmdir("/nonexistent/jslirp"));
+        assertEquals(Errno.ENOENT, Native.errno());
+        assertEquals(ProcessHandle.current().pid(), Native.libc().getpid());
+        assertEquals(0, Native.libc().close(-1) + 1, "close(-1) fails in the first binding");
+        assertEquals(Errno.EBADF, Native.errno());
     }
 }

@@ -7,6 +7,7 @@ import com.kenai.jffi.LastError;
 import com.kenai.jffi.Library;
 import com.kenai.jffi.MemoryIO;
 import com.kenai.jffi.Type;
+import io.jslirp.tap.sys.Native;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -26,6 +27,12 @@ import java.util.List;
  * jffi right after the call, before the JVM can touch it).
  */
 final class RestartCalls {
+    static {
+        // The sandbox's first JVM binds jffi here, not through Native: without this it would unpack jffi's library
+        // into a new temporary file, as every start did before the build unpacked it.
+        Native.useUnpackedJffi();
+    }
+
     private final Invoker invoker = Invoker.getInstance();
     private final MemoryIO memory = MemoryIO.getInstance();
     private final Library process = Library.getDefault();

@@ -50,7 +50,7 @@ public final class Native {
      * directory first and, should the library there be missing or unloadable, goes on to unpack its own as
      * before; without the directory nothing is set at all.
      */
-    static void useUnpackedJffi() {
+    public static void useUnpackedJffi() {
         useUnpackedJffi(codeSource(Native.class));
     }
 

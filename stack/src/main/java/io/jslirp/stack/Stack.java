@@ -282,7 +282,11 @@ public final class Stack {
      */
     public int releaseIdleBuffers() {
         int n = tcp.releaseIdleBuffers() + udp.releaseIdleBuffers() + ping.releaseIdleBuffers();
-        return ping6 == null ? n : n + ping6.releaseIdleBuffers();
+        if (ping6 != null) {
+            n += ping6.releaseIdleBuffers();
+        }
+        counters.idleBuffersReleased += n;
+        return n;
     }
 
     /**

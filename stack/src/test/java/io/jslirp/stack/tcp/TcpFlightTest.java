@@ -265,6 +265,7 @@ class TcpFlightTest extends TcpHarness {
         assertTrue(chunksWithTheKeptFrames >= 2, "chunks: " + chunksWithTheKeptFrames);
 
         assertEquals(kept, stack.releaseIdleBuffers());
+        assertEquals(kept, stack.counters().idleBuffersReleased);
         assertEquals(0, arena.numActiveNormalAllocations(), "no frame buffer left");
         // What remains is the chunk holding the handshake's small frames' subpage (Netty keeps the last one of
         // each size), not the window's.

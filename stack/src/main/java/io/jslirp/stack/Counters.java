@@ -123,6 +123,11 @@ public final class Counters {
      */
     public long tcpFrameBuffersAllocated;
     /**
+     * Buffers the pools kept for reuse and gave back to the allocator because the loop had gone quiet
+     * ({@code Stack.releaseIdleBuffers}); the next burst takes as many from the allocator again.
+     */
+    public long idleBuffersReleased;
+    /**
      * A read toward the guest stopped because the connection's bytes in flight reached its share of the layer's
      * budget, or all connections' reached the budget (not the guest's window); it resumes as the guest
      * acknowledges.
@@ -443,7 +448,7 @@ public final class Counters {
             "arpLearned", "ipv4PacketsIn", "ipv4Delivered", "ipv4FragmentsIn", "ipv4Reassembled",
             "ipv4PacketsOut", "ipv4FragmentsOut", "icmpEchoRequestsIn", "icmpEchoRepliesOut",
             "tcpSegmentsIn", "tcpSegmentsOut", "tcpBytesFromGuest", "tcpBytesToGuest", "tcpRetransmits",
-            "tcpFastRetransmits", "tcpSynAckRetransmits", "tcpPersistProbes", "tcpFrameBuffersAllocated",
+            "tcpFastRetransmits", "tcpSynAckRetransmits", "tcpPersistProbes", "tcpFrameBuffersAllocated", "idleBuffersReleased",
             "tcpFlightBudgetStops", "tcpRstOut", "tcpRstIn",
             "tcpSynAbsorbed", "tcpDupAcksIn", "tcpOutOfOrderIn", "tcpConnectOk", "tcpConnectRefused",
             "tcpConnectUnreachable", "tcpConnectTimeout", "tcpConnectFailed", "tcpFlowsOpened", "tcpFlowsClosed",

@@ -338,6 +338,9 @@ public final class Jslirp implements AutoCloseable {
         nextResolvConfNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
         loop.addTimerSource(this::nextDeadline, this::runTimers);
         HeapTrim.install(loop);
+        if (alloc instanceof PooledByteBufAllocator pooled) {
+            BufferTrim.install(loop, stack, pooled);
+        }
         loop.setAfterDispatch(stack::flush);
         if (pump.capturing()) {
             // A capture is for reading while jslirp runs (tshark -r, or after a SIGKILL): it reaches the file

@@ -62,11 +62,16 @@ public final class FrameBuffers {
         return count;
     }
 
-    /** Releases every pooled buffer (shutdown). */
-    public void clear() {
+    /**
+     * Releases every pooled buffer (shutdown, or the loop has gone quiet); returns how many. A kept buffer pins
+     * its allocator chunk as firmly as one in use, so only an empty pool lets a burst's chunks go back.
+     */
+    public int clear() {
+        int released = count;
         while (count > 0) {
             pool[--count].release();
             pool[count] = null;
         }
+        return released;
     }
 }

@@ -258,6 +258,11 @@ abstract class EchoRelay implements HostSocketHandler {
         datagrams.close(f.handle);
     }
 
+    /** The loop has gone quiet: releases the pooled read buffers (see {@code Stack.releaseIdleBuffers}). */
+    public int releaseIdleBuffers() {
+        return readBuffers.clear();
+    }
+
     public void close() {
         List<PingFlow> all = new ArrayList<>(flows.size());
         flows.forEach(all::add);

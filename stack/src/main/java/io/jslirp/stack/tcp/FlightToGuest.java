@@ -38,7 +38,8 @@ import io.netty.util.internal.PlatformDependent;
  * next one take new ones, and Netty frees a chunk that empties and zeroes and faults in a new one (counted:
  * 15 of 16 frames per MiB were new buffers, and 0.5-0.8 MiB zeroed per MiB sent). What the pool holds beyond
  * its base is released once nothing has been in flight for {@link #POOL_IDLE}: {@link #trimDue} tells the
- * layer's timers when.
+ * layer's timers when; the base goes too when no frame has moved at all for seconds
+ * ({@code Stack.releaseIdleBuffers}).
  */
 final class FlightToGuest {
     static final int MIN_BUDGET = 8 << 20;

@@ -17,8 +17,10 @@ import io.netty.buffer.ByteBufAllocator;
  * instead of going back to the allocator: a bulk transfer then reuses the same few buffers and allocates nothing,
  * not even the allocator's own bookkeeping (Netty's subpage and recycler objects churn when dozens of buffers are
  * freed and taken again per window). Only buffers of exactly {@link #frameCapacity} are kept: as many as the
- * budget in flight toward the guest takes ({@link FlightToGuest}), and about 2 MiB once nothing has been in
- * flight for a second ({@link #trimIdle}, when the layer's timers say so).
+ * budget in flight toward the guest takes ({@link FlightToGuest}), about 2 MiB once nothing has been in
+ * flight for a second ({@link #trimIdle}, when the layer's timers say so), and none once the whole loop has
+ * been quiet for seconds ({@link #clear}, from {@code Stack.releaseIdleBuffers}): the 2 MiB lie in every
+ * chunk of Netty's pool the burst took, and keep each of them from going back.
  *
  * <p>A buffer pins all of its capacity for as long as anything holds it. So a short read is copied into a
  * right-sized buffer before it waits for its acknowledgment ({@link #fitReadBuffer}), and bytes a queue keeps
@@ -107,8 +109,8 @@ final class FrameMemory {
         frames.trim(framesKept);
     }
 
-    /** Releases every pooled buffer (layer shutdown). */
-    void clear() {
-        frames.clear();
+    /** Releases every pooled buffer (layer shutdown, or the loop has gone quiet); returns how many. */
+    int clear() {
+        return frames.clear();
     }
 }

@@ -387,6 +387,14 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         }
     }
 
+    /**
+     * The loop has gone quiet: the frame pool gives back even the buffers it keeps when idle (see
+     * {@code Stack.releaseIdleBuffers}); returns how many. Frames in flight stay with their connections.
+     */
+    public int releaseIdleBuffers() {
+        return memory.clear();
+    }
+
     /** Closes every forward listener, aborts every host socket and releases every buffer (stack shutdown). */
     public void close() {
         forwards.closeAll();

@@ -469,6 +469,11 @@ public final class UdpLayer implements IpProtocol, HostSocketHandler {
         fwd.expire(now, IDLE_NANOS);
     }
 
+    /** The loop has gone quiet: releases the pooled read buffers (see {@code Stack.releaseIdleBuffers}). */
+    public int releaseIdleBuffers() {
+        return toGuest.releaseIdleBuffers();
+    }
+
     /**
      * Closes every host socket (forwards' included) and releases pooled and held buffers (stack shutdown). A
      * second call finds nothing left to close.

@@ -235,6 +235,11 @@ final class UdpToGuest {
         readBuffers.giveBack(b);
     }
 
+    /** Releases the pooled read buffers (the loop has gone quiet); returns how many. */
+    int releaseIdleBuffers() {
+        return readBuffers.clear();
+    }
+
     /** Releases the pooled read buffers (stack shutdown). */
     void close() {
         readBuffers.clear();

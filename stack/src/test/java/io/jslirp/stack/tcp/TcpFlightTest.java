@@ -3,6 +3,11 @@ package io.jslirp.stack.tcp;
 import io.jslirp.stack.Stack;
 import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.testing.FakeHostSockets;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PoolArenaMetric;
+import io.netty.buffer.PoolChunkListMetric;
+import io.netty.buffer.PoolChunkMetric;
+import io.netty.buffer.PooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
 import org.pcap4j.packet.EthernetPacket;
 import org.pcap4j.packet.TcpPacket;
@@ -28,8 +33,26 @@ class TcpFlightTest extends TcpHarness {
     static final int FRAME = (65536 - 14 - 20 - 32) / SEG * SEG;
     static final int BUDGET = FlightToGuest.BUDGET;
 
+    /** The launcher's pool: one arena of 1 MiB chunks (8 KiB pages, maxOrder 7), no thread caches. */
+    private final PooledByteBufAllocator pool = new PooledByteBufAllocator(true, 0, 1, 8192, 7, 0, 0, false);
+
     TcpFlightTest() {
         build(RelayOptions.defaults(), Stack.DeviceFormat.VNET_HDR);
+    }
+
+    @Override
+    protected ByteBufAllocator allocator() {
+        return pool != null ? pool : super.allocator(); // null while the harness's constructor builds its first
+    }
+
+    private int chunks() {
+        int n = 0;
+        for (PoolChunkListMetric list : pool.metric().directArenas().get(0).chunkLists()) {
+            for (PoolChunkMetric ignored : list) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** A guest connection from {@code gport} with Linux's options and window scale 10: 64 MiB of window. */
@@ -221,6 +244,38 @@ class TcpFlightTest extends TcpHarness {
         int kept = (2 << 20) / 65536;
         assertEquals(2 * frames - kept, stack.counters().tcpFrameBuffersAllocated);
         ack(GPORT, acked + frames * FRAME);
+        recvNothing();
+    }
+
+    @Test
+    void aQuietStackGivesBackTheBuffersItKeepsAndTheirChunksGo() {
+        FakeHostSockets.Sock s = open(GPORT);
+        int frames = (BUDGET + FRAME - 1) / FRAME;
+        host.hostSends(s, pattern(frames * FRAME));
+        assertEquals(frames, turns(s).size());
+        ack(GPORT, O + frames * FRAME);
+        recvNothing();
+        clock.advanceNanos(FlightToGuest.POOL_IDLE);
+        stack.runTimers();
+        PoolArenaMetric arena = pool.metric().directArenas().get(0);
+        // The idle pool keeps 2 MiB of frames, and so at least the two chunks they fill.
+        int kept = (2 << 20) / 65536;
+        assertEquals(kept, arena.numActiveNormalAllocations());
+        int chunksWithTheKeptFrames = chunks();
+        assertTrue(chunksWithTheKeptFrames >= 2, "chunks: " + chunksWithTheKeptFrames);
+
+        assertEquals(kept, stack.releaseIdleBuffers());
+        assertEquals(kept, stack.counters().idleBuffersReleased);
+        assertEquals(0, arena.numActiveNormalAllocations(), "no frame buffer left");
+        // What remains is the chunk holding the handshake's small frames' subpage (Netty keeps the last one of
+        // each size), not the window's.
+        assertTrue(chunks() <= 1, chunks() + " chunks left of " + chunksWithTheKeptFrames);
+        assertEquals(0, stack.releaseIdleBuffers(), "nothing more to give back");
+
+        // The next download takes its buffers from the allocator again and runs as before.
+        host.hostSends(s, pattern(frames * FRAME));
+        assertEquals(frames, turns(s).size());
+        ack(GPORT, O + 2 * frames * FRAME);
         recvNothing();
     }
 

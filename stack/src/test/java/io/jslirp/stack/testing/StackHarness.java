@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.Stack;
 import io.jslirp.stack.relay.RelayOptions;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -46,12 +47,20 @@ public abstract class StackHarness {
         return Frames.NET;
     }
 
+    /**
+     * The allocator the stack takes its buffers from; a test that reads the allocator's metrics returns one of
+     * its own. Called from the constructor, so an override must cope with its own fields not yet set.
+     */
+    protected ByteBufAllocator allocator() {
+        return PooledByteBufAllocator.DEFAULT;
+    }
+
     protected void build(RelayOptions options, Stack.DeviceFormat format) {
         if (stack != null) {
             stack.close();
         }
         vnetIn = format == Stack.DeviceFormat.VNET_HDR ? new byte[10] : null;
-        stack = new Stack(net(), clock, sink, PooledByteBufAllocator.DEFAULT, host, options, format);
+        stack = new Stack(net(), clock, sink, allocator(), host, options, format);
         stack.setHostDatagrams(datagrams);
     }
 

@@ -161,10 +161,29 @@ class ConfinementIT {
             everythingStillWorks(h, j, rc, api);
             // Threads the JVM started since (compiler, cleaner) inherited the filter.
             assertEveryThreadConfined(j.pid, true, false, j);
+            quietReleaseUnderTheFilter(h, j);
             endsThroughTheExitFd(j, pcap);
         } finally {
             Files.deleteIfExists(pcap);
         }
+    }
+
+    /**
+     * Once no frame has moved for a check or two, the loop gives the pools' kept buffers back (BufferTrim;
+     * malloc_trim on a thread of its own, bound then, when chunks were freed): under the filter too, and the
+     * next transfer takes new buffers and runs as before.
+     */
+    static void quietReleaseUnderTheFilter(NsHolder h, Jslirp j) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        Map<String, String> c = StackProbe.counters(j);
+        while (c.get("idleBuffersReleased") == null && System.nanoTime() < deadline) {
+            Procs.sleep(1000);
+            c = StackProbe.counters(j);
+        }
+        assertTrue(c.get("idleBuffersReleased") != null, "no quiet-time release: " + c + j.diagnostics());
+        Procs.sleep(1000); // the trim's thread, if any, has run
+        assertTrue(j.process.isAlive(), j.diagnostics());
+        bulkBothWays(Guest.of(h, j), j);
     }
 
     /** /proc/PID/root: the sandbox's root holds /etc, /run and /tmp only. */

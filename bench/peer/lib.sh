@@ -122,8 +122,11 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # --- attaching a tool to a fresh guest ------------------------------------------------------------
 # Tools: jslirp (the ./jslirp launcher: the production JVM options and class-data archive),
-# jslirp-jdk25 (the same launcher with JAVA_HOME=$JDK25), jslirp-defaults (`java -XX:+UseSerialGC -jar`,
-# the JVM's default sizing: the options before the launcher bounded memory), slirp4netns, pasta.
+# jslirp-jdk25 (the same launcher with JAVA_HOME=$JDK25), jslirp-variant (the same launcher with
+# JSLIRP_VARIANT_OPTS appended to JSLIRP_JAVA_OPTS: `TOOLS="jslirp jslirp-variant"` is a same-run A/B of two
+# JVM option sets; it is not installed while JSLIRP_VARIANT_OPTS is empty, for then it would be jslirp
+# under another name), jslirp-defaults (`java -XX:+UseSerialGC -jar`, the JVM's default sizing: the options
+# before the launcher bounded memory), slirp4netns, pasta.
 # Sets TOOL_PID, GUEST (the prefix that runs a command in the guest), HOLDER/NSNAME, and START_MS (exec to
 # ready: the ready fd's byte, for pasta tap0 configured, polled every 10 ms); returns 1 on failure.
 # TOOL_ARGS (an array) goes to jslirp/slirp4netns before the PID; PASTA_FWD replaces pasta's "-t none".
@@ -134,8 +137,10 @@ start_tool() {
   SEQ=$((SEQ + 1))
   TOOL_PID= HOLDER= NSNAME= START_MS=
   local logf="$TMP/$tool-$SEQ.log" t0
+  # Set on the command itself, not through env(1): jslirp and jslirp-variant start with the same processes.
+  local jopts=${JSLIRP_JAVA_OPTS:-}
   case $tool in
-    jslirp | jslirp-confined | jslirp-jdk25 | jslirp-defaults | slirp4netns)
+    jslirp | jslirp-confined | jslirp-jdk25 | jslirp-variant | jslirp-defaults | slirp4netns)
       unshare -n sleep 86400 &
       HOLDER=$!
       PIDS+=("$HOLDER")
@@ -145,12 +150,17 @@ start_tool() {
         jslirp) cmd=("$ROOT/jslirp") ;;
         jslirp-confined) cmd=("$ROOT/jslirp" --enable-sandbox --enable-seccomp) ;;
         jslirp-jdk25) [[ -x $JDK25/bin/java ]] || return 1; cmd=(env "JAVA_HOME=$JDK25" "$ROOT/jslirp") ;;
+        jslirp-variant)
+          have_tool jslirp-variant || { log "jslirp-variant: JSLIRP_VARIANT_OPTS is empty"; return 1; }
+          cmd=("$ROOT/jslirp")
+          jopts+=" $JSLIRP_VARIANT_OPTS"
+          ;;
         jslirp-defaults) [[ -f $JAR ]] || return 1; cmd=("$JAVA" -Dio.netty.leakDetection.level=disabled -XX:+UseSerialGC -jar "$JAR") ;;
         *) cmd=(slirp4netns) ;;
       esac
       mkfifo "$TMP/ready-$SEQ"
       t0=$(now_ms)
-      "${cmd[@]}" -c -m "$mtu" -r 3 ${TOOL_ARGS[@]+"${TOOL_ARGS[@]}"} "$HOLDER" tap0 3>"$TMP/ready-$SEQ" >"$logf" 2>&1 &
+      JSLIRP_JAVA_OPTS=$jopts "${cmd[@]}" -c -m "$mtu" -r 3 ${TOOL_ARGS[@]+"${TOOL_ARGS[@]}"} "$HOLDER" tap0 3>"$TMP/ready-$SEQ" >"$logf" 2>&1 &
       TOOL_PID=$!
       PIDS+=("$TOOL_PID")
       local r
@@ -182,11 +192,12 @@ start_tool() {
   kill -0 "$TOOL_PID" 2>/dev/null
 }
 
-# Installed? jslirp's variants need only this checkout (and jslirp-jdk25 its JDK).
+# Installed? jslirp's variants need only this checkout (jslirp-jdk25 its JDK too, jslirp-variant options).
 have_tool() {
   case $1 in
     jslirp | jslirp-defaults | jslirp-confined) return 0 ;;
     jslirp-jdk25) [[ -x $JDK25/bin/java ]] ;;
+    jslirp-variant) local v=${JSLIRP_VARIANT_OPTS:-}; [[ -n ${v// /} ]] ;;
     *) command -v "$1" >/dev/null ;;
   esac
 }

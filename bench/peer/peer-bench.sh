@@ -15,7 +15,12 @@
 #                 before the launcher bounded memory), for the same-run comparison; jslirp-confined the
 #                 launcher with --enable-sandbox --enable-seccomp (what podman passes), not in the default list
 #                 (for confined against plain, confined-bench.sh runs the two in pairs, in ABBA order: here
-#                 a tool in the middle of TOOLS always runs second, an edge one first in two runs of three)
+#                 a tool in the middle of TOOLS always runs second, an edge one first in two runs of three);
+#                 jslirp-variant the launcher with JSLIRP_VARIANT_OPTS appended to JSLIRP_JAVA_OPTS, for a
+#                 same-run A/B of JVM options, not in the default list:
+#                   TOOLS="jslirp jslirp-variant" JSLIRP_VARIANT_OPTS="-XX:TieredStopAtLevel=1" bench/peer/peer-bench.sh
+#   JSLIRP_VARIANT_OPTS  JVM options jslirp-variant adds (after the launcher's and JSLIRP_JAVA_OPTS, so they
+#                 win); required when TOOLS has jslirp-variant; printed under the tables
 #   STARTS        start-ups per tool for the start-up median, default 5
 #   MTUS          default "1500 65520"
 #   FAMILIES      "4 6" (default) or "4": the IPv6 rows run the tools of TOOLS6 with -6 against fd00::2 (host
@@ -82,11 +87,13 @@ LONE=${LONE:-1}
 BUILD=${BUILD:-1}
 JAVA=${JAVA:-java}
 GW=10.0.2.2
-CMDLINE="TOOLS=\"$TOOLS\" STARTS=$STARTS MTUS=\"$MTUS\" FAMILIES=\"$FAMILIES\" TOOLS6=\"$TOOLS6\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU LONE=$LONE REPEAT=${REPEAT:-3} bench/peer/peer-bench.sh"
+CMDLINE="${JSLIRP_VARIANT_OPTS:+JSLIRP_VARIANT_OPTS=\"$JSLIRP_VARIANT_OPTS\" }TOOLS=\"$TOOLS\" STARTS=$STARTS MTUS=\"$MTUS\" FAMILIES=\"$FAMILIES\" TOOLS6=\"$TOOLS6\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU LONE=$LONE REPEAT=${REPEAT:-3} bench/peer/peer-bench.sh"
 
 NAME=peer-bench
 source "$ROOT/bench/peer/lib.sh"
 
+[[ " $TOOLS " != *" jslirp-variant "* ]] || have_tool jslirp-variant \
+  || die "TOOLS has jslirp-variant: set JSLIRP_VARIANT_OPTS to the JVM options it adds"
 prologue tap,bench iperf3 unshare nsenter ip ss timeout "$JAVA"
 BENCH=$ROOT/bench/target/benchmarks.jar
 [[ -f $BENCH ]] || die "no $BENCH"
@@ -290,4 +297,5 @@ echo
 echo "iperf3 ${DURATION} s per direction; RR ${RR_SECONDS} s; connect+close ${CRR_SECONDS} s; each after ${OMIT} s not counted."
 ((CONNS > 0)) && echo "The connect+close cell of the footprint row is the rate over all $CONNS connections."
 machine_line
+[[ " $TOOLS " == *" jslirp-variant "* ]] && echo "jslirp-variant: the launcher with $JSLIRP_VARIANT_OPTS appended."
 echo "Command: $CMDLINE"

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,6 +30,9 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class FootprintIT {
     private static final Duration T = Duration.ofSeconds(30);
+    /** The launcher's options that choose the JIT's work (README, "Footprint": the compilers). */
+    private static final String COMPILER_FLAGS =
+            "CICompilerCount|TieredStopAtLevel|Tier[34]\\w*Threshold|MaxNodeLimit|FreqInlineSize|InlineSmallCode|MaxInlineSize";
 
     @Test
     void theLaunchersMemoryBoundsAndArchiveReachTheJvm() throws Exception {
@@ -57,6 +61,17 @@ class FootprintIT {
             }
             assertTrue(exclusions > 0, "the launcher excludes no start-up code from compilation");
             assertFalse(j.stdout().contains("CompileCommand"), "the JVM said so on stdout: " + j.stdout());
+            // The compiler policy (C1 only, how many compiler threads): every such option in the launcher has
+            // its value in the running JVM; read from the options themselves, not from the comments that give
+            // the numbers (and name the options tried and left).
+            String code = script.lines().filter(l -> !l.strip().startsWith("#")).collect(Collectors.joining("\n"));
+            Matcher compiler = Pattern.compile("-XX:(" + COMPILER_FLAGS + ")=(\\d+)(?!\\w)").matcher(code);
+            int policies = 0;
+            while (compiler.find()) {
+                policies++;
+                assertEquals(compiler.group(2), flags.get(compiler.group(1)), compiler.group(1) + " in " + flags);
+            }
+            assertTrue(policies > 0, "the launcher sets no compiler option");
 
             String props = Cmd.ok(T, jcmd(), Long.toString(j.pid), "VM.system_properties").out();
             assertTrue(props.contains("io.netty.allocator.numDirectArenas=1"), props);

@@ -30,7 +30,7 @@ import java.util.function.LongSupplier;
  * takes its buffers from Netty again, which costs one allocation per buffer until the frame pool has refilled.
  * {@code -Djslirp.bufferTrim=false} turns the check off.
  */
-final class BufferTrim {
+final class BufferTrim extends PeriodicCheck {
     static final boolean ENABLED = !"false".equals(System.getProperty("jslirp.bufferTrim"));
     static final long CHECK_NANOS = 2_000_000_000L;
 
@@ -50,37 +50,21 @@ final class BufferTrim {
     }
 
     private final Target target;
-    private final LongSupplier clock;
-    private long nextCheck;
     private long lastActivity;
     /** Frames have moved since the last release. */
     private boolean dirty;
     private long releases;
 
     BufferTrim(Target target, LongSupplier nanoClock) {
+        super(nanoClock, CHECK_NANOS);
         this.target = target;
-        this.clock = nanoClock;
-        this.nextCheck = nanoClock.getAsLong() + CHECK_NANOS;
         this.lastActivity = target.activity();
     }
 
     /** Puts the check on {@code loop}'s timer, unless {@code -Djslirp.bufferTrim=false}; on the loop thread. */
     static void install(EventLoop loop, Stack stack, PooledByteBufAllocator alloc) {
         if (ENABLED) {
-            BufferTrim trim = new BufferTrim(new StackTarget(stack, alloc), System::nanoTime);
-            loop.addTimerSource(trim::nextDeadlineNanos, trim::runIfDue);
-        }
-    }
-
-    long nextDeadlineNanos() {
-        return nextCheck;
-    }
-
-    void runIfDue() {
-        long now = clock.getAsLong();
-        if (now - nextCheck >= 0) {
-            nextCheck = now + CHECK_NANOS;
-            check();
+            new BufferTrim(new StackTarget(stack, alloc), System::nanoTime).installOn(loop);
         }
     }
 
@@ -89,7 +73,8 @@ final class BufferTrim {
         return releases;
     }
 
-    void check() {
+    @Override
+    void check(long now) {
         long activity = target.activity();
         if (activity != lastActivity) {
             lastActivity = activity;

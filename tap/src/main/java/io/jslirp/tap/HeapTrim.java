@@ -35,7 +35,7 @@ import java.util.function.LongSupplier;
  * check off; {@code -XX:+DisableExplicitGC} makes its collections no-ops (and the back-off keeps trying
  * cheap).
  */
-final class HeapTrim {
+final class HeapTrim extends PeriodicCheck {
     static final boolean ENABLED = !"false".equals(System.getProperty("jslirp.heapTrim"));
     static final long CHECK_NANOS = 2_000_000_000L;
     /** Allocated between two checks below which the loop counts as quiet (a young collection is not near). */
@@ -55,8 +55,6 @@ final class HeapTrim {
     }
 
     private final Heap heap;
-    private final LongSupplier clock;
-    private long nextCheck;
     private long floor = -1;
     private long lastUsed;
     private long retryAt;
@@ -64,31 +62,17 @@ final class HeapTrim {
     private long collections;
 
     HeapTrim(Heap heap, LongSupplier nanoClock) {
+        super(nanoClock, CHECK_NANOS);
         this.heap = heap;
-        this.clock = nanoClock;
-        long now = nanoClock.getAsLong();
-        this.nextCheck = now + CHECK_NANOS;
-        // System.nanoTime() has an arbitrary origin, negative as likely as not: no deadline may start at 0.
-        this.retryAt = now;
+        // System.nanoTime() has an arbitrary origin, negative as likely as not: no deadline may start at 0, so
+        // the first retry time is the clock's reading at construction.
+        this.retryAt = nextDeadlineNanos() - CHECK_NANOS;
     }
 
     /** Puts the check on {@code loop}'s timer, unless {@code -Djslirp.heapTrim=false}; on the loop thread. */
     static void install(EventLoop loop) {
         if (ENABLED) {
-            HeapTrim trim = new HeapTrim(new RuntimeHeap(), System::nanoTime);
-            loop.addTimerSource(trim::nextDeadlineNanos, trim::runIfDue);
-        }
-    }
-
-    long nextDeadlineNanos() {
-        return nextCheck;
-    }
-
-    void runIfDue() {
-        long now = clock.getAsLong();
-        if (now - nextCheck >= 0) {
-            nextCheck = now + CHECK_NANOS;
-            check(now);
+            new HeapTrim(new RuntimeHeap(), System::nanoTime).installOn(loop);
         }
     }
 
@@ -97,6 +81,7 @@ final class HeapTrim {
         return collections;
     }
 
+    @Override
     void check(long now) {
         long committed = heap.committed();
         long used = heap.used();

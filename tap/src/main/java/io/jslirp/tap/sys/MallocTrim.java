@@ -1,8 +1,7 @@
 package io.jslirp.tap.sys;
 
 import java.util.concurrent.atomic.AtomicBoolean;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.types.size_t;
+import jnr.ffi.provider.jffi.NoX86;
 
 /**
  * glibc's {@code malloc_trim(3)}: returns the free memory of every malloc arena to the system. Netty's pool
@@ -20,13 +19,17 @@ public final class MallocTrim {
     private MallocTrim() {
     }
 
-    /** The one function; public for jnr-ffi's generated class only. */
+    /**
+     * The one function; public for jnr-ffi's generated class only. Bound as {@link LibC} is (no assembled stub, no
+     * type annotations: its comment says why; {@code size_t} is a {@code long} on the two ABIs Native accepts).
+     */
+    @NoX86
     public interface Glibc {
-        int malloc_trim(@size_t long pad);
+        int malloc_trim(long pad);
     }
 
     private static Glibc glibc;
-    private static boolean unavailable;
+    private static volatile boolean unavailable;
     private static final AtomicBoolean running = new AtomicBoolean();
 
     /**
@@ -55,7 +58,7 @@ public final class MallocTrim {
         }
         try {
             if (glibc == null) {
-                glibc = LibraryLoader.create(Glibc.class).load("libc.so.6");
+                glibc = Native.load(Glibc.class);
             }
             glibc.malloc_trim(0);
             return true;

@@ -96,7 +96,7 @@ public final class Native {
      * (10 ms of the binding's load, more on a host with many libraries). "c" stays the fallback for a libc with
      * another name.
      */
-    private static <T> T load(Class<T> calls) {
+    static <T> T load(Class<T> calls) {
         try {
             return LibraryLoader.create(calls).option(LibraryOption.SaveError, Boolean.TRUE).load("libc.so.6");
         } catch (UnsatisfiedLinkError e) {

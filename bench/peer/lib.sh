@@ -116,6 +116,11 @@ hwm_mib() {
 rss_mib() {
   awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null
 }
+# The anonymous part of RSS: what one more instance adds, since file-backed pages (the JVM's library, a
+# class-data archive, the binary) are page cache every instance of the same files shares.
+anon_mib() {
+  awk '/^RssAnon/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null
+}
 HZ=$(getconf CLK_TCK)
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -67,7 +67,8 @@
 # The footprint run (one process per tool, at CONNS_MTU): RSS 3 s after ready (idle), then iperf3 each way and
 # CONNS short connections, VmHWM after them (peak), and RSS 10 s later (does memory come back?). Start-up:
 # exec to ready (the ready byte; pasta: tap0 configured), the median of STARTS fresh starts at CONNS_MTU.
-# All RSS from /proc/PID/status.
+# All RSS from /proc/PID/status; the last column is its anonymous part (RssAnon), what one more instance
+# costs on top of the file-backed pages (libraries, class-data archive) all instances share.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -230,16 +231,18 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
     log "run $rep/$REPEAT: $tool, footprint: iperf3 each way and $CONNS connections at MTU $CONNS_MTU"
     key="$tool | iperf3 + $CONNS conns, MTU $CONNS_MTU"
     if ! start_tool "$tool" "$CONNS_MTU"; then
-      for c in idle peak after; do record "F:$tool" "$c" fail; done
+      for c in idle idle_anon peak after after_anon; do record "F:$tool" "$c" fail; done
       stop_tool
       continue
     fi
     sleep 3
     record "F:$tool" idle "$(rss_mib "$TOOL_PID")"
+    record "F:$tool" idle_anon "$(anon_mib "$TOOL_PID")"
     if ! relays; then
       log "$tool does not relay a TCP connection; skipping the $CONNS-connection run"
       record "F:$tool" peak fail
       record "F:$tool" after fail
+      record "F:$tool" after_anon fail
       stop_tool
       continue
     fi
@@ -262,9 +265,10 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
       record "$key" crr fail
     fi
     sleep 10
-    after=$(rss_mib "$TOOL_PID")
-    kill -0 "$TOOL_PID" 2>/dev/null || { log "$tool exited during the footprint run"; after=fail; }
+    after=$(rss_mib "$TOOL_PID") after_anon=$(anon_mib "$TOOL_PID")
+    kill -0 "$TOOL_PID" 2>/dev/null || { log "$tool exited during the footprint run"; after=fail after_anon=fail; }
     record "F:$tool" after "${after:-fail}"
+    record "F:$tool" after_anon "${after_anon:-fail}"
     stop_tool
   done
 done
@@ -277,11 +281,11 @@ for r in "${ROW_ORDER[@]}"; do
   echo "| $r | $(cell "$r" g2h) | $(cell "$r" h2g) | $(cell "$r" rr) | $(cell "$r" crr) | $(cell "$r" cpu) | $(cell "$r" rss) |"
 done
 echo
-echo "| tool | start-up ms ($STARTS starts per run) | idle RSS MiB, 3 s after ready | peak RSS MiB (VmHWM), iperf3 each way + $CONNS conns | RSS MiB 10 s after |"
-echo "|---|---|---|---|---|"
+echo "| tool | start-up ms ($STARTS starts per run) | idle RSS MiB, 3 s after ready | peak RSS MiB (VmHWM), iperf3 each way + $CONNS conns | RSS MiB 10 s after | anonymous MiB idle / 10 s after |"
+echo "|---|---|---|---|---|---|"
 for r in "${ROW_ORDER[@]}"; do
   [[ $r == F:* ]] || continue
-  echo "| ${r#F:} | $(cell "$r" startup) | $(cell "$r" idle) | $(cell "$r" peak) | $(cell "$r" after) |"
+  echo "| ${r#F:} | $(cell "$r" startup) | $(cell "$r" idle) | $(cell "$r" peak) | $(cell "$r" after) | $(cell "$r" idle_anon) / $(cell "$r" after_anon) |"
 done
 if [[ $ROTATION == *jslirp-lone* ]]; then
   echo

@@ -7,12 +7,16 @@
 # For each JDK (17 or later; a directory that is not one is skipped) it starts jslirp through the launcher,
 # with the launcher's own options, against a namespace made for it, exactly as a runtime would (-c -r 3 PID
 # tap0 --api-socket), sends the guest's first packets (ARP, ICMP echo to the gateway, a TCP connect, a UDP
-# datagram to the DNS address), and ends it with SIGTERM. What it loaded becomes
-# tap/target/jslirp-<JAVA_RUNTIME_VERSION>.jsa, a static CDS archive (-Xshare:dump from the class list). Static,
-# on every JDK: picocli, ASM and jnr-ffi's assembler are Java 5 class files, which neither a dynamic archive
-# nor JDK 25's AOT cache (JEP 483/514/515) takes; with the AOT cache JDK 25 loaded and verified those 229
-# classes from the jar at every start, 283 ms to ready against 243 with this archive (median of 5, busy
-# machine) and 78 against 76 MiB idle RSS.
+# datagram to the DNS address), and ends it with SIGTERM. What it loaded becomes, in tap/target/:
+#  - JDK 25 and later: jslirp-<JAVA_RUNTIME_VERSION>.aot, an AOT cache (JEP 483/514, -XX:AOTCacheOutput, written
+#    by the training run itself as it exits): its classes are loaded and linked before main, and the lambdas
+#    and constant pool entries the training resolved stay resolved;
+#  - older JDKs: jslirp-<JAVA_RUNTIME_VERSION>.jsa, a static CDS archive (-Xshare:dump from the class list).
+# Both hold picocli, ASM, jffi and jnr-ffi's assembler only because the build first rewrote those Java 5 class
+# files with stack map frames (OldClassFiles.java): JDK 25 leaves an old class it linked out of either kind,
+# and loaded and verified those 157-229 classes from the jar at every start. Busy machine, 15 interleaved
+# starts, exec->ready median (CPU): JDK 25 with the AOT cache 377 ms (270), with a static archive 448 (310),
+# JDK 17 with its static archive 369 (320); before the rewrite JDK 25 596 (460), JDK 17 490 (340).
 # The launcher picks the one for the JDK it runs, when it is newer than the jar. Needs a network namespace:
 # as root `unshare -n`, otherwise `unshare -rn` (an unprivileged user namespace). Anything that fails leaves
 # no archive and a line on stderr, never a failed build: the archive only makes start-up faster.
@@ -55,9 +59,13 @@ train() {
   [[ -n $runtime && $major =~ ^[0-9]+$ ]] || { say "skipping $jh: no JAVA_RUNTIME_VERSION in its release file"; return 0; }
   ((major >= 17)) || { say "skipping $jh: JDK $major is older than 17"; return 0; }
   base="$root/tap/target/jslirp-${runtime//[^A-Za-z0-9._-]/_}"
-  # (An .aot is what an older build made for JDK 25: gone, so nothing mistakes it for current.)
+  # Both kinds go, whichever this build makes: the launcher prefers an .aot, so a stale one must not stay.
   rm -f "$base.jsa" "$base.aot"
-  record="-XX:DumpLoadedClassList=$work/classes.lst"
+  if ((major >= 25)); then
+    record="-XX:AOTCacheOutput=$work/jslirp.aot"
+  else
+    record="-XX:DumpLoadedClassList=$work/classes.lst"
+  fi
 
   if ((EUID == 0)); then unshare -n sleep 120 & else unshare -rn sleep 120 & fi
   holder=$!
@@ -90,12 +98,21 @@ train() {
   wait "$holder" 2>/dev/null
   holder=
 
+  if ((major >= 25)); then
+    # Written by a JVM the training run starts as it exits (the one-step workflow, JEP 514), waited for.
+    if [[ ! -s $work/jslirp.aot ]] || ! grep -q "AOTCache creation is complete" "$work/jslirp.log"; then
+      say "JDK $runtime: no AOT cache written: $(grep -v '^jslirp:' "$work/jslirp.log" | tail -3)"
+      return 0
+    fi
+    mv "$work/jslirp.aot" "$base.aot"
+    say "JDK $runtime: $(basename "$base.aot")"
+    return 0
+  fi
   [[ -s $work/classes.lst ]] || { say "JDK $runtime: no class list written"; return 0; }
   # The dump's own options must agree with the launcher's where CDS checks them: the collector, compressed
-  # oops and class pointers (any heap under 32 GiB), the object header layout (JDK 25+) and the module
-  # properties (--enable-native-access, JDK 24+; a mismatch costs the archived module graph).
+  # oops and class pointers (any heap under 32 GiB) and the module properties (--enable-native-access, JDK
+  # 24: a mismatch costs the archived module graph). (The AOT cache above is made with the launcher's own.)
   local -a dump=(-XX:+UseSerialGC -Xmx64m)
-  ((major >= 25)) && dump+=(-XX:+UseCompactObjectHeaders)
   ((major >= 24)) && dump+=(--enable-native-access=ALL-UNNAMED)
   if ! "$jh/bin/java" -Xshare:dump "${dump[@]}" -XX:SharedClassListFile="$work/classes.lst" \
       -XX:SharedArchiveFile="$work/jslirp.jsa" -Xlog:disable -Xlog:all=error:stderr -cp "$jar" >"$work/dump.log" 2>&1; then

@@ -149,14 +149,19 @@ class FootprintIT {
         return Long.toString(Long.parseLong(group(text, regex)) << 20);
     }
 
-    /** The archive the launcher uses with the JDK that runs these tests (the launcher finds the same one). */
+    /**
+     * The archive the launcher uses with the JDK that runs these tests (the launcher finds the same one): its AOT
+     * cache (JDK 25+), else its static archive.
+     */
     private static Path archiveForThisJdk() throws IOException {
         Path jar = E2e.jar();
         String runtime = System.getProperty("java.runtime.version").replaceAll("[^A-Za-z0-9._-]", "_");
-        Path archive = jar.resolveSibling("jslirp-" + runtime + ".jsa");
-        if (!Files.exists(archive) || Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) <= 0) {
-            return null;
+        for (String kind : List.of(".aot", ".jsa")) {
+            Path archive = jar.resolveSibling("jslirp-" + runtime + kind);
+            if (Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+                return archive.toRealPath();
+            }
         }
-        return archive.toRealPath();
+        return null;
     }
 }

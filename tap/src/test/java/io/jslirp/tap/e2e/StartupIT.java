@@ -5,13 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.DataInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
@@ -23,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * What a runtime's start does and leaves out (README.md, "Footprint"): jffi's JNI library comes from the
  * build's {@code tap/target/jni/} and not from a fresh temporary file, a jar without that directory still starts
  * (jffi unpacks its own), picocli's converters for types jslirp has no option of stay unloaded and so do the
- * sandbox's C calls (LaterCalls), and the
- * start-up trace names every step up to the ready byte.
+ * sandbox's C calls (LaterCalls), the
+ * start-up trace names every step up to the ready byte, and on every JDK the build made a class-data archive for
+ * (the one running the tests and those in {@code jslirp.archive.jdks}) start-up takes the jar's classes from it.
  */
 @Tag("e2e")
 @Timeout(120)
@@ -100,6 +106,96 @@ class StartupIT {
             assertEquals(List.of("main", "command line parsed", "settings", "stack prepared", "entering namespace",
                     "configuring", "ready"), steps, j.diagnostics());
         }
+    }
+
+    @Test
+    void theJarHoldsNoClassFileOlderThanJava6() throws Exception {
+        assumeTrue(E2e.isJslirp(), "jslirp's own jar");
+        // The build rewrote them with stack map frames (tap/src/build/OldClassFiles.java): class-data archives
+        // leave out (JDK 25) or keep unverified (JDK 17) a class older than that.
+        List<String> old = new ArrayList<>();
+        int classes = 0;
+        try (JarFile jar = new JarFile(E2e.jar().toFile())) {
+            for (JarEntry e : java.util.Collections.list(jar.entries())) {
+                if (!e.getName().endsWith(".class") || e.getName().startsWith("META-INF/")) {
+                    continue;
+                }
+                classes++;
+                try (DataInputStream in = new DataInputStream(jar.getInputStream(e))) {
+                    in.readInt();
+                    in.readUnsignedShort();
+                    if (in.readUnsignedShort() < 50) {
+                        old.add(e.getName());
+                    }
+                }
+            }
+        }
+        assertTrue(classes > 1000, "not jslirp's shaded jar: " + classes + " classes");
+        assertEquals(List.of(), old, old.size() + " class files older than Java 6");
+    }
+
+    @Test
+    void onEveryJdkWithAnArchiveTheJarsClassesComeFromIt(@TempDir Path dir) throws Exception {
+        assumeTrue(E2e.isJslirp(), "jslirp's own jar and launcher");
+        Set<String> homes = new LinkedHashSet<>();
+        homes.add(Path.of(System.getProperty("java.home")).toRealPath().toString());
+        for (String home : System.getProperty("jslirp.archive.jdks", "").split("[,\\s]+")) {
+            if (!home.isEmpty() && Files.isExecutable(Path.of(home, "bin", "java"))) {
+                homes.add(Path.of(home).toRealPath().toString());
+            }
+        }
+        int checked = 0;
+        for (String home : homes) {
+            Path archive = archiveOf(Path.of(home));
+            if (archive == null) {
+                continue;
+            }
+            checked++;
+            Path log = dir.resolve("classes-" + checked + ".log");
+            try (NsHolder h = NsHolder.netns();
+                 Jslirp j = Jslirp.builder().launcher().env("JAVA_HOME", home)
+                         .env("JSLIRP_JAVA_OPTS", "-Xlog:class+load=info:file=" + log).ready3()
+                         .args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
+                String maps = Files.readString(Path.of("/proc", Long.toString(j.pid), "maps"), StandardCharsets.ISO_8859_1);
+                assertTrue(maps.contains(archive.toString()), home + ": " + archive + " is not mapped" + j.diagnostics());
+                List<String> lines = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
+                long archived = lines.stream().filter(l -> l.contains(" source: shared objects file")).count();
+                assertTrue(lines.stream().anyMatch(l -> l.contains(" picocli.CommandLine source: shared objects file")),
+                        home + ": picocli is not in " + archive);
+                // Netty's logger factory probes Slf4J and Log4J, neither of which is there: Log4JLogger fails
+                // verification when the archive is made, and on JDK 25 Slf4JLoggerFactory$NopInstanceHolder's
+                // initializer failed in the training run, so the archive leaves them out and every start loads
+                // them (and fails again).
+                List<String> fromJar = lines.stream().filter(l -> l.contains(" source: file:"))
+                        .filter(l -> !l.contains(" io.netty.util.internal.logging.Log4JLogger ")
+                                && !l.contains(" io.netty.util.internal.logging.Slf4JLoggerFactory$NopInstanceHolder "))
+                        .toList();
+                assertEquals(List.of(), fromJar, home + ": " + fromJar.size() + " classes from the jar, " + archived
+                        + " from " + archive);
+            }
+        }
+        assumeTrue(checked > 0, "no JDK here has a class-data archive from the build");
+    }
+
+    /** The archive the launcher uses with this JDK: its AOT cache, else its static archive; newer than the jar. */
+    private static Path archiveOf(Path home) throws Exception {
+        String runtime = null;
+        for (String line : Files.readAllLines(home.resolve("release"), StandardCharsets.UTF_8)) {
+            if (line.startsWith("JAVA_RUNTIME_VERSION=")) {
+                runtime = line.substring(line.indexOf('=') + 1).replace("\"", "").replaceAll("[^A-Za-z0-9._-]", "_");
+            }
+        }
+        if (runtime == null) {
+            return null;
+        }
+        Path jar = E2e.jar();
+        for (String kind : List.of(".aot", ".jsa")) {
+            Path archive = jar.resolveSibling("jslirp-" + runtime + kind);
+            if (Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+                return archive.toRealPath();
+            }
+        }
+        return null;
     }
 
     /** The file names of the libjffi mappings of a process, as /proc/PID/maps shows them. */

@@ -23,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /** Opens {@link NamespaceHandles} inside a target network namespace; see the package documentation. */
@@ -297,7 +296,7 @@ public final class NamespaceEntry {
 
     /** A fresh tun fd answers TUNGETIFF with EBADFD; anything else means we duplicated the wrong fd. */
     private static void checkUnattachedTun(int fd) throws NativeException {
-        Pointer ifr = Memory.allocateDirect(Native.runtime(), 40, true);
+        Pointer ifr = Native.allocate(40);
         if (Native.libc().ioctl(fd, TUNGETIFF, ifr) == 0 || Native.errno() != Errno.EBADFD) {
             throw NativeException.withMessage("namespace helper's fd is not an unattached /dev/net/tun fd", Errno.EINVAL);
         }
@@ -305,7 +304,7 @@ public final class NamespaceEntry {
 
     /** SO_DOMAIN: the fd taken from the helper is a socket of the family asked for, not some other fd. */
     private static void checkSocketFamily(int fd, int family) throws NativeException {
-        Pointer v = Memory.allocateDirect(Native.runtime(), 8, true);
+        Pointer v = Native.allocate(8);
         v.putInt(4, 4); // socklen_t after the int value
         if (Native.libc().getsockopt(fd, Flags.SOL_SOCKET, SO_DOMAIN, v.address(), v.address() + 4) < 0
                 || v.getInt(0) != family) {

@@ -28,7 +28,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
@@ -80,7 +79,7 @@ public final class ApiServer implements AutoCloseable {
     private final long timeoutNanos;
     private final LibC libc = Native.libc();
     private final int listenFd;
-    private final Pointer scratch = Memory.allocateDirect(Native.runtime(), SCRATCH_SIZE, true);
+    private final Pointer scratch = Native.allocate(SCRATCH_SIZE);
     private final long scratchAddress = scratch.address();
     /** This server's timer source on the loop (client deadlines, the accept rest); removed by close. */
     private final Runnable timers = this::runTimers;
@@ -135,7 +134,7 @@ public final class ApiServer implements AutoCloseable {
         }
         boolean bound = false;
         try {
-            Pointer sa = Memory.allocateDirect(Native.runtime(), SOCKADDR_UN_SIZE, true);
+            Pointer sa = Native.allocate(SOCKADDR_UN_SIZE);
             sa.putShort(0, (short) Flags.AF_UNIX);
             sa.put(2, name, 0, name.length);
             if (libc.bind(fd, sa.address(), 2 + name.length + 1) < 0) {

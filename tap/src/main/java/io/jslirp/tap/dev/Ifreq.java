@@ -2,7 +2,6 @@ package io.jslirp.tap.dev;
 
 import io.jslirp.tap.sys.Native;
 import java.nio.charset.StandardCharsets;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
@@ -21,7 +20,7 @@ final class Ifreq {
     /** A zeroed ifreq with {@code ifname} in ifr_name. */
     static Pointer forName(String ifname) {
         byte[] name = checkName(ifname);
-        Pointer p = Memory.allocateDirect(Native.runtime(), SIZE, true);
+        Pointer p = Native.allocate(SIZE);
         p.put(0, name, 0, name.length);
         return p;
     }

@@ -4,7 +4,6 @@ import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
 import io.jslirp.tap.sys.NativeException;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
@@ -135,9 +134,9 @@ public final class InterfaceConfigurator implements AutoCloseable {
      */
     public void addDefaultRoute(String ifname, int gateway) throws NativeException {
         byte[] name = Ifreq.checkName(ifname);
-        Pointer dev = Memory.allocateDirect(Native.runtime(), name.length + 1, true);
+        Pointer dev = Native.allocate(name.length + 1);
         dev.put(0, name, 0, name.length);
-        Pointer rt = Memory.allocateDirect(Native.runtime(), RT_SIZE, true);
+        Pointer rt = Native.allocate(RT_SIZE);
         Ifreq.putSockaddrIn(rt, RT_DST, 0);
         Ifreq.putSockaddrIn(rt, RT_GATEWAY, gateway);
         Ifreq.putSockaddrIn(rt, RT_GENMASK, 0);

@@ -6,7 +6,6 @@ import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
 import io.jslirp.tap.sys.NativeException;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
@@ -28,7 +27,7 @@ public final class NetlinkConfigurator implements AutoCloseable {
 
     private final int socketFd;
     private final LibC libc = Native.libc();
-    private final Pointer buffer = Memory.allocateDirect(Native.runtime(), RECV_BYTES, true);
+    private final Pointer buffer = Native.allocate(RECV_BYTES);
     private int seq;
     private boolean closed;
 
@@ -38,7 +37,7 @@ public final class NetlinkConfigurator implements AutoCloseable {
      */
     public NetlinkConfigurator(int netlinkFd) {
         this.socketFd = netlinkFd;
-        Pointer one = Memory.allocateDirect(Native.runtime(), 4, true);
+        Pointer one = Native.allocate(4);
         one.putInt(0, 1);
         libc.setsockopt(socketFd, Flags.SOL_NETLINK, Flags.NETLINK_CAP_ACK, one.address(), 4);
         libc.setsockopt(socketFd, Flags.SOL_NETLINK, Flags.NETLINK_EXT_ACK, one.address(), 4);
@@ -94,7 +93,7 @@ public final class NetlinkConfigurator implements AutoCloseable {
                 throw NativeException.withMessage(what + ": the kernel did not answer within " + ACK_TIMEOUT_MS + " ms",
                         Errno.EAGAIN);
             }
-            Pointer pfd = Memory.allocateDirect(Native.runtime(), 8, true);
+            Pointer pfd = Native.allocate(8);
             pfd.putInt(0, socketFd);
             pfd.putShort(4, POLLIN);
             libc.poll(pfd, 1, (int) leftMs);

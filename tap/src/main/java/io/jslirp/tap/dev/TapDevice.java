@@ -8,7 +8,6 @@ import io.jslirp.tap.sys.Native;
 import io.jslirp.tap.sys.NativeException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
@@ -121,7 +120,7 @@ public final class TapDevice implements AutoCloseable {
      * not null, must match the device's name. On success the device owns {@code fd}.
      */
     public static TapDevice fromFd(int fd, String name) throws NativeException {
-        Pointer ifr = Memory.allocateDirect(Native.runtime(), Ifreq.SIZE, true);
+        Pointer ifr = Native.allocate(Ifreq.SIZE);
         if (Native.libc().ioctl(fd, TUNGETIFF, ifr) < 0) {
             int e = Native.errno();
             switch (e) {
@@ -158,7 +157,7 @@ public final class TapDevice implements AutoCloseable {
     }
 
     private static void enableOffload(int fd, String name) throws NativeException {
-        Pointer size = Memory.allocateDirect(Native.runtime(), 4, true);
+        Pointer size = Native.allocate(4);
         size.putInt(0, VNET_HDR_LEN);
         if (Native.libc().ioctl(fd, TUNSETVNETHDRSZ, size) < 0) {
             throw NativeException.last("TUNSETVNETHDRSZ " + name);

@@ -12,7 +12,6 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
@@ -112,9 +111,9 @@ public final class EventLoop implements AutoCloseable {
         }
         epfd = ep;
         wakeFd = ev;
-        events = Memory.allocateDirect(Native.runtime(), MAX_EVENTS * EVENT_SIZE, true);
+        events = Native.allocate(MAX_EVENTS * EVENT_SIZE);
         eventsAddress = events.address();
-        ctl = Memory.allocateDirect(Native.runtime(), 16 + 8, true);
+        ctl = Native.allocate(16 + 8);
         ctlAddress = ctl.address();
         drainAddress = ctlAddress + 16;
         try {

@@ -19,11 +19,9 @@ import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /** Opens {@link NamespaceHandles} inside a target network namespace; see the package documentation. */
@@ -98,18 +96,18 @@ public final class NamespaceEntry {
      */
     private static <T> T onThrowawayThread(String what, InsideWork<T> work, java.util.function.Consumer<T> discardLate)
             throws IOException {
-        CompletableFuture<T> result = new CompletableFuture<>();
+        Handoff<T> result = new Handoff<>();
         Thread t = new Thread(() -> {
             try {
                 result.complete(work.run());
             } catch (Throwable e) {
-                result.completeExceptionally(e);
+                result.fail(e);
             }
         }, "jslirp-setns");
         t.setDaemon(true);
         t.start();
         try {
-            return result.get(SETNS_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return result.get(SETNS_TIMEOUT_MS);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof IOException io) {
@@ -120,11 +118,11 @@ public final class NamespaceEntry {
             }
             throw new IOException(what + ": " + c, c);
         } catch (TimeoutException e) {
-            result.thenAccept(discardLate);
+            result.whenLate(discardLate);
             throw new IOException(what + ": timed out after " + SETNS_TIMEOUT_MS + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            result.thenAccept(discardLate);
+            result.whenLate(discardLate);
             throw new InterruptedIOException("interrupted while " + what);
         }
     }
@@ -221,19 +219,19 @@ public final class NamespaceEntry {
 
     private static NamespaceHandles takeHandles(Process p, ByteArrayOutputStream stderr, Thread errPump,
             boolean withNetlink) throws IOException {
-        CompletableFuture<String> line = new CompletableFuture<>();
+        Handoff<String> line = new Handoff<>();
         Thread outPump = new Thread(() -> {
             try {
                 line.complete(readLine(p.getInputStream()));
             } catch (Throwable e) {
-                line.completeExceptionally(e);
+                line.fail(e);
             }
         }, "jslirp-helper-stdout");
         outPump.setDaemon(true);
         outPump.start();
         String report;
         try {
-            report = line.get(helperReportTimeoutMs, TimeUnit.MILLISECONDS);
+            report = line.get(helperReportTimeoutMs);
         } catch (TimeoutException e) {
             p.destroyForcibly();
             throw new IOException("namespace helper (pid " + p.pid() + ") did not report within "
@@ -297,7 +295,7 @@ public final class NamespaceEntry {
 
     /** A fresh tun fd answers TUNGETIFF with EBADFD; anything else means we duplicated the wrong fd. */
     private static void checkUnattachedTun(int fd) throws NativeException {
-        Pointer ifr = Memory.allocateDirect(Native.runtime(), 40, true);
+        Pointer ifr = Native.allocate(40);
         if (Native.libc().ioctl(fd, TUNGETIFF, ifr) == 0 || Native.errno() != Errno.EBADFD) {
             throw NativeException.withMessage("namespace helper's fd is not an unattached /dev/net/tun fd", Errno.EINVAL);
         }
@@ -305,7 +303,7 @@ public final class NamespaceEntry {
 
     /** SO_DOMAIN: the fd taken from the helper is a socket of the family asked for, not some other fd. */
     private static void checkSocketFamily(int fd, int family) throws NativeException {
-        Pointer v = Memory.allocateDirect(Native.runtime(), 8, true);
+        Pointer v = Native.allocate(8);
         v.putInt(4, 4); // socklen_t after the int value
         if (Native.libc().getsockopt(fd, Flags.SOL_SOCKET, SO_DOMAIN, v.address(), v.address() + 4) < 0
                 || v.getInt(0) != family) {

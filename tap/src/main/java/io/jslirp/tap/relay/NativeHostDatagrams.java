@@ -12,7 +12,10 @@ import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Objects;
@@ -124,7 +127,7 @@ public final class NativeHostDatagrams implements HostDatagrams {
     /** Indexed by fd, for raw ping sockets: the echo identifier chosen for the socket; grown when one is set. */
     private int[] identifiers = new int[64];
     private final BitSet identifiersInUse = new BitSet(1 << 16);
-    private int nextIdentifier = (int) (ProcessHandle.current().pid() & 0xffff);
+    private int nextIdentifier = (int) (pid() & 0xffff);
 
     public NativeHostDatagrams(EventLoop loop) {
         this.sockets = new SocketTable(loop, libc, this::dispatch);
@@ -664,6 +667,20 @@ public final class NativeHostDatagrams implements HostDatagrams {
         scratch.setLongLE(MSG + MSG_FLAGS, 0);
         scratch.setLongLE(IOV, address);
         scratch.setLongLE(IOV + 8, length);
+    }
+
+    /**
+     * This process's id, for the first echo identifier as ping(8) chooses it, read from /proc/self:
+     * {@code ProcessHandle.current()} starts the JDK's process machinery (its reaper pool: 16 classes) at every
+     * start for this one number. Any start value serves if /proc cannot say, as the identifier is only told
+     * apart from other processes' most of the time either way.
+     */
+    static long pid() {
+        try {
+            return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/self")).toString());
+        } catch (IOException | RuntimeException e) {
+            return System.nanoTime();
+        }
     }
 
     private static int sent(long n) {

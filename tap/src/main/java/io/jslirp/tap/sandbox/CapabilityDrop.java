@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
@@ -160,7 +159,7 @@ final class CapabilityDrop {
 
     private void installHandler() throws NativeException {
         LibC c = Native.libc();
-        block = Memory.allocateDirect(Native.runtime(), 64);
+        block = Native.allocate(64);
         block.putInt(0, LINUX_CAPABILITY_VERSION_3);
         block.putInt(4, 0); // pid 0: the calling thread
         int caps = (int) target();
@@ -194,7 +193,7 @@ final class CapabilityDrop {
 
     /** struct sigaction (glibc, x86-64): handler @0, sa_mask[128] @8, sa_flags @136, sa_restorer @144. */
     private static void setHandler(long handler) throws NativeException {
-        Pointer act = Memory.allocateDirect(Native.runtime(), 152);
+        Pointer act = Native.allocate(152);
         act.putLong(0, handler);
         act.putInt(136, SA_RESTART);
         if (Native.libc().sigaction(SIGNAL, act.address(), 0) != 0) {
@@ -254,8 +253,8 @@ final class CapabilityDrop {
 
     /** {effective, permitted} of thread {@code tid} (0: the calling thread), from capget. */
     static long[] capabilities(int tid) throws NativeException {
-        Pointer hdr = Memory.allocateDirect(Native.runtime(), 8);
-        Pointer data = Memory.allocateDirect(Native.runtime(), 24);
+        Pointer hdr = Native.allocate(8);
+        Pointer data = Native.allocate(24);
         hdr.putInt(0, LINUX_CAPABILITY_VERSION_3);
         hdr.putInt(4, tid);
         long r = Native.libc().syscall(SyscallArch.current().number("capget"), hdr.address(), data.address(), 0);
@@ -274,7 +273,7 @@ final class CapabilityDrop {
             throw NativeException.last("sandbox: rewinding /proc/self/task");
         }
         Set<Integer> tids = new LinkedHashSet<>();
-        Pointer buf = Memory.allocateDirect(Native.runtime(), 8192);
+        Pointer buf = Native.allocate(8192);
         while (true) {
             long n = c.syscall(SyscallArch.current().number("getdents64"), taskDirFd, buf.address(), 8192);
             if (n < 0) {

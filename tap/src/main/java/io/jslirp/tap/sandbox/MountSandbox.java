@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
@@ -134,7 +133,7 @@ final class MountSandbox {
 
     private static void readOnly(String target, Path what) throws NativeException {
         // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; }
-        Pointer attr = Memory.allocateDirect(Native.runtime(), 32);
+        Pointer attr = Native.allocate(32);
         attr.putLong(0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
         Pointer path = cString(target);
         LibC c = Native.libc();
@@ -167,7 +166,7 @@ final class MountSandbox {
 
     private static Pointer cString(String s) {
         byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        Pointer p = Memory.allocateDirect(Native.runtime(), bytes.length + 1);
+        Pointer p = Native.allocate(bytes.length + 1);
         p.put(0, bytes, 0, bytes.length);
         p.putByte(bytes.length, (byte) 0);
         return p;

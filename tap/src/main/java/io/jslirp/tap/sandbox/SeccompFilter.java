@@ -8,7 +8,6 @@ import io.jslirp.tap.sys.NativeException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
@@ -105,10 +104,10 @@ public final class SeccompFilter {
             throw NativeException.last("seccomp: prctl(PR_SET_NO_NEW_PRIVS)");
         }
         byte[] code = Bpf.encode(program);
-        Pointer filter = Memory.allocateDirect(Native.runtime(), code.length);
+        Pointer filter = Native.allocate(code.length);
         filter.put(0, code, 0, code.length);
         // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: the pointer at offset 8.
-        Pointer fprog = Memory.allocateDirect(Native.runtime(), 16);
+        Pointer fprog = Native.allocate(16);
         fprog.putShort(0, (short) program.size());
         fprog.putAddress(8, filter.address());
         long r = c.syscall(arch.number("seccomp"), SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, fprog.address());

@@ -1,6 +1,5 @@
 package io.jslirp.tap.sys;
 
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /** Process resource limits jslirp adjusts at start-up. */
@@ -15,7 +14,7 @@ public final class Limits {
      */
     public static long raiseOpenFileLimit() throws NativeException {
         LibC c = Native.libc();
-        Pointer rlim = Memory.allocateDirect(Native.runtime(), 16, true);
+        Pointer rlim = Native.allocate(16);
         if (c.getrlimit(Flags.RLIMIT_NOFILE, rlim.address()) < 0) {
             throw NativeException.last("getrlimit(RLIMIT_NOFILE)");
         }
@@ -34,7 +33,7 @@ public final class Limits {
 
     /** The soft and hard RLIMIT_NOFILE, for tests and diagnostics. */
     public static long[] openFileLimit() throws NativeException {
-        Pointer rlim = Memory.allocateDirect(Native.runtime(), 16, true);
+        Pointer rlim = Native.allocate(16);
         if (Native.libc().getrlimit(Flags.RLIMIT_NOFILE, rlim.address()) < 0) {
             throw NativeException.last("getrlimit(RLIMIT_NOFILE)");
         }

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.security.CodeSource;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
 /**
@@ -192,6 +194,27 @@ public final class Native {
         } catch (NoClassDefFoundError e) {
             throw failure(e);
         }
+    }
+
+    /**
+     * Jnr-ffi takes memory of more than this many bytes from malloc, each block freed by the JVM's own finalizer
+     * thread; smaller blocks from pages of its own, which start a thread of jnr-ffi's (its reference queue's
+     * reaper) and java.util.logging with it (its logger): 42 classes and a thread, for a few bytes of arguments.
+     */
+    static final int SMALLEST_MALLOCED = 257;
+
+    /**
+     * {@code size} bytes of zeroed native memory for a call's arguments and results, freed once the pointer is
+     * unreachable. Never on the packet path: each call is a malloc and a finalizable object (as jnr-ffi's
+     * {@link Memory#allocateDirect} is for large blocks; this takes that path for small ones too, see
+     * {@link #SMALLEST_MALLOCED}). The pointer's size is {@code size}; the block behind it may be larger.
+     */
+    public static Pointer allocate(int size) {
+        if (size >= SMALLEST_MALLOCED) {
+            return Memory.allocateDirect(runtime(), size, true);
+        }
+        // The slice keeps the whole block reachable, so it is freed only with the slice.
+        return Memory.allocateDirect(runtime(), SMALLEST_MALLOCED, true).slice(0, size);
     }
 
     /** A load that failed on the preload thread: its own error (the cause), not the JVM's "could not initialize". */

@@ -78,6 +78,14 @@ class StartupIT {
             assertFalse(classes.contains("java.sql."), "picocli's java.sql converters were loaded");
             assertFalse(classes.contains("java.time.ZonedDateTime"), "picocli's java.time converters were loaded");
             assertFalse(classes.contains("LaterCalls$jnr$ffi"), "the sandbox's calls were bound");
+            // Families a runtime's start used to load for nothing (README.md, "Footprint"): Netty's logging and
+            // jnr-ffi's small blocks started java.util.logging, ProcessHandle its reaper pool, CompletableFuture
+            // ForkJoinPool's common pool.
+            for (String absent : List.of("java.util.logging.LogManager", "io.netty.util.internal.logging.JdkLogger",
+                    "jnr.ffi.util.ref.FinalizableReferenceQueue", "java.lang.ProcessHandleImpl",
+                    "java.util.concurrent.CompletableFuture", "java.util.concurrent.ForkJoinPool")) {
+                assertFalse(classes.contains("--" + absent + "/"), absent + " was loaded");
+            }
         }
     }
 

@@ -481,4 +481,9 @@ class NativeHostDatagramsTest {
         assertEquals(0, loop.call(host::openCount));
         assertEquals(java.util.Map.of(), OpenFds.openedSince(before), "fds opened by the test and still open");
     }
+
+    @Test
+    void theFirstEchoIdentifierComesFromThisProcesssId() {
+        assertEquals(ProcessHandle.current().pid(), NativeHostDatagrams.pid());
+    }
 }

@@ -121,4 +121,19 @@ class NativeTest {
         assertEquals(0, Native.libc().close(-1) + 1, "close(-1) fails in the first binding");
         assertEquals(Errno.EBADF, Native.errno());
     }
+
+    @Test
+    void allocateGivesZeroedMemoryOfTheAskedSizeSmallOrLarge() {
+        for (int size : new int[] {4, Native.SMALLEST_MALLOCED - 1, Native.SMALLEST_MALLOCED, 4096}) {
+            jnr.ffi.Pointer p = Native.allocate(size);
+            assertEquals(size, p.size());
+            assertTrue(p.isDirect() && p.address() != 0);
+            for (int i = 0; i < size; i++) {
+                assertEquals(0, p.getByte(i), "byte " + i + " of " + size);
+            }
+            p.putInt(size - 4, 0x01020304);
+            assertEquals(0x01020304, p.getInt(size - 4));
+            assertThrows(IndexOutOfBoundsException.class, () -> p.getByte(size));
+        }
+    }
 }

@@ -1,0 +1,35 @@
+package io.jslirp.tap.cli;
+
+import io.jslirp.tap.sys.Native;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import jnr.ffi.Memory;
+
+/**
+ * Run in a JVM of its own by {@link StartPathClassesTest}, with a class-load log: what jslirp's start does with
+ * Netty's logging and small native blocks, the jslirp way ({@code jslirp}) or the libraries' default way
+ * ({@code defaults}: Netty's own logger factory and jnr-ffi's small-block allocator), so the test can compare.
+ */
+public final class StartPathProbe {
+    private StartPathProbe() {
+    }
+
+    public static void main(String[] args) {
+        boolean jslirp = "jslirp".equals(args[0]);
+        if (jslirp) {
+            StderrLog.install(System.err);
+        }
+        // Netty's start-up path: PlatformDependent and the pool each ask for a logger and log at debug.
+        PooledByteBufAllocator.DEFAULT.directBuffer(64).release();
+        InternalLogger log = InternalLoggerFactory.getInstance("io.netty.util.ResourceLeakDetector");
+        log.warn("LEAK: {} was not released", "a buffer");
+        log.debug("a debug line {}", "nobody reads");
+        if (jslirp) {
+            Native.allocate(16).putLong(8, 42);
+        } else {
+            Memory.allocateDirect(Native.runtime(), 16, true).putLong(8, 42);
+        }
+        System.err.flush();
+    }
+}

@@ -37,9 +37,13 @@ import io.netty.util.internal.PlatformDependent;
  * budget: were it smaller than the flight, every acknowledged window would hand buffers back to Netty and every
  * next one take new ones, and Netty frees a chunk that empties and zeroes and faults in a new one (counted:
  * 15 of 16 frames per MiB were new buffers, and 0.5-0.8 MiB zeroed per MiB sent). What the pool holds beyond
- * its base is released once nothing has been in flight for {@link #POOL_IDLE}: {@link #trimDue} tells the
- * layer's timers when; the base goes too when no frame has moved at all for seconds
- * ({@code Stack.releaseIdleBuffers}).
+ * its base is released {@link #POOL_IDLE} after the flight first empties: {@link #trimDue} tells the layer's
+ * timers when, and the layer trims to the base if nothing is in flight then, else only the buffers no frame
+ * took during that second, and comes back a second later while the pool holds more than its base. The
+ * deadline is not pushed back when the flight empties again: under many short connections it empties a few
+ * thousand times a second, and a deadline always a second ahead kept a bulk download's whole window (8 MiB)
+ * in the pool through the 100,000 connections that followed it, each of which used one buffer at a time. The
+ * base goes too when no frame has moved at all for seconds ({@code Stack.releaseIdleBuffers}).
  */
 final class FlightToGuest {
     static final int MIN_BUDGET = 8 << 20;
@@ -61,7 +65,7 @@ final class FlightToGuest {
     private final Clock clock;
     private long bytes;
     private int senders;
-    /** When the pool may be trimmed: POOL_IDLE after the flight last emptied; MAX_VALUE when not armed. */
+    /** When the pool may be trimmed: POOL_IDLE after the flight first emptied; MAX_VALUE when not armed. */
     private long trimAt = Long.MAX_VALUE;
 
     FlightToGuest(Clock clock) {
@@ -96,7 +100,7 @@ final class FlightToGuest {
         bytes -= seqLen;
         if (last) {
             senders--;
-            if (senders == 0) {
+            if (senders == 0 && trimAt == Long.MAX_VALUE) {
                 trimAt = clock.nanoTime() + POOL_IDLE;
             }
         }
@@ -107,15 +111,19 @@ final class FlightToGuest {
         return trimAt;
     }
 
-    /**
-     * At or after {@link #trimAt}: disarms it and says whether the pool should be trimmed, which is when nothing
-     * is in flight (had something been sent since, the next time the flight empties arms it again).
-     */
+    /** At or after {@link #trimAt}: disarms it and says that the pool should be trimmed now. */
     boolean trimDue(long now) {
         if (trimAt == Long.MAX_VALUE || now - trimAt < 0) {
             return false;
         }
         trimAt = Long.MAX_VALUE;
-        return senders == 0;
+        return true;
+    }
+
+    /** Trims the pool again at {@code at} (it still holds more than its base), unless a trim is armed already. */
+    void trimAgainAt(long at) {
+        if (trimAt == Long.MAX_VALUE) {
+            trimAt = at;
+        }
     }
 }

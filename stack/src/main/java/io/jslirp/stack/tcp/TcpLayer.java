@@ -369,8 +369,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         if (forwards.listenersResumeAt <= now) {
             forwards.resumeListeners();
         }
-        if (flight.trimDue(now)) {
-            memory.trimIdle();
+        if (flight.trimDue(now) && memory.trimIdle(flight.senders() == 0)) {
+            flight.trimAgainAt(now + FlightToGuest.POOL_IDLE);
         }
         int expired = timeWait.expire(now);
         if (expired > 0) {

@@ -248,6 +248,42 @@ class TcpFlightTest extends TcpHarness {
     }
 
     @Test
+    void shortExchangesAfterADownloadDoNotKeepItsWindowInThePool() {
+        FakeHostSockets.Sock s = open(GPORT);
+        int frames = (BUDGET + FRAME - 1) / FRAME;
+        host.hostSends(s, pattern(frames * FRAME));
+        assertEquals(frames, turns(s).size());
+        int acked = O + frames * FRAME;
+        ack(GPORT, acked);
+        recvNothing();
+        PoolArenaMetric arena = pool.metric().directArenas().get(0);
+        assertEquals(frames, arena.numActiveNormalAllocations(), "the window's frames, all back in the pool");
+        int kept = (2 << 20) / 65536;
+        // Then a byte each tenth of a second, each acknowledged soon after (short connections, a chat): the
+        // flight empties ten times a second, and each byte takes one frame buffer for its read and copies out of
+        // it. The timer fires a second after the first time the flight emptied, with a byte in flight.
+        for (int step = 1; step <= 20; step++) {
+            clock.advanceNanos(FlightToGuest.POOL_IDLE / 10);
+            host.hostSends(s, pattern(1));
+            assertEquals(1, turns(s).size());
+            stack.runTimers();
+            if (step == 10) {
+                // The download took every buffer since the pool was made: none counts as idle yet.
+                assertEquals(frames, arena.numActiveNormalAllocations(), "step " + step);
+            }
+            acked += 1;
+            ack(GPORT, acked);
+            recvNothing();
+        }
+        // A second later all but one were idle the whole second: the pool is down to its base.
+        assertEquals(kept, arena.numActiveNormalAllocations());
+        // Once the flight stays empty, nothing more goes until the loop is quiet (Stack.releaseIdleBuffers).
+        clock.advanceNanos(FlightToGuest.POOL_IDLE);
+        stack.runTimers();
+        assertEquals(kept, arena.numActiveNormalAllocations());
+    }
+
+    @Test
     void aQuietStackGivesBackTheBuffersItKeepsAndTheirChunksGo() {
         FakeHostSockets.Sock s = open(GPORT);
         int frames = (BUDGET + FRAME - 1) / FRAME;

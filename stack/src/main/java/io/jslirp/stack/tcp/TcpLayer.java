@@ -114,7 +114,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         this.options = options;
         this.mtu = config.mtu();
         this.flows = new FlowTable<>(options.maxFlows());
-        this.timeWait = new TimeWaitTable(clock.nanoTime());
+        this.timeWait = new TimeWaitTable(alloc, clock.nanoTime());
         // RFC 6528: ISN = M + F(4-tuple, secret), M a 4 microsecond clock. The secret is per process.
         long secret = new SecureRandom().nextLong();
         this.isnGenerator = (gHi, gLo, gp, rHi, rLo, rp) -> {

@@ -13,7 +13,7 @@ import io.netty.buffer.ByteBufAllocator;
  *
  * <p>The pool may hold many buffers after a burst that the load after it does not need (a bulk download's
  * window, then short connections that take one buffer at a time). {@link #trimUnused} gives back the ones no
- * {@link #take} reached since the last trim: the fewest the pool held in between (its low-water mark) were
+ * {@link #take} reached since the count started: the fewest the pool held in between (its low-water mark) were
  * idle all along. Which of the kept buffers go is free, so the ones at the highest addresses go and those
  * left lie together in as few of the allocator's chunks as they can: a chunk with one kept buffer in it
  * cannot go back to the system.
@@ -67,9 +67,14 @@ public final class FrameBuffers {
         return releaseHighest(count - keep);
     }
 
+    /** Counts from here the buffers no {@link #take} needs, for {@link #trimUnused}. */
+    public void startIdleCount() {
+        low = count;
+    }
+
     /**
-     * Releases the buffers no {@link #take} needed since the last trim, leaving at least {@code keep}; returns how
-     * many. The next trim counts from here.
+     * Releases the buffers no {@link #take} needed since the last trim or {@link #startIdleCount}, leaving at
+     * least {@code keep}; returns how many. The next trim counts from here.
      */
     public int trimUnused(int keep) {
         return releaseHighest(Math.min(low, count - keep));

@@ -37,12 +37,13 @@ import io.netty.util.internal.PlatformDependent;
  * budget: were it smaller than the flight, every acknowledged window would hand buffers back to Netty and every
  * next one take new ones, and Netty frees a chunk that empties and zeroes and faults in a new one (counted:
  * 15 of 16 frames per MiB were new buffers, and 0.5-0.8 MiB zeroed per MiB sent). What the pool holds beyond
- * its base is released {@link #POOL_IDLE} after the flight first empties: {@link #trimDue} tells the layer's
- * timers when, and the layer trims to the base if nothing is in flight then, else only the buffers no frame
- * took during that second, and comes back a second later while the pool holds more than its base. The
- * deadline is not pushed back when the flight empties again: under many short connections it empties a few
- * thousand times a second, and a deadline always a second ahead kept a bulk download's whole window (8 MiB)
- * in the pool through the 100,000 connections that followed it, each of which used one buffer at a time. The
+ * its base and not taken by any read for {@link #POOL_IDLE} after the flight first empties is released:
+ * emptying starts the pool's count ({@code FrameMemory.startIdleCount}), {@link #trimDue} tells the layer's
+ * timers when the second is up, and the layer comes back every second while the pool holds more than its
+ * base. The deadline is not pushed back when the flight empties again: under many short connections it
+ * empties a few thousand times a second, and a deadline always a second ahead kept a bulk download's whole
+ * window (8 MiB) in the pool through the 100,000 connections that followed it, each of which used one buffer
+ * at a time. A download still running keeps what it used in that second, so trimming costs it nothing. The
  * base goes too when no frame has moved at all for seconds ({@code Stack.releaseIdleBuffers}).
  */
 final class FlightToGuest {
@@ -63,13 +64,15 @@ final class FlightToGuest {
     static final long POOL_IDLE = 1_000_000_000L;
 
     private final Clock clock;
+    private final FrameMemory memory;
     private long bytes;
     private int senders;
     /** When the pool may be trimmed: POOL_IDLE after the flight first emptied; MAX_VALUE when not armed. */
     private long trimAt = Long.MAX_VALUE;
 
-    FlightToGuest(Clock clock) {
+    FlightToGuest(Clock clock, FrameMemory memory) {
         this.clock = clock;
+        this.memory = memory;
     }
 
     /** The total sent and not yet acknowledged (sequence space: payload, plus one per FIN). */
@@ -102,6 +105,7 @@ final class FlightToGuest {
             senders--;
             if (senders == 0 && trimAt == Long.MAX_VALUE) {
                 trimAt = clock.nanoTime() + POOL_IDLE;
+                memory.startIdleCount();
             }
         }
     }

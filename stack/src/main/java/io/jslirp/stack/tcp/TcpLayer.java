@@ -104,7 +104,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
                     HostSockets host, RelayOptions options, boolean offload) {
         this.offload = offload;
         this.memory = new FrameMemory(alloc, counters, config.mtu(), output.l4Offset(), offload);
-        this.flight = new FlightToGuest(clock);
+        this.flight = new FlightToGuest(clock, memory);
         this.config = config;
         this.clock = clock;
         this.counters = counters;
@@ -369,7 +369,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         if (forwards.listenersResumeAt <= now) {
             forwards.resumeListeners();
         }
-        if (flight.trimDue(now) && memory.trimIdle(flight.senders() == 0)) {
+        if (flight.trimDue(now) && memory.trimIdle()) {
             flight.trimAgainAt(now + FlightToGuest.POOL_IDLE);
         }
         int expired = timeWait.expire(now);

@@ -25,10 +25,13 @@ import java.nio.ByteOrder;
  * heap. A record whose 2MSL restarts (RFC 9293: an acceptable segment arrived) is moved to the tail, which keeps
  * the order true. A record removed before its time (a RST, a new SYN, a forward's client taking the tuple)
  * leaves a dead slot that the head skips; when the tail meets the head, the ring is rebuilt in order, doubled
- * only if more than half of it is live, and cut to a quarter whenever at most an eighth of it is (a factor of
- * two between the two thresholds, so a load steady at either never rebuilds it back and forth), so memory
- * comes back after a burst (a churn's 32,768 slots, 2 MiB, go back to {@link #MIN_SLOTS} as the records
- * expire, and to nothing once the last one has).
+ * only if more than three quarters of it are live, and halved whenever at most a quarter of it is, which leaves
+ * it half live (a load must grow by half again to double it back, so none steady near a threshold rebuilds it
+ * back and forth). A rebuild in place at three quarters live comes every quarter ring of records, so each
+ * record costs about four copies, against half the memory held after a churn: its records expire in the
+ * order they came, and a table sized for the busiest moment would hold it for most of their 15 s (a churn's
+ * 32,768 slots, 2 MiB, halve as the records do, down to {@link #MIN_SLOTS}, and to nothing once the last one
+ * has expired).
  *
  * <p>Lookup by 4-tuple goes through an index of {@code int}s twice the ring's size (load at most 1/2), open
  * addressing with linear probing over ring slot + 1 (0: empty), hashed as {@link FlowTable} hashes, deletion by
@@ -361,7 +364,7 @@ final class TimeWaitTable {
         }
     }
 
-    /** A free slot at the tail: when the ring is full, rebuild it, twice as large if more than half is live. */
+    /** A free slot at the tail: when the ring is full, rebuild it, twice as large if more than 3/4 is live. */
     private void makeRoom() {
         if (mem == null) {
             allocate(MIN_SLOTS);
@@ -370,12 +373,13 @@ final class TimeWaitTable {
         if (tail - head < slots) {
             return;
         }
-        rebuild(size * 2 > slots ? slots * 2 : slots);
+        rebuild(size > slots - slots / 4 ? slots * 2 : slots);
     }
 
     /**
-     * Empty: no buffer at all. At most an eighth live: a quarter of the slots, as often as that holds, leaving it
-     * at most half live, so that it grows again (more than half live when full) only after its records doubled.
+     * Empty: no buffer at all. At most a quarter live: half the slots, as often as that holds, leaving it at most
+     * half live, so that it grows again (more than three quarters live when full) only after its records grew by
+     * half.
      */
     private void maybeShrink() {
         if (size == 0) {
@@ -383,8 +387,8 @@ final class TimeWaitTable {
             return;
         }
         int n = slots;
-        while (n > MIN_SLOTS && size <= n / 8) {
-            n = Math.max(MIN_SLOTS, n / 4);
+        while (n > MIN_SLOTS && size <= n / 4) {
+            n /= 2;
         }
         if (n != slots) {
             rebuild(n);

@@ -248,7 +248,7 @@ class TimeWaitTableTest {
         int live = t.size();
         assertEquals((int) (T / step), live, "the last 15 s of records");
         int grown = t.slots();
-        assertEquals(16_384, grown);
+        assertEquals(16_384, grown, "records expiring in order leave no dead slots: the ring fills before it grows");
         int lastSlots = grown;
         int shrinks = 0;
         for (long now = n * step; t.size() > 0; now += 100 * step) {
@@ -266,18 +266,19 @@ class TimeWaitTableTest {
                 assertTrue(t.size() <= t.slots() / 2, t.size() + " records in " + t.slots() + " slots");
                 lastSlots = t.slots();
             }
-            assertTrue(t.size() == 0 || t.size() > t.slots() / 8 || t.slots() == TimeWaitTable.MIN_SLOTS,
-                    "at most an eighth live stays no longer than the next expiry: " + t.size() + " in " + t.slots());
+            assertTrue(t.size() == 0 || t.size() > t.slots() / 4 || t.slots() == TimeWaitTable.MIN_SLOTS,
+                    "at most a quarter live stays no longer than the next expiry: " + t.size() + " in " + t.slots());
             assertEquals(t.slots() == 0 ? 0 : 1, buffersHeld(), "the old buffers went back at once");
         }
-        assertTrue(shrinks >= 3, "shrank in steps: " + shrinks);
+        assertTrue(shrinks >= 5, "shrank in steps: " + shrinks);
         assertEquals(0, t.slots());
     }
 
     /**
      * A load steady at any level, a record leaving for each that arrives, resizes the table at most once (the
-     * first time the ring fills with dead slots it may grow past a half-live ring) and never back and forth:
-     * shrinking waits for at most an eighth live and leaves it half live, growing waits for more than half.
+     * first time the ring fills with dead slots it may grow past a ring three quarters live) and never back and
+     * forth: shrinking waits for at most a quarter live and leaves it half live, growing waits for more than
+     * three quarters.
      */
     @Test
     void aSteadyLoadDoesNotResizeBackAndForth() {
@@ -312,13 +313,13 @@ class TimeWaitTableTest {
             add(t, 1024 + i, T);
         }
         assertEquals(8192, t.slots());
-        // Down to an eighth live: a quarter of the slots.
+        // Down to a quarter live: half the slots, half live.
         int port = 1024;
-        while (t.size() > 1024) {
+        while (t.size() > 2048) {
             t.remove(t.find(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), port++, IpAddress.V4_HI,
                     IpAddress.v4Lo(0x7f00_0001), 80));
         }
-        assertEquals(2048, t.slots());
+        assertEquals(4096, t.slots());
         int resizes = t.resizes();
         int next = 1024 + 4097;
         for (int swing = 0; swing < 50; swing++) {

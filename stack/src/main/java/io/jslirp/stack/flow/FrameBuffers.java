@@ -97,7 +97,8 @@ public final class FrameBuffers {
 
     /**
      * Insertion sort of the pool by memory address, lowest first, in place: it runs once per trim, at most once a
-     * second, over at most a few hundred buffers that the previous trim left in order.
+     * second, over at most the pool's bound of buffers (1,024 at the most), most of them left in order by the
+     * previous trim.
      */
     private void sortByAddress() {
         for (int i = 1; i < count; i++) {

@@ -24,6 +24,7 @@ public final class FlowTable<T> {
     private Object[] values;
     private int mask;
     private int size;
+    private int resizes;
 
     public FlowTable(int maxFlows) {
         if (maxFlows < 1) {
@@ -156,17 +157,42 @@ public final class FlowTable<T> {
         }
         store(hole, 0, 0, 0, 0, 0, null);
         size--;
+        if (size <= values.length / 8 && values.length > INITIAL_CAPACITY) {
+            rehash(values.length / 2);
+        }
         return removed;
     }
 
+    /** Capacity: slots allocated, twice the flows at most once full. */
+    public int capacity() {
+        return values.length;
+    }
+
+    /** Times the table was rebuilt into another capacity, grown or shrunk: for tests of the thresholds. */
+    int resizes() {
+        return resizes;
+    }
+
     private void grow() {
+        rehash(values.length * 2);
+    }
+
+    /**
+     * Moves every flow into a table of {@code capacity} slots. It grows past half full and shrinks to half its
+     * size at an eighth full, so a burst's table (40 bytes a slot, up to twice {@code maxFlows} slots: 5 MiB
+     * for 65,536 flows) goes back as its flows end, in steps each paid for by the removals before it; after a
+     * shrink it is at most a quarter full and grows again only past half, so a load steady at a threshold
+     * does not rebuild it back and forth.
+     */
+    private void rehash(int capacity) {
+        resizes++;
         long[] oldGuestHi = guestHi;
         long[] oldGuestLo = guestLo;
         long[] oldRemoteHi = remoteHi;
         long[] oldRemoteLo = remoteLo;
         int[] oldPorts = ports;
         Object[] oldValues = values;
-        allocate(oldValues.length * 2);
+        allocate(capacity);
         for (int k = 0; k < oldValues.length; k++) {
             if (oldValues[k] != null) {
                 int i = hash(oldGuestHi[k], oldGuestLo[k], oldRemoteHi[k], oldRemoteLo[k], oldPorts[k]) & mask;

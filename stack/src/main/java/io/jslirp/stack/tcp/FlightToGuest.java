@@ -37,9 +37,14 @@ import io.netty.util.internal.PlatformDependent;
  * budget: were it smaller than the flight, every acknowledged window would hand buffers back to Netty and every
  * next one take new ones, and Netty frees a chunk that empties and zeroes and faults in a new one (counted:
  * 15 of 16 frames per MiB were new buffers, and 0.5-0.8 MiB zeroed per MiB sent). What the pool holds beyond
- * its base is released once nothing has been in flight for {@link #POOL_IDLE}: {@link #trimDue} tells the
- * layer's timers when; the base goes too when no frame has moved at all for seconds
- * ({@code Stack.releaseIdleBuffers}).
+ * its base and not taken by any read for {@link #POOL_IDLE} after the flight first empties is released:
+ * emptying starts the pool's count ({@code FrameMemory.startIdleCount}), {@link #trimDue} tells the layer's
+ * timers when the second is up, and the layer comes back every second while the pool holds more than its
+ * base. The deadline is not pushed back when the flight empties again: under many short connections it
+ * empties a few thousand times a second, and a deadline always a second ahead kept a bulk download's whole
+ * window (8 MiB) in the pool through the 100,000 connections that followed it, each of which used one buffer
+ * at a time. A download still running keeps what it used in that second, so trimming costs it nothing. The
+ * base goes too when no frame has moved at all for seconds ({@code Stack.releaseIdleBuffers}).
  */
 final class FlightToGuest {
     static final int MIN_BUDGET = 8 << 20;
@@ -59,13 +64,15 @@ final class FlightToGuest {
     static final long POOL_IDLE = 1_000_000_000L;
 
     private final Clock clock;
+    private final FrameMemory memory;
     private long bytes;
     private int senders;
-    /** When the pool may be trimmed: POOL_IDLE after the flight last emptied; MAX_VALUE when not armed. */
+    /** When the pool may be trimmed: POOL_IDLE after the flight first emptied; MAX_VALUE when not armed. */
     private long trimAt = Long.MAX_VALUE;
 
-    FlightToGuest(Clock clock) {
+    FlightToGuest(Clock clock, FrameMemory memory) {
         this.clock = clock;
+        this.memory = memory;
     }
 
     /** The total sent and not yet acknowledged (sequence space: payload, plus one per FIN). */
@@ -96,8 +103,9 @@ final class FlightToGuest {
         bytes -= seqLen;
         if (last) {
             senders--;
-            if (senders == 0) {
+            if (senders == 0 && trimAt == Long.MAX_VALUE) {
                 trimAt = clock.nanoTime() + POOL_IDLE;
+                memory.startIdleCount();
             }
         }
     }
@@ -107,15 +115,19 @@ final class FlightToGuest {
         return trimAt;
     }
 
-    /**
-     * At or after {@link #trimAt}: disarms it and says whether the pool should be trimmed, which is when nothing
-     * is in flight (had something been sent since, the next time the flight empties arms it again).
-     */
+    /** At or after {@link #trimAt}: disarms it and says that the pool should be trimmed now. */
     boolean trimDue(long now) {
         if (trimAt == Long.MAX_VALUE || now - trimAt < 0) {
             return false;
         }
         trimAt = Long.MAX_VALUE;
-        return senders == 0;
+        return true;
+    }
+
+    /** Trims the pool again at {@code at} (it still holds more than its base), unless a trim is armed already. */
+    void trimAgainAt(long at) {
+        if (trimAt == Long.MAX_VALUE) {
+            trimAt = at;
+        }
     }
 }

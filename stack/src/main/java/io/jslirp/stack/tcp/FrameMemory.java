@@ -17,9 +17,9 @@ import io.netty.buffer.ByteBufAllocator;
  * instead of going back to the allocator: a bulk transfer then reuses the same few buffers and allocates nothing,
  * not even the allocator's own bookkeeping (Netty's subpage and recycler objects churn when dozens of buffers are
  * freed and taken again per window). Only buffers of exactly {@link #frameCapacity} are kept: as many as the
- * budget in flight toward the guest takes ({@link FlightToGuest}), about 2 MiB once nothing has been in
- * flight for a second ({@link #trimIdle}, when the layer's timers say so), and none once the whole loop has
- * been quiet for seconds ({@link #clear}, from {@code Stack.releaseIdleBuffers}): the 2 MiB lie in every
+ * budget in flight toward the guest takes ({@link FlightToGuest}); a second after the flight empties, about
+ * 2 MiB or what reads took in that second if more ({@link #trimIdle}, when the layer's timers say so); and none
+ * once the whole loop has been quiet for seconds ({@link #clear}, from {@code Stack.releaseIdleBuffers}): the 2 MiB lie in every
  * chunk of Netty's pool the burst took, and keep each of them from going back.
  *
  * <p>A buffer pins all of its capacity for as long as anything holds it. So a short read is copied into a
@@ -104,9 +104,19 @@ final class FrameMemory {
         return copy;
     }
 
-    /** Nothing has been in flight for a while: the pool gives back what it holds beyond its idle size. */
-    void trimIdle() {
-        frames.trim(framesKept);
+    /** The flight has emptied: {@link #trimIdle} counts the buffers no read takes from here. */
+    void startIdleCount() {
+        frames.startIdleCount();
+    }
+
+    /**
+     * A second after the flight emptied, and every second after while the pool holds more than its idle size:
+     * it gives back what it holds beyond that size and no read took since the count started (a download under
+     * way again keeps its window). Returns whether it still holds more than its idle size.
+     */
+    boolean trimIdle() {
+        frames.trimUnused(framesKept);
+        return frames.size() > framesKept;
     }
 
     /** Releases every pooled buffer (layer shutdown, or the loop has gone quiet); returns how many. */

@@ -104,7 +104,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
                     HostSockets host, RelayOptions options, boolean offload) {
         this.offload = offload;
         this.memory = new FrameMemory(alloc, counters, config.mtu(), output.l4Offset(), offload);
-        this.flight = new FlightToGuest(clock);
+        this.flight = new FlightToGuest(clock, memory);
         this.config = config;
         this.clock = clock;
         this.counters = counters;
@@ -114,7 +114,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         this.options = options;
         this.mtu = config.mtu();
         this.flows = new FlowTable<>(options.maxFlows());
-        this.timeWait = new TimeWaitTable(clock.nanoTime());
+        this.timeWait = new TimeWaitTable(alloc, clock.nanoTime());
         // RFC 6528: ISN = M + F(4-tuple, secret), M a 4 microsecond clock. The secret is per process.
         long secret = new SecureRandom().nextLong();
         this.isnGenerator = (gHi, gLo, gp, rHi, rLo, rp) -> {
@@ -369,8 +369,8 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         if (forwards.listenersResumeAt <= now) {
             forwards.resumeListeners();
         }
-        if (flight.trimDue(now)) {
-            memory.trimIdle();
+        if (flight.trimDue(now) && memory.trimIdle()) {
+            flight.trimAgainAt(now + FlightToGuest.POOL_IDLE);
         }
         int expired = timeWait.expire(now);
         if (expired > 0) {

@@ -8,11 +8,18 @@ package io.jslirp.stack.tcp;
  * pushing the retransmission timer back on every ACK costs nothing here.
  */
 final class TimerHeap {
-    private TcpConnection[] heap = new TcpConnection[64];
+    private static final int MIN_LENGTH = 64;
+
+    private TcpConnection[] heap = new TcpConnection[MIN_LENGTH];
     private int size;
 
     int size() {
         return size;
+    }
+
+    /** Slots allocated. */
+    int length() {
+        return heap.length;
     }
 
     long peekDeadline() {
@@ -47,16 +54,23 @@ final class TimerHeap {
         }
         c.heapIndex = -1;
         size--;
-        if (i == size) {
+        if (i != size) {
+            TcpConnection last = heap[size];
             heap[size] = null;
-            return;
+            heap[i] = last;
+            last.heapIndex = i;
+            siftDown(i);
+            siftUp(last.heapIndex);
+        } else {
+            heap[size] = null;
         }
-        TcpConnection last = heap[size];
-        heap[size] = null;
-        heap[i] = last;
-        last.heapIndex = i;
-        siftDown(i);
-        siftUp(last.heapIndex);
+        // A burst's array goes back as its connections end: half the length at an eighth full, which leaves it
+        // a quarter full, and it doubles again only when full, so no load rebuilds it back and forth.
+        if (size <= heap.length / 8 && heap.length > MIN_LENGTH) {
+            TcpConnection[] smaller = new TcpConnection[heap.length / 2];
+            System.arraycopy(heap, 0, smaller, 0, size);
+            heap = smaller;
+        }
     }
 
     TcpConnection poll() {

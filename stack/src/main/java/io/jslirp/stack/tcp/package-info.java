@@ -130,7 +130,7 @@
  * host peer. Host error: RST to the guest. When both directions are done the host socket is closed at once
 (once it has taken the guest's last bytes) and the connection object goes too: TIME_WAIT is a 56-byte
 primitive record in {@code TimeWaitTable} (the tuple, RCV.NXT, SND.NXT, TS.Recent, two flags, the deadline;
-64 bytes a slot with its index), kept 15 s to re-acknowledge a lost final ACK ({@code SegmentsInTimeWait}
+64 bytes a slot with its index, in a direct buffer rather than on the Java heap), kept 15 s to re-acknowledge a lost final ACK ({@code SegmentsInTimeWait}
 answers every segment as the connection would have), and a new SYN above the old sequence space, or a
 forward's client on the same tuple, reopens the tuple. A connection churn leaves ten thousand and more of
 them at once; records count against the flow limit as connections do, and their table shrinks back as they

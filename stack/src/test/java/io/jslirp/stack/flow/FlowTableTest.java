@@ -3,7 +3,10 @@ package io.jslirp.stack.flow;
 import io.jslirp.stack.wire.IpAddress;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -95,6 +98,93 @@ class FlowTableTest {
             }
         }
         assertEquals(ref.size(), t.size());
+    }
+
+    /** A burst of flows, then they end in random order: the table shrinks in steps and every lookup stays right. */
+    @Test
+    void theTableShrinksAsFlowsEndAndLookupsStayRight() {
+        V4Table<Integer> t = new V4Table<>(65_536);
+        int n = 10_000;
+        int ra = 0x7f00_0001;
+        for (int i = 0; i < n; i++) {
+            assertTrue(t.put(0x0a00_0264, 1024 + i, ra, 80, i));
+        }
+        assertEquals(32_768, t.t.capacity(), "more than half of 16,384");
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        Collections.shuffle(order, new Random(7));
+        boolean[] gone = new boolean[n];
+        int capacity = t.t.capacity();
+        int shrinks = 0;
+        for (int k = 0; k < n; k++) {
+            int i = order.get(k);
+            assertEquals(i, t.remove(0x0a00_0264, 1024 + i, ra, 80));
+            gone[i] = true;
+            if (t.t.capacity() != capacity) {
+                assertTrue(t.t.capacity() < capacity, "only shrinks while flows end");
+                shrinks++;
+                capacity = t.t.capacity();
+                assertTrue(t.size() * 4 <= capacity, t.size() + " flows in " + capacity);
+                // Right after each shrink every flow is where a lookup finds it, and no ended one is.
+                for (int j = 0; j < n; j++) {
+                    assertEquals(gone[j] ? null : (Integer) j, t.get(0x0a00_0264, 1024 + j, ra, 80));
+                }
+            }
+            assertTrue(t.size() > capacity / 8 || capacity == 64, t.size() + " flows left in " + capacity);
+        }
+        assertEquals(64, t.t.capacity(), "back to its first size");
+        assertEquals(9, shrinks, "32,768 down to 64 a half at a time");
+        assertEquals(0, t.size());
+    }
+
+    /**
+     * A load steady at any level, a flow ending for each that starts, resizes the table at most once, never
+     * back and forth: it shrinks at an eighth full to a quarter, and grows past a half.
+     */
+    @Test
+    void aSteadyLoadDoesNotResizeBackAndForth() {
+        for (int level : new int[] {1, 8, 9, 16, 17, 31, 32, 33, 63, 64, 65, 1000, 4096, 4097}) {
+            V4Table<Integer> t = new V4Table<>(65_536);
+            for (int i = 0; i < level; i++) {
+                t.put(0x0a00_0264, 1024 + i, 0x7f00_0001, 80, i);
+            }
+            int before = t.t.resizes();
+            int afterFirst = -1;
+            for (int i = level; i < level + 20_000; i++) {
+                assertTrue(t.put(0x0a00_0264, 1024 + i % 60_000, 0x7f00_0001, 80, i));
+                int old = i - level;
+                assertEquals(old, t.remove(0x0a00_0264, 1024 + old % 60_000, 0x7f00_0001, 80));
+                if (i == level) {
+                    // The flow that starts before one ends may take a table at its threshold over it, once.
+                    afterFirst = t.t.resizes();
+                }
+            }
+            assertTrue(afterFirst - before <= 1, "level " + level);
+            assertEquals(afterFirst, t.t.resizes(), "level " + level);
+            // A swing across the thresholds: down to an eighth and up past a half of where it shrank to.
+            V4Table<Integer> w = new V4Table<>(65_536);
+            for (int i = 0; i < 4097; i++) {
+                w.put(0x0a00_0264, 1024 + i, 0x7f00_0001, 80, i);
+            }
+            int removed = 0;
+            while (w.t.capacity() == 16_384) {
+                w.remove(0x0a00_0264, 1024 + removed, 0x7f00_0001, 80);
+                removed++;
+            }
+            int resizes = w.t.resizes();
+            int next = 4097;
+            for (int swing = 0; swing < 50; swing++) {
+                for (int k = 0; k < 16; k++) {
+                    w.put(0x0a00_0264, 1024 + next++, 0x7f00_0001, 80, 0);
+                }
+                for (int k = 0; k < 16; k++) {
+                    w.remove(0x0a00_0264, 1024 + removed++, 0x7f00_0001, 80);
+                }
+            }
+            assertEquals(resizes, w.t.resizes(), "a swing of 16 around the shrink threshold");
+        }
     }
 
     @Test

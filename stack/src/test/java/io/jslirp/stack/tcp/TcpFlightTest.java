@@ -236,7 +236,13 @@ class TcpFlightTest extends TcpHarness {
             assertEquals(frames, stack.counters().tcpFrameBuffersAllocated, "round " + round);
         }
         assertEquals(0, turns(s).size());
-        // A second with nothing in flight: the pool keeps its 2 MiB base and gives the rest back.
+        PoolArenaMetric arena = pool.metric().directArenas().get(0);
+        // The trim counts from the first time the flight emptied (after round 0), and rounds 1 to 3 took every
+        // buffer since: a second later it keeps them all, and looks again a second after that.
+        clock.advanceNanos(FlightToGuest.POOL_IDLE);
+        stack.runTimers();
+        assertEquals(frames, arena.numActiveNormalAllocations());
+        // A second in which no read took any: the pool keeps its 2 MiB base and gives the rest back.
         clock.advanceNanos(FlightToGuest.POOL_IDLE);
         stack.runTimers();
         host.hostSends(s, pattern(frames * FRAME));
@@ -245,6 +251,38 @@ class TcpFlightTest extends TcpHarness {
         assertEquals(2 * frames - kept, stack.counters().tcpFrameBuffersAllocated);
         ack(GPORT, acked + frames * FRAME);
         recvNothing();
+    }
+
+    @Test
+    void shortExchangesAfterADownloadDoNotKeepItsWindowInThePool() {
+        FakeHostSockets.Sock s = open(GPORT);
+        int frames = (BUDGET + FRAME - 1) / FRAME;
+        host.hostSends(s, pattern(frames * FRAME));
+        assertEquals(frames, turns(s).size());
+        int acked = O + frames * FRAME;
+        ack(GPORT, acked);
+        recvNothing();
+        PoolArenaMetric arena = pool.metric().directArenas().get(0);
+        assertEquals(frames, arena.numActiveNormalAllocations(), "the window's frames, all back in the pool");
+        int kept = (2 << 20) / 65536;
+        // Then a byte each tenth of a second, each acknowledged soon after (short connections, a chat): the
+        // flight empties ten times a second, and each byte takes one frame buffer for its read and copies out of
+        // it. The timer fires a second after the first time the flight emptied, with a byte in flight: all but
+        // one buffer were idle that whole second, and the pool is down to its base.
+        for (int step = 1; step <= 20; step++) {
+            clock.advanceNanos(FlightToGuest.POOL_IDLE / 10);
+            host.hostSends(s, pattern(1));
+            assertEquals(1, turns(s).size());
+            stack.runTimers();
+            assertEquals(step < 10 ? frames : kept, arena.numActiveNormalAllocations(), "step " + step);
+            acked += 1;
+            ack(GPORT, acked);
+            recvNothing();
+        }
+        // Once the flight stays empty, nothing more goes until the loop is quiet (Stack.releaseIdleBuffers).
+        clock.advanceNanos(FlightToGuest.POOL_IDLE);
+        stack.runTimers();
+        assertEquals(kept, arena.numActiveNormalAllocations());
     }
 
     @Test

@@ -1,7 +1,11 @@
 package io.jslirp.stack.tcp;
 
+import io.jslirp.stack.testing.LeakCheckExtension;
 import io.jslirp.stack.wire.IpAddress;
+import io.netty.buffer.PooledByteBufAllocator;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,9 +16,27 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The TIME_WAIT record store against a plain map: lookups, fields, deadline order, growth and shrinking. */
+@ExtendWith(LeakCheckExtension.class)
 class TimeWaitTableTest {
     private static final long T = 15_000_000_000L;
     private static final long GUEST6_HI = 0xfd00_0000_0000_0000L;
+
+    /** The launcher's pool: one arena of 1 MiB chunks, no thread caches, so its counts are the table's. */
+    private final PooledByteBufAllocator pool = new PooledByteBufAllocator(true, 0, 1, 8192, 7, 0, 0, false);
+
+    private TimeWaitTable table(long now) {
+        return new TimeWaitTable(pool, now);
+    }
+
+    /** Direct buffers the tables of this test hold. */
+    private long buffersHeld() {
+        return pool.metric().directArenas().get(0).numActiveAllocations();
+    }
+
+    @AfterEach
+    void everyTableGaveItsBufferBack() {
+        assertEquals(0, buffersHeld());
+    }
 
     /** A record as the model keeps it. */
     private static final class Rec {
@@ -77,7 +99,7 @@ class TimeWaitTableTest {
     void randomChurnMatchesAMap() {
         Random rnd = new Random(12);
         long now = -5_000_000_000L; // the clock's origin is arbitrary: negative readings work alike
-        TimeWaitTable t = new TimeWaitTable(now);
+        TimeWaitTable t = table(now);
         Map<String, Rec> model = new LinkedHashMap<>();
         int maxSlots = 0;
         for (int step = 0; step < 60_000; step++) {
@@ -145,7 +167,8 @@ class TimeWaitTableTest {
         }
         assertTrue(maxSlots > TimeWaitTable.MIN_SLOTS, "the run made the table grow");
         assertEquals(model.size(), t.expire(now + T));
-        assertEquals(TimeWaitTable.MIN_SLOTS, t.slots(), "and it shrank back");
+        assertEquals(0, t.slots(), "and it shrank back to nothing");
+        assertEquals(0, t.footprintBytes());
     }
 
     private static Rec any(Map<String, Rec> model, Random rnd) {
@@ -160,7 +183,7 @@ class TimeWaitTableTest {
 
     @Test
     void aLateDeadlineIsRaisedToKeepTheOrder() {
-        TimeWaitTable t = new TimeWaitTable(0);
+        TimeWaitTable t = table(0);
         long a = IpAddress.v4Lo(0x0a00_0264);
         long b = IpAddress.v4Lo(0x7f00_0001);
         t.add(0, a, 1000, 0, b, 80, 1, 2, false, 0, false, 5 * T);
@@ -173,14 +196,143 @@ class TimeWaitTableTest {
 
     @Test
     void footprintIsTheSlotCostTimesTheSlots() {
-        TimeWaitTable t = new TimeWaitTable(0);
-        assertEquals((long) TimeWaitTable.MIN_SLOTS * TimeWaitTable.BYTES_PER_SLOT, t.footprintBytes());
+        TimeWaitTable t = table(0);
+        assertEquals(0, t.footprintBytes(), "an empty table holds no buffer");
+        assertEquals(0, buffersHeld());
         for (int i = 0; i < 10_000; i++) {
-            t.add(0, IpAddress.v4Lo(0x0a00_0264), 10_000 + i, 0, IpAddress.v4Lo(0x7f00_0001), 80, i, i, true, i,
-                    true, T);
+            add(t, 10_000 + i, T);
         }
         assertEquals(16_384, t.slots(), "the next power of two");
         assertEquals(16_384L * TimeWaitTable.BYTES_PER_SLOT, t.footprintBytes());
         assertTrue(TimeWaitTable.BYTES_PER_SLOT <= 64);
+        assertEquals(1, buffersHeld(), "one buffer, the old ones released as it grew");
+        t.clear();
+        assertEquals(0, t.footprintBytes());
+    }
+
+    private static void add(TimeWaitTable t, int port, long deadline) {
+        t.add(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), port, IpAddress.V4_HI, IpAddress.v4Lo(0x7f00_0001), 80,
+                port * 3, port * 5, true, port * 7, (port & 1) == 0, deadline);
+    }
+
+    private static void assertRecord(TimeWaitTable t, int port, long deadline) {
+        int slot = t.find(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), port, IpAddress.V4_HI,
+                IpAddress.v4Lo(0x7f00_0001), 80);
+        assertTrue(slot >= 0, "port " + port);
+        assertEquals(port, t.guestPort(slot));
+        assertEquals(port * 3, t.rcvNxt(slot));
+        assertEquals(port * 5, t.sndNxt(slot));
+        assertEquals(port * 7, t.tsRecent(slot));
+        assertEquals((port & 1) == 0, t.scaled(slot));
+        assertEquals(deadline, t.deadline(slot));
+    }
+
+    private static boolean present(TimeWaitTable t, int port) {
+        return t.find(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), port, IpAddress.V4_HI,
+                IpAddress.v4Lo(0x7f00_0001), 80) >= 0;
+    }
+
+    /**
+     * A churn as the peer benchmark makes it: records entering TIME_WAIT at a steady rate, then none; as they
+     * expire the table shrinks step by step, every record left still found with its fields, none gone found.
+     */
+    @Test
+    void aChurnsTableShrinksAsItsRecordsExpireAndLookupsStayRight() {
+        TimeWaitTable t = table(0);
+        int n = 20_000;
+        long step = 1_000_000L; // one record a millisecond: 20 s of churn, 15 s of TIME_WAIT each
+        for (int i = 0; i < n; i++) {
+            t.expire(i * step);
+            add(t, 1024 + i, i * step + T);
+        }
+        int live = t.size();
+        assertEquals((int) (T / step), live, "the last 15 s of records");
+        int grown = t.slots();
+        assertEquals(16_384, grown, "records expiring in order leave no dead slots: the ring fills before it grows");
+        int lastSlots = grown;
+        int shrinks = 0;
+        for (long now = n * step; t.size() > 0; now += 100 * step) {
+            t.expire(now);
+            int first = 1024 + (int) Math.max(0, (now - T) / step + 1);
+            for (int port = 1024 + n - live; port < 1024 + n; port += 37) {
+                if (port < first) {
+                    assertFalse(present(t, port), "expired " + port);
+                } else {
+                    assertRecord(t, port, (port - 1024) * step + T);
+                }
+            }
+            if (t.slots() < lastSlots) {
+                shrinks++;
+                assertTrue(t.size() <= t.slots() / 2, t.size() + " records in " + t.slots() + " slots");
+                lastSlots = t.slots();
+            }
+            assertTrue(t.size() == 0 || t.size() > t.slots() / 4 || t.slots() == TimeWaitTable.MIN_SLOTS,
+                    "at most a quarter live stays no longer than the next expiry: " + t.size() + " in " + t.slots());
+            assertEquals(t.slots() == 0 ? 0 : 1, buffersHeld(), "the old buffers went back at once");
+        }
+        assertTrue(shrinks >= 5, "shrank in steps: " + shrinks);
+        assertEquals(0, t.slots());
+    }
+
+    /**
+     * A load steady at any level, a record leaving for each that arrives, resizes the table at most once (the
+     * first time the ring fills with dead slots it may grow past a ring three quarters live) and never back and
+     * forth: shrinking waits for at most a quarter live and leaves it half live, growing waits for more than
+     * three quarters.
+     */
+    @Test
+    void aSteadyLoadDoesNotResizeBackAndForth() {
+        for (int level : new int[] {1, 16, 17, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1000, 4096}) {
+            TimeWaitTable t = table(0);
+            for (int i = 0; i < level; i++) {
+                add(t, 1024 + i, T);
+            }
+            int before = t.resizes();
+            int next = level;
+            for (int cycle = 0; cycle < 20 * Math.max(level, TimeWaitTable.MIN_SLOTS); cycle++) {
+                add(t, 1024 + next % 60_000, T);
+                int oldest = 1024 + (next - level) % 60_000;
+                t.remove(t.find(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), oldest, IpAddress.V4_HI,
+                        IpAddress.v4Lo(0x7f00_0001), 80));
+                next++;
+                assertEquals(level, t.size());
+            }
+            assertTrue(t.resizes() - before <= 1, "level " + level + ": " + (t.resizes() - before) + " resizes");
+            for (int i = next - level; i < next; i += 7) {
+                assertRecord(t, 1024 + i % 60_000, T);
+            }
+            t.clear();
+        }
+    }
+
+    /** Falling to a shrink threshold and rising past the next grow threshold, repeatedly, stays put. */
+    @Test
+    void aLoadSwingingAcrossAThresholdDoesNotRebuildEachSwing() {
+        TimeWaitTable t = table(0);
+        for (int i = 0; i < 4097; i++) {
+            add(t, 1024 + i, T);
+        }
+        assertEquals(8192, t.slots());
+        // Down to a quarter live: half the slots, half live.
+        int port = 1024;
+        while (t.size() > 2048) {
+            t.remove(t.find(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), port++, IpAddress.V4_HI,
+                    IpAddress.v4Lo(0x7f00_0001), 80));
+        }
+        assertEquals(4096, t.slots());
+        int resizes = t.resizes();
+        int next = 1024 + 4097;
+        for (int swing = 0; swing < 50; swing++) {
+            // Up by a few and down again, around the size it shrank at.
+            for (int i = 0; i < 8; i++) {
+                add(t, next++, T);
+            }
+            for (int i = 0; i < 8; i++) {
+                t.remove(t.find(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), port++, IpAddress.V4_HI,
+                        IpAddress.v4Lo(0x7f00_0001), 80));
+            }
+        }
+        assertTrue(t.resizes() - resizes <= 1, (t.resizes() - resizes) + " resizes");
+        t.clear();
     }
 }

@@ -32,6 +32,10 @@ class TcpFlightTest extends TcpHarness {
     /** Payload of a full super-frame: the whole segments a 64 KiB frame buffer holds after its headers. */
     static final int FRAME = (65536 - 14 - 20 - 32) / SEG * SEG;
     static final int BUDGET = FlightToGuest.BUDGET;
+    /** Frame buffers a whole flight budget of full frames takes. */
+    static final int WINDOW_FRAMES = (BUDGET + FRAME - 1) / FRAME;
+    /** The idle pool's base, stated here rather than read from FrameMemory: 2 MiB of 64 KiB frame buffers. */
+    static final int KEPT_FRAMES = (2 << 20) / 65536;
 
     /** The launcher's pool: one arena of 1 MiB chunks (8 KiB pages, maxOrder 7), no thread caches. */
     private final PooledByteBufAllocator pool = new PooledByteBufAllocator(true, 0, 1, 8192, 7, 0, 0, false);
@@ -112,7 +116,7 @@ class TcpFlightTest extends TcpHarness {
         host.hostSends(s, pattern(BUDGET + 4 * FRAME));
         List<Seg> out = turns(s);
         // Whole frames, in order, up to the first one that reaches the budget; the window would take twice that.
-        int frames = (BUDGET + FRAME - 1) / FRAME;
+        int frames = WINDOW_FRAMES;
         assertEquals(frames, out.size());
         for (int i = 0; i < frames; i++) {
             assertEquals(O + i * FRAME, out.get(i).seq);
@@ -184,7 +188,7 @@ class TcpFlightTest extends TcpHarness {
         int a = GPORT;
         int b = GPORT + 1;
         FakeHostSockets.Sock sa = open(a);
-        int frames = (BUDGET + FRAME - 1) / FRAME;
+        int frames = WINDOW_FRAMES;
         host.hostSends(sa, pattern(frames * FRAME + BUDGET / 2 + FRAME));
         assertEquals(frames, turns(sa).size());
 
@@ -223,7 +227,7 @@ class TcpFlightTest extends TcpHarness {
     @Test
     void aBulkTransferReusesItsFrameBuffersAndGivesThemBackWhenIdle() {
         FakeHostSockets.Sock s = open(GPORT);
-        int frames = (BUDGET + FRAME - 1) / FRAME;
+        int frames = WINDOW_FRAMES;
         int rounds = 4;
         host.hostSends(s, pattern(rounds * frames * FRAME));
         int acked = O;
@@ -247,7 +251,7 @@ class TcpFlightTest extends TcpHarness {
         stack.runTimers();
         host.hostSends(s, pattern(frames * FRAME));
         assertEquals(frames, turns(s).size());
-        int kept = (2 << 20) / 65536;
+        int kept = KEPT_FRAMES;
         assertEquals(2 * frames - kept, stack.counters().tcpFrameBuffersAllocated);
         ack(GPORT, acked + frames * FRAME);
         recvNothing();
@@ -256,7 +260,7 @@ class TcpFlightTest extends TcpHarness {
     @Test
     void shortExchangesAfterADownloadDoNotKeepItsWindowInThePool() {
         FakeHostSockets.Sock s = open(GPORT);
-        int frames = (BUDGET + FRAME - 1) / FRAME;
+        int frames = WINDOW_FRAMES;
         host.hostSends(s, pattern(frames * FRAME));
         assertEquals(frames, turns(s).size());
         int acked = O + frames * FRAME;
@@ -264,7 +268,7 @@ class TcpFlightTest extends TcpHarness {
         recvNothing();
         PoolArenaMetric arena = pool.metric().directArenas().get(0);
         assertEquals(frames, arena.numActiveNormalAllocations(), "the window's frames, all back in the pool");
-        int kept = (2 << 20) / 65536;
+        int kept = KEPT_FRAMES;
         // Then a byte each tenth of a second, each acknowledged soon after (short connections, a chat): the
         // flight empties ten times a second, and each byte takes one frame buffer for its read and copies out of
         // it. The timer fires a second after the first time the flight emptied, with a byte in flight: all but
@@ -288,7 +292,7 @@ class TcpFlightTest extends TcpHarness {
     @Test
     void aQuietStackGivesBackTheBuffersItKeepsAndTheirChunksGo() {
         FakeHostSockets.Sock s = open(GPORT);
-        int frames = (BUDGET + FRAME - 1) / FRAME;
+        int frames = WINDOW_FRAMES;
         host.hostSends(s, pattern(frames * FRAME));
         assertEquals(frames, turns(s).size());
         ack(GPORT, O + frames * FRAME);
@@ -297,7 +301,7 @@ class TcpFlightTest extends TcpHarness {
         stack.runTimers();
         PoolArenaMetric arena = pool.metric().directArenas().get(0);
         // The idle pool keeps 2 MiB of frames, and so at least the two chunks they fill.
-        int kept = (2 << 20) / 65536;
+        int kept = KEPT_FRAMES;
         assertEquals(kept, arena.numActiveNormalAllocations());
         int chunksWithTheKeptFrames = chunks();
         assertTrue(chunksWithTheKeptFrames >= 2, "chunks: " + chunksWithTheKeptFrames);

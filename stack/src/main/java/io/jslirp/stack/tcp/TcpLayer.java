@@ -204,7 +204,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         return timeWait.size();
     }
 
-    /** Heap bytes the TIME_WAIT records' table holds now (its arrays); for tests and diagnostics. */
+    /** Bytes of the direct buffer the TIME_WAIT records' table holds now (0 when empty); for tests and diagnostics. */
     public long timeWaitFootprintBytes() {
         return timeWait.footprintBytes();
     }

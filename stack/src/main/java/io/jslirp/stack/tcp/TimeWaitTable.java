@@ -46,7 +46,7 @@ import java.nio.ByteOrder;
  * after the records are gone (README.md, "Footprint"). A buffer goes back to the allocator the moment the
  * table shrinks or empties; from 128 slots up (8 KiB, a page) every size is one of Netty's runs of whole pages,
  * never a subpage of a small size class (whose last one Netty keeps, with the chunk it lies in), and from 1 MiB up
- * its own allocation, freed whole. An empty table holds no buffer at all.
+ * a whole chunk of its own, freed whole. An empty table holds no buffer at all.
  *
  * <p>Record layout, one {@code long} each: guest address hi, lo; remote address hi, lo (family-neutral,
  * {@code IpAddress}); guest port, remote port, RCV.NXT as 16, 16, 32 bits; SND.NXT, TS.Recent as 32, 32 bits;
@@ -296,7 +296,9 @@ final class TimeWaitTable {
         long flags = ring(r + FLAGS_DEADLINE) & ~TIME;
         int gPort = (int) (portsRcv >>> 48);
         int rPort = (int) (portsRcv >>> 32) & 0xffff;
-        remove(slot);
+        // Unlinked, not removed: the record comes straight back, so the table must not shrink (or, were it the
+        // only one, give its buffer back) in between, which would cost an allocation per retransmitted FIN.
+        unlink(slot);
         add(gHi, gLo, gPort, rHi, rLo, rPort, (int) portsRcv, (int) (sndTs >>> 32), (flags & TS_OK) != 0,
                 (int) sndTs, (flags & SCALED) != 0, deadline);
         return find(gHi, gLo, gPort, rHi, rLo, rPort);
@@ -304,6 +306,12 @@ final class TimeWaitTable {
 
     /** Removes the record in {@code slot} (a live one, from {@link #find}). */
     void remove(int slot) {
+        unlink(slot);
+        maybeShrink();
+    }
+
+    /** Takes the record in {@code slot} out of the index and the ring, leaving the table's size as it is. */
+    private void unlink(int slot) {
         int r = slot * LONGS;
         int at = indexOf(ring(r + GUEST_HI), ring(r + GUEST_LO), guestPort(slot), ring(r + REMOTE_HI),
                 ring(r + REMOTE_LO), remotePort(slot));
@@ -311,7 +319,6 @@ final class TimeWaitTable {
         ring(r + FLAGS_DEADLINE, 0);
         size--;
         skipDead();
-        maybeShrink();
     }
 
     /** Removes every record whose deadline has come; returns how many. */

@@ -195,7 +195,7 @@ class TimeWaitTableTest {
     }
 
     @Test
-    void footprintIsTheSlotCostTimesTheSlots() {
+    void oneBufferSizedToThePowerOfTwoAboveTheRecordsAndNoneWhenEmpty() {
         TimeWaitTable t = table(0);
         assertEquals(0, t.footprintBytes(), "an empty table holds no buffer");
         assertEquals(0, buffersHeld());
@@ -203,11 +203,27 @@ class TimeWaitTableTest {
             add(t, 10_000 + i, T);
         }
         assertEquals(16_384, t.slots(), "the next power of two");
-        assertEquals(16_384L * TimeWaitTable.BYTES_PER_SLOT, t.footprintBytes());
         assertTrue(TimeWaitTable.BYTES_PER_SLOT <= 64);
         assertEquals(1, buffersHeld(), "one buffer, the old ones released as it grew");
         t.clear();
         assertEquals(0, t.footprintBytes());
+    }
+
+    @Test
+    void restartingTheOnlyRecordKeepsTheTablesBuffer() {
+        // A guest retransmitting its FIN restarts 2MSL on every copy: that must not free and take a buffer.
+        TimeWaitTable t = table(0);
+        add(t, 40_000, T);
+        long allocations = pool.metric().directArenas().get(0).numAllocations();
+        int slot = t.find(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), 40_000, IpAddress.V4_HI,
+                IpAddress.v4Lo(0x7f00_0001), 80);
+        for (int i = 1; i <= 5; i++) {
+            slot = t.restart(slot, T + i);
+            assertEquals(T + i, t.deadline(slot));
+        }
+        assertEquals(allocations, pool.metric().directArenas().get(0).numAllocations(), "no buffer taken anew");
+        assertEquals(1, t.size());
+        t.clear();
     }
 
     private static void add(TimeWaitTable t, int port, long deadline) {

@@ -35,10 +35,13 @@ import org.objectweb.asm.commons.JSRInlinerAdapter;
  *
  * Every other entry is copied byte for byte, in the same order with the same times. A class whose frames
  * cannot be computed (a type it needs is in neither the jar nor the JDK) stays as it was, named on stderr.
- * Any other failure leaves the jar untouched and ends with status 1; the build goes on with the old jar.
+ * Any other failure leaves the jar untouched and ends with status 3 ({@link #NOT_REWRITTEN}); the build goes on
+ * with the old jar, while a status of 1 (this file did not compile, say) fails it.
  */
 public final class OldClassFiles {
   private static final int JAVA_6 = 50;
+  /** Exit status when the jar could not be rewritten and was left as it was (tap/pom.xml accepts it). */
+  static final int NOT_REWRITTEN = 3;
 
   /** What getCommonSuperClass needs of a class: its super class, interfaces and whether it is one. */
   private record Shape(String superName, String[] interfaces, boolean isInterface) {}
@@ -63,7 +66,11 @@ public final class OldClassFiles {
       counts = new OldClassFiles(jar).rewrite(out);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tmp);
-      throw e;
+      // Its own status, which the build accepts: 1 is also what `java` gives a source file that does not
+      // compile, and that must fail the build instead of passing for a rewrite that merely did not happen.
+      System.err.println("jslirp old class files: jar left as shaded: " + e);
+      System.exit(NOT_REWRITTEN);
+      return;
     }
     if (counts[0] > 0) {
       // The jar's time moves on only when it changed: the launcher compares it with its sources and archive.

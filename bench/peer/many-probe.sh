@@ -8,7 +8,7 @@
 #   bench/peer/many-probe.sh                      # 10 jslirp launcher instances
 #   TOOL=pasta N=10 bench/peer/many-probe.sh
 #
-# Settings: TOOL (a tool peer-bench.sh knows: jslirp, jslirp-jdk25, jslirp-defaults, slirp4netns, pasta),
+# Settings: TOOL (a tool peer-bench.sh knows: jslirp, jslirp-jdk25, jslirp-variant, jslirp-defaults, slirp4netns, pasta),
 # N (instances, 1-50, default 10), MTU (default 65520), BUILD=0 (no Maven).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,7 +25,7 @@ prologue tap unshare ip
 have_tool "$TOOL" || die "$TOOL is not installed"
 init_run
 
-pids=()
+pids=() starts=()
 for ((i = 1; i <= N; i++)); do
   start_tool "$TOOL" "$MTU" || die "$TOOL instance $i did not start"
   pids+=("$TOOL_PID")

@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  * pool about 2 MiB even when idle, see {@code tcp.FrameMemory}) and those few buffers lie in every chunk: a
  * chunk with one buffer in it stays. Netty frees a chunk as soon as it empties, with {@code free(3)}, and glibc
  * keeps what is freed in its own free lists (the JVM's {@code TrimNativeHeapInterval}, where the JDK has it,
- * returns it within 5 s). What this cannot release: Netty keeps the last, empty, subpage of each small size
+ * returns it within 2 s). What this cannot release: Netty keeps the last, empty, subpage of each small size
  * class where it lies, so a few chunks stay (measured: 7 of the 11; 256 KiB chunks instead of 1 MiB pinned
  * less but gave back no more RSS, see README.md, "Footprint"). The event loop's thread caches nothing in Netty ({@code useCacheForAllThreads} is off and the loop is not a Netty thread),
  * so there is no thread cache to trim.

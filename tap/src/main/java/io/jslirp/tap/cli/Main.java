@@ -45,7 +45,7 @@ public final class Main {
 
     static int execute(String[] args, PrintStream out, PrintStream err) {
         MainCommand main = new MainCommand();
-        CommandLine cl = newCommandLine(main, mentionsRun(args));
+        CommandLine cl = newCommandLine(main, mentions(args, "run"));
         ParseResult parsed;
         try {
             parsed = cl.parseArgs(args);
@@ -108,10 +108,6 @@ public final class Main {
             run.setStopAtPositional(true);
         }
         return cl;
-    }
-
-    static boolean mentionsRun(String[] args) {
-        return mentions(args, "run");
     }
 
     static boolean mentions(String[] args, String word) {

@@ -7,7 +7,7 @@ import jnr.ffi.provider.jffi.NoX86;
  * glibc's {@code malloc_trim(3)}: returns the free memory of every malloc arena to the system. Netty's pool
  * frees an emptied 1 MiB chunk with {@code free(3)}, and glibc serves such sizes from its arenas once one has
  * been freed (its mmap threshold rises to the freed size), so the chunk's pages stay in jslirp's RSS until
- * something trims; the JVM's {@code TrimNativeHeapInterval} does every 5 s where the JDK has it, this does at
+ * something trims; the JVM's {@code TrimNativeHeapInterval} does every 2 s where the JDK has it, this does at
  * once, when the caller knows it just freed some.
  *
  * <p>Its own binding, apart from {@link LibC}, bound on the first {@link #trim}: never at start-up, where

@@ -50,7 +50,7 @@ class StartupCostTest {
         "-m 1500 -m 9000 1"})
     void withoutTheRunModelACommandLineMeansTheSame(String line) {
         String[] args = line.split(" ");
-        assertFalse(Main.mentionsRun(args));
+        assertFalse(Main.mentions(args, "run"));
         assertEquals(describe(parse(true, args)), describe(parse(false, args)));
     }
 
@@ -58,10 +58,10 @@ class StartupCostTest {
     void theRunModelIsBuiltOnlyWhenAnArgumentSaysRun() {
         assertTrue(Main.newCommandLine(new MainCommand(), false).getSubcommands().isEmpty());
         assertTrue(Main.newCommandLine(new MainCommand(), true).getSubcommands().containsKey("run"));
-        assertTrue(Main.mentionsRun(new String[] {"run", "true"}));
-        assertTrue(Main.mentionsRun(new String[] {"-m", "9000", "run", "true"}));
-        assertFalse(Main.mentionsRun(new String[] {"--run", "1"}));
-        assertFalse(Main.mentionsRun(new String[0]));
+        assertTrue(Main.mentions(new String[] {"run", "true"}, "run"));
+        assertTrue(Main.mentions(new String[] {"-m", "9000", "run", "true"}, "run"));
+        assertFalse(Main.mentions(new String[] {"--run", "1"}, "run"));
+        assertFalse(Main.mentions(new String[0], "run"));
     }
 
     @Test

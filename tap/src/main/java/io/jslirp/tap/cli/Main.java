@@ -13,13 +13,6 @@ import io.jslirp.tap.sys.StartupTrace;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.function.BiConsumer;
-import picocli.CommandLine;
-import picocli.CommandLine.MissingParameterException;
-import picocli.CommandLine.Model.ArgSpec;
-import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParseResult;
-import picocli.CommandLine.UnmatchedArgumentException;
 import sun.misc.Signal;
 
 /**
@@ -44,17 +37,21 @@ public final class Main {
     }
 
     static int execute(String[] args, PrintStream out, PrintStream err) {
-        MainCommand main = new MainCommand();
-        CommandLine cl = newCommandLine(main, mentions(args, "run"));
-        ParseResult parsed;
-        try {
-            parsed = cl.parseArgs(args);
-            StartupTrace.mark("command line parsed");
-        } catch (ParameterException e) {
-            return usageError(describe(e), isRunCommand(e) ? "jslirp run --help" : "jslirp --help", err);
+        if (args.length > 0 && args[0].equals("run")) {
+            RunCommand run;
+            try {
+                run = RunCommand.parse(args, 1);
+            } catch (UsageException e) {
+                return usageError(e.getMessage(), "jslirp run --help", err);
+            }
+            return executeRun(run, out, err);
         }
-        if (parsed.subcommand() != null) {
-            return executeRun((RunCommand) parsed.subcommand().commandSpec().userObject(), out, err);
+        MainCommand main;
+        try {
+            main = MainCommand.parse(args);
+            StartupTrace.mark("command line parsed");
+        } catch (UsageException e) {
+            return usageError(e.getMessage(), "jslirp --help", err);
         }
         if (main.help) {
             out.print(Usage.MAIN);
@@ -85,31 +82,6 @@ public final class Main {
                 settings.disableDns() ? null : settings.resolvConf()), out, err);
     }
 
-    /** The whole command line, {@code run} subcommand included. */
-    static CommandLine newCommandLine(MainCommand main) {
-        return newCommandLine(main, true);
-    }
-
-    /**
-     * The command line; the {@code run} subcommand only when {@code withRun}. Without it a runtime's start
-     * (which never says "run") builds one model and one of picocli's converter registries instead of two: 4-7 ms
-     * of CPU (busy machine, 6 runs). Parsing is the same either way for arguments none of which is "run", since picocli only takes a
-     * subcommand by its name.
-     */
-    static CommandLine newCommandLine(MainCommand main, boolean withRun) {
-        excludeUnusedConverters();
-        CommandLine cl = new CommandLine(CommandSpecs.main(main, withRun));
-        // getopt_long, which slirp4netns uses, lets a later flag win; picocli would refuse the repeat.
-        cl.setOverwrittenOptionsAllowed(true);
-        if (withRun) {
-            CommandLine run = cl.getSubcommands().get("run");
-            run.setOverwrittenOptionsAllowed(true);
-            // Everything from COMMAND on belongs to COMMAND, so `jslirp run ping -c 3 10.0.2.2` needs no `--`.
-            run.setStopAtPositional(true);
-        }
-        return cl;
-    }
-
     static boolean mentions(String[] args, String word) {
         for (String a : args) {
             if (a.equals(word)) {
@@ -117,40 +89,6 @@ public final class Main {
             }
         }
         return false;
-    }
-
-    /** picocli's own property: regular expressions of the types whose built-in converter it leaves out. */
-    static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
-
-    /**
-     * jslirp's options are strings, booleans, lists of strings and paths. picocli's registry would otherwise look
-     * up its java.time and java.sql converters by reflection for every command (Class.forName initialises 14
-     * java.time classes, the JDBC DriverManager and their dependencies, some 90 classes, 15 ms of CPU on the main
-     * thread): left out, unless whoever starts jslirp set the property.
-     */
-    static void excludeUnusedConverters() {
-        if (System.getProperty(CONVERTER_EXCLUDES) == null) {
-            System.setProperty(CONVERTER_EXCLUDES, "java\\.time\\..*,java\\.sql\\..*");
-        }
-    }
-
-    private static boolean isRunCommand(ParameterException e) {
-        return e.getCommandLine() != null && "run".equals(e.getCommandLine().getCommandName());
-    }
-
-    /** getopt's wording, which is what people who know slirp4netns expect to read. */
-    static String describe(ParameterException e) {
-        if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
-            String first = u.getUnmatched().get(0);
-            return first.startsWith("-") ? "unrecognized option '" + first + "'" : "unexpected argument '" + first + "'";
-        }
-        if (e instanceof MissingParameterException m && !m.getMissing().isEmpty()) {
-            // The option's own name, as getopt_long says it (the spec's toString() is a description of its binding).
-            ArgSpec missing = m.getMissing().get(0);
-            String name = missing instanceof OptionSpec o ? o.longestName() : missing.paramLabel();
-            return "option '" + name + "' requires an argument";
-        }
-        return e.getMessage();
     }
 
     private static int usageError(String message, String helpCommand, PrintStream err) {

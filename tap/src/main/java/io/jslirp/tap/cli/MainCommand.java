@@ -8,11 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/**
- * {@code jslirp [OPTION]... PID|PATH|FD [TAPNAME]}: the slirp4netns 1.2 command line; {@link CommandSpecs} binds
- * each flag to its field.
- */
-final class MainCommand {
+/** {@code jslirp [OPTION]... PID|PATH|FD [TAPNAME]}: the slirp4netns 1.2 command line. */
+final class MainCommand implements Getopt.Receiver {
     NetworkOptions network = new NetworkOptions();
 
     boolean configure;
@@ -40,6 +37,40 @@ final class MainCommand {
     boolean version;
 
     List<String> positional = new ArrayList<>();
+
+    /** The whole command line (not a {@code run} one); a mistake is a {@link UsageException}. */
+    static MainCommand parse(String... args) {
+        MainCommand main = new MainCommand();
+        CommandSpecs.MAIN.parse(args, 0, main);
+        return main;
+    }
+
+    @Override
+    public void option(int id, String value) {
+        switch (id) {
+            case CommandSpecs.CONFIGURE -> configure = Boolean.parseBoolean(value);
+            case CommandSpecs.EXIT_FD -> exitFd = value;
+            case CommandSpecs.READY_FD -> readyFd = value;
+            case CommandSpecs.NETNS_TYPE -> netnsType = value;
+            case CommandSpecs.NETNS -> netns = Path.of(value);
+            case CommandSpecs.USERNS_PATH -> usernsPath = Path.of(value);
+            case CommandSpecs.TARGET_TYPE -> targetType = value;
+            case CommandSpecs.ENABLE_SANDBOX -> enableSandbox = Boolean.parseBoolean(value);
+            case CommandSpecs.ENABLE_SECCOMP -> enableSeccomp = Boolean.parseBoolean(value);
+            case CommandSpecs.HELP -> help = Boolean.parseBoolean(value);
+            case CommandSpecs.VERSION -> version = Boolean.parseBoolean(value);
+            default -> {
+                if (!network.set(id, value)) {
+                    throw new IllegalStateException("no option " + id);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void positional(String arg) {
+        positional.add(arg);
+    }
 
     /** Turns the flags into validated settings, with slirp4netns's wording for each mistake. */
     Settings settings(PrintStream err) {

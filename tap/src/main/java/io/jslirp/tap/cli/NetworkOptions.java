@@ -17,8 +17,8 @@ import java.util.List;
 
 /**
  * Flags that shape the virtual network, shared by {@code jslirp} and {@code jslirp run}. Numbers are taken
- * as text so that a bad one gets slirp4netns's message rather than a parser's. {@link CommandSpecs} binds
- * each flag to its field.
+ * as text so that a bad one gets slirp4netns's message rather than a parser's; {@link #set} takes each flag
+ * from {@link Getopt}.
  */
 final class NetworkOptions {
     static final String PUBLISH_LABEL = "[HOST_ADDR:]HOST_PORT:[GUEST_ADDR:]GUEST_PORT[/tcp|/udp]";
@@ -51,6 +51,30 @@ final class NetworkOptions {
     String outboundAddr;
 
     String outboundAddr6;
+
+    /** Takes one of the {@link CommandSpecs} network options; false when {@code id} is none of them. */
+    boolean set(int id, String value) {
+        switch (id) {
+            case CommandSpecs.MTU -> mtu = value;
+            case CommandSpecs.CIDR -> cidr = value;
+            case CommandSpecs.MACADDRESS -> macAddress = value;
+            case CommandSpecs.PCAP -> pcap = Path.of(value);
+            case CommandSpecs.IPV6 -> enableIpv6 = Boolean.parseBoolean(value);
+            case CommandSpecs.CIDR6 -> cidr6 = value;
+            case CommandSpecs.API_SOCKET -> apiSocket = Path.of(value);
+            case CommandSpecs.PUBLISH -> publish.add(value);
+            case CommandSpecs.DISABLE_HOST_LOOPBACK -> disableHostLoopback = Boolean.parseBoolean(value);
+            case CommandSpecs.DISABLE_DNS -> disableDns = Boolean.parseBoolean(value);
+            case CommandSpecs.BUSY_POLL -> busyPoll = value;
+            case CommandSpecs.RESOLV_CONF -> resolvConf = Path.of(value);
+            case CommandSpecs.OUTBOUND_ADDR -> outboundAddr = value;
+            case CommandSpecs.OUTBOUND_ADDR6 -> outboundAddr6 = value;
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
 
     NetConfig netConfig() {
         int parsedMtu = NetConfig.DEFAULT_MTU;
@@ -197,8 +221,15 @@ final class NetworkOptions {
         return a;
     }
 
+    /** A loop rather than a stream: a stream and its lambda are some 40 classes to load for one check. */
     private static boolean isDigits(String text) {
-        return !text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return !text.isEmpty();
     }
 
     /**
@@ -236,7 +267,7 @@ final class NetworkOptions {
     }
 
     private static int parsePort(String text, int min, String which) {
-        if (!text.isEmpty() && text.length() <= 5 && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (text.length() <= 5 && isDigits(text)) {
             int port = Integer.parseInt(text);
             if (port >= min && port <= 0xffff) {
                 return port;
@@ -324,7 +355,7 @@ final class NetworkOptions {
 
     /** {@code --busy-poll=MICROS}: a whole number of microseconds, 0 (off) to Settings.MAX_BUSY_POLL_MICROS. */
     static int parseBusyPoll(String text) {
-        if (!text.isEmpty() && text.length() <= 7 && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (text.length() <= 7 && isDigits(text)) {
             int micros = Integer.parseInt(text);
             if (micros <= Settings.MAX_BUSY_POLL_MICROS) {
                 return micros;

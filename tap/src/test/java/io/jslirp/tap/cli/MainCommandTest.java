@@ -20,15 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
-import picocli.CommandLine.Model.OptionSpec;
 
 class MainCommandTest {
 
     private static Settings parse(String... args) {
-        MainCommand main = new MainCommand();
-        Main.newCommandLine(main).parseArgs(args);
-        return main.settings(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        return MainCommand.parse(args).settings(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 
     private record Outcome(int status, String out, String err) {
@@ -40,6 +36,18 @@ class MainCommandTest {
         int status = Main.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Outcome(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Every name of every option, as a user writes it. */
+    static List<String> names(Getopt command) {
+        List<String> names = new java.util.ArrayList<>();
+        for (Getopt.Option o : command.options()) {
+            if (o.shortName != 0) {
+                names.add("-" + o.shortName);
+            }
+            names.add("--" + o.longName);
+        }
+        return names;
     }
 
     @Test
@@ -95,10 +103,8 @@ class MainCommandTest {
 
     @Test
     void runPassesTheRelayFlagsOn() {
-        MainCommand main = new MainCommand();
-        CommandLine.ParseResult r = Main.newCommandLine(main).parseArgs("run", "--disable-host-loopback",
-                "--outbound-addr=lo", "--outbound-addr6=::1", "true");
-        RunCommand run = (RunCommand) r.subcommand().commandSpec().userObject();
+        RunCommand run = RunCommand.parse(new String[] {"run", "--disable-host-loopback",
+                "--outbound-addr=lo", "--outbound-addr6=::1", "true"}, 1);
         Settings s = run.network.applyTo(Settings.builder(new Target.Pid(1))).build();
         assertTrue(s.disableHostLoopback());
         assertEquals(NetConfig.parseIpv4("127.0.0.1"), s.outboundAddr());
@@ -216,9 +222,7 @@ class MainCommandTest {
     @Test
     void tooManyArgumentsWarnsAsSlirp4netnsDoes() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        MainCommand main = new MainCommand();
-        Main.newCommandLine(main).parseArgs("1", "tap0", "extra");
-        main.settings(new PrintStream(err, true, StandardCharsets.UTF_8));
+        MainCommand.parse("1", "tap0", "extra").settings(new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals("WARNING: too many arguments\n", err.toString(StandardCharsets.UTF_8));
     }
 
@@ -235,11 +239,8 @@ class MainCommandTest {
         Outcome o = execute("--help");
         assertEquals(0, o.status());
         assertEquals("", o.err());
-        CommandLine cl = Main.newCommandLine(new MainCommand());
-        for (OptionSpec option : cl.getCommandSpec().options()) {
-            for (String name : option.names()) {
-                assertTrue(HelpText.listed(o.out(), name), "help lacks " + name);
-            }
+        for (String name : names(CommandSpecs.MAIN)) {
+            assertTrue(HelpText.listed(o.out(), name), "help lacks " + name);
         }
         // What runtimes grep for before they use a feature.
         for (String flag : new String[] {"--netns-type", "--disable-host-loopback", "--mtu", "--enable-sandbox",
@@ -254,11 +255,8 @@ class MainCommandTest {
     void runHelpNamesEveryRunFlag() {
         Outcome o = execute("run", "--help");
         assertEquals(0, o.status());
-        CommandLine run = Main.newCommandLine(new MainCommand()).getSubcommands().get("run");
-        for (OptionSpec option : run.getCommandSpec().options()) {
-            for (String name : option.names()) {
-                assertTrue(HelpText.listed(o.out(), name), "run help lacks " + name);
-            }
+        for (String name : names(CommandSpecs.RUN)) {
+            assertTrue(HelpText.listed(o.out(), name), "run help lacks " + name);
         }
     }
 
@@ -274,9 +272,7 @@ class MainCommandTest {
 
     @Test
     void runTakesEverythingAfterCommandAsItsArguments() {
-        MainCommand main = new MainCommand();
-        CommandLine.ParseResult r = Main.newCommandLine(main).parseArgs("run", "-m", "9000", "ping", "-c", "3", "10.0.2.2");
-        RunCommand run = (RunCommand) r.subcommand().commandSpec().userObject();
+        RunCommand run = RunCommand.parse(new String[] {"run", "-m", "9000", "ping", "-c", "3", "10.0.2.2"}, 1);
         assertEquals(java.util.List.of("ping", "-c", "3", "10.0.2.2"), run.command);
         assertEquals(9000, run.network.netConfig().mtu());
     }
@@ -327,10 +323,8 @@ class MainCommandTest {
 
     @Test
     void runPassesTheDnsFlagsOn() {
-        MainCommand main = new MainCommand();
-        CommandLine.ParseResult r = Main.newCommandLine(main).parseArgs("run", "--disable-dns",
-                "--resolv-conf=/tmp/run-resolv.conf", "true");
-        RunCommand run = (RunCommand) r.subcommand().commandSpec().userObject();
+        RunCommand run = RunCommand.parse(new String[] {"run", "--disable-dns",
+                "--resolv-conf=/tmp/run-resolv.conf", "true"}, 1);
         Settings s = run.network.applyTo(Settings.builder(new Target.Pid(1))).build();
         assertTrue(s.disableDns());
         assertEquals(Path.of("/tmp/run-resolv.conf"), s.resolvConf());
@@ -489,10 +483,8 @@ class MainCommandTest {
 
     @Test
     void runPassesPublishAndApiSocketOn() {
-        MainCommand main = new MainCommand();
-        CommandLine.ParseResult r = Main.newCommandLine(main).parseArgs("run", "-p", "8080:80", "--publish", "9090:90/udp",
-                "-a", "/tmp/run.sock", "sh", "-p");
-        RunCommand run = (RunCommand) r.subcommand().commandSpec().userObject();
+        RunCommand run = RunCommand.parse(new String[] {"run", "-p", "8080:80", "--publish", "9090:90/udp",
+                "-a", "/tmp/run.sock", "sh", "-p"}, 1);
         assertEquals(java.util.List.of("sh", "-p"), run.command);
         Settings s = run.network.applyTo(Settings.builder(new Target.Pid(1))).build();
         Settings moved = s.toBuilder(new Target.Pid(42)).build();

@@ -11,9 +11,7 @@ import org.junit.jupiter.api.Test;
 /** The IPv6 part of {@code jslirp: serving ...}: the prefix, and the guest's address only when -c put it there. */
 class StartupLineTest {
     private static Settings parse(String... args) {
-        MainCommand main = new MainCommand();
-        Main.newCommandLine(main).parseArgs(args);
-        return main.settings(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        return MainCommand.parse(args).settings(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 
     @Test

@@ -147,7 +147,7 @@ public final class Ipv6Config {
                 out[i + 1] = v4 & 0xffff;
                 break;
             }
-            if (f.isEmpty() || f.length() > 4 || !f.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            if (f.isEmpty() || f.length() > 4 || !NetConfig.asciiDigits(f, 16)) {
                 throw new IllegalArgumentException("not an IPv6 address: " + whole);
             }
             out[i] = Integer.parseInt(f, 16);

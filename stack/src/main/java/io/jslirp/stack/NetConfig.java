@@ -79,7 +79,7 @@ public final class NetConfig {
         String prefixText = cidr.substring(slash + 1);
         int prefix;
         try {
-            if (prefixText.isEmpty() || prefixText.length() > 2 || !prefixText.chars().allMatch(Character::isDigit)) {
+            if (prefixText.isEmpty() || prefixText.length() > 2 || !asciiDigits(prefixText, 10)) {
                 throw new NumberFormatException();
             }
             prefix = Integer.parseInt(prefixText);
@@ -97,6 +97,23 @@ public final class NetConfig {
         return new int[] {address, prefix};
     }
 
+    /**
+     * Whether every character of {@code text} is an ASCII digit of {@code radix} (10 or 16). A loop, not
+     * {@code chars().allMatch}: these parsers run at every start, and a stream there loaded 34 classes of
+     * java.util.stream for nothing else.
+     */
+    static boolean asciiDigits(String text, int radix) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean digit = (c >= '0' && c <= '9')
+                    || (radix == 16 && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+            if (!digit) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Strict dotted quad: four decimal parts 0..255, nothing else. */
     public static int parseIpv4(String text) {
         String[] parts = text.split("\\.", -1);
@@ -105,7 +122,7 @@ public final class NetConfig {
         }
         int value = 0;
         for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            if (part.isEmpty() || part.length() > 3 || !asciiDigits(part, 10)) {
                 throw new IllegalArgumentException("not an IPv4 address: " + text);
             }
             int octet = Integer.parseInt(part);

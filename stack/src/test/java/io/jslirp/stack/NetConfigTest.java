@@ -3,11 +3,28 @@ package io.jslirp.stack;
 import org.junit.jupiter.api.Test;
 
 import static io.jslirp.stack.NetConfig.parseIpv4;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NetConfigTest {
     final NetConfig net = NetConfig.of("10.0.2.0/24", 1500);
+
+    @Test
+    void onlyAsciiDigitsMakeAnAddressOrAPrefix() {
+        assertEquals(0x0a000200, parseIpv4("10.0.2.0"));
+        // Arabic-Indic digits, which Integer.parseInt would take, and a sign, which it would take too.
+        for (String bad : new String[] {"10.0.2.\u0661", "10.0.+2.0", "10.0.2.", "1e.0.2.0", "10.0.2.0.0"}) {
+            assertThrows(IllegalArgumentException.class, () -> parseIpv4(bad), bad);
+        }
+        assertThrows(IllegalArgumentException.class, () -> NetConfig.of("10.0.2.0/\u0662\u0664", 1500));
+        assertThrows(IllegalArgumentException.class, () -> NetConfig.of("10.0.2.0/+8", 1500));
+        assertTrue(NetConfig.asciiDigits("09afAF", 16));
+        assertFalse(NetConfig.asciiDigits("0g", 16));
+        assertFalse(NetConfig.asciiDigits("0a", 10));
+        assertTrue(NetConfig.asciiDigits("", 10));
+    }
 
     @Test
     void unicastDestinationsExcludeTheNetworksOwnBroadcastAndNetworkAddresses() {

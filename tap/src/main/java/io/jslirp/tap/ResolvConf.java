@@ -30,13 +30,41 @@ public final class ResolvConf {
     private ResolvConf() {
     }
 
+    /**
+     * The first two words of {@code line}, which separate blanks and tabs: fewer when it has fewer. By hand, not
+     * with {@code split("[ \t]+")}: resolv.conf is read at every start, and that regular expression loaded
+     * java.util.regex for nothing else.
+     */
+    static String[] words(String line) {
+        String[] words = new String[2];
+        int count = 0;
+        int i = 0;
+        while (count < 2 && i < line.length()) {
+            while (i < line.length() && isBlank(line.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < line.length() && !isBlank(line.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                words[count++] = line.substring(start, i);
+            }
+        }
+        return count == 2 ? words : Arrays.copyOf(words, count);
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
     /** The nameservers in {@code text}, in order, without repeats: {@code hi, lo} pairs. */
     public static long[] parse(String text) {
         long[] servers = new long[2 * MAX_SERVERS];
         int count = 0;
         for (String line : text.split("\n", -1)) {
             int comment = indexOfComment(line);
-            String[] words = (comment >= 0 ? line.substring(0, comment) : line).trim().split("[ \t]+");
+            String[] words = words((comment >= 0 ? line.substring(0, comment) : line).trim());
             if (words.length < 2 || !words[0].equals("nameserver")) {
                 continue;
             }

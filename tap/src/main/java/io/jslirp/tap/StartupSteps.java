@@ -19,8 +19,6 @@ import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The steps of {@link Jslirp#start} that need no session yet, in the order it takes them: where the target's
@@ -31,7 +29,6 @@ import java.util.regex.Pattern;
 final class StartupSteps {
     /** Depth of the guest-to-jslirp ring set by --configure (the kernel's default for a TAP is 500). */
     static final int TAP_QUEUE_FRAMES = 10_000;
-    private static final Pattern PROC_NETNS = Pattern.compile("^/proc/(\\d+)/ns/net$");
 
     private StartupSteps() {
     }
@@ -108,8 +105,24 @@ final class StartupSteps {
         if (target instanceof Target.Pid pid) {
             return pid.pid();
         }
-        Matcher m = PROC_NETNS.matcher(netnsPath.toString());
-        return m.matches() ? Integer.parseInt(m.group(1)) : 0;
+        // /proc/PID/ns/net, read by hand: a regular expression here loaded java.util.regex at every start.
+        String path = netnsPath.toString();
+        String prefix = "/proc/";
+        String suffix = "/ns/net";
+        if (!path.startsWith(prefix) || !path.endsWith(suffix) || path.length() <= prefix.length() + suffix.length()) {
+            return 0;
+        }
+        String digits = path.substring(prefix.length(), path.length() - suffix.length());
+        if (digits.length() > 10) {
+            return 0;
+        }
+        for (int i = 0; i < digits.length(); i++) {
+            if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+                return 0;
+            }
+        }
+        long pid = Long.parseLong(digits);
+        return pid <= Integer.MAX_VALUE ? (int) pid : 0;
     }
 
     static void requireNamespaceFile(Target target, Path netnsPath) throws IOException {

@@ -20,6 +20,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LeakCheckExtension.class)
 class JslirpSessionTest {
     @Test
+    void theHoldersPidIsReadFromAProcNetnsPathOnly() {
+        assertEquals(4242, StartupSteps.holderPidOf(new Target.Pid(4242), Path.of("/ignored")));
+        Target path = new Target.NetnsPath(Path.of("/x"));
+        assertEquals(123, StartupSteps.holderPidOf(path, Path.of("/proc/123/ns/net")));
+        for (String other : new String[] {"/proc//ns/net", "/proc/12a/ns/net", "/proc/123/ns/net2", "/run/netns/a",
+                "/proc/self/ns/net", "/proc/99999999999/ns/net", "/proc/\u0661\u0662/ns/net", "x/proc/1/ns/net"}) {
+            assertEquals(0, StartupSteps.holderPidOf(path, Path.of(other)), other);
+        }
+    }
+
+    @Test
     void relayOptionsComeFromSettings() {
         Settings plain = Settings.builder(new Target.Pid(1)).build();
         RelayOptions d = StartupSteps.relayOptions(plain);

@@ -98,12 +98,13 @@ public final class Native {
 
     /**
      * Starts loading the binding on a daemon thread of its own, so that it is ready, or nearly, when the main
-     * thread first needs it. Why: jnr-ffi generates the binding's class at load (ASM, interpreted this early),
-     * 100-150 ms of CPU at start-up, while parsing the
-     * command line and building the stack (Jslirp.prepare) take most of that again and need none of it; on two
-     * CPUs they overlap. A caller that gets there first simply waits for the class
-     * initialisation under way. A load that fails here fails the same way, with the same error, on the
-     * first {@link #libc()}; {@code --help} and {@code --version} never get there.
+     * thread first needs it. Why: jffi's start (its JNI library, its platform and version checks) and the
+     * look-ups of every function take 17-22 ms of CPU and about 45 ms of wall time from a cold JVM with the
+     * class-data archive (JDK 17, busy machine), while parsing the command line and building the stack need
+     * none of it; on two CPUs they overlap. (Under jnr-ffi, which generated the binding's class with ASM, this
+     * was 100-150 ms.) A caller that gets there first simply waits for the class initialisation under way. A
+     * load that fails here fails the same way, with the same error, on the first {@link #libc()};
+     * {@code --help} and {@code --version} never get there.
      */
     public static void preloadInBackground() {
         if (!supported()) {

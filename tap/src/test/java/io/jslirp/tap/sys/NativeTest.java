@@ -145,6 +145,37 @@ class NativeTest {
         }
     }
 
+    /**
+     * The per-packet calls and errno allocate nothing once warm: every argument is a primitive. (The first
+     * rounds may allocate: class initialisation, the interpreter's profiles.)
+     */
+    @Test
+    void theHotPathCallsAllocateNothing() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        LibC c = Native.libc();
+        int ep = c.epoll_create1(Flags.EPOLL_CLOEXEC);
+        int ev = c.eventfd(0, Flags.EFD_NONBLOCK | Flags.EFD_CLOEXEC);
+        try (NativeBlock b = Native.allocate(256)) {
+            long a = b.address();
+            long sink = 0;
+            long allocated = -1;
+            for (int round = 0; round < 5 && allocated != 0; round++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 20_000; i++) {
+                    sink += c.epoll_wait(ep, a, 4, 0) + c.eventfd_write(ev, 1) + c.eventfd_read(ev, a)
+                            + c.write(-1, a, 1) + c.read(-1, a, 1) + c.writev(-1, a, 1) + c.send(-1, a, 1, 0)
+                            + c.recv(-1, a, 1, 0) + c.sendmsg(-1, a, 0) + c.recvmsg(-1, a, 0)
+                            + c.sendmmsg(-1, a, 1, 0) + Native.errno();
+                }
+                allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            }
+            assertEquals(0, allocated, "bytes allocated by 20,000 rounds of the hot-path calls (sink " + sink + ")");
+        } finally {
+            Fds.close(ev);
+            Fds.close(ep);
+        }
+    }
+
     /** A String argument reaches C intact (non-ASCII in UTF-8 included): a directory made under it is found. */
     @Test
     void aStringArgumentRoundTrips(@TempDir Path dir) throws Exception {

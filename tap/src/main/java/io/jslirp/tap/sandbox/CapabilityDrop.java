@@ -252,18 +252,16 @@ final class CapabilityDrop {
 
     /** {effective, permitted} of thread {@code tid} (0: the calling thread), from capget. */
     static long[] capabilities(int tid) throws NativeException {
-        try (NativeBlock hdr = Native.allocate(8)) {
-            try (NativeBlock data = Native.allocate(24)) {
-                hdr.putInt(0, LINUX_CAPABILITY_VERSION_3);
-                hdr.putInt(4, tid);
-                long r = Native.libc().syscall(SyscallArch.current().number("capget"), hdr.address(), data.address(), 0);
-                if (r != 0) {
-                    throw NativeException.last("sandbox: capget thread " + tid);
-                }
-                long eff = (data.getInt(0) & 0xffffffffL) | ((data.getInt(12) & 0xffffffffL) << 32);
-                long prm = (data.getInt(4) & 0xffffffffL) | ((data.getInt(16) & 0xffffffffL) << 32);
-                return new long[] {eff, prm};
+        try (NativeBlock hdr = Native.allocate(8); NativeBlock data = Native.allocate(24)) {
+            hdr.putInt(0, LINUX_CAPABILITY_VERSION_3);
+            hdr.putInt(4, tid);
+            long r = Native.libc().syscall(SyscallArch.current().number("capget"), hdr.address(), data.address(), 0);
+            if (r != 0) {
+                throw NativeException.last("sandbox: capget thread " + tid);
             }
+            long eff = (data.getInt(0) & 0xffffffffL) | ((data.getInt(12) & 0xffffffffL) << 32);
+            long prm = (data.getInt(4) & 0xffffffffL) | ((data.getInt(16) & 0xffffffffL) << 32);
+            return new long[] {eff, prm};
         }
     }
 

@@ -151,12 +151,10 @@ final class MountSandbox {
     }
 
     private static void pivotRoot(String newRoot, String putOld) throws NativeException {
-        try (NativeBlock a = cString(newRoot)) {
-            try (NativeBlock b = cString(putOld)) {
-                long r = Native.libc().syscall(SyscallArch.current().number("pivot_root"), a.address(), b.address(), 0);
-                if (r != 0) {
-                    throw NativeException.last("sandbox: pivot_root");
-                }
+        try (NativeBlock a = cString(newRoot); NativeBlock b = cString(putOld)) {
+            long r = Native.libc().syscall(SyscallArch.current().number("pivot_root"), a.address(), b.address(), 0);
+            if (r != 0) {
+                throw NativeException.last("sandbox: pivot_root");
             }
         }
     }

@@ -20,11 +20,13 @@ import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.commons.JSRInlinerAdapter;
 
 /**
- * Rewrites the shaded jar's class files older than Java 6 (class-file major version below 50: picocli, ASM,
- * jffi and jnr-ffi's x86 assembler) as Java 6 class files with the stack map frames ASM computes, in place
- * (run by tap/pom.xml at package time, after the shade and before the class-data archives):
+ * Rewrites the shaded jar's class files older than Java 6 (class-file major version below 50: picocli's; jffi's
+ * are Java 8, jnr-ffi's ASM and x86 assembler, once in the jar, were Java 5) as Java 6 class files with the
+ * stack map frames ASM computes, in place (run by tap/pom.xml at package time, after the shade and before the
+ * class-data archives, with ASM from the local Maven repository, which the jar itself no longer carries):
  *
- * <pre>  java -cp tap/target/jslirp.jar tap/src/build/OldClassFiles.java tap/target/jslirp.jar</pre>
+ * <pre>  java -cp tap/target/build-asm/asm.jar:tap/target/build-asm/asm-tree.jar:tap/target/build-asm/asm-commons.jar \
+ *      tap/src/build/OldClassFiles.java tap/target/jslirp.jar</pre>
  *
  * Why: JDK 25's class-data archive (static, like its AOT cache) leaves out an old class it has linked, and
  * every class that extends or implements one; JDK 17's keeps them unlinked. Either way the JVM verifies

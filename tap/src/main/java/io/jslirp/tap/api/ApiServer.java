@@ -7,6 +7,7 @@ import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeBlock;
 import io.jslirp.tap.sys.NativeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +29,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import jnr.ffi.Pointer;
 
 /**
  * {@code --api-socket PATH}: a listening AF_UNIX stream socket on the session's {@link EventLoop}, one
@@ -79,7 +79,8 @@ public final class ApiServer implements AutoCloseable {
     private final long timeoutNanos;
     private final LibC libc = Native.libc();
     private final int listenFd;
-    private final Pointer scratch = Native.allocate(SCRATCH_SIZE);
+    /** Freed by {@link #close}. */
+    private final NativeBlock scratch = Native.allocate(SCRATCH_SIZE);
     private final long scratchAddress = scratch.address();
     /** This server's timer source on the loop (client deadlines, the accept rest); removed by close. */
     private final Runnable timers = this::runTimers;
@@ -134,28 +135,29 @@ public final class ApiServer implements AutoCloseable {
         }
         boolean bound = false;
         try {
-            Pointer sa = Native.allocate(SOCKADDR_UN_SIZE);
-            sa.putShort(0, (short) Flags.AF_UNIX);
-            sa.put(2, name, 0, name.length);
-            if (libc.bind(fd, sa.address(), 2 + name.length + 1) < 0) {
-                int e = Native.errno();
-                if (e == HostSockets.EADDRINUSE) {
-                    throw new IOException("API socket " + path + " was created by someone else meanwhile");
+            try (NativeBlock sa = Native.allocate(SOCKADDR_UN_SIZE)) {
+                sa.putShort(0, (short) Flags.AF_UNIX);
+                sa.put(2, name, 0, name.length);
+                if (libc.bind(fd, sa.address(), 2 + name.length + 1) < 0) {
+                    int e = Native.errno();
+                    if (e == HostSockets.EADDRINUSE) {
+                        throw new IOException("API socket " + path + " was created by someone else meanwhile");
+                    }
+                    throw new NativeException("bind API socket " + path, e);
                 }
-                throw new NativeException("bind API socket " + path, e);
+                bound = true;
+                // Before listen: until then a connect is refused, so nobody gets in under the umask's mode.
+                // fchmod on the socket would not do: it does not change the file bind created.
+                Files.setPosixFilePermissions(path, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+                Object key = Files.readAttributes(path, BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS).fileKey();
+                if (libc.listen(fd, BACKLOG) < 0) {
+                    throw NativeException.last("listen on API socket " + path);
+                }
+                ApiServer server = new ApiServer(path, key, loop, protocol, timeoutNanos, fd);
+                server.register();
+                return server;
             }
-            bound = true;
-            // Before listen: until then a connect is refused, so nobody gets in under the umask's mode.
-            // fchmod on the socket would not do: it does not change the file bind created.
-            Files.setPosixFilePermissions(path, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-            Object key = Files.readAttributes(path, BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS).fileKey();
-            if (libc.listen(fd, BACKLOG) < 0) {
-                throw NativeException.last("listen on API socket " + path);
-            }
-            ApiServer server = new ApiServer(path, key, loop, protocol, timeoutNanos, fd);
-            server.register();
-            return server;
         } catch (IOException | RuntimeException e) {
             Fds.close(fd);
             if (bound) {
@@ -380,6 +382,7 @@ public final class ApiServer implements AutoCloseable {
         loop.unregister(listenFd);
         Fds.close(listenFd);
         loop.removeTimerSource(timers);
+        scratch.close();
         try {
             Object key = Files.readAttributes(path, BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS).fileKey();

@@ -30,9 +30,8 @@ public final class Main {
     public static void main(String[] args) {
         StartupTrace.mark("main");
         StderrLog.install(System.err);
-        // Beside the argument parsing, which does not need it (Native.preloadInBackground says why); the
-        // sandbox's calls too when they will be made before the ready byte.
-        Native.preloadInBackground(mentions(args, "--enable-sandbox") || mentions(args, "--enable-seccomp"));
+        // Beside the argument parsing, which does not need it (Native.preloadInBackground says why).
+        Native.preloadInBackground();
         System.exit(execute(args, System.out, System.err));
     }
 

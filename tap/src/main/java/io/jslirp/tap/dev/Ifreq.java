@@ -1,8 +1,8 @@
 package io.jslirp.tap.dev;
 
 import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeBlock;
 import java.nio.charset.StandardCharsets;
-import jnr.ffi.Pointer;
 
 /**
  * A {@code struct ifreq} in native memory: {@code char ifr_name[IFNAMSIZ]} then a 24-byte union
@@ -17,10 +17,10 @@ final class Ifreq {
     private Ifreq() {
     }
 
-    /** A zeroed ifreq with {@code ifname} in ifr_name. */
-    static Pointer forName(String ifname) {
+    /** A zeroed ifreq with {@code ifname} in ifr_name; the caller closes it. */
+    static NativeBlock forName(String ifname) {
         byte[] name = checkName(ifname);
-        Pointer p = Native.allocate(SIZE);
+        NativeBlock p = Native.allocate(SIZE);
         p.put(0, name, 0, name.length);
         return p;
     }
@@ -37,18 +37,12 @@ final class Ifreq {
         return name;
     }
 
-    static String name(Pointer ifr) {
-        byte[] b = new byte[IFNAMSIZ];
-        ifr.get(0, b, 0, IFNAMSIZ);
-        int n = 0;
-        while (n < IFNAMSIZ && b[n] != 0) {
-            n++;
-        }
-        return new String(b, 0, n, StandardCharsets.UTF_8);
+    static String name(NativeBlock ifr) {
+        return ifr.getString(0, IFNAMSIZ, StandardCharsets.UTF_8);
     }
 
     /** Writes a {@code struct sockaddr_in} (family in host order, port 0, address big-endian) at {@code off}. */
-    static void putSockaddrIn(Pointer p, int off, int addrHostOrder) {
+    static void putSockaddrIn(NativeBlock p, int off, int addrHostOrder) {
         p.putShort(off, (short) io.jslirp.tap.sys.Flags.AF_INET);
         p.putShort(off + 2, (short) 0);
         p.putByte(off + 4, (byte) (addrHostOrder >>> 24));

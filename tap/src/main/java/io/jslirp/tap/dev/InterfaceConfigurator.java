@@ -3,8 +3,8 @@ package io.jslirp.tap.dev;
 import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeBlock;
 import io.jslirp.tap.sys.NativeException;
-import jnr.ffi.Pointer;
 
 /**
  * Configures interfaces with the same ioctls slirp4netns's {@code --configure} uses, so that the addresses
@@ -53,31 +53,34 @@ public final class InterfaceConfigurator implements AutoCloseable {
         this.socketFd = controlSocketFd;
     }
 
-    private void ioctl(long request, Pointer arg, String what) throws NativeException {
-        if (libc.ioctl(socketFd, request, arg) < 0) {
+    private void ioctl(long request, NativeBlock arg, String what) throws NativeException {
+        if (libc.ioctl(socketFd, request, arg.address()) < 0) {
             throw NativeException.last(what);
         }
     }
 
     /** The interface's flags (IFF_*), from SIOCGIFFLAGS. */
     public int flags(String ifname) throws NativeException {
-        Pointer ifr = Ifreq.forName(ifname);
-        ioctl(SIOCGIFFLAGS, ifr, "SIOCGIFFLAGS " + ifname);
-        return ifr.getShort(Ifreq.UNION) & 0xffff;
+        try (NativeBlock ifr = Ifreq.forName(ifname)) {
+            ioctl(SIOCGIFFLAGS, ifr, "SIOCGIFFLAGS " + ifname);
+            return ifr.getShort(Ifreq.UNION) & 0xffff;
+        }
     }
 
     /** Sets IFF_UP, keeping the other flags (read-modify-write, as ifconfig and slirp4netns do). */
     public void setUp(String ifname) throws NativeException {
-        Pointer ifr = Ifreq.forName(ifname);
-        ioctl(SIOCGIFFLAGS, ifr, "SIOCGIFFLAGS " + ifname);
-        ifr.putShort(Ifreq.UNION, (short) (ifr.getShort(Ifreq.UNION) | IFF_UP));
-        ioctl(SIOCSIFFLAGS, ifr, "SIOCSIFFLAGS " + ifname);
+        try (NativeBlock ifr = Ifreq.forName(ifname)) {
+            ioctl(SIOCGIFFLAGS, ifr, "SIOCGIFFLAGS " + ifname);
+            ifr.putShort(Ifreq.UNION, (short) (ifr.getShort(Ifreq.UNION) | IFF_UP));
+            ioctl(SIOCSIFFLAGS, ifr, "SIOCSIFFLAGS " + ifname);
+        }
     }
 
     public void setMtu(String ifname, int mtu) throws NativeException {
-        Pointer ifr = Ifreq.forName(ifname);
-        ifr.putInt(Ifreq.UNION, mtu);
-        ioctl(SIOCSIFMTU, ifr, "SIOCSIFMTU " + ifname + " " + mtu);
+        try (NativeBlock ifr = Ifreq.forName(ifname)) {
+            ifr.putInt(Ifreq.UNION, mtu);
+            ioctl(SIOCSIFMTU, ifr, "SIOCSIFMTU " + ifname + " " + mtu);
+        }
     }
 
     /**
@@ -85,31 +88,35 @@ public final class InterfaceConfigurator implements AutoCloseable {
      * jslirp, so it is what absorbs the guest's bursts while jslirp is busy.
      */
     public void setTxQueueLength(String ifname, int frames) throws NativeException {
-        Pointer ifr = Ifreq.forName(ifname);
-        ifr.putInt(Ifreq.UNION, frames);
-        ioctl(SIOCSIFTXQLEN, ifr, "SIOCSIFTXQLEN " + ifname + " " + frames);
+        try (NativeBlock ifr = Ifreq.forName(ifname)) {
+            ifr.putInt(Ifreq.UNION, frames);
+            ioctl(SIOCSIFTXQLEN, ifr, "SIOCSIFTXQLEN " + ifname + " " + frames);
+        }
     }
 
     public int txQueueLength(String ifname) throws NativeException {
-        Pointer ifr = Ifreq.forName(ifname);
-        ioctl(SIOCGIFTXQLEN, ifr, "SIOCGIFTXQLEN " + ifname);
-        return ifr.getInt(Ifreq.UNION);
+        try (NativeBlock ifr = Ifreq.forName(ifname)) {
+            ioctl(SIOCGIFTXQLEN, ifr, "SIOCGIFTXQLEN " + ifname);
+            return ifr.getInt(Ifreq.UNION);
+        }
     }
 
     public int mtu(String ifname) throws NativeException {
-        Pointer ifr = Ifreq.forName(ifname);
-        ioctl(SIOCGIFMTU, ifr, "SIOCGIFMTU " + ifname);
-        return ifr.getInt(Ifreq.UNION);
+        try (NativeBlock ifr = Ifreq.forName(ifname)) {
+            ioctl(SIOCGIFMTU, ifr, "SIOCGIFMTU " + ifname);
+            return ifr.getInt(Ifreq.UNION);
+        }
     }
 
     /** Sets the Ethernet address; {@code mac48} holds the six octets in its low 48 bits, first octet highest. */
     public void setMac(String ifname, long mac48) throws NativeException {
-        Pointer ifr = Ifreq.forName(ifname);
-        ifr.putShort(Ifreq.UNION, ARPHRD_ETHER);
-        for (int i = 0; i < 6; i++) {
-            ifr.putByte(Ifreq.UNION + 2 + i, (byte) (mac48 >>> (40 - 8 * i)));
+        try (NativeBlock ifr = Ifreq.forName(ifname)) {
+            ifr.putShort(Ifreq.UNION, ARPHRD_ETHER);
+            for (int i = 0; i < 6; i++) {
+                ifr.putByte(Ifreq.UNION + 2 + i, (byte) (mac48 >>> (40 - 8 * i)));
+            }
+            ioctl(SIOCSIFHWADDR, ifr, "SIOCSIFHWADDR " + ifname);
         }
-        ioctl(SIOCSIFHWADDR, ifr, "SIOCSIFHWADDR " + ifname);
     }
 
     /**
@@ -118,13 +125,14 @@ public final class InterfaceConfigurator implements AutoCloseable {
      * ({@code proto kernel scope link src ...}). IPv4 values are host-order ints.
      */
     public void setAddress(String ifname, int addr, int netmask, int broadcast) throws NativeException {
-        Pointer ifr = Ifreq.forName(ifname);
-        Ifreq.putSockaddrIn(ifr, Ifreq.UNION, addr);
-        ioctl(SIOCSIFADDR, ifr, "SIOCSIFADDR " + ifname + " " + Ifreq.dotted(addr));
-        Ifreq.putSockaddrIn(ifr, Ifreq.UNION, netmask);
-        ioctl(SIOCSIFNETMASK, ifr, "SIOCSIFNETMASK " + ifname + " " + Ifreq.dotted(netmask));
-        Ifreq.putSockaddrIn(ifr, Ifreq.UNION, broadcast);
-        ioctl(SIOCSIFBRDADDR, ifr, "SIOCSIFBRDADDR " + ifname + " " + Ifreq.dotted(broadcast));
+        try (NativeBlock ifr = Ifreq.forName(ifname)) {
+            Ifreq.putSockaddrIn(ifr, Ifreq.UNION, addr);
+            ioctl(SIOCSIFADDR, ifr, "SIOCSIFADDR " + ifname + " " + Ifreq.dotted(addr));
+            Ifreq.putSockaddrIn(ifr, Ifreq.UNION, netmask);
+            ioctl(SIOCSIFNETMASK, ifr, "SIOCSIFNETMASK " + ifname + " " + Ifreq.dotted(netmask));
+            Ifreq.putSockaddrIn(ifr, Ifreq.UNION, broadcast);
+            ioctl(SIOCSIFBRDADDR, ifr, "SIOCSIFBRDADDR " + ifname + " " + Ifreq.dotted(broadcast));
+        }
     }
 
     /**
@@ -134,24 +142,25 @@ public final class InterfaceConfigurator implements AutoCloseable {
      */
     public void addDefaultRoute(String ifname, int gateway) throws NativeException {
         byte[] name = Ifreq.checkName(ifname);
-        Pointer dev = Native.allocate(name.length + 1);
-        dev.put(0, name, 0, name.length);
-        Pointer rt = Native.allocate(RT_SIZE);
-        Ifreq.putSockaddrIn(rt, RT_DST, 0);
-        Ifreq.putSockaddrIn(rt, RT_GATEWAY, gateway);
-        Ifreq.putSockaddrIn(rt, RT_GENMASK, 0);
-        rt.putShort(RT_FLAGS, (short) (RTF_UP | RTF_GATEWAY));
-        rt.putAddress(RT_DEV, dev.address());
-        ioctl(SIOCADDRT, rt, "SIOCADDRT default via " + Ifreq.dotted(gateway) + " dev " + ifname);
-        // dev must stay reachable until the ioctl returned; this use keeps it so.
-        java.lang.ref.Reference.reachabilityFence(dev);
+        try (NativeBlock dev = Native.allocate(name.length + 1)) {
+            dev.put(0, name, 0, name.length);
+            try (NativeBlock rt = Native.allocate(RT_SIZE)) {
+                Ifreq.putSockaddrIn(rt, RT_DST, 0);
+                Ifreq.putSockaddrIn(rt, RT_GATEWAY, gateway);
+                Ifreq.putSockaddrIn(rt, RT_GENMASK, 0);
+                rt.putShort(RT_FLAGS, (short) (RTF_UP | RTF_GATEWAY));
+                rt.putAddress(RT_DEV, dev.address());
+                ioctl(SIOCADDRT, rt, "SIOCADDRT default via " + Ifreq.dotted(gateway) + " dev " + ifname);
+            }
+        }
     }
 
     /** The interface index; throws (ENODEV) if there is no such interface in the socket's namespace. */
     public int ifIndex(String ifname) throws NativeException {
-        Pointer ifr = Ifreq.forName(ifname);
-        ioctl(SIOCGIFINDEX, ifr, "SIOCGIFINDEX " + ifname);
-        return ifr.getInt(Ifreq.UNION);
+        try (NativeBlock ifr = Ifreq.forName(ifname)) {
+            ioctl(SIOCGIFINDEX, ifr, "SIOCGIFINDEX " + ifname);
+            return ifr.getInt(Ifreq.UNION);
+        }
     }
 
     @Override

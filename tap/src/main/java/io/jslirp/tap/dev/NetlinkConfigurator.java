@@ -5,8 +5,8 @@ import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeBlock;
 import io.jslirp.tap.sys.NativeException;
-import jnr.ffi.Pointer;
 
 /**
  * Adds an IPv6 address and default route over rtnetlink, for what the ioctls cannot say: an address
@@ -27,7 +27,8 @@ public final class NetlinkConfigurator implements AutoCloseable {
 
     private final int socketFd;
     private final LibC libc = Native.libc();
-    private final Pointer buffer = Native.allocate(RECV_BYTES);
+    /** Freed by {@link #close}. */
+    private final NativeBlock buffer = Native.allocate(RECV_BYTES);
     private int seq;
     private boolean closed;
 
@@ -37,12 +38,13 @@ public final class NetlinkConfigurator implements AutoCloseable {
      */
     public NetlinkConfigurator(int netlinkFd) {
         this.socketFd = netlinkFd;
-        Pointer one = Native.allocate(4);
-        one.putInt(0, 1);
-        libc.setsockopt(socketFd, Flags.SOL_NETLINK, Flags.NETLINK_CAP_ACK, one.address(), 4);
-        libc.setsockopt(socketFd, Flags.SOL_NETLINK, Flags.NETLINK_EXT_ACK, one.address(), 4);
-        // Sequence numbers only need to tell this socket's requests apart; start where a stale ack cannot match.
-        this.seq = (int) (System.nanoTime() & 0x3fff_ffff);
+        try (NativeBlock one = Native.allocate(4)) {
+            one.putInt(0, 1);
+            libc.setsockopt(socketFd, Flags.SOL_NETLINK, Flags.NETLINK_CAP_ACK, one.address(), 4);
+            libc.setsockopt(socketFd, Flags.SOL_NETLINK, Flags.NETLINK_EXT_ACK, one.address(), 4);
+            // Sequence numbers only need to tell this socket's requests apart; start where a stale ack cannot match.
+            this.seq = (int) (System.nanoTime() & 0x3fff_ffff);
+        }
     }
 
     /** {@code ip -6 addr replace hi:lo/prefixLength dev ifIndex nodad}. */
@@ -93,10 +95,11 @@ public final class NetlinkConfigurator implements AutoCloseable {
                 throw NativeException.withMessage(what + ": the kernel did not answer within " + ACK_TIMEOUT_MS + " ms",
                         Errno.EAGAIN);
             }
-            Pointer pfd = Native.allocate(8);
-            pfd.putInt(0, socketFd);
-            pfd.putShort(4, POLLIN);
-            libc.poll(pfd, 1, (int) leftMs);
+            try (NativeBlock pfd = Native.allocate(8)) {
+                pfd.putInt(0, socketFd);
+                pfd.putShort(4, POLLIN);
+                libc.poll(pfd.address(), 1, (int) leftMs);
+            }
         }
     }
 
@@ -105,6 +108,7 @@ public final class NetlinkConfigurator implements AutoCloseable {
         if (!closed) {
             closed = true;
             Fds.close(socketFd);
+            buffer.close();
         }
     }
 }

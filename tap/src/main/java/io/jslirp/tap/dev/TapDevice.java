@@ -5,10 +5,10 @@ import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeBlock;
 import io.jslirp.tap.sys.NativeException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import jnr.ffi.Pointer;
 
 /**
  * An attached, non-blocking TAP fd: one read is one Ethernet frame from the guest, one write is one frame
@@ -94,23 +94,24 @@ public final class TapDevice implements AutoCloseable {
      * is one of the flags TUNSETIFF replaces even on an existing persistent device.
      */
     public static TapDevice attach(int tunFd, String name, boolean offload) throws NativeException {
-        Pointer ifr = Ifreq.forName(name);
-        ifr.putShort(Ifreq.UNION, (short) (IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0)));
-        if (Native.libc().ioctl(tunFd, TUNSETIFF, ifr) < 0) {
-            int e = Native.errno();
-            if (e == Errno.EINVAL) {
-                // The kernel says EINVAL both for "fd already attached" and for "name is a TUN, not a TAP";
-                // saying which is more useful than "Invalid argument".
-                throw NativeException.withMessage("TUNSETIFF " + name + ": " + Native.strerror(e)
-                        + " (fd already attached, or " + name + " exists and is not a TAP device)", e);
+        try (NativeBlock ifr = Ifreq.forName(name)) {
+            ifr.putShort(Ifreq.UNION, (short) (IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0)));
+            if (Native.libc().ioctl(tunFd, TUNSETIFF, ifr.address()) < 0) {
+                int e = Native.errno();
+                if (e == Errno.EINVAL) {
+                    // The kernel says EINVAL both for "fd already attached" and for "name is a TUN, not a TAP";
+                    // saying which is more useful than "Invalid argument".
+                    throw NativeException.withMessage("TUNSETIFF " + name + ": " + Native.strerror(e)
+                            + " (fd already attached, or " + name + " exists and is not a TAP device)", e);
+                }
+                throw new NativeException("TUNSETIFF " + name, e);
             }
-            throw new NativeException("TUNSETIFF " + name, e);
+            if (offload) {
+                enableOffload(tunFd, name);
+            }
+            Fds.setNonBlocking(tunFd);
+            return new TapDevice(tunFd, Ifreq.name(ifr), offload);
         }
-        if (offload) {
-            enableOffload(tunFd, name);
-        }
-        Fds.setNonBlocking(tunFd);
-        return new TapDevice(tunFd, Ifreq.name(ifr), offload);
     }
 
     /**
@@ -120,52 +121,53 @@ public final class TapDevice implements AutoCloseable {
      * not null, must match the device's name. On success the device owns {@code fd}.
      */
     public static TapDevice fromFd(int fd, String name) throws NativeException {
-        Pointer ifr = Native.allocate(Ifreq.SIZE);
-        if (Native.libc().ioctl(fd, TUNGETIFF, ifr) < 0) {
-            int e = Native.errno();
-            switch (e) {
-                case Errno.EBADF:
-                    throw NativeException.withMessage("fd " + fd + " is not open", e);
-                case Errno.EBADFD:
-                    throw NativeException.withMessage("fd " + fd + " is a tun fd not attached to any device", e);
-                case Errno.ENOTTY:
-                case Errno.EINVAL:
-                    throw NativeException.withMessage("fd " + fd + " is not a TAP device fd", e);
-                default:
-                    throw new NativeException("TUNGETIFF fd " + fd, e);
+        try (NativeBlock ifr = Native.allocate(Ifreq.SIZE)) {
+            if (Native.libc().ioctl(fd, TUNGETIFF, ifr.address()) < 0) {
+                int e = Native.errno();
+                switch (e) {
+                    case Errno.EBADF:
+                        throw NativeException.withMessage("fd " + fd + " is not open", e);
+                    case Errno.EBADFD:
+                        throw NativeException.withMessage("fd " + fd + " is a tun fd not attached to any device", e);
+                    case Errno.ENOTTY:
+                    case Errno.EINVAL:
+                        throw NativeException.withMessage("fd " + fd + " is not a TAP device fd", e);
+                    default:
+                        throw new NativeException("TUNGETIFF fd " + fd, e);
+                }
             }
+            short flags = ifr.getShort(Ifreq.UNION);
+            String actual = Ifreq.name(ifr);
+            if ((flags & IFF_TAP) == 0) {
+                throw NativeException.withMessage("fd " + fd + " is attached to " + actual + ", a TUN device, not TAP", Errno.EINVAL);
+            }
+            if ((flags & IFF_NO_PI) == 0) {
+                throw NativeException.withMessage("fd " + fd + " (" + actual + ") was attached without IFF_NO_PI", Errno.EINVAL);
+            }
+            if (name != null && !name.equals(actual)) {
+                throw NativeException.withMessage("fd " + fd + " is attached to " + actual + ", not " + name, Errno.EINVAL);
+            }
+            // Offload only when whoever attached the fd asked for virtio-net headers: the header is part of every
+            // read and write, and without it there is nothing to carry TSO or checksum state.
+            boolean offload = (flags & IFF_VNET_HDR) != 0;
+            if (offload) {
+                enableOffload(fd, actual);
+            }
+            Fds.setNonBlocking(fd);
+            return new TapDevice(fd, actual, offload);
         }
-        short flags = ifr.getShort(Ifreq.UNION);
-        String actual = Ifreq.name(ifr);
-        if ((flags & IFF_TAP) == 0) {
-            throw NativeException.withMessage("fd " + fd + " is attached to " + actual + ", a TUN device, not TAP", Errno.EINVAL);
-        }
-        if ((flags & IFF_NO_PI) == 0) {
-            throw NativeException.withMessage("fd " + fd + " (" + actual + ") was attached without IFF_NO_PI", Errno.EINVAL);
-        }
-        if (name != null && !name.equals(actual)) {
-            throw NativeException.withMessage("fd " + fd + " is attached to " + actual + ", not " + name, Errno.EINVAL);
-        }
-        // Offload only when whoever attached the fd asked for virtio-net headers: the header is part of every
-        // read and write, and without it there is nothing to carry TSO or checksum state.
-        boolean offload = (flags & IFF_VNET_HDR) != 0;
-        if (offload) {
-            enableOffload(fd, actual);
-        }
-        Fds.setNonBlocking(fd);
-        return new TapDevice(fd, actual, offload);
     }
 
     private static void enableOffload(int fd, String name) throws NativeException {
-        Pointer size = Native.allocate(4);
-        size.putInt(0, VNET_HDR_LEN);
-        if (Native.libc().ioctl(fd, TUNSETVNETHDRSZ, size) < 0) {
-            throw NativeException.last("TUNSETVNETHDRSZ " + name);
-        }
-        // TUNSETOFFLOAD takes its argument by value: pass it as the "pointer".
-        Pointer features = Pointer.wrap(Native.runtime(), TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
-        if (Native.libc().ioctl(fd, TUNSETOFFLOAD, features) < 0) {
-            throw NativeException.last("TUNSETOFFLOAD " + name);
+        try (NativeBlock size = Native.allocate(4)) {
+            size.putInt(0, VNET_HDR_LEN);
+            if (Native.libc().ioctl(fd, TUNSETVNETHDRSZ, size.address()) < 0) {
+                throw NativeException.last("TUNSETVNETHDRSZ " + name);
+            }
+            // TUNSETOFFLOAD takes its argument by value: pass it as the "pointer".
+            if (Native.libc().ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0) {
+                throw NativeException.last("TUNSETOFFLOAD " + name);
+            }
         }
     }
 

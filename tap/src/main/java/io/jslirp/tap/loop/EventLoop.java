@@ -5,6 +5,7 @@ import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeBlock;
 import io.jslirp.tap.sys.NativeException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -12,7 +13,6 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
-import jnr.ffi.Pointer;
 
 /**
  * A single-threaded, level-triggered epoll loop; see the package documentation.
@@ -50,10 +50,11 @@ public final class EventLoop implements AutoCloseable {
     private final LibC libc;
     private final int epfd;
     private final int wakeFd;
-    private final Pointer events;
+    /** Freed by {@link #close}, or by {@link #run} on its way out when close came while it ran. */
+    private final NativeBlock events;
     private final long eventsAddress;
     /** One epoll_event for epoll_ctl, and 8 bytes for draining the eventfd; loop-thread (or pre-run) only. */
-    private final Pointer ctl;
+    private final NativeBlock ctl;
     private final long ctlAddress;
     private final long drainAddress;
 
@@ -121,6 +122,8 @@ public final class EventLoop implements AutoCloseable {
         } catch (NativeException e) {
             Fds.close(ep);
             Fds.close(ev);
+            events.close();
+            ctl.close();
             throw new UncheckedIOException(e);
         }
     }
@@ -316,10 +319,12 @@ public final class EventLoop implements AutoCloseable {
 
     /** Runs the loop on the calling thread until {@link #stop()}. */
     public void run() {
-        if (closed) {
-            throw new IllegalStateException("event loop is closed");
+        synchronized (wakeLock) {
+            if (closed) {
+                throw new IllegalStateException("event loop is closed");
+            }
+            loopThread = Thread.currentThread();
         }
-        loopThread = Thread.currentThread();
         try {
             while (!stopped) {
                 int timeout = timeoutMillis();
@@ -374,7 +379,12 @@ public final class EventLoop implements AutoCloseable {
                 runAfterDispatch();
             }
         } finally {
-            loopThread = null;
+            synchronized (wakeLock) {
+                loopThread = null;
+                if (closed) {
+                    freeBlocks();
+                }
+            }
         }
     }
 
@@ -458,6 +468,11 @@ public final class EventLoop implements AutoCloseable {
         e.printStackTrace();
     }
 
+    private void freeBlocks() {
+        events.close();
+        ctl.close();
+    }
+
     /** Releases the epoll fd and the eventfd. Registered fds belong to their owners and stay open. */
     @Override
     public void close() {
@@ -467,6 +482,11 @@ public final class EventLoop implements AutoCloseable {
                 stopped = true;
                 Fds.close(epfd);
                 Fds.close(wakeFd);
+                // A close that breaks the contract and comes while run() waits must not free the memory the
+                // kernel is about to write the events into: run() frees it on its way out then.
+                if (loopThread == null) {
+                    freeBlocks();
+                }
             }
         }
     }

@@ -6,6 +6,7 @@ import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.Flags;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeBlock;
 import io.jslirp.tap.sys.NativeException;
 import io.jslirp.tap.sys.Syscalls;
 import java.io.ByteArrayOutputStream;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import jnr.ffi.Pointer;
 
 /** Opens {@link NamespaceHandles} inside a target network namespace; see the package documentation. */
 public final class NamespaceEntry {
@@ -66,7 +66,7 @@ public final class NamespaceEntry {
      */
     public static NamespaceHandles openControlSocketsForTap(int tapFd, boolean withNetlink) throws IOException {
         LibC c = Native.libc();
-        int nsFd = c.ioctl(tapFd, TUNGETDEVNETNS, null);
+        int nsFd = c.ioctl(tapFd, TUNGETDEVNETNS, 0);
         if (nsFd < 0) {
             throw NativeException.last("TUNGETDEVNETNS on TAP fd " + tapFd + " (needed for --configure)");
         }
@@ -181,7 +181,7 @@ public final class NamespaceEntry {
 
     /**
      * As {@link #openViaHelper(Path, Path)}, with a NETLINK_ROUTE socket as well when {@code withNetlink}; the
-     * helper then loads jnr-ffi to make it (see {@link NamespaceHelperMain}).
+     * helper then loads jffi to make it (see {@link NamespaceHelperMain}).
      */
     public static NamespaceHandles openViaHelper(Path usernsPath, Path netnsPath, boolean withNetlink)
             throws IOException {
@@ -295,19 +295,21 @@ public final class NamespaceEntry {
 
     /** A fresh tun fd answers TUNGETIFF with EBADFD; anything else means we duplicated the wrong fd. */
     private static void checkUnattachedTun(int fd) throws NativeException {
-        Pointer ifr = Native.allocate(40);
-        if (Native.libc().ioctl(fd, TUNGETIFF, ifr) == 0 || Native.errno() != Errno.EBADFD) {
-            throw NativeException.withMessage("namespace helper's fd is not an unattached /dev/net/tun fd", Errno.EINVAL);
+        try (NativeBlock ifr = Native.allocate(40)) {
+            if (Native.libc().ioctl(fd, TUNGETIFF, ifr.address()) == 0 || Native.errno() != Errno.EBADFD) {
+                throw NativeException.withMessage("namespace helper's fd is not an unattached /dev/net/tun fd", Errno.EINVAL);
+            }
         }
     }
 
     /** SO_DOMAIN: the fd taken from the helper is a socket of the family asked for, not some other fd. */
     private static void checkSocketFamily(int fd, int family) throws NativeException {
-        Pointer v = Native.allocate(8);
-        v.putInt(4, 4); // socklen_t after the int value
-        if (Native.libc().getsockopt(fd, Flags.SOL_SOCKET, SO_DOMAIN, v.address(), v.address() + 4) < 0
-                || v.getInt(0) != family) {
-            throw NativeException.withMessage("namespace helper's fd " + fd + " is not an AF_NETLINK socket", Errno.EINVAL);
+        try (NativeBlock v = Native.allocate(8)) {
+            v.putInt(4, 4); // socklen_t after the int value
+            if (Native.libc().getsockopt(fd, Flags.SOL_SOCKET, SO_DOMAIN, v.address(), v.address() + 4) < 0
+                    || v.getInt(0) != family) {
+                throw NativeException.withMessage("namespace helper's fd " + fd + " is not an AF_NETLINK socket", Errno.EINVAL);
+            }
         }
     }
 
@@ -355,9 +357,9 @@ public final class NamespaceEntry {
      * {@code nsenter --user=U --net=N --preserve-credentials -- JAVA ... NamespaceHelperMain}. The helper JVM is
      * tuned for start-up time (no JIT tiers beyond C1, serial GC, small heap, no perf-data file) since it lives
      * for a fraction of a second. Its class path is just where this class came from: the helper uses only
-     * the JDK, so it needs neither jnr-ffi nor its native stub, which also spares it writing to a tmpdir.
-     * {@code withNetlink} is the exception: the helper then loads jnr-ffi for one socket(2), so it gets our
-     * whole class path and the settings that say where jnr-ffi's stub is unpacked.
+     * the JDK, so it needs neither jffi nor its JNI library, which also spares it writing to a tmpdir.
+     * {@code withNetlink} is the exception: the helper then loads jffi for one socket(2), so it gets our
+     * whole class path and the settings that say where jffi's JNI library is.
      */
     static List<String> helperCommand(Path usernsPath, Path netnsPath, boolean withNetlink) throws IOException {
         String java = ProcessHandle.current().info().command()
@@ -397,7 +399,7 @@ public final class NamespaceEntry {
         if (cs != null && cs.getLocation() != null && "file".equals(cs.getLocation().getProtocol())) {
             try {
                 String own = Path.of(cs.getLocation().toURI()).toString();
-                // jslirp.jar carries jnr-ffi; a build tree (tests) has it elsewhere on our class path.
+                // jslirp.jar carries jffi; a build tree (tests) has it elsewhere on our class path.
                 return withNetlink ? own + java.io.File.pathSeparator + System.getProperty("java.class.path") : own;
             } catch (URISyntaxException | IllegalArgumentException e) {
                 throw new IOException("cannot locate jslirp's classes for the namespace helper: " + cs.getLocation(), e);

@@ -1,6 +1,7 @@
 package io.jslirp.tap.netns;
 
 import io.jslirp.tap.sys.Flags;
+import io.jslirp.tap.sys.Native;
 import java.io.IOException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.FileChannel;
@@ -21,15 +22,15 @@ import java.util.stream.Stream;
  * {@code ok PID TUNFD SOCKFD}, and waits for stdin to close (or a deadline) so that the fds stay open while
  * the parent duplicates them. On failure it prints {@code error MESSAGE} and exits 1.
  *
- * <p>Pure JDK by default: no jnr-ffi means a faster start (no stub to load, no bindings to generate). The
+ * <p>Pure JDK by default: no jffi means a faster start (no JNI library to load, no functions to look up). The
  * JDK hides fd numbers, so they are found by diffing {@code /proc/self/fd} around each open and checking
  * what the new entry points at.
  *
  * <p>With the argument {@value #NETLINK} ({@code -c -6}) it also opens a NETLINK_ROUTE socket and reports
- * its fd as a fifth field. The JDK cannot make an AF_NETLINK socket, so only then does the helper load
- * jnr-ffi, binding {@code socket(2)} alone ({@link NetlinkOpener}) to keep the cost to the stub's load,
- * about 0.15 to 0.3 s here. jnr-ffi unpacks its stub into java.io.tmpdir: nsenter changes neither the mount
- * namespace nor the filesystem credentials, so the helper can write there exactly when its parent could.
+ * its fd as a fifth field. The JDK cannot make an AF_NETLINK socket, so only then does the helper load the
+ * C library's binding ({@link NetlinkOpener}). jffi takes its JNI library from beside the jar, or unpacks it
+ * into java.io.tmpdir: nsenter changes neither the mount namespace nor the filesystem credentials, so the
+ * helper can write there exactly when its parent could.
  */
 public final class NamespaceHelperMain {
     static final String OK = "ok ";
@@ -101,27 +102,17 @@ public final class NamespaceHelperMain {
     }
 
     /**
-     * jnr-ffi's {@code socket(2)}, in a class of its own so that the pure-JDK path never loads jnr-ffi. The fd
-     * stays open (it is close-on-exec, and this process never execs) until the helper exits.
+     * {@code socket(2)} through {@link Native}, in a class of its own so that the pure-JDK path never loads jffi.
+     * The fd stays open (it is close-on-exec, and this process never execs) until the helper exits.
      */
     static final class NetlinkOpener {
         private NetlinkOpener() {
         }
 
-        /** Only the one call: generating bindings for all of LibC would cost the helper's start more. */
-        public interface Sockets {
-            int socket(int domain, int type, int protocol);
-
-            String strerror(int errnum);
-        }
-
         static int open() throws IOException {
-            Sockets c = jnr.ffi.LibraryLoader.create(Sockets.class)
-                    .option(jnr.ffi.LibraryOption.SaveError, Boolean.TRUE).load("c");
-            int fd = c.socket(Flags.AF_NETLINK, Flags.SOCK_RAW | Flags.SOCK_CLOEXEC, Flags.NETLINK_ROUTE);
+            int fd = Native.libc().socket(Flags.AF_NETLINK, Flags.SOCK_RAW | Flags.SOCK_CLOEXEC, Flags.NETLINK_ROUTE);
             if (fd < 0) {
-                int errno = jnr.ffi.Runtime.getRuntime(c).getLastError();
-                throw new IOException("socket(AF_NETLINK, NETLINK_ROUTE): " + c.strerror(errno));
+                throw new IOException("socket(AF_NETLINK, NETLINK_ROUTE): " + Native.strerror(Native.errno()));
             }
             return fd;
         }

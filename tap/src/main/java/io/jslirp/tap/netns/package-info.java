@@ -28,14 +28,14 @@
  * <p>With {@code -c -6} a third fd comes back: a NETLINK_ROUTE socket, for
  * {@link io.jslirp.tap.dev.NetlinkConfigurator}. On the setns paths (root, podman, and
  * {@code --netns-type=tapfd}, which finds the namespace with TUNGETDEVNETNS) the throwaway thread makes it
- * beside the AF_INET socket. The helper's JDK cannot make one, so, only when asked, it loads jnr-ffi for
+ * beside the AF_INET socket. The helper's JDK cannot make one, so, only when asked, it loads jffi for
  * that one {@code socket(2)} call and reports the fd like the others; jslirp checks with SO_DOMAIN that the
  * fd it took is an AF_NETLINK socket. The alternative, ioctls on an AF_INET6 socket the JDK can open, was
  * rejected: they cannot add an address without duplicate address detection, so the helper path would have
  * needed {@code accept_dad=0} on tap0 (written from inside the namespace after the TAP exists, i.e. a
  * second round trip with the helper, and a change to how DAD treats the guest's other addresses too) or a
- * wait of a second or more before the ready byte, and two code paths would configure IPv6. Loading jnr-ffi
- * costs the helper a few hundred milliseconds at most, once, and every path then configures identically.
+ * wait of a second or more before the ready byte, and two code paths would configure IPv6. Loading jffi
+ * costs the helper a few tens of milliseconds at most, once, and every path then configures identically.
  *
  * <p>Error messages follow slirp4netns where it has one ({@code userns path doesn't exist: PATH}); otherwise
  * they name the path and the errno text, and for the helper include whatever it wrote to stderr, since

@@ -628,8 +628,8 @@ public final class NativeHostDatagrams implements HostDatagrams {
 
     /**
      * sendmsg of one datagram of {@code length} bytes at {@code address} to the sockaddr_in or sockaddr_in6 of
-     * {@code nameLength} bytes at SOCKADDR. This is sendto(2) in three arguments: jnr-ffi's call stub garbled
-     * sendto's sixth (the address length).
+     * {@code nameLength} bytes at SOCKADDR. This is sendto(2) in three arguments, as it was when jnr-ffi's call
+     * stub garbled sendto's sixth (the address length).
      */
     private long send(int fd, long address, int length, int nameLength) {
         prepareMessage(address, length, 0, nameLength);

@@ -1,16 +1,17 @@
 package io.jslirp.tap.sandbox;
 
+import com.kenai.jffi.MemoryIO;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeBlock;
 import io.jslirp.tap.sys.NativeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import jnr.ffi.Pointer;
 
 /**
  * Drops the capabilities of every thread of the JVM to at most CAP_NET_BIND_SERVICE (effective, permitted
@@ -77,7 +78,7 @@ final class CapabilityDrop {
     private static final int OFF_ACKS = 44;
 
     /** Kept for the life of the process: a stray signal later still finds the handler's memory. */
-    private static Pointer block;
+    private static NativeBlock block;
 
     private final int lastCap;
     private final int taskDirFd;
@@ -178,13 +179,11 @@ final class CapabilityDrop {
         for (int i = 0; i < 8; i++) {
             code[HANDLER_ADDRESS_OFFSET + i] = (byte) (address >>> (8 * i));
         }
-        long page = c.syscall(SyscallArch.current().number("mmap"), 0, 4096, PROT_READ | PROT_WRITE,
-                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        long page = c.mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (page == -1) {
             throw NativeException.last("sandbox: mmap for the capability-drop handler");
         }
-        Pointer p = Pointer.wrap(Native.runtime(), page);
-        p.put(0, code, 0, code.length);
+        MemoryIO.getInstance().putByteArray(page, code, 0, code.length);
         if (c.mprotect(page, 4096, PROT_READ | PROT_EXEC) != 0) {
             throw NativeException.last("sandbox: mprotect the capability-drop handler executable");
         }
@@ -193,13 +192,13 @@ final class CapabilityDrop {
 
     /** struct sigaction (glibc, x86-64): handler @0, sa_mask[128] @8, sa_flags @136, sa_restorer @144. */
     private static void setHandler(long handler) throws NativeException {
-        Pointer act = Native.allocate(152);
-        act.putLong(0, handler);
-        act.putInt(136, SA_RESTART);
-        if (Native.libc().sigaction(SIGNAL, act.address(), 0) != 0) {
-            throw NativeException.last("sandbox: sigaction for signal " + SIGNAL);
+        try (NativeBlock act = Native.allocate(152)) {
+            act.putLong(0, handler);
+            act.putInt(136, SA_RESTART);
+            if (Native.libc().sigaction(SIGNAL, act.address(), 0) != 0) {
+                throw NativeException.last("sandbox: sigaction for signal " + SIGNAL);
+            }
         }
-        java.lang.ref.Reference.reachabilityFence(act);
     }
 
     private void signal(int tid) throws IOException {
@@ -253,17 +252,17 @@ final class CapabilityDrop {
 
     /** {effective, permitted} of thread {@code tid} (0: the calling thread), from capget. */
     static long[] capabilities(int tid) throws NativeException {
-        Pointer hdr = Native.allocate(8);
-        Pointer data = Native.allocate(24);
-        hdr.putInt(0, LINUX_CAPABILITY_VERSION_3);
-        hdr.putInt(4, tid);
-        long r = Native.libc().syscall(SyscallArch.current().number("capget"), hdr.address(), data.address(), 0);
-        if (r != 0) {
-            throw NativeException.last("sandbox: capget thread " + tid);
+        try (NativeBlock hdr = Native.allocate(8); NativeBlock data = Native.allocate(24)) {
+            hdr.putInt(0, LINUX_CAPABILITY_VERSION_3);
+            hdr.putInt(4, tid);
+            long r = Native.libc().syscall(SyscallArch.current().number("capget"), hdr.address(), data.address(), 0);
+            if (r != 0) {
+                throw NativeException.last("sandbox: capget thread " + tid);
+            }
+            long eff = (data.getInt(0) & 0xffffffffL) | ((data.getInt(12) & 0xffffffffL) << 32);
+            long prm = (data.getInt(4) & 0xffffffffL) | ((data.getInt(16) & 0xffffffffL) << 32);
+            return new long[] {eff, prm};
         }
-        long eff = (data.getInt(0) & 0xffffffffL) | ((data.getInt(12) & 0xffffffffL) << 32);
-        long prm = (data.getInt(4) & 0xffffffffL) | ((data.getInt(16) & 0xffffffffL) << 32);
-        return new long[] {eff, prm};
     }
 
     /** The thread ids in /proc/self/task, read with getdents64 from the handle opened before pivot_root. */
@@ -273,23 +272,24 @@ final class CapabilityDrop {
             throw NativeException.last("sandbox: rewinding /proc/self/task");
         }
         Set<Integer> tids = new LinkedHashSet<>();
-        Pointer buf = Native.allocate(8192);
-        while (true) {
-            long n = c.syscall(SyscallArch.current().number("getdents64"), taskDirFd, buf.address(), 8192);
-            if (n < 0) {
-                throw NativeException.last("sandbox: listing /proc/self/task");
-            }
-            if (n == 0) {
-                return tids;
-            }
-            // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
-            for (int at = 0; at < n; ) {
-                int reclen = buf.getShort(at + 16) & 0xffff;
-                String name = buf.getString(at + 19, reclen - 19, StandardCharsets.US_ASCII);
-                if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
-                    tids.add(Integer.parseInt(name));
+        try (NativeBlock buf = Native.allocate(8192)) {
+            while (true) {
+                long n = c.syscall(SyscallArch.current().number("getdents64"), taskDirFd, buf.address(), 8192);
+                if (n < 0) {
+                    throw NativeException.last("sandbox: listing /proc/self/task");
                 }
-                at += reclen;
+                if (n == 0) {
+                    return tids;
+                }
+                // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+                for (int at = 0; at < n; ) {
+                    int reclen = buf.getShort(at + 16) & 0xffff;
+                    String name = buf.getString(at + 19, reclen - 19, StandardCharsets.US_ASCII);
+                    if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
+                        tids.add(Integer.parseInt(name));
+                    }
+                    at += reclen;
+                }
             }
         }
     }

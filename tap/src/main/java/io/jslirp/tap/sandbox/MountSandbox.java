@@ -4,6 +4,7 @@ import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeBlock;
 import io.jslirp.tap.sys.NativeException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import jnr.ffi.Pointer;
 
 /**
  * The filesystem view of {@code --enable-sandbox}: in the mount namespace the process already has of its own
@@ -133,42 +133,41 @@ final class MountSandbox {
 
     private static void readOnly(String target, Path what) throws NativeException {
         // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; }
-        Pointer attr = Native.allocate(32);
-        attr.putLong(0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-        Pointer path = cString(target);
-        LibC c = Native.libc();
-        long r = syscall5(SYS_MOUNT_SETATTR, AT_FDCWD, path.address(), AT_RECURSIVE, attr.address(), 32);
-        if (r == 0) {
-            return;
+        try (NativeBlock attr = Native.allocate(32)) {
+            attr.putLong(0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+            try (NativeBlock path = cString(target)) {
+                LibC c = Native.libc();
+                long r = syscall5(SYS_MOUNT_SETATTR, AT_FDCWD, path.address(), AT_RECURSIVE, attr.address(), 32);
+                if (r == 0) {
+                    return;
+                }
+                if (Native.errno() != Errno.ENOSYS) {
+                    throw NativeException.last("sandbox: making " + what + " read-only (mount_setattr)");
+                }
+                check(c.mount(null, target, null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null),
+                        "making " + what + " read-only");
+            }
         }
-        if (Native.errno() != Errno.ENOSYS) {
-            throw NativeException.last("sandbox: making " + what + " read-only (mount_setattr)");
-        }
-        check(c.mount(null, target, null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null),
-                "making " + what + " read-only");
     }
 
     private static void pivotRoot(String newRoot, String putOld) throws NativeException {
-        Pointer a = cString(newRoot);
-        Pointer b = cString(putOld);
-        long r = Native.libc().syscall(SyscallArch.current().number("pivot_root"), a.address(), b.address(), 0);
-        java.lang.ref.Reference.reachabilityFence(a);
-        java.lang.ref.Reference.reachabilityFence(b);
-        if (r != 0) {
-            throw NativeException.last("sandbox: pivot_root");
+        try (NativeBlock a = cString(newRoot); NativeBlock b = cString(putOld)) {
+            long r = Native.libc().syscall(SyscallArch.current().number("pivot_root"), a.address(), b.address(), 0);
+            if (r != 0) {
+                throw NativeException.last("sandbox: pivot_root");
+            }
         }
     }
 
-    /** syscall(2) with five arguments, through glibc's variadic wrapper (the extra ones are ignored by others). */
+    /** syscall(2) with five arguments, through glibc's variadic wrapper. */
     private static long syscall5(long nr, long a, long b, long c, long d, long e) {
-        return Native.libc().syscall(nr, a, b, c, d, e, 0);
+        return Native.libc().syscall(nr, a, b, c, d, e);
     }
 
-    private static Pointer cString(String s) {
+    private static NativeBlock cString(String s) {
         byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        Pointer p = Native.allocate(bytes.length + 1);
+        NativeBlock p = Native.allocate(bytes.length + 1); // zeroed: the terminating NUL
         p.put(0, bytes, 0, bytes.length);
-        p.putByte(bytes.length, (byte) 0);
         return p;
     }
 

@@ -13,15 +13,14 @@ import java.util.List;
 
 /**
  * The four C calls the first JVM of {@code --enable-sandbox} makes before it restarts ({@code unshare},
- * {@code mount}, {@code fcntl}, {@code execve}), bound through jffi, the native layer under jnr-ffi, rather
- * than through {@link io.jslirp.tap.sys.LibC}.
+ * {@code mount}, {@code fcntl}, {@code execve}), each looked up in jffi when called, rather than through
+ * {@link io.jslirp.tap.sys.LibC}.
  *
- * <p>Why: everything the first JVM does is start-up time the restarted one then spends again, and binding
- * LibC is most of it. Measured in CPU time (perf stat task-clock, JDK 17 with the launcher's class-data
+ * <p>Why: everything the first JVM does is start-up time the restarted one then spends again. Measured when
+ * LibC was a jnr-ffi binding, in CPU time (perf stat task-clock, JDK 17 with the launcher's class-data
  * archive, median of 4): a JVM doing nothing 85 ms; one that makes a call through jffi 134 ms; through a
- * jnr-ffi interface of four methods 217 ms; through LibC 255 ms. jnr-ffi generates a class per interface and
- * reads every method's annotations; jffi only looks the symbols up. Nothing here is on a hot path, so the
- * calls may box and allocate freely.
+ * jnr-ffi interface of four methods 217 ms; through LibC 255 ms. LibC is on jffi as well now; what this
+ * class still spares the first JVM is LibC's look-up of its other functions. Nothing here is on a hot path, so the calls may allocate freely.
  *
  * <p>The calls return the C function's result; {@link #errno()} is the errno the last one left (saved by
  * jffi right after the call, before the JVM can touch it).

@@ -4,11 +4,11 @@ import io.jslirp.tap.sandbox.SeccompPolicy.Action;
 import io.jslirp.tap.sandbox.SeccompPolicy.Rule;
 import io.jslirp.tap.sys.LibC;
 import io.jslirp.tap.sys.Native;
+import io.jslirp.tap.sys.NativeBlock;
 import io.jslirp.tap.sys.NativeException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import jnr.ffi.Pointer;
 
 /**
  * The {@code --enable-seccomp} filter: built from {@link SeccompPolicy} for one architecture, installed on
@@ -104,22 +104,22 @@ public final class SeccompFilter {
             throw NativeException.last("seccomp: prctl(PR_SET_NO_NEW_PRIVS)");
         }
         byte[] code = Bpf.encode(program);
-        Pointer filter = Native.allocate(code.length);
-        filter.put(0, code, 0, code.length);
-        // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: the pointer at offset 8.
-        Pointer fprog = Native.allocate(16);
-        fprog.putShort(0, (short) program.size());
-        fprog.putAddress(8, filter.address());
-        long r = c.syscall(arch.number("seccomp"), SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, fprog.address());
-        int errno = Native.errno();
-        java.lang.ref.Reference.reachabilityFence(filter);
-        java.lang.ref.Reference.reachabilityFence(fprog);
-        if (r < 0) {
-            throw new NativeException("seccomp: seccomp(SECCOMP_SET_MODE_FILTER, TSYNC)", errno);
-        }
-        if (r > 0) {
-            // TSYNC names the first thread it could not move (one with a different filter history).
-            throw NativeException.withMessage("seccomp: thread " + r + " could not be given the filter", 22);
+        try (NativeBlock filter = Native.allocate(code.length)) {
+            filter.put(0, code, 0, code.length);
+            // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: the pointer at offset 8.
+            try (NativeBlock fprog = Native.allocate(16)) {
+                fprog.putShort(0, (short) program.size());
+                fprog.putAddress(8, filter.address());
+                long r = c.syscall(arch.number("seccomp"), SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, fprog.address());
+                int errno = Native.errno();
+                if (r < 0) {
+                    throw new NativeException("seccomp: seccomp(SECCOMP_SET_MODE_FILTER, TSYNC)", errno);
+                }
+                if (r > 0) {
+                    // TSYNC names the first thread it could not move (one with a different filter history).
+                    throw NativeException.withMessage("seccomp: thread " + r + " could not be given the filter", 22);
+                }
+            }
         }
     }
 }

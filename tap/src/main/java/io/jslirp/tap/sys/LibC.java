@@ -1,30 +1,17 @@
 package io.jslirp.tap.sys;
 
-import jnr.ffi.Pointer;
-import jnr.ffi.provider.jffi.NoX86;
-
 /**
- * glibc functions used by jslirp, bound by jnr-ffi. Obtain the instance from {@link Native#libc()}.
+ * glibc functions used by jslirp, bound through jffi ({@link Glibc}). Obtain the instance from {@link Native#libc()}.
  *
- * <p>Methods whose names carry C's signature take primitive addresses ({@code long}) where they are on the
- * per-frame path, so that calling them allocates nothing. Every call saves errno; read it with
- * {@link Native#errno()} right after a call returned -1.
+ * <p>Every argument is a primitive: a pointer is a {@code long} address of memory the caller owns and keeps
+ * alive across the call (a pooled direct {@code ByteBuf}, a preallocated region or a {@link NativeBlock}), so a
+ * call allocates nothing. The few setup calls that take a {@code String}, {@code String[]} or {@code int[]} copy
+ * it into native memory of their own and free it before they return. Every call saves errno; read it with
+ * {@link Native#errno()} right after a call returned -1. A {@code size_t} or {@code ssize_t} is a {@code long}
+ * here, 64 bits like C's on the two ABIs {@link Native} accepts.
  *
- * <p>Bound the way that costs start-up least (measured: the process's CPU from the start of the binding to
- * 300 ms after it, compilers included, median of 12 fresh JVMs each, busy machine: 218 ms as before, 197 with
- * {@link NoX86}, 185 with neither stubs nor annotations):
- * <ul>
- *   <li>{@link NoX86}: each method calls through jffi's JNI invokers rather than through a native stub jnr-ffi
- *       assembles for it at load with its own assembler (x86 or a64), interpreted and compiled this early. Per call
- *       the two are the same within the noise of the syscall (thread CPU per call, interleaved in one JVM: getpid
- *       about 190 ns, a 1-byte write to /dev/null 300-380, epoll_wait that does not wait 265-296, either way).</li>
- *   <li>No jnr-ffi type annotations ({@code @size_t}, {@code @ssize_t}, {@code @Out}): reading them made the JDK
- *       generate a proxy class per annotation type and per meta-annotation at load. A {@code size_t} or
- *       {@code ssize_t} is a {@code long} here, 64 bits like C's on the two ABIs {@link Native} accepts, and an
- *       {@code int[]} is copied both ways, which costs pipe2's two ints nothing.</li>
- * </ul>
+ * <p>An interface, not the class itself, so that tests can stand a recording or pausing proxy in its place.
  */
-@NoX86
 public interface LibC {
     // --- file descriptors -------------------------------------------------------------------------
     int open(String path, int flags, int mode);
@@ -42,7 +29,8 @@ public interface LibC {
 
     int fcntl(int fd, int cmd, int arg);
 
-    int ioctl(int fd, long request, Pointer arg);
+    /** ioctl(2) whose argument is the address of a struct ({@code struct ifreq}) or a value passed as one. */
+    int ioctl(int fd, long request, long arg);
 
     // --- sockets and namespaces -------------------------------------------------------------------
     int socket(int domain, int type, int protocol);
@@ -117,72 +105,45 @@ public interface LibC {
 
     String strerror(int errnum);
 
-    // --- bound on first use ({@link LaterCalls}): the sandbox's setup, and what only tests call -------
-    default int poll(Pointer fds, long nfds, int timeoutMillis) {
-        return Native.later().poll(fds, nfds, timeoutMillis);
-    }
+    // --- the sandbox's setup, netlink's replies, and what only tests call ----------------------------
+    /** poll(2) of the {@code struct pollfd} array at {@code fdsAddress}. */
+    int poll(long fdsAddress, long nfds, int timeoutMillis);
 
-    default int pipe2(int[] fds, int flags) {
-        return Native.later().pipe2(fds, flags);
-    }
+    /** pipe2(2); the two fds land in {@code fds}. */
+    int pipe2(int[] fds, int flags);
 
-    default int mount(String source, String target, String fstype, long flags, String data) {
-        return Native.later().mount(source, target, fstype, flags, data);
-    }
+    int mount(String source, String target, String fstype, long flags, String data);
 
-    default int umount2(String target, int flags) {
-        return Native.later().umount2(target, flags);
-    }
+    int umount2(String target, int flags);
 
-    default int unshare(int flags) {
-        return Native.later().unshare(flags);
-    }
+    int unshare(int flags);
 
-    default int chdir(String path) {
-        return Native.later().chdir(path);
-    }
+    int chdir(String path);
 
-    default int mkdir(String path, int mode) {
-        return Native.later().mkdir(path, mode);
-    }
+    int mkdir(String path, int mode);
 
-    default int rmdir(String path) {
-        return Native.later().rmdir(path);
-    }
+    int rmdir(String path);
 
-    /** execve(2); jnr-ffi passes each String[] as a NULL-terminated char* array. Returns only on failure. */
-    default int execve(String path, String[] argv, String[] envp) {
-        return Native.later().execve(path, argv, envp);
-    }
+    /** execve(2), each String[] passed as a NULL-terminated char* array. Returns only on failure. */
+    int execve(String path, String[] argv, String[] envp);
 
-    default long lseek(int fd, long offset, int whence) {
-        return Native.later().lseek(fd, offset, whence);
-    }
+    long lseek(int fd, long offset, int whence);
 
-    default int mprotect(long addr, long length, int prot) {
-        return Native.later().mprotect(addr, length, prot);
-    }
+    /** mmap(2); MAP_FAILED is -1. */
+    long mmap(long addr, long length, int prot, int flags, int fd, long offset);
+
+    int mprotect(long addr, long length, int prot);
 
     /** glibc's sigaction(2) on the {@code struct sigaction} at {@code actAddress}; glibc adds the restorer. */
-    default int sigaction(int signum, long actAddress, long oldActAddress) {
-        return Native.later().sigaction(signum, actAddress, oldActAddress);
-    }
+    int sigaction(int signum, long actAddress, long oldActAddress);
 
-    /** syscall(2) with six arguments, for calls that take more than three (mount_setattr). */
-    default long syscall(long number, long arg1, long arg2, long arg3, long arg4, long arg5, long arg6) {
-        return Native.later().syscall(number, arg1, arg2, arg3, arg4, arg5, arg6);
-    }
+    /** syscall(2) with five arguments, for calls that take more than three (mount_setattr). */
+    long syscall(long number, long arg1, long arg2, long arg3, long arg4, long arg5);
 
     /** prctl(2); options that take fewer arguments need the rest 0 (PR_SET_NO_NEW_PRIVS checks). */
-    default int prctl(int option, long arg2, long arg3, long arg4, long arg5) {
-        return Native.later().prctl(option, arg2, arg3, arg4, arg5);
-    }
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 
-    default int getpid() {
-        return Native.later().getpid();
-    }
+    int getpid();
 
-    default int getuid() {
-        return Native.later().getuid();
-    }
+    int getuid();
 }

@@ -1,7 +1,5 @@
 package io.jslirp.tap.sys;
 
-import jnr.ffi.Pointer;
-
 /** Process resource limits jslirp adjusts at start-up. */
 public final class Limits {
     private Limits() {
@@ -14,29 +12,31 @@ public final class Limits {
      */
     public static long raiseOpenFileLimit() throws NativeException {
         LibC c = Native.libc();
-        Pointer rlim = Native.allocate(16);
-        if (c.getrlimit(Flags.RLIMIT_NOFILE, rlim.address()) < 0) {
-            throw NativeException.last("getrlimit(RLIMIT_NOFILE)");
+        try (NativeBlock rlim = Native.allocate(16)) {
+            if (c.getrlimit(Flags.RLIMIT_NOFILE, rlim.address()) < 0) {
+                throw NativeException.last("getrlimit(RLIMIT_NOFILE)");
+            }
+            long soft = rlim.getLong(0);
+            long hard = rlim.getLong(8);
+            // rlim_t is unsigned; RLIM_INFINITY reads as -1 here, and "less than infinity" must compare that way.
+            if (Long.compareUnsigned(soft, hard) >= 0) {
+                return soft;
+            }
+            rlim.putLong(0, hard);
+            if (c.setrlimit(Flags.RLIMIT_NOFILE, rlim.address()) < 0) {
+                throw NativeException.last("setrlimit(RLIMIT_NOFILE, " + Long.toUnsignedString(hard) + ")");
+            }
+            return hard;
         }
-        long soft = rlim.getLong(0);
-        long hard = rlim.getLong(8);
-        // rlim_t is unsigned; RLIM_INFINITY reads as -1 here, and "less than infinity" must compare that way.
-        if (Long.compareUnsigned(soft, hard) >= 0) {
-            return soft;
-        }
-        rlim.putLong(0, hard);
-        if (c.setrlimit(Flags.RLIMIT_NOFILE, rlim.address()) < 0) {
-            throw NativeException.last("setrlimit(RLIMIT_NOFILE, " + Long.toUnsignedString(hard) + ")");
-        }
-        return hard;
     }
 
     /** The soft and hard RLIMIT_NOFILE, for tests and diagnostics. */
     public static long[] openFileLimit() throws NativeException {
-        Pointer rlim = Native.allocate(16);
-        if (Native.libc().getrlimit(Flags.RLIMIT_NOFILE, rlim.address()) < 0) {
-            throw NativeException.last("getrlimit(RLIMIT_NOFILE)");
+        try (NativeBlock rlim = Native.allocate(16)) {
+            if (Native.libc().getrlimit(Flags.RLIMIT_NOFILE, rlim.address()) < 0) {
+                throw NativeException.last("getrlimit(RLIMIT_NOFILE)");
+            }
+            return new long[] {rlim.getLong(0), rlim.getLong(8)};
         }
-        return new long[] {rlim.getLong(0), rlim.getLong(8)};
     }
 }

@@ -1,7 +1,10 @@
 package io.jslirp.tap.sys;
 
+import com.kenai.jffi.CallContext;
+import com.kenai.jffi.CallingConvention;
+import com.kenai.jffi.Invoker;
+import com.kenai.jffi.Type;
 import java.util.concurrent.atomic.AtomicBoolean;
-import jnr.ffi.provider.jffi.NoX86;
 
 /**
  * glibc's {@code malloc_trim(3)}: returns the free memory of every malloc arena to the system. Netty's pool
@@ -10,25 +13,17 @@ import jnr.ffi.provider.jffi.NoX86;
  * something trims; the JVM's {@code TrimNativeHeapInterval} does every 2 s where the JDK has it, this does at
  * once, when the caller knows it just freed some.
  *
- * <p>Its own binding, apart from {@link LibC}, bound on the first {@link #trim}: never at start-up, where
- * every bound function costs, and not at all in a jslirp that never goes quiet after a burst. jnr-ffi generates
- * the binding's class then (tens of milliseconds, more on a busy machine), so the event loop asks for it with
- * {@link #trimInBackground}. A C library without the function (musl) makes {@link #trim} a no-op.
+ * <p>Apart from {@link LibC}, looked up on the first {@link #trim}, because a C library without the function
+ * (musl) makes {@link #trim} a no-op rather than failing the whole binding. The walk over the arenas takes a
+ * while, so the event loop asks for it with {@link #trimInBackground}.
  */
 public final class MallocTrim {
     private MallocTrim() {
     }
 
-    /**
-     * The one function; public for jnr-ffi's generated class only. Bound as {@link LibC} is (no assembled stub, no
-     * type annotations: its comment says why; {@code size_t} is a {@code long} on the two ABIs Native accepts).
-     */
-    @NoX86
-    public interface Glibc {
-        int malloc_trim(long pad);
-    }
-
-    private static Glibc glibc;
+    /** malloc_trim's address once looked up; 0 before. */
+    private static long function;
+    private static CallContext context;
     private static volatile boolean unavailable;
     private static final AtomicBoolean running = new AtomicBoolean();
 
@@ -57,10 +52,19 @@ public final class MallocTrim {
             return false;
         }
         try {
-            if (glibc == null) {
-                glibc = Native.load(Glibc.class);
+            if (function == 0) {
+                Native.libc(); // the binding's checks and errors first
+                long address = Glibc.symbol("malloc_trim");
+                if (address == 0) {
+                    unavailable = true;
+                    return false;
+                }
+                // int malloc_trim(size_t pad); size_t is 64 bits on the two ABIs Native accepts
+                context = CallContext.getCallContext(Type.SINT, new Type[] {Type.ULONG}, CallingConvention.DEFAULT,
+                        false);
+                function = address;
             }
-            glibc.malloc_trim(0);
+            Invoker.getInstance().invokeN1(context, function, 0);
             return true;
         } catch (LinkageError | RuntimeException e) {
             unavailable = true;

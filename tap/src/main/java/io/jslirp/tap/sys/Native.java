@@ -1,20 +1,16 @@
 package io.jslirp.tap.sys;
 
+import com.kenai.jffi.LastError;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.LibraryOption;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
 
 /**
  * The one loaded {@link LibC} and the errno it leaves behind.
  *
  * <p>Loaded lazily on first use, not at class-load of the CLI, so that {@code --help} works on a host
- * where jnr-ffi cannot load its stub.
+ * where jffi cannot load its JNI library.
  */
 public final class Native {
     private Native() {
@@ -22,15 +18,13 @@ public final class Native {
 
     /** The binding's first load failed on {@link #preloadInBackground}'s thread: what it threw, for the caller. */
     private static volatile Error preloadFailure;
-    /** The same for {@link LaterCalls}, when the preload bound them too. */
-    private static volatile Error laterPreloadFailure;
 
     /** jffi's own property: a directory it loads its JNI library from before it tries to unpack one. */
     static final String JFFI_BOOT_PATH = "jffi.boot.library.path";
 
     private static final class Holder {
         static final LibC LIBC;
-        static final Runtime RUNTIME;
+        static final LastError LAST_ERROR;
 
         static {
             if (!supported()) {
@@ -38,8 +32,8 @@ public final class Native {
                         + System.getProperty("os.name", "") + "/" + System.getProperty("os.arch", ""));
             }
             useUnpackedJffi();
-            LIBC = load(LibC.class);
-            RUNTIME = Runtime.getRuntime(LIBC);
+            LIBC = new Glibc();
+            LAST_ERROR = LastError.getInstance();
         }
     }
 
@@ -93,41 +87,6 @@ public final class Native {
     }
 
     /**
-     * By glibc's soname first: dlopen finds the library already in the process at once. Given only "c", jnr-ffi
-     * first fails a dlopen of "c" in every library directory and then lists those directories to pick a libc.so.N
-     * (10 ms of the binding's load, more on a host with many libraries). "c" stays the fallback for a libc with
-     * another name.
-     */
-    static <T> T load(Class<T> calls) {
-        try {
-            return LibraryLoader.create(calls).option(LibraryOption.SaveError, Boolean.TRUE).load("libc.so.6");
-        } catch (UnsatisfiedLinkError e) {
-            return LibraryLoader.create(calls).option(LibraryOption.SaveError, Boolean.TRUE).load("c");
-        }
-    }
-
-    /** {@link LaterCalls}, bound on first use, after {@link LibC} (whose checks and errors come first). */
-    private static final class LaterHolder {
-        static final LaterCalls CALLS;
-
-        static {
-            libc();
-            CALLS = load(LaterCalls.class);
-        }
-    }
-
-    /** The functions {@link LibC} forwards to {@link LaterCalls}, bound now if they are not yet. */
-    static LaterCalls later() {
-        try {
-            return LaterHolder.CALLS;
-        } catch (NoClassDefFoundError e) {
-            libc(); // the first binding's own error, when it was that one that failed
-            Error first = laterPreloadFailure;
-            throw first != null ? first : e;
-        }
-    }
-
-    /**
      * Every constant in this package is Linux's value for these two ABIs; on others an ioctl number or struct
      * offset would be silently wrong, which is worse than refusing.
      */
@@ -139,23 +98,15 @@ public final class Native {
 
     /**
      * Starts loading the binding on a daemon thread of its own, so that it is ready, or nearly, when the main
-     * thread first needs it. Why: jnr-ffi generates the binding's class at load (ASM, interpreted this early),
-     * 100-150 ms of CPU at start-up, while parsing the
-     * command line and building the stack (Jslirp.prepare) take most of that again and need none of it; on two
-     * CPUs they overlap. A caller that gets there first simply waits for the class
-     * initialisation under way. A load that fails here fails the same way, with the same error, on the
-     * first {@link #libc()}; {@code --help} and {@code --version} never get there.
+     * thread first needs it. Why: jffi's start (its JNI library, its platform and version checks) and the
+     * look-ups of every function take 17-22 ms of CPU and about 45 ms of wall time from a cold JVM with the
+     * class-data archive (JDK 17, busy machine), while parsing the command line and building the stack need
+     * none of it; on two CPUs they overlap. (Under jnr-ffi, which generated the binding's class with ASM, this
+     * was 100-150 ms.) A caller that gets there first simply waits for the class initialisation under way. A
+     * load that fails here fails the same way, with the same error, on the first {@link #libc()};
+     * {@code --help} and {@code --version} never get there.
      */
     public static void preloadInBackground() {
-        preloadInBackground(false);
-    }
-
-    /**
-     * {@link #preloadInBackground()}, and then {@link LaterCalls} too when {@code withLaterCalls}: for a start
-     * that will call them before its ready byte (the sandbox's setup), so that they are bound off its critical
-     * path as well.
-     */
-    public static void preloadInBackground(boolean withLaterCalls) {
         if (!supported()) {
             return; // the first libc() says so, in the caller's thread
         }
@@ -166,14 +117,6 @@ public final class Native {
                 StartupTrace.mark("libc bound");
             } catch (Error e) {
                 preloadFailure = e;
-                return;
-            }
-            if (withLaterCalls) {
-                try {
-                    LaterHolder.CALLS.getClass();
-                } catch (Error e) {
-                    laterPreloadFailure = e;
-                }
             }
         }, "jslirp-preload");
         t.setDaemon(true);
@@ -188,33 +131,13 @@ public final class Native {
         }
     }
 
-    public static Runtime runtime() {
-        try {
-            return Holder.RUNTIME;
-        } catch (NoClassDefFoundError e) {
-            throw failure(e);
-        }
-    }
-
     /**
-     * Jnr-ffi takes memory of more than this many bytes from malloc, each block freed by the JVM's own finalizer
-     * thread; smaller blocks from pages of its own, which start a thread of jnr-ffi's (its reference queue's
-     * reaper) and java.util.logging with it (its logger): 42 classes and a thread, for a few bytes of arguments.
+     * {@code size} bytes of zeroed native memory for a call's arguments and results, which the caller frees with
+     * {@link NativeBlock#close}. Never on the packet path: each is a malloc.
      */
-    static final int SMALLEST_MALLOCED = 257;
-
-    /**
-     * {@code size} bytes of zeroed native memory for a call's arguments and results, freed once the pointer is
-     * unreachable. Never on the packet path: each call is a malloc and a finalizable object (as jnr-ffi's
-     * {@link Memory#allocateDirect} is for large blocks; this takes that path for small ones too, see
-     * {@link #SMALLEST_MALLOCED}). The pointer's size is {@code size}; the block behind it may be larger.
-     */
-    public static Pointer allocate(int size) {
-        if (size >= SMALLEST_MALLOCED) {
-            return Memory.allocateDirect(runtime(), size, true);
-        }
-        // The slice keeps the whole block reachable, so it is freed only with the slice.
-        return Memory.allocateDirect(runtime(), SMALLEST_MALLOCED, true).slice(0, size);
+    public static NativeBlock allocate(int size) {
+        libc(); // the binding's checks and errors first, as for any other native use
+        return NativeBlock.allocate(size);
     }
 
     /** A load that failed on the preload thread: its own error (the cause), not the JVM's "could not initialize". */
@@ -225,7 +148,7 @@ public final class Native {
 
     /** The errno saved by the most recent {@link LibC} call on this thread. */
     public static int errno() {
-        return Holder.RUNTIME.getLastError();
+        return Holder.LAST_ERROR.get();
     }
 
     /** The C library's text for an errno, e.g. "Permission denied". */

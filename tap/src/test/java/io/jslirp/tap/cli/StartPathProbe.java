@@ -1,15 +1,13 @@
 package io.jslirp.tap.cli;
 
-import io.jslirp.tap.sys.Native;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
-import jnr.ffi.Memory;
 
 /**
  * Run in a JVM of its own by {@link StartPathClassesTest}, with a class-load log: what jslirp's start does with
- * Netty's logging and small native blocks, the jslirp way ({@code jslirp}) or the libraries' default way
- * ({@code defaults}: Netty's own logger factory and jnr-ffi's small-block allocator), so the test can compare.
+ * Netty's logging, the jslirp way ({@code jslirp}) or the library's default way ({@code defaults}: Netty's own
+ * logger factory), so the test can compare.
  */
 public final class StartPathProbe {
     private StartPathProbe() {
@@ -25,11 +23,6 @@ public final class StartPathProbe {
         InternalLogger log = InternalLoggerFactory.getInstance("io.netty.util.ResourceLeakDetector");
         log.warn("LEAK: {} was not released", "a buffer");
         log.debug("a debug line {}", "nobody reads");
-        if (jslirp) {
-            Native.allocate(16).putLong(8, 42);
-        } else {
-            Memory.allocateDirect(Native.runtime(), 16, true).putLong(8, 42);
-        }
         System.err.flush();
     }
 }

@@ -1,38 +1,32 @@
 package io.jslirp.tap.e2e;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Runtime;
-import jnr.ffi.annotations.SaveError;
+import com.kenai.jffi.CallContext;
+import com.kenai.jffi.CallingConvention;
+import com.kenai.jffi.Invoker;
+import com.kenai.jffi.Type;
+import io.jslirp.tap.sys.LibC;
+import io.jslirp.tap.sys.NativeBlock;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The few syscalls the tests need that Java does not offer: pidfd_open/pidfd_getfd (to borrow a TAP fd
- * another process opened inside a namespace), TUNSETIFF, and an AF_PACKET socket to write raw frames.
+ * another process opened inside a namespace), TUNSETIFF, and an AF_PACKET socket to write raw frames. Through
+ * jslirp's own binding, plus the two functions it does not bind (sendto, if_nametoindex) on jffi directly.
  */
 final class Native {
     private Native() {}
 
-    public interface LibC {
-        @SaveError
-        long syscall(long number, long a1, long a2, long a3);
-
-        @SaveError
-        int ioctl(int fd, long request, byte[] arg);
-
-        int close(int fd);
-
-        @SaveError
-        int socket(int domain, int type, int protocol);
-
-        @SaveError
-        long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen);
-
-        int if_nametoindex(String name);
-
-        String strerror(int errnum);
-    }
-
-    static final LibC C = LibraryLoader.create(LibC.class).load("c");
-    private static final Runtime RT = Runtime.getRuntime(C);
+    static final LibC C = io.jslirp.tap.sys.Native.libc();
+    private static final Invoker INVOKER = Invoker.getInstance();
+    private static final com.kenai.jffi.Library LIBC = com.kenai.jffi.Library.getCachedInstance("libc.so.6",
+            com.kenai.jffi.Library.LAZY | com.kenai.jffi.Library.LOCAL);
+    private static final long SENDTO = LIBC.getSymbolAddress("sendto");
+    private static final CallContext SENDTO_CONTEXT = CallContext.getCallContext(Type.SLONG,
+            new Type[] {Type.SINT, Type.POINTER, Type.ULONG, Type.SINT, Type.POINTER, Type.UINT},
+            CallingConvention.DEFAULT, true);
+    private static final long IF_NAMETOINDEX = LIBC.getSymbolAddress("if_nametoindex");
+    private static final CallContext IF_NAMETOINDEX_CONTEXT = CallContext.getCallContext(Type.UINT,
+            new Type[] {Type.POINTER}, CallingConvention.DEFAULT, true);
 
     // Generic syscall numbers, the same on x86-64 and aarch64 (added in Linux 5.3 and 5.6).
     static final long SYS_PIDFD_OPEN = 434;
@@ -45,7 +39,7 @@ final class Native {
     static final int ETH_P_ALL = 0x0003;
 
     static String lastError() {
-        int e = RT.getLastError();
+        int e = io.jslirp.tap.sys.Native.errno();
         return C.strerror(e) + " (errno " + e + ")";
     }
 
@@ -74,8 +68,11 @@ final class Native {
         short flags = (short) (IFF_TAP | IFF_NO_PI);
         ifr[16] = (byte) flags; // little-endian short
         ifr[17] = (byte) (flags >> 8);
-        if (C.ioctl(fd, TUNSETIFF, ifr) < 0) {
-            throw new IllegalStateException("TUNSETIFF " + name + ": " + lastError());
+        try (NativeBlock arg = io.jslirp.tap.sys.Native.allocate(ifr.length)) {
+            arg.put(0, ifr, 0, ifr.length);
+            if (C.ioctl(fd, TUNSETIFF, arg.address()) < 0) {
+                throw new IllegalStateException("TUNSETIFF " + name + ": " + lastError());
+            }
         }
     }
 
@@ -85,7 +82,12 @@ final class Native {
         if (fd < 0) {
             throw new IllegalStateException("socket(AF_PACKET): " + lastError());
         }
-        int idx = C.if_nametoindex(ifname);
+        int idx;
+        byte[] n = ifname.getBytes(StandardCharsets.UTF_8);
+        try (NativeBlock name = io.jslirp.tap.sys.Native.allocate(n.length + 1)) {
+            name.put(0, n, 0, n.length);
+            idx = (int) INVOKER.invokeN1(IF_NAMETOINDEX_CONTEXT, IF_NAMETOINDEX, name.address());
+        }
         if (idx == 0) {
             C.close(fd);
             throw new IllegalStateException("no interface " + ifname);
@@ -105,6 +107,12 @@ final class Native {
         sll[7] = (byte) (ifindex >> 24);
         sll[11] = 6; // sll_halen
         System.arraycopy(frame, 0, sll, 12, Math.min(6, frame.length)); // sll_addr: destination MAC
-        return C.sendto(fd, frame, frame.length, 0, sll, sll.length);
+        try (NativeBlock buf = io.jslirp.tap.sys.Native.allocate(frame.length);
+                NativeBlock addr = io.jslirp.tap.sys.Native.allocate(sll.length)) {
+            buf.put(0, frame, 0, frame.length);
+            addr.put(0, sll, 0, sll.length);
+            return INVOKER.invokeN6(SENDTO_CONTEXT, SENDTO, fd, buf.address(), frame.length, 0, addr.address(),
+                    sll.length);
+        }
     }
 }

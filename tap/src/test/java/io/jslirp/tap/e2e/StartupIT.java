@@ -77,14 +77,31 @@ class StartupIT {
             assertTrue(classes.contains("--io.jslirp.tap.cli.Getopt/"), "not the class list of jslirp: " + classes.length());
             // picocli, with the regular expressions, streams and reflection it used, was some 250 classes.
             assertFalse(classes.contains("picocli."), "a picocli class was loaded");
-            assertFalse(classes.contains("LaterCalls$jnr$ffi"), "the sandbox's calls were bound");
-            // Families a runtime's start used to load for nothing (README.md, "Footprint"): Netty's logging and
-            // jnr-ffi's small blocks started java.util.logging, ProcessHandle its reaper pool, CompletableFuture
-            // ForkJoinPool's common pool.
+            // Families a runtime's start used to load for nothing (README.md, "Footprint"): Netty's logging
+            // started java.util.logging, ProcessHandle its reaper pool, CompletableFuture ForkJoinPool's common pool.
             for (String absent : List.of("java.util.logging.LogManager", "io.netty.util.internal.logging.JdkLogger",
-                    "jnr.ffi.util.ref.FinalizableReferenceQueue", "java.lang.ProcessHandleImpl",
+                    "java.lang.ProcessHandleImpl",
                     "java.util.concurrent.CompletableFuture", "java.util.concurrent.ForkJoinPool")) {
                 assertFalse(classes.contains("--" + absent + "/"), absent + " was loaded");
+            }
+        }
+    }
+
+    /**
+     * libc is bound through jffi alone: none of jnr-ffi, the ASM it generated its binding with, or its x86
+     * assembler loads (they are not even in the jar any more; this catches one coming back through another
+     * dependency), and no class is generated for the binding.
+     */
+    @Test
+    void aRuntimesStartBindsLibcWithoutJnrFfiOrGeneratedClasses() throws Exception {
+        assumeTrue(E2e.isJslirp(), "jslirp's own jar");
+        try (NsHolder h = NsHolder.netns();
+             Jslirp j = Jslirp.builder().launcher().ready3().args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
+            String classes = Cmd.ok(T, jcmd(), Long.toString(j.pid), "VM.class_hierarchy").out();
+            assertTrue(classes.contains("--io.jslirp.tap.sys.Glibc/"), "not the class list of jslirp: " + classes.length());
+            assertTrue(classes.contains("--com.kenai.jffi.Invoker/"), "jffi not loaded: " + classes.length());
+            for (String family : List.of("jnr.ffi.", "org.objectweb.asm.", "jnr.x86asm.", "jnr.a64asm.")) {
+                assertFalse(classes.contains("--" + family), family + "* classes were loaded");
             }
         }
     }

@@ -17,8 +17,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +25,7 @@ class EventLoopTest {
     private EventLoop loop;
     private LoopThread running;
     private final int[] pipe = new int[2];
-    private final Pointer byteBuf = Memory.allocateDirect(Native.runtime(), 16, true);
+    private final io.jslirp.tap.sys.NativeBlock byteBuf = Native.allocate(16);
 
     @BeforeEach
     void setUp() {
@@ -44,6 +42,7 @@ class EventLoopTest {
                 loop.close();
             }
         } finally {
+            byteBuf.close();
             Fds.close(pipe[0]);
             Fds.close(pipe[1]);
         }

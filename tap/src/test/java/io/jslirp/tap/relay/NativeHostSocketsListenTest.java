@@ -170,10 +170,12 @@ class NativeHostSocketsListenTest {
         connect("127.0.0.1", l.port());
         int h = l.acceptOne(new Events(), new DatagramInfo());
         int nodelay = loop.call(() -> {
-            jnr.ffi.Pointer p = jnr.ffi.Memory.allocateDirect(Native.runtime(), 8, true);
-            p.putInt(4, 4);
-            assertEquals(0, Native.libc().getsockopt(h, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, p.address(), p.address() + 4));
-            return p.getInt(0);
+            try (io.jslirp.tap.sys.NativeBlock p = Native.allocate(8)) {
+                p.putInt(4, 4);
+                assertEquals(0, Native.libc().getsockopt(h, Flags.IPPROTO_TCP, Flags.TCP_NODELAY, p.address(),
+                        p.address() + 4));
+                return p.getInt(0);
+            }
         });
         assertEquals(1, nodelay);
     }

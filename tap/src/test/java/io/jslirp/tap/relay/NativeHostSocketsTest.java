@@ -261,11 +261,12 @@ class NativeHostSocketsTest {
             accept();
             assertEquals(0, flow.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
             int nodelay = loop.call(() -> {
-                jnr.ffi.Pointer p = jnr.ffi.Memory.allocateDirect(Native.runtime(), 8, true);
-                p.putInt(4, 4);
-                assertEquals(0, Native.libc().getsockopt(flow.handle, Flags.IPPROTO_TCP, Flags.TCP_NODELAY,
-                        p.address(), p.address() + 4));
-                return p.getInt(0);
+                try (io.jslirp.tap.sys.NativeBlock p = Native.allocate(8)) {
+                    p.putInt(4, 4);
+                    assertEquals(0, Native.libc().getsockopt(flow.handle, Flags.IPPROTO_TCP, Flags.TCP_NODELAY,
+                            p.address(), p.address() + 4));
+                    return p.getInt(0);
+                }
             });
             assertEquals(1, nodelay);
             loop.run(() -> host.close(flow.handle));

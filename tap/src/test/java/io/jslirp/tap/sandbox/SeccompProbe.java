@@ -1,6 +1,7 @@
 package io.jslirp.tap.sandbox;
 
 import io.jslirp.tap.sys.LibC;
+import io.jslirp.tap.sys.NativeBlock;
 import io.jslirp.tap.sys.Native;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,8 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 
 /**
  * Run in a JVM of its own by {@link SeccompForkTest}: installs the real filter, then either shows that what
@@ -98,14 +97,14 @@ public final class SeccompProbe {
         // epoll with an eventfd, as the event loop uses them.
         int ep = c.epoll_create1(0x80000);
         int ev = c.eventfd(0, 0x80000);
-        Pointer event = Memory.allocateDirect(Native.runtime(), 16);
+        NativeBlock event = keep(Native.allocate(16));
         event.putInt(0, 1 /* EPOLLIN */);
         event.putLong(4, 42);
         if (ep < 0 || ev < 0 || c.epoll_ctl(ep, 1 /* ADD */, ev, event.address()) != 0
                 || c.eventfd_write(ev, 1) != 0) {
             throw new IllegalStateException("epoll setup failed, errno " + Native.errno());
         }
-        Pointer events = Memory.allocateDirect(Native.runtime(), 64);
+        NativeBlock events = keep(Native.allocate(64));
         System.out.println("epoll " + c.epoll_wait(ep, events.address(), 4, 1000));
         c.close(ev);
         c.close(ep);
@@ -156,13 +155,19 @@ public final class SeccompProbe {
     }
 
     private static long memoryString(String s) {
-        Pointer p = Memory.allocateDirect(Native.runtime(), 32);
-        p.putString(0, s, 32, java.nio.charset.StandardCharsets.US_ASCII);
-        KEEP.add(p);
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        NativeBlock p = keep(Native.allocate(32));
+        p.put(0, b, 0, Math.min(b.length, 31));
         return p.address();
     }
 
-    private static final List<Pointer> KEEP = new ArrayList<>();
+    /** Blocks the probe uses until it exits: it is a short-lived process of its own. */
+    private static NativeBlock keep(NativeBlock block) {
+        KEEP.add(block);
+        return block;
+    }
+
+    private static final List<NativeBlock> KEEP = new ArrayList<>();
 
     /** Every task of this process: Seccomp 2 (filter mode) and NoNewPrivs 1. */
     private static void checkAllThreadsFiltered(String when) throws Exception {

@@ -88,8 +88,8 @@ class NativeTest {
     }
 
     /**
-     * The binding as LibC declares it (no x86 stubs, no type annotations) passes 64-bit sizes and returns 64-bit
-     * counts intact, and copies an int[] back: what {@code @size_t}, {@code @ssize_t} and {@code @Out} were for.
+     * The binding passes 64-bit sizes and returns 64-bit counts intact (a {@code size_t} count of 2^32 is not
+     * truncated to 0), and copies pipe2's int[] back.
      */
     @Test
     void sizesAndArraysCrossTheBindingIntact() throws Exception {
@@ -112,28 +112,106 @@ class NativeTest {
         }
     }
 
-    /** The calls bound on first use (LaterCalls, through LibC's default methods) leave errno as the others do. */
+    /** errno comes back from each kind of call: int and long results, string arguments, none at all. */
     @Test
-    void callsBoundOnFirstUseSaveErrnoToo() {
+    void errnoComesBackAfterEachKindOfCall() {
         assertEquals(-1, Native.libc().rmdir("/nonexistent/jslirp"));
         assertEquals(Errno.ENOENT, Native.errno());
-        assertEquals(ProcessHandle.current().pid(), Native.libc().getpid());
-        assertEquals(0, Native.libc().close(-1) + 1, "close(-1) fails in the first binding");
+        assertEquals(-1, Native.libc().close(-1));
         assertEquals(Errno.EBADF, Native.errno());
+        assertEquals(-1L, Native.libc().lseek(-1, 0, 0));
+        assertEquals(Errno.EBADF, Native.errno());
+        assertEquals(-1, Native.libc().mkdir("/proc/jslirp", 0700));
+        assertEquals(Errno.ENOENT, Native.errno());
+        assertEquals(ProcessHandle.current().pid(), Native.libc().getpid());
+        assertEquals("Bad file descriptor", Native.strerror(Errno.EBADF));
+    }
+
+    /** A bad fd gives -1 and EBADF from the hot-path calls too, whose results are 64-bit. */
+    @Test
+    void aBadFdGivesEbadfOnTheHotPath() {
+        try (NativeBlock b = Native.allocate(64)) {
+            int bad = 1 << 20; // above any RLIMIT_NOFILE a test runs with
+            assertEquals(-1L, Native.libc().read(bad, b.address(), 8));
+            assertEquals(Errno.EBADF, Native.errno());
+            assertEquals(-1L, Native.libc().write(bad, b.address(), 8));
+            assertEquals(Errno.EBADF, Native.errno());
+            assertEquals(-1L, Native.libc().send(bad, b.address(), 8, Flags.MSG_NOSIGNAL));
+            assertEquals(Errno.EBADF, Native.errno());
+            assertEquals(-1, Native.libc().epoll_wait(bad, b.address(), 1, 0));
+            assertEquals(Errno.EBADF, Native.errno());
+            assertEquals(-1, Native.libc().eventfd_write(bad, 1));
+            assertEquals(Errno.EBADF, Native.errno());
+        }
+    }
+
+    /**
+     * The per-packet calls and errno allocate nothing once warm: every argument is a primitive. (The first
+     * rounds may allocate: class initialisation, the interpreter's profiles.)
+     */
+    @Test
+    void theHotPathCallsAllocateNothing() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        LibC c = Native.libc();
+        int ep = c.epoll_create1(Flags.EPOLL_CLOEXEC);
+        int ev = c.eventfd(0, Flags.EFD_NONBLOCK | Flags.EFD_CLOEXEC);
+        try (NativeBlock b = Native.allocate(256)) {
+            long a = b.address();
+            long sink = 0;
+            long allocated = -1;
+            for (int round = 0; round < 5 && allocated != 0; round++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 20_000; i++) {
+                    sink += c.epoll_wait(ep, a, 4, 0) + c.eventfd_write(ev, 1) + c.eventfd_read(ev, a)
+                            + c.write(-1, a, 1) + c.read(-1, a, 1) + c.writev(-1, a, 1) + c.send(-1, a, 1, 0)
+                            + c.recv(-1, a, 1, 0) + c.sendmsg(-1, a, 0) + c.recvmsg(-1, a, 0)
+                            + c.sendmmsg(-1, a, 1, 0) + Native.errno();
+                }
+                allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            }
+            assertEquals(0, allocated, "bytes allocated by 20,000 rounds of the hot-path calls (sink " + sink + ")");
+        } finally {
+            Fds.close(ev);
+            Fds.close(ep);
+        }
+    }
+
+    /** A String argument reaches C intact (non-ASCII in UTF-8 included): a directory made under it is found. */
+    @Test
+    void aStringArgumentRoundTrips(@TempDir Path dir) throws Exception {
+        Path made = dir.resolve("jslirp-\u00e9t\u00e9-\u6f22");
+        assertEquals(0, Native.libc().mkdir(made.toString(), 0700), () -> Native.strerror(Native.errno()));
+        assertTrue(Files.isDirectory(made));
+        int fd = Native.libc().open(made.toString(), Flags.O_RDONLY | Flags.O_CLOEXEC, 0);
+        assertTrue(fd >= 0, () -> Native.strerror(Native.errno()));
+        Fds.close(fd);
+        assertEquals(0, Native.libc().rmdir(made.toString()));
+        assertFalse(Files.exists(made));
     }
 
     @Test
-    void allocateGivesZeroedMemoryOfTheAskedSizeSmallOrLarge() {
-        for (int size : new int[] {4, Native.SMALLEST_MALLOCED - 1, Native.SMALLEST_MALLOCED, 4096}) {
-            jnr.ffi.Pointer p = Native.allocate(size);
+    void allocateGivesZeroedMemoryOfTheAskedSizeCheckedAndFreedOnce() {
+        int before = NativeBlock.live();
+        for (int size : new int[] {1, 4, 256, 4096}) {
+            NativeBlock p = Native.allocate(size);
             assertEquals(size, p.size());
-            assertTrue(p.isDirect() && p.address() != 0);
+            assertTrue(p.address() != 0);
             for (int i = 0; i < size; i++) {
                 assertEquals(0, p.getByte(i), "byte " + i + " of " + size);
             }
-            p.putInt(size - 4, 0x01020304);
-            assertEquals(0x01020304, p.getInt(size - 4));
+            if (size >= 4) {
+                p.putInt(size - 4, 0x01020304);
+                assertEquals(0x01020304, p.getInt(size - 4));
+                assertThrows(IndexOutOfBoundsException.class, () -> p.getInt(size - 3));
+            }
             assertThrows(IndexOutOfBoundsException.class, () -> p.getByte(size));
+            assertThrows(IndexOutOfBoundsException.class, () -> p.getByte(-1));
+            assertEquals(before + 1, NativeBlock.live());
+            p.close();
+            assertEquals(before, NativeBlock.live(), "freed");
+            assertThrows(IllegalStateException.class, p::address, "used after it was freed");
+            p.close(); // a second close does nothing
+            assertEquals(before, NativeBlock.live());
         }
     }
 }

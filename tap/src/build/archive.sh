@@ -12,12 +12,10 @@
 #    by the training run itself as it exits): its classes are loaded and linked before main, and the lambdas
 #    and constant pool entries the training resolved stay resolved;
 #  - older JDKs: jslirp-<JAVA_RUNTIME_VERSION>.jsa, a static CDS archive (-Xshare:dump from the class list).
-# Both hold picocli (and, when they were in the jar, jnr-ffi's ASM and x86 assembler) only because the build
-# first rewrote those Java 5 class files with stack map frames (OldClassFiles.java): JDK 25 leaves an old class
-# it linked out of either kind, and loaded and verified those 157-229 classes from the jar at every start.
-# Busy machine, 15 interleaved starts, exec->ready median (CPU): JDK 25 with the AOT cache 377 ms (270), with a
-# static archive 448 (310), JDK 17 with its static archive 369 (320); before the rewrite JDK 25 596 (460),
-# JDK 17 490 (340).
+# The jar holds no class file older than Java 6 (StartupIT checks): JDK 25 leaves an old class it linked out of
+# either kind of archive and loads and verifies it from the jar at every start. Busy machine, 15 interleaved
+# starts, exec->ready median (CPU): JDK 25 with the AOT cache 377 ms (270), with a static archive 448 (310),
+# JDK 17 with its static archive 369 (320).
 # The launcher picks the one for the JDK it runs, when it is newer than the jar. Needs a network namespace:
 # as root `unshare -n`, otherwise `unshare -rn` (an unprivileged user namespace). Anything that fails leaves
 # no archive and a line on stderr, never a failed build: the archive only makes start-up faster.

@@ -80,10 +80,11 @@ class StartupIT {
             assertFalse(classes.contains("LaterCalls$jnr$ffi"), "the sandbox's calls were bound");
             // Families a runtime's start used to load for nothing (README.md, "Footprint"): Netty's logging and
             // jnr-ffi's small blocks started java.util.logging, ProcessHandle its reaper pool, CompletableFuture
-            // ForkJoinPool's common pool.
+            // ForkJoinPool's common pool, TCP's ISN secret the JDK's security providers (SecureRandom).
             for (String absent : List.of("java.util.logging.LogManager", "io.netty.util.internal.logging.JdkLogger",
                     "jnr.ffi.util.ref.FinalizableReferenceQueue", "java.lang.ProcessHandleImpl",
-                    "java.util.concurrent.CompletableFuture", "java.util.concurrent.ForkJoinPool")) {
+                    "java.util.concurrent.CompletableFuture", "java.util.concurrent.ForkJoinPool",
+                    "java.security.SecureRandom", "sun.security.jca.Providers")) {
                 assertFalse(classes.contains("--" + absent + "/"), absent + " was loaded");
             }
         }

@@ -114,7 +114,7 @@ public final class Jslirp implements AutoCloseable {
         this.hostSockets = new NativeHostSockets(loop);
         this.hostDatagrams = new NativeHostDatagrams(loop);
         this.stack = new Stack(settings.net(), Clock.SYSTEM, pump, alloc, hostSockets,
-                relayOptions(settings), tap.vnetHeader() ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET);
+                sessionRelayOptions(settings), tap.vnetHeader() ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET);
         pump.feed(stack);
         stack.setHostDatagrams(hostDatagrams);
     }

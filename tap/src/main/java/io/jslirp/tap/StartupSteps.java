@@ -40,12 +40,22 @@ final class StartupSteps {
      */
     static void prepare(Settings settings) {
         new Stack(settings.net(), Clock.SYSTEM, ByteBuf::release, PooledByteBufAllocator.DEFAULT, null,
-                relayOptions(settings), Jslirp.OFFLOAD ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET)
+                relayOptions(settings, 0), Jslirp.OFFLOAD ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET)
                 .close();
     }
 
-    static RelayOptions relayOptions(Settings settings) {
+    /** A session's relay options: the settings', keyed with eight new bytes of the kernel's randomness. */
+    static RelayOptions sessionRelayOptions(Settings settings) throws IOException {
+        return relayOptions(settings, KernelRandom.nextLong());
+    }
+
+    /**
+     * The relay's options from the settings, and TCP's ISN secret: {@link KernelRandom} for a session, anything
+     * for {@link #prepare}'s stack, which never runs.
+     */
+    static RelayOptions relayOptions(Settings settings, long isnSecret) {
         return RelayOptions.defaults()
+                .withIsnSecret(isnSecret)
                 .withDisableHostLoopback(settings.disableHostLoopback())
                 .withOutboundAddr(settings.outboundAddr())
                 .withOutboundAddr6(outbound6(settings)[0], outbound6(settings)[1])

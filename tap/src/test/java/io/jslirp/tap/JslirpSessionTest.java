@@ -33,17 +33,18 @@ class JslirpSessionTest {
     @Test
     void relayOptionsComeFromSettings() {
         Settings plain = Settings.builder(new Target.Pid(1)).build();
-        RelayOptions d = StartupSteps.relayOptions(plain);
+        RelayOptions d = StartupSteps.relayOptions(plain, 0);
         assertEquals(false, d.disableHostLoopback());
         assertEquals(0, d.outboundAddr());
         assertEquals(RelayOptions.defaults().maxFlows(), d.maxFlows());
 
         Settings set = Settings.builder(new Target.Pid(1)).disableHostLoopback(true).outboundAddr(0x7f00_0002).build();
-        RelayOptions o = StartupSteps.relayOptions(set);
+        RelayOptions o = StartupSteps.relayOptions(set, 0x5ec2e7L);
         assertTrue(o.disableHostLoopback());
         assertEquals(0x7f00_0002, o.outboundAddr());
         assertEquals(false, d.disableDns());
-        assertTrue(StartupSteps.relayOptions(Settings.builder(new Target.Pid(1)).disableDns(true).build()).disableDns());
+        assertTrue(StartupSteps.relayOptions(Settings.builder(new Target.Pid(1)).disableDns(true).build(), 0).disableDns());
+        assertEquals(0x5ec2e7L, o.isnSecret());
     }
 
     @Tag("root")

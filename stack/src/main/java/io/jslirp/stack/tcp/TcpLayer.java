@@ -27,7 +27,6 @@ import io.jslirp.stack.wire.TcpSegment;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntToLongFunction;
@@ -115,8 +114,10 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         this.mtu = config.mtu();
         this.flows = new FlowTable<>(options.maxFlows());
         this.timeWait = new TimeWaitTable(alloc, clock.nanoTime());
-        // RFC 6528: ISN = M + F(4-tuple, secret), M a 4 microsecond clock. The secret is per process.
-        long secret = new SecureRandom().nextLong();
+        // RFC 6528: ISN = M + F(4-tuple, secret), M a 4 microsecond clock. The secret is per process, from
+        // whoever builds the stack: a SecureRandom here would be file I/O in the stack, and its provider
+        // framework 84 classes (0.7 MiB) for one long.
+        long secret = options.isnSecret();
         this.isnGenerator = (gHi, gLo, gp, rHi, rLo, rp) -> {
             // The low 32 bits of each address (all of an IPv4 one) as before; the rest folded in for IPv6.
             long h = ((gLo << 32) ^ (rLo & 0xffff_ffffL) ^ ((long) gp << 16 ^ rp) * 0x9E37_79B9_7F4A_7C15L)

@@ -78,10 +78,12 @@ class StartupIT {
             // picocli, with the regular expressions, streams and reflection it used, was some 250 classes.
             assertFalse(classes.contains("picocli."), "a picocli class was loaded");
             // Families a runtime's start used to load for nothing (README.md, "Footprint"): Netty's logging
-            // started java.util.logging, ProcessHandle its reaper pool, CompletableFuture ForkJoinPool's common pool.
+            // started java.util.logging, ProcessHandle its reaper pool, CompletableFuture ForkJoinPool's common pool,
+            // TCP's ISN secret the JDK's security providers (SecureRandom).
             for (String absent : List.of("java.util.logging.LogManager", "io.netty.util.internal.logging.JdkLogger",
                     "java.lang.ProcessHandleImpl",
-                    "java.util.concurrent.CompletableFuture", "java.util.concurrent.ForkJoinPool")) {
+                    "java.util.concurrent.CompletableFuture", "java.util.concurrent.ForkJoinPool",
+                    "java.security.SecureRandom", "sun.security.jca.Providers")) {
                 assertFalse(classes.contains("--" + absent + "/"), absent + " was loaded");
             }
         }

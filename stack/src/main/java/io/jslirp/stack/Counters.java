@@ -147,6 +147,8 @@ public final class Counters {
     public long tcpConnectFailed;
     public long tcpFlowsOpened;
     public long tcpFlowsClosed;
+    /** TIME_WAIT records ended before their 2MSL because the table was full (the oldest goes first). */
+    public long tcpTimeWaitEvicted;
     /** Flows ended by an idle or handshake timeout (RST to the guest, host socket aborted). */
     public long tcpFlowsReaped;
     /** Flows ended because the guest stopped acknowledging (retransmissions exhausted). */
@@ -452,7 +454,7 @@ public final class Counters {
             "tcpFlightBudgetStops", "tcpRstOut", "tcpRstIn",
             "tcpSynAbsorbed", "tcpDupAcksIn", "tcpOutOfOrderIn", "tcpConnectOk", "tcpConnectRefused",
             "tcpConnectUnreachable", "tcpConnectTimeout", "tcpConnectFailed", "tcpFlowsOpened", "tcpFlowsClosed",
-            "tcpFlowsReaped", "tcpRetransmitGiveUps", "tcpHostResets", "tcpForwardAccepted", "tcpForwardEstablished",
+            "tcpTimeWaitEvicted", "tcpFlowsReaped", "tcpRetransmitGiveUps", "tcpHostResets", "tcpForwardAccepted", "tcpForwardEstablished",
             "tcpForwardRefused", "tcpForwardTimeout", "tcpForwardAbandoned", "tcpSynRetransmits", "tcpForward6Accepted",
             "tcpForward6Fallbacks", "udpForward6MappingsOpened",
             "udpIn", "udpOut", "udpToHost", "udpToService", "udpFromService", "udpFlowsOpened", "udpFlowsExpired",

@@ -9,6 +9,11 @@ package io.jslirp.stack.relay;
  */
 public final class RelayOptions {
     public static final int LOOPBACK = 0x7f00_0001;
+    /**
+     * TCP connections kept in TIME_WAIT at most, as Linux's {@code tcp_max_tw_buckets} bounds them: past it the
+     * oldest record ends early (tcp.TimeWaitTable says why the oldest). 8,192 records, 512 KiB to 1 MiB.
+     */
+    public static final int DEFAULT_MAX_TIME_WAIT = 8192;
 
     private final boolean disableHostLoopback;
     private final int outboundAddr;
@@ -18,9 +23,10 @@ public final class RelayOptions {
     private final long outboundAddr6Hi;
     private final long outboundAddr6Lo;
     private final long isnSecret;
+    private final int maxTimeWait;
 
     private RelayOptions(boolean disableHostLoopback, int outboundAddr, int maxFlows, boolean disableDns,
-                         long outboundAddr6Hi, long outboundAddr6Lo, long isnSecret) {
+                         long outboundAddr6Hi, long outboundAddr6Lo, long isnSecret, int maxTimeWait) {
         this.disableHostLoopback = disableHostLoopback;
         this.outboundAddr = outboundAddr;
         this.maxFlows = maxFlows;
@@ -28,6 +34,7 @@ public final class RelayOptions {
         this.outboundAddr6Hi = outboundAddr6Hi;
         this.outboundAddr6Lo = outboundAddr6Lo;
         this.isnSecret = isnSecret;
+        this.maxTimeWait = maxTimeWait;
     }
 
     /**
@@ -35,7 +42,7 @@ public final class RelayOptions {
      * clock, fit for tests and benchmarks. A stack that serves a guest is given a random secret.
      */
     public static RelayOptions defaults() {
-        return new RelayOptions(false, 0, 65_536, false, 0, 0, 0);
+        return new RelayOptions(false, 0, 65_536, false, 0, 0, 0, DEFAULT_MAX_TIME_WAIT);
     }
 
     /**
@@ -45,7 +52,7 @@ public final class RelayOptions {
      */
     public RelayOptions withIsnSecret(long secret) {
         return new RelayOptions(disableHostLoopback, outboundAddr, maxFlows, disableDns, outboundAddr6Hi,
-                outboundAddr6Lo, secret);
+                outboundAddr6Lo, secret, maxTimeWait);
     }
 
     public long isnSecret() {
@@ -54,7 +61,7 @@ public final class RelayOptions {
 
     /** IPv6 address to bind outbound IPv6 host sockets to, or :: (0, 0) for the kernel's choice. */
     public RelayOptions withOutboundAddr6(long hi, long lo) {
-        return new RelayOptions(disableHostLoopback, outboundAddr, maxFlows, disableDns, hi, lo, isnSecret);
+        return new RelayOptions(disableHostLoopback, outboundAddr, maxFlows, disableDns, hi, lo, isnSecret, maxTimeWait);
     }
 
     public long outboundAddr6Hi() {
@@ -67,13 +74,13 @@ public final class RelayOptions {
 
     public RelayOptions withDisableHostLoopback(boolean disable) {
         return new RelayOptions(disable, outboundAddr, maxFlows, disableDns, outboundAddr6Hi, outboundAddr6Lo,
-                isnSecret);
+                isnSecret, maxTimeWait);
     }
 
     /** IPv4 address (host order) to bind host sockets to, or 0 for the kernel's choice. */
     public RelayOptions withOutboundAddr(int addr) {
         return new RelayOptions(disableHostLoopback, addr, maxFlows, disableDns, outboundAddr6Hi, outboundAddr6Lo,
-                isnSecret);
+                isnSecret, maxTimeWait);
     }
 
     public RelayOptions withMaxFlows(int max) {
@@ -81,13 +88,13 @@ public final class RelayOptions {
             throw new IllegalArgumentException("maxFlows must be positive");
         }
         return new RelayOptions(disableHostLoopback, outboundAddr, max, disableDns, outboundAddr6Hi, outboundAddr6Lo,
-                isnSecret);
+                isnSecret, maxTimeWait);
     }
 
     /** {@code --disable-dns}: network+3 does not forward queries (they time out, as with slirp4netns). */
     public RelayOptions withDisableDns(boolean disable) {
         return new RelayOptions(disableHostLoopback, outboundAddr, maxFlows, disable, outboundAddr6Hi, outboundAddr6Lo,
-                isnSecret);
+                isnSecret, maxTimeWait);
     }
 
     public boolean disableDns() {
@@ -104,5 +111,18 @@ public final class RelayOptions {
 
     public int maxFlows() {
         return maxFlows;
+    }
+
+    /** At most {@code max} TIME_WAIT records (a power of two, at least 128): see {@link #DEFAULT_MAX_TIME_WAIT}. */
+    public RelayOptions withMaxTimeWait(int max) {
+        if (max < 128 || Integer.bitCount(max) != 1) {
+            throw new IllegalArgumentException("maxTimeWait must be a power of two from 128: " + max);
+        }
+        return new RelayOptions(disableHostLoopback, outboundAddr, maxFlows, disableDns, outboundAddr6Hi,
+                outboundAddr6Lo, isnSecret, max);
+    }
+
+    public int maxTimeWait() {
+        return maxTimeWait;
     }
 }

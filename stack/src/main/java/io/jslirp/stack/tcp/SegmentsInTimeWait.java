@@ -45,9 +45,13 @@ final class SegmentsInTimeWait {
         TcpLayer layer = c.layer;
         layer.flows.remove(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo, c.remotePort);
         layer.timers.remove(c);
-        layer.timeWait.add(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo, c.remotePort,
-                c.rcvNxt, c.sndNxt, c.tsOk, c.tsRecent, c.rcvShift != 0, c.lastActivity + TIME_WAIT_TIME);
+        boolean evicted = layer.timeWait.add(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi,
+                c.remoteAddrLo, c.remotePort, c.rcvNxt, c.sndNxt, c.tsOk, c.tsRecent, c.rcvShift != 0,
+                c.lastActivity + TIME_WAIT_TIME);
         c.retired();
+        if (evicted) {
+            layer.timeWaitEvicted();
+        }
     }
 
     /**

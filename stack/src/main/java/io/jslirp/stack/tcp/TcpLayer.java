@@ -113,7 +113,7 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         this.options = options;
         this.mtu = config.mtu();
         this.flows = new FlowTable<>(options.maxFlows());
-        this.timeWait = new TimeWaitTable(alloc, clock.nanoTime());
+        this.timeWait = new TimeWaitTable(alloc, clock.nanoTime(), options.maxTimeWait());
         // RFC 6528: ISN = M + F(4-tuple, secret), M a 4 microsecond clock. The secret is per process, from
         // whoever builds the stack: a SecureRandom here would be file I/O in the stack, and its provider
         // framework 84 classes (0.7 MiB) for one long.
@@ -430,6 +430,13 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         timeWait.remove(slot);
         flowEnded();
         counters.tcpFlowsClosed++;
+    }
+
+    /** The TIME_WAIT table was full and ended its oldest record early to take a new one. */
+    void timeWaitEvicted() {
+        counters.tcpFlowsClosed++;
+        counters.tcpTimeWaitEvicted++;
+        flowEnded();
     }
 
     private void flowEnded() {

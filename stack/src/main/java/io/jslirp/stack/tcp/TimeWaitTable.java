@@ -33,6 +33,14 @@ import java.nio.ByteOrder;
  * 32,768 slots, 2 MiB, halve as the records do, down to {@link #MIN_SLOTS}, and to nothing once the last one
  * has expired).
  *
+ * <p>At most {@code RelayOptions.maxTimeWait()} records at once (8,192 by default): a record added to a full table ends the oldest one first,
+ * which is the next to expire anyway. Linux bounds TIME_WAIT the same way ({@code tcp_max_tw_buckets}), though it
+ * refuses the newcomer instead; the newest records are the ones a retransmitted FIN or a late ACK still comes
+ * for (within a few RTOs on a virtual link, not 15 s later), so it is the oldest that go. The bound keeps the
+ * ring at 8,192 slots (512 KiB) while records end in order, and at most twice that (1 MiB, one pool chunk)
+ * with dead slots in it, where 100,000 short connections at 3,000 a second left 30,000-45,000 records and
+ * 2-4 MiB (README.md, "Footprint").
+ *
  * <p>Lookup by 4-tuple goes through an index of {@code int}s twice the ring's size (load at most 1/2), open
  * addressing with linear probing over ring slot + 1 (0: empty), hashed as {@link FlowTable} hashes, deletion by
  * backward shift. Ring and index together cost {@link #BYTES_PER_SLOT} bytes per ring slot. Deadlines are kept
@@ -77,6 +85,7 @@ final class TimeWaitTable {
     private static final long TIME = SCALED - 1;
 
     private final ByteBufAllocator alloc;
+    private final int maxRecords;
     /** Clock reading the deadlines are counted from. */
     private final long base;
     /** The ring ({@code slots * LONGS} longs), then the index ({@code 2 * slots} ints); null when empty. */
@@ -101,9 +110,17 @@ final class TimeWaitTable {
     /** Rebuilds into a ring of another size, grown or shrunk: for tests of the thresholds. */
     private int resizes;
 
-    TimeWaitTable(ByteBufAllocator alloc, long now) {
+    /**
+     * A table of at most {@code maxRecords} records: a power of two, at least {@link #MIN_SLOTS}, so that the ring
+     * stops at twice it or less.
+     */
+    TimeWaitTable(ByteBufAllocator alloc, long now, int maxRecords) {
+        if (maxRecords < MIN_SLOTS || Integer.bitCount(maxRecords) != 1) {
+            throw new IllegalArgumentException("maxRecords must be a power of two from " + MIN_SLOTS + ": " + maxRecords);
+        }
         this.alloc = alloc;
         this.base = now;
+        this.maxRecords = maxRecords;
     }
 
     private void allocate(int n) {
@@ -259,9 +276,15 @@ final class TimeWaitTable {
      * 4-tuple is not present (it was a live flow's). A deadline earlier than the latest one here (a connection
      * that stayed whole in TIME_WAIT until the host took its last bytes, its 2MSL counted from earlier) is
      * raised to that latest, which keeps the ring in order: such a record lasts at most one 2MSL longer.
+     *
+     * @return true when the table was full and its oldest record ended early to make room
      */
-    void add(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort, int rcvNxt, int sndNxt, boolean tsOk,
-             int tsRecent, boolean scaled, long deadline) {
+    boolean add(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort, int rcvNxt, int sndNxt, boolean tsOk,
+                int tsRecent, boolean scaled, long deadline) {
+        boolean evicted = size >= maxRecords;
+        if (evicted) {
+            endHead();
+        }
         makeRoom();
         if (size > 0 && deadline - latest < 0) {
             deadline = latest;
@@ -279,6 +302,7 @@ final class TimeWaitTable {
         tail++;
         size++;
         insertIndex(slot);
+        return evicted;
     }
 
     /**
@@ -329,18 +353,24 @@ final class TimeWaitTable {
             if (deadline(slot) - now > 0) {
                 break;
             }
-            int r = slot * LONGS;
-            deleteIndex(indexOf(ring(r + GUEST_HI), ring(r + GUEST_LO), guestPort(slot), ring(r + REMOTE_HI),
-                    ring(r + REMOTE_LO), remotePort(slot)));
-            ring(r + FLAGS_DEADLINE, 0);
-            size--;
-            skipDead();
+            endHead();
             n++;
         }
         if (n > 0) {
             maybeShrink();
         }
         return n;
+    }
+
+    /** Ends the record at the head, the oldest, without shrinking the ring. */
+    private void endHead() {
+        int slot = head & (slots - 1);
+        int r = slot * LONGS;
+        deleteIndex(indexOf(ring(r + GUEST_HI), ring(r + GUEST_LO), guestPort(slot), ring(r + REMOTE_HI),
+                ring(r + REMOTE_LO), remotePort(slot)));
+        ring(r + FLAGS_DEADLINE, 0);
+        size--;
+        skipDead();
     }
 
     /** Drops every record (stack shutdown) and releases the buffer. */

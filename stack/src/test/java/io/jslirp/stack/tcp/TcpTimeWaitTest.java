@@ -269,4 +269,32 @@ class TcpTimeWaitTest extends TcpHarness {
         assertEquals(empty, stack.tcp().timeWaitFootprintBytes(), "the table shrinks back once empty");
         assertEquals(Long.MAX_VALUE, stack.nextDeadlineNanos());
     }
+
+    /**
+     * Past {@link RelayOptions#maxTimeWait} records the oldest ends for each new one: counted as a closed flow
+     * and as an eviction, its tuple closed, the newest still in TIME_WAIT.
+     */
+    @Test
+    void aFullTimeWaitTableEndsItsOldestRecords() {
+        int max = 128;
+        build(RelayOptions.defaults().withMaxTimeWait(max));
+        assertEquals(RelayOptions.DEFAULT_MAX_TIME_WAIT, RelayOptions.defaults().maxTimeWait());
+        assertThrows(IllegalArgumentException.class, () -> RelayOptions.defaults().withMaxTimeWait(3000));
+        for (int i = 0; i < max + 3; i++) {
+            toTimeWait(10_000 + i);
+        }
+        assertEquals(max, stack.tcp().timeWaitRecords());
+        assertEquals(max, stack.activeFlows());
+        assertEquals(3, stack.counters().tcpTimeWaitEvicted);
+        assertEquals(3, stack.counters().tcpFlowsClosed);
+        assertEquals(TcpState.CLOSED, state(10_002));
+        assertEquals(TcpState.TIME_WAIT, state(10_003));
+        assertEquals(TcpState.TIME_WAIT, state(10_000 + max + 2));
+        clock.advanceNanos(TcpConnection.TIME_WAIT_TIME);
+        while (stack.nextDeadlineNanos() <= clock.nanoTime()) {
+            stack.runTimers();
+        }
+        assertEquals(0, stack.activeFlows());
+        assertEquals(max + 3, stack.counters().tcpFlowsClosed);
+    }
 }

@@ -1,5 +1,6 @@
 package io.jslirp.stack.tcp;
 
+import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.testing.LeakCheckExtension;
 import io.jslirp.stack.wire.IpAddress;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -24,8 +25,12 @@ class TimeWaitTableTest {
     /** The launcher's pool: one arena of 1 MiB chunks, no thread caches, so its counts are the table's. */
     private final PooledByteBufAllocator pool = new PooledByteBufAllocator(true, 0, 1, 8192, 7, 0, 0, false);
 
+    /**
+     * A table whose bound (RelayOptions.DEFAULT_MAX_TIME_WAIT in production) none of the ring's tests reach, so
+     * that growing, shrinking and lookups are tested past 8,192 records too.
+     */
     private TimeWaitTable table(long now) {
-        return new TimeWaitTable(pool, now);
+        return new TimeWaitTable(pool, now, 1 << 16);
     }
 
     /** Direct buffers the tables of this test hold. */
@@ -224,6 +229,45 @@ class TimeWaitTableTest {
         assertEquals(allocations, pool.metric().directArenas().get(0).numAllocations(), "no buffer taken anew");
         assertEquals(1, t.size());
         t.clear();
+    }
+
+    /**
+     * The default bound: a full table ends its oldest record for each new one, counts each (add returns
+     * true), finds the newest ones with their fields and none of the ended ones, and its ring stops growing.
+     */
+    @Test
+    void aFullTableEndsItsOldestRecordForANewOneAndStopsGrowing() {
+        int max = RelayOptions.DEFAULT_MAX_TIME_WAIT;
+        TimeWaitTable t = new TimeWaitTable(pool, 0, max);
+        int n = 3 * max;
+        int evicted = 0;
+        for (int i = 0; i < n; i++) {
+            if (t.add(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), 1024 + i, IpAddress.V4_HI,
+                    IpAddress.v4Lo(0x7f00_0001), 80, (1024 + i) * 3, (1024 + i) * 5, true, (1024 + i) * 7,
+                    (i & 1) == 0, T + i)) {
+                evicted++;
+            }
+            assertTrue(t.size() <= max, t.size() + " records");
+        }
+        assertEquals(n - max, evicted);
+        assertEquals(max, t.size());
+        // Records ended in order leave no dead slot: the ring holds exactly the bound. Dead slots (records
+        // removed early) could take it to twice the bound before a rebuild, 1 MiB, and no further.
+        assertEquals(max, t.slots());
+        assertEquals((long) max * TimeWaitTable.BYTES_PER_SLOT, t.footprintBytes());
+        assertTrue(2L * max * TimeWaitTable.BYTES_PER_SLOT <= 1L << 20, "at most one pool chunk");
+        for (int i = 0; i < n; i += 7) {
+            if (i < n - max) {
+                assertFalse(present(t, 1024 + i), "ended early: " + i);
+            } else {
+                assertRecord(t, 1024 + i, T + i);
+            }
+        }
+        assertEquals(T + n - max, t.nextDeadline(), "the oldest left is next to expire");
+        assertEquals(max, t.expire(T + n));
+        assertEquals(0, t.slots());
+        assertThrows(IllegalArgumentException.class, () -> new TimeWaitTable(pool, 0, 3000));
+        assertThrows(IllegalArgumentException.class, () -> new TimeWaitTable(pool, 0, 64));
     }
 
     private static void add(TimeWaitTable t, int port, long deadline) {

@@ -147,7 +147,7 @@ public final class NetConfig {
         }
         long mac = 0;
         for (String part : parts) {
-            if (part.length() != 2 || Character.digit(part.charAt(0), 16) < 0 || Character.digit(part.charAt(1), 16) < 0) {
+            if (part.length() != 2 || !asciiDigits(part, 16)) {
                 throw new IllegalArgumentException("\"" + text + "\" is an invalid MAC address.");
             }
             mac = (mac << 8) | Integer.parseInt(part, 16);

@@ -71,7 +71,8 @@ public final class Stack {
 
     /**
      * @param host    the host's sockets, which the TCP relay connects, reads and writes; null for none
-     * @param options destination mapping and bounds for the relay
+     * @param options destination mapping and bounds for the relay; give a serving stack a random ISN secret
+     *                ({@link RelayOptions#withIsnSecret}): the defaults' 0 makes its sequence numbers predictable
      */
     public Stack(NetConfig config, Clock clock, FrameSink toGuest, ByteBufAllocator alloc, HostSockets host,
                  RelayOptions options) {

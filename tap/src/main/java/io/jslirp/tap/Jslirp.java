@@ -2,11 +2,12 @@ package io.jslirp.tap;
 
 import io.jslirp.stack.Clock;
 import io.jslirp.stack.NetConfig;
+import io.jslirp.stack.PortForwards;
 import io.jslirp.stack.Stack;
+import io.jslirp.stack.pcap.PcapWriter;
+import io.jslirp.stack.relay.RelayOptions;
 import io.jslirp.stack.services.DhcpServer;
 import io.jslirp.stack.wire.DhcpMessage;
-import io.jslirp.stack.pcap.PcapWriter;
-import io.jslirp.stack.PortForwards;
 import io.jslirp.tap.api.ApiProtocol;
 import io.jslirp.tap.api.ApiServer;
 import io.jslirp.tap.api.ForwardTable;
@@ -105,6 +106,9 @@ public final class Jslirp implements AutoCloseable {
     private volatile int hostDatagramsLeaked;
 
     private Jslirp(Settings settings, TapDevice tap, NamespaceWatch watch, PcapWriter pcap) throws IOException {
+        // First: a failed read of the kernel's randomness then leaves no loop fd or native block behind, which
+        // only release() frees and a constructor that throws never gets to.
+        RelayOptions relay = sessionRelayOptions(settings);
         this.settings = settings;
         this.tap = tap;
         this.watch = watch;
@@ -114,7 +118,7 @@ public final class Jslirp implements AutoCloseable {
         this.hostSockets = new NativeHostSockets(loop);
         this.hostDatagrams = new NativeHostDatagrams(loop);
         this.stack = new Stack(settings.net(), Clock.SYSTEM, pump, alloc, hostSockets,
-                sessionRelayOptions(settings), tap.vnetHeader() ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET);
+                relay, tap.vnetHeader() ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET);
         pump.feed(stack);
         stack.setHostDatagrams(hostDatagrams);
     }

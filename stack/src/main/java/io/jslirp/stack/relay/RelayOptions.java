@@ -113,10 +113,13 @@ public final class RelayOptions {
         return maxFlows;
     }
 
-    /** At most {@code max} TIME_WAIT records (a power of two, at least 128): see {@link #DEFAULT_MAX_TIME_WAIT}. */
+    /**
+     * At most {@code max} TIME_WAIT records (a power of two from 128 to 2^20, whose table of twice as many
+     * 64-byte slots stays within one int-sized buffer): see {@link #DEFAULT_MAX_TIME_WAIT}.
+     */
     public RelayOptions withMaxTimeWait(int max) {
-        if (max < 128 || Integer.bitCount(max) != 1) {
-            throw new IllegalArgumentException("maxTimeWait must be a power of two from 128: " + max);
+        if (max < 128 || max > 1 << 20 || Integer.bitCount(max) != 1) {
+            throw new IllegalArgumentException("maxTimeWait must be a power of two from 128 to 1048576: " + max);
         }
         return new RelayOptions(disableHostLoopback, outboundAddr, maxFlows, disableDns, outboundAddr6Hi,
                 outboundAddr6Lo, isnSecret, max);

@@ -12,8 +12,8 @@ import java.nio.ByteOrder;
  *
  * <h2>Theory of operation</h2>
  * A connection churn (a client opening and closing 100,000 short connections, the host side closing first)
- * leaves ten thousand and more connections in TIME_WAIT at once, each kept for
- * {@link TcpConnection#TIME_WAIT_TIME}. All TIME_WAIT still has to do is answer the guest's last segments
+ * would leave ten thousand and more connections in TIME_WAIT at once, each kept for
+ * {@link TcpConnection#TIME_WAIT_TIME} (the bound below keeps 8,192 by default). All TIME_WAIT still has to do is answer the guest's last segments
  * (SegmentsInTimeWait: re-acknowledge a retransmitted FIN, challenge or drop the rest, give way to a new SYN),
  * so it needs the 4-tuple, RCV.NXT, SND.NXT, the timestamp echo and whether timestamps and window scaling
  * were agreed, and its deadline: seven {@code long}s, 56 bytes, where the whole connection object with its
@@ -29,13 +29,13 @@ import java.nio.ByteOrder;
  * it half live (a load must grow by half again to double it back, so none steady near a threshold rebuilds it
  * back and forth). A rebuild in place at three quarters live comes every quarter ring of records, so each
  * record costs about four copies, against half the memory held after a churn: its records expire in the
- * order they came, and a table sized for the busiest moment would hold it for most of their 15 s (a churn's
- * 32,768 slots, 2 MiB, halve as the records do, down to {@link #MIN_SLOTS}, and to nothing once the last one
- * has expired).
+ * order they came, and a table sized for the busiest moment would hold it for most of their 15 s (before the
+ * bound, a churn's 32,768 slots, 2 MiB; now at most 16,384; halved as the records go, down to {@link #MIN_SLOTS},
+ * and to nothing once the last one has expired).
  *
- * <p>At most {@code RelayOptions.maxTimeWait()} records at once (8,192 by default): a record added to a full table ends the oldest one first,
- * which is the next to expire anyway. Linux bounds TIME_WAIT the same way ({@code tcp_max_tw_buckets}), though it
- * refuses the newcomer instead; the newest records are the ones a retransmitted FIN or a late ACK still comes
+ * <p>At most {@code RelayOptions.maxTimeWait()} records at once (8,192 by default): a record added to a full
+ * table ends the oldest one first, which is the next to expire anyway. Linux bounds TIME_WAIT the same way
+ * ({@code tcp_max_tw_buckets}), though it refuses the newcomer instead; the newest records are the ones a retransmitted FIN or a late ACK still comes
  * for (within a few RTOs on a virtual link, not 15 s later), so it is the oldest that go. The bound keeps the
  * ring at 8,192 slots (512 KiB) while records end in order, and at most twice that (1 MiB, one pool chunk)
  * with dead slots in it, where 100,000 short connections at 3,000 a second left 30,000-45,000 records and
@@ -47,7 +47,8 @@ import java.nio.ByteOrder;
  * relative to the table's creation, which leaves the word's top bits for the flags.
  *
  * <p>Ring and index lie in one direct buffer from the layer's allocator, not in Java arrays: the table is most of
- * what a connection churn adds to the process (32,768 slots after 100,000 short connections), and on the Java
+ * what a connection churn adds to the process (32,768 slots after 100,000 short connections before the bound),
+ * and on the Java
  * heap it cost about twice its size in resident memory for as long as the heap stayed grown. The launcher's
  * serial collector sizes the old generation to keep a fifth of it free and the young one at half the old, so
  * 2.1 MiB of table took the heap from 4 to 8.6 MiB committed, and the heap shrinks only at a full collection

@@ -49,7 +49,11 @@ class IsnSecretTest extends StackHarness {
     @Test
     void defaultsKeepSecretZero() {
         assertEquals(0, RelayOptions.defaults().isnSecret());
-        assertEquals(42, RelayOptions.defaults().withIsnSecret(42).withMaxFlows(7).withDisableDns(true)
-                .withDisableHostLoopback(true).withOutboundAddr(1).withOutboundAddr6(1, 2).isnSecret());
+        RelayOptions all = RelayOptions.defaults().withIsnSecret(42).withMaxTimeWait(256).withMaxFlows(7)
+                .withDisableDns(true).withDisableHostLoopback(true).withOutboundAddr(1).withOutboundAddr6(1, 2);
+        // Every copy carries the fields it does not set.
+        assertEquals(42, all.isnSecret());
+        assertEquals(256, all.maxTimeWait());
+        assertEquals(7, all.maxFlows());
     }
 }

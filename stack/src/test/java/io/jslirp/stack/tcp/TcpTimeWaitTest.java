@@ -280,6 +280,7 @@ class TcpTimeWaitTest extends TcpHarness {
         build(RelayOptions.defaults().withMaxTimeWait(max));
         assertEquals(RelayOptions.DEFAULT_MAX_TIME_WAIT, RelayOptions.defaults().maxTimeWait());
         assertThrows(IllegalArgumentException.class, () -> RelayOptions.defaults().withMaxTimeWait(3000));
+        assertThrows(IllegalArgumentException.class, () -> RelayOptions.defaults().withMaxTimeWait(1 << 21));
         for (int i = 0; i < max + 3; i++) {
             toTimeWait(10_000 + i);
         }

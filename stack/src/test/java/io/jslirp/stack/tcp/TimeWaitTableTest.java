@@ -255,7 +255,6 @@ class TimeWaitTableTest {
         // removed early) could take it to twice the bound before a rebuild, 1 MiB, and no further.
         assertEquals(max, t.slots());
         assertEquals((long) max * TimeWaitTable.BYTES_PER_SLOT, t.footprintBytes());
-        assertTrue(2L * max * TimeWaitTable.BYTES_PER_SLOT <= 1L << 20, "at most one pool chunk");
         for (int i = 0; i < n; i += 7) {
             if (i < n - max) {
                 assertFalse(present(t, 1024 + i), "ended early: " + i);
@@ -268,6 +267,66 @@ class TimeWaitTableTest {
         assertEquals(0, t.slots());
         assertThrows(IllegalArgumentException.class, () -> new TimeWaitTable(pool, 0, 3000));
         assertThrows(IllegalArgumentException.class, () -> new TimeWaitTable(pool, 0, 64));
+    }
+
+    /**
+     * A full table under removals (dead slots) and restarts, against a model that ends its oldest entry for each
+     * new one: the same records found with their deadlines, the ended ones gone, never more than the bound, and
+     * the ring never past twice it.
+     */
+    @Test
+    void aFullTableUnderRemovalsAndRestartsKeepsTheNewestAndStaysWithinTwiceItsBound() {
+        int max = 128;
+        TimeWaitTable t = new TimeWaitTable(pool, 0, max);
+        Random rnd = new Random(7);
+        LinkedHashMap<Integer, Long> model = new LinkedHashMap<>(); // ring order: oldest first
+        long now = 0;
+        int nextPort = 1024;
+        int maxSlots = 0;
+        for (int step = 0; step < 20_000; step++) {
+            now += 1 + rnd.nextInt(1_000);
+            int op = rnd.nextInt(10);
+            if (op < 6 || model.isEmpty()) {
+                int port = nextPort++;
+                boolean full = model.size() == max;
+                if (full) {
+                    int oldest = model.keySet().iterator().next();
+                    model.remove(oldest);
+                    assertEquals(full, t.add(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), port, IpAddress.V4_HI,
+                            IpAddress.v4Lo(0x7f00_0001), 80, port * 3, port * 5, true, port * 7, (port & 1) == 0,
+                            now + T));
+                    assertFalse(present(t, oldest), "the oldest ended: " + oldest);
+                } else {
+                    assertFalse(t.add(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), port, IpAddress.V4_HI,
+                            IpAddress.v4Lo(0x7f00_0001), 80, port * 3, port * 5, true, port * 7, (port & 1) == 0,
+                            now + T));
+                }
+                model.put(port, now + T);
+            } else {
+                List<Integer> ports = new ArrayList<>(model.keySet());
+                int port = ports.get(rnd.nextInt(ports.size()));
+                int slot = t.find(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), port, IpAddress.V4_HI,
+                        IpAddress.v4Lo(0x7f00_0001), 80);
+                model.remove(port);
+                if (op < 8) {
+                    t.remove(slot);
+                    assertFalse(present(t, port));
+                } else {
+                    t.restart(slot, now + T);
+                    model.put(port, now + T);
+                }
+            }
+            assertEquals(model.size(), t.size());
+            maxSlots = Math.max(maxSlots, t.slots());
+            assertTrue(t.slots() <= 2 * max, t.slots() + " slots");
+            if (step % 97 == 0) {
+                for (Map.Entry<Integer, Long> e : model.entrySet()) {
+                    assertRecord(t, e.getKey(), e.getValue());
+                }
+            }
+        }
+        assertEquals(2 * max, maxSlots, "dead slots took the ring to twice the bound, and no further");
+        t.clear();
     }
 
     private static void add(TimeWaitTable t, int port, long deadline) {

@@ -81,15 +81,6 @@ public final class Main {
                 settings.disableDns() ? null : settings.resolvConf()), out, err);
     }
 
-    static boolean mentions(String[] args, String word) {
-        for (String a : args) {
-            if (a.equals(word)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static int usageError(String message, String helpCommand, PrintStream err) {
         err.println("jslirp: " + message);
         err.println("Try '" + helpCommand + "' for more information.");

@@ -321,6 +321,9 @@ final class Glibc implements LibC {
     @Override
     public int pipe2(int[] fds, int flags) {
         long p = MEMORY.allocateMemory(8, true);
+        if (p == 0) {
+            throw new OutOfMemoryError("malloc(8)");
+        }
         try {
             int r = (int) INVOKER.invokeN2(I_PI, PIPE2, p, flags);
             fds[0] = MEMORY.getInt(p);
@@ -333,11 +336,16 @@ final class Glibc implements LibC {
 
     @Override
     public int mount(String source, String target, String fstype, long flags, String data) {
-        long s = cString(source);
-        long t = cString(target);
-        long f = cString(fstype);
-        long d = cString(data);
+        long s = 0;
+        long t = 0;
+        long f = 0;
+        long d = 0;
         try {
+            // Inside the try: a string that cannot be copied frees the ones before it.
+            s = cString(source);
+            t = cString(target);
+            f = cString(fstype);
+            d = cString(data);
             return (int) INVOKER.invokeN5(I_PPPULP, MOUNT, s, t, f, flags, d);
         } finally {
             free(s);
@@ -394,10 +402,14 @@ final class Glibc implements LibC {
 
     @Override
     public int execve(String path, String[] argv, String[] envp) {
-        long p = cString(path);
-        long a = cStringArray(argv);
-        long e = cStringArray(envp);
+        long p = 0;
+        long a = 0;
+        long e = 0;
         try {
+            // Inside the try: a null in envp, or memory running out, frees what was copied before.
+            p = cString(path);
+            a = cStringArray(argv);
+            e = cStringArray(envp);
             return (int) INVOKER.invokeN3(I_PPP, EXECVE, p, a, e);
         } finally {
             freeArray(e);
@@ -474,8 +486,13 @@ final class Glibc implements LibC {
         if (array == 0) {
             throw new OutOfMemoryError("malloc(" + 8L * (strings.length + 1) + ")");
         }
-        for (int i = 0; i < strings.length; i++) {
-            MEMORY.putAddress(array + 8L * i, cString(strings[i]));
+        try {
+            for (int i = 0; i < strings.length; i++) {
+                MEMORY.putAddress(array + 8L * i, cString(strings[i]));
+            }
+        } catch (OutOfMemoryError e) {
+            freeArray(array); // zeroed: it frees the strings copied so far and stops at the first empty entry
+            throw e;
         }
         return array;
     }

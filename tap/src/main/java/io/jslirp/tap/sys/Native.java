@@ -42,7 +42,7 @@ public final class Native {
      * ({@code tap/target/jni/x86_64-Linux/libjffi-1.2.so}), unless jffi was already told where to look. Why: left
      * to itself, jffi copies the library out of the jar into a new temporary file at every start, loads it and
      * deletes it: 10-15 ms of CPU on the binding's thread, which is start-up's critical path (and the file's random
-     * name started the JDK's SecureRandom there, which the stack now starts on its own thread). jffi tries this
+     * name started the JDK's SecureRandom, which nothing in jslirp starts now). jffi tries this
      * directory first and, should the library there be missing or unloadable, goes on to unpack its own as
      * before; without the directory nothing is set at all.
      */

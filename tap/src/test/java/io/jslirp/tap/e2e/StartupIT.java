@@ -27,9 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a runtime's start does and leaves out (README.md, "Footprint"): jffi's JNI library comes from the
  * build's {@code tap/target/jni/} and not from a fresh temporary file, a jar without that directory still starts
- * (jffi unpacks its own), the command line is parsed by jslirp's own parser (no library's) and the
- * sandbox's C calls (LaterCalls) stay unbound, the
- * start-up trace names every step up to the ready byte, and on every JDK the build made a class-data archive for
+ * (jffi unpacks its own), the command line is parsed by jslirp's own parser (no library's), class families
+ * a start used to load for nothing stay unloaded, the start-up trace names every step up to the ready byte, and on every JDK the build made a class-data archive for
  * (the one running the tests and those in {@code jslirp.archive.jdks}) start-up takes the jar's classes from it.
  */
 @Tag("e2e")
@@ -69,7 +68,7 @@ class StartupIT {
     }
 
     @Test
-    void aRuntimesStartParsesWithJslirpsOwnParserAndBindsNoSandboxCall() throws Exception {
+    void aRuntimesStartParsesWithJslirpsOwnParserAndLoadsNoUnusedFamily() throws Exception {
         assumeTrue(E2e.isJslirp(), "jslirp's own jar");
         try (NsHolder h = NsHolder.netns();
              Jslirp j = Jslirp.builder().launcher().ready3().args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {

@@ -133,7 +133,7 @@ class NamespaceEntryTest {
     }
 
     /**
-     * With a NETLINK_ROUTE socket ({@code -c -6}): the helper loads jnr-ffi for it, and the socket it hands over
+     * With a NETLINK_ROUTE socket ({@code -c -6}): the helper binds libc (jffi) for it, and the socket it hands over
      * configures the target namespace, not ours.
      */
     @Test

@@ -543,7 +543,7 @@ class NativeHostSocketsTest {
 
     @Test
     void manyFlowsCloseAllAndNoFdLeaks() throws Exception {
-        // Warm up everything that opens fds lazily (jnr stubs, the loop, the JDK's socket classes).
+        // Warm up everything that opens fds lazily (the libc binding, the loop, the JDK's socket classes).
         Flow warm = connect(LOCALHOST, server.getLocalPort(), 0);
         accept();
         warm.connected.get(WAIT_SECONDS, TimeUnit.SECONDS);

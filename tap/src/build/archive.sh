@@ -7,8 +7,7 @@
 # For each JDK (17 or later; a directory that is not one is skipped) it starts jslirp through the launcher,
 # with the launcher's own options, against a namespace made for it, exactly as a runtime would (-c -r 3 PID
 # tap0 --api-socket), sends the guest's first packets (ARP, ICMP echo to the gateway, a TCP connect, a UDP
-# datagram to the DNS address) and one API request (list_hostfwd, through socat when it is installed), and ends
-# it with SIGTERM. What it loaded becomes, in tap/target/:
+# datagram to the DNS address), and ends it with SIGTERM. What it loaded becomes, in tap/target/:
 #  - JDK 25 and later: jslirp-<JAVA_RUNTIME_VERSION>.aot, an AOT cache (JEP 483/514, -XX:AOTCacheOutput, written
 #    by the training run itself as it exits): its classes are loaded and linked before main, and the lambdas
 #    and constant pool entries the training resolved stay resolved;
@@ -88,10 +87,6 @@ train() {
   in_guest ping -c 3 -i 0.2 -W 1 10.0.2.2 >/dev/null 2>&1
   in_guest timeout 3 bash -c 'exec 3<>/dev/tcp/10.0.2.2/9' >/dev/null 2>&1
   in_guest timeout 3 bash -c 'printf x >/dev/udp/10.0.2.3/53' >/dev/null 2>&1
-  # A runtime's first request comes right after ready: archive the classes of framing, reading and answering
-  # one (jackson-core's parsers are made at the first connection). list_hostfwd changes nothing.
-  command -v socat >/dev/null &&
-    printf '{"execute":"list_hostfwd"}' | timeout 3 socat -t 2 - "UNIX-CONNECT:$work/api.sock" >/dev/null 2>&1
   # The UDP warm-up runs beside the loop after ready; let it finish (it is bounded at 400 ms).
   sleep 1
   kill -TERM "$tool"

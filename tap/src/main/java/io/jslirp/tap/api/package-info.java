@@ -7,7 +7,7 @@
  * <ul>
  *   <li>{@link io.jslirp.tap.api.ApiProtocol} turns the bytes of one request into the bytes of one reply and
  *       does nothing else. {@link io.jslirp.tap.api.ApiRequest} reads the request with jackson-core's
- *       streaming parser (made at the first request, so an idle socket has loaded none of Jackson), keeping
+ *       streaming parser (made at the first connection, so an idle socket has loaded none of Jackson), keeping
  *       only execute and the members of arguments; replies are written by hand. It decides as slirp4netns's
  *       {@code api.c} does with its parson parser: the first JSON value counts and the rest is ignored; a
  *       repeated key is unparsable;

@@ -1,19 +1,13 @@
 package io.jslirp.tap.api;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jslirp.stack.NetConfig;
 import io.jslirp.stack.PortForwards.ForwardException;
 import io.jslirp.stack.PortForwards.Protocol;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.jslirp.tap.api.ApiRequest.Kind;
+import io.jslirp.tap.api.ApiRequest.Value;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -60,22 +54,11 @@ public final class ApiProtocol {
 
     private final ForwardTable table;
     private final NetConfig net;
-    private final JsonMapper json;
 
+    /** Loads nothing of Jackson: the first request does ({@link ApiRequest}). */
     public ApiProtocol(ForwardTable table, NetConfig net) {
         this.table = Objects.requireNonNull(table, "table");
         this.net = Objects.requireNonNull(net, "net");
-        this.json = mapper();
-    }
-
-    /**
-     * Strict JSON as parson reads it: no comments, NaN or leading zeros (Jackson's defaults), and a repeated
-     * key makes the whole document unparsable, as parson's object builder refuses a second one.
-     */
-    private static JsonMapper mapper() {
-        return JsonMapper.builder()
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .build();
     }
 
     /**
@@ -87,34 +70,29 @@ public final class ApiProtocol {
         if (length >= MAX_REQUEST) {
             return error(TOO_LARGE);
         }
-        JsonNode root;
-        try (JsonParser p = json.createParser(request, 0, length)) {
-            root = json.readTree(p);
-        } catch (IOException e) {
-            return error(CANNOT_PARSE);
-        }
-        if (root == null || root.isMissingNode()) {
+        ApiRequest root = ApiRequest.parse(request, length);
+        if (root == null) {
             return error(CANNOT_PARSE);
         }
         if (!root.isObject()) {
             return error(NOT_AN_OBJECT); // [1,2], "str", 42 and null are JSON, but not objects
         }
-        JsonNode execute = root.get("execute");
-        if (execute == null || !execute.isTextual()) {
+        Value execute = root.execute();
+        if (execute == null || execute.kind != Kind.STRING) {
             return error(NO_EXECUTE);
         }
-        JsonNode arguments = root.get("arguments");
-        return switch (execute.textValue()) {
-            case "add_hostfwd" -> addHostfwd(arguments);
-            case "remove_hostfwd" -> removeHostfwd(arguments);
+        return switch (execute.text) {
+            case "add_hostfwd" -> addHostfwd(root);
+            case "remove_hostfwd" -> removeHostfwd(root);
             case "list_hostfwd" -> listHostfwd();
             default -> error(UNKNOWN_EXECUTE);
         };
     }
 
-    private byte[] addHostfwd(JsonNode arguments) {
+    private byte[] addHostfwd(ApiRequest arguments) {
         // slirp4netns dereferences a missing proto (or missing arguments) and crashes; here it is a bad proto.
-        String proto = text(arguments, "proto");
+        Value protoValue = arguments.argument("proto");
+        String proto = protoValue != null && protoValue.kind == Kind.STRING ? protoValue.text : null;
         Protocol protocol;
         if ("tcp".equals(proto)) {
             protocol = Protocol.TCP;
@@ -124,31 +102,31 @@ public final class ApiProtocol {
             return error(BAD_PROTO);
         }
         InetAddress hostAddr;
-        JsonNode hostAddrNode = field(arguments, "host_addr");
-        if (isAbsentText(hostAddrNode)) {
+        Value hostAddrValue = arguments.argument("host_addr");
+        if (isAbsentText(hostAddrValue)) {
             hostAddr = HostAddresses.ANY4;
         } else {
-            hostAddr = hostAddrNode.isTextual() ? HostAddresses.parse(hostAddrNode.textValue()) : null;
+            hostAddr = hostAddrValue.kind == Kind.STRING ? HostAddresses.parse(hostAddrValue.text) : null;
             if (hostAddr == null) {
                 return error(BAD_HOST_ADDR);
             }
         }
-        JsonNode hostPortNode = field(arguments, "host_port");
-        long hostPort = truncated(hostPortNode);
+        Value hostPortValue = arguments.argument("host_port");
+        long hostPort = truncated(hostPortValue);
         // 0 from a number is a free port; parson's 0 for a missing or non-numeric field stays an error.
-        if (!isNumber(hostPortNode) || hostPort < 0 || hostPort > 0xffff) {
+        if (!isNumber(hostPortValue) || hostPort < 0 || hostPort > 0xffff) {
             return error(BAD_HOST_PORT);
         }
         InetAddress guestAddr = null; // none named: the family rule, and network+100 in the list
-        JsonNode guestAddrNode = field(arguments, "guest_addr");
-        if (!isAbsentText(guestAddrNode)) {
-            guestAddr = guestAddrNode.isTextual() ? HostAddresses.parse(guestAddrNode.textValue()) : null;
+        Value guestAddrValue = arguments.argument("guest_addr");
+        if (!isAbsentText(guestAddrValue)) {
+            guestAddr = guestAddrValue.kind == Kind.STRING ? HostAddresses.parse(guestAddrValue.text) : null;
             // An IPv6 guest address where the guest has no IPv6 is what slirp4netns says of every IPv6 one.
             if (guestAddr == null || (guestAddr instanceof Inet6Address && net.ipv6() == null)) {
                 return error(BAD_GUEST_ADDR);
             }
         }
-        long guestPort = truncated(field(arguments, "guest_port"));
+        long guestPort = truncated(arguments.argument("guest_port"));
         if (guestPort < 1 || guestPort > 0xffff) {
             return error(BAD_GUEST_PORT);
         }
@@ -158,21 +136,20 @@ public final class ApiProtocol {
         } catch (ForwardException e) {
             return error(ADD_FAILED); // in use, a duplicate, not permitted, a guest outside the network
         }
-        ObjectNode ret = json.createObjectNode().put("id", added.id());
+        StringBuilder reply = new StringBuilder(48).append("{\"return\":{\"id\":").append(added.id());
         if (hostPort == 0) {
-            ret.put("host_port", added.hostPort());
+            reply.append(",\"host_port\":").append(added.hostPort());
         }
-        return returnOf(ret);
+        return bytes(reply.append("}}"));
     }
 
-    private byte[] removeHostfwd(JsonNode arguments) {
-        JsonNode idNode = field(arguments, "id");
-        long id = truncated(idNode);
+    private byte[] removeHostfwd(ApiRequest arguments) {
+        long id = truncated(arguments.argument("id"));
         // An absent id is parson's 0, which no forward has; a huge one would be undefined in C's cast.
         if (id < Integer.MIN_VALUE || id > Integer.MAX_VALUE || !table.remove((int) id)) {
             return error(BAD_ID);
         }
-        return returnOf(json.createObjectNode());
+        return bytes(new StringBuilder("{\"return\":{}}"));
     }
 
     /**
@@ -180,63 +157,42 @@ public final class ApiProtocol {
      * {@code {"entries":[...]}}. Keys in slirp4netns's order.
      */
     private byte[] listHostfwd() {
-        ObjectNode ret = json.createObjectNode();
-        ArrayNode entries = ret.putArray("entries");
+        StringBuilder reply = new StringBuilder(256).append("{\"return\":{\"entries\":[");
+        boolean first = true;
         for (ForwardTable.Entry e : table.list()) {
-            entries.addObject()
-                    .put("id", e.id())
-                    .put("proto", e.protocol().wireName())
-                    .put("host_addr", HostAddresses.format(e.hostAddr()))
-                    .put("host_port", e.hostPort())
-                    .put("guest_addr", HostAddresses.format(e.guestAddress()))
-                    .put("guest_port", e.guestPort());
+            reply.append(first ? "{\"id\":" : ",{\"id\":").append(e.id())
+                    .append(",\"proto\":\"").append(e.protocol().wireName())
+                    .append("\",\"host_addr\":\"").append(HostAddresses.format(e.hostAddr()))
+                    .append("\",\"host_port\":").append(e.hostPort())
+                    .append(",\"guest_addr\":\"").append(HostAddresses.format(e.guestAddress()))
+                    .append("\",\"guest_port\":").append(e.guestPort()).append('}');
+            first = false;
         }
-        return returnOf(ret);
+        return bytes(reply.append("]}}"));
     }
 
-    private static JsonNode field(JsonNode arguments, String name) {
-        return arguments != null && arguments.isObject() ? arguments.get(name) : null;
+    private static boolean isAbsentText(Value v) {
+        return v == null || v.kind == Kind.NULL || (v.kind == Kind.STRING && v.text.isEmpty());
     }
 
-    private static String text(JsonNode arguments, String name) {
-        JsonNode n = field(arguments, name);
-        return n != null && n.isTextual() ? n.textValue() : null;
-    }
-
-    private static boolean isAbsentText(JsonNode n) {
-        return n == null || n.isNull() || (n.isTextual() && n.textValue().isEmpty());
-    }
-
-    private static boolean isNumber(JsonNode n) {
-        return n != null && n.isNumber();
+    private static boolean isNumber(Value v) {
+        return v != null && v.kind == Kind.NUMBER;
     }
 
     /** C's {@code (int)} of parson's double, saturating where C would be undefined; {@link #ABSENT} for a non-number. */
-    private static long truncated(JsonNode n) {
-        if (!isNumber(n)) {
-            return ABSENT;
-        }
-        return (long) n.doubleValue();
+    private static long truncated(Value v) {
+        return isNumber(v) ? (long) v.number : ABSENT;
     }
 
-    private byte[] returnOf(ObjectNode value) {
-        ObjectNode reply = json.createObjectNode();
-        reply.set("return", value);
-        return bytes(reply);
+    private static byte[] error(String desc) {
+        return bytes(new StringBuilder(64).append("{\"error\":{\"desc\":\"bad request: ").append(desc).append("\"}}"));
     }
 
-    private byte[] error(String desc) {
-        ObjectNode reply = json.createObjectNode();
-        reply.putObject("error").put("desc", "bad request: " + desc);
-        return bytes(reply);
+    /**
+     * Replies are written by hand, compact as Jackson wrote them: their only strings are the constants above,
+     * "tcp" or "udp", and address literals ([0-9a-f.:]), none of which JSON escapes, and their numbers are ints.
+     */
+    private static byte[] bytes(StringBuilder reply) {
+        return reply.toString().getBytes(StandardCharsets.UTF_8);
     }
-
-    private byte[] bytes(ObjectNode reply) {
-        try {
-            return json.writeValueAsBytes(reply);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e); // a tree of strings and ints always serializes
-        }
-    }
-
 }

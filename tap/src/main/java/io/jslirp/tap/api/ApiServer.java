@@ -318,13 +318,17 @@ public final class ApiServer implements AutoCloseable {
             return;
         }
         c.closed = true;
-        for (int i = 0; i < DRAIN_READS && libc.read(c.fd, scratchAddress, SCRATCH_SIZE) > 0; i++) {
-            // discarded
-        }
+        drain(c);
         clients.remove(c.fd);
         loop.unregister(c.fd);
         Fds.close(c.fd);
         updateListener();
+    }
+
+    private void drain(Client c) {
+        for (int i = 0; i < DRAIN_READS && libc.read(c.fd, scratchAddress, SCRATCH_SIZE) > 0; i++) {
+            // discarded
+        }
     }
 
     /** The earliest of the oldest client's deadline and the end of an accept rest; the loop waits for it. */
@@ -375,6 +379,7 @@ public final class ApiServer implements AutoCloseable {
         }
         closed = true;
         for (Client c : new ArrayList<>(clients.values())) {
+            drain(c); // unread input would turn the client's EOF into ECONNRESET, as in finish
             loop.unregister(c.fd);
             Fds.close(c.fd);
         }

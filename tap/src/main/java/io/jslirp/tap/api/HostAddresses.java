@@ -1,10 +1,8 @@
 package io.jslirp.tap.api;
 
-import io.jslirp.stack.NetConfig;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.regex.Pattern;
 
 /**
  * Host addresses as the API and {@code --publish} read and print them: literals only, never a name (a
@@ -18,13 +16,6 @@ public final class HostAddresses {
     public static final InetAddress ANY4 = addressOf(new byte[4]);
 
     static final long NOT_IPV4 = -1;
-    /** inet_pton(AF_INET): four decimal parts, no leading zeros (glibc refuses "010"). */
-    private static final Pattern IPV4 = Pattern.compile("(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}");
-    /**
-     * Characters of an IPv6 literal, first one a hex digit or colon: for such text the JDK's
-     * {@link InetAddress#getByName} parses the literal and never asks a resolver. No '%' scope, no brackets.
-     */
-    private static final Pattern IPV6_TEXT = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
 
     /**
      * IPv4 as inet_pton reads it, or (beyond slirp4netns) an IPv6 literal; an IPv4-mapped one comes back as
@@ -36,7 +27,7 @@ public final class HostAddresses {
             int v = (int) v4;
             return addressOf(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v});
         }
-        if (text.indexOf(':') < 0 || !IPV6_TEXT.matcher(text).matches()) {
+        if (!isIpv6Text(text)) {
             return null;
         }
         try {
@@ -46,16 +37,56 @@ public final class HostAddresses {
         }
     }
 
-    /** inet_pton(AF_INET): the address in host order, or {@link #NOT_IPV4}. */
+    /**
+     * inet_pton(AF_INET): the address in host order, or {@link #NOT_IPV4}. Four parts, each 0..255 in ASCII
+     * decimal without a leading zero (glibc refuses "010"), separated by single dots. A loop rather than a
+     * regex: the start path would load java.util.regex for this alone.
+     */
     static long ipv4(String text) {
-        if (!IPV4.matcher(text).matches()) {
-            return NOT_IPV4;
+        int n = text.length();
+        int i = 0;
+        long value = 0;
+        for (int part = 0; part < 4; part++) {
+            if (part > 0) {
+                if (i == n || text.charAt(i) != '.') {
+                    return NOT_IPV4;
+                }
+                i++;
+            }
+            int start = i;
+            int octet = 0;
+            for (; i < n && i - start < 3 && isDigit(text.charAt(i)); i++) {
+                octet = octet * 10 + (text.charAt(i) - '0');
+            }
+            if (i == start || (i - start > 1 && text.charAt(start) == '0') || octet > 255) {
+                return NOT_IPV4;
+            }
+            value = value << 8 | octet;
         }
-        try {
-            return NetConfig.parseIpv4(text) & 0xffff_ffffL;
-        } catch (IllegalArgumentException e) {
-            return NOT_IPV4; // the pattern lets 256..999 through
+        return i == n ? value : NOT_IPV4;
+    }
+
+    /**
+     * Text of an IPv6 literal: a colon somewhere, the first character a hex digit or colon, the rest hex
+     * digits, colons and dots. For such text the JDK's {@link InetAddress#getByName} parses the literal and
+     * never asks a resolver. No '%' scope, no brackets.
+     */
+    static boolean isIpv6Text(String text) {
+        if (text.indexOf(':') < 0 || text.charAt(0) == '.') {
+            return false;
         }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!isDigit(c) && !(c >= 'a' && c <= 'f') && !(c >= 'A' && c <= 'F') && c != ':' && c != '.') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** ASCII only, as the regex's [0-9] was: Character.isDigit would take other scripts' digits. */
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     /**

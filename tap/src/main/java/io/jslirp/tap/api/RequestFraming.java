@@ -1,6 +1,5 @@
 package io.jslirp.tap.api;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
@@ -14,8 +13,6 @@ import java.io.IOException;
  * so that a piece boundary inside a string or number is never mistaken for its end.
  */
 final class RequestFraming {
-    private static final JsonFactory FACTORY = new JsonFactory();
-
     private final JsonParser parser;
     private final ByteArrayFeeder feeder;
     private int depth;
@@ -23,7 +20,7 @@ final class RequestFraming {
 
     RequestFraming() {
         try {
-            parser = FACTORY.createNonBlockingByteArrayParser();
+            parser = ApiRequest.FACTORY.createNonBlockingByteArrayParser();
         } catch (IOException e) {
             throw new IllegalStateException(e); // creating a parser over no input does no I/O
         }

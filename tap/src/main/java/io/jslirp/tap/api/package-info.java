@@ -6,8 +6,11 @@
  * <p>Two halves, split where I/O ends:
  * <ul>
  *   <li>{@link io.jslirp.tap.api.ApiProtocol} turns the bytes of one request into the bytes of one reply and
- *       does nothing else. It parses with Jackson and decides as slirp4netns's {@code api.c} does with its
- *       parson parser: the first JSON value counts and the rest is ignored; a repeated key is unparsable;
+ *       does nothing else. {@link io.jslirp.tap.api.ApiRequest} reads the request with jackson-core's
+ *       streaming parser (made at the first connection, so an idle socket has loaded none of Jackson), keeping
+ *       only execute and the members of arguments; replies are written by hand. It decides as slirp4netns's
+ *       {@code api.c} does with its parson parser: the first JSON value counts and the rest is ignored; a
+ *       repeated key is unparsable;
  *       numbers are truncated; strings and numbers of the wrong type read as absent; fields are checked in
  *       slirp4netns's order (proto, host_addr, host_port, guest_addr, guest_port) and the first bad one is
  *       named. It changes the forwards through {@link io.jslirp.tap.api.ForwardTable}, which is the stack's

@@ -57,6 +57,14 @@ in_guest() {
   fi
 }
 
+# Ends a training start that failed halfway, so that the next one starts from nothing.
+abandon() {
+  [[ -n $tool ]] && kill -9 "$tool" 2>/dev/null && wait "$tool" 2>/dev/null
+  [[ -n $holder ]] && kill "$holder" 2>/dev/null && wait "$holder" 2>/dev/null
+  tool= holder=
+  return 1
+}
+
 # One training start of the launcher in a namespace of its own: "$@" are the launcher's arguments before the
 # PID (the API socket or none); JSLIRP_JAVA_OPTS says what the JVM records. Returns non-zero, with a line on
 # stderr, when the start did not become ready.
@@ -70,7 +78,7 @@ training_start() { # JAVA_HOME RUNTIME RECORD ARGS...
     [[ $(readlink "/proc/$holder/ns/net" 2>/dev/null) != "$(readlink /proc/self/ns/net)" ]] && break
     sleep 0.1
   done
-  ((i < 50)) || { say "skipping JDK $runtime: no network namespace (unshare failed)"; return 1; }
+  ((i < 50)) || { say "skipping JDK $runtime: no network namespace (unshare failed)"; abandon; return; }
 
   rm -f "$work/ready" "$work/api.sock" && mkfifo "$work/ready"
   JAVA_HOME=$jh JSLIRP_NO_ARCHIVE=1 JSLIRP_JAVA_OPTS="$record" \
@@ -78,7 +86,8 @@ training_start() { # JAVA_HOME RUNTIME RECORD ARGS...
   tool=$!
   if [[ $(timeout 30 head -c1 "$work/ready") != 1 ]]; then
     say "skipping JDK $runtime: the training run did not become ready: $(tail -3 "$work/jslirp.log")"
-    return 1
+    abandon
+    return
   fi
   # The guest's first packets, so that their classes are in the archive.
   in_guest ping -c 3 -i 0.2 -W 1 10.0.2.2 >/dev/null 2>&1

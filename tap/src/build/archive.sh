@@ -6,12 +6,20 @@
 #
 # For each JDK (17 or later; a directory that is not one is skipped) it starts jslirp through the launcher,
 # with the launcher's own options, against a namespace made for it, exactly as a runtime would (-c -r 3 PID
-# tap0 --api-socket), sends the guest's first packets (ARP, ICMP echo to the gateway, a TCP connect, a UDP
-# datagram to the DNS address), and ends it with SIGTERM. What it loaded becomes, in tap/target/:
-#  - JDK 25 and later: jslirp-<JAVA_RUNTIME_VERSION>.aot, an AOT cache (JEP 483/514, -XX:AOTCacheOutput, written
-#    by the training run itself as it exits): its classes are loaded and linked before main, and the lambdas
-#    and constant pool entries the training resolved stay resolved;
-#  - older JDKs: jslirp-<JAVA_RUNTIME_VERSION>.jsa, a static CDS archive (-Xshare:dump from the class list).
+# tap0, with or without --api-socket), sends the guest's first packets (ARP, ICMP echo to the gateway, a TCP
+# connect, a UDP datagram to the DNS address), and ends it with SIGTERM. What it loaded becomes, in tap/target/:
+#  - JDK 25 and later: AOT caches (JEP 483/514, -XX:AOTCacheOutput, written by the training run itself as it
+#    exits): their classes are loaded and linked before main, and the lambdas and constant pool entries the
+#    training resolved stay resolved. Every class in the cache is loaded at every start, used or not (JDK 17
+#    loads an archived class when it is first used), so there are two: jslirp-<JAVA_RUNTIME_VERSION>.aot from a
+#    start without an API socket and jslirp-<JAVA_RUNTIME_VERSION>-api.aot from one with it (Jackson and the
+#    API's classes: 557 more). The launcher picks by its arguments. One cache from the API start made JDK 25
+#    load 2,330 classes where JDK 17 loads 1,303, idle RSS 51.7 against 45.4 MiB without the API's classes;
+#    the API-less cache alone costs an API start 160 ms CPU (Jackson from the jar). Neither holds training
+#    profiles (-XX:-AOTRecordTraining, JEP 515): they serve C2, and the launcher runs C1 only;
+#  - older JDKs: jslirp-<JAVA_RUNTIME_VERSION>.jsa, a static CDS archive (-Xshare:dump from the class list of
+#    the API start: JDK 17 loads an archived class only when it is used, so the API's classes cost an API-less
+#    start nothing).
 # The jar holds no class file older than Java 6 (StartupIT checks): JDK 25 leaves an old class it linked out of
 # either kind of archive and loads and verifies it from the jar at every start. Busy machine, 15 interleaved
 # starts, exec->ready median (CPU): JDK 25 with the AOT cache 377 ms (270), with a static archive 448 (310),
@@ -49,23 +57,20 @@ in_guest() {
   fi
 }
 
-train() {
-  local jh=$1 runtime major base record
-  [[ -x $jh/bin/java ]] || { say "skipping $jh: no bin/java"; return 0; }
-  runtime=$(release_value "$jh" JAVA_RUNTIME_VERSION)
-  major=$(release_value "$jh" JAVA_VERSION)
-  major=${major%%.*}
-  [[ -n $runtime && $major =~ ^[0-9]+$ ]] || { say "skipping $jh: no JAVA_RUNTIME_VERSION in its release file"; return 0; }
-  ((major >= 17)) || { say "skipping $jh: JDK $major is older than 17"; return 0; }
-  base="$root/tap/target/jslirp-${runtime//[^A-Za-z0-9._-]/_}"
-  # Both kinds go, whichever this build makes: the launcher prefers an .aot, so a stale one must not stay.
-  rm -f "$base.jsa" "$base.aot"
-  if ((major >= 25)); then
-    record="-XX:AOTCacheOutput=$work/jslirp.aot"
-  else
-    record="-XX:DumpLoadedClassList=$work/classes.lst"
-  fi
+# Ends a training start that failed halfway, so that the next one starts from nothing.
+abandon() {
+  [[ -n $tool ]] && kill -9 "$tool" 2>/dev/null && wait "$tool" 2>/dev/null
+  [[ -n $holder ]] && kill "$holder" 2>/dev/null && wait "$holder" 2>/dev/null
+  tool= holder=
+  return 1
+}
 
+# One training start of the launcher in a namespace of its own: "$@" are the launcher's arguments before the
+# PID (the API socket or none); JSLIRP_JAVA_OPTS says what the JVM records. Returns non-zero, with a line on
+# stderr, when the start did not become ready.
+training_start() { # JAVA_HOME RUNTIME RECORD ARGS...
+  local jh=$1 runtime=$2 record=$3
+  shift 3
   if ((EUID == 0)); then unshare -n sleep 120 & else unshare -rn sleep 120 & fi
   holder=$!
   local i
@@ -73,17 +78,18 @@ train() {
     [[ $(readlink "/proc/$holder/ns/net" 2>/dev/null) != "$(readlink /proc/self/ns/net)" ]] && break
     sleep 0.1
   done
-  ((i < 50)) || { say "skipping JDK $runtime: no network namespace (unshare failed)"; return 0; }
+  ((i < 50)) || { say "skipping JDK $runtime: no network namespace (unshare failed)"; abandon; return; }
 
-  rm -f "$work/ready" && mkfifo "$work/ready"
+  rm -f "$work/ready" "$work/api.sock" && mkfifo "$work/ready"
   JAVA_HOME=$jh JSLIRP_NO_ARCHIVE=1 JSLIRP_JAVA_OPTS="$record" \
-    "$root/jslirp" -c -r 3 --api-socket "$work/api.sock" "$holder" tap0 3>"$work/ready" >"$work/jslirp.log" 2>&1 &
+    "$root/jslirp" -c -r 3 "$@" "$holder" tap0 3>"$work/ready" >"$work/jslirp.log" 2>&1 &
   tool=$!
   if [[ $(timeout 30 head -c1 "$work/ready") != 1 ]]; then
     say "skipping JDK $runtime: the training run did not become ready: $(tail -3 "$work/jslirp.log")"
-    return 0
+    abandon
+    return
   fi
-  # The guest's first packets, so that their classes (and on JDK 25 their profiles) are in the archive.
+  # The guest's first packets, so that their classes are in the archive.
   in_guest ping -c 3 -i 0.2 -W 1 10.0.2.2 >/dev/null 2>&1
   in_guest timeout 3 bash -c 'exec 3<>/dev/tcp/10.0.2.2/9' >/dev/null 2>&1
   in_guest timeout 3 bash -c 'printf x >/dev/udp/10.0.2.3/53' >/dev/null 2>&1
@@ -96,17 +102,46 @@ train() {
   kill "$holder" 2>/dev/null
   wait "$holder" 2>/dev/null
   holder=
+}
 
-  if ((major >= 25)); then
-    # Written by a JVM the training run starts as it exits (the one-step workflow, JEP 514), waited for.
-    if [[ ! -s $work/jslirp.aot ]] || ! grep -q "AOTCache creation is complete" "$work/jslirp.log"; then
-      say "JDK $runtime: no AOT cache written: $(grep -v '^jslirp:' "$work/jslirp.log" | tail -3)"
-      return 0
-    fi
-    mv "$work/jslirp.aot" "$base.aot"
-    say "JDK $runtime: $(basename "$base.aot")"
+# JDK 25+: an AOT cache from one training start with ARGS, at OUT.
+aot_cache() { # JAVA_HOME RUNTIME OUT ARGS...
+  local jh=$1 runtime=$2 out=$3
+  shift 3
+  rm -f "$work/jslirp.aot"
+  # The training profiles (MethodTrainingData, JEP 515) are C2's; the launcher's C1 only has no use for them.
+  # Busy machine, 6 interleaved starts each: CPU to ready 165 -> 130 ms with the launcher's
+  # -XX:-AOTReplayTraining too, idle RSS 45.4 -> 44.8 MiB, the cache 0.35 MiB smaller.
+  training_start "$jh" "$runtime" \
+    "-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining -XX:AOTCacheOutput=$work/jslirp.aot" "$@" || return 0
+  # Written by a JVM the training run starts as it exits (the one-step workflow, JEP 514), waited for.
+  if [[ ! -s $work/jslirp.aot ]] || ! grep -q "AOTCache creation is complete" "$work/jslirp.log"; then
+    say "JDK $runtime: no AOT cache written: $(grep -v '^jslirp:' "$work/jslirp.log" | tail -3)"
     return 0
   fi
+  mv "$work/jslirp.aot" "$out"
+  say "JDK $runtime: $(basename "$out")"
+}
+
+train() {
+  local jh=$1 runtime major base
+  [[ -x $jh/bin/java ]] || { say "skipping $jh: no bin/java"; return 0; }
+  runtime=$(release_value "$jh" JAVA_RUNTIME_VERSION)
+  major=$(release_value "$jh" JAVA_VERSION)
+  major=${major%%.*}
+  [[ -n $runtime && $major =~ ^[0-9]+$ ]] || { say "skipping $jh: no JAVA_RUNTIME_VERSION in its release file"; return 0; }
+  ((major >= 17)) || { say "skipping $jh: JDK $major is older than 17"; return 0; }
+  base="$root/tap/target/jslirp-${runtime//[^A-Za-z0-9._-]/_}"
+  # Every kind goes, whichever this build makes: the launcher prefers an .aot, so a stale one must not stay.
+  rm -f "$base.jsa" "$base.aot" "$base-api.aot"
+
+  if ((major >= 25)); then
+    aot_cache "$jh" "$runtime" "$base.aot"
+    aot_cache "$jh" "$runtime" "$base-api.aot" --api-socket "$work/api.sock"
+    return 0
+  fi
+  rm -f "$work/classes.lst"
+  training_start "$jh" "$runtime" "-XX:DumpLoadedClassList=$work/classes.lst" --api-socket "$work/api.sock" || return 0
   [[ -s $work/classes.lst ]] || { say "JDK $runtime: no class list written"; return 0; }
   # The dump's own options must agree with the launcher's where CDS checks them: the collector, compressed
   # oops and class pointers (any heap under 32 GiB) and the module properties (--enable-native-access, JDK

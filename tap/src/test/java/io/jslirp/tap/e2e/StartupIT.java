@@ -173,16 +173,42 @@ class StartupIT {
         }
         int checked = 0;
         for (String home : homes) {
-            Path archive = archiveOf(Path.of(home));
+            Path archive = archiveOf(Path.of(home), "");
             if (archive == null) {
                 continue;
             }
             checked++;
-            Path log = dir.resolve("classes-" + checked + ".log");
-            try (NsHolder h = NsHolder.netns();
-                 Jslirp j = Jslirp.builder().launcher().env("JAVA_HOME", home)
-                         .env("JSLIRP_JAVA_OPTS", "-Xlog:class+load=info:file=" + log).ready3()
-                         .args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
+            startsFrom(home, archive, dir.resolve("classes-" + checked + ".log"));
+            // JDK 25 loads every class of its AOT cache at every start, so a start with an API socket has a cache
+            // of its own (Jackson's classes), which the launcher picks by its arguments, and one without takes
+            // none of those classes.
+            Path api = archiveOf(Path.of(home), "-api");
+            if (archive.toString().endsWith(".aot")) {
+                assertTrue(api != null, home + ": no API socket cache beside " + archive);
+                startsFrom(home, api, dir.resolve("api-classes-" + checked + ".log"),
+                        "--api-socket", dir.resolve("api-" + checked + ".sock").toString());
+                List<String> plain = Files.readAllLines(dir.resolve("classes-" + checked + ".log"), StandardCharsets.ISO_8859_1);
+                assertFalse(plain.stream().anyMatch(l -> l.contains(" com.fasterxml.jackson.")),
+                        home + ": a start without an API socket loads Jackson from " + archive);
+            }
+        }
+        // The build makes an archive for the JDK it runs on whenever it can make a namespace (as root always):
+        // none at all means start-up silently lost its archive, which is what this test is for.
+        assertTrue(checked > 0, "no JDK here has a class-data archive from the build");
+    }
+
+    /**
+     * One start through the launcher with JAVA_HOME=home and args before the PID: the JVM maps archive and takes
+     * every class of the jar from it, and with an AOT cache it starts no thread to replay training profiles the
+     * cache does not hold (archive.sh records none).
+     */
+    private static void startsFrom(String home, Path archive, Path log, String... args) throws Exception {
+        try (NsHolder h = NsHolder.netns()) {
+            List<String> a = new ArrayList<>(List.of("-c"));
+            a.addAll(List.of(args));
+            a.addAll(List.of(Long.toString(h.pid), "tap0"));
+            try (Jslirp j = Jslirp.builder().launcher().env("JAVA_HOME", home)
+                    .env("JSLIRP_JAVA_OPTS", "-Xlog:class+load=info:file=" + log).ready3().args(a).start().awaitReady()) {
                 String maps = Files.readString(Path.of("/proc", Long.toString(j.pid), "maps"), StandardCharsets.ISO_8859_1);
                 assertTrue(maps.contains(archive.toString()), home + ": " + archive + " is not mapped" + j.diagnostics());
                 List<String> lines = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
@@ -192,15 +218,20 @@ class StartupIT {
                 List<String> fromJar = lines.stream().filter(l -> l.contains(" source: file:")).toList();
                 assertEquals(List.of(), fromJar, home + ": " + fromJar.size() + " classes from the jar, " + archived
                         + " from " + archive);
+                if (archive.toString().endsWith(".aot")) {
+                    String flags = Cmd.ok(T, home + "/bin/jcmd", Long.toString(j.pid), "VM.flags", "-all").out();
+                    assertTrue(Pattern.compile("\\bAOTReplayTraining\\s+=\\s+false\\b").matcher(flags).find(),
+                            home + ": training replay is on" + j.diagnostics());
+                }
             }
         }
-        // The build makes an archive for the JDK it runs on whenever it can make a namespace (as root always):
-        // none at all means start-up silently lost its archive, which is what this test is for.
-        assertTrue(checked > 0, "no JDK here has a class-data archive from the build");
     }
 
-    /** The archive the launcher uses with this JDK: its AOT cache, else its static archive; newer than the jar. */
-    private static Path archiveOf(Path home) throws Exception {
+    /**
+     * The archive the launcher uses with this JDK (kind "", or "-api" with an API socket): its AOT cache, else its
+     * static archive; newer than the jar.
+     */
+    private static Path archiveOf(Path home, String kind) throws Exception {
         String runtime = null;
         for (String line : Files.readAllLines(home.resolve("release"), StandardCharsets.UTF_8)) {
             if (line.startsWith("JAVA_RUNTIME_VERSION=")) {
@@ -211,8 +242,8 @@ class StartupIT {
             return null;
         }
         Path jar = E2e.jar();
-        for (String kind : List.of(".aot", ".jsa")) {
-            Path archive = jar.resolveSibling("jslirp-" + runtime + kind);
+        for (String suffix : kind.isEmpty() ? List.of(".aot", ".jsa") : List.of(kind + ".aot")) {
+            Path archive = jar.resolveSibling("jslirp-" + runtime + suffix);
             if (Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0) {
                 return archive.toRealPath();
             }

@@ -45,13 +45,11 @@ final class SegmentsInTimeWait {
         TcpLayer layer = c.layer;
         layer.flows.remove(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi, c.remoteAddrLo, c.remotePort);
         layer.timers.remove(c);
-        boolean evicted = layer.timeWait.add(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi,
+        layer.timeWait.add(c.guestAddrHi, c.guestAddrLo, c.guestPort, c.remoteAddrHi,
                 c.remoteAddrLo, c.remotePort, c.rcvNxt, c.sndNxt, c.tsOk, c.tsRecent, c.rcvShift != 0,
                 c.lastActivity + TIME_WAIT_TIME);
         c.retired();
-        if (evicted) {
-            layer.timeWaitEvicted();
-        }
+        layer.timeWaitEvicted(layer.timeWait.takeEvicted());
     }
 
     /**
@@ -77,6 +75,8 @@ final class SegmentsInTimeWait {
             return false;
         }
         slot = tw.restart(slot, layer.clock.nanoTime() + TIME_WAIT_TIME);
+        // The record came back at the tail; at the bound, making room for it may have ended older ones.
+        layer.timeWaitEvicted(tw.takeEvicted());
         if ((flags & TcpSegment.RST) != 0) {
             if (seq != rcvNxt) {
                 sendAck(layer, slot, mac);

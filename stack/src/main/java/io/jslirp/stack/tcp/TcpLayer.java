@@ -432,11 +432,13 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
         counters.tcpFlowsClosed++;
     }
 
-    /** The TIME_WAIT table was full and ended its oldest record early to take a new one. */
-    void timeWaitEvicted() {
-        counters.tcpFlowsClosed++;
-        counters.tcpTimeWaitEvicted++;
-        flowEnded();
+    /** The TIME_WAIT table was full and ended {@code n} of its oldest records early to take new ones. */
+    void timeWaitEvicted(int n) {
+        for (int i = 0; i < n; i++) {
+            counters.tcpFlowsClosed++;
+            counters.tcpTimeWaitEvicted++;
+            flowEnded();
+        }
     }
 
     private void flowEnded() {

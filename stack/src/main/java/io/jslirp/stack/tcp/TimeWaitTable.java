@@ -33,13 +33,16 @@ import java.nio.ByteOrder;
  * bound, a churn's 32,768 slots, 2 MiB; now at most 16,384; halved as the records go, down to {@link #MIN_SLOTS},
  * and to nothing once the last one has expired).
  *
- * <p>At most {@code RelayOptions.maxTimeWait()} records at once (8,192 by default): a record added to a full
- * table ends the oldest one first, which is the next to expire anyway. Linux bounds TIME_WAIT the same way
+ * <p>At most {@code RelayOptions.maxTimeWait()} records at once (8,192 by default), in a ring of at most as many
+ * slots: a record added to a full table ends the oldest one first, which is the next to expire anyway. Linux bounds TIME_WAIT the same way
  * ({@code tcp_max_tw_buckets}), though it refuses the newcomer instead; the newest records are the ones a retransmitted FIN or a late ACK still comes
- * for (within a few RTOs on a virtual link, not 15 s later), so it is the oldest that go. The bound keeps the
- * ring at 8,192 slots (512 KiB) while records end in order, and at most twice that (1 MiB, one pool chunk)
- * with dead slots in it, where 100,000 short connections at 3,000 a second left 30,000-45,000 records and
- * 2-4 MiB (README.md, "Footprint").
+ * for (within a few RTOs on a virtual link, not 15 s later), so it is the oldest that go. A ring at the bound
+ * that fills up with dead slots among its records is rebuilt in place, after ending its oldest records down to
+ * three quarters of it when more are live (a rebuild then frees a quarter ring, so each record still costs a
+ * few copies, not a rebuild per record): dead slots no longer double it. So the table never holds more than
+ * 8,192 slots (512 KiB), where 100,000 short connections at 3,000 a second left 30,000-45,000 records and
+ * 2-4 MiB before the bound, and a ring of twice the bound (1 MiB, the benchmark's churn reuses ports, so
+ * new SYNs end records early) before this rule (README.md, "Footprint").
  *
  * <p>Lookup by 4-tuple goes through an index of {@code int}s twice the ring's size (load at most 1/2), open
  * addressing with linear probing over ring slot + 1 (0: empty), hashed as {@link FlowTable} hashes, deletion by
@@ -110,10 +113,12 @@ final class TimeWaitTable {
     private long latest;
     /** Rebuilds into a ring of another size, grown or shrunk: for tests of the thresholds. */
     private int resizes;
+    /** Records ended early to make room, not yet taken by {@link #takeEvicted}. */
+    private int evicted;
 
     /**
-     * A table of at most {@code maxRecords} records: a power of two, at least {@link #MIN_SLOTS}, so that the ring
-     * stops at twice it or less.
+     * A table of at most {@code maxRecords} records in at most as many ring slots: a power of two, at least
+     * {@link #MIN_SLOTS}.
      */
     TimeWaitTable(ByteBufAllocator alloc, long now, int maxRecords) {
         if (maxRecords < MIN_SLOTS || Integer.bitCount(maxRecords) != 1) {
@@ -166,6 +171,16 @@ final class TimeWaitTable {
     /** Bytes of the buffer holding the ring and the index. */
     long footprintBytes() {
         return mem == null ? 0 : mem.capacity();
+    }
+
+    /**
+     * Records ended before their time to make room for new ones since the last call (the caller counts each
+     * as a closed flow); resets the count.
+     */
+    int takeEvicted() {
+        int n = evicted;
+        evicted = 0;
+        return n;
     }
 
     /** Times the ring was rebuilt into another size. */
@@ -276,15 +291,14 @@ final class TimeWaitTable {
      * Adds the record of a connection entering TIME_WAIT until {@code deadline}. The caller has made sure the
      * 4-tuple is not present (it was a live flow's). A deadline earlier than the latest one here (a connection
      * that stayed whole in TIME_WAIT until the host took its last bytes, its 2MSL counted from earlier) is
-     * raised to that latest, which keeps the ring in order: such a record lasts at most one 2MSL longer.
-     *
-     * @return true when the table was full and its oldest record ended early to make room
+     * raised to that latest, which keeps the ring in order: such a record lasts at most one 2MSL longer. Records
+     * it ends early to make room are counted for {@link #takeEvicted}.
      */
-    boolean add(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort, int rcvNxt, int sndNxt, boolean tsOk,
+    void add(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort, int rcvNxt, int sndNxt, boolean tsOk,
                 int tsRecent, boolean scaled, long deadline) {
-        boolean evicted = size >= maxRecords;
-        if (evicted) {
+        if (size >= maxRecords) {
             endHead();
+            evicted++;
         }
         makeRoom();
         if (size > 0 && deadline - latest < 0) {
@@ -303,7 +317,6 @@ final class TimeWaitTable {
         tail++;
         size++;
         insertIndex(slot);
-        return evicted;
     }
 
     /**
@@ -402,7 +415,10 @@ final class TimeWaitTable {
         }
     }
 
-    /** A free slot at the tail: when the ring is full, rebuild it, twice as large if more than 3/4 is live. */
+    /**
+     * A free slot at the tail: when the ring is full, rebuild it, twice as large if more than 3/4 is live; at the
+     * bound, in place, after ending the oldest records down to 3/4 live.
+     */
     private void makeRoom() {
         if (mem == null) {
             allocate(MIN_SLOTS);
@@ -411,7 +427,18 @@ final class TimeWaitTable {
         if (tail - head < slots) {
             return;
         }
-        rebuild(size > slots - slots / 4 ? slots * 2 : slots);
+        int threeQuarters = slots - slots / 4;
+        if (size <= threeQuarters) {
+            rebuild(slots);
+        } else if (slots < maxRecords) {
+            rebuild(slots * 2);
+        } else {
+            while (size > threeQuarters) {
+                endHead();
+                evicted++;
+            }
+            rebuild(slots);
+        }
     }
 
     /**

@@ -232,8 +232,7 @@ class TimeWaitTableTest {
     }
 
     /**
-     * The default bound: a full table ends its oldest record for each new one, counts each (add returns
-     * true), finds the newest ones with their fields and none of the ended ones, and its ring stops growing.
+     * The default bound: a full table ends its oldest record for each new one, counts each (takeEvicted), finds the newest ones with their fields and none of the ended ones, and its ring stops growing.
      */
     @Test
     void aFullTableEndsItsOldestRecordForANewOneAndStopsGrowing() {
@@ -242,17 +241,15 @@ class TimeWaitTableTest {
         int n = 3 * max;
         int evicted = 0;
         for (int i = 0; i < n; i++) {
-            if (t.add(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), 1024 + i, IpAddress.V4_HI,
+            t.add(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), 1024 + i, IpAddress.V4_HI,
                     IpAddress.v4Lo(0x7f00_0001), 80, (1024 + i) * 3, (1024 + i) * 5, true, (1024 + i) * 7,
-                    (i & 1) == 0, T + i)) {
-                evicted++;
-            }
+                    (i & 1) == 0, T + i);
+            evicted += t.takeEvicted();
             assertTrue(t.size() <= max, t.size() + " records");
         }
         assertEquals(n - max, evicted);
         assertEquals(max, t.size());
-        // Records ended in order leave no dead slot: the ring holds exactly the bound. Dead slots (records
-        // removed early) could take it to twice the bound before a rebuild, 1 MiB, and no further.
+        // Records ended in order leave no dead slot: the ring holds exactly the bound, and never more (below).
         assertEquals(max, t.slots());
         assertEquals((long) max * TimeWaitTable.BYTES_PER_SLOT, t.footprintBytes());
         for (int i = 0; i < n; i += 7) {
@@ -270,12 +267,13 @@ class TimeWaitTableTest {
     }
 
     /**
-     * A full table under removals (dead slots) and restarts, against a model that ends its oldest entry for each
-     * new one: the same records found with their deadlines, the ended ones gone, never more than the bound, and
-     * the ring never past twice it.
+     * A full table under removals (dead slots) and restarts, against a model that ends its oldest entries as the
+     * table says it ended them: the same records found with their deadlines, the ended ones gone, never more
+     * than the bound, the ring never past it, and the records ended early to rebuild it in place at most a
+     * quarter ring at a time and only when more than three quarters of it were live.
      */
     @Test
-    void aFullTableUnderRemovalsAndRestartsKeepsTheNewestAndStaysWithinTwiceItsBound() {
+    void aFullTableUnderRemovalsAndRestartsKeepsTheNewestAndStaysWithinItsBound() {
         int max = 128;
         TimeWaitTable t = new TimeWaitTable(pool, 0, max);
         Random rnd = new Random(7);
@@ -288,19 +286,15 @@ class TimeWaitTableTest {
             int op = rnd.nextInt(10);
             if (op < 6 || model.isEmpty()) {
                 int port = nextPort++;
-                boolean full = model.size() == max;
-                if (full) {
-                    int oldest = model.keySet().iterator().next();
-                    model.remove(oldest);
-                    assertEquals(full, t.add(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), port, IpAddress.V4_HI,
-                            IpAddress.v4Lo(0x7f00_0001), 80, port * 3, port * 5, true, port * 7, (port & 1) == 0,
-                            now + T));
-                    assertFalse(present(t, oldest), "the oldest ended: " + oldest);
-                } else {
-                    assertFalse(t.add(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), port, IpAddress.V4_HI,
-                            IpAddress.v4Lo(0x7f00_0001), 80, port * 3, port * 5, true, port * 7, (port & 1) == 0,
-                            now + T));
+                int before = model.size();
+                t.add(IpAddress.V4_HI, IpAddress.v4Lo(0x0a00_0264), port, IpAddress.V4_HI,
+                        IpAddress.v4Lo(0x7f00_0001), 80, port * 3, port * 5, true, port * 7, (port & 1) == 0,
+                        now + T);
+                int ended = t.takeEvicted();
+                if (before == max) {
+                    assertTrue(ended >= 1, "a full table ends its oldest");
                 }
+                endOldest(t, model, ended, max);
                 model.put(port, now + T);
             } else {
                 List<Integer> ports = new ArrayList<>(model.keySet());
@@ -310,23 +304,46 @@ class TimeWaitTableTest {
                 model.remove(port);
                 if (op < 8) {
                     t.remove(slot);
+                    assertEquals(0, t.takeEvicted());
                     assertFalse(present(t, port));
                 } else {
                     t.restart(slot, now + T);
+                    endOldest(t, model, t.takeEvicted(), max);
                     model.put(port, now + T);
                 }
             }
             assertEquals(model.size(), t.size());
             maxSlots = Math.max(maxSlots, t.slots());
-            assertTrue(t.slots() <= 2 * max, t.slots() + " slots");
+            assertTrue(t.slots() <= max, t.slots() + " slots");
             if (step % 97 == 0) {
                 for (Map.Entry<Integer, Long> e : model.entrySet()) {
                     assertRecord(t, e.getKey(), e.getValue());
                 }
             }
         }
-        assertEquals(2 * max, maxSlots, "dead slots took the ring to twice the bound, and no further");
+        assertEquals(max, maxSlots, "the ring reached the bound, and no further");
+        assertTrue(earlyEnds > 0, "dead slots in a ring at the bound made it end records early");
         t.clear();
+    }
+
+    private int earlyEnds;
+
+    /**
+     * The model's side of {@code ended} records the table ended early: its oldest (ring order), now absent. More
+     * than one at once only when a rebuild at the bound brought a ring more than three quarters live down to
+     * three quarters.
+     */
+    private void endOldest(TimeWaitTable t, LinkedHashMap<Integer, Long> model, int ended, int max) {
+        if (ended > 1) {
+            earlyEnds += ended;
+            assertTrue(model.size() - ended == max - max / 4 || model.size() - ended == max - max / 4 - 1,
+                    ended + " ended from " + model.size());
+        }
+        for (int i = 0; i < ended; i++) {
+            int oldest = model.keySet().iterator().next();
+            model.remove(oldest);
+            assertFalse(present(t, oldest), "the oldest ended: " + oldest);
+        }
     }
 
     private static void add(TimeWaitTable t, int port, long deadline) {

@@ -216,10 +216,16 @@ public final class EventLoop implements AutoCloseable {
     /** Removes the timer source whose {@code runDueTimers} is this very object; nothing if there is none. */
     public void removeTimerSource(Runnable runDueTimers) {
         checkThread();
-        TimerSource[] kept = Arrays.stream(timerSources)
-                .filter(t -> t.runDueTimers() != runDueTimers)
-                .toArray(TimerSource[]::new);
-        timerSources = kept;
+        // A loop, not a stream: this runs as jslirp exits, and streams would be the only ones its exit loads (40
+        // classes, which the class-data archive's training run would then put in every start's archive).
+        TimerSource[] kept = new TimerSource[timerSources.length];
+        int n = 0;
+        for (TimerSource t : timerSources) {
+            if (t.runDueTimers() != runDueTimers) {
+                kept[n++] = t;
+            }
+        }
+        timerSources = Arrays.copyOf(kept, n);
     }
 
     /**

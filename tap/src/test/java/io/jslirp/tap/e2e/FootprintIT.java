@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -77,6 +78,11 @@ class FootprintIT {
             assertTrue(props.contains("io.netty.allocator.numDirectArenas=1"), props);
             assertTrue(props.contains("io.netty.allocator.maxOrder=" + group(script, "-Dio.netty.allocator.maxOrder=(\\d+)")), props);
             assertTrue(props.contains("io.netty.leakDetection.level=disabled"), props);
+            // The packet pool's chunks from malloc, unzeroed: Netty is asked to, and the jar opens java.nio to it.
+            assertTrue(props.contains("io.netty.tryReflectionSetAccessible=true"), props);
+            try (JarFile jar = new JarFile(E2e.jar().toFile())) {
+                assertEquals("java.base/java.nio", jar.getManifest().getMainAttributes().getValue("Add-Opens"));
+            }
             // en_US whatever the host's locale: jffi's String.format then loads no locale data. On the command
             // line, since the JDK derives en/US from some hosts' locales (C, POSIX) by itself.
             assertTrue(jvmArgs.contains("-Duser.language=en") && jvmArgs.contains("-Duser.country=US"), jvmArgs);

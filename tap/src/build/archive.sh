@@ -12,14 +12,17 @@
 #    exits): their classes are loaded and linked before main, and the lambdas and constant pool entries the
 #    training resolved stay resolved. Every class in the cache is loaded at every start, used or not (JDK 17
 #    loads an archived class when it is first used), so there are two: jslirp-<JAVA_RUNTIME_VERSION>.aot from a
-#    start without an API socket and jslirp-<JAVA_RUNTIME_VERSION>-api.aot from one with it (Jackson and the
-#    API's classes: 557 more). The launcher picks by its arguments. One cache from the API start made JDK 25
-#    load 2,330 classes where JDK 17 loads 1,303, idle RSS 51.7 against 45.4 MiB without the API's classes;
-#    the API-less cache alone costs an API start 160 ms CPU (Jackson from the jar). Neither holds training
+#    start without an API socket and jslirp-<JAVA_RUNTIME_VERSION>-api.aot from one with it (the API server's
+#    classes; jackson-core loads at its first connection, which the training makes none of). The launcher
+#    picks by its arguments. Before databind left, one cache from the API start made JDK 25 load 2,330 classes
+#    where JDK 17 loads 1,303 (idle RSS 51.7 against 45.4 MiB); now the API cache costs a start without the
+#    socket 0.5 MiB (44.35 against 43.85 MiB, 6 interleaved starts, busy machine). Neither holds training
 #    profiles (-XX:-AOTRecordTraining, JEP 515): they serve C2, and the launcher runs C1 only;
 #  - older JDKs: jslirp-<JAVA_RUNTIME_VERSION>.jsa, a static CDS archive (-Xshare:dump from the class list of
-#    the API start: JDK 17 loads an archived class only when it is used, so the API's classes cost an API-less
-#    start nothing).
+#    the API start). JDK 17 loads an archived class only when it is used, yet every class in the archive
+#    costs RSS (its pages come in with their neighbours', the kernel maps file pages 64 KiB around a fault):
+#    600 classes no start used (databind's, and streams from the exit) cost 3.5 MiB idle. The API start adds
+#    about 20 classes now, and an archive without them measured the same (39.4 against 39.5 MiB, 3 starts).
 # The jar holds no class file older than Java 6 (StartupIT checks): JDK 25 leaves an old class it linked out of
 # either kind of archive and loads and verifies it from the jar at every start. Busy machine, 15 interleaved
 # starts, exec->ready median (CPU): JDK 25 with the AOT cache 377 ms (270), with a static archive 448 (310),

@@ -12,14 +12,17 @@
 #    exits): their classes are loaded and linked before main, and the lambdas and constant pool entries the
 #    training resolved stay resolved. Every class in the cache is loaded at every start, used or not (JDK 17
 #    loads an archived class when it is first used), so there are two: jslirp-<JAVA_RUNTIME_VERSION>.aot from a
-#    start without an API socket and jslirp-<JAVA_RUNTIME_VERSION>-api.aot from one with it (Jackson and the
-#    API's classes: 557 more). The launcher picks by its arguments. One cache from the API start made JDK 25
-#    load 2,330 classes where JDK 17 loads 1,303, idle RSS 51.7 against 45.4 MiB without the API's classes;
-#    the API-less cache alone costs an API start 160 ms CPU (Jackson from the jar). Neither holds training
+#    start without an API socket and jslirp-<JAVA_RUNTIME_VERSION>-api.aot from one with it (the API server's
+#    classes; jackson-core loads at its first connection, which the training makes none of). The launcher
+#    picks by its arguments. Before databind left, one cache from the API start made JDK 25 load 2,330 classes
+#    where JDK 17 loads 1,303 (idle RSS 51.7 against 45.4 MiB); now the API cache costs a start without the
+#    socket 0.5 MiB (44.35 against 43.85 MiB, 6 interleaved starts, busy machine). Neither holds training
 #    profiles (-XX:-AOTRecordTraining, JEP 515): they serve C2, and the launcher runs C1 only;
 #  - older JDKs: jslirp-<JAVA_RUNTIME_VERSION>.jsa, a static CDS archive (-Xshare:dump from the class list of
-#    the API start: JDK 17 loads an archived class only when it is used, so the API's classes cost an API-less
-#    start nothing).
+#    the API start). JDK 17 loads an archived class only when it is used, yet every class in the archive
+#    costs RSS (its pages come in with their neighbours', the kernel maps file pages 64 KiB around a fault):
+#    600 classes no start used (databind's, and streams from the exit) cost 3.5 MiB idle. The API start adds
+#    about 20 classes now, and an archive without them measured the same (39.4 against 39.5 MiB, 3 starts).
 # The jar holds no class file older than Java 6 (StartupIT checks): JDK 25 leaves an old class it linked out of
 # either kind of archive and loads and verifies it from the jar at every start. Busy machine, 15 interleaved
 # starts, exec->ready median (CPU): JDK 25 with the AOT cache 377 ms (270), with a static archive 448 (310),
@@ -32,8 +35,10 @@ set -uo pipefail
 root=$1
 shift
 jar=$root/tap/target/jslirp.jar
-work=$(mktemp -d "${TMPDIR:-/tmp}/jslirp-archive.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/jslirp-archive.XXXXXX") || { echo "jslirp archive: no temporary directory" >&2; exit 0; }
 holder= tool=
+# The training start's output, one file per start (set before each).
+log=
 cleanup() {
   [[ -n $tool ]] && kill -9 "$tool" 2>/dev/null
   [[ -n $holder ]] && kill "$holder" 2>/dev/null
@@ -82,10 +87,10 @@ training_start() { # JAVA_HOME RUNTIME RECORD ARGS...
 
   rm -f "$work/ready" "$work/api.sock" && mkfifo "$work/ready"
   JAVA_HOME=$jh JSLIRP_NO_ARCHIVE=1 JSLIRP_JAVA_OPTS="$record" \
-    "$root/jslirp" -c -r 3 "$@" "$holder" tap0 3>"$work/ready" >"$work/jslirp.log" 2>&1 &
+    "$root/jslirp" -c -r 3 "$@" "$holder" tap0 3>"$work/ready" >"$log" 2>&1 &
   tool=$!
   if [[ $(timeout 30 head -c1 "$work/ready") != 1 ]]; then
-    say "skipping JDK $runtime: the training run did not become ready: $(tail -3 "$work/jslirp.log")"
+    say "skipping JDK $runtime: the training run did not become ready: $(tail -3 "$log")"
     abandon
     return
   fi
@@ -96,7 +101,11 @@ training_start() { # JAVA_HOME RUNTIME RECORD ARGS...
   # The UDP warm-up runs beside the loop after ready; let it finish (it is bounded at 400 ms).
   sleep 1
   kill -TERM "$tool"
-  timeout 120 tail --pid="$tool" -f /dev/null
+  if ! timeout 120 tail --pid="$tool" -f /dev/null; then
+    say "skipping JDK $runtime: the training run did not exit within 120 s of SIGTERM"
+    abandon
+    return
+  fi
   wait "$tool" 2>/dev/null
   tool=
   kill "$holder" 2>/dev/null
@@ -108,18 +117,22 @@ training_start() { # JAVA_HOME RUNTIME RECORD ARGS...
 aot_cache() { # JAVA_HOME RUNTIME OUT ARGS...
   local jh=$1 runtime=$2 out=$3
   shift 3
-  rm -f "$work/jslirp.aot"
+  # Each cache its own file and log: a training JVM abandoned while its cache was being written cannot write
+  # the next one's.
+  local cache="$work/${out##*/}"
+  log="$cache.log"
+  rm -f "$cache"
   # The training profiles (MethodTrainingData, JEP 515) are C2's; the launcher's C1 only has no use for them.
   # Busy machine, 6 interleaved starts each: CPU to ready 165 -> 130 ms with the launcher's
   # -XX:-AOTReplayTraining too, idle RSS 45.4 -> 44.8 MiB, the cache 0.35 MiB smaller.
   training_start "$jh" "$runtime" \
-    "-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining -XX:AOTCacheOutput=$work/jslirp.aot" "$@" || return 0
+    "-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining -XX:AOTCacheOutput=$cache" "$@" || return 0
   # Written by a JVM the training run starts as it exits (the one-step workflow, JEP 514), waited for.
-  if [[ ! -s $work/jslirp.aot ]] || ! grep -q "AOTCache creation is complete" "$work/jslirp.log"; then
-    say "JDK $runtime: no AOT cache written: $(grep -v '^jslirp:' "$work/jslirp.log" | tail -3)"
+  if [[ ! -s $cache ]] || ! grep -q "AOTCache creation is complete" "$log"; then
+    say "JDK $runtime: no AOT cache written: $(grep -v '^jslirp:' "$log" | tail -3)"
     return 0
   fi
-  mv "$work/jslirp.aot" "$out"
+  mv "$cache" "$out"
   say "JDK $runtime: $(basename "$out")"
 }
 
@@ -141,6 +154,7 @@ train() {
     return 0
   fi
   rm -f "$work/classes.lst"
+  log="$work/classes.log"
   training_start "$jh" "$runtime" "-XX:DumpLoadedClassList=$work/classes.lst" --api-socket "$work/api.sock" || return 0
   [[ -s $work/classes.lst ]] || { say "JDK $runtime: no class list written"; return 0; }
   # The dump's own options must agree with the launcher's where CDS checks them: the collector, compressed

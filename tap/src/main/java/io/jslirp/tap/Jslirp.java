@@ -22,6 +22,7 @@ import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.NativeException;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -142,6 +143,19 @@ public final class Jslirp implements AutoCloseable {
             }
         }
         probePing(settings.net());
+        checkPoolChunks();
+    }
+
+    /**
+     * The launcher asks Netty for chunks from malloc (unzeroed, so an idle jslirp holds only the pages it used),
+     * which works only when java.nio is open to it (the jar's manifest, for {@code java -jar}); said once at
+     * start-up when asked for and not so, rather than quietly holding every chunk's whole size.
+     */
+    private void checkPoolChunks() {
+        if (Boolean.getBoolean("io.netty.tryReflectionSetAccessible") && !PlatformDependent.useDirectBufferNoCleaner()) {
+            startupWarnings.add("jslirp: warning: the packet pool's chunks are zeroed whole (java.nio is not open to "
+                    + "Netty: run the jar with -jar, or add --add-opens=java.base/java.nio=ALL-UNNAMED)");
+        }
     }
 
     /**

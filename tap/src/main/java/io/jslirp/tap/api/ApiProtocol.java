@@ -55,7 +55,7 @@ public final class ApiProtocol {
     private final ForwardTable table;
     private final NetConfig net;
 
-    /** Loads nothing of Jackson: the first request does ({@link ApiRequest}). */
+    /** Loads nothing of Jackson: the server's first connection does ({@link ApiRequest#FACTORY}). */
     public ApiProtocol(ForwardTable table, NetConfig net) {
         this.table = Objects.requireNonNull(table, "table");
         this.net = Objects.requireNonNull(net, "net");

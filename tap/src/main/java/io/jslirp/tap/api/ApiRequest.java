@@ -86,7 +86,9 @@ final class ApiRequest {
                 }
             }
             return r;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // Malformed JSON, and what jackson-core throws unchecked for hostile input it refuses (field names
+            // crafted to collide in its symbol table: IllegalStateException): not JSON to this protocol either.
             return null;
         }
     }

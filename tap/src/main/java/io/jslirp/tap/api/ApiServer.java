@@ -351,9 +351,11 @@ public final class ApiServer implements AutoCloseable {
             if (c.deadline - now > 0) {
                 break;
             }
-            // Never finished its request, or never took its reply: closed unanswered.
+            // Never finished its request, or never took its reply: closed unanswered (drained first, as in
+            // finish, so that its end of file is not a reset).
             c.closed = true;
             it.remove();
+            drain(c);
             loop.unregister(c.fd);
             Fds.close(c.fd);
         }

@@ -11,7 +11,8 @@
  *       only execute and the members of arguments; replies are written by hand. It decides as slirp4netns's
  *       {@code api.c} does with its parson parser: the first JSON value counts and the rest is ignored; a
  *       repeated key is unparsable;
- *       numbers are truncated; strings and numbers of the wrong type read as absent; fields are checked in
+ *       numbers are truncated, and a number of the wrong type reads as absent; an address of the wrong type
+ *       is a bad field; fields are checked in
  *       slirp4netns's order (proto, host_addr, host_port, guest_addr, guest_port) and the first bad one is
  *       named. It changes the forwards through {@link io.jslirp.tap.api.ForwardTable}, which is the stack's
  *       {@link io.jslirp.stack.PortForwards} in a session ({@code ForwardTable.of}) and a map in tests.

@@ -83,6 +83,8 @@ class FootprintIT {
             try (JarFile jar = new JarFile(E2e.jar().toFile())) {
                 assertEquals("java.base/java.nio", jar.getManifest().getMainAttributes().getValue("Add-Opens"));
             }
+            // ... and it took: jslirp says at start-up when Netty still zeroes its chunks.
+            assertFalse(j.stderr().contains("zeroed whole"), j.diagnostics());
             // en_US whatever the host's locale: jffi's String.format then loads no locale data. On the command
             // line, since the JDK derives en/US from some hosts' locales (C, POSIX) by itself.
             assertTrue(jvmArgs.contains("-Duser.language=en") && jvmArgs.contains("-Duser.country=US"), jvmArgs);

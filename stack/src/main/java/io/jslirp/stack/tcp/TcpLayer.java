@@ -434,9 +434,9 @@ public final class TcpLayer implements IpProtocol, HostSocketHandler {
 
     /** The TIME_WAIT table was full and ended {@code n} of its oldest records early to take new ones. */
     void timeWaitEvicted(int n) {
-        for (int i = 0; i < n; i++) {
-            counters.tcpFlowsClosed++;
-            counters.tcpTimeWaitEvicted++;
+        if (n > 0) {
+            counters.tcpFlowsClosed += n;
+            counters.tcpTimeWaitEvicted += n;
             flowEnded();
         }
     }

@@ -39,8 +39,8 @@ final class CommandSpecs {
     static final int TARGET_TYPE = 28;
     static final int VERSION = 29;
 
-    /** {@code jslirp [OPTION]... PID|PATH|FD [TAPNAME]}; "run" is the other command's word. */
-    static final Getopt MAIN = new Getopt(new Option[] {
+    /** Every option, in {@code jslirp --help}'s order. */
+    private static final Option[] ALL = {
         new Option(CONFIGURE, 'c', "configure", false),
         new Option(EXIT_FD, 'e', "exit-fd", true),
         new Option(READY_FD, 'r', "ready-fd", true),
@@ -66,24 +66,31 @@ final class CommandSpecs {
         new Option(PUBLISH, 'p', "publish", true),
         new Option(HELP, 'h', "help", false),
         new Option(VERSION, 'v', "version", false),
-    }, false, "run");
+    };
 
-    /** {@code jslirp run [OPTION]... [--] COMMAND [ARG]...}: everything from COMMAND on is COMMAND's. */
-    static final Getopt RUN = new Getopt(new Option[] {
-        new Option(MTU, 'm', "mtu", true),
-        new Option(CIDR, '\0', "cidr", true),
-        new Option(MACADDRESS, '\0', "macaddress", true),
-        new Option(PCAP, '\0', "pcap", true),
-        new Option(DISABLE_HOST_LOOPBACK, '\0', "disable-host-loopback", false),
-        new Option(DISABLE_DNS, '\0', "disable-dns", false),
-        new Option(RESOLV_CONF, '\0', "resolv-conf", true),
-        new Option(BUSY_POLL, '\0', "busy-poll", true),
-        new Option(OUTBOUND_ADDR, '\0', "outbound-addr", true),
-        new Option(OUTBOUND_ADDR6, '\0', "outbound-addr6", true),
-        new Option(IPV6, '6', "enable-ipv6", false),
-        new Option(CIDR6, '\0', "cidr6", true),
-        new Option(API_SOCKET, 'a', "api-socket", true),
-        new Option(PUBLISH, 'p', "publish", true),
-        new Option(HELP, 'h', "help", false),
-    }, true, null);
+    /** {@code jslirp [OPTION]... PID|PATH|FD [TAPNAME]}; "run" is the other command's word. */
+    static final Getopt MAIN = new Getopt(ALL, false, "run");
+
+    /**
+     * {@code jslirp run [OPTION]... [--] COMMAND [ARG]...}: everything from COMMAND on is COMMAND's. The network
+     * options, in {@code jslirp run --help}'s order.
+     */
+    static final Getopt RUN = new Getopt(pick(MTU, CIDR, MACADDRESS, PCAP, DISABLE_HOST_LOOPBACK, DISABLE_DNS,
+            RESOLV_CONF, BUSY_POLL, OUTBOUND_ADDR, OUTBOUND_ADDR6, IPV6, CIDR6, API_SOCKET, PUBLISH, HELP), true, null);
+
+    /** The options of {@link #ALL} with these ids, in this order. */
+    private static Option[] pick(int... ids) {
+        Option[] picked = new Option[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            for (Option o : ALL) {
+                if (o.id == ids[i]) {
+                    picked[i] = o;
+                }
+            }
+            if (picked[i] == null) {
+                throw new IllegalArgumentException("no option " + ids[i]);
+            }
+        }
+        return picked;
+    }
 }

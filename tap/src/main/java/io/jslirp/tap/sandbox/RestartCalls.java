@@ -5,10 +5,9 @@ import com.kenai.jffi.CallingConvention;
 import com.kenai.jffi.Invoker;
 import com.kenai.jffi.LastError;
 import com.kenai.jffi.Library;
-import com.kenai.jffi.MemoryIO;
 import com.kenai.jffi.Type;
+import io.jslirp.tap.sys.CStrings;
 import io.jslirp.tap.sys.Native;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -33,7 +32,6 @@ final class RestartCalls {
     }
 
     private final Invoker invoker = Invoker.getInstance();
-    private final MemoryIO memory = MemoryIO.getInstance();
     private final Library process = Library.getDefault();
     private final CallContext int1 = context(Type.SINT, Type.SINT);
     private final CallContext int3 = context(Type.SINT, Type.SINT, Type.SINT, Type.SINT);
@@ -66,48 +64,28 @@ final class RestartCalls {
 
     /** mount(2) with no source, type or data: a propagation change such as MS_REC|MS_SLAVE on {@code target}. */
     int mountPropagation(String target, long flags) {
-        long path = cString(target);
+        long path = CStrings.copy(target);
         try {
             return (int) invoker.invokeL5(mount, symbol("mount"), 0, path, 0, flags, 0);
         } finally {
-            memory.freeMemory(path);
+            CStrings.free(path);
         }
     }
 
     /** execve(2); returns only on failure (-1, errno set), with everything it allocated freed. */
     int execve(String path, List<String> argv, List<String> envp) {
-        long file = cString(path);
-        long args = cStringArray(argv);
-        long env = cStringArray(envp);
+        long file = 0;
+        long args = 0;
+        long env = 0;
         try {
+            file = CStrings.copy(path);
+            args = CStrings.copyArray(argv.toArray(new String[0]));
+            env = CStrings.copyArray(envp.toArray(new String[0]));
             return (int) invoker.invokeL3(pointers3, symbol("execve"), file, args, env);
         } finally {
-            freeArray(env, envp.size());
-            freeArray(args, argv.size());
-            memory.freeMemory(file);
+            CStrings.freeArray(env);
+            CStrings.freeArray(args);
+            CStrings.free(file);
         }
-    }
-
-    private long cString(String s) {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        long p = memory.allocateMemory(bytes.length + 1, true); // zeroed: the terminating NUL
-        memory.putByteArray(p, bytes, 0, bytes.length);
-        return p;
-    }
-
-    /** A NULL-terminated array of C strings, as execve takes argv and envp. */
-    private long cStringArray(List<String> strings) {
-        long array = memory.allocateMemory(8L * (strings.size() + 1), true);
-        for (int i = 0; i < strings.size(); i++) {
-            memory.putAddress(array + 8L * i, cString(strings.get(i)));
-        }
-        return array;
-    }
-
-    private void freeArray(long array, int n) {
-        for (int i = 0; i < n; i++) {
-            memory.freeMemory(memory.getAddress(array + 8L * i));
-        }
-        memory.freeMemory(array);
     }
 }

@@ -202,7 +202,7 @@ final class Glibc implements LibC {
 
     @Override
     public int open(String path, int flags, int mode) {
-        long p = cString(path);
+        long p = CStrings.copy(path);
         try {
             return (int) INVOKER.invokeN3(I_PIII, OPEN, p, flags, mode);
         } finally {
@@ -342,26 +342,26 @@ final class Glibc implements LibC {
         long d = 0;
         try {
             // Inside the try: a string that cannot be copied frees the ones before it.
-            s = cString(source);
-            t = cString(target);
-            f = cString(fstype);
-            d = cString(data);
+            s = CStrings.copy(source);
+            t = CStrings.copy(target);
+            f = CStrings.copy(fstype);
+            d = CStrings.copy(data);
             return (int) INVOKER.invokeN5(I_PPPULP, MOUNT, s, t, f, flags, d);
         } finally {
-            free(s);
-            free(t);
-            free(f);
-            free(d);
+            CStrings.free(s);
+            CStrings.free(t);
+            CStrings.free(f);
+            CStrings.free(d);
         }
     }
 
     @Override
     public int umount2(String target, int flags) {
-        long t = cString(target);
+        long t = CStrings.copy(target);
         try {
             return (int) INVOKER.invokeN2(I_PI, UMOUNT2, t, flags);
         } finally {
-            free(t);
+            CStrings.free(t);
         }
     }
 
@@ -372,31 +372,31 @@ final class Glibc implements LibC {
 
     @Override
     public int chdir(String path) {
-        long p = cString(path);
+        long p = CStrings.copy(path);
         try {
             return (int) INVOKER.invokeN1(I_P, CHDIR, p);
         } finally {
-            free(p);
+            CStrings.free(p);
         }
     }
 
     @Override
     public int mkdir(String path, int mode) {
-        long p = cString(path);
+        long p = CStrings.copy(path);
         try {
             return (int) INVOKER.invokeN2(I_PU, MKDIR, p, mode);
         } finally {
-            free(p);
+            CStrings.free(p);
         }
     }
 
     @Override
     public int rmdir(String path) {
-        long p = cString(path);
+        long p = CStrings.copy(path);
         try {
             return (int) INVOKER.invokeN1(I_P, RMDIR, p);
         } finally {
-            free(p);
+            CStrings.free(p);
         }
     }
 
@@ -407,14 +407,14 @@ final class Glibc implements LibC {
         long e = 0;
         try {
             // Inside the try: a null in envp, or memory running out, frees what was copied before.
-            p = cString(path);
-            a = cStringArray(argv);
-            e = cStringArray(envp);
+            p = CStrings.copy(path);
+            a = CStrings.copyArray(argv);
+            e = CStrings.copyArray(envp);
             return (int) INVOKER.invokeN3(I_PPP, EXECVE, p, a, e);
         } finally {
-            freeArray(e);
-            freeArray(a);
-            free(p);
+            CStrings.freeArray(e);
+            CStrings.freeArray(a);
+            CStrings.free(p);
         }
     }
 
@@ -456,59 +456,5 @@ final class Glibc implements LibC {
     @Override
     public int getuid() {
         return (int) INVOKER.invokeN0(I_V, GETUID);
-    }
-
-    // --- arguments copied into native memory ---------------------------------------------------------
-
-    /** {@code s} as a NUL-terminated UTF-8 string in memory from malloc, or 0 (NULL) for null. */
-    private static long cString(String s) {
-        if (s == null) {
-            return 0;
-        }
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        long p = MEMORY.allocateMemory(bytes.length + 1, true); // zeroed: the terminating NUL
-        if (p == 0) {
-            throw new OutOfMemoryError("malloc(" + (bytes.length + 1) + ")");
-        }
-        MEMORY.putByteArray(p, bytes, 0, bytes.length);
-        return p;
-    }
-
-    /** A NULL-terminated array of C strings, as execve takes argv and envp; 0 for null. */
-    private static long cStringArray(String[] strings) {
-        if (strings == null) {
-            return 0;
-        }
-        for (String s : strings) {
-            java.util.Objects.requireNonNull(s, "a null in a string array"); // checked first, so nothing leaks
-        }
-        long array = MEMORY.allocateMemory(8L * (strings.length + 1), true);
-        if (array == 0) {
-            throw new OutOfMemoryError("malloc(" + 8L * (strings.length + 1) + ")");
-        }
-        try {
-            for (int i = 0; i < strings.length; i++) {
-                MEMORY.putAddress(array + 8L * i, cString(strings[i]));
-            }
-        } catch (OutOfMemoryError e) {
-            freeArray(array); // zeroed: it frees the strings copied so far and stops at the first empty entry
-            throw e;
-        }
-        return array;
-    }
-
-    private static void freeArray(long array) {
-        if (array != 0) {
-            for (long at = array, s; (s = MEMORY.getAddress(at)) != 0; at += 8) {
-                MEMORY.freeMemory(s);
-            }
-            MEMORY.freeMemory(array);
-        }
-    }
-
-    private static void free(long p) {
-        if (p != 0) {
-            MEMORY.freeMemory(p);
-        }
     }
 }

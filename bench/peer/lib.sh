@@ -130,7 +130,8 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # jslirp-jdk25 (the same launcher with JAVA_HOME=$JDK25), jslirp-variant (the same launcher with
 # JSLIRP_VARIANT_OPTS appended to JSLIRP_JAVA_OPTS: `TOOLS="jslirp jslirp-variant"` is a same-run A/B of two
 # JVM option sets; it is not installed while JSLIRP_VARIANT_OPTS is empty, for then it would be jslirp
-# under another name), jslirp-defaults (`java -XX:+UseSerialGC -jar`, the JVM's default sizing: the options
+# under another name), jslirp-twin (jslirp under another name, on purpose: a same-run A/A, whose distance
+# from jslirp is how far two columns of identical tools land apart in that run), jslirp-defaults (`java -XX:+UseSerialGC -jar`, the JVM's default sizing: the options
 # before the launcher bounded memory), slirp4netns, pasta.
 # Sets TOOL_PID, GUEST (the prefix that runs a command in the guest), HOLDER/NSNAME, and START_MS (exec to
 # ready: the ready fd's byte, for pasta tap0 configured, polled every 10 ms); returns 1 on failure.
@@ -145,14 +146,14 @@ start_tool() {
   # Set on the command itself, not through env(1): jslirp and jslirp-variant start with the same processes.
   local jopts=${JSLIRP_JAVA_OPTS:-}
   case $tool in
-    jslirp | jslirp-confined | jslirp-jdk25 | jslirp-variant | jslirp-defaults | slirp4netns)
+    jslirp | jslirp-twin | jslirp-confined | jslirp-jdk25 | jslirp-variant | jslirp-defaults | slirp4netns)
       unshare -n sleep 86400 &
       HOLDER=$!
       PIDS+=("$HOLDER")
       wait_for 50 bash -c "[[ \$(readlink /proc/$HOLDER/ns/net) != \$(readlink /proc/self/ns/net) ]]" || return 1
       local cmd
       case $tool in
-        jslirp) cmd=("$ROOT/jslirp") ;;
+        jslirp | jslirp-twin) cmd=("$ROOT/jslirp") ;;
         jslirp-confined) cmd=("$ROOT/jslirp" --enable-sandbox --enable-seccomp) ;;
         jslirp-jdk25) [[ -x $JDK25/bin/java ]] || return 1; cmd=(env "JAVA_HOME=$JDK25" "$ROOT/jslirp") ;;
         jslirp-variant)
@@ -200,7 +201,7 @@ start_tool() {
 # Installed? jslirp's variants need only this checkout (jslirp-jdk25 its JDK too, jslirp-variant options).
 have_tool() {
   case $1 in
-    jslirp | jslirp-defaults | jslirp-confined) return 0 ;;
+    jslirp | jslirp-twin | jslirp-defaults | jslirp-confined) return 0 ;;
     jslirp-jdk25) [[ -x $JDK25/bin/java ]] ;;
     jslirp-variant) local v=${JSLIRP_VARIANT_OPTS:-}; [[ -n ${v// /} ]] ;;
     *) command -v "$1" >/dev/null ;;
@@ -260,6 +261,31 @@ cell() { # ROW COL -> summary of the recorded values
     print out
   }
   function fmt(x) { return (x == int(x)) ? sprintf("%d", x) : (x >= 100 ? sprintf("%.0f", x) : (x >= 1 ? sprintf("%.2f", x) : sprintf("%.3g", x))) }'
+}
+
+# Paired: ROW against BASE_ROW, run by run. Both rows record one value per repetition, in the same order, and
+# the two values of one repetition were measured minutes apart, so their ratio leaves out what the machine did
+# between repetitions (these machines drift by tens of percent over half an hour, both tools alike). Prints
+# the median (min to max) of the per-run changes in percent, ", N unpaired" when a run gave no number for
+# either row, and "±wide" as cell does when the spread passes ±25 points.
+paired_cell() { # ROW BASE_ROW COL -> "+3.1% (−2.0 to +6.4)"
+  awk -v a="${CELLS["$1|$3"]:-}" -v b="${CELLS["$2|$3"]:-}" '
+    function num(x) { return x ~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/ }
+    function pct(x) { s = sprintf("%+.1f%%", x); sub(/^-/, "\342\210\222", s); return s }
+    BEGIN {
+      n = split(a, x, " "); split(b, y, " "); m = 0; bad = 0
+      for (i = 1; i <= n; i++)
+        if (num(x[i]) && num(y[i]) && y[i] + 0 > 0) v[++m] = 100 * (x[i] / y[i] - 1); else bad++
+      if (n == 0) { print ""; exit }
+      if (m == 0) { print "fail"; exit }
+      for (i = 2; i <= m; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+      med = (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+      out = pct(med)
+      if (m > 1) out = out " (" pct(v[1]) " to " pct(v[m]) ")"
+      if (m > 1 && (v[m] - med > 25 || med - v[1] > 25)) out = out " ±wide"
+      if (bad) out = out ", " bad " unpaired"
+      print out
+    }'
 }
 
 median() { # ROW COL -> the bare median of the recorded numbers, empty when there is none

@@ -43,6 +43,11 @@
 #                 A control measured on another night is no control: these machines' speed moves by 30%
 #                 and more between nights (lone runs gave 12.1 Gbit/s one night, 16.4 the next, on a machine
 #                 of the same size). 0 leaves it out.
+#   BASE          the tool every other tool is set against run by run, in a last table (lib.sh: paired_cell):
+#                 default jslirp-defaults when TOOLS has it, "" for none. Each of its cells is the median
+#                 (min to max) of the per-run changes, so a machine that drifts between runs moves both tools
+#                 of a pair alike. Add jslirp-twin to TOOLS (the launcher again, same options) and its row
+#                 shows how far two identical tools land apart in this run: a change inside that is noise.
 #   BUILD=0       do not run Maven (use the jars as they are)
 #
 # What each tool is attached to:
@@ -85,10 +90,11 @@ CONNS=${CONNS:-100000}
 CONNS_SECONDS=${CONNS_SECONDS:-300}
 CONNS_MTU=${CONNS_MTU:-65520}
 LONE=${LONE:-1}
+if [[ -v BASE ]]; then :; elif [[ " $TOOLS " == *" jslirp-defaults "* ]]; then BASE=jslirp-defaults; else BASE=; fi
 BUILD=${BUILD:-1}
 JAVA=${JAVA:-java}
 GW=10.0.2.2
-CMDLINE="${JSLIRP_VARIANT_OPTS:+JSLIRP_VARIANT_OPTS=\"$JSLIRP_VARIANT_OPTS\" }TOOLS=\"$TOOLS\" STARTS=$STARTS MTUS=\"$MTUS\" FAMILIES=\"$FAMILIES\" TOOLS6=\"$TOOLS6\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU LONE=$LONE REPEAT=${REPEAT:-3} bench/peer/peer-bench.sh"
+CMDLINE="${JSLIRP_VARIANT_OPTS:+JSLIRP_VARIANT_OPTS=\"$JSLIRP_VARIANT_OPTS\" }TOOLS=\"$TOOLS\" STARTS=$STARTS MTUS=\"$MTUS\" FAMILIES=\"$FAMILIES\" TOOLS6=\"$TOOLS6\" DURATION=$DURATION OMIT=$OMIT RR_SECONDS=$RR_SECONDS CRR_SECONDS=$CRR_SECONDS CONNS=$CONNS CONNS_SECONDS=$CONNS_SECONDS CONNS_MTU=$CONNS_MTU LONE=$LONE BASE=\"$BASE\" REPEAT=${REPEAT:-3} bench/peer/peer-bench.sh"
 
 NAME=peer-bench
 source "$ROOT/bench/peer/lib.sh"
@@ -287,6 +293,17 @@ for r in "${ROW_ORDER[@]}"; do
   [[ $r == F:* ]] || continue
   echo "| ${r#F:} | $(cell "$r" startup) | $(cell "$r" idle) | $(cell "$r" peak) | $(cell "$r" after) | $(cell "$r" idle_anon) / $(cell "$r" after_anon) |"
 done
+if [[ -n $BASE && " $TOOLS " == *" $BASE "* ]]; then
+  echo
+  echo "| tool | run | against $BASE, run by run: guest→host | host→guest | 1-byte RR | connect+close | stack CPU |"
+  echo "|---|---|---|---|---|---|---|"
+  for r in "${ROW_ORDER[@]}"; do
+    [[ $r == [FL]:* || $r == "$BASE | "* || $r != *" | "* ]] && continue
+    b="$BASE | ${r#* | }"
+    [[ -v "CELLS[$b|]" ]] || continue
+    echo "| $r | $(paired_cell "$r" "$b" g2h) | $(paired_cell "$r" "$b" h2g) | $(paired_cell "$r" "$b" rr) | $(paired_cell "$r" "$b" crr) | $(paired_cell "$r" "$b" cpu) |"
+  done
+fi
 if [[ $ROTATION == *jslirp-lone* ]]; then
   echo
   echo "| MTU | jslirp host→guest Gbit/s in its row | lone control: a fresh jslirp, only iperf3 -R | row / lone |"
@@ -302,4 +319,6 @@ echo "iperf3 ${DURATION} s per direction; RR ${RR_SECONDS} s; connect+close ${CR
 ((CONNS > 0)) && echo "The connect+close cell of the footprint row is the rate over all $CONNS connections."
 machine_line
 [[ " $TOOLS " == *" jslirp-variant "* ]] && echo "jslirp-variant: the launcher with $JSLIRP_VARIANT_OPTS appended."
+[[ " $TOOLS " == *" jslirp-twin "* ]] && echo "jslirp-twin: the launcher again, the same options as jslirp (how far identical tools land apart in this run)."
+[[ -n $BASE && " $TOOLS " == *" $BASE "* ]] && echo "Against $BASE: each cell the median (min to max) of the per-run changes (each tool's value over $BASE's of the same run); ±wide past ±25 points."
 echo "Command: $CMDLINE"

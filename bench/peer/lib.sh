@@ -267,20 +267,21 @@ cell() { # ROW COL -> summary of the recorded values
 # the two values of one repetition were measured minutes apart, so their ratio leaves out what the machine did
 # between repetitions (these machines drift by tens of percent over half an hour, both tools alike). Prints
 # the median (min to max) of the per-run changes in percent, ", N unpaired" when a run gave no number for
-# either row, and "±wide" as cell does when the spread passes ±25 points.
+# either row, and "±wide" as cell does when the spread passes ±25 points. Rows must record one value per run,
+# "fail" included, or runs pair with the wrong partners.
 paired_cell() { # ROW BASE_ROW COL -> "+3.1% (−2.0 to +6.4)"
   awk -v a="${CELLS["$1|$3"]:-}" -v b="${CELLS["$2|$3"]:-}" '
     function num(x) { return x ~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/ }
-    function pct(x) { s = sprintf("%+.1f%%", x); sub(/^-/, "\342\210\222", s); return s }
+    function pct(x) { s = sprintf("%+.1f", x); sub(/^-/, "\342\210\222", s); return s }
     BEGIN {
-      n = split(a, x, " "); split(b, y, " "); m = 0; bad = 0
+      n = split(a, x, " "); nb = split(b, y, " "); if (nb > n) n = nb; m = 0; bad = 0
       for (i = 1; i <= n; i++)
         if (num(x[i]) && num(y[i]) && y[i] + 0 > 0) v[++m] = 100 * (x[i] / y[i] - 1); else bad++
       if (n == 0) { print ""; exit }
       if (m == 0) { print "fail"; exit }
       for (i = 2; i <= m; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
       med = (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
-      out = pct(med)
+      out = pct(med) "%"
       if (m > 1) out = out " (" pct(v[1]) " to " pct(v[m]) ")"
       if (m > 1 && (v[m] - med > 25 || med - v[1] > 25)) out = out " ±wide"
       if (bad) out = out ", " bad " unpaired"

@@ -46,11 +46,12 @@ esac
 # One measurement through the started tool: Gbit/s or transactions/connections per second, or "fail".
 measure() {
   local out dir=()
+  : >"$TMP/bounded.err"
   [[ $LOAD == h2g ]] && dir=(-R)
   case $LOAD in
     h2g | g2h)
       out=$(bounded timeout $((OMIT + DURATION + 30)) "${GUEST[@]}" iperf3 -c "$GW" -p "$IPORT" -t "$DURATION" \
-        -O "$OMIT" -f g --connect-timeout 5000 "${dir[@]}")
+        -O "$OMIT" -f g --connect-timeout 5000 ${dir[@]+"${dir[@]}"})
       out=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Gbits/sec") print $(i - 1) }' <<<"$out" | tail -1)
       ;;
     rr)
@@ -62,6 +63,7 @@ measure() {
         io.jslirp.bench.peer.PeerLoad crr "$GW" "$LPORT" "$DURATION" - "$OMIT" | awk '$1 == "crr" && $3 > 0 {print $2}')
       ;;
   esac
+  [[ -n $out ]] || log "$LOAD through $1 gave no number: $(tail -1 "$TMP/bounded.err" 2>/dev/null)"
   echo "${out:-fail}"
 }
 
@@ -72,7 +74,7 @@ for ((i = 1; i <= PAIRS; i++)); do
   ((i % 2 == 0)) && order="$B $A"
   declare -A v=()
   for t in $order; do
-    if start_tool "$t" "$MTU"; then v[$t]=$(measure); else v[$t]=fail; fi
+    if start_tool "$t" "$MTU"; then v[$t]=$(measure "$t"); else v[$t]=fail; fi
     stop_tool
   done
   record A v "${v[$A]}"

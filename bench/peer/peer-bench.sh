@@ -46,8 +46,9 @@
 #   BASE          the tool every other tool is set against run by run, in a last table (lib.sh: paired_cell):
 #                 default jslirp-defaults when TOOLS has it, "" for none. Each of its cells is the median
 #                 (min to max) of the per-run changes, so a machine that drifts between runs moves both tools
-#                 of a pair alike. Add jslirp-twin to TOOLS (the launcher again, same options) and its row
-#                 shows how far two identical tools land apart in this run: a change inside that is noise.
+#                 of a pair alike. Add jslirp-twin to TOOLS (the launcher again, same options): the gap
+#                 between its row and jslirp's is how far two identical tools land apart in this run (or
+#                 BASE=jslirp, and the twin's row is that gap); a difference inside it is noise.
 #   BUILD=0       do not run Maven (use the jars as they are)
 #
 # What each tool is attached to:
@@ -236,8 +237,10 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
     ((CONNS > 0)) || continue
     log "run $rep/$REPEAT: $tool, footprint: iperf3 each way and $CONNS connections at MTU $CONNS_MTU"
     key="$tool | iperf3 + $CONNS conns, MTU $CONNS_MTU"
+    # A row that fails still records one value per cell and run: the table against BASE pairs runs by position.
     if ! start_tool "$tool" "$CONNS_MTU"; then
       for c in idle idle_anon peak after after_anon; do record "F:$tool" "$c" fail; done
+      for c in g2h h2g crr cpu rss; do record "$key" "$c" fail; done
       stop_tool
       continue
     fi
@@ -249,6 +252,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
       record "F:$tool" peak fail
       record "F:$tool" after fail
       record "F:$tool" after_anon fail
+      for c in g2h h2g crr cpu rss; do record "$key" "$c" fail; done
       stop_tool
       continue
     fi
@@ -293,6 +297,7 @@ for r in "${ROW_ORDER[@]}"; do
   [[ $r == F:* ]] || continue
   echo "| ${r#F:} | $(cell "$r" startup) | $(cell "$r" idle) | $(cell "$r" peak) | $(cell "$r" after) | $(cell "$r" idle_anon) / $(cell "$r" after_anon) |"
 done
+[[ -z $BASE || " $TOOLS " == *" $BASE "* ]] || log "BASE=$BASE is not in TOOLS: no table against it"
 if [[ -n $BASE && " $TOOLS " == *" $BASE "* ]]; then
   echo
   echo "| tool | run | against $BASE, run by run: guest→host | host→guest | 1-byte RR | connect+close | stack CPU |"

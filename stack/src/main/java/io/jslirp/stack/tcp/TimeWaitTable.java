@@ -30,20 +30,20 @@ import java.nio.ByteOrder;
  * back and forth). A rebuild in place at three quarters live comes every quarter ring of records, so each
  * record costs about four copies, against half the memory held after a churn: its records expire in the
  * order they came, and a table sized for the busiest moment would hold it for most of their 15 s (before the
- * bound, a churn's 32,768 slots, 2 MiB; now at most the bound's 8,192; halved as the records go, down to {@link #MIN_SLOTS},
- * and to nothing once the last one has expired).
+ * bound, a churn's 32,768 slots, 2 MiB; now at most the bound's 8,192; halved as the records go, down to
+ * {@link #MIN_SLOTS}, and to nothing once the last one has expired).
  *
  * <p>At most {@code RelayOptions.maxTimeWait()} records at once (8,192 by default), in a ring of at most as many
- * slots: a record added to a full table ends the oldest one first, which is the next to expire anyway. Linux bounds TIME_WAIT the same way
- * ({@code tcp_max_tw_buckets}), though it refuses the newcomer instead; the newest records are the ones a retransmitted FIN or a late ACK still comes
- * for (within a few RTOs on a virtual link, not 15 s later), so it is the oldest that go. A ring at the bound
- * that fills up with dead slots among its records is rebuilt at the same size (into a new buffer, so for a moment
- * two), after ending its oldest records down to
- * three quarters of it when more are live (a rebuild then frees a quarter ring, so each record still costs a
- * few copies, not a rebuild per record): dead slots no longer double it. So the table never holds more than
- * 8,192 slots (512 KiB), where 100,000 short connections at 3,000 a second left 30,000-45,000 records and
- * 2-4 MiB before the bound, and a ring of twice the bound (1 MiB, the benchmark's churn reuses ports, so
- * new SYNs end records early) before this rule (README.md, "Footprint").
+ * slots: a record added to a full table ends the oldest one first, which is the next to expire anyway. Linux bounds
+ * TIME_WAIT the same way ({@code tcp_max_tw_buckets}), though it refuses the newcomer instead; the newest records
+ * are the ones a retransmitted FIN or a late ACK still comes for (within a few RTOs on a virtual link, not 15 s
+ * later), so it is the oldest that go. A ring at the bound that fills up with dead slots among its records is
+ * rebuilt at the same size (into a new buffer, so for a moment two), after ending its oldest records down to three
+ * quarters of it when more are live (a rebuild then frees a quarter ring, so each record still costs a few copies,
+ * not a rebuild per record): dead slots no longer double it. So the table never holds more than 8,192 slots
+ * (512 KiB), where 100,000 short connections at 3,000 a second left 30,000-45,000 records and 2-4 MiB before the bound,
+ * and a ring of twice the bound (1 MiB, the benchmark's churn reuses ports, so new SYNs end records early) before
+ * this rule (README.md, "Footprint").
  *
  * <p>Lookup by 4-tuple goes through an index of {@code int}s twice the ring's size (load at most 1/2), open
  * addressing with linear probing over ring slot + 1 (0: empty), hashed as {@link FlowTable} hashes, deletion by

@@ -135,8 +135,8 @@ answers every segment as the connection would have), and a new SYN above the old
 forward's client on the same tuple, reopens the tuple. A connection churn would leave ten thousand and more of
 them at once; the table keeps at most {@code RelayOptions.maxTimeWait} (8,192) in as many ring slots, and ends
 the oldest early for a newcomer past that, or, when dead slots fill a ring at the bound, as many of the oldest
-as bring it down to three quarters live (up to a quarter of the bound at once). Records count against the flow limit as connections do, and their table shrinks back as
-they expire. Idle limits reap flows with a RST both ways:
+as bring it down to three quarters live (up to a quarter of the bound at once). Records count against the flow
+limit as connections do, and their table shrinks back as they expire. Idle limits reap flows with a RST both ways:
  * 2 h established, 10 min close-wait, 2 min while our FIN is unacknowledged, 60 s FIN_WAIT_2, and the
  * handshake is bounded at 130 s. Removing a flow closes its host socket and releases every buffer in the
  * same step, and {@code Stack.close()} aborts them all.

@@ -232,7 +232,8 @@ class TimeWaitTableTest {
     }
 
     /**
-     * The default bound: a full table ends its oldest record for each new one, counts each (takeEvicted), finds the newest ones with their fields and none of the ended ones, and its ring stops growing.
+     * The default bound: a full table ends its oldest record for each new one, counts each (takeEvicted), finds
+     * the newest ones with their fields and none of the ended ones, and its ring stops growing.
      */
     @Test
     void aFullTableEndsItsOldestRecordForANewOneAndStopsGrowing() {

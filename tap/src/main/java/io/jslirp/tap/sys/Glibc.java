@@ -206,7 +206,7 @@ final class Glibc implements LibC {
         try {
             return (int) INVOKER.invokeN3(I_PIII, OPEN, p, flags, mode);
         } finally {
-            MEMORY.freeMemory(p);
+            CStrings.free(p);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.jslirp.tap.e2e;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -34,6 +35,35 @@ final class E2e {
     static Path jar() {
         String jar = System.getProperty("jslirp.jar", "tap/target/jslirp.jar");
         return Path.of(jar).toAbsolutePath();
+    }
+
+    /** A value of a JDK's {@code release} file ({@code JAVA_RUNTIME_VERSION}, say), unquoted; null if absent. */
+    static String releaseValue(Path jdkHome, String key) throws IOException {
+        for (String line : Files.readAllLines(jdkHome.resolve("release"), StandardCharsets.UTF_8)) {
+            if (line.startsWith(key + "=")) {
+                return line.substring(key.length() + 1).replace("\"", "").strip();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The build's class-data archive for a JDK runtime version, as archive.sh and the launcher name it:
+     * {@code jslirp-<version, sanitized><suffix>} beside the jar ({@code .jsa}, {@code .aot}, {@code -api.aot}).
+     */
+    static Path archive(String runtimeVersion, String suffix) {
+        return jar().resolveSibling("jslirp-" + runtimeVersion.replaceAll("[^A-Za-z0-9._-]", "_") + suffix);
+    }
+
+    /** The first of these archives that exists and is newer than the jar (what the launcher would take), or null. */
+    static Path freshArchive(String runtimeVersion, List<String> suffixes) throws IOException {
+        for (String suffix : suffixes) {
+            Path archive = archive(runtimeVersion, suffix);
+            if (Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar())) > 0) {
+                return archive.toRealPath();
+            }
+        }
+        return null;
     }
 
     static String launcher() {

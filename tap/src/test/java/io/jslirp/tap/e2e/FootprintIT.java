@@ -165,14 +165,6 @@ class FootprintIT {
      * cache (JDK 25+), else its static archive.
      */
     private static Path archiveForThisJdk() throws IOException {
-        Path jar = E2e.jar();
-        String runtime = System.getProperty("java.runtime.version").replaceAll("[^A-Za-z0-9._-]", "_");
-        for (String kind : List.of(".aot", ".jsa")) {
-            Path archive = jar.resolveSibling("jslirp-" + runtime + kind);
-            if (Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0) {
-                return archive.toRealPath();
-            }
-        }
-        return null;
+        return E2e.freshArchive(System.getProperty("java.runtime.version"), List.of(".aot", ".jsa"));
     }
 }

@@ -1,10 +1,10 @@
 package io.jslirp.tap.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -32,17 +32,17 @@ class LauncherCacheChoiceIT {
     void theApiSocketsCacheExactlyWhenTheCommandLineHasAnApiSocket() throws Exception {
         assumeTrue(E2e.isJslirp(), "the ./jslirp launcher is jslirp's");
         assumeTrue(Files.isReadable(TEMURIN_25.resolve("release")), "no Temurin 25 here, so no AOT caches");
-        String release = Files.readString(TEMURIN_25.resolve("release"), StandardCharsets.UTF_8);
-        String runtime = value(release, "JAVA_RUNTIME_VERSION");
-        Path caches = E2e.jar().getParent();
-        String base = "jslirp-" + runtime.replaceAll("[^A-Za-z0-9._-]", "_");
-        Path plain = caches.resolve(base + ".aot");
-        Path api = caches.resolve(base + "-api.aot");
+        String runtime = E2e.releaseValue(TEMURIN_25, "JAVA_RUNTIME_VERSION");
+        String version = E2e.releaseValue(TEMURIN_25, "JAVA_VERSION");
+        assertNotNull(runtime, "no JAVA_RUNTIME_VERSION in Temurin 25's release file");
+        assertNotNull(version, "no JAVA_VERSION in Temurin 25's release file");
+        Path plain = E2e.archive(runtime, ".aot");
+        Path api = E2e.archive(runtime, "-api.aot");
         assumeTrue(Files.exists(plain) && Files.exists(api), "the build made no JDK 25 caches here");
 
         Path home = dir.resolve("jdk25");
         Files.createDirectories(home.resolve("bin"));
-        Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + value(release, "JAVA_VERSION")
+        Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + version
                 + "\"\nJAVA_RUNTIME_VERSION=\"" + runtime + "\"\n");
         Path java = home.resolve("bin/java");
         Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\n");
@@ -75,14 +75,5 @@ class LauncherCacheChoiceIT {
             }
         }
         return cache;
-    }
-
-    private static String value(String release, String key) {
-        for (String l : release.split("\n")) {
-            if (l.startsWith(key + "=")) {
-                return l.substring(key.length() + 1).replace("\"", "").strip();
-            }
-        }
-        throw new AssertionError("no " + key + " in the release file");
     }
 }

@@ -232,23 +232,11 @@ class StartupIT {
      * static archive; newer than the jar.
      */
     private static Path archiveOf(Path home, String kind) throws Exception {
-        String runtime = null;
-        for (String line : Files.readAllLines(home.resolve("release"), StandardCharsets.UTF_8)) {
-            if (line.startsWith("JAVA_RUNTIME_VERSION=")) {
-                runtime = line.substring(line.indexOf('=') + 1).replace("\"", "").replaceAll("[^A-Za-z0-9._-]", "_");
-            }
-        }
+        String runtime = E2e.releaseValue(home, "JAVA_RUNTIME_VERSION");
         if (runtime == null) {
             return null;
         }
-        Path jar = E2e.jar();
-        for (String suffix : kind.isEmpty() ? List.of(".aot", ".jsa") : List.of(kind + ".aot")) {
-            Path archive = jar.resolveSibling("jslirp-" + runtime + suffix);
-            if (Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0) {
-                return archive.toRealPath();
-            }
-        }
-        return null;
+        return E2e.freshArchive(runtime, kind.isEmpty() ? List.of(".aot", ".jsa") : List.of(kind + ".aot"));
     }
 
     /** The file names of the libjffi mappings of a process, as /proc/PID/maps shows them. */

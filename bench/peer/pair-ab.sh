@@ -28,7 +28,6 @@ BUILD=${BUILD:-1}
 JAVA=${JAVA:-java}
 GW=10.0.2.2
 NAME=pair-ab
-REPEAT=1
 source "$ROOT/bench/peer/lib.sh"
 [[ $PAIRS =~ ^[1-9][0-9]*$ ]] || die "PAIRS must be a positive integer, not '$PAIRS'"
 [[ $LOAD =~ ^(h2g|g2h|rr|crr)$ ]] || die "LOAD must be h2g, g2h, rr or crr, not '$LOAD'"

@@ -4,12 +4,11 @@ import io.jslirp.stack.Counters;
 import io.jslirp.stack.Stack;
 import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.sys.MallocTrim;
-import io.netty.buffer.PooledByteBufAllocator;
 import java.util.function.LongSupplier;
 
 /**
  * Gives the packet pool's memory back to the system once a burst is over: when no frame has crossed the stack
- * for a whole check interval, the stack releases the buffers it keeps for reuse, and if that emptied chunks of
+ * for a whole check interval, the stack and the TAP's reader release the buffers they keep for reuse, and if that emptied chunks of
  * Netty's pool, glibc is asked to return the freed memory at once.
  *
  * <p>Why: a burst leaves Netty's pool with the chunks it took (11 of 1 MiB after 100,000 short connections and
@@ -17,10 +16,11 @@ import java.util.function.LongSupplier;
  * pool about 2 MiB even when idle, see {@code tcp.FrameMemory}) and those few buffers lie in every chunk: a
  * chunk with one buffer in it stays. Netty frees a chunk as soon as it empties, with {@code free(3)}, and glibc
  * keeps what is freed in its own free lists (the JVM's {@code TrimNativeHeapInterval}, where the JDK has it,
- * returns it within 2 s). What this cannot release: Netty keeps the last, empty, subpage of each small size
- * class where it lies, so a few chunks stay (measured: 7 of the 11; 256 KiB chunks instead of 1 MiB pinned
- * less but gave back no more RSS, see README.md, "Footprint"). The event loop's thread caches nothing in Netty ({@code useCacheForAllThreads} is off and the loop is not a Netty thread),
- * so there is no thread cache to trim.
+ * returns it within 2 s). Netty keeps the last, empty, subpage of each small size class where it lies, which
+ * in one pool kept a few of those chunks (7 of the 11); {@link PacketAllocator} gives small buffers a pool of
+ * their own with 64 KiB chunks, so those runs pin no chunk of the large pool. The event loop's thread caches
+ * nothing in Netty ({@code useCacheForAllThreads} is off and the loop is not a Netty thread), so there is no
+ * thread cache to trim.
  *
  * <p>When: a check every {@link #CHECK_NANOS} on the loop's timer reads the stack's frame counters. Frames
  * moved since the last check: a burst may be under way, mark it and do nothing. None moved, and frames had
@@ -39,7 +39,7 @@ final class BufferTrim extends PeriodicCheck {
         /** A count that changes whenever a frame crosses the stack. */
         long activity();
 
-        /** Releases the buffers the stack keeps for reuse; returns how many. */
+        /** Releases the buffers the stack and the TAP's reader keep for reuse; returns how many. */
         int releaseIdleBuffers();
 
         /** Bytes of native memory the allocator holds in chunks. */
@@ -62,9 +62,9 @@ final class BufferTrim extends PeriodicCheck {
     }
 
     /** Puts the check on {@code loop}'s timer, unless {@code -Djslirp.bufferTrim=false}; on the loop thread. */
-    static void install(EventLoop loop, Stack stack, PooledByteBufAllocator alloc) {
+    static void install(EventLoop loop, Stack stack, TapPump pump, PacketAllocator alloc) {
         if (ENABLED) {
-            new BufferTrim(new StackTarget(stack, alloc), System::nanoTime).installOn(loop);
+            new BufferTrim(new StackTarget(stack, pump, alloc), System::nanoTime).installOn(loop);
         }
     }
 
@@ -96,10 +96,12 @@ final class BufferTrim extends PeriodicCheck {
     private static final class StackTarget implements Target {
         private final Stack stack;
         private final Counters counters;
-        private final PooledByteBufAllocator alloc;
+        private final TapPump pump;
+        private final PacketAllocator alloc;
 
-        StackTarget(Stack stack, PooledByteBufAllocator alloc) {
+        StackTarget(Stack stack, TapPump pump, PacketAllocator alloc) {
             this.stack = stack;
+            this.pump = pump;
             this.counters = stack.counters();
             this.alloc = alloc;
         }
@@ -111,12 +113,14 @@ final class BufferTrim extends PeriodicCheck {
 
         @Override
         public int releaseIdleBuffers() {
-            return stack.releaseIdleBuffers();
+            // The TAP's read buffer too: the one a burst's last read left lies in whichever chunk had room then,
+            // and alone kept that 1 MiB chunk (measured with Netty's arena dump).
+            return stack.releaseIdleBuffers() + (pump.releaseSpare() ? 1 : 0);
         }
 
         @Override
         public long pooledBytes() {
-            return alloc.metric().usedDirectMemory();
+            return alloc.usedDirectMemory();
         }
 
         @Override

@@ -20,8 +20,6 @@ import io.jslirp.tap.relay.NativeHostSockets;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.NativeException;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -85,7 +83,7 @@ public final class Jslirp implements AutoCloseable {
     /** The guest's frames: TAP reads into the stack, the stack's frames onto the TAP, and the capture. */
     private final TapPump pump;
     private final NamespaceWatch watch;
-    private final ByteBufAllocator alloc;
+    private final PacketAllocator alloc;
     private final CountDownLatch ended = new CountDownLatch(1);
 
     private volatile int exitStatus = EXIT_NORMAL;
@@ -113,7 +111,7 @@ public final class Jslirp implements AutoCloseable {
         this.settings = settings;
         this.tap = tap;
         this.watch = watch;
-        this.alloc = PooledByteBufAllocator.DEFAULT;
+        this.alloc = PacketAllocator.DEFAULT;
         this.loop = new EventLoop();
         this.pump = new TapPump(tap, alloc, pcap, loop::markHeavyTurn, this::end);
         this.hostSockets = new NativeHostSockets(loop);
@@ -356,9 +354,7 @@ public final class Jslirp implements AutoCloseable {
         nextResolvConfNanos = System.nanoTime() + WATCH_INTERVAL_NANOS;
         loop.addTimerSource(this::nextDeadline, this::runTimers);
         HeapTrim.install(loop);
-        if (alloc instanceof PooledByteBufAllocator pooled) {
-            BufferTrim.install(loop, stack, pooled);
-        }
+        BufferTrim.install(loop, stack, pump, alloc);
         loop.setAfterDispatch(stack::flush);
         if (pump.capturing()) {
             // A capture is for reading while jslirp runs (tshark -r, or after a SIGKILL): it reaches the file

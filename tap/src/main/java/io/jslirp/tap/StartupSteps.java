@@ -15,7 +15,6 @@ import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.NativeException;
 import io.jslirp.tap.sys.StartupTrace;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +38,7 @@ final class StartupSteps {
      * for the libc binding (Native.preloadInBackground), which none of this needs.
      */
     static void prepare(Settings settings) {
-        new Stack(settings.net(), Clock.SYSTEM, ByteBuf::release, PooledByteBufAllocator.DEFAULT, null,
+        new Stack(settings.net(), Clock.SYSTEM, ByteBuf::release, PacketAllocator.DEFAULT, null,
                 relayOptions(settings, 0), Jslirp.OFFLOAD ? Stack.DeviceFormat.VNET_HDR : Stack.DeviceFormat.ETHERNET)
                 .close();
     }

@@ -249,12 +249,17 @@ final class TapPump implements FrameSink {
         }
     }
 
-    /** Gives back the read buffer kept for the next read (the session is closing). */
-    void releaseSpare() {
-        if (spare != null) {
-            spare.release();
-            spare = null;
+    /**
+     * Gives back the read buffer kept for the next read (the session is closing, or the loop has gone quiet:
+     * the next read takes a new one); returns whether there was one.
+     */
+    boolean releaseSpare() {
+        if (spare == null) {
+            return false;
         }
+        spare.release();
+        spare = null;
+        return true;
     }
 
     /** Closes the capture, if any: after the stack's last frames (its resets at close) went into it. */

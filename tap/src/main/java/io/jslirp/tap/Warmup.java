@@ -16,7 +16,6 @@ import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.relay.NativeHostDatagrams;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 
 /**
  * Runs the guest-to-host UDP path a few thousand times as the session starts, so that the JIT has compiled
@@ -64,8 +63,8 @@ final class Warmup {
                 // Optional by nature: the guest's first datagrams are merely slower. (A memory bound too small
                 // for the warm-up is too small for the loop too, which says so and ends jslirp.)
             } finally {
-                if (alloc instanceof PooledByteBufAllocator pooled) {
-                    pooled.freeThreadLocalCache();
+                if (alloc instanceof PacketAllocator packets) {
+                    packets.freeThreadLocalCache();
                 }
             }
         }, "jslirp-warmup");

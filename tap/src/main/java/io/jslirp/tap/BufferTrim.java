@@ -7,14 +7,15 @@ import io.jslirp.tap.sys.MallocTrim;
 import java.util.function.LongSupplier;
 
 /**
- * Gives the packet pool's memory back to the system once a burst is over: when no frame has crossed the stack
- * for a whole check interval, the stack and the TAP's reader release the buffers they keep for reuse, and if that emptied chunks of
- * Netty's pool, glibc is asked to return the freed memory at once.
+ * Gives the packet pools' memory back to the system once a burst is over: when no frame has crossed the stack
+ * for a whole check interval, the stack and the TAP's reader release the buffers they keep for reuse, and if
+ * that emptied chunks of Netty's pools, glibc is asked to return the freed memory at once.
  *
  * <p>Why: a burst leaves Netty's pool with the chunks it took (11 of 1 MiB after 100,000 short connections and
  * a bulk download each way, 1 at idle), because the stack's own pools keep buffers across bursts (the TCP frame
  * pool about 2 MiB even when idle, see {@code tcp.FrameMemory}) and those few buffers lie in every chunk: a
- * chunk with one buffer in it stays. Netty frees a chunk as soon as it empties, with {@code free(3)}, and glibc
+ * chunk with one buffer in it stays. Netty frees a chunk once it empties (one that was ever over a quarter
+ * full: see {@link PacketAllocator}), with {@code free(3)}, and glibc
  * keeps what is freed in its own free lists (the JVM's {@code TrimNativeHeapInterval}, where the JDK has it,
  * returns it within 2 s). Netty keeps the last, empty, subpage of each small size class where it lies, which
  * in one pool kept a few of those chunks (7 of the 11); {@link PacketAllocator} gives small buffers a pool of

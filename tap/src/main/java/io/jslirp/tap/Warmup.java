@@ -16,6 +16,7 @@ import io.jslirp.tap.loop.EventLoop;
 import io.jslirp.tap.relay.NativeHostDatagrams;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 
 /**
  * Runs the guest-to-host UDP path a few thousand times as the session starts, so that the JIT has compiled
@@ -65,6 +66,8 @@ final class Warmup {
             } finally {
                 if (alloc instanceof PacketAllocator packets) {
                     packets.freeThreadLocalCache();
+                } else if (alloc instanceof PooledByteBufAllocator pooled) {
+                    pooled.freeThreadLocalCache();
                 }
             }
         }, "jslirp-warmup");

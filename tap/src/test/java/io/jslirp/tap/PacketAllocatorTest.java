@@ -25,8 +25,7 @@ class PacketAllocatorTest {
     }
 
     private static PacketAllocator packetAllocator() {
-        return new PacketAllocator(launcherPool(), new PooledByteBufAllocator(true, 0, 1,
-                PacketAllocator.SMALL_PAGE_SIZE, PacketAllocator.SMALL_MAX_ORDER, 0, 0, false));
+        return new PacketAllocator(launcherPool(), 8192, PacketAllocator.smallPool());
     }
 
     /**
@@ -78,24 +77,33 @@ class PacketAllocatorTest {
     @Test
     void smallRequestsComeFromTheSmallPoolAndLargeOnesFromTheLarge() {
         PooledByteBufAllocator large = launcherPool();
-        PooledByteBufAllocator small = new PooledByteBufAllocator(true, 0, 1, PacketAllocator.SMALL_PAGE_SIZE,
-                PacketAllocator.SMALL_MAX_ORDER, 0, 0, false);
-        PacketAllocator alloc = new PacketAllocator(large, small);
-        int below = 4 * PooledByteBufAllocator.defaultPageSize();
-        ByteBuf a = alloc.directBuffer(below - 1, below - 1);
-        assertEquals(0, large.metric().usedDirectMemory());
-        assertTrue(small.metric().usedDirectMemory() > 0);
-        ByteBuf b = alloc.directBuffer(below, below);
-        assertTrue(large.metric().usedDirectMemory() > 0);
-        assertEquals(large.metric().usedDirectMemory() + small.metric().usedDirectMemory(), alloc.usedDirectMemory());
-        assertTrue(a.isDirect() && b.isDirect());
-        assertEquals(below - 1, a.capacity());
-        assertEquals(below, b.capacity());
-        // buffer() is a direct buffer too: the stack asks for it where it has no preference.
-        ByteBuf c = alloc.buffer(100);
-        assertTrue(c.isDirect());
-        a.release();
-        b.release();
-        c.release();
+        PooledByteBufAllocator small = PacketAllocator.smallPool();
+        PacketAllocator alloc = new PacketAllocator(large, 8192, small);
+        // 28 KiB is the large pool's largest subpage size (8 KiB pages); from 32 KiB on a request is a run of pages.
+        ByteBuf a = alloc.directBuffer(28 * 1024, 28 * 1024);
+        ByteBuf b = null;
+        ByteBuf c = null;
+        try {
+            assertEquals(0, large.metric().usedDirectMemory());
+            assertTrue(small.metric().usedDirectMemory() > 0);
+            b = alloc.directBuffer(32 * 1024, 32 * 1024);
+            assertTrue(large.metric().usedDirectMemory() > 0);
+            assertEquals(large.metric().usedDirectMemory() + small.metric().usedDirectMemory(),
+                    alloc.usedDirectMemory());
+            assertTrue(a.isDirect() && b.isDirect());
+            assertEquals(28 * 1024, a.capacity());
+            assertEquals(32 * 1024, b.capacity());
+            // buffer() is a direct buffer too: the stack asks for it where it has no preference.
+            c = alloc.buffer(100);
+            assertTrue(c.isDirect());
+        } finally {
+            a.release();
+            if (b != null) {
+                b.release();
+            }
+            if (c != null) {
+                c.release();
+            }
+        }
     }
 }

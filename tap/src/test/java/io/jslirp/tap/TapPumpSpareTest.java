@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.jslirp.stack.testing.LeakCheckExtension;
 import io.jslirp.tap.dev.TapDevice;
-import io.jslirp.tap.netns.NamespaceEntry;
-import io.jslirp.tap.netns.NamespaceHandles;
-import io.jslirp.tap.sys.Fds;
-import io.jslirp.tap.sys.Sh;
+import io.jslirp.tap.netns.ScratchNamespace;
 import io.netty.buffer.PooledByteBufAllocator;
-import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -26,34 +22,26 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LeakCheckExtension.class)
 @Tag("root")
 class TapPumpSpareTest {
-    private String ns;
-    private NamespaceHandles h;
-    /** The TAP took the tun fd (TapDevice.attach), and closes it: closing it here too could close a reused fd. */
-    private boolean tunFdTaken;
+    private ScratchNamespace ns;
 
     @BeforeEach
     void makeNamespace() throws Exception {
-        ns = Sh.addNetns("jslirp-spare");
-        h = NamespaceEntry.openViaSetns(Path.of("/run/netns", ns));
+        ns = ScratchNamespace.open("jslirp-spare");
     }
 
     @AfterEach
     void removeNamespace() {
-        if (h != null) {
-            if (!tunFdTaken) {
-                Fds.close(h.tunFd());
-            }
-            Fds.close(h.controlSocketFd());
+        if (ns != null) {
+            ns.close();
         }
-        Sh.deleteNetns(ns);
     }
 
     @Test
     void theSpareGoesWhenAskedAndTheNextReadTakesANewOne() throws Exception {
         PooledByteBufAllocator large = new PooledByteBufAllocator(true, 0, 1, 8192, 7, 0, 0, false);
         PacketAllocator alloc = new PacketAllocator(large, 8192, PacketAllocator.smallPool());
-        try (TapDevice tap = TapDevice.attach(h.tunFd(), "tap0")) {
-            tunFdTaken = true;
+        try (TapDevice tap = TapDevice.attach(ns.tunFd(), "tap0")) {
+            ns.tunFdTaken();
             TapPump pump = new TapPump(tap, alloc, null, () -> { }, (status, reason) -> fail(reason));
             assertFalse(pump.releaseSpare(), "no read yet, no spare");
             pump.onTapReady(0);

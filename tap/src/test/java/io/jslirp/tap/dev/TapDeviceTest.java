@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jslirp.stack.testing.LeakCheckExtension;
-import io.jslirp.tap.netns.NamespaceEntry;
-import io.jslirp.tap.netns.NamespaceHandles;
+import io.jslirp.tap.netns.ScratchNamespace;
 import io.jslirp.tap.sys.Errno;
 import io.jslirp.tap.sys.Fds;
 import io.jslirp.tap.sys.Flags;
@@ -16,7 +15,6 @@ import io.jslirp.tap.sys.Sh;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,28 +25,26 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LeakCheckExtension.class)
 @Tag("root")
 class TapDeviceTest {
+    private ScratchNamespace h;
     private String ns;
-    private NamespaceHandles h;
 
     @BeforeEach
     void makeNamespace() throws Exception {
-        ns = Sh.addNetns("jslirp-tap");
-        h = NamespaceEntry.openViaSetns(Path.of("/run/netns", ns));
+        h = ScratchNamespace.open("jslirp-tap");
+        ns = h.name();
     }
 
     @AfterEach
     void removeNamespace() {
         if (h != null) {
-            Fds.close(h.tunFd());
-            Fds.close(h.controlSocketFd());
+            h.close();
         }
-        Sh.deleteNetns(ns);
     }
 
     @Test
     void attachCreatesTapInsideTheTargetNamespaceOnly() throws Exception {
         try (TapDevice tap = TapDevice.attach(h.tunFd(), "tap0")) {
-            h = new NamespaceHandles(-1, h.controlSocketFd()); // the device owns the tun fd now
+            h.tunFdTaken(); // the device owns the tun fd now
             assertEquals("tap0", tap.name());
             String link = Sh.inNetns(ns, "ip", "-d", "link", "show", "tap0");
             assertTrue(link.contains("tun type tap"), link);
@@ -66,7 +62,7 @@ class TapDeviceTest {
         try (InterfaceConfigurator cfg = new InterfaceConfigurator(dupFd(h.controlSocketFd()))) {
             int before = cfg.ifIndex("tap0");
             try (TapDevice tap = TapDevice.attach(h.tunFd(), "tap0")) {
-                h = new NamespaceHandles(-1, h.controlSocketFd());
+                h.tunFdTaken();
                 assertEquals(before, cfg.ifIndex("tap0"), "same device, not a new one");
                 assertTrue(Sh.inNetns(ns, "ip", "link", "show", "tap0").contains("tap0"));
             }
@@ -104,7 +100,7 @@ class TapDeviceTest {
     @Test
     void fromFdAdoptsAnAttachedTap() throws Exception {
         try (TapDevice attached = TapDevice.attach(h.tunFd(), "tap7")) {
-            h = new NamespaceHandles(-1, h.controlSocketFd());
+            h.tunFdTaken();
             int dup = dupFd(attached.fd());
             NativeException e = assertThrows(NativeException.class, () -> TapDevice.fromFd(dup, "tap0"));
             assertEquals("fd " + dup + " is attached to tap7, not tap0", e.getMessage());
@@ -117,7 +113,7 @@ class TapDeviceTest {
     @Test
     void offloadAttachIsSeenByFromFdAndWritesGoOutWithTheirHeader() throws Exception {
         try (TapDevice attached = TapDevice.attach(h.tunFd(), "tap0", true)) {
-            h = new NamespaceHandles(-1, h.controlSocketFd());
+            h.tunFdTaken();
             assertTrue(attached.vnetHeader());
             assertEquals(TapDevice.MAX_VNET_READ, attached.readCapacity());
             int dup = dupFd(attached.fd());
@@ -142,7 +138,7 @@ class TapDeviceTest {
     @Test
     void plainAttachHasNoHeaderAndFromFdKeepsItThatWay() throws Exception {
         try (TapDevice attached = TapDevice.attach(h.tunFd(), "tap0")) {
-            h = new NamespaceHandles(-1, h.controlSocketFd());
+            h.tunFdTaken();
             assertTrue(!attached.vnetHeader());
             int dup = dupFd(attached.fd());
             try (TapDevice adopted = TapDevice.fromFd(dup, null)) {
@@ -160,7 +156,7 @@ class TapDeviceTest {
     @Test
     void readIntoAndWriteCarryAPingRoundTrip() throws Exception {
         TapDevice tap = TapDevice.attach(h.tunFd(), "tap0");
-        h = new NamespaceHandles(-1, h.controlSocketFd());
+        h.tunFdTaken();
         ByteBuf in = PooledByteBufAllocator.DEFAULT.directBuffer(TapDevice.MAX_FRAME);
         Process ping = null;
         try (tap; InterfaceConfigurator cfg = new InterfaceConfigurator(dupFd(h.controlSocketFd()))) {
@@ -223,7 +219,7 @@ class TapDeviceTest {
     @Test
     void readIntoRefusesABufferTooSmallForAFrame() throws Exception {
         try (TapDevice tap = TapDevice.attach(h.tunFd(), "tap0")) {
-            h = new NamespaceHandles(-1, h.controlSocketFd());
+            h.tunFdTaken();
             ByteBuf small = PooledByteBufAllocator.DEFAULT.directBuffer(1500);
             try {
                 assertThrows(IllegalArgumentException.class, () -> tap.readInto(small));

@@ -238,6 +238,32 @@ REPEAT=${REPEAT:-3}
 declare -A CELLS=()
 ROW_ORDER=()
 
+# --- measurements through the started tool (GUEST, GW, IPORT/LPORT from the servers, OMIT, DURATION, JAVA,
+# BENCH): each prints one number, or "fail" and a line on stderr --------------------------------------------
+iperf() { # $1: "" (guest->host) or -R (host->guest)
+  local out v
+  : >"$TMP/bounded.err"
+  out=$(bounded timeout $((OMIT + DURATION + 30)) "${GUEST[@]}" iperf3 -c "$GW" -p "$IPORT" -t "$DURATION" \
+        -O "$OMIT" -f g --connect-timeout 5000 $1)
+  v=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Gbits/sec") print $(i - 1) }' <<<"$out" | tail -1)
+  if [[ -n $v ]]; then echo "$v"; else log "iperf3 $1 failed: $(tail -1 <<<"$out") $(tail -1 "$TMP/bounded.err")"; echo fail; fi
+}
+load() { # rr|crr SECONDS [PeerLoad's further arguments] -> the PeerLoad output line
+  local secs=$2
+  : >"$TMP/bounded.err"
+  bounded timeout $((OMIT + secs + 60)) "${GUEST[@]}" "$JAVA" -XX:+UseSerialGC -cp "$BENCH" io.jslirp.bench.peer.PeerLoad \
+    "$1" "$GW" "$LPORT" "$secs" "${@:3}"
+}
+rr() { # SECONDS -> transactions/s or fail
+  local out; out=$(load rr "$1" "$OMIT")
+  if [[ $out == rr\ * ]]; then awk '{print $2}' <<<"$out"; else log "rr failed: $(tail -1 "$TMP/bounded.err")"; echo fail; fi
+}
+crr() { # SECONDS -> connections/s or fail
+  local out; out=$(load crr "$1" - "$OMIT")
+  if [[ $out == crr\ * ]] && (($(awk '{print $3}' <<<"$out") > 0)); then awk '{print $2}' <<<"$out"
+  else log "crr failed: $out $(tail -1 "$TMP/bounded.err")"; echo fail; fi
+}
+
 record() { # ROW COL VALUE
   [[ -v "CELLS[$1|]" ]] || { CELLS["$1|"]=1; ROW_ORDER+=("$1"); }
   CELLS["$1|$2"]+="$3 "

@@ -45,29 +45,15 @@ init_run
 [[ "$LOAD $BEFORE" =~ h2g|g2h ]] && start_iperf3_server
 [[ "$LOAD $BEFORE" =~ rr ]] && start_peerload_server
 
-# One measurement of load $2 (default LOAD) through the started tool $1: Gbit/s or transactions/connections
-# per second, or "fail".
+# One measurement of load $2 (default LOAD) through the started tool: Gbit/s or transactions/connections per
+# second, or "fail" (lib.sh's measurements).
 measure() {
-  local out dir=() LOAD=${2:-$LOAD}
-  : >"$TMP/bounded.err"
-  [[ $LOAD == h2g ]] && dir=(-R)
-  case $LOAD in
-    h2g | g2h)
-      out=$(bounded timeout $((OMIT + DURATION + 30)) "${GUEST[@]}" iperf3 -c "$GW" -p "$IPORT" -t "$DURATION" \
-        -O "$OMIT" -f g --connect-timeout 5000 ${dir[@]+"${dir[@]}"})
-      out=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Gbits/sec") print $(i - 1) }' <<<"$out" | tail -1)
-      ;;
-    rr)
-      out=$(bounded timeout $((OMIT + DURATION + 60)) "${GUEST[@]}" "$JAVA" -XX:+UseSerialGC -cp "$BENCH" \
-        io.jslirp.bench.peer.PeerLoad rr "$GW" "$LPORT" "$DURATION" "$OMIT" | awk '$1 == "rr" {print $2}')
-      ;;
-    crr)
-      out=$(bounded timeout $((OMIT + DURATION + 60)) "${GUEST[@]}" "$JAVA" -XX:+UseSerialGC -cp "$BENCH" \
-        io.jslirp.bench.peer.PeerLoad crr "$GW" "$LPORT" "$DURATION" - "$OMIT" | awk '$1 == "crr" && $3 > 0 {print $2}')
-      ;;
+  case ${2:-$LOAD} in
+    h2g) iperf -R ;;
+    g2h) iperf "" ;;
+    rr) rr "$DURATION" ;;
+    crr) crr "$DURATION" ;;
   esac
-  [[ -n $out ]] || log "$LOAD through $1 gave no number: $(tail -1 "$TMP/bounded.err" 2>/dev/null)"
-  echo "${out:-fail}"
 }
 
 echo "| pair | order | $A | $B | change |"

@@ -135,30 +135,7 @@ guest_has_ipv6() {
   wait_for 150 bash -c "${GUEST[*]} ip -6 -o addr show dev tap0 scope global -tentative | grep -q inet6"
 }
 
-# --- measurements (each prints one cell) -----------------------------------------------------------
-iperf() { # $1: "" (guest->host) or -R (host->guest)
-  local out v
-  : >"$TMP/bounded.err"
-  out=$(bounded timeout $((OMIT + DURATION + 30)) "${GUEST[@]}" iperf3 -c "$GW" -p "$IPORT" -t "$DURATION" \
-        -O "$OMIT" -f g --connect-timeout 5000 $1)
-  v=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Gbits/sec") print $(i - 1) }' <<<"$out" | tail -1)
-  if [[ -n $v ]]; then echo "$v"; else log "iperf3 $1 failed: $(tail -1 <<<"$out") $(tail -1 "$TMP/bounded.err")"; echo fail; fi
-}
-load() { # rr|crr SECONDS [PeerLoad's further arguments] -> the PeerLoad output line
-  local secs=$2
-  : >"$TMP/bounded.err"
-  bounded timeout $((OMIT + secs + 60)) "${GUEST[@]}" "$JAVA" -XX:+UseSerialGC -cp "$BENCH" io.jslirp.bench.peer.PeerLoad \
-    "$1" "$GW" "$LPORT" "$secs" "${@:3}"
-}
-rr() {
-  local out; out=$(load rr "$RR_SECONDS" "$OMIT")
-  if [[ $out == rr\ * ]]; then awk '{print $2}' <<<"$out"; else log "rr failed: $(tail -1 "$TMP/bounded.err")"; echo fail; fi
-}
-crr() {
-  local out; out=$(load crr "$CRR_SECONDS" - "$OMIT")
-  if [[ $out == crr\ * ]] && (($(awk '{print $3}' <<<"$out") > 0)); then awk '{print $2}' <<<"$out"
-  else log "crr failed: $out $(tail -1 "$TMP/bounded.err")"; echo fail; fi
-}
+# --- measurements (each prints one cell; iperf, load, rr and crr are lib.sh's) ---------------------
 
 # One PeerLoad transaction through the gateway, at most 10 s: does the tool relay at all? (A proper
 # transaction, not a bare connect+close: after one connection the guest closed without data,
@@ -175,8 +152,8 @@ measure_row() { # key: run the four measurements on the started tool, record the
   t0=$(cpu_ticks "$TOOL_PID")
   record "$key" g2h "$(iperf "")"
   record "$key" h2g "$(iperf -R)"
-  record "$key" rr "$(rr)"
-  record "$key" crr "$(crr)"
+  record "$key" rr "$(rr "$RR_SECONDS")"
+  record "$key" crr "$(crr "$CRR_SECONDS")"
   t1=$(cpu_ticks "$TOOL_PID")
   cpu=fail
   [[ -n $t0 && -n $t1 ]] && cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')

@@ -17,7 +17,7 @@
 #    picks by its arguments. Before databind left, one cache from the API start made JDK 25 load 2,330 classes
 #    where JDK 17 loads 1,303 (idle RSS 51.7 against 45.4 MiB); now the API cache costs a start without the
 #    socket 0.5 MiB (44.35 against 43.85 MiB, 6 interleaved starts, busy machine). Neither holds training
-#    profiles (-XX:-AOTRecordTraining, JEP 515): they serve C2, and the launcher runs C1 only;
+#    profiles (-XX:-AOTRecordTraining, JEP 515): they serve C2, and the training run carries no traffic;
 #  - older JDKs: jslirp-<JAVA_RUNTIME_VERSION>.jsa, a static CDS archive (-Xshare:dump from the class list of
 #    the API start). JDK 17 loads an archived class only when it is used, yet every class in the archive
 #    costs RSS (its pages come in with their neighbours', the kernel maps file pages 64 KiB around a fault):
@@ -122,7 +122,8 @@ aot_cache() { # JAVA_HOME RUNTIME OUT ARGS...
   local cache="$work/${out##*/}"
   log="$cache.log"
   rm -f "$cache"
-  # The training profiles (MethodTrainingData, JEP 515) are C2's; the launcher's C1 only has no use for them.
+  # The training profiles (MethodTrainingData, JEP 515) are C2's, and a start without traffic profiles only
+  # start-up code, which the launcher's compiler directives keep from C2.
   # Busy machine, 6 interleaved starts each: CPU to ready 165 -> 130 ms with the launcher's
   # -XX:-AOTReplayTraining too, idle RSS 45.4 -> 44.8 MiB, the cache 0.35 MiB smaller.
   training_start "$jh" "$runtime" \

@@ -66,6 +66,24 @@ final class E2e {
         return null;
     }
 
+    /**
+     * A JDK home in {@code dir} whose {@code release} file names this version and whose {@code bin/java} only
+     * prints the arguments it was given, one per line: what the launcher would run, without a JVM.
+     */
+    static Path fakeJdk(Path dir, String version, String runtimeVersion) throws IOException {
+        Path home = dir.resolve("jdk-" + version);
+        Files.createDirectories(home.resolve("bin"));
+        Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + version
+                + "\"\nJAVA_RUNTIME_VERSION=\"" + runtimeVersion + "\"\n");
+        Path java = home.resolve("bin/java");
+        Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return home;
+    }
+
+    /** The launcher's compiler directives, relative to the directory it is in. */
+    static final Path DIRECTIVES = Path.of("tap", "src", "jvm", "compiler-directives.json");
+
     static String launcher() {
         return Path.of(System.getProperty("jslirp.launcher", "jslirp")).toAbsolutePath().toString();
     }
@@ -115,12 +133,25 @@ final class E2e {
             Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
             Files.copy(Path.of(launcher()), launcherCopy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(launcherCopy, PosixFilePermissions.fromString("rwxr-xr-x"));
+            // The launcher's compiler directives, where it looks for them beside itself.
+            Path jvm = dir.resolve("tap").resolve("src").resolve("jvm");
+            Path directives = jvm.resolve(DIRECTIVES.getFileName());
+            Files.createDirectories(jvm);
+            for (Path d : List.of(jvm.getParent(), jvm)) {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            Files.copy(Path.of(launcher()).resolveSibling(DIRECTIVES), directives,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(directives, PosixFilePermissions.fromString("rw-r--r--"));
             // deleteOnExit runs in reverse order of registration: the files first, then their directories
             dir.toFile().deleteOnExit();
             dir.resolve("tap").toFile().deleteOnExit();
             target.toFile().deleteOnExit();
+            jvm.getParent().toFile().deleteOnExit();
+            jvm.toFile().deleteOnExit();
             launcherCopy.toFile().deleteOnExit();
             copy.toFile().deleteOnExit();
+            directives.toFile().deleteOnExit();
         }
         if (Boolean.getBoolean("jslirp.direct")) {
             return new ArrayList<>(List.of(javaBin(), "-jar", copy.toString()));

@@ -33,7 +33,7 @@ class FootprintIT {
     private static final Duration T = Duration.ofSeconds(30);
     /** The launcher's options that choose the JIT's work (README, "Footprint": the compilers). */
     private static final String COMPILER_FLAGS =
-            "CICompilerCount|TieredStopAtLevel|Tier[34]\\w*Threshold|MaxNodeLimit|FreqInlineSize|InlineSmallCode|MaxInlineSize";
+            "CICompilerCount|Tier[34]\\w*Threshold|MaxNodeLimit|FreqInlineSize|InlineSmallCode|MaxInlineSize";
 
     @Test
     void theLaunchersMemoryBoundsAndArchiveReachTheJvm() throws Exception {
@@ -62,7 +62,7 @@ class FootprintIT {
             }
             assertTrue(exclusions > 0, "the launcher excludes no start-up code from compilation");
             assertFalse(j.stdout().contains("CompileCommand"), "the JVM said so on stdout: " + j.stdout());
-            // The compiler policy (C1 only, how many compiler threads): every such option in the launcher has
+            // The compiler policy (how many compiler threads, how much C2 inlines): every such option in the launcher has
             // its value in the running JVM; read from the options themselves, not from the comments that give
             // the numbers (and name the options tried and left).
             String code = script.lines().filter(l -> !l.strip().startsWith("#")).collect(Collectors.joining("\n"));
@@ -73,8 +73,15 @@ class FootprintIT {
                 assertEquals(compiler.group(2), flags.get(compiler.group(1)), compiler.group(1) + " in " + flags);
             }
             assertTrue(policies > 0, "the launcher sets no compiler option");
+            // C2 is on, and told by the directives file beside the launcher what it may compile (the next test
+            // shows it obeys); the launcher's fallback to C1 alone, when the file is missing, did not happen.
+            assertEquals(null, flags.get("TieredStopAtLevel"), "C2 is on: " + flags);
+            assertEquals(Path.of(E2e.launcher()).toRealPath().resolveSibling(E2e.DIRECTIVES).toString(),
+                    flags.get("CompilerDirectivesFile"), flags.toString());
+            assertFalse(j.stderr().contains("is missing"), j.diagnostics());
 
             String props = Cmd.ok(T, jcmd(), Long.toString(j.pid), "VM.system_properties").out();
+            assertTrue(props.contains("jslirp.warmup=false"), "no UDP warm-up under C2: " + props);
             assertTrue(props.contains("io.netty.allocator.numDirectArenas=1"), props);
             assertTrue(props.contains("io.netty.allocator.maxOrder=" + group(script, "-Dio.netty.allocator.maxOrder=(\\d+)")), props);
             assertTrue(props.contains("io.netty.leakDetection.level=disabled"), props);
@@ -103,6 +110,47 @@ class FootprintIT {
                 assertFalse(j.stderr().contains("[error]"), j.diagnostics());
             }
         }
+    }
+
+    /**
+     * The launcher's compiler directives leave C2 to jslirp's own methods and Netty's buffers: after the UDP
+     * warm-up (switched on here; it takes the datagram path past C2's thresholds within a second), every
+     * method compiled at tier 4 is one of theirs, and the rest of the JVM's hot code is C1's.
+     */
+    @Test
+    void c2CompilesOnlyJslirpsOwnMethodsAndNettysBuffers() throws Exception {
+        assumeTrue(E2e.isJslirp(), "the ./jslirp launcher is jslirp's");
+        try (NsHolder h = NsHolder.netns();
+             Jslirp j = Jslirp.builder().launcher().env("JSLIRP_JAVA_OPTS", "-Djslirp.warmup=true").ready3()
+                     .args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
+            List<String[]> compiled = List.of();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (System.nanoTime() < deadline) {
+                compiled = codeList(j.pid);
+                if (compiled.stream().anyMatch(m -> m[0].equals("4") && m[1].startsWith("io.jslirp."))) {
+                    break;
+                }
+                Thread.sleep(250);
+            }
+            List<String> c2 = compiled.stream().filter(m -> m[0].equals("4")).map(m -> m[1]).toList();
+            assertTrue(c2.stream().anyMatch(m -> m.startsWith("io.jslirp.")), "no jslirp method at tier 4: " + c2);
+            for (String method : c2) {
+                assertTrue(method.startsWith("io.jslirp.") || method.startsWith("io.netty.buffer."),
+                        method + " compiled by C2; all: " + c2);
+            }
+            assertTrue(compiled.stream().anyMatch(m -> !m[0].equals("4") && m[1].startsWith("java.")),
+                    "C1 compiles the JDK's hot methods: " + compiled.size() + " compiled");
+        }
+    }
+
+    /** {@code jcmd PID Compiler.codelist}: each compiled method as {tier, class.method(signature)}. */
+    private static List<String[]> codeList(long pid) {
+        return Cmd.ok(T, jcmd(), Long.toString(pid), "Compiler.codelist").out().lines()
+                .map(l -> l.trim().split("\\s+"))
+                // "ID TIER STATE class.method(signature) [addresses]"
+                .filter(f -> f.length >= 4 && f[1].matches("[0-4]"))
+                .map(f -> new String[] {f[1], f[3]})
+                .toList();
     }
 
     @Test

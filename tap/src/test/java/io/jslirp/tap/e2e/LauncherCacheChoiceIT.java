@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,13 +39,7 @@ class LauncherCacheChoiceIT {
         Path api = E2e.archive(runtime, "-api.aot");
         assumeTrue(Files.exists(plain) && Files.exists(api), "the build made no JDK 25 caches here");
 
-        Path home = dir.resolve("jdk25");
-        Files.createDirectories(home.resolve("bin"));
-        Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + version
-                + "\"\nJAVA_RUNTIME_VERSION=\"" + runtime + "\"\n");
-        Path java = home.resolve("bin/java");
-        Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\n");
-        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path home = E2e.fakeJdk(dir, version, runtime);
 
         // The API socket, as getopt_long reads it: -a or a prefix of --api-socket, with its value joined or
         // not, after other flags in one word, after the PID; for run, only before its COMMAND.

@@ -79,6 +79,7 @@ class FootprintIT {
             assertEquals(Path.of(E2e.launcher()).toRealPath().resolveSibling(E2e.DIRECTIVES).toString(),
                     flags.get("CompilerDirectivesFile"), flags.toString());
             assertFalse(j.stderr().contains("is missing"), j.diagnostics());
+            assertFalse(j.stdout().contains("directives"), "the JVM's words on stdout, which is jslirp's: " + j.stdout());
 
             String props = Cmd.ok(T, jcmd(), Long.toString(j.pid), "VM.system_properties").out();
             assertTrue(props.contains("jslirp.warmup=false"), "no UDP warm-up under C2: " + props);

@@ -219,7 +219,8 @@ class ConfinementIT {
     /**
      * The restarted JVM runs with every option of the first (the launcher's, JSLIRP_JAVA_OPTS), on the same
      * class-data archive: {@code -XX:+PrintFlagsFinal} prints each JVM's final flags once, the first JVM's
-     * before the restart and the second's after it, into the same stdout. Two values may differ by design:
+     * before the restart and the second's after it, into the same stderr (where the launcher's
+     * {@code -XX:+DisplayVMOutputToStderr} sends the JVM's own output). Two values may differ by design:
      * SharedBaseAddress (where the archive landed: address-space randomisation) and UsePerfData (the restart
      * turns it off, which the launcher has done already).
      */
@@ -229,7 +230,7 @@ class ConfinementIT {
              Jslirp j = Jslirp.builder().launcher().env("JSLIRP_JAVA_OPTS", "-XX:+PrintFlagsFinal").ready3()
                      .args("--enable-sandbox", "--enable-seccomp", "-c", Long.toString(h.pid), "tap0")
                      .start().awaitReady()) {
-            String[] dumps = j.stdout().split("\\[Global flags\\]\n", -1);
+            String[] dumps = j.stderr().split("\\[Global flags\\]\n", -1);
             assertEquals(3, dumps.length, "one flag dump per JVM, two JVMs" + j.diagnostics());
             Map<String, String> first = flags(dumps[1]);
             Map<String, String> restarted = flags(dumps[2]);

@@ -7,7 +7,7 @@
 # the machine does between pairs drops out. Not a test; needs root (namespaces, TAP). Traffic stays on this
 # machine (guest -> 10.0.2.2 -> host 127.0.0.1).
 #
-#   JSLIRP_VARIANT_OPTS="-XX:TieredStopAtLevel=4" bench/peer/pair-ab.sh        # launcher vs launcher with C2
+#   JSLIRP_VARIANT_OPTS="-XX:TieredStopAtLevel=1" bench/peer/pair-ab.sh        # launcher vs C1 alone
 #   B=jslirp-defaults LOAD=rr MTU=1500 PAIRS=8 bench/peer/pair-ab.sh            # launcher vs default sizing
 #   B=jslirp-twin bench/peer/pair-ab.sh                                          # A/A: the noise of one pair
 #   B=jslirp-defaults BEFORE=g2h bench/peer/pair-ab.sh                           # h2g after g2h, as in peer-bench

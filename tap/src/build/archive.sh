@@ -98,8 +98,11 @@ training_start() { # JAVA_HOME RUNTIME RECORD ARGS...
   in_guest ping -c 3 -i 0.2 -W 1 10.0.2.2 >/dev/null 2>&1
   in_guest timeout 3 bash -c 'exec 3<>/dev/tcp/10.0.2.2/9' >/dev/null 2>&1
   in_guest timeout 3 bash -c 'printf x >/dev/udp/10.0.2.3/53' >/dev/null 2>&1
-  # The UDP warm-up runs beside the loop after ready; let it finish (it is bounded at 400 ms).
-  sleep 1
+  # A datagram relayed to the host (127.0.0.1:9 in the training's own namespace, where nothing listens): the
+  # relay's classes, which the UDP warm-up loaded while the launcher ran it.
+  in_guest timeout 3 bash -c 'printf x >/dev/udp/10.0.2.2/9' >/dev/null 2>&1
+  # The loop takes the last datagram before the SIGTERM that ends the training.
+  sleep 0.5
   kill -TERM "$tool"
   if ! timeout 120 tail --pid="$tool" -f /dev/null; then
     say "skipping JDK $runtime: the training run did not exit within 120 s of SIGTERM"

@@ -41,6 +41,10 @@ import io.netty.buffer.PooledByteBufAllocator;
  * whose buffer simply fills; the kernel drops the rest. Each frame is written into one reused buffer that the
  * stack works on in place, as the TAP read loop's is. Bounded by count and time; everything it opened is closed before it
  * returns, and the session's stack never sees any of it. {@code -Djslirp.warmup=false} skips it.
+ *
+ * <p>The launcher passes that: beside the loop, the warm-up no longer spared a guest that bursts at once
+ * anything measurable, and where C2 compiles jslirp's methods it takes the path past C2's thresholds at once,
+ * which costs idle memory (README, "Footprint": the compilers). {@code java -jar} and the Java API run it.
  */
 final class Warmup {
     static final boolean ENABLED = !"false".equals(System.getProperty("jslirp.warmup"));

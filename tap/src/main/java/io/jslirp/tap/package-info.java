@@ -18,7 +18,8 @@
  * <p>The buffers come from {@link io.jslirp.tap.PacketAllocator}: small ones from a pool of 64 KiB chunks, the
  * rest from Netty's default pool, so that the empty runs Netty keeps after a burst pin no 1 MiB chunk. Three
  * helpers only serve the footprint and start-up: {@link io.jslirp.tap.Warmup} compiles the UDP path beside
- * the loop right after ready; {@link io.jslirp.tap.HeapTrim}, a timer on the loop, asks for one full
+ * the loop right after ready (unless {@code -Djslirp.warmup=false}, as the launcher runs jslirp);
+ * {@link io.jslirp.tap.HeapTrim}, a timer on the loop, asks for one full
  * collection once a burst is over, so that the heap the burst grew goes back to the system; and
  * {@link io.jslirp.tap.BufferTrim}, another, has the stack and the TAP's reader give back the buffers they
  * keep for reuse once no frame has moved for a while.

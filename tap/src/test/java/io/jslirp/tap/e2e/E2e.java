@@ -124,7 +124,9 @@ final class E2e {
         Path target = dir.resolve("tap").resolve("target");
         Path copy = target.resolve("jslirp.jar");
         Path launcherCopy = dir.resolve("jslirp");
-        if (!Files.exists(copy) || Files.size(copy) != Files.size(jar())) {
+        Path jvm = dir.resolve("tap").resolve("src").resolve("jvm");
+        Path directives = jvm.resolve(DIRECTIVES.getFileName());
+        if (!Files.exists(copy) || Files.size(copy) != Files.size(jar()) || !Files.exists(directives)) {
             Files.createDirectories(target);
             for (Path d : List.of(dir, dir.resolve("tap"), target)) {
                 Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -134,13 +136,11 @@ final class E2e {
             Files.copy(Path.of(launcher()), launcherCopy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(launcherCopy, PosixFilePermissions.fromString("rwxr-xr-x"));
             // The launcher's compiler directives, where it looks for them beside itself.
-            Path jvm = dir.resolve("tap").resolve("src").resolve("jvm");
-            Path directives = jvm.resolve(DIRECTIVES.getFileName());
             Files.createDirectories(jvm);
             for (Path d : List.of(jvm.getParent(), jvm)) {
                 Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
             }
-            Files.copy(Path.of(launcher()).resolveSibling(DIRECTIVES), directives,
+            Files.copy(Path.of(launcher()).toRealPath().resolveSibling(DIRECTIVES), directives,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(directives, PosixFilePermissions.fromString("rw-r--r--"));
             // deleteOnExit runs in reverse order of registration: the files first, then their directories

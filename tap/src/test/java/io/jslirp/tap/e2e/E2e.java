@@ -163,6 +163,11 @@ final class E2e {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /** The jcmd of the JDK running the tests, which attaches to the JVMs the launcher starts with it. */
+    static String jcmd() {
+        return Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    }
+
     /** A name no other run on this machine uses: {@code prefix-<8 hex>}. */
     static String unique(String prefix) {
         byte[] b = new byte[4];

@@ -55,7 +55,7 @@ class FootprintIT {
             assertEquals("true", flags.get("ExitOnOutOfMemoryError"), flags.toString());
             assertEquals("false", flags.get("ShrinkHeapInSteps"), flags.toString());
             // The start-up-only code the launcher keeps from the compilers: every exclusion reaches the JVM.
-            String jvmArgs = Cmd.ok(T, jcmd(), Long.toString(j.pid), "VM.command_line").out();
+            String jvmArgs = Cmd.ok(T, E2e.jcmd(), Long.toString(j.pid), "VM.command_line").out();
             Matcher excluded = Pattern.compile("-XX:CompileCommand=exclude,\\S+").matcher(script);
             int exclusions = 0;
             while (excluded.find()) {
@@ -90,7 +90,7 @@ class FootprintIT {
             }
             assertTrue(policies > 0, "the launcher sets no compiler option");
 
-            String props = Cmd.ok(T, jcmd(), Long.toString(j.pid), "VM.system_properties").out();
+            String props = Cmd.ok(T, E2e.jcmd(), Long.toString(j.pid), "VM.system_properties").out();
             assertTrue(props.contains("jslirp.warmup=false"), "the launcher turns the UDP warm-up off: " + props);
             assertTrue(props.contains("io.netty.allocator.numDirectArenas=1"), props);
             assertTrue(props.contains("io.netty.allocator.maxOrder=" + group(script, "-Dio.netty.allocator.maxOrder=(\\d+)")), props);
@@ -160,7 +160,7 @@ class FootprintIT {
 
     /** The feature release of the JVM running as {@code pid} ({@code jcmd PID VM.version}: "JDK 17.0.15"). */
     private static int jdkMajor(long pid) {
-        String out = Cmd.ok(T, jcmd(), Long.toString(pid), "VM.version").out();
+        String out = Cmd.ok(T, E2e.jcmd(), Long.toString(pid), "VM.version").out();
         Matcher m = Pattern.compile("^JDK (\\d+)", Pattern.MULTILINE).matcher(out);
         assertTrue(m.find(), out);
         return Integer.parseInt(m.group(1));
@@ -168,7 +168,7 @@ class FootprintIT {
 
     /** {@code jcmd PID Compiler.codelist}: each compiled method as {tier, class.method(signature)}. */
     private static List<String[]> codeList(long pid) {
-        return Cmd.ok(T, jcmd(), Long.toString(pid), "Compiler.codelist").out().lines()
+        return Cmd.ok(T, E2e.jcmd(), Long.toString(pid), "Compiler.codelist").out().lines()
                 .map(l -> l.trim().split("\\s+"))
                 // "ID TIER STATE class.method(signature) [addresses]"
                 .filter(f -> f.length >= 4 && f[1].matches("[0-4]"))
@@ -203,13 +203,9 @@ class FootprintIT {
         }
     }
 
-    private static String jcmd() {
-        return Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-    }
-
     /** {@code jcmd PID VM.flags}: every flag set on the command line or by ergonomics, name to value. */
     private static Map<String, String> vmFlags(long pid) {
-        String out = Cmd.ok(T, jcmd(), Long.toString(pid), "VM.flags").out();
+        String out = Cmd.ok(T, E2e.jcmd(), Long.toString(pid), "VM.flags").out();
         Map<String, String> flags = new HashMap<>();
         for (String token : out.split("\\s+")) {
             if (token.startsWith("-XX:+") || token.startsWith("-XX:-")) {

@@ -72,7 +72,7 @@ class StartupIT {
         assumeTrue(E2e.isJslirp(), "jslirp's own jar");
         try (NsHolder h = NsHolder.netns();
              Jslirp j = Jslirp.builder().launcher().ready3().args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
-            String classes = Cmd.ok(T, jcmd(), Long.toString(j.pid), "VM.class_hierarchy").out();
+            String classes = Cmd.ok(T, E2e.jcmd(), Long.toString(j.pid), "VM.class_hierarchy").out();
             assertTrue(classes.contains("--io.jslirp.tap.cli.Getopt/"), "not the class list of jslirp: " + classes.length());
             // picocli, with the regular expressions, streams and reflection it used, was some 250 classes.
             assertFalse(classes.contains("picocli."), "a picocli class was loaded");
@@ -98,7 +98,7 @@ class StartupIT {
         assumeTrue(E2e.isJslirp(), "jslirp's own jar");
         try (NsHolder h = NsHolder.netns();
              Jslirp j = Jslirp.builder().launcher().ready3().args("-c", Long.toString(h.pid), "tap0").start().awaitReady()) {
-            String classes = Cmd.ok(T, jcmd(), Long.toString(j.pid), "VM.class_hierarchy").out();
+            String classes = Cmd.ok(T, E2e.jcmd(), Long.toString(j.pid), "VM.class_hierarchy").out();
             assertTrue(classes.contains("--io.jslirp.tap.sys.Glibc/"), "not the class list of jslirp: " + classes.length());
             assertTrue(classes.contains("--com.kenai.jffi.Invoker/"), "jffi not loaded: " + classes.length());
             for (String family : List.of("jnr.ffi.", "org.objectweb.asm.", "jnr.x86asm.", "jnr.a64asm.")) {
@@ -254,9 +254,5 @@ class StartupIT {
     private static String platform() {
         String arch = System.getProperty("os.arch");
         return (arch.equals("amd64") || arch.equals("x86_64") ? "x86_64" : "aarch64") + "-Linux";
-    }
-
-    private static String jcmd() {
-        return Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
     }
 }

@@ -18,6 +18,11 @@ import io.netty.buffer.ByteBuf;
  * the layer's pool of read buffers. The queue is a ring of parallel primitive arrays, a power of two long,
  * doubling when full, so a bulk transfer allocates nothing once it has grown to the guest's window. The arrays
  * exist only while the connection sends: none before its first frame, none after {@link #releaseAll}.
+ *
+ * <p>A connection whose host socket keeps its bytes ({@link KeptBytes}) queues no frame: its entries have a
+ * null frame, the bytes stay in the kernel until acknowledged, and a retransmission reads them again. Such
+ * entries hold no memory of ours, so they do not count in the layer's flight either; a connection's entries
+ * are all of one kind, decided before its first.
  */
 final class RetransmitQueue {
     private static final byte RETRANSMITTED = 1;
@@ -54,7 +59,10 @@ final class RetransmitQueue {
         return frame.length;
     }
 
-    /** Appends a frame just sent: {@code seqLen} sequence numbers from {@code firstSeq}. */
+    /**
+     * Appends a frame just sent: {@code seqLen} sequence numbers from {@code firstSeq}; {@code f} null when
+     * the host socket keeps the bytes.
+     */
     void add(ByteBuf f, int firstSeq, int seqLen, long now) {
         if (count == frame.length) {
             grow();
@@ -66,7 +74,9 @@ final class RetransmitQueue {
         sentAt[i] = now;
         mark[i] = 0;
         count++;
-        flight.sent(seqLen, count == 1);
+        if (f != null) {
+            flight.sent(seqLen, count == 1);
+        }
     }
 
     private void grow() {
@@ -107,11 +117,13 @@ final class RetransmitQueue {
             if ((mark[i] & RETRANSMITTED) == 0) {
                 sampleSentAt = sentAt[i];
             }
-            layer.memory.recycle(frame[i]);
-            frame[i] = null;
+            if (frame[i] != null) {
+                layer.memory.recycle(frame[i]);
+                frame[i] = null;
+                freed += len[i];
+            }
             head = (head + 1) & (frame.length - 1);
             count--;
-            freed += len[i];
         }
         if (freed > 0) {
             flight.released(freed, count == 0);
@@ -138,8 +150,14 @@ final class RetransmitQueue {
         return -1;
     }
 
+    /** The queued frame, or null when the host socket keeps the bytes. */
     ByteBuf frame(int slot) {
         return frame[slot];
+    }
+
+    /** The entry's sequence length: payload, plus one for a FIN. */
+    int len(int slot) {
+        return len[slot];
     }
 
     int seq(int slot) {
@@ -158,12 +176,15 @@ final class RetransmitQueue {
      */
     void releaseAll() {
         long bytes = 0;
-        boolean held = count > 0;
+        boolean held = false;
         for (int k = 0; k < count; k++) {
             int i = (head + k) & (frame.length - 1);
-            frame[i].release();
-            frame[i] = null;
-            bytes += len[i];
+            if (frame[i] != null) {
+                frame[i].release();
+                frame[i] = null;
+                bytes += len[i];
+                held = true;
+            }
         }
         count = 0;
         head = 0;

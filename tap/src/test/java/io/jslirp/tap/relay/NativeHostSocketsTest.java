@@ -596,4 +596,107 @@ class NativeHostSocketsTest {
         assertThrows(NullPointerException.class, () -> loop.call(() -> host.connectTcp(0, IpAddress.v4Lo(LOCALHOST), 1, 0, 0, null)));
         assertNotNull(host);
     }
+
+    /** A relay stand-in that reads nothing itself: it takes the connect result and counts read reports. */
+    private final class Watcher implements HostSocketHandler {
+        final CompletableFuture<Integer> connected = new CompletableFuture<>();
+        final AtomicInteger readable = new AtomicInteger();
+
+        @Override
+        public void onSocketEvent(int fd, int events) {
+            if (!connected.isDone()) {
+                connected.complete(host.connectResult(fd));
+                host.setInterest(fd, false, false);
+                return;
+            }
+            if ((events & HostSockets.READABLE) != 0) {
+                readable.incrementAndGet();
+            }
+        }
+    }
+
+    /** peek / peekAt / discard on the loop thread: the text they returned, or the result when not positive. */
+    private String peek(int handle, int offset, int max, int resumeAt) throws Exception {
+        return loop.call(() -> {
+            ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(64);
+            try {
+                int n = offset < 0 ? host.peek(handle, b, max) : host.peekAt(handle, offset, b, max, resumeAt);
+                return n > 0 ? b.toString(StandardCharsets.US_ASCII) : String.valueOf(n);
+            } finally {
+                b.release();
+            }
+        });
+    }
+
+    private void awaitCount(AtomicInteger count, int atLeast, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (count.get() < atLeast && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        assertTrue(count.get() >= atLeast, what);
+    }
+
+    @Test
+    void aSocketThatKeepsItsBytesPeeksRereadsDiscardsAndClosesWithAFin() throws Exception {
+        Watcher w = new Watcher();
+        int h = loop.call(() -> host.connectTcp(IpAddress.V4_HI, IpAddress.v4Lo(LOCALHOST), server.getLocalPort(), 0, 0, w));
+        Socket peer = accept();
+        assertEquals(0, w.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
+        // This machine's kernel is 6.18: TCP has SO_PEEK_OFF (6.9+).
+        assertTrue(loop.call(() -> host.keepUntilDiscarded(h)), "SO_PEEK_OFF on a TCP socket");
+        loop.run(() -> host.setInterest(h, true, false));
+        peer.getOutputStream().write("abcdefghij".getBytes(StandardCharsets.US_ASCII));
+        awaitCount(w.readable, 1, "reported readable");
+
+        assertEquals("abcd", peek(h, -1, 4, 0));
+        assertEquals("efg", peek(h, -1, 3, 0));
+        // A retransmission: bytes 1-4 again, and the next peek goes on from 7.
+        assertEquals("bcde", peek(h, 1, 4, 7));
+        assertEquals("hij", peek(h, -1, 10, 0));
+        assertEquals("0", peek(h, -1, 10, 0), "everything peeked: nothing new (EAGAIN)");
+        assertEquals(5, (int) loop.call(() -> host.discard(h, 5)));
+        assertEquals("fghij", peek(h, 0, 10, 5), "the oldest kept byte is now f");
+
+        // Edge-triggered: ten bytes still in the socket, yet no new report until new bytes arrive.
+        int reports = w.readable.get();
+        loop.run(() -> host.setInterest(h, true, true)); // any interest change re-arms once
+        Thread.sleep(100);
+        int settled = w.readable.get();
+        Thread.sleep(200);
+        assertEquals(settled, w.readable.get(), "kept bytes alone do not keep the socket reported");
+        assertTrue(settled <= reports + 2, "a re-arm reports at most once per change");
+        loop.run(() -> host.setInterest(h, true, false));
+        int before = w.readable.get();
+        peer.getOutputStream().write('k');
+        awaitCount(w.readable, before + 1, "new bytes are reported");
+        assertEquals("k", peek(h, -1, 10, 0));
+        peer.shutdownOutput();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        String last;
+        do {
+            last = peek(h, -1, 10, 0);
+        } while (last.equals("0") && System.nanoTime() - deadline < 0);
+        assertEquals(String.valueOf(HostSockets.EOF), last, "the peer's FIN after the kept bytes");
+
+        // All of it acknowledged and dropped: the close is a FIN, not a reset for unread bytes.
+        assertEquals(6, (int) loop.call(() -> host.discard(h, 6)));
+        loop.run(() -> host.close(h));
+        assertEquals(-1, peer.getInputStream().read(), "EOF, not a reset");
+    }
+
+    @Test
+    void closingWithKeptBytesUnreadResetsThePeer() throws Exception {
+        Watcher w = new Watcher();
+        int h = loop.call(() -> host.connectTcp(IpAddress.V4_HI, IpAddress.v4Lo(LOCALHOST), server.getLocalPort(), 0, 0, w));
+        Socket peer = accept();
+        assertEquals(0, w.connected.get(WAIT_SECONDS, TimeUnit.SECONDS));
+        assertTrue(loop.call(() -> host.keepUntilDiscarded(h)));
+        loop.run(() -> host.setInterest(h, true, false));
+        peer.getOutputStream().write("xyz".getBytes(StandardCharsets.US_ASCII));
+        awaitCount(w.readable, 1, "reported readable");
+        assertEquals("xyz", peek(h, -1, 10, 0));
+        // Why the relay drops acknowledged bytes before an orderly close (KeptBytes.beforeClose).
+        loop.run(() -> host.close(h));
+        assertThrows(SocketException.class, () -> peer.getInputStream().read());
+    }
 }

@@ -133,13 +133,6 @@ public final class Counters {
      * acknowledges.
      */
     public long tcpFlightBudgetStops;
-    /**
-     * Connections whose host socket kept the bytes toward the guest until acknowledged (SO_PEEK_OFF), and not
-     * in jslirp's memory: all of them on Linux 6.9+, none before.
-     */
-    public long tcpKeptFlows;
-    /** A retransmission found its kept bytes gone from the host socket: the flow was reset. */
-    public long tcpKeptRereadsFailed;
     public long tcpRstOut;
     public long tcpRstIn;
     /** Retransmitted guest SYNs while the host connect was still in progress (answered later, once). */
@@ -458,7 +451,7 @@ public final class Counters {
             "ipv4PacketsOut", "ipv4FragmentsOut", "icmpEchoRequestsIn", "icmpEchoRepliesOut",
             "tcpSegmentsIn", "tcpSegmentsOut", "tcpBytesFromGuest", "tcpBytesToGuest", "tcpRetransmits",
             "tcpFastRetransmits", "tcpSynAckRetransmits", "tcpPersistProbes", "tcpFrameBuffersAllocated", "idleBuffersReleased",
-            "tcpFlightBudgetStops", "tcpKeptFlows", "tcpRstOut", "tcpRstIn",
+            "tcpFlightBudgetStops", "tcpRstOut", "tcpRstIn",
             "tcpSynAbsorbed", "tcpDupAcksIn", "tcpOutOfOrderIn", "tcpConnectOk", "tcpConnectRefused",
             "tcpConnectUnreachable", "tcpConnectTimeout", "tcpConnectFailed", "tcpFlowsOpened", "tcpFlowsClosed",
             "tcpTimeWaitEvicted", "tcpFlowsReaped", "tcpRetransmitGiveUps", "tcpHostResets", "tcpForwardAccepted", "tcpForwardEstablished",

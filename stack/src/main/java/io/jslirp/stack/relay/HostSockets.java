@@ -9,8 +9,7 @@ import io.netty.buffer.ByteBuf;
  * <p>Handles are small non-negative ints (file descriptors on Linux). Every call happens on the event-loop
  * thread and none blocks. Negative results are {@code -errno} in Linux numbering ({@link #ECONNREFUSED}...).
  * Readiness is reported to the {@link HostSocketHandler} given at creation with epoll's bit values, and is
- * level-triggered: a readable socket keeps being reported until it is drained or read interest is dropped
- * (except on a socket that keeps its bytes: {@link #keepUntilDiscarded}).
+ * level-triggered: a readable socket keeps being reported until it is drained or read interest is dropped.
  */
 public interface HostSockets {
     int READABLE = 0x001;
@@ -28,7 +27,6 @@ public interface HostSockets {
     int EAGAIN = 11;
     int ENOMEM = 12;
     int EACCES = 13;
-    int EINVAL = 22;
     int EMFILE = 24;
     int ENFILE = 23;
     int EPIPE = 32;
@@ -87,41 +85,6 @@ public interface HostSockets {
      * waiting, {@link #EOF}, or {@code -errno} (ECONNRESET...).
      */
     int read(int handle, ByteBuf dst, int maxBytes);
-
-    /**
-     * Asks that the bytes {@link #peek} returns stay in the socket until {@link #discard} drops them: the kernel's
-     * receive buffer then holds what has gone to the guest and is not yet acknowledged, instead of the relay's
-     * memory (Linux: MSG_PEEK with SO_PEEK_OFF, which TCP has since 6.9). True when the socket now works that way,
-     * with its read readiness reported once per arrival of new bytes (bytes peeked already keep a socket
-     * readable, so a level-triggered report would never stop); false, the default, when it cannot (an older
-     * kernel), and the caller keeps using {@link #read}. Called once, before anything is read.
-     */
-    default boolean keepUntilDiscarded(int handle) {
-        return false;
-    }
-
-    /**
-     * On a socket {@link #keepUntilDiscarded} said yes to: like {@link #read}, into {@code dst} at its writerIndex,
-     * but the bytes stay in the socket; the next peek returns the bytes after them. Same results as read.
-     */
-    default int peek(int handle, ByteBuf dst, int maxBytes) {
-        return -EINVAL;
-    }
-
-    /**
-     * On a socket {@link #keepUntilDiscarded} said yes to: copies up to {@code maxBytes} kept bytes from
-     * {@code offset} bytes past the oldest one into {@code dst} at its writerIndex (a retransmission), after
-     * which the next {@link #peek} starts {@code resumeAt} bytes past the oldest. Returns the bytes copied, or
-     * {@code -errno}.
-     */
-    default int peekAt(int handle, int offset, ByteBuf dst, int maxBytes, int resumeAt) {
-        return -EINVAL;
-    }
-
-    /** Drops the {@code count} oldest kept bytes (the guest acknowledged them). Returns {@code count} or {@code -errno}. */
-    default int discard(int handle, int count) {
-        return -EINVAL;
-    }
 
     /**
      * Writes up to {@code length} bytes of {@code src} from absolute {@code index} (indices are not moved).

@@ -18,11 +18,6 @@ import io.netty.buffer.ByteBuf;
  * the layer's pool of read buffers. The queue is a ring of parallel primitive arrays, a power of two long,
  * doubling when full, so a bulk transfer allocates nothing once it has grown to the guest's window. The arrays
  * exist only while the connection sends: none before its first frame, none after {@link #releaseAll}.
- *
- * <p>A connection whose host socket keeps its bytes ({@link KeptBytes}) queues no frame: its entries have a
- * null frame, the bytes stay in the kernel until acknowledged, and a retransmission reads them again. Such
- * entries hold no memory of ours, so they do not count in the layer's flight either; a connection's entries
- * are all of one kind, decided before its first.
  */
 final class RetransmitQueue {
     private static final byte RETRANSMITTED = 1;
@@ -59,10 +54,7 @@ final class RetransmitQueue {
         return frame.length;
     }
 
-    /**
-     * Appends a frame just sent: {@code seqLen} sequence numbers from {@code firstSeq}; {@code f} null when
-     * the host socket keeps the bytes.
-     */
+    /** Appends a frame just sent: {@code seqLen} sequence numbers from {@code firstSeq}. */
     void add(ByteBuf f, int firstSeq, int seqLen, long now) {
         if (count == frame.length) {
             grow();
@@ -74,9 +66,7 @@ final class RetransmitQueue {
         sentAt[i] = now;
         mark[i] = 0;
         count++;
-        if (f != null) {
-            flight.sent(seqLen, count == 1);
-        }
+        flight.sent(seqLen, count == 1);
     }
 
     private void grow() {
@@ -117,13 +107,11 @@ final class RetransmitQueue {
             if ((mark[i] & RETRANSMITTED) == 0) {
                 sampleSentAt = sentAt[i];
             }
-            if (frame[i] != null) {
-                layer.memory.recycle(frame[i]);
-                frame[i] = null;
-                freed += len[i];
-            }
+            layer.memory.recycle(frame[i]);
+            frame[i] = null;
             head = (head + 1) & (frame.length - 1);
             count--;
+            freed += len[i];
         }
         if (freed > 0) {
             flight.released(freed, count == 0);
@@ -150,14 +138,8 @@ final class RetransmitQueue {
         return -1;
     }
 
-    /** The queued frame, or null when the host socket keeps the bytes. */
     ByteBuf frame(int slot) {
         return frame[slot];
-    }
-
-    /** The entry's sequence length: payload, plus one for a FIN. */
-    int len(int slot) {
-        return len[slot];
     }
 
     int seq(int slot) {
@@ -176,15 +158,12 @@ final class RetransmitQueue {
      */
     void releaseAll() {
         long bytes = 0;
-        boolean held = false;
+        boolean held = count > 0;
         for (int k = 0; k < count; k++) {
             int i = (head + k) & (frame.length - 1);
-            if (frame[i] != null) {
-                frame[i].release();
-                frame[i] = null;
-                bytes += len[i];
-                held = true;
-            }
+            frame[i].release();
+            frame[i] = null;
+            bytes += len[i];
         }
         count = 0;
         head = 0;

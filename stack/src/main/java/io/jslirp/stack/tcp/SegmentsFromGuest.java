@@ -372,9 +372,6 @@ final class SegmentsFromGuest {
                 c.inRecovery = true;
                 c.recover = c.sndNxt;
                 SegmentsToGuest.retransmitFirst(c, now);
-                if (c.state == CLOSED) {
-                    return false; // the host socket no longer had the bytes to resend
-                }
             }
         }
         c.updateInterest();
@@ -387,7 +384,6 @@ final class SegmentsFromGuest {
         c.retransmits = 0;
         long sampleSentAt = c.rtx.removeAcked(ack, c.layer);
         c.sndUna = ack;
-        KeptBytes.acknowledged(c);
         if (c.tsOk && s.hasTimestamps() && s.tsEcr() != 0) {
             c.rtt.sample((long) (c.tsNow() - s.tsEcr()) * 1_000_000L);
         } else if (sampleSentAt >= 0) {
@@ -398,9 +394,6 @@ final class SegmentsFromGuest {
             if (Seq.lt(ack, c.recover)) {
                 // NewReno partial ACK (RFC 6582): the next hole is lost too; repair it now.
                 SegmentsToGuest.retransmitFirst(c, now);
-                if (c.state == CLOSED) {
-                    return;
-                }
             } else {
                 c.inRecovery = false;
             }

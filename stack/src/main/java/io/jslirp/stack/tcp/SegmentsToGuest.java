@@ -105,7 +105,7 @@ final class SegmentsToGuest {
         if (avail < c.effMss && inflight > 0 && avail < c.maxSndWnd / 2) {
             return 0;
         }
-        if (c.hostBytes != HostBytes.KEPT && overShare(c)) {
+        if (overShare(c)) {
             return 0;
         }
         return Math.min(avail, c.maxSegToGuest);
@@ -122,19 +122,12 @@ final class SegmentsToGuest {
         return inflight > 0 && (inflight >= flight.share() || flight.bytes() >= FlightToGuest.BUDGET);
     }
 
-    /**
-     * Reads (or peeks: {@link KeptBytes}) from the host socket straight into frames for the guest, as far as the
-     * guest's window allows.
-     */
+    /** Reads from the host socket straight into frames for the guest, as far as the guest's window allows. */
     static void pumpToGuest(TcpConnection c) {
         c.sendPending = false;
         if (!sendingState(c)) {
             return;
         }
-        if (c.hostBytes == HostBytes.UNDECIDED) {
-            KeptBytes.decide(c);
-        }
-        boolean kept = c.hostBytes == HostBytes.KEPT;
         int hl = c.tcpHeaderLength;
         int payloadAt = c.l4At + hl;
         for (int budget = PUMP_BUDGET; ; budget--) {
@@ -146,7 +139,7 @@ final class SegmentsToGuest {
             }
             int want = Math.min(usableWindow(c), c.layer.memory.frameCapacity - payloadAt);
             if (want <= 0) {
-                if (!kept && overShare(c)) {
+                if (overShare(c)) {
                     c.counters.tcpFlightBudgetStops++;
                 }
                 break;
@@ -155,24 +148,21 @@ final class SegmentsToGuest {
             f.writerIndex(payloadAt);
             int r;
             try {
-                r = kept ? c.host.peek(c.handle, f, want) : c.host.read(c.handle, f, want);
+                r = c.host.read(c.handle, f, want);
             } catch (RuntimeException e) {
                 f.release();
                 throw e;
             }
             if (r > 0) {
-                if (!kept) {
-                    // The frame stays queued until acknowledged: a short read must not pin a 64 KiB buffer.
-                    f = c.layer.memory.fitReadBuffer(f, payloadAt + r);
-                }
+                // The frame stays queued until acknowledged: a short read must not pin a 64 KiB buffer.
+                f = c.layer.memory.fitReadBuffer(f, payloadAt + r);
                 c.lastActivity = c.now();
                 c.counters.tcpBytesToGuest += r;
                 sendNewSegment(c, f, r, TcpSegment.ACK | TcpSegment.PSH);
-                if (r < want && !(kept && c.hostHungUp)) {
+                if (r < want) {
                     // A stream socket that gave less than asked is empty for now; asking again would only
-                    // return EAGAIN (a wasted syscall per request/response), and readiness brings us back
-                    // when more arrives. Except an EOF that came with the bytes on a socket that keeps them:
-                    // reported once (edge-triggered), it would never be reported again.
+                    // return EAGAIN (a wasted syscall per request/response), and level-triggered
+                    // readiness brings us back when more arrives.
                     break;
                 }
                 continue;
@@ -194,11 +184,7 @@ final class SegmentsToGuest {
         ConnectionTimers.armPersistIfNeeded(c);
     }
 
-    /**
-     * Fills headers around {@code payload} bytes already in {@code f} and sends it; the retransmission queue
-     * keeps {@code f}, or, when the host socket keeps the bytes, only the sequence range, and {@code f} goes
-     * back to the pool once sent.
-     */
+    /** Fills headers around {@code payload} bytes already in {@code f}, sends a duplicate, keeps {@code f}. */
     private static void sendNewSegment(TcpConnection c, ByteBuf f, int payload, int flags) {
         int seq = c.sndNxt;
         int seqLen = payload + ((flags & TcpSegment.FIN) != 0 ? 1 : 0);
@@ -207,8 +193,7 @@ final class SegmentsToGuest {
         writeTcp(c, f, seq, flags, payload);
         c.sndNxt = seq + seqLen;
         long now = c.now();
-        boolean kept = c.hostBytes == HostBytes.KEPT;
-        c.rtx.add(kept ? null : f, seq, seqLen, now);
+        c.rtx.add(f, seq, seqLen, now);
         if (c.rtxDeadline == Long.MAX_VALUE) {
             c.rtxDeadline = now + c.rtt.rto();
             c.layer.timers.schedule(c, c.rtxDeadline);
@@ -216,14 +201,10 @@ final class SegmentsToGuest {
         // The queue keeps its reference; the sink releases the other. Not a duplicate: a duplicate is one
         // more object per segment, and the sink only reads the frame (retransmission resets its readerIndex).
         sendDataFrame(c, f.retain(), c.effMss, c.l4At);
-        if (kept) {
-            // The TAP write is synchronous: the sink has let go, and the buffer serves the next read.
-            c.layer.memory.recycle(f);
-        }
     }
 
     /** Writes (or rewrites, on retransmission) the TCP header of a frame: current ACK, window, timestamps. */
-    static void writeTcp(TcpConnection c, ByteBuf f, int seq, int flags, int payload) {
+    private static void writeTcp(TcpConnection c, ByteBuf f, int seq, int flags, int payload) {
         int at = c.l4At;
         int space = c.receiveSpace();
         int window = Math.min(space >>> c.rcvShift, 0xffff);
@@ -270,17 +251,6 @@ final class SegmentsToGuest {
             return;
         }
         ByteBuf f = c.rtx.frame(i);
-        if (f == null) {
-            f = KeptBytes.reread(c, i);
-            if (f == null) {
-                return;
-            }
-            c.rtx.markResent(i, now);
-            c.counters.tcpRetransmits++;
-            sendDataFrame(c, f.retain(), c.effMss, c.l4At);
-            c.layer.memory.recycle(f);
-            return;
-        }
         int payload = f.writerIndex() - c.l4At - c.tcpHeaderLength;
         int flags = f.getUnsignedByte(c.l4At + 13);
         writeTcp(c, f, c.rtx.seq(i), flags, payload);

@@ -113,14 +113,6 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
     int finSeqToGuest;
     /** Host sent EOF: no more reads; our FIN follows the data. */
     boolean hostEof;
-    /** Whether the host socket keeps what we sent until the guest acknowledges it ({@link KeptBytes}). */
-    HostBytes hostBytes = HostBytes.UNDECIDED;
-    /** KEPT: the sequence number of the oldest byte still in the host socket. */
-    int keptFromSeq;
-    /** KEPT: the guest acknowledged bytes the flush is to drop from the host socket. */
-    boolean discardDue;
-    /** The host socket reported the peer's FIN (or a hangup): an EOF waits after the bytes. */
-    boolean hostHungUp;
 
     // ---- from the guest (receive sequence space)
     int irs;
@@ -272,9 +264,6 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
         }
         if ((events & (HostSockets.READABLE | HostSockets.ERROR | HostSockets.HANGUP | HostSockets.READ_HANGUP))
                 != 0) {
-            if ((events & (HostSockets.HANGUP | HostSockets.READ_HANGUP)) != 0) {
-                hostHungUp = true;
-            }
             pumpToGuest(this);
             if (state == CLOSED) {
                 return;
@@ -536,9 +525,6 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
     /** End of batch: read what the guest's window allows now, then any ACK still owed. */
     void flush() {
         wroteThisBatch = false;
-        if (discardDue && !KeptBytes.discardAcked(this)) {
-            return;
-        }
         if (drainDue) {
             drainDue = false;
             if (!toHost.isEmpty() && handle >= 0 && !writeInterest) {
@@ -640,7 +626,6 @@ public final class TcpConnection implements PendingNeighbors.Waiter {
         if (abort) {
             host.abort(handle);
         } else {
-            KeptBytes.beforeClose(this);
             host.close(handle);
         }
         layer.handles.remove(handle, this);

@@ -105,14 +105,6 @@
  * each an equal share of it ({@code FlightToGuest}); a guest with a large {@code tcp_rmem} offers 32 MiB and
  * more per connection, and four parallel downloads used to exhaust jslirp's direct memory.
  *
- * <p><b>Bytes kept in the host socket</b> ({@code KeptBytes}; Linux 6.9+, where TCP has SO_PEEK_OFF). Where the
- * kernel allows, a connection does not read its bytes out of the host socket at all: it peeks them into a
- * pooled frame, sends it, and gives the buffer back at once; the retransmission queue records only sequence
- * ranges, the guest's ACKs drop the bytes from the socket at the flush, and a retransmission peeks them again.
- * Nothing in flight is then jslirp's memory, so such connections skip the budget above: the guest's window and
- * the host socket's receive buffer bound them. An older kernel refuses the option and the connection reads and
- * holds frames as above ({@code -Djslirp.tcp.keep=false} asks for that everywhere).
- *
  * <p><b>Offload</b> ({@code Stack.DeviceFormat.VNET_HDR}: a TAP with virtio-net headers, TSO and checksum
  * offload). The guest's kernel sends TCP as TSO super-segments of up to 64 KiB with a partial checksum
  * (NEEDS_CSUM), which is not verified: it comes from the guest's memory and only its pseudo-header part
@@ -158,7 +150,7 @@ limit as connections do, and their table shrinks back as they expire. Idle limit
  * {@link io.jslirp.stack.tcp.TcpConnection} holds the state of one connection (the TCB) and its host side;
  * {@code SegmentsFromGuest} is the decision table per state for an arriving segment, {@code SegmentsToGuest}
  * builds and sends every segment toward the guest, {@code ConnectionTimers} decides what an expired
- * deadline does; {@code KeptBytes} the bytes a host socket keeps for us; {@code RetransmitQueue}, {@code OutOfOrderQueue} (with the SACK blocks), {@code ToHostQueue}
+ * deadline does; {@code RetransmitQueue}, {@code OutOfOrderQueue} (with the SACK blocks), {@code ToHostQueue}
  * and {@code RttEstimator} (RFC 6298) are the connection's data structures, each documented with its own
  * theory of operation. The layer is split the same way: {@link io.jslirp.stack.tcp.TcpLayer} is the demux (a
  * segment to its flow by 4-tuple, a host event to its flow by handle) and what all connections share (the

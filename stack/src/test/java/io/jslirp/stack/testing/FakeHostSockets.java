@@ -48,13 +48,6 @@ public final class FakeHostSockets implements HostSockets {
         /** Bytes waiting to be read (sent by the host peer). */
         public final Unread toRead = new Unread();
         public int readPos;
-        /** keepUntilDiscarded said yes: peeks read from readPos + peekOffset, discards move readPos. */
-        public boolean kept;
-        public int peekOffset;
-        /** Bytes dropped by discard() (the guest acknowledged them). */
-        public long discarded;
-        /** A kept socket's EOF was reported: edge-triggered, it is not reported again. */
-        public boolean eofReported;
         public boolean eof;
         /** -errno that read()/write() return once set (e.g. ECONNRESET). */
         public int error;
@@ -83,13 +76,7 @@ public final class FakeHostSockets implements HostSockets {
             return written.toByteArray();
         }
 
-        /** Bytes the stack has neither read nor (on a socket that keeps them) peeked. */
         public int pendingRead() {
-            return toRead.size() - readPos - peekOffset;
-        }
-
-        /** Bytes still in the socket: not read, or peeked and not yet discarded. */
-        public int keptBytes() {
             return toRead.size() - readPos;
         }
 
@@ -108,10 +95,6 @@ public final class FakeHostSockets implements HostSockets {
     public int failNextAccept;
     /** Count of every call the stack makes, for "no I/O happened" assertions. */
     public int calls;
-    /** Sockets keep their bytes until discarded (keepUntilDiscarded says yes), as Linux 6.9+ does. */
-    public boolean keepBytes;
-    /** Calls of {@link #peekAt} (retransmissions of kept bytes). */
-    public int peekAtCalls;
 
     @Override
     public int connectTcp(long dstHi, long dstLo, int dstPort, long bindHi, long bindLo,
@@ -177,9 +160,6 @@ public final class FakeHostSockets implements HostSockets {
     public int read(int handle, ByteBuf dst, int maxBytes) {
         calls++;
         Sock s = live(handle);
-        if (s.kept) {
-            throw new IllegalStateException("read() on a socket that keeps its bytes: peek() is its read");
-        }
         if (s.throwOnRead != null) {
             RuntimeException e = s.throwOnRead;
             s.throwOnRead = null;
@@ -199,87 +179,6 @@ public final class FakeHostSockets implements HostSockets {
             return n;
         }
         return s.eof ? EOF : 0;
-    }
-
-    /**
-     * With {@link #keepBytes}: every socket the stack took bytes from kept them, so a test class run that way
-     * exercised the keeping path, not the copying one.
-     */
-    public void assertKeptWhereRead() {
-        for (Sock s : sockets) {
-            if (s.readPos + s.peekOffset > 0 && !s.kept) {
-                throw new AssertionError("handle " + s.handle + " was read, not kept");
-            }
-        }
-    }
-
-    @Override
-    public boolean keepUntilDiscarded(int handle) {
-        calls++;
-        Sock s = live(handle);
-        if (!keepBytes || s.readPos != 0) {
-            return false;
-        }
-        s.kept = true;
-        return true;
-    }
-
-    @Override
-    public int peek(int handle, ByteBuf dst, int maxBytes) {
-        Sock s = live(handle);
-        if (!s.kept) {
-            throw new IllegalStateException("peek on a socket that does not keep its bytes");
-        }
-        calls++;
-        if (s.throwOnRead != null) {
-            RuntimeException e = s.throwOnRead;
-            s.throwOnRead = null;
-            throw e;
-        }
-        if (s.error != 0) {
-            return -s.error;
-        }
-        int avail = s.pendingRead();
-        if (avail > 0) {
-            int n = Math.min(avail, maxBytes);
-            dst.writeBytes(s.toRead.array(), s.readPos + s.peekOffset, n);
-            s.peekOffset += n;
-            return n;
-        }
-        return s.eof ? EOF : 0;
-    }
-
-    @Override
-    public int peekAt(int handle, int offset, ByteBuf dst, int maxBytes, int resumeAt) {
-        calls++;
-        peekAtCalls++;
-        Sock s = live(handle);
-        if (!s.kept || offset < 0 || resumeAt < 0 || resumeAt > s.keptBytes()) {
-            throw new IllegalStateException("peekAt " + offset + " resume " + resumeAt + " of " + s.keptBytes());
-        }
-        if (s.error != 0) {
-            return -s.error;
-        }
-        int n = Math.max(0, Math.min(s.keptBytes() - offset, maxBytes));
-        dst.writeBytes(s.toRead.array(), s.readPos + offset, n);
-        s.peekOffset = resumeAt;
-        return n;
-    }
-
-    @Override
-    public int discard(int handle, int count) {
-        calls++;
-        Sock s = live(handle);
-        if (!s.kept || count <= 0 || count > s.peekOffset) {
-            throw new IllegalStateException("discard " + count + " with " + s.peekOffset + " peeked");
-        }
-        if (s.error != 0) {
-            return -s.error;
-        }
-        s.readPos += count;
-        s.peekOffset -= count;
-        s.discarded += count;
-        return count;
     }
 
     /** Calls of {@link #writeGather} (the default implementation's one-by-one writes do the work). */
@@ -366,23 +265,8 @@ public final class FakeHostSockets implements HostSockets {
      * pending EOF or an error is reported again while read interest is set.
      */
     public void pollReadable(Sock s) {
-        boolean eof = s.eof && !(s.kept && s.eofReported);
-        if (s.readInterest && !s.released() && (s.pendingRead() > 0 || eof || s.error != 0)) {
-            s.eofReported |= s.eof;
+        if (s.readInterest && !s.released() && (s.pendingRead() > 0 || s.eof || s.error != 0)) {
             s.handler.onSocketEvent(s.handle, READABLE | (s.eof ? READ_HANGUP : 0));
-        }
-    }
-
-    /**
-     * The host peer's last bytes and its FIN arrive before the loop looks: one report for both, which on a
-     * socket that keeps its bytes (edge-triggered) is the only one.
-     */
-    public void hostSendsAndCloses(Sock s, byte[] data) {
-        s.toRead.write(data, 0, data.length);
-        s.eof = true;
-        if (s.readInterest) {
-            s.eofReported = true;
-            s.handler.onSocketEvent(s.handle, READABLE | READ_HANGUP);
         }
     }
 
@@ -390,7 +274,6 @@ public final class FakeHostSockets implements HostSockets {
     public void hostEof(Sock s) {
         s.eof = true;
         if (s.readInterest) {
-            s.eofReported = true;
             s.handler.onSocketEvent(s.handle, READABLE | READ_HANGUP);
         }
     }

@@ -37,13 +37,6 @@ public final class NativeHostSockets implements HostSockets {
      * Edge-triggered, they are reported once.
      */
     private static final int QUIET_MASK = EventLoop.EPOLLET;
-    /**
-     * Not an epoll bit: in the tag of a socket that keeps its bytes ({@link #keepUntilDiscarded}), which is
-     * watched edge-triggered, since bytes it has already peeked keep it readable.
-     */
-    private static final int KEPT = 1 << 26;
-    /** {@code -Djslirp.tcp.keep=false}: copy every byte out of the host sockets, as before Linux 6.9. */
-    static final boolean KEEP = !"false".equals(System.getProperty("jslirp.tcp.keep"));
 
     private final EventLoop loop;
     private final LibC libc = Native.libc();
@@ -135,56 +128,6 @@ public final class NativeHostSockets implements HostSockets {
 
     @Override
     public int read(int handle, ByteBuf dst, int maxBytes) {
-        return receive(handle, dst, maxBytes, 0);
-    }
-
-    /**
-     * SO_PEEK_OFF at 0: from now on a MSG_PEEK continues where the last one ended and a read moves it back by
-     * what it consumed. A kernel without it for TCP (before 6.9) refuses the option.
-     */
-    @Override
-    public boolean keepUntilDiscarded(int handle) {
-        if (!KEEP || !sockets.isOurs(handle) || setup.setInt(handle, Flags.SOL_SOCKET, Flags.SO_PEEK_OFF, 0) < 0) {
-            return false;
-        }
-        int tag = sockets.tag(handle);
-        sockets.setTag(handle, tag | KEPT);
-        loop.modify(handle, tag | EventLoop.EPOLLET);
-        return true;
-    }
-
-    @Override
-    public int peek(int handle, ByteBuf dst, int maxBytes) {
-        return receive(handle, dst, maxBytes, Flags.MSG_PEEK);
-    }
-
-    @Override
-    public int peekAt(int handle, int offset, ByteBuf dst, int maxBytes, int resumeAt) {
-        if (!sockets.isOurs(handle)) {
-            return -EBADF;
-        }
-        if (setup.setInt(handle, Flags.SOL_SOCKET, Flags.SO_PEEK_OFF, offset) < 0) {
-            return -Native.errno();
-        }
-        int n = receive(handle, dst, maxBytes, Flags.MSG_PEEK);
-        if (setup.setInt(handle, Flags.SOL_SOCKET, Flags.SO_PEEK_OFF, resumeAt) < 0) {
-            return -Native.errno();
-        }
-        return n == EOF ? 0 : n;
-    }
-
-    /** MSG_TRUNC on TCP drops the bytes without copying them anywhere, hence no buffer. */
-    @Override
-    public int discard(int handle, int count) {
-        if (!sockets.isOurs(handle)) {
-            return -EBADF;
-        }
-        long n = libc.recv(handle, 0, count, Flags.MSG_TRUNC | Flags.MSG_DONTWAIT);
-        return n >= 0 ? (int) n : -Native.errno();
-    }
-
-    /** read(2), or recv(2) with {@code flags}; the results of {@link #read}. */
-    private int receive(int handle, ByteBuf dst, int maxBytes, int flags) {
         if (!sockets.isOurs(handle)) {
             return -EBADF;
         }
@@ -196,12 +139,10 @@ public final class NativeHostSockets implements HostSockets {
         int writerIndex = dst.writerIndex();
         long n;
         if (dst.hasMemoryAddress()) {
-            long at = dst.memoryAddress() + writerIndex;
-            n = flags == 0 ? libc.read(handle, at, maxBytes) : libc.recv(handle, at, maxBytes, flags);
+            n = libc.read(handle, dst.memoryAddress() + writerIndex, maxBytes);
         } else {
             ByteBuf b = bounce();
-            int max = Math.min(maxBytes, BOUNCE_SIZE);
-            n = flags == 0 ? libc.read(handle, b.memoryAddress(), max) : libc.recv(handle, b.memoryAddress(), max, flags);
+            n = libc.read(handle, b.memoryAddress(), Math.min(maxBytes, BOUNCE_SIZE));
             if (n > 0) {
                 dst.setBytes(writerIndex, b, 0, (int) n);
             }
@@ -313,13 +254,9 @@ public final class NativeHostSockets implements HostSockets {
         if (mask == 0) {
             mask = QUIET_MASK;
         }
-        int kept = sockets.tag(handle) & KEPT;
-        if (kept != 0) {
-            mask |= EventLoop.EPOLLET;
-        }
-        if (sockets.tag(handle) != (mask | kept)) {
+        if (sockets.tag(handle) != mask) {
             loop.modify(handle, mask);
-            sockets.setTag(handle, mask | kept);
+            sockets.setTag(handle, mask);
         }
     }
 

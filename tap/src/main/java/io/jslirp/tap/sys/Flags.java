@@ -40,8 +40,6 @@ public final class Flags {
     public static final int SO_REUSEADDR = 2;
     public static final int SO_ERROR = 4;
     public static final int SO_LINGER = 13;
-    /** {@code asm-generic/socket.h}: where the next MSG_PEEK starts; TCP has it since Linux 6.9. */
-    public static final int SO_PEEK_OFF = 42;
     public static final int IPPROTO_IP = 0;
     public static final int IPPROTO_ICMP = 1;
     public static final int IPPROTO_TCP = 6;
@@ -54,7 +52,6 @@ public final class Flags {
     /** {@code linux/icmp.h}: a raw ICMP socket's filter, a bit mask of ICMP types to drop. */
     public static final int SOL_RAW = 255;
     public static final int ICMP_FILTER = 1;
-    public static final int MSG_PEEK = 0x2;
     public static final int MSG_TRUNC = 0x20;
     public static final int MSG_ERRQUEUE = 0x2000;
     public static final int TCP_NODELAY = 1;

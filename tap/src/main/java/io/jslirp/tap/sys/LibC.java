@@ -63,10 +63,7 @@ public interface LibC {
     /** send(2) from native memory; hot path. Used with MSG_NOSIGNAL so a reset peer is EPIPE, not SIGPIPE. */
     long send(int fd, long bufAddress, long count, int flags);
 
-    /**
-     * recv(2) into native memory: rtnetlink acknowledgements at setup (MSG_DONTWAIT keeps it from blocking), and
-     * on the hot path MSG_PEEK and MSG_TRUNC on host TCP sockets that keep their bytes.
-     */
+    /** recv(2) into native memory; setup only (rtnetlink acknowledgements), so MSG_DONTWAIT keeps it from blocking. */
     long recv(int fd, long bufAddress, long count, int flags);
 
     /** sendmsg(2) of the {@code struct msghdr} at {@code msgAddress}; hot path (gathering writes). */

@@ -169,14 +169,6 @@ final class E2e {
     }
 
     /** A name no other run on this machine uses: {@code prefix-<8 hex>}. */
-    /** The running kernel is {@code major.minor} or newer (os.version: "6.18.44-...", say). */
-    static boolean kernelAtLeast(int major, int minor) {
-        String[] v = System.getProperty("os.version").split("[.-]");
-        int ma = Integer.parseInt(v[0]);
-        int mi = v.length > 1 ? Integer.parseInt(v[1]) : 0;
-        return ma > major || (ma == major && mi >= minor);
-    }
-
     static String unique(String prefix) {
         byte[] b = new byte[4];
         RANDOM.nextBytes(b);

@@ -179,10 +179,8 @@ class FootprintIT {
     @Test
     void aDirectMemoryBoundTooSmallForTheTrafficEndsJslirpWithAMessageAndStatus3() throws Exception {
         assumeTrue(E2e.isJslirp(), "jslirp's launcher and bounds");
-        // 3 MiB holds start-up (one 1 MiB chunk of the packet pool) but not a bulk transfer at MTU 65520 whose
-        // 64 KiB frames stay in the retransmission queue until the guest acknowledges them: the copying path
-        // (-Djslirp.tcp.keep=false, and every kernel before 6.9). Where the host socket keeps the bytes, the
-        // transfer needs one frame buffer and 3 MiB is plenty.
+        // 3 MiB holds start-up (one 1 MiB chunk of the packet pool) but not a bulk transfer at MTU 65520, whose
+        // 64 KiB frames stay in the retransmission queue until the guest acknowledges them.
         try (HostServer server = HostServer.start(s -> {
                  byte[] zeros = new byte[1 << 16];
                  long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -191,7 +189,7 @@ class FootprintIT {
                  }
              });
              NsHolder h = NsHolder.netns();
-             Jslirp j = Jslirp.builder().launcher().env("JSLIRP_JAVA_OPTS", "-XX:MaxDirectMemorySize=3m -Djslirp.tcp.keep=false").ready3()
+             Jslirp j = Jslirp.builder().launcher().env("JSLIRP_JAVA_OPTS", "-XX:MaxDirectMemorySize=3m").ready3()
                      .args("-c", "-m", "65520", Long.toString(h.pid), "tap0").start().awaitReady()) {
             Guest g = Guest.of(h, j);
             g.run(Duration.ofSeconds(25), "socat", "-u", "TCP:10.0.2.2:" + server.port, "/dev/null");

@@ -31,11 +31,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class FootprintIT {
     private static final Duration T = Duration.ofSeconds(30);
+    /** The launcher's options that tune C2: it passes them only where it runs C2 (below JDK 25). */
+    private static final String C2_FLAG_NAMES = "Tier4\\w*Threshold|MaxNodeLimit|FreqInlineSize|InlineSmallCode|MaxInlineSize";
+    private static final Pattern C2_FLAGS = Pattern.compile(C2_FLAG_NAMES);
     /** The launcher's options that choose the JIT's work (README, "Footprint": the compilers). */
-    private static final String COMPILER_FLAGS =
-            "CICompilerCount|Tier[34]\\w*Threshold|MaxNodeLimit|FreqInlineSize|InlineSmallCode|MaxInlineSize";
-    /** Of those, C2's: the launcher passes them only where it runs C2 (below JDK 25). */
-    private static final Pattern C2_FLAGS = Pattern.compile("Tier4\\w*Threshold|MaxNodeLimit|FreqInlineSize|InlineSmallCode|MaxInlineSize");
+    private static final String COMPILER_FLAGS = "CICompilerCount|Tier3\\w*Threshold|" + C2_FLAG_NAMES;
 
     @Test
     void theLaunchersMemoryBoundsAndArchiveReachTheJvm() throws Exception {
